@@ -1,0 +1,281 @@
+"""The transcription core: faster-whisper behind ListenWell's own types.
+
+Load a model once per process (:func:`load_model`), then :func:`transcribe`
+float32 16 kHz audio into a :class:`analysis.schema.Transcript`. Long audio is
+cut at quiet points into chunks so memory stays flat however long the file is.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import numpy as np
+
+from analysis.errors import DeviceUnavailableError, ModelUnavailableError, ParameterError
+from analysis.schema import Segment, Transcript, Word
+from audio.models import DEFAULT_MODEL, resolve_model
+
+__all__ = [
+    "TranscribeOptions",
+    "FILLER_PROMPT",
+    "load_model",
+    "transcribe",
+    "select_device",
+    "select_compute_type",
+    "cuda_device_count",
+    "chunk_bounds",
+]
+
+logger = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16000
+# Whisper drops disfluencies unless the prompt shows them; later stages count fillers.
+FILLER_PROMPT = "Umm, so, uh, I was like, you know, hmm, thinking about it."
+
+ProgressCallback = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    """Every knob of the transcription core, checked up front.
+
+    ``device``: "auto" (CUDA when CTranslate2 sees a GPU), "cpu" or "cuda".
+    ``compute_type``: "auto" (float16 on GPU, int8 on CPU) or any CTranslate2 type.
+    ``batched``: use faster-whisper's batched pipeline over VAD chunks.
+    ``chunk_seconds``: longest stretch handed to the model at once (memory bound).
+    """
+
+    model: str = DEFAULT_MODEL
+    device: str = "auto"
+    compute_type: str = "auto"
+    beam_size: int = 1
+    batched: bool = True
+    batch_size: int = 8
+    vad_filter: bool = True
+    word_timestamps: bool = True
+    initial_prompt: str | None = FILLER_PROMPT
+    language: str | None = "en"
+    condition_on_previous_text: bool = False
+    cpu_threads: int = 0
+    chunk_seconds: float = 600.0
+
+    def __post_init__(self):
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ParameterError(f"device={self.device!r} must be 'auto', 'cpu' or 'cuda'")
+        if self.beam_size < 1:
+            raise ParameterError(f"beam_size={self.beam_size} must be at least 1")
+        if self.batch_size < 1:
+            raise ParameterError(f"batch_size={self.batch_size} must be at least 1")
+        if self.chunk_seconds < 30:
+            raise ParameterError(f"chunk_seconds={self.chunk_seconds} must be at least 30")
+        if self.cpu_threads < 0:
+            raise ParameterError(f"cpu_threads={self.cpu_threads} must not be negative")
+
+
+def cuda_device_count() -> int:
+    """How many CUDA devices CTranslate2 itself can use (0 when none or no CUDA libs)."""
+    try:
+        import ctranslate2
+
+        return int(ctranslate2.get_cuda_device_count())
+    except Exception as e:  # a broken CUDA install reads as no GPU
+        logger.warning("CTranslate2 could not count CUDA devices: %s", e)
+        return 0
+
+
+def select_device(requested: str = "auto", *, device_count: int | None = None) -> str:
+    """Resolve "auto" to "cuda" or "cpu" from CTranslate2's device count."""
+    count = cuda_device_count() if device_count is None else device_count
+    if requested == "auto":
+        return "cuda" if count > 0 else "cpu"
+    if requested == "cuda" and count == 0:
+        raise DeviceUnavailableError(
+            "device='cuda' was asked for but CTranslate2 sees no CUDA device "
+            "(no GPU, or libcublas.so.12/cuDNN 9 missing)"
+        )
+    return requested
+
+
+def select_compute_type(requested: str, device: str) -> str:
+    """Resolve "auto": float16 on GPU, int8 on CPU."""
+    if requested == "auto":
+        return "float16" if device == "cuda" else "int8"
+    return requested
+
+
+_MODELS: dict[tuple, object] = {}
+_LOCK = threading.Lock()
+
+
+def load_model(options: TranscribeOptions | None = None):
+    """The faster-whisper model for these options, loaded once per process."""
+    options = options or TranscribeOptions()
+    device = select_device(options.device)
+    compute_type = select_compute_type(options.compute_type, device)
+    where = resolve_model(options.model)
+    key = (str(where), device, compute_type, options.cpu_threads)
+    with _LOCK:
+        model = _MODELS.get(key)
+        if model is None:
+            from faster_whisper import WhisperModel
+
+            t0 = time.perf_counter()
+            try:
+                model = WhisperModel(
+                    str(where),
+                    device=device,
+                    compute_type=compute_type,
+                    cpu_threads=options.cpu_threads,
+                    local_files_only=True,
+                )
+            except (OSError, RuntimeError, ValueError) as e:
+                raise ModelUnavailableError(
+                    f"could not load model {options.model!r} on {device}/{compute_type}: {e}"
+                ) from e
+            logger.info("loaded %s on %s/%s in %.2f s", where, device, compute_type, time.perf_counter() - t0)
+            _MODELS[key] = model
+    return model
+
+
+def chunk_bounds(audio: np.ndarray, chunk_seconds: float, sample_rate: int = SAMPLE_RATE) -> list[tuple[int, int]]:
+    """Cut points (sample indices) for audio longer than ``chunk_seconds``.
+
+    Each cut lands on the quietest 100 ms frame in the last 20 s before the
+    nominal boundary, so words are rarely split.
+    """
+    n = int(audio.shape[0])
+    size = int(chunk_seconds * sample_rate)
+    if n <= size:
+        return [(0, n)]
+    hop = sample_rate // 10
+    search = min(20 * sample_rate, size // 2)
+    bounds = []
+    start = 0
+    while n - start > size:
+        lo, hi = start + size - search, start + size
+        window = audio[lo:hi]
+        frames = window[: (len(window) // hop) * hop].reshape(-1, hop)
+        energy = np.mean(frames.astype(np.float64) ** 2, axis=1)
+        cut = lo + int(np.argmin(energy)) * hop + hop // 2
+        bounds.append((start, cut))
+        start = cut
+    bounds.append((start, n))
+    return bounds
+
+
+def _convert(segments, offset: float, duration: float) -> list[Segment]:
+    out = []
+    for s in segments:
+        words = tuple(
+            Word(
+                start=round(float(min(max(w.start + offset, 0.0), duration)), 3),
+                end=round(float(min(max(w.end + offset, 0.0), duration)), 3),
+                text=w.word.strip(),
+                probability=round(float(w.probability), 4),
+            )
+            for w in (s.words or ())
+            if w.word.strip()
+        )
+        out.append(
+            Segment(
+                start=round(float(min(s.start + offset, duration)), 3),
+                end=round(float(min(s.end + offset, duration)), 3),
+                text=s.text.strip(),
+                words=words,
+                avg_logprob=float(s.avg_logprob),
+                no_speech_prob=float(s.no_speech_prob),
+            )
+        )
+    return out
+
+
+def transcribe(
+    audio: np.ndarray,
+    options: TranscribeOptions | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    channel: int | None = None,
+) -> Transcript:
+    """Transcribe float32 mono audio at 16 kHz.
+
+    Parameters
+    ----------
+    audio : np.ndarray, shape (n,)
+        Samples in [-1, 1] at 16 kHz.
+    options : TranscribeOptions
+    progress : callable, optional
+        Called with the fraction done (0 to 1) as segments arrive.
+    channel : int, optional
+        Recorded in the result when ``audio`` is one channel of a file.
+
+    Returns
+    -------
+    Transcript
+        Segments with words (times in seconds, probabilities); empty when no
+        speech is found (silence is not an error).
+    """
+    options = options or TranscribeOptions()
+    audio = np.asarray(audio, dtype=np.float32)
+    if audio.ndim != 1:
+        raise ParameterError(f"audio must be one channel, shape (n,), not {audio.shape}")
+    duration = audio.shape[0] / SAMPLE_RATE
+    model = load_model(options)
+    pipeline = model
+    if options.batched:
+        from faster_whisper import BatchedInferencePipeline
+
+        pipeline = BatchedInferencePipeline(model)
+    kwargs = dict(
+        language=options.language,
+        beam_size=options.beam_size,
+        word_timestamps=options.word_timestamps,
+        vad_filter=options.vad_filter,
+        initial_prompt=options.initial_prompt,
+        condition_on_previous_text=options.condition_on_previous_text,
+    )
+    if options.batched:
+        kwargs["batch_size"] = options.batch_size
+    segments: list[Segment] = []
+    info_language = options.language or "en"
+    t0 = time.perf_counter()
+    if progress:
+        progress(0.0)
+    for lo, hi in chunk_bounds(audio, options.chunk_seconds):
+        chunk = audio[lo:hi]
+        if chunk.shape[0] < SAMPLE_RATE // 10:
+            continue
+        raw, info = pipeline.transcribe(chunk, **kwargs)
+        info_language = info.language or info_language
+        offset = lo / SAMPLE_RATE
+        for seg in raw:
+            segments.extend(_convert([seg], offset, duration))
+            if progress and duration > 0:
+                progress(min(1.0, (seg.end + offset) / duration))
+        if progress and duration > 0:
+            progress(min(1.0, hi / SAMPLE_RATE / duration))
+    if progress:
+        progress(1.0)
+    device = select_device(options.device)
+    return Transcript(
+        segments=tuple(s for s in segments if s.text or s.words),
+        duration=round(duration, 3),
+        language=info_language,
+        model=str(options.model),
+        channel=channel,
+        info={
+            "device": device,
+            "compute_type": select_compute_type(options.compute_type, device),
+            "beam_size": options.beam_size,
+            "batched": options.batched,
+            "seconds": round(time.perf_counter() - t0, 3),
+        },
+    )
+
+
+def with_options(options: TranscribeOptions, **changes) -> TranscribeOptions:
+    """A variant of ``options`` (``dataclasses.replace`` with checks)."""
+    return replace(options, **changes)

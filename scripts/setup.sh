@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install everything ListenWell needs on a fresh Debian machine (run as root or with sudo).
+# Usage: bash scripts/setup.sh [--test]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+DEB="libportaudio2 libsndfile1 espeak-ng sox ffmpeg alsa-utils"
+[ "${1:-}" = "--test" ] && DEB="$DEB chromium"
+missing=""
+for p in $DEB; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+if [ -n "$missing" ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+fi
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+if [ "${1:-}" = "--test" ]; then
+  .venv/bin/python -m pip install -q -e ".[test]"
+else
+  .venv/bin/python -m pip install -q -e .
+fi

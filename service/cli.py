@@ -1,0 +1,94 @@
+"""The ``listenwell`` command line: one group, subcommands loaded on demand.
+
+Each feature keeps its commands in its own module (``service/cli_*.py``); this
+file only lists them, so ``listenwell --help`` stays fast and one broken
+feature never hides the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+
+import click
+
+from analysis.errors import ListenWellError
+
+__all__ = ["main", "run_guarded"]
+
+# name -> "module:attribute"
+COMMANDS = {
+    "transcribe": "service.cli_transcribe:transcribe",
+    "bench": "service.cli_bench:bench",
+    "analyze": "service.cli_analyze:analyze",
+    "score": "service.cli_analyze:score",
+    "eval": "service.cli_eval:eval_group",
+    "batch": "service.cli_batch:batch",
+    "serve": "service.cli_serve:serve",
+    "init-db": "service.cli_serve:init_db",
+    "import-batch": "service.cli_serve:import_batch",
+    "record": "service.cli_record:record",
+    "practice": "service.cli_record:practice",
+    "devices": "service.cli_record:devices",
+    "scenarios": "service.cli_record:scenarios",
+    "demo": "service.cli_demo:demo",
+}
+
+
+def _setup_runtime_env() -> None:
+    """Point numba's cache at a writable user folder (librosa compiles on first use)."""
+    if "NUMBA_CACHE_DIR" not in os.environ:
+        from audio.models import cache_dir
+
+        os.environ["NUMBA_CACHE_DIR"] = str(cache_dir() / "numba")
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            if e.name == module_name:
+                return None
+            raise
+        return getattr(module, attr)
+
+
+def run_guarded(fn, *args, **kwargs):
+    """Run ``fn``; turn a ListenWellError into a one-line message and its exit code."""
+    try:
+        return fn(*args, **kwargs)
+    except ListenWellError as e:
+        click.echo(f"error: {e.message}", err=True)
+        sys.exit(e.exit_code)
+
+
+class GuardedGroup(LazyGroup):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ListenWellError as e:
+            click.echo(f"error: {e.message}", err=True)
+            ctx.exit(e.exit_code)
+
+
+@click.group(cls=GuardedGroup)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def main(verbose: int) -> None:
+    """ListenWell: private listening-skills practice feedback, on this machine."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    _setup_runtime_env()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
