@@ -1,0 +1,395 @@
+"""Lexicons and regular expressions for the rule-based text cues.
+
+Each ``match_*`` function takes one utterance (plain text) and returns the
+matched phrase (a short string to quote) or ``None``. They are deliberately
+simple, readable and English-only; ``analysis/cues.py`` combines them with the
+trained behaviour classifier.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "FEELING_WORDS",
+    "normalise",
+    "words",
+    "content_words",
+    "is_question",
+    "question_type",
+    "match_reflection",
+    "is_complex_reflection",
+    "match_validation",
+    "match_affirmation",
+    "match_advice",
+    "match_permission",
+    "match_minimising",
+    "match_jargon",
+    "count_fillers",
+    "match_collaboration",
+    "match_autonomy",
+    "match_persuade",
+    "match_confront",
+    "match_topic_shift",
+    "feelings_named",
+    "match_feeling_disclosure",
+    "match_change_talk",
+    "match_sustain_talk",
+    "is_backchannel",
+    "english_share",
+]
+
+
+def _rx(*phrases: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(phrases) + r")\b", re.IGNORECASE)
+
+
+_FEELINGS = """
+sad sadness unhappy down low blue depressed depression miserable hopeless helpless
+angry anger mad furious irritated annoyed frustrated frustrating frustration resentful bitter
+scared afraid fear fearful frightened terrified anxious anxiety worried worry worrying nervous panic
+panicky stressed stress stressful overwhelmed overwhelming tense uneasy
+lonely alone isolated abandoned rejected unwanted unloved betrayed
+ashamed shame guilty guilt embarrassed humiliated worthless useless stupid
+hurt hurting upset devastated heartbroken grief grieving crushed broken lost empty numb
+tired exhausted drained stuck trapped confused torn ambivalent
+jealous disappointed discouraged desperate insecure
+happy glad excited relieved proud hopeful grateful thankful calm content confident
+""".split()
+FEELING_WORDS = frozenset(_FEELINGS)
+
+_STOP = frozenset(
+    """a an the and or but so if then of to in on at for with from by as is are was were be been being
+    am i me my mine you your yours we us our he she it its they them their this that these those there here
+    do does did done have has had having will would can could should shall may might must not no yes
+    yeah okay ok well just really very quite like um uh mm hmm oh know think mean get got go going
+    what how why when where who which all any some more most much many than too also about up out
+    s t don didn doesn isn wasn aren re ve ll d m""".split()
+)
+
+_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+def normalise(text: str) -> str:
+    """Lower-case, straighten quotes and squeeze spaces."""
+    t = text.replace("\u2019", "'").replace("\u2018", "'").lower()
+    return re.sub(r"\s+", " ", t).strip()
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens (apostrophes kept inside words)."""
+    return _WORD_RE.findall(normalise(text))
+
+
+def content_words(text: str) -> set[str]:
+    """Word tokens minus function words, with a crude plural/-ing strip."""
+    out = set()
+    for w in words(text):
+        w = w.split("'")[0]
+        if w in _STOP or len(w) < 3:
+            continue
+        for suf in ("ing", "ed", "s"):
+            if w.endswith(suf) and len(w) - len(suf) >= 3:
+                w = w[: -len(suf)]
+                break
+        out.add(w)
+    return out
+
+
+# ---------------------------------------------------------------- questions
+_WH_START = re.compile(
+    r"^(?:(?:so|and|but|okay|ok|well|now|alright|right|um|uh|yeah)[, ]+)*"
+    r"(?:what|how|why|where|when|who|which|tell me|describe|in what way|help me understand)\b"
+)
+_AUX_START = re.compile(
+    r"^(?:(?:so|and|but|okay|ok|well|now|alright|right|um|uh|yeah)[, ]+)*"
+    r"(?:do|does|did|is|are|was|were|have|has|had|can|could|would|will|should|shall|may|might|"
+    r"am|isn't|aren't|don't|doesn't|didn't|haven't|hasn't|wouldn't|couldn't|won't)\b"
+)
+_TAG_Q = re.compile(r"(?:right|okay|yeah|isn't it|aren't you|don't you|is that right|correct)\?$")
+_CLOSED_WH = re.compile(r"^(?:(?:so|and|but|okay|well)[, ]+)*(?:how (?:many|much|often|long|old)|what time|when|where|who|which)\b")
+
+
+def _last_sentence(text: str) -> str:
+    parts = [p.strip() for p in re.split(r"(?<=[.!?])\s+", normalise(text)) if p.strip()]
+    return parts[-1] if parts else ""
+
+
+def is_question(text: str) -> bool:
+    """True when the utterance ends as a question (a '?' or a question opening in its last sentence)."""
+    last = _last_sentence(text)
+    if not last:
+        return False
+    if last.endswith("?"):
+        return True
+    return bool(_WH_START.match(last) and not last.endswith("."))
+
+
+def question_type(text: str) -> str:
+    """'open' or 'closed' for a question (yes/no, tag and fact questions are closed)."""
+    t = normalise(text)
+    qs = [s for s in re.split(r"(?<=[.!?])\s+", t) if s.endswith("?")] or [_last_sentence(t)]
+    q = qs[-1]
+    q = re.sub(r"^.*?,\s*(?=(?:what|how|why|tell me)\b)", "", q) if "," in q else q
+    if _CLOSED_WH.match(q):
+        return "closed"
+    if _WH_START.match(q) or re.search(r"\b(?:tell me (?:more|about)|what (?:else|would|do|does|did|is|are))\b", q):
+        return "open"
+    return "closed"
+
+
+# -------------------------------------------------------------- reflections
+_REFLECT = re.compile(
+    r"^(?:(?:so|and|okay|ok|well|yeah|mm-hmm|right|now)[, ]+)*(?:"
+    r"so (?:you|it's|it is|that|your|for you)|it sounds like|sounds like|it sounds as|sounds as if|"
+    r"it seems (?:like|that|as)|seems like|it feels like|"
+    r"you(?:'re| are) (?:feeling|saying|wondering|worried|thinking|not sure|really|pretty|kind of|still)|"
+    r"you feel|you felt|you(?:'ve| have) been|you want|you don't want|you(?:'d| would) like|you really|"
+    r"what i(?:'m| am) hearing|i(?:'m| am) hearing|i hear (?:that )?you|if i(?:'m| am) hearing you|"
+    r"part of you|on (?:the )?one hand|it's like|you(?:'re| are) (?:kind of )?(?:torn|stuck)|"
+    r"you(?:'re| are) in a|you(?:'re| are) someone who|for you,|you see|you think|you know that you|you care)"
+)
+_COMPLEX = re.compile(
+    r"\b(?:part of you|on (?:the )?one hand|on the other hand|at the same time|"
+    r"it's like|as if|almost like|sounds like you|you(?:'re| are) wondering|deep down|"
+    r"what (?:really )?matters|important to you|you value|you care|you(?:'re| are) the kind of|"
+    r"even though|and yet|but also|because)\b"
+)
+
+
+def match_reflection(text: str) -> str | None:
+    """A reflection stem ("so you", "it sounds like", "you feel") in a statement (not a question)."""
+    t = normalise(text)
+    if not t or is_question(text):
+        return None
+    for sent in re.split(r"(?<=[.!?])\s+", t):
+        m = _REFLECT.match(sent)
+        if m:
+            return m.group(0)
+    return None
+
+
+def is_complex_reflection(text: str, previous_client: str = "") -> bool:
+    """Complex when it adds meaning: a feeling the client did not name, double-sided, or a metaphor."""
+    t = normalise(text)
+    if _COMPLEX.search(t):
+        return True
+    said = set(words(previous_client))
+    new_feelings = [w for w in words(t) if w in FEELING_WORDS and w not in said]
+    if new_feelings:
+        return True
+    mine = content_words(t)
+    if previous_client and mine:
+        overlap = len(mine & content_words(previous_client)) / len(mine)
+        return overlap < 0.3 and len(mine) >= 4
+    return False
+
+
+# ---------------------------------------------------------------- others
+_VALIDATION = _rx(
+    r"(?:that|it) makes (?:a lot of |total |complete )?sense", r"makes sense (?:that|why)",
+    r"(?:it's|that's|it is|that is) (?:completely |totally |really |very )?(?:understandable|normal|natural|okay to feel|ok to feel|valid)",
+    r"(?:of course|no wonder) you(?:'d| would)? (?:feel|be|are|were)", r"no wonder",
+    r"anyone would (?:feel|be)", r"(?:that|it) (?:sounds|must be|must have been) (?:so |really |very |incredibly )?"
+    r"(?:hard|difficult|painful|tough|scary|frightening|overwhelming|exhausting|frustrating|lonely|upsetting|awful|rough|stressful)",
+    r"i can (?:see|understand|imagine) (?:why|how)", r"(?:your feelings|what you feel) (?:are|is) (?:valid|real|understandable)",
+    r"it's okay to (?:feel|be)", r"(?:i'm|i am) (?:so )?sorry (?:that|you|to hear)", r"that's (?:a lot|so much) to",
+)
+_AFFIRM = _rx(
+    r"good for you", r"well done", r"great job", r"nice work", r"that took (?:a lot of )?(?:courage|guts|strength)",
+    r"you(?:'ve| have) (?:really )?(?:worked|done|come|made|managed|shown)", r"you should be proud",
+    r"(?:i'm|i am) (?:really )?(?:impressed|proud)", r"(?:it's|that's) (?:great|wonderful|impressive|fantastic|brilliant) (?:that|how)",
+    r"you(?:'re| are) (?:clearly|obviously|really) (?:a |someone )?(?:strong|determined|committed|caring|resourceful)",
+    r"you(?:'re| are) (?:a )?(?:strong|resourceful|determined|brave|courageous)", r"thank you for (?:sharing|telling|being)",
+    r"i appreciate (?:you|your|that you|how)", r"i admire", r"you really care", r"your (?:strength|courage|determination|commitment)",
+)
+_ADVICE = _rx(
+    r"you (?:should|shouldn't|need to|have to|must|ought to|gotta|got to)", r"you(?:'ve| have) got to",
+    r"just (?:try|do|stop|go|tell|call|say|ignore|relax|get|take|think|let)", r"(?:try|trying) (?:to|doing|not)",
+    r"why (?:don't|not) you", r"why not", r"have you (?:thought about|considered|tried|looked into)",
+    r"what if you", r"how about (?:you|trying|if)", r"i (?:would )?(?:suggest|recommend|advise)", r"my advice",
+    r"if i were you", r"you (?:could|might) (?:try|want to|consider|think about)", r"the best (?:thing|way) (?:is|would be|to)",
+    r"(?:it|that) (?:would|might|could|will) help (?:to|if you)", r"make sure (?:you|to)", r"(?:i'd|i would) (?:go|try|just)",
+    r"(?:what )?you (?:want|need) to do is", r"one thing (?:you|that) (?:could|can|might)", r"have you tried",
+)
+_PERMISSION = _rx(
+    r"(?:would|is) it (?:be )?(?:ok|okay|alright|all right) (?:if|with you if) i", r"(?:can|may|could) i (?:share|offer|suggest|tell you|give you|make a suggestion|ask)",
+    r"would you (?:like|be interested in|want) (?:some|me to share|to hear|any) ?(?:ideas|suggestions|information|thoughts|options|tips|what)?",
+    r"do you mind if i", r"(?:are you|would you be) (?:open|interested) (?:to|in) (?:hearing|some)",
+)
+_MINIMISE = _rx(
+    r"at least", r"don't worry", r"do not worry", r"calm down", r"(?:it's|it is|that's) not (?:that|so) bad",
+    r"(?:it|things) could be worse", r"look on the bright side", r"everything happens for a reason", r"(?:it's|it is) no big deal",
+    r"not a big deal", r"cheer up", r"you'll be (?:fine|ok|okay|alright)", r"(?:it|everything)(?:'ll| will) (?:be|work out) (?:fine|ok|okay|alright)",
+    r"get over it", r"(?:others|other people) have it worse", r"don't be (?:sad|upset|so)", r"stop worrying", r"(?:just )?relax",
+    r"think positive", r"(?:it's|it is) all in your head", r"you(?:'re| are) overreacting", r"could be worse", r"it's not the end of the world",
+)
+_JARGON = _rx(
+    r"relapse prevention", r"12[- ]step", r"twelve[- ]step", r"step work", r"suboxone", r"methadone", r"buprenorphine",
+    r"naloxone", r"narcan", r"harm reduction", r"detox", r"iop", r"intensive outpatient", r"partial hospitali[sz]ation",
+    r"cognitive behaviou?ral", r"cbt", r"dbt", r"mat", r"medication[- ]assisted", r"motivational interviewing",
+    r"stages? of change", r"pre-?contemplation", r"contemplation stage", r"co-?occurring", r"dual diagnosis", r"comorbid(?:ity)?",
+    r"sud", r"aud", r"dsm", r"trauma[- ]informed", r"recovery capital", r"wrap plan", r"case management", r"intake assessment",
+    r"treatment plan", r"level of care", r"evidence[- ]based", r"clinical(?:ly)?", r"psychoeducation", r"cognitive distortions?",
+    r"maladaptive", r"protective factors", r"risk factors", r"continuum of care", r"aftercare", r"sober living", r"tolerance",
+    r"withdrawal symptoms", r"contingency management",
+)
+_FILLER = re.compile(r"\b(?:um+|uh+|er+m?|ah+|hmm+)\b|\byou know\b(?!\s+(?:what|how|that|why|if))|\bi mean\b|\blike,", re.IGNORECASE)
+_COLLAB = _rx(
+    r"what do you think", r"how does that sound", r"let's", r"let us", r"together", r"we could", r"we can",
+    r"where would you like to (?:start|begin|go)", r"what would you like to", r"is that (?:ok|okay|alright) with you",
+    r"what would (?:work|be helpful) for you", r"your ideas",
+)
+_AUTONOMY = _rx(
+    r"(?:it's|it is) (?:really )?(?:up to you|your (?:choice|decision|call|life))", r"you(?:'re| are) the (?:expert|one who|best judge)",
+    r"you decide", r"whatever you decide", r"only you can", r"you know (?:yourself|your situation) (?:best|better)",
+    r"your (?:choice|decision)", r"in your own (?:way|time)", r"you(?:'re| are) in charge", r"no one can make you",
+)
+_PERSUADE = _rx(
+    r"you (?:need to|have to|must|really should|ought to)", r"the (?:truth|fact|reality) is", r"research (?:shows|says)",
+    r"studies show", r"(?:it's|it is) (?:really )?important (?:that you|to)", r"if you don't", r"you can't keep",
+    r"don't you think you", r"you'll (?:end up|regret|lose)",
+)
+_CONFRONT = _rx(
+    r"you(?:'re| are) in denial", r"you(?:'re| are) not listening", r"(?:you're|you are) making excuses", r"that's not true",
+    r"you(?:'re| are) wrong", r"be honest", r"admit (?:it|that)", r"the problem is you", r"you always", r"you never",
+    r"what did you expect", r"that's (?:your own|on you)", r"whose fault", r"you(?:'re| are) (?:just )?(?:lazy|weak|kidding yourself)",
+)
+_TOPIC_SHIFT = _rx(
+    r"anyway", r"(?:let's|let us) (?:move on|talk about something|change|get back)", r"moving on", r"on (?:a|another) (?:different|other)? ?note",
+    r"changing the subject", r"by the way", r"(?:but|so) (?:back to|getting back to)", r"speaking of", r"different topic", r"next question",
+)
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|myself|im)\b", re.IGNORECASE)
+_CHANGE = _rx(
+    r"i (?:want|need|have|would like|wanna|'d like|d like|should|could|can|will|'ll|am going|'m going|plan|intend|hope|wish) "
+    r"(?:to )?(?:stop|quit|cut|change|reduce|give up|get (?:help|sober|clean|better)|try|start|do something|be (?:healthier|sober|clean|better))",
+    r"i(?:'m| am) (?:ready|willing|going to|gonna|trying|determined|committed)", r"i(?:'ve| have) (?:cut|stopped|quit|been cutting|reduced|started)",
+    r"i (?:don't|do not) want to (?:keep|end up|lose|be like|go back|die|hurt)", r"(?:it|that) would be (?:better|good|nice) (?:if|to)",
+    r"i (?:really )?(?:need|want) (?:a )?change", r"(?:worried|concerned|scared) (?:about|that) (?:my|i)", r"i could (?:try|probably|maybe)",
+    r"i(?:'ll| will) (?:try|do it|give it a)", r"(?:is|are) (?:a )?problem for me", r"too much",
+)
+_SUSTAIN = _rx(
+    r"i (?:don't|do not|doesn't) (?:really )?(?:want|need|think i (?:need|can|have)) to (?:stop|quit|change|cut|give)",
+    r"i (?:can't|cannot|couldn't) (?:stop|quit|change|do (?:it|that)|give)", r"i(?:'m| am) not (?:going to|gonna|ready|willing)",
+    r"(?:it's|it is|that's) not (?:a|really a|that big a|that much of a) (?:problem|issue|big deal)", r"(?:it's|it is) not that (?:bad|much)",
+    r"i (?:like|enjoy|love) (?:drinking|smoking|it|the)", r"(?:it|that) helps me (?:relax|sleep|cope|calm)", r"i(?:'m| am) fine",
+    r"i don't see (?:the|a|what|why)", r"everybody does", r"everyone does", r"no (?:problem|big deal)", r"i don't have a problem",
+    r"(?:i|it) (?:don't|doesn't) (?:really )?(?:bother|affect|hurt)", r"i(?:'ve| have) tried (?:before|that|everything)", r"i won't",
+)
+_DISCLOSE_STEM = re.compile(
+    r"\b(?:i (?:feel|felt|am feeling|'m feeling|get|got|was|am|'m|have been|'ve been)|i'm|im|i've been|makes me|made me|"
+    r"i(?:'m| am) (?:so|really|very|just|kind of|pretty))\b(?:\s+\w+){0,4}?\s+(" + "|".join(sorted(FEELING_WORDS)) + r")\b",
+    re.IGNORECASE,
+)
+_BACKCHANNEL = re.compile(r"^(?:(?:mm+-?hmm+|mhm+|uh-?huh|yeah|yes|yep|right|okay|ok|sure|i see|oh|ah|wow|hmm+|mm+|got it|alright)[.,!]?\s*){1,3}$")
+_EN_COMMON = frozenset(
+    "the a an and or but i you he she it we they is are was were be have has do did not to of in on for with that this "
+    "what how why so my your me him her them at as if no yes can will would just like know think feel".split()
+)
+
+
+def _first(rx: re.Pattern[str], text: str) -> str | None:
+    m = rx.search(normalise(text))
+    return m.group(0) if m else None
+
+
+def match_validation(text: str) -> str | None:
+    """Validation of feelings ("that makes sense", "no wonder you feel...") in a statement."""
+    return None if is_question(text) else _first(_VALIDATION, text)
+
+
+def match_affirmation(text: str) -> str | None:
+    """An affirmation of the client's strengths or efforts."""
+    return _first(_AFFIRM, text)
+
+
+def match_advice(text: str) -> str | None:
+    """Advice or fixing ("you should", "just try", "have you thought about")."""
+    return _first(_ADVICE, text)
+
+
+def match_permission(text: str) -> str | None:
+    """Asking permission before giving information or advice."""
+    return _first(_PERMISSION, text)
+
+
+def match_minimising(text: str) -> str | None:
+    """Minimising ("at least", "don't worry", "calm down")."""
+    return _first(_MINIMISE, text)
+
+
+def match_jargon(text: str) -> list[str]:
+    """All technical or programme terms in the utterance."""
+    return [m.group(0) for m in _JARGON.finditer(normalise(text))]
+
+
+def count_fillers(text: str) -> list[str]:
+    """Fillers ("um", "uh", "you know", "I mean")."""
+    return [m.group(0) for m in _FILLER.finditer(normalise(text))]
+
+
+def match_collaboration(text: str) -> str | None:
+    """MITI seeking collaboration."""
+    return _first(_COLLAB, text)
+
+
+def match_autonomy(text: str) -> str | None:
+    """MITI emphasising autonomy."""
+    return _first(_AUTONOMY, text)
+
+
+def match_persuade(text: str) -> str | None:
+    """MITI persuade (arguing for change without permission)."""
+    return _first(_PERSUADE, text)
+
+
+def match_confront(text: str) -> str | None:
+    """MITI confront (blaming, arguing, disagreeing)."""
+    return _first(_CONFRONT, text)
+
+
+def match_topic_shift(text: str) -> str | None:
+    """An explicit change of subject ("anyway", "moving on")."""
+    return _first(_TOPIC_SHIFT, text)
+
+
+def feelings_named(text: str) -> list[str]:
+    """Feeling words in the utterance, in order, without repeats."""
+    seen: list[str] = []
+    for w in words(text):
+        if w in FEELING_WORDS and w not in seen:
+            seen.append(w)
+    return seen
+
+
+def match_feeling_disclosure(text: str) -> str | None:
+    """A first-person statement of a feeling ("I feel so alone", "it makes me angry")."""
+    m = _DISCLOSE_STEM.search(normalise(text))
+    if m:
+        return m.group(0)
+    if _FIRST_PERSON.search(text) and feelings_named(text) and not is_question(text):
+        return feelings_named(text)[0]
+    return None
+
+
+def match_change_talk(text: str) -> str | None:
+    """Client change talk (desire, ability, reasons, need, commitment to change)."""
+    return None if match_sustain_talk(text) else _first(_CHANGE, text)
+
+
+def match_sustain_talk(text: str) -> str | None:
+    """Client sustain talk (arguments for the status quo)."""
+    return _first(_SUSTAIN, text)
+
+
+def is_backchannel(text: str) -> bool:
+    """A short acknowledgement ("mm-hmm", "okay", "I see")."""
+    return bool(_BACKCHANNEL.match(normalise(text)))
+
+
+def english_share(text: str) -> float:
+    """Share of tokens that are very common English words (0 to 1); low means likely not English."""
+    toks = re.findall(r"\w+", text.lower())
+    if not toks:
+        return 0.0
+    return sum(t in _EN_COMMON for t in toks) / len(toks)
