@@ -1,0 +1,164 @@
+"""``listenwell serve``, ``listenwell init-db`` and ``listenwell import-batch``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import click
+
+from analysis.errors import ParameterError
+
+__all__ = ["serve", "init_db", "import_batch", "import_batch_folder", "load_demo"]
+
+logger = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parents[1]
+AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".webm", ".aac")
+DEMO_USERS = (("demo-supervisor", "supervisor"), ("demo-trainee", "trainee"))
+
+_instance_option = click.option(
+    "--instance",
+    "instance",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="LISTENWELL_INSTANCE",
+    default=None,
+    help="Instance folder (database, audio). Default: $LISTENWELL_INSTANCE or ~/.local/share/listenwell.",
+)
+
+
+def _instance(instance: Path | None) -> Path:
+    from service.app import default_instance_dir
+
+    path = (instance or default_instance_dir()).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _prepare(instance: Path) -> None:
+    """Create/upgrade the database and the first admin (printing a generated password once)."""
+    from service.auth import ensure_admin
+    from service.db import connect, db_path, migrate
+
+    conn = connect(db_path(instance))
+    try:
+        version = migrate(conn)
+    finally:
+        conn.close()
+    import os
+
+    password = ensure_admin(str(db_path(instance)), os.environ.get("LISTENWELL_ADMIN_PASSWORD"))
+    click.echo(f"database: {db_path(instance)} (schema version {version})")
+    if password:
+        click.echo(f"created user 'admin' with password: {password}  (shown once: note it now)")
+
+
+def _find_audio(folder: Path, report: dict) -> Path | None:
+    for p in sorted(folder.iterdir()):
+        if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file():
+            return p
+    source = report.get("source")
+    if source and Path(source).is_file() and Path(source).suffix.lower() in AUDIO_SUFFIXES:
+        return Path(source)
+    return None
+
+
+def import_batch_folder(instance: Path, out_dir: Path, trainee: str | None = None,
+                        audio_root: Path | None = None) -> list[int]:
+    """Import every ``report.json`` under ``out_dir`` (one folder per recording); return session ids.
+
+    The trainee is ``trainee`` if given, else the recording's first folder under
+    ``out_dir`` (``OUT_DIR/<trainee>/<recording>/report.json``), else "batch".
+    The audio is a file beside the report, the recording under ``audio_root``
+    at the same relative path, or the report's ``source`` path, when present.
+    """
+    from service.storage import import_session
+
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise ParameterError(f"{out_dir} is not a folder")
+    ids = []
+    for report_path in sorted(out_dir.rglob("report.json")):
+        if any(part.startswith(".") for part in report_path.relative_to(out_dir).parts):
+            continue  # .partial-* folders of an unfinished batch
+        try:
+            report = json.loads(report_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as e:
+            logger.warning("skipping %s: %s", report_path, e)
+            continue
+        rel = report_path.parent.relative_to(out_dir)
+        name = trainee or (rel.parts[0] if len(rel.parts) > 1 else "batch")
+        audio = _find_audio(report_path.parent, report)
+        if audio is None and audio_root is not None:
+            candidate = Path(audio_root) / rel
+            audio = candidate if candidate.is_file() else None
+        ids.append(import_session(instance, name, audio, report, source="batch", title=str(rel)))
+    return ids
+
+
+def load_demo(instance: Path) -> list[int]:
+    """Demo users and the bundled demo reports (``samples/demo``) so a finished report shows at once."""
+    from service.auth import create_user
+    from service.db import connect, db_path
+
+    conn = connect(db_path(instance))
+    try:
+        sup = conn.execute("SELECT id FROM users WHERE username = ?", (DEMO_USERS[0][0],)).fetchone()
+        sup_id = sup["id"] if sup else create_user(conn, DEMO_USERS[0][0], "demo-password", "supervisor")
+        if not conn.execute("SELECT 1 FROM users WHERE username = ?", (DEMO_USERS[1][0],)).fetchone():
+            create_user(conn, DEMO_USERS[1][0], "demo-password", "trainee", sup_id)
+        conn.commit()
+        if conn.execute("SELECT 1 FROM sessions s JOIN users u ON u.id = s.trainee_id"
+                        " WHERE u.username = ?", (DEMO_USERS[1][0],)).fetchone():
+            return []  # already loaded
+    finally:
+        conn.close()
+    demo = ROOT / "samples" / "demo"
+    if not demo.is_dir():
+        logger.warning("no demo reports at %s", demo)
+        return []
+    return import_batch_folder(instance, demo, trainee=DEMO_USERS[1][0])
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int)
+@_instance_option
+@click.option("--workers", default=1, show_default=True, type=int, help="Analyses run at once.")
+@click.option("--demo", is_flag=True, help="Add demo users and the bundled demo reports.")
+def serve(host: str, port: int, instance: Path | None, workers: int, demo: bool) -> None:
+    """Start the web service (on this machine only, by default)."""
+    from service.app import create_app
+
+    instance = _instance(instance)
+    _prepare(instance)
+    if demo:
+        ids = load_demo(instance)
+        click.echo(f"demo: log in as demo-trainee or demo-supervisor, password demo-password"
+                   f" ({len(ids)} report(s) added)")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: listening on {host}: other machines can reach this service", err=True)
+    app = create_app({"INSTANCE_DIR": instance, "JOB_WORKERS": workers})
+    click.echo(f"ListenWell on http://{host}:{port}/  (instance {instance})")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@click.command("init-db")
+@_instance_option
+def init_db(instance: Path | None) -> None:
+    """Create or upgrade the database; create the first admin."""
+    _prepare(_instance(instance))
+
+
+@click.command("import-batch")
+@click.argument("out_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_instance_option
+@click.option("--trainee", default=None, help="Trainee for every report (default: first folder name).")
+@click.option("--audio-root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="The batch's input folder, to find each recording's audio.")
+def import_batch(out_dir: Path, instance: Path | None, trainee: str | None, audio_root: Path | None) -> None:
+    """Import a ``listenwell batch`` output folder (report.json per recording) into the service."""
+    instance = _instance(instance)
+    _prepare(instance)
+    ids = import_batch_folder(instance, out_dir, trainee, audio_root)
+    click.echo(f"imported {len(ids)} session(s) into {instance}")
