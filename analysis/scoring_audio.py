@@ -1,0 +1,145 @@
+"""The sub-scores that need audio: make space (talk share, interruptions, patience) and voice.
+
+Both read the timing and prosody stages' ``to_dict()`` output with tolerant
+key lookups; from a text-only transcript "make space" falls back on the
+helper's share of words and "voice" is not measured.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from analysis.report import ScorePart
+from analysis.schema import CLIENT, HELPER, Turn
+from analysis.scoring_util import evidence, ramp, weighted
+
+__all__ = ["make_space", "voice", "find_number"]
+
+Result = tuple[float | None, list[ScorePart], dict[str, Any]]
+
+
+def find_number(d: dict[str, Any] | None, *paths: str) -> float | None:
+    """The first number found at one of the dotted ``paths`` in ``d``."""
+    if not d:
+        return None
+    for path in paths:
+        node: Any = d
+        for key in path.split("."):
+            if isinstance(node, dict) and key in node:
+                node = node[key]
+            else:
+                node = None
+                break
+        if isinstance(node, (int, float)) and not isinstance(node, bool):
+            return float(node)
+    return None
+
+
+def _events(d: dict[str, Any] | None, *names: str) -> list[dict[str, Any]]:
+    if not d:
+        return []
+    for n in names:
+        v = d.get(n)
+        if isinstance(v, list):
+            return [e for e in v if isinstance(e, dict)]
+    return []
+
+
+def _words(t: Turn) -> int:
+    return len(t.text.split())
+
+
+def make_space(turns: Sequence[Turn], timing: dict[str, Any] | None) -> Result:
+    """Helper talk share (time, else words), interruptions per minute, patience, longest monologue."""
+    helper_w = sum(_words(t) for t in turns if t.role == HELPER)
+    client_w = sum(_words(t) for t in turns if t.role == CLIENT)
+    try_instead = ("Let a pause sit for two seconds after the client stops; if they go on, "
+                   'just say "mm-hmm" and let them finish.')
+    if helper_w + client_w == 0 or client_w == 0 and not timing:
+        return None, [], {"summary": "Not measured: no words from both speakers.", "try_instead": try_instead}
+    share = find_number(timing, "helper_talk_share", "talk_share.helper", "talk_share_helper", "talk_share")
+    basis = "speaking time"
+    if share is None:
+        share, basis = helper_w / (helper_w + client_w), "words"
+    if share > 1.0:
+        share /= 100.0
+    parts = [ScorePart("helper_talk_share", round(100 * share, 1), f"% of {basis}", ramp(share, 0.75, 0.45),
+                       0.5, "under about 50 % (AnnoMI good 54 %, poor 62 % of words)")]
+    minutes = max(find_number(timing, "speech_seconds", "total_speech", "duration") or 0.0, 1.0) / 60.0
+    interruptions = _events(timing, "interruptions")
+    n_int = find_number(timing, "n_interruptions", "interruption_count")
+    if n_int is None and timing is not None and "interruptions" in timing:
+        n_int = float(len(interruptions))
+    if n_int is not None:
+        rate = n_int / minutes
+        parts.append(ScorePart("interruptions_per_minute", round(rate, 2), "per min", ramp(rate, 2.0, 0.0), 0.25,
+                               "none: let the client finish"))
+    latency = find_number(timing, "median_latency_helper", "helper_latency.median", "latency.helper.median",
+                          "response_latency_median", "median_response_latency")
+    if latency is not None:
+        parts.append(ScorePart("response_pause", round(latency, 2), "s (median)", ramp(latency, -0.2, 0.7), 0.15,
+                               "a calm pause before answering (about 0.5-1 s)"))
+    mono = find_number(timing, "longest_helper_monologue", "longest_monologue.helper", "helper_longest_monologue",
+                       "longest_monologue")
+    if mono is not None:
+        parts.append(ScorePart("longest_helper_turn", round(mono, 1), "s", ramp(mono, 60.0, 20.0), 0.1,
+                               "under about 20 s"))
+    by_time = {round(t.start, 1): t for t in turns if t.start is not None and t.role == HELPER}
+    ev_turns = []
+    for e in interruptions[:3]:
+        t0 = e.get("start", e.get("time"))
+        if isinstance(t0, (int, float)):
+            near = min(by_time.items(), key=lambda kv: abs(kv[0] - t0), default=(None, None))[1]
+            if near is not None:
+                ev_turns.append(near)
+    ev = evidence(ev_turns, "interrupted the client")
+    longest = max((t for t in turns if t.role == HELPER), key=_words, default=None)
+    if longest is not None and share > 0.5:
+        ev += evidence([longest], "the longest helper turn")
+    summary = f"Helper took {100 * share:.0f} % of the {basis}"
+    if n_int is not None:
+        summary += f", interrupted {int(n_int)} time(s)"
+    summary += "."
+    return weighted(parts), parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev)}
+
+
+def voice(turns: Sequence[Turn], prosody: dict[str, Any] | None) -> Result:
+    """Helper speaking rate (wpm), pitch variation (semitones), level vs the client (dB)."""
+    try_instead = ("Slow down to a calm pace (about 120-150 words a minute) and let your voice rise "
+                   "and fall naturally, as if talking to a friend.")
+    if not prosody:
+        return None, [], {"summary": "Not measured: no audio or the prosody stage did not run.",
+                          "try_instead": try_instead}
+    rate = find_number(prosody, "helper.speaking_rate_wpm", "speakers.helper.speaking_rate_wpm",
+                       "per_speaker.helper.speaking_rate_wpm", "helper.rate_wpm", "speakers.helper.rate_wpm")
+    pitch = find_number(prosody, "helper.pitch_std_semitones", "speakers.helper.pitch_std_semitones",
+                        "per_speaker.helper.pitch_std_semitones", "helper.pitch_variability_st",
+                        "speakers.helper.pitch_range_semitones")
+    h_db = find_number(prosody, "helper.energy_db_median", "speakers.helper.energy_db_median",
+                       "per_speaker.helper.energy_db_median", "helper.energy_db")
+    c_db = find_number(prosody, "client.energy_db_median", "speakers.client.energy_db_median",
+                       "per_speaker.client.energy_db_median", "client.energy_db")
+    parts = []
+    if rate is not None:
+        off = max(0.0, 110.0 - rate, rate - 160.0)
+        parts.append(ScorePart("speaking_rate", round(rate, 1), "words/min", ramp(off, 60.0, 0.0), 0.45,
+                               "calm pace, about 110-160 wpm"))
+    if pitch is not None:
+        parts.append(ScorePart("pitch_variation", round(pitch, 2), "semitones (sd)", ramp(pitch, 0.8, 2.5), 0.35,
+                               "not monotone: about 2.5 semitones or more"))
+    if h_db is not None and c_db is not None:
+        diff = h_db - c_db
+        parts.append(ScorePart("level_vs_client", round(diff, 1), "dB", ramp(abs(diff), 12.0, 3.0), 0.2,
+                               "within about 3 dB of the client"))
+    score = weighted(parts)
+    if score is None:
+        return None, parts, {"summary": "Not measured: no helper voice measurements.", "try_instead": try_instead}
+    bits = []
+    if rate is not None:
+        bits.append(f"{rate:.0f} words/min")
+    if pitch is not None:
+        bits.append(f"pitch variation {pitch:.1f} semitones")
+    if h_db is not None and c_db is not None:
+        bits.append(f"{h_db - c_db:+.1f} dB vs the client")
+    return score, parts, {"summary": "Helper voice: " + ", ".join(bits) + ".", "try_instead": try_instead,
+                          "evidence": ()}
