@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from analysis.errors import (
+    AudioError,
     AudioTooLongError,
     CorruptAudioError,
     EmptyFileError,
@@ -23,6 +24,7 @@ from analysis.errors import (
     ZeroLengthAudioError,
 )
 from analysis.schema import DecodedAudio
+from audio.containers import ogg_is_complete, wav_missing_bytes
 
 __all__ = ["DecodeOptions", "decode", "decode_array", "probe", "SAMPLE_RATE", "SUPPORTED_FORMATS"]
 
@@ -91,13 +93,38 @@ def _check_file(path: Path) -> None:
         raise NotAudioError(f"{path} is a directory, not an audio file", path=str(path))
     if path.stat().st_size == 0:
         raise EmptyFileError(f"{path.name} is empty (0 bytes)", path=str(path))
-    with open(path, "rb") as fh:
-        head = fh.read(512)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+    except OSError as e:
+        raise AudioError(f"{path.name} cannot be read: {e.strerror or e}", path=str(path)) from e
     for magic, what in _NOT_AUDIO_MAGIC.items():
         if head.startswith(magic):
             raise NotAudioError(f"{path.name} is {what}, not audio", path=str(path))
     if _looks_like_text(head):
         raise NotAudioError(f"{path.name} is a text file, not audio", path=str(path))
+
+
+# Leading bytes of audio containers: a file that starts like one but will not
+# open is damaged, not foreign.
+_AUDIO_MAGIC = {
+    b"RIFF": "WAV",
+    b"fLaC": "FLAC",
+    b"OggS": "Ogg",
+    b"ID3": "MP3",
+    b"\x1a\x45\xdf\xa3": "WebM/Matroska",
+}
+
+
+def _container_guess(path: Path) -> str | None:
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+    for magic, name in _AUDIO_MAGIC.items():
+        if head.startswith(magic):
+            return name
+    if head[4:8] == b"ftyp":
+        return "MP4/M4A"
+    return None
 
 
 def _open(path: Path):
@@ -106,6 +133,12 @@ def _open(path: Path):
     try:
         return av.open(str(path), metadata_errors="ignore")
     except av.error.InvalidDataError as e:
+        guess = _container_guess(path)
+        if guess is not None:
+            raise CorruptAudioError(
+                f"{path.name} looks like {guess} but cannot be read: it is corrupt or truncated",
+                path=str(path),
+            ) from e
         raise NotAudioError(
             f"{path.name} is not a recognised audio file ({e.strerror or e})", path=str(path)
         ) from e
@@ -128,6 +161,16 @@ def _probe_container(container, path: Path) -> ProbeInfo:
             f"{path.name} has no audio stream (it holds: {', '.join(kinds)})", path=str(path)
         )
     stream = container.streams.audio[0]
+    ctx = stream.codec_context
+    if ctx is None and _container_guess(path) is not None:
+        raise CorruptAudioError(
+            f"{path.name} is corrupt: its audio stream has no usable codec settings", path=str(path)
+        )
+    if ctx is None or not ctx.sample_rate or not ctx.channels:
+        raise NotAudioError(
+            f"{path.name} is not a recognised audio file (no sample rate or channels in it)",
+            path=str(path),
+        )
     duration = None
     if stream.duration is not None and stream.time_base is not None:
         duration = float(stream.duration * stream.time_base)
@@ -199,7 +242,13 @@ def decode(path: str | os.PathLike, options: DecodeOptions | None = None) -> Dec
                 path=str(path),
             ) from e
     if total == 0:
+        if info.duration and info.duration > 0.1:
+            raise CorruptAudioError(
+                f"{path.name} is corrupt: its header says {info.duration:.2f} s but no audio decodes",
+                path=str(path),
+            )
         raise ZeroLengthAudioError(f"{path.name} holds no audio samples", path=str(path))
+    _check_complete(path)
     channels = np.ascontiguousarray(np.concatenate(blocks, axis=1), dtype=np.float32)
     decoded_s = channels.shape[1] / options.sample_rate
     if info.duration and info.duration > 1.0:
@@ -221,6 +270,21 @@ def decode(path: str | os.PathLike, options: DecodeOptions | None = None) -> Dec
         source_format=f"{info.format_name}/{info.codec}",
         source_sample_rate=info.sample_rate,
     )
+
+
+def _check_complete(path: Path) -> None:
+    """Raise CorruptAudioError when a WAV or Ogg file is cut short (FFmpeg does not tell)."""
+    missing = wav_missing_bytes(path)
+    if missing:
+        raise CorruptAudioError(
+            f"{path.name} is truncated: its WAV header promises {missing} more bytes than the file holds",
+            path=str(path),
+        )
+    if not ogg_is_complete(path):
+        raise CorruptAudioError(
+            f"{path.name} is truncated: its Ogg stream stops before the end-of-stream page",
+            path=str(path),
+        )
 
 
 def decode_array(samples: np.ndarray, sample_rate: int, *, source: str = "<array>") -> DecodedAudio:

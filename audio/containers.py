@@ -1,0 +1,69 @@
+"""Byte-level completeness checks for containers whose headers FFmpeg does not police.
+
+FFmpeg decodes a cut-off WAV or Ogg file without complaint and reports the
+shortened length as the duration, so a truncated upload would pass as a short
+recording. These checks read the few bytes that say how long the file should be.
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+__all__ = ["wav_missing_bytes", "ogg_is_complete"]
+
+# Sizes that streaming writers put in a header before they know the length.
+_UNKNOWN_SIZES = (0, 0xFFFFFFFF, 0x7FFFFFFF)
+
+
+def wav_missing_bytes(path: Path) -> int:
+    """Bytes the RIFF ``data`` chunk declares beyond the end of the file (0 if complete).
+
+    Returns 0 for non-RIFF files and for headers written by streaming tools
+    that leave the size unknown.
+    """
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return 0
+        pos = 12
+        while pos + 8 <= size:
+            fh.seek(pos)
+            chunk = fh.read(8)
+            if len(chunk) < 8:
+                return 0
+            cid, clen = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+            if cid == b"data":
+                if clen in _UNKNOWN_SIZES:
+                    return 0
+                return max(0, pos + 8 + clen - size)
+            pos += 8 + clen + (clen & 1)
+    return 0
+
+
+def ogg_is_complete(path: Path, tail_bytes: int = 1 << 16) -> bool:
+    """True unless ``path`` is an Ogg stream whose last page is cut off or lacks end-of-stream.
+
+    Every finished Ogg stream ends with a whole page carrying the EOS flag; a
+    truncated download or upload does not.
+    """
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        if fh.read(4) != b"OggS":
+            return True
+        start = max(0, size - tail_bytes)
+        fh.seek(start)
+        tail = fh.read()
+    at = tail.rfind(b"OggS")
+    while at >= 0:
+        page = tail[at:]
+        if len(page) >= 27 and page[4] == 0:  # stream structure version 0
+            n_seg = page[26]
+            if len(page) < 27 + n_seg:
+                return False
+            body = sum(page[27 : 27 + n_seg])
+            complete = 27 + n_seg + body == len(page)
+            return complete and bool(page[5] & 0x04)
+        at = tail.rfind(b"OggS", 0, at)
+    return False
