@@ -1,0 +1,400 @@
+"""Batch analysis of a cohort's recordings: ``listenwell batch INPUT_DIR --out OUT_DIR``.
+
+Output layout (what ``listenwell import-batch OUT_DIR`` reads)::
+
+    OUT_DIR/
+      batch.json            cohort index: {"format": 1, "version", "input_dir", "settings",
+                            "started", "finished", "counts": {"done", "skipped", "failed"},
+                            "recordings": [{"file", "trainee", "scenario", "status",
+                            "error_kind", "reason", "folder"}]}  ("folder" is relative to
+                            OUT_DIR, or null when nothing was written for the file)
+      summary.csv           one row per recording (see service.batch_summary)
+      summary.html          sortable table + plots comparing trainees (self-contained)
+      <rel path of recording>/      e.g. alice/week1.wav/ (the audio's own name is a folder)
+        record.json         {"format": 1, "file", "sha256", "size", "settings",
+                            "settings_fingerprint", "version", "status": "done"|"failed",
+                            "error_kind", "reason", "trainee", "scenario", "duration_s",
+                            "analysis_seconds", "worker", "files", "written"}
+        report.json         Report.to_dict() (analysis/report.schema.json); only when done
+        report.html         the rendered report page; only when done
+        report.txt          the plain-text report; only when done (and not --no-text)
+
+A recording folder is renamed into place complete (see service.batch_store), so
+any folder with ``record.json`` is whole. A file that failed because of its own
+content (corrupt, empty, not audio, silent...) has a folder with ``record.json``
+only; a file that failed for another reason (or was missing) has no folder.
+The audio itself is not copied: ``batch.json``'s ``input_dir`` plus ``file``
+locate it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from analysis.errors import ParameterError
+from service.batch_manifest import RecordingJob, build_jobs
+from service.batch_runner import RecordingTask, run_dask, run_pool, run_serial
+from service.batch_store import (
+    OutputLock,
+    atomic_write_text,
+    clean_partials,
+    is_up_to_date,
+    read_record,
+    report_dir,
+    settings_fingerprint,
+    sha256_file,
+    software_version,
+    write_recording,
+    CACHEABLE_FAILURES,
+)
+from service.batch_summary import summary_row, write_summary_csv, write_summary_html
+
+__all__ = ["BatchOutcome", "run_batch", "default_workers", "settings_for_job", "settings_dict", "EXIT_SOME_FAILED"]
+
+logger = logging.getLogger(__name__)
+
+EXIT_SOME_FAILED = 1
+# Rough peak memory of one worker (tiny.en int8 + decoding + prosody), bytes.
+WORKER_MEMORY = 1_200_000_000
+_SETUP_FIELDS = ("setup", "speaker_setup")
+
+
+@dataclass
+class BatchOutcome:
+    """What a batch run did: counts, one summary row per recording, and the exit code."""
+
+    out_dir: Path
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    done: int = 0
+    skipped: int = 0
+    failed: int = 0
+    interrupted: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
+        return EXIT_SOME_FAILED if any(r["status"] == "failed" for r in self.rows) else 0
+
+    @property
+    def counts(self) -> dict[str, int]:
+        cached = sum(1 for r in self.rows if r["status"] == "failed") - self.failed
+        return {"done": self.done, "skipped": self.skipped, "failed": self.failed, "failed earlier": cached}
+
+
+def usable_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def default_workers(n_jobs: int, *, cores: int | None = None, available_memory: int | None = None) -> int:
+    """Worker processes for this machine: one per core, as many as memory holds, no more than jobs."""
+    cores = cores or usable_cores()
+    if available_memory is None:
+        import psutil
+
+        available_memory = int(psutil.virtual_memory().available)
+    by_memory = max(1, available_memory // WORKER_MEMORY)
+    return max(1, min(cores, by_memory, max(1, n_jobs)))
+
+
+def _transcribe_field(settings: Any) -> str | None:
+    from audio.transcribe import TranscribeOptions
+
+    for f in dataclasses.fields(settings):
+        if isinstance(getattr(settings, f.name), TranscribeOptions):
+            return f.name
+    return None
+
+
+def with_cpu_threads(settings: Any, threads: int) -> Any:
+    """``settings`` with its TranscribeOptions' ``cpu_threads`` set (when it has one)."""
+    name = _transcribe_field(settings)
+    if name is None:
+        return settings
+    opts = dataclasses.replace(getattr(settings, name), cpu_threads=threads)
+    return dataclasses.replace(settings, **{name: opts})
+
+
+def transcribe_options_of(settings: Any) -> Any:
+    name = _transcribe_field(settings)
+    return getattr(settings, name) if name else None
+
+
+def settings_for_job(base: Any, job: RecordingJob) -> Any:
+    """The base AnalysisSettings with the manifest's set-up and helper for this file."""
+    names = {f.name for f in dataclasses.fields(base)}
+    changes: dict[str, Any] = {}
+    if job.setup:
+        setup_field = next((n for n in _SETUP_FIELDS if n in names), None)
+        if setup_field is None:
+            raise ParameterError("this ListenWell's AnalysisSettings has no speaker set-up field")
+        changes[setup_field] = job.setup
+    if job.helper_channel is not None and "helper_channel" in names:
+        changes["helper_channel"] = job.helper_channel
+    if job.helper_speaker is not None and "helper_speaker" in names:
+        changes["helper_speaker"] = job.helper_speaker
+    return dataclasses.replace(base, **changes) if changes else base
+
+
+def settings_dict(settings: Any) -> dict[str, Any]:
+    """JSON-able settings for fingerprints; thread counts are left out (they do not change results)."""
+    if hasattr(settings, "to_dict"):
+        data = settings.to_dict()
+    else:
+        data = dataclasses.asdict(settings)
+    data = json.loads(json.dumps(data, default=str))
+    for value in data.values():
+        if isinstance(value, dict):
+            value.pop("cpu_threads", None)
+    data.pop("cpu_threads", None)
+    return data
+
+
+def _setup_of(settings: Any) -> str:
+    for name in _SETUP_FIELDS:
+        if hasattr(settings, name):
+            return str(getattr(settings, name))
+    return ""
+
+
+@dataclass
+class _Planned:
+    job: RecordingJob
+    settings: Any
+    sha256: str
+    size: int
+    fingerprint: str
+
+
+def _row_for(job: RecordingJob, settings: Any, status: str, record: dict | None = None, **kw) -> dict[str, Any]:
+    return summary_row(
+        job.rel,
+        trainee=job.trainee,
+        scenario=job.scenario,
+        setup=_setup_of(settings) if settings is not None else (job.setup or ""),
+        status=status,
+        error_kind=kw.get("error_kind") or (record or {}).get("error_kind") or "",
+        reason=kw.get("reason") or (record or {}).get("reason") or "",
+        report=kw.get("report"),
+        analysis_seconds=kw.get("analysis_seconds", (record or {}).get("analysis_seconds")),
+        report_link=kw.get("report_link", ""),
+    )
+
+
+def _link(rel: str) -> str:
+    from urllib.parse import quote
+
+    return quote(rel) + "/report.html"
+
+
+def run_batch(
+    input_dir: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    settings: Any = None,
+    *,
+    manifest: str | os.PathLike | None = None,
+    workers: int | None = None,
+    cpu_threads: int = 0,
+    scheduler: Any = None,
+    ship_audio: bool = True,
+    force: bool = False,
+    render_text: bool = True,
+    show_progress: bool | None = None,
+    echo: Callable[[str], None] | None = None,
+) -> BatchOutcome:
+    """Analyse every recording under ``input_dir`` into ``out_dir`` and write the cohort summary.
+
+    Recordings whose stored result matches their audio sha256, settings and
+    software version are skipped (``force`` redoes them). ``scheduler`` (an
+    address or a ``distributed.Client``) sends the work to a Dask cluster;
+    otherwise ``workers`` processes run here (1: in this process). ``echo``
+    receives one line per finished file. Returns a :class:`BatchOutcome`.
+    """
+    from service.pipeline import AnalysisSettings
+
+    input_dir, out_dir = Path(input_dir), Path(out_dir)
+    base = settings if settings is not None else AnalysisSettings()
+    jobs, ignored = build_jobs(input_dir, manifest)
+    if out_dir.resolve() == input_dir.resolve() or input_dir.resolve() in out_dir.resolve().parents:
+        raise ParameterError(f"--out {out_dir} must not be inside the input folder {input_dir}")
+    outcome = BatchOutcome(out_dir=out_dir)
+    version = software_version()
+    started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    say = echo or (lambda line: logger.info("%s", line))
+    with OutputLock(out_dir):
+        clean_partials(out_dir)
+        rows: dict[str, dict[str, Any]] = {}
+        todo: list[_Planned] = []
+        for job in jobs:
+            _plan_one(job, base, out_dir, version, force, rows, todo, outcome)
+        if ignored:
+            say(f"ignored {ignored} file(s) without an audio extension")
+        if outcome.skipped:
+            say(f"{outcome.skipped} recording(s) up to date, skipped")
+        if scheduler is None and workers is None:
+            workers = default_workers(len(todo))
+        workers = max(1, int(workers or 1))
+        threads = cpu_threads or (0 if scheduler is not None else max(1, usable_cores() // workers))
+        by_rel = {p.job.rel: p for p in todo}
+        tasks = [
+            RecordingTask(
+                rel=p.job.rel,
+                path=str(p.job.path),
+                settings=with_cpu_threads(p.settings, threads),
+                render_text=render_text,
+            )
+            for p in todo
+        ]
+        transcribe_opts = transcribe_options_of(with_cpu_threads(base, threads))
+        if scheduler is not None:
+            results = run_dask(tasks, scheduler, ship_audio=ship_audio)
+        elif workers == 1 or len(tasks) <= 1:
+            results = run_serial(tasks, transcribe_opts if tasks else None)
+        else:
+            results = run_pool(tasks, workers, transcribe_opts, threads)
+        try:
+            _collect(results, by_rel, out_dir, version, rows, outcome, say, len(tasks), show_progress)
+        except KeyboardInterrupt:
+            outcome.interrupted = True
+            say("interrupted: finished reports are kept; run the same command again to resume")
+        outcome.rows = [rows[j.rel] for j in jobs if j.rel in rows]
+        _write_cohort(out_dir, input_dir, base, version, started, jobs, outcome)
+    return outcome
+
+
+def _plan_one(job, base, out_dir, version, force, rows, todo, outcome) -> None:
+    if job.missing:
+        rows[job.rel] = _row_for(job, None, "failed", error_kind="not_found",
+                                 reason="listed in the manifest but not found in the input folder")
+        outcome.failed += 1
+        return
+    try:
+        job_settings = settings_for_job(base, job)
+        digest, size = sha256_file(job.path), job.path.stat().st_size
+    except OSError as e:
+        rows[job.rel] = _row_for(job, None, "failed", error_kind="unreadable", reason=f"cannot read: {e}")
+        outcome.failed += 1
+        return
+    fingerprint = settings_fingerprint(settings_dict(job_settings))
+    record = read_record(out_dir, job.rel)
+    if not force and is_up_to_date(record, digest, fingerprint, version):
+        report = None
+        if "report.json" in record.get("files", ()):
+            try:
+                report = json.loads((report_dir(out_dir, job.rel) / "report.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):  # a damaged folder: redo it
+                todo.append(_Planned(job, job_settings, digest, size, fingerprint))
+                return
+        outcome.skipped += 1
+        status = "skipped" if record.get("status") == "done" else "failed"
+        rows[job.rel] = _row_for(job, job_settings, status, record, report=report,
+                                 report_link=_link(job.rel) if report else "")
+        return
+    todo.append(_Planned(job, job_settings, digest, size, fingerprint))
+
+
+def _unscored(report: dict[str, Any]) -> tuple[str, str]:
+    """Error kind and reason for a report without an index (silence, or nothing to score)."""
+    kind = "no_speech" if not report.get("turns") else "not_scored"
+    reason = "; ".join(str(n) for n in report.get("notes", ())) or "no listening-quality index could be computed"
+    return kind, reason
+
+
+def _collect(results, by_rel, out_dir, version, rows, outcome, say, total, show_progress) -> None:
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="file", desc="analysing", disable=None if show_progress is None else not show_progress,
+               dynamic_ncols=True)
+    with contextlib.closing(results), bar:
+        for task, result in results:
+            planned = by_rel[task.rel]
+            job = planned.job
+            record = {
+                "file": job.rel,
+                "sha256": planned.sha256,
+                "size": planned.size,
+                "settings": settings_dict(planned.settings),
+                "settings_fingerprint": planned.fingerprint,
+                "version": version,
+                "status": result["status"],
+                "error_kind": result.get("error_kind", ""),
+                "reason": result.get("reason", ""),
+                "trainee": job.trainee,
+                "scenario": job.scenario,
+                "analysis_seconds": result.get("analysis_seconds"),
+                "worker": result.get("worker", ""),
+            }
+            if result["status"] == "done":
+                report = dict(result["report"], source=job.rel)
+                files = dict(result["files"])
+                files["report.json"] = json.dumps(report, indent=2, ensure_ascii=False)
+                record["duration_s"] = report.get("duration")
+                if report.get("index") is None:
+                    record["status"] = "failed"
+                    record["error_kind"], record["reason"] = _unscored(report)
+                write_recording(out_dir, job.rel, record, files)
+                rows[job.rel] = _row_for(job, planned.settings, record["status"], report=report,
+                                         error_kind=record["error_kind"], reason=record["reason"],
+                                         analysis_seconds=result.get("analysis_seconds"), report_link=_link(job.rel))
+            else:
+                if record["error_kind"] in CACHEABLE_FAILURES:
+                    write_recording(out_dir, job.rel, record, {})
+                rows[job.rel] = _row_for(job, planned.settings, "failed", error_kind=record["error_kind"],
+                                         reason=record["reason"], analysis_seconds=result.get("analysis_seconds"))
+            if record["status"] == "done":
+                outcome.done += 1
+                line = f"done    {job.rel}  index {report['index']:.0f}"
+            else:
+                outcome.failed += 1
+                line = f"failed  {job.rel}  {record['error_kind']}: {record['reason']}"
+            bar.set_postfix_str(f"done {outcome.done} failed {outcome.failed}", refresh=False)
+            bar.update(1)
+            if bar.disable:
+                say(line)
+            else:
+                tqdm.write(line, file=sys.stderr)
+
+
+def _write_cohort(out_dir, input_dir, base, version, started, jobs, outcome) -> None:
+    from service.batch_plots import cohort_plots
+
+    rows = outcome.rows
+    write_summary_csv(out_dir / "summary.csv", rows)
+    meta = {"version": version, "settings": settings_dict(base), "input_dir": str(input_dir.resolve())}
+    write_summary_html(out_dir / "summary.html", rows, counts=outcome.counts, plots=cohort_plots(rows), meta=meta)
+    recordings = []
+    for row in rows:
+        folder = report_dir(out_dir, row["file"])
+        recordings.append({
+            "file": row["file"],
+            "trainee": row.get("trainee", ""),
+            "scenario": row.get("scenario", ""),
+            "status": row["status"],
+            "error_kind": row.get("error_kind", ""),
+            "reason": row.get("reason", ""),
+            "folder": row["file"] if (folder / "record.json").is_file() else None,
+        })
+    index = {
+        "format": 1,
+        "version": version,
+        "input_dir": str(input_dir.resolve()),
+        "settings": settings_dict(base),
+        "started": started,
+        "finished": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "interrupted": outcome.interrupted,
+        "counts": {"done": outcome.done, "skipped": outcome.skipped, "failed": outcome.failed},
+        "recordings": recordings,
+    }
+    atomic_write_text(out_dir / "batch.json", json.dumps(index, indent=2, ensure_ascii=False))
