@@ -7,6 +7,7 @@ The audio is committed, so users need no synthesiser; rerun this after editing
 a scenario's lines::
 
     .venv/bin/python scripts/make_scenarios.py [--folder samples/scenarios] [--force] [ID ...]
+    .venv/bin/python scripts/make_scenarios.py --test-replies   # tests/data/practice/*.flac
 
 Each line's audio goes to the path named in its ``audio`` field (relative to the
 scenarios folder); a line without one gets ``ID/NN.flac`` and the JSON is updated.
@@ -58,13 +59,37 @@ def make_scenario(path: Path, force: bool = False) -> int:
     return written
 
 
+# The simulated trainee's replies used by tests/test_practice.py (helper voice).
+TEST_REPLIES = (
+    "That sounds really hard.",
+    "You feel like everyone is judging you.",
+    "What was that like for you?",
+)
+
+
+def make_test_replies(out_dir: Path) -> int:
+    """Synthesise the simulated trainee's replies (helper voice) for the practice tests."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for i, text in enumerate(TEST_REPLIES, start=1):
+        audio, sr = synthesize_line(text, "helper")
+        sf.write(out_dir / f"reply{i}.flac", audio, sr, format="FLAC", subtype="PCM_16")
+        logger.info("reply%d.flac: %.2f s  %s", i, audio.size / sr, text)
+    (out_dir / "replies.txt").write_text("\n".join(TEST_REPLIES) + "\n", encoding="utf-8")
+    return len(TEST_REPLIES)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("ids", nargs="*", help="scenario ids (default: all)")
     parser.add_argument("--folder", type=Path, default=ROOT / "samples" / "scenarios")
     parser.add_argument("--force", action="store_true", help="re-synthesise lines whose audio exists")
+    parser.add_argument("--test-replies", action="store_true",
+                        help="write the simulated trainee's replies to tests/data/practice instead")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.test_replies:
+        make_test_replies(ROOT / "tests" / "data" / "practice")
+        return 0
     files = sorted(args.folder.glob("*.json"))
     if args.ids:
         files = [f for f in files if json.loads(f.read_text(encoding="utf-8"))["id"] in args.ids]
