@@ -6,9 +6,8 @@ import sqlite3
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.security import generate_password_hash
 
-from service.auth import ROLES, create_user, role_required
+from service.auth import ROLES, create_user, hash_password, role_required
 from service.db import get_db
 from service.storage import delete_session
 
@@ -77,7 +76,7 @@ def update(user_id: int):
             if len(password) < MIN_PASSWORD:
                 raise ValueError(f"the password needs at least {MIN_PASSWORD} characters")
             get_db().execute(
-                "UPDATE users SET password_hash = ? WHERE id = ?", (generate_password_hash(password), user_id)
+                "UPDATE users SET password_hash = ? WHERE id = ?", (hash_password(password), user_id)
             )
         if row["role"] == "trainee" and "supervisor_id" in request.form:
             get_db().execute(

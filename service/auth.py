@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Callable
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -22,6 +22,7 @@ __all__ = [
     "init_app",
     "ensure_admin",
     "create_user",
+    "hash_password",
     "role_required",
     "visible_trainee_ids",
     "can_view_session",
@@ -64,11 +65,22 @@ def _load_user(user_id: str) -> User | None:
     return User(row) if row else None
 
 
-def create_user(conn, username: str, password: str | None, role: str, supervisor_id: int | None = None) -> int:
+def hash_password(password: str, method: str | None = None) -> str:
+    """werkzeug's salted hash (scrypt by default; ``PASSWORD_HASH_METHOD`` overrides)."""
+    if method is None:
+        try:
+            method = current_app.config.get("PASSWORD_HASH_METHOD")
+        except RuntimeError:  # outside an app context
+            method = None
+    return generate_password_hash(password, method=method or "scrypt")
+
+
+def create_user(conn, username: str, password: str | None, role: str, supervisor_id: int | None = None,
+                method: str | None = None) -> int:
     """Insert a user with a hashed password; return its id (caller commits)."""
     if role not in ROLES:
         raise ValueError(f"role={role!r} must be one of {ROLES}")
-    pw_hash = generate_password_hash(password) if password else None
+    pw_hash = hash_password(password, method) if password else None
     cur = conn.execute(
         "INSERT INTO users (username, password_hash, role, supervisor_id) VALUES (?, ?, ?, ?)",
         (username.strip(), pw_hash, role, supervisor_id),
@@ -76,7 +88,7 @@ def create_user(conn, username: str, password: str | None, role: str, supervisor
     return int(cur.lastrowid)
 
 
-def ensure_admin(database: str, password: str | None = None) -> str | None:
+def ensure_admin(database: str, password: str | None = None, method: str | None = None) -> str | None:
     """Create the first admin when there is none; return its password if one was generated."""
     conn = connect(database)
     try:
@@ -88,7 +100,7 @@ def ensure_admin(database: str, password: str | None = None) -> str | None:
         name = "admin"
         if conn.execute("SELECT 1 FROM users WHERE username = ?", (name,)).fetchone():
             name = f"admin-{secrets.token_hex(2)}"
-        create_user(conn, name, password, "admin")
+        create_user(conn, name, password, "admin", method=method)
         conn.commit()
         if generated:
             logger.warning("created user %r with password %s (shown once: note it now)", name, generated)
@@ -99,7 +111,7 @@ def ensure_admin(database: str, password: str | None = None) -> str | None:
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
-    ensure_admin(app.config["DATABASE"], app.config.get("ADMIN_PASSWORD"))
+    ensure_admin(app.config["DATABASE"], app.config.get("ADMIN_PASSWORD"), app.config.get("PASSWORD_HASH_METHOD"))
 
 
 def role_required(*roles: str) -> Callable:
