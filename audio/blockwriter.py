@@ -71,6 +71,9 @@ class BlockQueue:
         self._pending_gap = 0
         return True
 
+    def __len__(self) -> int:
+        return self._q.qsize()
+
     def close(self) -> None:
         """Tell the consumer no more blocks will come (blocks until there is room)."""
         gap, self._pending_gap = self._pending_gap, 0
