@@ -137,7 +137,9 @@ def register_errors(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(e):
         limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-        message = f"The upload is too large: the limit is {limit / 1e6:.0f} MB per file."
+        from service.upload import human_bytes
+
+        message = f"The upload is too large: the limit is {human_bytes(limit)} per upload."
         if wants_json():
             return _err("too_large", message, 413)
         return render_template("error.html", code=413, message=message), 413

@@ -24,13 +24,24 @@ from service.db import get_db
 from service.jobs import enqueue
 from service.storage import audio_dir, audio_extension, create_session
 
-__all__ = ["bp", "accept_audio", "queue_session", "ALLOWED_EXTENSIONS", "SPEAKER_SETUPS"]
+__all__ = ["bp", "accept_audio", "queue_session", "ALLOWED_EXTENSIONS", "SPEAKER_SETUPS", "human_bytes",
+           "human_seconds"]
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("upload", __name__)
 
 ALLOWED_EXTENSIONS = ("wav", "flac", "mp3", "m4a", "mp4", "aac", "ogg", "oga", "opus", "webm")
 SPEAKER_SETUPS = ("auto", "stereo", "mono")
+
+
+def human_bytes(n: float) -> str:
+    """``1.5 MB``, ``50 kB``: a size for messages."""
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
+
+
+def human_seconds(s: float) -> str:
+    """``45 s`` or ``12.5 min``: a duration for messages."""
+    return f"{s:.0f} s" if s < 120 else f"{s / 60:.1f} min"
 
 
 def accept_audio(file: FileStorage | None) -> tuple[str, str, float]:
@@ -61,7 +72,7 @@ def accept_audio(file: FileStorage | None) -> tuple[str, str, float]:
             raise EmptyFileError(f"{shown} is empty (0 bytes).")
         limit_bytes = current_app.config["MAX_CONTENT_LENGTH"]
         if limit_bytes and size > limit_bytes:
-            raise AudioTooLongError(f"{shown} is {size / 1e6:.1f} MB, over the limit of {limit_bytes / 1e6:.0f} MB.")
+            raise AudioTooLongError(f"{shown} is {human_bytes(size)}, over the limit of {human_bytes(limit_bytes)}.")
         max_s = float(current_app.config["MAX_AUDIO_SECONDS"])
         try:
             info = probe(tmp)
@@ -74,11 +85,11 @@ def accept_audio(file: FileStorage | None) -> tuple[str, str, float]:
             raise
         if duration > max_s:
             raise AudioTooLongError(
-                f"{shown} lasts {duration / 60:.1f} min, over the limit of {max_s / 60:.0f} min."
+                f"{shown} lasts {human_seconds(duration)}, over the limit of {human_seconds(max_s)}."
             )
         min_s = float(current_app.config["MIN_AUDIO_SECONDS"])
         if duration < min_s:
-            raise AudioTooShortError(f"{shown} lasts {duration:.1f} s, under the minimum of {min_s:.0f} s.")
+            raise AudioTooShortError(f"{shown} lasts {duration:.1f} s, under the minimum of {human_seconds(min_s)}.")
         ext_out, mime = audio_extension(info.format_name)
         name = f"{uuid.uuid4().hex}.{ext_out}"
         os.replace(tmp, audio_dir(current_app.instance_path) / name)
