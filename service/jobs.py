@@ -76,6 +76,13 @@ def _default_analyze(path: Path, session: dict[str, Any], progress: Callable) ->
     return report.to_dict()
 
 
+def _hide_path(message: str, path: Path | None) -> str:
+    """Error text for users: the stored file's path and generated name become "the recording"."""
+    if path is not None:
+        message = message.replace(str(path), "the recording").replace(path.name, "the recording")
+    return message
+
+
 class JobRunner:
     """Worker threads that take queued jobs from the database and run the analysis."""
 
@@ -179,17 +186,18 @@ class JobRunner:
                 (str(stage), fraction, job_id),
             )
 
+        path = None
         try:
             path = audio_path(self.instance_dir, session["audio_name"])
             if path is None or not path.exists():
                 raise ListenWellError(f"the audio of session {session_id} is missing")
             report = self.analyze(path, dict(session), progress)
         except ListenWellError as e:
-            self._finish(conn, job_id, "failed", e.message)
+            self._finish(conn, job_id, "failed", _hide_path(e.message, path))
             return
         except Exception as e:
             logger.exception("analysis of session %s failed", session_id)
-            self._finish(conn, job_id, "failed", f"internal error: {type(e).__name__}: {e}")
+            self._finish(conn, job_id, "failed", _hide_path(f"internal error: {type(e).__name__}: {e}", path))
             return
         conn.execute("BEGIN IMMEDIATE")
         if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
