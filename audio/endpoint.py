@@ -2,8 +2,8 @@
 
 Audio is cut into ``frame_s`` frames; a frame is speech when its RMS level is
 above ``max(threshold_db, noise_floor_db + margin_db)``, where the noise floor
-follows the quiet frames. A reply has *started* after ``min_speech_s`` of
-speech and has *ended* once ``silence_timeout_s`` of silence follow it.
+follows the quiet frames. A reply has *started* once a burst of speech (speech
+frames less than 0.2 s apart) has lasted ``min_speech_s``, and has *ended* once ``silence_timeout_s`` of silence follow it.
 """
 
 from __future__ import annotations
@@ -57,7 +57,6 @@ class EndOfSpeechDetector:
         self.noise_floor_db = float(noise_floor_db)
         self._rest = np.zeros(0, dtype=np.float32)
         self._n_frames = 0
-        self._run = 0  # consecutive speech frames
         self._silence = 0  # consecutive silent frames since the last speech frame
         self._burst_start: float | None = None  # first speech frame after a real gap
         self.started = False
@@ -79,15 +78,13 @@ class EndOfSpeechDetector:
         if level_db > self._threshold():
             if self._burst_start is None or self._silence * fs >= _BURST_GAP_S:
                 self._burst_start = t_end - fs
-            self._run += 1
             self._silence = 0
-            if not self.started and self._run * fs >= o.min_speech_s:
+            if not self.started and t_end - self._burst_start >= o.min_speech_s:
                 self.started = True
                 self.speech_start = self._burst_start
             if self.started:
                 self.speech_end = t_end
         else:
-            self._run = 0
             self._silence += 1
             # follow the floor quickly down, slowly up
             rate = 0.5 if level_db < self.noise_floor_db else 0.02

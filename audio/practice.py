@@ -195,7 +195,7 @@ def run_practice(lines: Sequence[ClientLine], recorder_factory: Callable[..., An
     try:
         ok = _wait_until(lambda: cap.now() >= options.lead_in_s, cap, options, quit_event)
         for k, line in enumerate(lines):
-            if not ok:
+            if not ok or (quit_event is not None and quit_event.is_set()):
                 break
             timing = _play_line(k, line, cap, player, options, quit_event, emit)
             timings.append(timing)

@@ -1,0 +1,185 @@
+"""Scripted practice with a simulated trainee fed through the recorder's own path.
+
+The fake input stream drives the real :class:`audio.record.Recorder` callback,
+queue and writer; the trainee speaks known clips a known time after each client
+line, so the response latencies are known answers.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from analysis.errors import ParameterError
+from audio.device_errors import RecordingError
+from audio.endpoint import EndOfSpeechDetector, EndpointOptions, speech_spans
+from audio.practice import ClientLine, PracticeOptions, run_practice
+from audio.record import Recorder
+from practice_fakes import SR, FakeInputStream, FakePlayer, SimulatedTrainee
+from service.scenarios import get_scenario
+
+FRAME = 0.02  # the detector's frame: the resolution of every measured time
+
+
+@pytest.fixture(scope="module")
+def client_lines() -> list[ClientLine]:
+    scenario = get_scenario("relapse-shame")
+    return [ClientLine(ln.text, sf.read(ln.audio, dtype="float32")[0]) for ln in scenario.lines[:3]]
+
+
+@pytest.fixture(scope="module")
+def replies() -> list[np.ndarray]:
+    """The simulated trainee's words (helper voice; made by scripts/make_scenarios.py --test-replies)."""
+    folder = Path(__file__).parent / "data" / "practice"
+    return [sf.read(folder / f"reply{i}.flac", dtype="float32")[0] for i in (1, 2, 3)]
+
+
+def _factory(trainee: SimulatedTrainee, speed: float = 10.0, **kw):
+    def make(sink):
+        stream = functools.partial(FakeInputStream, source=trainee.source, speed=speed, **kw)
+        return Recorder(None, sink=sink, stream_factory=stream, samplerate=SR)
+    return make
+
+
+def _options(**kw) -> PracticeOptions:
+    endpoint = EndpointOptions(silence_timeout_s=kw.pop("silence", 1.0), no_reply_timeout_s=kw.pop("no_reply", 6.0))
+    return PracticeOptions(endpoint=endpoint, **kw)
+
+
+def test_simulated_trainee_gives_the_known_latencies(client_lines, replies):
+    delays = [0.8, 2.0, 0.35]
+    trainee = SimulatedTrainee({k: (delays[k], replies[k]) for k in range(3)})
+    player = FakePlayer()
+    session = run_practice(client_lines, _factory(trainee), player, options=_options(),
+                           scenario_id="relapse-shame", on_event=trainee.on_event)
+    assert [t.index for t in session.lines] == [0, 1, 2] and len(player.started) == 3
+    # replies detected live: latency = reply onset - client line end
+    for t, r, delay in zip(session.lines, session.replies, delays):
+        assert not t.cut and r.reason == "silence"
+        assert r.start - t.end == pytest.approx(delay, abs=FRAME + 1e-6)
+    # the same latencies measured afterwards on the rebuilt session's helper channel
+    spans = speech_spans(session.helper, SR)
+    assert len(spans) == 3
+    for (start, _), t, delay in zip(spans, session.lines, delays):
+        assert start - t.end == pytest.approx(delay, abs=FRAME + 1e-6)
+    # client lines sit on channel 1 exactly at their timeline position
+    for t, line in zip(session.lines, client_lines):
+        s0 = int(round(t.start * SR))
+        np.testing.assert_array_equal(session.client[s0:s0 + line.audio.size], line.audio)
+        assert t.end - t.start == pytest.approx(line.audio.size / SR, abs=1e-4)
+    assert session.stereo.shape == (2, session.helper.size)
+    assert session.client_timeline() == [[t.start, t.end] for t in session.lines]
+
+
+def test_client_yields_when_the_trainee_talks_over_it(client_lines, replies):
+    trainee = SimulatedTrainee({0: (0.0, replies[1])}, interrupt_at={0: 1.5})
+    options = _options(client_yields=True, yield_after_s=0.5)
+    # slower than the other tests: the cut lands on the loop's next poll of the capture clock
+    session = run_practice(client_lines[:1], _factory(trainee, speed=2.0), FakePlayer(), options=options,
+                           on_event=trainee.on_event)
+    (line,) = session.lines
+    assert line.cut
+    # the trainee starts 1.5 s into the line; the client stops once 0.5 s of speech is heard
+    assert line.end - line.start == pytest.approx(1.5 + 0.5, abs=3 * FRAME)
+    e = int(round(line.end * SR))
+    assert np.all(session.client[e:] == 0.0)
+    assert np.any(session.client[e - 400:e] != 0.0)
+    # the interruption is on the helper channel, inside the client's (cut) line
+    (start, _), = speech_spans(session.helper, SR)
+    assert start - line.start == pytest.approx(1.5, abs=FRAME)
+
+
+def test_enter_moves_on_and_silence_times_out(client_lines):
+    trainee = SimulatedTrainee({})  # never says anything
+    next_line = threading.Event()
+    seen = []
+
+    def on_event(kind, payload):
+        seen.append(kind)
+        if kind == "line_done" and payload.index == 0:
+            threading.Timer(0.15, next_line.set).start()  # Enter, 1.5 s of audio after the line
+
+    session = run_practice(client_lines[:2], _factory(trainee), FakePlayer(), options=_options(no_reply=3.0),
+                           next_line=next_line, on_event=on_event)
+    r0, r1 = session.replies
+    assert r0.reason == "enter" and r0.start is None
+    assert r0.stopped_at - session.lines[0].end < 3.0
+    assert r1.reason == "no_reply"
+    assert r1.stopped_at - session.lines[1].end == pytest.approx(3.0, abs=0.1)
+    assert seen.count("line") == 2
+
+
+def test_quit_ends_the_session_early(client_lines, replies):
+    trainee = SimulatedTrainee({0: (0.5, replies[0])})
+    quit_event = threading.Event()
+
+    def on_event(kind, payload):
+        trainee.on_event(kind, payload)
+        if kind == "reply":
+            quit_event.set()
+
+    session = run_practice(client_lines, _factory(trainee), FakePlayer(), options=_options(),
+                           quit_event=quit_event, on_event=on_event)
+    assert len(session.lines) == 1 and len(session.replies) == 1
+
+
+def test_a_stalled_microphone_is_a_clear_error(client_lines):
+    trainee = SimulatedTrainee({})
+    with pytest.raises(RecordingError, match="stopped delivering audio"):
+        run_practice(client_lines[:1], _factory(trainee, max_frames=SR), FakePlayer(),
+                     options=_options(stall_timeout_s=0.3))
+
+
+def test_no_lines_is_a_parameter_error():
+    with pytest.raises(ParameterError):
+        run_practice([], _factory(SimulatedTrainee({})), FakePlayer())
+
+
+def test_session_write_round_trips(tmp_path, client_lines, replies):
+    trainee = SimulatedTrainee({0: (0.6, replies[0])})
+    session = run_practice(client_lines[:1], _factory(trainee), FakePlayer(), options=_options(),
+                           scenario_id="relapse-shame", on_event=trainee.on_event)
+    paths = session.write(tmp_path, "s")
+    stereo, sr = sf.read(paths["stereo"], dtype="float32")
+    assert sr == SR and stereo.shape == (session.helper.size, 2)
+    np.testing.assert_allclose(stereo[:, 1], session.client, atol=1.5 / 32768)
+    import json
+
+    meta = json.loads(paths["timeline"].read_text())
+    assert meta["client_timeline"] == session.client_timeline()
+    assert meta["scenario_id"] == "relapse-shame"
+
+
+# -- the end-of-speech detector on synthetic signals --------------------------------------
+
+def _tone(seconds: float, level: float = 0.3) -> np.ndarray:
+    return (level * np.sin(2 * np.pi * 220 * np.arange(int(seconds * SR)) / SR)).astype(np.float32)
+
+
+def test_detector_finds_onset_and_end_after_the_silence_timeout():
+    x = np.concatenate([np.zeros(int(0.5 * SR)), _tone(1.0), np.zeros(int(3.0 * SR))]).astype(np.float32)
+    det = EndOfSpeechDetector(SR, EndpointOptions(silence_timeout_s=1.2))
+    ended_at = None
+    for i in range(0, x.size, 160):
+        if det.feed(x[i:i + 160]) and ended_at is None:
+            ended_at = (i + 160) / SR
+    assert det.reason == "silence"
+    assert det.speech_start == pytest.approx(0.5, abs=FRAME)
+    assert det.speech_end == pytest.approx(1.5, abs=FRAME)
+    assert ended_at == pytest.approx(1.5 + 1.2, abs=2 * FRAME)
+
+
+def test_detector_no_reply_and_max_reply():
+    quiet = EndOfSpeechDetector(SR, EndpointOptions(no_reply_timeout_s=2.0))
+    quiet.feed(np.zeros(3 * SR, dtype=np.float32))
+    assert quiet.ended and quiet.reason == "no_reply" and not quiet.started
+    talker = EndOfSpeechDetector(SR, EndpointOptions(max_reply_s=2.0))
+    talker.feed(_tone(3.0))
+    assert talker.ended and talker.reason == "max_reply"
+    with pytest.raises(ParameterError):
+        EndpointOptions(silence_timeout_s=0)
