@@ -165,6 +165,7 @@ def run_pool(
     suspects: list[RecordingTask] = []
     pool = _new_pool(workers, transcribe_options, threads)
     running: dict[Future, RecordingTask] = {}
+    finished = False
     try:
         while pending or running:
             while pending and len(running) < 2 * workers:
@@ -175,10 +176,12 @@ def run_pool(
             for fut in done:
                 task = running.pop(fut)
                 try:
-                    yield task, fut.result()
+                    result = fut.result()
                 except BrokenProcessPool:
                     suspects.append(task)
                     broken = True
+                    continue
+                yield task, result
             if broken:
                 suspects.extend(running.values())
                 running.clear()
@@ -188,8 +191,12 @@ def run_pool(
                     yield task, _retry_alone(task, transcribe_options, threads)
                 suspects.clear()
                 pool = _new_pool(workers, transcribe_options, threads)
+        finished = True
     finally:
-        _stop_pool(pool)
+        if finished:
+            pool.shutdown(wait=True)
+        else:  # interrupted, or the consumer stopped early
+            _stop_pool(pool)
 
 
 def _retry_alone(task: RecordingTask, transcribe_options: Any, threads: int) -> dict[str, Any]:

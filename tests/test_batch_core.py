@@ -224,3 +224,23 @@ def test_default_workers_follows_cores_and_memory():
     assert default_workers(100, cores=8, available_memory=2_500_000_000) == 2
     assert default_workers(3, cores=8, available_memory=64 << 30) == 3
     assert default_workers(100, cores=2, available_memory=100) == 1
+
+
+class _KillsWorker:
+    """Unpickling this in a worker process ends that process at once (a stand-in for a native crash)."""
+
+    def __reduce__(self):
+        import os
+
+        return (os._exit, (3,))
+
+
+def test_a_dying_worker_fails_only_its_own_file(tmp_path):
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    tasks = [batch_runner.RecordingTask(rel=f"e{i}.wav", path=str(empty), settings=None) for i in range(3)]
+    tasks.insert(1, batch_runner.RecordingTask(rel="boom.wav", path=str(empty), settings=_KillsWorker()))
+    results = {t.rel: r for t, r in batch_runner.run_pool(tasks, 2, None, 1)}
+    assert sorted(results) == ["boom.wav", "e0.wav", "e1.wav", "e2.wav"]
+    assert results["boom.wav"]["error_kind"] == "worker_crashed"
+    assert {results[f"e{i}.wav"]["error_kind"] for i in range(3)} == {"empty_file"}
