@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".webm", ".aac")
 DEMO_USERS = (("demo-supervisor", "supervisor"), ("demo-trainee", "trainee"))
+DEMO_PASSWORD = "demo-password"
 
 _instance_option = click.option(
     "--instance",
@@ -63,61 +64,106 @@ def _find_audio(folder: Path, report: dict) -> Path | None:
     return None
 
 
-def import_batch_folder(instance: Path, out_dir: Path, trainee: str | None = None,
-                        audio_root: Path | None = None) -> list[int]:
-    """Import every ``report.json`` under ``out_dir`` (one folder per recording); return session ids.
-
-    The trainee is ``trainee`` if given, else the recording's first folder under
-    ``out_dir`` (``OUT_DIR/<trainee>/<recording>/report.json``), else "batch".
-    The audio is a file beside the report, the recording under ``audio_root``
-    at the same relative path, or the report's ``source`` path, when present.
-    """
+def _import_one(instance: Path, report_path: Path, trainee: str, audio: Path | None,
+                scenario: str | None, title: str) -> int | None:
     from service.storage import import_session
 
+    try:
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        logger.warning("skipping %s: %s", report_path, e)
+        return None
+    if audio is None:
+        audio = _find_audio(report_path.parent, report)
+    return import_session(instance, trainee, audio, report, scenario_id=scenario, source="batch", title=title)
+
+
+def import_batch_folder(instance: Path, out_dir: Path, trainee: str | None = None,
+                        audio_root: Path | None = None) -> list[int]:
+    """Import a ``listenwell batch`` output folder; return the new session ids.
+
+    With ``batch.json`` (see :mod:`service.batch`): every recording whose status is
+    done, with its trainee, scenario and audio (``input_dir``/``file``, or
+    ``audio_root``/``file``). Without it: every ``report.json`` below ``out_dir``,
+    the trainee being the first folder name. ``trainee`` overrides the trainee.
+    """
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise ParameterError(f"{out_dir} is not a folder")
-    ids = []
-    for report_path in sorted(out_dir.rglob("report.json")):
-        if any(part.startswith(".") for part in report_path.relative_to(out_dir).parts):
-            continue  # .partial-* folders of an unfinished batch
+    ids: list[int | None] = []
+    index = out_dir / "batch.json"
+    if index.is_file():
         try:
-            report = json.loads(report_path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as e:
-            logger.warning("skipping %s: %s", report_path, e)
-            continue
+            batch = json.loads(index.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            raise ParameterError(f"{index} is not valid JSON: {e}") from e
+        root = Path(audio_root or batch.get("input_dir") or out_dir)
+        for rec in batch.get("recordings", []):
+            if rec.get("status") != "done" or not rec.get("folder"):
+                continue
+            report_path = out_dir / rec["folder"] / "report.json"
+            if not report_path.is_file():
+                continue
+            audio = root / rec["file"] if rec.get("file") and (root / rec["file"]).is_file() else None
+            ids.append(_import_one(instance, report_path, trainee or rec.get("trainee") or "batch", audio,
+                                   rec.get("scenario"), str(rec.get("file") or rec["folder"])))
+        return [i for i in ids if i is not None]
+    for report_path in sorted(out_dir.rglob("report.json")):
         rel = report_path.parent.relative_to(out_dir)
+        if any(part.startswith(".") for part in rel.parts):
+            continue  # .partial-* folders of an unfinished batch
         name = trainee or (rel.parts[0] if len(rel.parts) > 1 else "batch")
-        audio = _find_audio(report_path.parent, report)
-        if audio is None and audio_root is not None:
-            candidate = Path(audio_root) / rel
-            audio = candidate if candidate.is_file() else None
-        ids.append(import_session(instance, name, audio, report, source="batch", title=str(rel)))
+        audio = None
+        if audio_root is not None and (Path(audio_root) / rel).is_file():
+            audio = Path(audio_root) / rel
+        ids.append(_import_one(instance, report_path, name, audio, None, str(rel)))
+    return [i for i in ids if i is not None]
+
+
+def _queue_demo_dialogues(instance: Path, trainee_id: int) -> list[int]:
+    """Queue real analyses of the bundled stereo dialogues (helper on the left channel)."""
+    from service.db import connect, db_path
+    from service.jobs import enqueue
+    from service.storage import create_session, store_audio
+
+    folder = ROOT / "samples" / "dialogues"
+    ids = []
+    conn = connect(db_path(instance))
+    try:
+        for wav in sorted(folder.glob("*.stereo.wav")):
+            name, mime, duration = store_audio(instance, wav)
+            sid = create_session(conn, trainee_id=trainee_id, created_by=None, audio_name=name, audio_mime=mime,
+                                 duration=duration, source="demo", title=wav.name.split(".")[0].replace("-", " "),
+                                 speaker_setup="stereo", helper_channel=0)
+            enqueue(conn, sid)
+            ids.append(sid)
+        conn.commit()
+    finally:
+        conn.close()
     return ids
 
 
 def load_demo(instance: Path) -> list[int]:
-    """Demo users and the bundled demo reports (``samples/demo``) so a finished report shows at once."""
+    """Demo users, plus demo sessions: reports from ``samples/demo`` (a batch output folder) when
+    present, else the bundled dialogues queued for analysis (done about a minute after start)."""
     from service.auth import create_user
     from service.db import connect, db_path
 
     conn = connect(db_path(instance))
     try:
         sup = conn.execute("SELECT id FROM users WHERE username = ?", (DEMO_USERS[0][0],)).fetchone()
-        sup_id = sup["id"] if sup else create_user(conn, DEMO_USERS[0][0], "demo-password", "supervisor")
-        if not conn.execute("SELECT 1 FROM users WHERE username = ?", (DEMO_USERS[1][0],)).fetchone():
-            create_user(conn, DEMO_USERS[1][0], "demo-password", "trainee", sup_id)
+        sup_id = sup["id"] if sup else create_user(conn, DEMO_USERS[0][0], DEMO_PASSWORD, "supervisor")
+        row = conn.execute("SELECT id FROM users WHERE username = ?", (DEMO_USERS[1][0],)).fetchone()
+        trainee_id = row["id"] if row else create_user(conn, DEMO_USERS[1][0], DEMO_PASSWORD, "trainee", sup_id)
         conn.commit()
-        if conn.execute("SELECT 1 FROM sessions s JOIN users u ON u.id = s.trainee_id"
-                        " WHERE u.username = ?", (DEMO_USERS[1][0],)).fetchone():
+        if conn.execute("SELECT 1 FROM sessions WHERE trainee_id = ?", (trainee_id,)).fetchone():
             return []  # already loaded
     finally:
         conn.close()
     demo = ROOT / "samples" / "demo"
-    if not demo.is_dir():
-        logger.warning("no demo reports at %s", demo)
-        return []
-    return import_batch_folder(instance, demo, trainee=DEMO_USERS[1][0])
+    if demo.is_dir():
+        return import_batch_folder(instance, demo, trainee=DEMO_USERS[1][0])
+    return _queue_demo_dialogues(instance, trainee_id)
 
 
 @click.command()
@@ -134,8 +180,8 @@ def serve(host: str, port: int, instance: Path | None, workers: int, demo: bool)
     _prepare(instance)
     if demo:
         ids = load_demo(instance)
-        click.echo(f"demo: log in as demo-trainee or demo-supervisor, password demo-password"
-                   f" ({len(ids)} report(s) added)")
+        click.echo(f"demo: log in as demo-trainee or demo-supervisor, password {DEMO_PASSWORD}"
+                   f" ({len(ids)} session(s) added)")
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: listening on {host}: other machines can reach this service", err=True)
     app = create_app({"INSTANCE_DIR": instance, "JOB_WORKERS": workers})
