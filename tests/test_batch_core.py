@@ -244,3 +244,30 @@ def test_a_dying_worker_fails_only_its_own_file(tmp_path):
     assert sorted(results) == ["boom.wav", "e0.wav", "e1.wav", "e2.wav"]
     assert results["boom.wav"]["error_kind"] == "worker_crashed"
     assert {results[f"e{i}.wav"]["error_kind"] for i in range(3)} == {"empty_file"}
+
+
+def test_import_batch_output_into_web_storage(tmp_path, fake_analysis):
+    from service.batch_import import import_batch_output
+    from service.db import connect, db_path
+
+    cohort = make_cohort(tmp_path)
+    out = tmp_path / "out"
+    run_batch(cohort, out, FakeSettings(), workers=1, show_progress=False)
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    first = import_batch_output(instance, out)
+    # two scored reports and the silent file's (unscored) report; corrupt/empty/text have none
+    assert len(first.session_ids) == 3
+    assert sorted(first.left_out) == ["carol/corrupt.wav", "dave/empty.wav", "dave/notes.wav"]
+    conn = connect(db_path(instance))
+    try:
+        rows = conn.execute("SELECT u.username, s.title, s.scenario_id, s.audio_name FROM sessions s"
+                            " JOIN users u ON u.id = s.trainee_id ORDER BY s.title").fetchall()
+    finally:
+        conn.close()
+    got = [(r["username"], r["title"], r["scenario_id"], r["audio_name"] is not None) for r in rows]
+    assert got[0] == ("Alice", "alice/jfk.flac", "job-loss", True)
+    again = import_batch_output(instance, out)
+    assert again.session_ids == [] and len(again.already) == 3
+    with pytest.raises(ParameterError, match="batch.json"):
+        import_batch_output(instance, cohort)
