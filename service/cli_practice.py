@@ -105,4 +105,5 @@ def practice(scenario_id, device, output_device, out, silence, no_reply_timeout,
     timeline = [{"start": t.start, "end": t.end, "text": t.text} for t in session.lines]
     analyze_and_store(paths["stereo"], out, model=model, client_timeline=timeline,
                       decoded=session.decoded_for_analysis(str(paths["stereo"])), trainee=trainee,
-                      instance=instance, scenario_id=scenario.id, quiet=quiet)
+                      instance=instance, scenario_id=scenario.id, quiet=quiet,
+                      title=f"Practice: {scenario.title}")

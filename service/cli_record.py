@@ -13,7 +13,7 @@ import click
 
 from analysis.errors import ParameterError
 
-__all__ = ["devices", "record", "scenarios", "practice", "analyze_and_store", "KeyListener"]
+__all__ = ["devices", "record", "scenarios", "practice", "analyze_and_store", "store_session", "KeyListener"]
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def _device_arg(value: str | None):
 
 def analyze_and_store(audio_path: Path, out_dir: Path, *, model: str | None, client_timeline=None,
                       decoded=None, trainee: str | None = None, instance: Path | None = None,
-                      scenario_id: str | None = None, quiet: bool = False) -> dict:
+                      scenario_id: str | None = None, quiet: bool = False, title: str = "") -> dict:
     """Analyse a recording (or decoded practice audio), write the report, optionally store it."""
     from analysis.render_text import render_text
     from service.cli_analyze import _Progress, transcribe_options_from, write_report
@@ -106,11 +106,39 @@ def analyze_and_store(audio_path: Path, out_dir: Path, *, model: str | None, cli
     click.echo(f"report: {paths['html']}")
     report_dict = report.to_dict()
     if trainee:
-        from service.storage import import_session
-
-        sid = import_session(instance, trainee, audio_path, report_dict, scenario_id=scenario_id, source="cli")
+        sid = store_session(instance, trainee, audio_path, report_dict, scenario_id=scenario_id,
+                            client_timeline=client_timeline, title=title)
         click.echo(f"sent to {instance} as session {sid} for trainee {trainee!r}")
     return report_dict
+
+
+def store_session(instance: Path, trainee: str, audio_path: Path, report_dict: dict, *,
+                  scenario_id: str | None = None, client_timeline=None, title: str = "") -> int:
+    """Add the session to the web service's storage (same SQLite database as the web app).
+
+    A scripted practice session also gets its speaker set-up and client timeline,
+    so a re-analysis in the web app treats it as scripted (helper on channel 0).
+    """
+    import sqlite3
+
+    from service.storage import import_session
+
+    sid = import_session(instance, trainee, audio_path, report_dict, scenario_id=scenario_id, source="cli",
+                         title=title)
+    if client_timeline is not None:
+        from service.db import connect, db_path
+
+        pairs = [[float(t["start"]), float(t["end"])] for t in client_timeline]
+        conn = connect(db_path(instance))
+        try:
+            conn.execute("UPDATE sessions SET speaker_setup = 'scripted', helper_channel = 0, client_timeline = ?"
+                         " WHERE id = ?", (json.dumps(pairs), sid))
+            conn.commit()
+        except sqlite3.Error as e:  # an older/newer schema: the report is stored all the same
+            logger.warning("could not record the client timeline of session %s: %s", sid, e)
+        finally:
+            conn.close()
+    return sid
 
 
 def _check_store_args(trainee, instance) -> None:

@@ -118,3 +118,51 @@ def test_practice_through_portaudio_builds_the_session(tmp_path):
         assert t["end"] - t["start"] == pytest.approx(ref.size / SR, abs=1e-3)
     lines_t = [(t["start"], t["end"]) for t in meta["lines"]]
     assert all(a[1] <= b[0] for a, b in zip(lines_t, lines_t[1:]))
+
+
+def test_practice_analyses_and_sends_the_session_to_the_web_storage(tmp_path):
+    """The whole command for real: PortAudio, Whisper, scoring, and the web service's SQLite storage."""
+    import sqlite3
+
+    replies = [sf.read(ROOT / "tests" / "data" / "practice" / f"reply{i}.flac", dtype="float32")[0] for i in (1, 2)]
+    x = np.zeros(90 * SR)
+    for s, clip in zip((12.0, 30.0), replies):
+        x[int(s * SR):int(s * SR) + clip.size] = clip
+    infile = tmp_path / "mic.raw"
+    _write_raw(infile, x)
+    out, instance = tmp_path / "session", tmp_path / "instance"
+    r = _run(["practice", "court-mandate-anger", "--out", str(out), "--silence", "0.5", "--no-reply-timeout", "2",
+              "--trainee", "alice", "--instance", str(instance), "--quiet"], infile, timeout=240)
+    assert r.returncode == 0, r.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["settings"]["setup_used"] == "scripted"
+    helper_text = " ".join(t["text"] for t in report["turns"] if t["role"] == "helper").lower()
+    assert "sounds really hard" in helper_text and "judging" in helper_text
+    client_turns = [t for t in report["turns"] if t["role"] == "client"]
+    meta = json.loads((out / "session.json").read_text())
+    assert [[t["start"], t["end"]] for t in client_turns] == meta["client_timeline"]
+    from service.db import db_path
+
+    conn = sqlite3.connect(db_path(instance))
+    row = conn.execute("SELECT s.scenario_id, s.source, s.speaker_setup, s.client_timeline, u.username, "
+                       "r.score_index FROM sessions s JOIN users u ON u.id = s.trainee_id "
+                       "JOIN reports r ON r.session_id = s.id").fetchone()
+    conn.close()
+    assert row[:3] == ("court-mandate-anger", "cli", "scripted") and row[4] == "alice"
+    assert json.loads(row[3]) == meta["client_timeline"]
+    assert row[5] == report["index"]
+    assert f"sent to {instance} as session" in r.stdout
+
+
+def test_record_then_analyze(tmp_path):
+    clip = sf.read(ROOT / "tests" / "data" / "practice" / "reply2.flac", dtype="float32")[0]
+    x = np.zeros(4 * SR)
+    x[SR:SR + clip.size] = clip
+    infile = tmp_path / "speech.raw"
+    _write_raw(infile, x)
+    out = tmp_path / "take.wav"
+    r = _run(["record", "--duration", "3.5", "--out", str(out), "--analyze"], infile, timeout=180)
+    assert r.returncode == 0, r.stderr
+    report = json.loads((tmp_path / "take.report" / "report.json").read_text())
+    assert "judging" in " ".join(t["text"] for t in report["turns"]).lower()
+    assert report["duration"] == pytest.approx(3.5, abs=0.01)
