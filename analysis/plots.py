@@ -104,13 +104,11 @@ def talk_share_svg(report: Report) -> str | None:
 
 
 def _track(prosody: dict[str, Any], role: str) -> dict[str, Any] | None:
-    for key in ("tracks", "speakers", "per_speaker"):
-        node = prosody.get(key)
-        if isinstance(node, dict) and isinstance(node.get(role), dict):
-            node = node[role]
-            node = node.get("track", node)
-            if isinstance(node, dict) and node.get("times"):
-                return node
+    tracks = prosody.get("tracks")
+    if isinstance(tracks, list):
+        for tr in tracks:
+            if isinstance(tr, dict) and tr.get("role") == role and tr.get("times"):
+                return tr
     return None
 
 

@@ -110,15 +110,14 @@ def voice(turns: Sequence[Turn], prosody: dict[str, Any] | None) -> Result:
     if not prosody:
         return None, [], {"summary": "Not measured: no audio or the prosody stage did not run.",
                           "try_instead": try_instead}
-    rate = find_number(prosody, "helper.speaking_rate_wpm", "speakers.helper.speaking_rate_wpm",
-                       "per_speaker.helper.speaking_rate_wpm", "helper.rate_wpm", "speakers.helper.rate_wpm")
-    pitch = find_number(prosody, "helper.pitch_std_semitones", "speakers.helper.pitch_std_semitones",
-                        "per_speaker.helper.pitch_std_semitones", "helper.pitch_variability_st",
-                        "speakers.helper.pitch_range_semitones")
-    h_db = find_number(prosody, "helper.energy_db_median", "speakers.helper.energy_db_median",
-                       "per_speaker.helper.energy_db_median", "helper.energy_db")
-    c_db = find_number(prosody, "client.energy_db_median", "speakers.client.energy_db_median",
-                       "per_speaker.client.energy_db_median", "client.energy_db")
+    helper = _speaker_summary(prosody, HELPER)
+    rate = find_number(helper, "wpm", "speaking_rate_wpm")
+    pitch = find_number(helper, "pitch_sd_st", "pitch_std_semitones")
+    diff_db = find_number(prosody, "helper_minus_client_db")
+    if diff_db is None:
+        client = _speaker_summary(prosody, CLIENT)
+        h_db, c_db = find_number(helper, "energy_db"), find_number(client, "energy_db")
+        diff_db = None if h_db is None or c_db is None else h_db - c_db
     parts = []
     if rate is not None:
         off = max(0.0, 110.0 - rate, rate - 160.0)
@@ -127,10 +126,17 @@ def voice(turns: Sequence[Turn], prosody: dict[str, Any] | None) -> Result:
     if pitch is not None:
         parts.append(ScorePart("pitch_variation", round(pitch, 2), "semitones (sd)", ramp(pitch, 0.8, 2.5), 0.35,
                                "not monotone: about 2.5 semitones or more"))
-    if h_db is not None and c_db is not None:
-        diff = h_db - c_db
-        parts.append(ScorePart("level_vs_client", round(diff, 1), "dB", ramp(abs(diff), 12.0, 3.0), 0.2,
+    if diff_db is not None:
+        parts.append(ScorePart("level_vs_client", round(diff_db, 1), "dB", ramp(abs(diff_db), 12.0, 3.0), 0.2,
                                "within about 3 dB of the client"))
+    rushed = [int(i) for i in prosody.get("rushed_after_disclosure", ()) if isinstance(i, (int, float))]
+    by_index = {t.index: t for t in turns}
+    rushed_turns = [by_index[i] for i in rushed if i in by_index]
+    if helper is not None and helper.get("n_words"):
+        n_helper = max(1, sum(1 for t in turns if t.role == HELPER))
+        parts.append(ScorePart("rushed_after_disclosure", float(len(rushed_turns)), "turns",
+                               ramp(len(rushed_turns) / n_helper, 0.3, 0.0), 0.15,
+                               "slow down after the client shares something hard"))
     score = weighted(parts)
     if score is None:
         return None, parts, {"summary": "Not measured: no helper voice measurements.", "try_instead": try_instead}
@@ -139,7 +145,23 @@ def voice(turns: Sequence[Turn], prosody: dict[str, Any] | None) -> Result:
         bits.append(f"{rate:.0f} words/min")
     if pitch is not None:
         bits.append(f"pitch variation {pitch:.1f} semitones")
-    if h_db is not None and c_db is not None:
-        bits.append(f"{h_db - c_db:+.1f} dB vs the client")
+    if diff_db is not None:
+        bits.append(f"{diff_db:+.1f} dB vs the client")
+    if rushed_turns:
+        bits.append(f"rushed {len(rushed_turns)} reply(ies) after a disclosure")
+    ev = evidence(rushed_turns[:3], "rushed reply right after a disclosure")
     return score, parts, {"summary": "Helper voice: " + ", ".join(bits) + ".", "try_instead": try_instead,
-                          "evidence": ()}
+                          "evidence": tuple(ev)}
+
+
+def _speaker_summary(prosody: dict[str, Any], role: str) -> dict[str, Any] | None:
+    """The per-speaker prosody summary for ``role`` (list form, or dict keyed by role)."""
+    speakers = prosody.get("speakers")
+    if isinstance(speakers, list):
+        for s in speakers:
+            if isinstance(s, dict) and s.get("role") == role:
+                return s
+    if isinstance(speakers, dict) and isinstance(speakers.get(role), dict):
+        return speakers[role]
+    node = prosody.get(role)
+    return node if isinstance(node, dict) else None

@@ -167,10 +167,13 @@ def analyze_audio(decoded: DecodedAudio, settings: AnalysisSettings | None = Non
     timing = run.stage("timing", lambda: _timing(decoded, turns, speakers)) if settings.timing and turns else None
     if settings.timing and turns and timing is None:
         run.note("Timing (talk share by time, interruptions, pauses) was not measured.")
-    prosody = run.stage("prosody", lambda: _prosody(decoded, turns, speakers)) if settings.prosody and turns else None
-    if settings.prosody and turns and prosody is None:
-        run.note("Voice (rate, pitch, level) was not measured.")
-    return _finish(run, turns, helper, S.stage_to_dict(speakers), timing, prosody, base)
+    cues = run.stage("cues", lambda: _cues(turns, run)) if turns else None
+    prosody = None
+    if settings.prosody and turns:
+        prosody = run.stage("prosody", lambda: _prosody(decoded, turns, setup, cues, run))
+        if prosody is None:
+            run.note("Voice (rate, pitch, level) was not measured.")
+    return _finish(run, turns, helper, S.stage_to_dict(speakers), timing, prosody, base, cues=cues)
 
 
 def _speakers(decoded, transcript, settings, setup, client_timeline, run):
@@ -203,8 +206,20 @@ def _timing(decoded, turns, speakers):
     return None
 
 
-def _prosody(decoded, turns, speakers):
-    return None
+def _prosody(decoded, turns, setup, cues, run):
+    from analysis.prosody import prosody_by_speaker
+
+    disclosures = sorted({c.turn_index for c in getattr(cues, "cues", ()) if c.kind == "feeling_disclosure"})
+    channels = None
+    audio = decoded.mono
+    if setup == "stereo":
+        audio = decoded.channels
+        channels = {t.speaker: int(t.speaker[2:]) for t in turns
+                    if t.speaker.startswith("ch") and t.speaker[2:].isdigit()}
+    result = prosody_by_speaker(audio, decoded.sample_rate, turns, channels=channels, disclosures=disclosures)
+    for n in result.notes:
+        run.note(f"Voice: {n}.", partial=False)
+    return result.to_dict()
 
 
 def _cues(turns: Sequence[Turn], run: _Run):
@@ -216,7 +231,7 @@ def _cues(turns: Sequence[Turn], run: _Run):
     return result
 
 
-def _finish(run: _Run, turns, helper, speakers, timing, prosody, base: dict[str, Any]) -> Report:
+def _finish(run: _Run, turns, helper, speakers, timing, prosody, base: dict[str, Any], *, cues: Any = None) -> Report:
     from analysis.scoring import score_session
 
     turns = list(turns)
@@ -229,7 +244,8 @@ def _finish(run: _Run, turns, helper, speakers, timing, prosody, base: dict[str,
         run.note("The client never speaks in this session: listening cannot be judged without them.")
     if not any(t.text.strip() for t in turns) and not any("No speech" in n for n in run.notes):
         run.note("The transcript is empty: there is nothing to score.")
-    cues = run.stage("cues", lambda: _cues(turns, run)) if turns else None
+    if cues is None and turns:
+        cues = run.stage("cues", lambda: _cues(turns, run))
     scored = run.stage("scoring", lambda: score_session(turns, cues, timing, prosody), optional=False)
     return Report(
         index=scored.index,

@@ -64,13 +64,18 @@ def test_text_only_make_space_uses_word_share():
 def test_timing_and_prosody_dicts_are_used_when_present():
     turns = make_turns(GOOD, timed=True)
     timing = {"helper_talk_share": 0.8, "interruptions": [{"start": 3.0, "end": 3.5}] * 4, "speech_seconds": 60.0}
-    prosody = {"helper": {"speaking_rate_wpm": 230.0, "pitch_std_semitones": 0.5}}
+    prosody = {"speakers": [{"role": "helper", "wpm": 230.0, "pitch_sd_st": 0.5, "n_words": 60}],
+               "helper_minus_client_db": 14.0, "rushed_after_disclosure": [1, 3]}
     calm = score_session(turns, detect_cues(turns), {"helper_talk_share": 0.4, "interruptions": []},
-                         {"helper": {"speaking_rate_wpm": 135.0, "pitch_std_semitones": 3.0}})
+                         {"speakers": [{"role": "helper", "wpm": 135.0, "pitch_sd_st": 3.0, "n_words": 60}],
+                          "helper_minus_client_db": -1.0, "rushed_after_disclosure": []})
     rushed = score_session(turns, detect_cues(turns), timing, prosody)
     assert calm.subscores["make_space"].score == 100.0 and calm.subscores["voice"].score == 100.0
     assert rushed.subscores["make_space"].score < 10 and rushed.subscores["voice"].score < 20
     assert rushed.index < calm.index
+    voice = {p.name: p for p in rushed.subscores["voice"].parts}
+    assert voice["level_vs_client"].value == 14.0 and voice["rushed_after_disclosure"].value == 2.0
+    assert [e.start for e in rushed.subscores["voice"].evidence] == [turns[1].start, turns[3].start]
 
 
 def test_without_cues_text_subscores_are_not_measured():
