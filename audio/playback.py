@@ -18,6 +18,8 @@ __all__ = ["Player", "play"]
 
 logger = logging.getLogger(__name__)
 
+FALLBACK_RATE = 48000
+
 
 class Player:
     """Plays one clip at a time; :meth:`start` returns the output latency (s)."""
@@ -47,20 +49,30 @@ class Player:
     def start(self, audio: np.ndarray, sample_rate: int) -> float:
         """Start playing ``audio`` (mono float32); returns the stream's output latency (s)."""
         self.stop()
-        self._audio = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
-        self._pos = 0
-        self._done.clear()
+        audio = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
         try:
-            self._stream = self._factory(device=self.device, channels=1, samplerate=int(sample_rate),
-                                         dtype="float32", callback=self._callback)
-            self._stream.start()
+            self._open(audio, int(sample_rate))
         except Exception as e:
-            self._done.set()
-            if isinstance(e, RecordingError):
-                raise
-            raise wrap_portaudio_error(e, f"(output {self.device if self.device is not None else 'default'})") from e
+            if "sample rate" not in str(e).lower() or int(sample_rate) == FALLBACK_RATE:
+                self._done.set()
+                if isinstance(e, RecordingError):
+                    raise
+                label = f"(output {self.device if self.device is not None else 'default'})"
+                raise wrap_portaudio_error(e, label) from e
+            import soxr  # the device refuses 16 kHz: play at 48 kHz instead
+
+            logger.info("output refuses %d Hz; resampling to %d Hz", sample_rate, FALLBACK_RATE)
+            return self.start(soxr.resample(audio, int(sample_rate), FALLBACK_RATE), FALLBACK_RATE)
         latency = getattr(self._stream, "latency", 0.0)
         return float(latency if np.isscalar(latency) else latency[-1])
+
+    def _open(self, audio: np.ndarray, sample_rate: int) -> None:
+        self._audio = audio
+        self._pos = 0
+        self._done.clear()
+        self._stream = self._factory(device=self.device, channels=1, samplerate=sample_rate,
+                                     dtype="float32", callback=self._callback)
+        self._stream.start()
 
     @property
     def playing(self) -> bool:

@@ -191,3 +191,42 @@ def test_no_input_device_is_a_clear_error():
     with pytest.raises(NoInputDeviceError) as e:
         choose_input_device(None, _FakeSd([_dev("HDMI out", 0)]))
     assert e.value.exit_code == 52 and "plug in a microphone" in e.value.message
+
+
+class _FakeOutput:
+    """An output stream that only takes 48 kHz and drains its callback at once."""
+
+    opened: list[int] = []
+
+    def __init__(self, *, device, channels, samplerate, dtype, callback):
+        if samplerate != 48000:
+            raise OSError("Error opening OutputStream: Invalid sample rate [PaErrorCode -9997]")
+        _FakeOutput.opened.append(samplerate)
+        self.callback, self.latency, self.played = callback, 0.012, []
+
+    def start(self):
+        buf = np.zeros((480, 2), dtype=np.float32)
+        for _ in range(200):
+            self.callback(buf, 480, None, None)
+            self.played.append(buf[:, 0].copy())
+
+    def stop(self):
+        pass
+
+    def close(self):
+        pass
+
+
+def test_player_falls_back_to_48k_and_plays_every_sample():
+    from audio.playback import Player
+
+    player = Player(stream_factory=_FakeOutput)
+    tone = (0.3 * np.sin(2 * np.pi * 300 * np.arange(SR) / SR)).astype(np.float32)
+    assert player.start(tone, SR) == pytest.approx(0.012)
+    assert player.wait(1.0) and not player.playing
+    played = np.concatenate(player._stream.played)
+    assert _FakeOutput.opened[-1] == 48000
+    # one second at 48 kHz, then silence; the level is that of the tone
+    assert np.all(played[48000 + 64:] == 0.0)
+    assert block_level_db(played[:48000]) == pytest.approx(block_level_db(tone), abs=0.1)
+    player.stop()
