@@ -59,16 +59,16 @@ def test_simulated_trainee_gives_the_known_latencies(client_lines, replies):
                            scenario_id="relapse-shame", on_event=trainee.on_event)
     assert [t.index for t in session.lines] == [0, 1, 2] and len(player.started) == 3
     # replies detected live: latency = reply onset - client line end
-    for t, r, delay in zip(session.lines, session.replies, delays):
+    for t, r, delay in zip(session.lines, session.replies, delays, strict=True):
         assert not t.cut and r.reason == "silence"
         assert r.start - t.end == pytest.approx(delay, abs=FRAME + 1e-6)
     # the same latencies measured afterwards on the rebuilt session's helper channel
     spans = speech_spans(session.helper, SR)
     assert len(spans) == 3
-    for (start, _), t, delay in zip(spans, session.lines, delays):
+    for (start, _), t, delay in zip(spans, session.lines, delays, strict=True):
         assert start - t.end == pytest.approx(delay, abs=FRAME + 1e-6)
     # client lines sit on channel 1 exactly at their timeline position
-    for t, line in zip(session.lines, client_lines):
+    for t, line in zip(session.lines, client_lines, strict=True):
         s0 = int(round(t.start * SR))
         np.testing.assert_array_equal(session.client[s0:s0 + line.audio.size], line.audio)
         assert t.end - t.start == pytest.approx(line.audio.size / SR, abs=1e-4)
@@ -183,3 +183,19 @@ def test_detector_no_reply_and_max_reply():
     assert talker.ended and talker.reason == "max_reply"
     with pytest.raises(ParameterError):
         EndpointOptions(silence_timeout_s=0)
+
+
+def test_session_from_a_48k_microphone_keeps_its_times():
+    from audio.practice_session import ClientLineTiming, PracticeSession
+
+    mic = np.zeros(3 * 48000, dtype=np.float32)
+    mic[int(1.25 * 48000):int(1.75 * 48000)] = 0.3 * np.sin(2 * np.pi * 200 * np.arange(24000) / 48000)
+    clip = _tone(0.5)
+    line = ClientLineTiming(index=0, text="x", start=0.2, end=0.7, full_duration=0.5)
+    session = PracticeSession.build(mic, 48000, [clip], [line], [])
+    assert session.helper.size == 3 * SR and session.sample_rate == SR
+    (start, end), = speech_spans(session.helper, SR)
+    assert (start, end) == (pytest.approx(1.25, abs=FRAME), pytest.approx(1.75, abs=FRAME))
+    np.testing.assert_array_equal(session.client[int(0.2 * SR):int(0.7 * SR)], clip)
+    decoded = session.decoded_for_analysis()
+    assert decoded.n_channels == 2 and np.array_equal(decoded.mono, session.helper)

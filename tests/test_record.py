@@ -230,3 +230,28 @@ def test_player_falls_back_to_48k_and_plays_every_sample():
     assert np.all(played[48000 + 64:] == 0.0)
     assert block_level_db(played[:48000]) == pytest.approx(block_level_db(tone), abs=0.1)
     player.stop()
+
+
+def test_enter_stops_the_recording_and_q_quits(tmp_path):
+    import os
+
+    from service.cli_record import KeyListener, _meter
+
+    r, w = os.pipe()
+    with os.fdopen(r) as rd, os.fdopen(w, "w") as wr:
+        keys = KeyListener(rd).start()
+        rec = _recorder(tmp_path / "k.wav", speed=5.0)
+        rec.start()
+        threading.Timer(0.2, lambda: (wr.write("\n"), wr.flush())).start()
+        rec.wait(keys.enter)
+        res = rec.stop()
+        assert keys.enter.is_set() and not keys.quit.is_set()
+        assert 0 < res.frames < 3 * SR  # stopped by Enter (0.2 s wall at 5x), not by running on
+        wr.write("q\n")
+        wr.flush()
+        assert keys.quit.wait(2)
+    status = rec.status()
+    line = _meter(type(status)(elapsed=72.44, level_db=-30.0, peak=0.1, overflows=0, dropped_blocks=0))
+    assert "01:12.4" in line and "#" * 15 + "-" * 15 in line and "-30.0 dBFS" in line
+    line = _meter(type(status)(elapsed=1.0, level_db=-90.0, peak=0.0, overflows=2, dropped_blocks=1))
+    assert "-" * 30 in line and "overflows: 3" in line

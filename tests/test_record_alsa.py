@@ -47,10 +47,11 @@ def chirp_raw(tmp_path) -> tuple[Path, np.ndarray]:
     return path, _write_raw(path, x)
 
 
-def test_record_through_portaudio_writes_exactly_the_input(tmp_path, chirp_raw):
+@pytest.mark.parametrize("device", [None, "listenwell_file"])
+def test_record_through_portaudio_writes_exactly_the_input(tmp_path, chirp_raw, device):
     infile, pcm = chirp_raw
     out = tmp_path / "rec.wav"
-    r = _run(["record", "--duration", "1.25", "--out", str(out)], infile)
+    r = _run(["record", "--duration", "1.25", "--out", str(out)] + (["--device", device] if device else []), infile)
     assert r.returncode == 0, r.stderr
     info = sf.info(out)
     assert (info.samplerate, info.channels, info.frames) == (SR, 1, 20000)
@@ -117,7 +118,7 @@ def test_practice_through_portaudio_builds_the_session(tmp_path):
         np.testing.assert_allclose(seg, ref[: seg.size], atol=2.0 / 32768)
         assert t["end"] - t["start"] == pytest.approx(ref.size / SR, abs=1e-3)
     lines_t = [(t["start"], t["end"]) for t in meta["lines"]]
-    assert all(a[1] <= b[0] for a, b in zip(lines_t, lines_t[1:]))
+    assert all(a[1] <= b[0] for a, b in zip(lines_t, lines_t[1:], strict=False))
 
 
 def test_practice_analyses_and_sends_the_session_to_the_web_storage(tmp_path):
@@ -126,7 +127,7 @@ def test_practice_analyses_and_sends_the_session_to_the_web_storage(tmp_path):
 
     replies = [sf.read(ROOT / "tests" / "data" / "practice" / f"reply{i}.flac", dtype="float32")[0] for i in (1, 2)]
     x = np.zeros(90 * SR)
-    for s, clip in zip((12.0, 30.0), replies):
+    for s, clip in zip((12.0, 30.0), replies, strict=True):
         x[int(s * SR):int(s * SR) + clip.size] = clip
     infile = tmp_path / "mic.raw"
     _write_raw(infile, x)
