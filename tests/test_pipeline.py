@@ -1,0 +1,74 @@
+"""The pipeline on real audio (real faster-whisper) and on text, with its partial-report paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analysis.errors import ListenWellError, NotAudioError, ParameterError
+from analysis.schema import CLIENT, HELPER, Turn
+from audio.decode import decode_array
+from service.pipeline import AnalysisSettings, analyze_audio, analyze_file, score_transcript
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "dialogues"
+
+
+def test_settings_are_checked_up_front():
+    with pytest.raises(ParameterError, match="setup"):
+        AnalysisSettings(setup="quad")
+    with pytest.raises(ParameterError, match="helper_channel"):
+        AnalysisSettings(helper_channel=-1)
+
+
+def test_silence_gives_partial_report_with_no_speech_note():
+    decoded = decode_array(np.zeros(16000 * 3, dtype=np.float32), 16000, source="silence")
+    stages = []
+    report = analyze_audio(decoded, AnalysisSettings(), progress=lambda s, f: stages.append((s, f)))
+    assert report.partial and report.index is None
+    assert any("No speech" in n for n in report.notes)
+    assert ("transcribe", 1.0) in stages
+
+
+def test_stereo_setup_on_mono_audio_is_a_parameter_error():
+    decoded = decode_array(np.zeros(16000, dtype=np.float32), 16000)
+    with pytest.raises(ParameterError, match="two-channel"):
+        analyze_audio(decoded, AnalysisSettings(setup="stereo"))
+
+
+def test_not_audio_is_a_typed_error(tmp_path):
+    bad = tmp_path / "notes.wav"
+    bad.write_text("Helper: hello\nClient: hi\n")
+    with pytest.raises(ListenWellError) as info:
+        analyze_file(bad)
+    assert isinstance(info.value, (NotAudioError, ListenWellError))
+
+
+def test_score_transcript_with_named_helper():
+    turns = [Turn("Sam", "I feel so ashamed that I used again."), Turn("Alex", "That sounds really painful."),
+             Turn("Sam", "It is."), Turn("Alex", "What has it been like since?")]
+    report = score_transcript(turns, AnalysisSettings(helper_speaker="Alex"))
+    assert [t.role for t in report.turns] == [CLIENT, HELPER, CLIENT, HELPER]
+    assert report.helper_speaker == "Alex" and report.kind == "text"
+    assert report.subscores["voice"].score is None and report.index is not None
+
+
+def test_real_pipeline_on_bundled_poor_sample():
+    """End to end with real Whisper: the poor helper's stereo role-play."""
+    stages: dict[str, list[float]] = {}
+    report = analyze_file(SAMPLES / "jumps-to-fixes.stereo.wav", AnalysisSettings(helper_channel=0),
+                          progress=lambda s, f: stages.setdefault(s, []).append(f))
+    for name in ("decode", "transcribe", "speakers", "cues", "scoring"):
+        assert name in stages and stages[name][-1] == 1.0, name
+    assert all(a <= b for a, b in zip(stages["transcribe"], stages["transcribe"][1:]))
+    roles = {t.role for t in report.turns}
+    assert roles == {HELPER, CLIENT}
+    helper_text = " ".join(t.text for t in report.turns if t.role == HELPER).lower()
+    assert "sponsor" in helper_text and "meeting" in helper_text
+    assert report.index is not None and report.index < 45
+    assert report.subscores["hold_back"].score < 50
+    assert any("sponsor" in e.quote.lower() for e in report.subscores["hold_back"].evidence)
+    assert all(e.start is not None for e in report.subscores["hold_back"].evidence)
+    assert report.duration == pytest.approx(60.4, abs=0.5)
+    assert set(report.stage_seconds) >= {"decode", "transcribe", "cues", "scoring"}
