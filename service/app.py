@@ -34,6 +34,21 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+# Nothing a page loads may come from, or be sent to, another machine.
+CSP = (
+    "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app; ``test_config`` overrides settings (``INSTANCE_DIR``, ``JOB_WORKERS`` ...)."""
     test_config = dict(test_config or {})
@@ -73,6 +88,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for module in (auth, reports, upload, practice, progress, api, admin):
         app.register_blueprint(module.bp)
     api.register_errors(app)
+    app.after_request(_security_headers)
     if app.config.get("START_JOBS", True):
         jobs.init_app(app)
     return app

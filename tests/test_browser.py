@@ -114,7 +114,7 @@ def test_upload_report_evidence_and_comment(server):
         page.click("#upload-form button[type=submit]")
         page.wait_for_selector("#index", timeout=REPORT_TIMEOUT_MS)  # the page reloads when the job is done
         assert page.locator("audio#player").count() == 1
-        page.wait_for_function("document.getElementById('player').readyState >= 1")
+        page.wait_for_function("() => document.getElementById('player').readyState >= 1")
         buttons = page.locator("#subscores .evidence")
         if buttons.count() == 0:  # a one-speaker sample may flag nothing: use the transcript's moments
             page.click("details.card summary")
@@ -128,7 +128,7 @@ def test_upload_report_evidence_and_comment(server):
         start = float(target.get_attribute("data-start"))
         assert page.evaluate("document.getElementById('player').currentTime") == 0
         target.click()
-        page.wait_for_function(f"document.getElementById('player').currentTime >= {start - 0.25}")
+        page.wait_for_function(f"() => document.getElementById('player').currentTime >= {start - 0.25}")
         t = page.evaluate("document.getElementById('player').currentTime")
         assert start - 0.25 <= t <= start + 3
         page.click("#comment-now")
@@ -157,7 +157,7 @@ def test_practice_recording_with_fake_microphone(server, fake_mic_wav):
         assert page.is_disabled("#rec-start")  # consent first
         page.check("#consent")
         page.click("#rec-start")
-        page.wait_for_function("document.getElementById('elapsed').textContent >= '0:02'", timeout=15_000)
+        page.wait_for_function("() => document.getElementById('elapsed').textContent >= '0:02'", timeout=15_000)
         assert page.evaluate("document.getElementById('level').value") > 0  # the level meter moves
         page.click("#rec-stop")
         page.wait_for_url(url + "/sessions/*", timeout=30_000)

@@ -231,3 +231,20 @@ def test_migrations_versioned(instance, app):
     assert schema_version(conn) == latest_version() >= 1
     assert migrate(conn) == latest_version()  # idempotent
     conn.close()
+
+
+def test_pages_escape_report_text_and_forbid_outside_requests(app, world, instance):
+    from service.storage import import_session
+    from web_fixtures import make_report
+
+    sid = import_session(instance, "alice", None, make_report(50.0, quote="<script>alert(1)</script>"))
+    c = app.test_client()
+    login(c, "alice")
+    r = c.get(f"/sessions/{sid}")
+    page = r.get_data(as_text=True)
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+    csp = r.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "connect-src 'self'" in csp
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    full = c.get(f"/sessions/{sid}/full").get_data(as_text=True)
+    assert "<script>alert(1)" not in full
