@@ -157,10 +157,14 @@ def test_practice_recording_with_fake_microphone(server, fake_mic_wav):
         assert page.is_disabled("#rec-start")  # consent first
         page.check("#consent")
         page.click("#rec-start")
-        page.wait_for_function("() => document.getElementById('elapsed').textContent >= '0:02'", timeout=15_000)
+        page.wait_for_function("() => document.getElementById('elapsed').textContent >= '0:05'", timeout=20_000)
         assert page.evaluate("document.getElementById('level').value") > 0  # the level meter moves
         page.click("#rec-stop")
         page.wait_for_url(url + "/sessions/*", timeout=30_000)
         page.wait_for_selector("#index", timeout=REPORT_TIMEOUT_MS)
         assert "browser" in page.inner_text(".meta")
+        session_id = page.url.rsplit("/", 1)[1]
+        report = page.request.get(f"{url}/api/reports/{session_id}").json()
+        heard = " ".join(t["text"] for t in report["turns"]).lower()
+        assert "americans" in heard, heard  # the fake microphone's words reached the transcript
         browser.close()
