@@ -1,0 +1,172 @@
+"""Words to speakers, and speakers' words to turns.
+
+Whisper's word times never overlap, so who said a word is decided by the
+speaker activity (audio), not by the words: each word goes to the speaker whose
+regions cover most of it. Words that already carry a speaker (e.g. transcribed
+per channel) keep it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Iterable, Sequence
+
+from analysis.schema import SpeechRegion, Turn, Word
+from analysis.speakers import SpeakerActivity
+
+__all__ = ["assign_words", "build_turns", "turns_from_activity", "words_in"]
+
+_NEAR = 0.5  # a word outside every region goes to a region this close (s)
+
+
+def _covering(word: Word, regions: Sequence[SpeechRegion]) -> str | None:
+    best, best_ov = None, 0.0
+    mid = (word.start + word.end) / 2
+    for r in regions:
+        ov = min(word.end, r.end) - max(word.start, r.start)
+        if ov <= 0 and word.end > word.start:
+            continue
+        if word.end <= word.start and not (r.start <= mid <= r.end):
+            continue
+        # prefer larger coverage; on a tie, the speaker whose region began later
+        # (the one who just came in, typically the word Whisper heard)
+        key = (round(max(ov, 0.0), 3), r.start)
+        if best is None or key > best_ov:
+            best, best_ov = r.speaker, key
+    if best is not None:
+        return best
+    near = min(regions, key=lambda r: max(r.start - mid, mid - r.end, 0.0), default=None)
+    if near is not None and max(near.start - mid, mid - near.end) <= _NEAR:
+        return near.speaker
+    return None
+
+
+def assign_words(words: Iterable[Word], activity: SpeakerActivity) -> tuple[Word, ...]:
+    """Give every word a speaker from ``activity`` (words that have one keep it).
+
+    Parameters
+    ----------
+    words : iterable of Word
+        Words with times in seconds.
+    activity : SpeakerActivity
+
+    Returns
+    -------
+    tuple of Word
+        Sorted by start; a word no region explains takes the previous word's speaker.
+    """
+    out: list[Word] = []
+    regions = sorted(activity.regions, key=lambda r: r.start)
+    prev: str | None = None
+    for w in sorted(words, key=lambda w: (w.start, w.end)):
+        spk = w.speaker or _covering(w, regions) or prev
+        if spk is None and activity.speakers:
+            spk = activity.speakers[0]
+        out.append(replace(w, speaker=spk))
+        prev = spk
+    return tuple(out)
+
+
+def _join(words: Sequence[Word]) -> str:
+    text = " ".join(w.text.strip() for w in words if w.text.strip())
+    return " ".join(text.split())
+
+
+def words_in(words: Sequence[Word], start: float, end: float, speaker: str | None = None) -> tuple[Word, ...]:
+    """Words whose middle lies in [start, end] (of one speaker when given)."""
+    return tuple(w for w in words if start <= (w.start + w.end) / 2 <= end
+                 and (speaker is None or w.speaker == speaker))
+
+
+def _snap(t: float, speaker: str, regions: Sequence[SpeechRegion], edge: str, limit: float = 0.35) -> float:
+    """Move a word-based turn edge to the same speaker's activity edge within ``limit`` s."""
+    best, best_d = t, limit
+    for r in regions:
+        if r.speaker != speaker:
+            continue
+        e = r.start if edge == "start" else r.end
+        if abs(e - t) <= best_d:
+            best, best_d = e, abs(e - t)
+    return best
+
+
+def _floor_segments(activity: SpeakerActivity, floor_min: float) -> list[SpeechRegion]:
+    """Each speaker's regions joined until another speaker holds the floor in between.
+
+    Another speaker holds the floor when one of their regions longer than
+    ``floor_min`` s ends after the first region and starts before the second.
+    """
+    segs: list[SpeechRegion] = []
+    for spk in activity.speakers:
+        mine = sorted(activity.regions_of(spk), key=lambda r: r.start)
+        others = [r for r in activity.regions if r.speaker != spk and r.duration > floor_min]
+        cur: SpeechRegion | None = None
+        for r in mine:
+            if cur is not None and not any(o.end > cur.end and o.start < r.start for o in others):
+                cur = SpeechRegion(cur.start, max(cur.end, r.end), spk)
+                continue
+            if cur is not None:
+                segs.append(cur)
+            cur = r
+        if cur is not None:
+            segs.append(cur)
+    return sorted(segs, key=lambda r: (r.start, r.end))
+
+
+def turns_from_activity(activity: SpeakerActivity, *, floor_min: float = 1.0) -> list[Turn]:
+    """Turns without words: each speaker's floor segments, in start order."""
+    return [Turn(speaker=r.speaker, text="", start=r.start, end=r.end, index=i)
+            for i, r in enumerate(_floor_segments(activity, floor_min))]
+
+
+def _turns_from_words(labelled: Sequence[Word]) -> list[Turn]:
+    groups: list[list[Word]] = []
+    for w in labelled:
+        if groups and groups[-1][-1].speaker == w.speaker:
+            groups[-1].append(w)
+        else:
+            groups.append([w])
+    return [Turn(speaker=g[0].speaker or "unknown", text=_join(g), start=round(g[0].start, 3),
+                 end=round(g[-1].end, 3), words=tuple(g), index=i) for i, g in enumerate(groups)]
+
+
+def build_turns(words: Iterable[Word], activity: SpeakerActivity, *, floor_min: float = 1.0) -> list[Turn]:
+    """Turns from speaker activity, filled with each speaker's words.
+
+    A turn is one speaker's speech until another speaker holds the floor (speaks
+    for more than ``floor_min`` s); a short vocalisation of the other speaker
+    (a backchannel) is its own turn and does not split the turn around it, so
+    turns may overlap in time. Turn times come from the audio activity.
+
+    Parameters
+    ----------
+    words : iterable of Word
+        Transcript words; speakers are assigned from ``activity`` when missing.
+    activity : SpeakerActivity
+    floor_min : float
+        Seconds of speech by another speaker that end a turn.
+
+    Returns
+    -------
+    list of Turn
+        Sorted by start, ``index`` 0..n-1, ``role`` None (see :mod:`analysis.roles`).
+        Without activity regions, turns are runs of consecutive words.
+    """
+    labelled = assign_words(words, activity)
+    segs = _floor_segments(activity, floor_min)
+    if not segs:
+        return _turns_from_words(labelled)
+    bucket: list[list[Word]] = [[] for _ in segs]
+    for w in labelled:
+        mid = (w.start + w.end) / 2
+        cand = [i for i, r in enumerate(segs) if r.speaker == w.speaker]
+        if not cand:
+            cand = list(range(len(segs)))
+        i = min(cand, key=lambda i: max(segs[i].start - mid, mid - segs[i].end, 0.0))
+        bucket[i].append(w)
+    turns = []
+    for r, ws in zip(segs, bucket):
+        ws = sorted(ws, key=lambda w: w.start)
+        turns.append(Turn(speaker=r.speaker, text=_join(ws), start=r.start, end=r.end,
+                          words=tuple(ws), index=len(turns)))
+    return turns
