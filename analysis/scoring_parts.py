@@ -148,12 +148,12 @@ def hold_back(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     input_share = len(inputs) / n
     parts = [
         ScorePart("advice", round(100 * advice_share, 1), "% of helper turns", ramp(advice_share, 0.25, 0.03),
-                  0.4, "AnnoMI good sessions 2 %, poor 23 %"),
+                  0.3, "AnnoMI good sessions 2 %, poor 23 %"),
         ScorePart("information_and_advice", round(100 * input_share, 1), "% of helper turns",
-                  ramp(input_share, 0.5, 0.12), 0.2, "AnnoMI good 12.5 %, poor 48.6 %"),
-        ScorePart("solution_before_exploration", float(len(sbe)), "count", ramp(len(sbe), 3.0, 0.0), 0.25,
+                  ramp(input_share, 0.5, 0.12), 0.45, "AnnoMI good 12.5 %, poor 48.6 %"),
+        ScorePart("solution_before_exploration", float(len(sbe)), "count", ramp(len(sbe), 3.0, 0.0), 0.15,
                   "explore a disclosed feeling before any fix"),
-        ScorePart("minimising", float(len(minimising)), "count", ramp(len(minimising), 3.0, 0.0), 0.15,
+        ScorePart("minimising", float(len(minimising)), "count", ramp(len(minimising), 3.0, 0.0), 0.1,
                   'no "at least…", "don\'t worry"'),
     ]
     by_index = {t.index: t for t in turns}
