@@ -255,7 +255,7 @@ def decode(path: str | os.PathLike, options: DecodeOptions | None = None) -> Dec
         missing = info.duration - decoded_s
         if missing > max(0.5, options.truncation_tolerance * info.duration):
             raise CorruptAudioError(
-                f"{path.name} is truncated: its header says {info.duration:.2f} s "
+                f"{path.name} is truncated or damaged: its header says {info.duration:.2f} s "
                 f"but only {decoded_s:.2f} s could be decoded",
                 path=str(path),
             )

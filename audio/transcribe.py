@@ -17,6 +17,7 @@ import numpy as np
 
 from analysis.errors import DeviceUnavailableError, ModelUnavailableError, ParameterError
 from analysis.schema import Segment, Transcript, Word
+from audio.clips import WINDOW_SECONDS, plan_clips, short_clips, split_words
 from audio.models import DEFAULT_MODEL, resolve_model
 
 __all__ = [
@@ -45,8 +46,15 @@ class TranscribeOptions:
 
     ``device``: "auto" (CUDA when CTranslate2 sees a GPU), "cpu" or "cuda".
     ``compute_type``: "auto" (float16 on GPU, int8 on CPU) or any CTranslate2 type.
-    ``batched``: use faster-whisper's batched pipeline over VAD chunks.
+    ``batched``: decode many 30 s windows at once (faster-whisper's batched
+    pipeline over windows planned from the voice-activity regions).
+    ``initial_prompt``: the filler-keeping prompt (Whisper drops "um"/"uh" without it).
+    ``repair_truncated``: when a prompted window comes back with too few words
+    for its speech (the decoder stopped early), decode it again without the
+    prompt and keep the longer result.
+    ``vad_min_silence_ms``: shortest pause that splits speech regions, ms.
     ``chunk_seconds``: longest stretch handed to the model at once (memory bound).
+    ``cpu_threads``: CTranslate2 threads (0 = its default).
     """
 
     model: str = DEFAULT_MODEL
@@ -54,8 +62,10 @@ class TranscribeOptions:
     compute_type: str = "auto"
     beam_size: int = 1
     batched: bool = True
-    batch_size: int = 8
+    batch_size: int = 16
     vad_filter: bool = True
+    vad_min_silence_ms: int = 160
+    repair_truncated: bool = True
     word_timestamps: bool = True
     initial_prompt: str | None = FILLER_PROMPT
     language: str | None = "en"
@@ -72,6 +82,10 @@ class TranscribeOptions:
             raise ParameterError(f"batch_size={self.batch_size} must be at least 1")
         if self.chunk_seconds < 30:
             raise ParameterError(f"chunk_seconds={self.chunk_seconds} must be at least 30")
+        if self.vad_min_silence_ms < 0:
+            raise ParameterError(f"vad_min_silence_ms={self.vad_min_silence_ms} must not be negative")
+        if self.batched and not self.vad_filter:
+            raise ParameterError("batched=True needs vad_filter=True (windows are planned from speech)")
         if self.cpu_threads < 0:
             raise ParameterError(f"cpu_threads={self.cpu_threads} must not be negative")
 
@@ -167,30 +181,86 @@ def chunk_bounds(audio: np.ndarray, chunk_seconds: float, sample_rate: int = SAM
     return bounds
 
 
-def _convert(segments, offset: float, duration: float) -> list[Segment]:
+def _segment(start, end, text, words, src, offset: float, duration: float) -> Segment:
+    def clamp(t: float) -> float:
+        return round(float(min(max(t + offset, 0.0), duration)), 3)
+
+    return Segment(
+        start=clamp(start),
+        end=clamp(end),
+        text=text.strip(),
+        words=tuple(
+            Word(start=clamp(w.start), end=clamp(w.end), text=w.word.strip(),
+                 probability=round(float(min(max(w.probability, 0.0), 1.0)), 4))
+            for w in words
+            if w.word.strip()
+        ),
+        avg_logprob=float(src.avg_logprob),
+        no_speech_prob=float(src.no_speech_prob),
+    )
+
+
+def _convert(segments, offset: float, duration: float, split: bool = False) -> list[Segment]:
+    """faster-whisper segments to ours; ``split`` cuts window-long segments at pauses."""
     out = []
     for s in segments:
-        words = tuple(
-            Word(
-                start=round(float(min(max(w.start + offset, 0.0), duration)), 3),
-                end=round(float(min(max(w.end + offset, 0.0), duration)), 3),
-                text=w.word.strip(),
-                probability=round(float(w.probability), 4),
-            )
-            for w in (s.words or ())
-            if w.word.strip()
-        )
-        out.append(
-            Segment(
-                start=round(float(min(s.start + offset, duration)), 3),
-                end=round(float(min(s.end + offset, duration)), 3),
-                text=s.text.strip(),
-                words=words,
-                avg_logprob=float(s.avg_logprob),
-                no_speech_prob=float(s.no_speech_prob),
-            )
-        )
+        words = list(s.words or ())
+        if split and words:
+            for group in split_words(words):
+                text = "".join(w.word for w in group)
+                out.append(_segment(group[0].start, group[-1].end, text, group, s, offset, duration))
+        else:
+            out.append(_segment(s.start, s.end, s.text, words, s, offset, duration))
     return out
+
+
+def _speech_regions(audio: np.ndarray, options: TranscribeOptions) -> list[tuple[float, float]]:
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    vad = VadOptions(max_speech_duration_s=WINDOW_SECONDS, min_silence_duration_ms=options.vad_min_silence_ms)
+    return [(t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE) for t in get_speech_timestamps(audio, vad)]
+
+
+def _decode_batched(model, audio: np.ndarray, options: TranscribeOptions, kwargs: dict):
+    """Decode planned windows in batches; re-decode windows the prompt cut short.
+
+    Returns (faster-whisper segments in time order, number of windows repaired).
+    """
+    from faster_whisper import BatchedInferencePipeline
+
+    clips = plan_clips(_speech_regions(audio, options))
+    if not clips:
+        return [], 0
+    pipeline = BatchedInferencePipeline(model)
+
+    def run(windows, **extra):
+        stamps = [{"start": c.start, "end": c.end} for c in windows]
+        segs, _ = pipeline.transcribe(audio, clip_timestamps=stamps, batch_size=options.batch_size,
+                                      **{**kwargs, **extra})
+        return list(segs)
+
+    segments = run(clips)
+    if not (options.repair_truncated and options.initial_prompt and options.word_timestamps):
+        return segments, 0
+    starts = [w.start for s in segments for w in (s.words or ())]
+    suspect = short_clips(clips, starts)
+    if not suspect:
+        return segments, 0
+    redo = [clips[k] for k in suspect]
+    again = run(redo, initial_prompt=None)
+    repaired = 0
+    for clip in redo:
+        def inside(seg, clip=clip):
+            return bool(seg.words) and clip.start - 0.05 <= seg.words[0].start < clip.end
+
+        old = [s for s in segments if inside(s)]
+        new = [s for s in again if inside(s)]
+        if sum(len(s.words) for s in new) > 1.2 * sum(len(s.words) for s in old):
+            segments = [s for s in segments if not inside(s)] + new
+            repaired += 1
+    if repaired:
+        logger.info("re-decoded %d window(s) without the prompt: it had cut them short", repaired)
+    return sorted(segments, key=lambda s: s.words[0].start if s.words else s.start), repaired
 
 
 def transcribe(
@@ -208,7 +278,7 @@ def transcribe(
         Samples in [-1, 1] at 16 kHz.
     options : TranscribeOptions
     progress : callable, optional
-        Called with the fraction done (0 to 1) as segments arrive.
+        Called with the fraction done (0 to 1, never decreasing).
     channel : int, optional
         Recorded in the result when ``audio`` is one channel of a file.
 
@@ -224,23 +294,23 @@ def transcribe(
         raise ParameterError(f"audio must be one channel, shape (n,), not {audio.shape}")
     duration = audio.shape[0] / SAMPLE_RATE
     model = load_model(options)
-    pipeline = model
-    if options.batched:
-        from faster_whisper import BatchedInferencePipeline
-
-        pipeline = BatchedInferencePipeline(model)
     kwargs = dict(
         language=options.language,
         beam_size=options.beam_size,
         word_timestamps=options.word_timestamps,
-        vad_filter=options.vad_filter,
         initial_prompt=options.initial_prompt,
         condition_on_previous_text=options.condition_on_previous_text,
     )
-    if options.batched:
-        kwargs["batch_size"] = options.batch_size
     segments: list[Segment] = []
-    info_language = options.language or "en"
+    repaired = 0
+    done = 0.0
+
+    def report(fraction: float) -> None:
+        nonlocal done
+        if progress and duration > 0 and fraction > done:
+            done = min(1.0, fraction)
+            progress(done)
+
     t0 = time.perf_counter()
     if progress:
         progress(0.0)
@@ -248,22 +318,24 @@ def transcribe(
         chunk = audio[lo:hi]
         if chunk.shape[0] < SAMPLE_RATE // 10:
             continue
-        raw, info = pipeline.transcribe(chunk, **kwargs)
-        info_language = info.language or info_language
         offset = lo / SAMPLE_RATE
-        for seg in raw:
-            segments.extend(_convert([seg], offset, duration))
-            if progress and duration > 0:
-                progress(min(1.0, (seg.end + offset) / duration))
-        if progress and duration > 0:
-            progress(min(1.0, hi / SAMPLE_RATE / duration))
+        if options.batched:
+            raw, n = _decode_batched(model, chunk, options, kwargs)
+            repaired += n
+            segments.extend(_convert(raw, offset, duration, split=options.word_timestamps))
+        else:
+            raw, _ = model.transcribe(chunk, vad_filter=options.vad_filter, **kwargs)
+            for seg in raw:
+                segments.extend(_convert([seg], offset, duration))
+                report((seg.end + offset) / duration)
+        report(hi / SAMPLE_RATE / duration)
     if progress:
         progress(1.0)
     device = select_device(options.device)
     return Transcript(
         segments=tuple(s for s in segments if s.text or s.words),
         duration=round(duration, 3),
-        language=info_language,
+        language=options.language or "en",
         model=str(options.model),
         channel=channel,
         info={
@@ -271,6 +343,8 @@ def transcribe(
             "compute_type": select_compute_type(options.compute_type, device),
             "beam_size": options.beam_size,
             "batched": options.batched,
+            "batch_size": options.batch_size if options.batched else None,
+            "repaired_windows": repaired,
             "seconds": round(time.perf_counter() - t0, 3),
         },
     )
