@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 
 def _one_run(data: Path, workers: int, cpu_threads: int, device: str, model: str) -> dict:
+    """One batch over ``data`` into a fresh temporary folder; figures of that run."""
     from service.batch import run_batch, usable_cores
     from service.cli_batch import build_settings
 
@@ -40,6 +41,7 @@ def _one_run(data: Path, workers: int, cpu_threads: int, device: str, model: str
                             show_progress=False)
         wall = time.perf_counter() - t0
     audio_s = sum(float(r["duration_s"] or 0) for r in outcome.rows if r.get("duration_s") not in (None, ""))
+    busy_s = sum(float(r["analysis_s"] or 0) for r in outcome.rows if r.get("analysis_s") not in (None, ""))
     threads = cpu_threads or max(1, usable_cores() // workers)
     return {
         "workers": workers,
@@ -49,6 +51,8 @@ def _one_run(data: Path, workers: int, cpu_threads: int, device: str, model: str
         "failed": outcome.failed,
         "audio_seconds": round(audio_s, 2),
         "wall_seconds": round(wall, 2),
+        "analysis_seconds_sum": round(busy_s, 2),
+        "overhead_seconds": round(wall - busy_s / workers, 2),
         "audio_hours_per_wall_hour": round(audio_s / wall, 2) if wall > 0 else None,
     }
 
@@ -92,6 +96,21 @@ def run_benchmark(data: Path, worker_counts: list[int], repeat: int = 1, cpu_thr
     }
 
 
+def _cohort(data: Path, limit: int, tmp: Path) -> Path:
+    """``data`` itself, or a folder of links to its first ``limit`` audio files."""
+    if limit <= 0:
+        return data
+    from service.batch_manifest import discover
+
+    files, _ = discover(data)
+    cohort = tmp / "cohort"
+    for rel in files[:limit]:
+        target = cohort / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.symlink_to((data / rel).resolve())
+    return cohort
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path, help="folder of audio files (searched recursively)")
@@ -100,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cpu-threads", type=int, default=0, help="threads per worker (0: cores / workers)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
     parser.add_argument("--model", default="tiny.en")
+    parser.add_argument("--limit", type=int, default=0, help="use only the first N audio files (sorted)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -109,11 +129,19 @@ def main(argv: list[str] | None = None) -> int:
     if not args.data.is_dir():
         parser.error(f"{args.data} is not a folder")
     counts = [int(x) for x in args.workers.split(",") if x.strip()]
-    result = run_benchmark(args.data, counts, args.repeat, args.cpu_threads, args.device, args.model)
-    print(f"{'workers':>8} {'threads':>8} {'audio s':>9} {'wall s':>8} {'audio h / wall h':>17} {'speed-up':>9}")
+    with tempfile.TemporaryDirectory(prefix="listenwell-bench-cohort-") as tmp:
+        data = _cohort(args.data, args.limit, Path(tmp))
+        result = run_benchmark(data, counts, args.repeat, args.cpu_threads, args.device, args.model)
+    result["data"] = str(args.data)
+    result["limit"] = args.limit
+    print(f"{'workers':>8} {'threads':>8} {'audio s':>9} {'wall s':>8} {'busy s':>8} {'start-up s':>11} "
+          f"{'audio h / wall h':>17} {'speed-up':>9}")
     for k, v in result["results"].items():
         print(f"{k:>8} {v['cpu_threads_per_worker']:>8} {v['audio_seconds']:>9.0f} {v['wall_seconds']:>8.1f} "
+              f"{v['analysis_seconds_sum']:>8.1f} {v['overhead_seconds']:>11.1f} "
               f"{v['median_audio_hours_per_wall_hour']:>17.1f} {result['speedup_vs_first'][k]:>9.2f}")
+    print("busy s: sum of per-file analysis time in the workers; start-up s: wall - busy / workers "
+          "(process start, imports, model load, writing)")
     print(f"machine: {result['machine']['cpu_count']} cores, load average at end "
           f"{result['machine']['load_average_at_end']} (shared with other users while measured)")
     if args.json:

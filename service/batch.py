@@ -34,7 +34,9 @@ import dataclasses
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -54,6 +56,7 @@ from service.batch_store import (
     sha256_file,
     software_version,
     write_recording,
+    remove_recording,
     CACHEABLE_FAILURES,
 )
 from service.batch_summary import summary_row, write_summary_csv, write_summary_html
@@ -99,14 +102,18 @@ def usable_cores() -> int:
 
 
 def default_workers(n_jobs: int, *, cores: int | None = None, available_memory: int | None = None) -> int:
-    """Worker processes for this machine: one per core, as many as memory holds, no more than jobs."""
+    """Worker processes for this machine: one per two cores, as many as memory holds, no more than jobs.
+
+    Two Whisper threads per worker measured faster than two single-thread
+    workers on the 2-core development machine (docs/readme/batch.md).
+    """
     cores = cores or usable_cores()
     if available_memory is None:
         import psutil
 
         available_memory = int(psutil.virtual_memory().available)
     by_memory = max(1, available_memory // WORKER_MEMORY)
-    return max(1, min(cores, by_memory, max(1, n_jobs)))
+    return max(1, min(cores // 2, by_memory, max(1, n_jobs)))
 
 
 def _transcribe_field(settings: Any) -> str | None:
@@ -226,9 +233,9 @@ def run_batch(
 
     input_dir, out_dir = Path(input_dir), Path(out_dir)
     base = settings if settings is not None else AnalysisSettings()
-    jobs, ignored = build_jobs(input_dir, manifest)
-    if out_dir.resolve() == input_dir.resolve() or input_dir.resolve() in out_dir.resolve().parents:
-        raise ParameterError(f"--out {out_dir} must not be inside the input folder {input_dir}")
+    if out_dir.resolve() == input_dir.resolve():
+        raise ParameterError(f"--out {out_dir} must not be the input folder itself")
+    jobs, ignored = build_jobs(input_dir, manifest, skip_dir=out_dir)
     outcome = BatchOutcome(out_dir=out_dir)
     version = software_version()
     started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -265,13 +272,31 @@ def run_batch(
         else:
             results = run_pool(tasks, workers, transcribe_opts, threads)
         try:
-            _collect(results, by_rel, out_dir, version, rows, outcome, say, len(tasks), show_progress)
+            with _terminate_as_interrupt():
+                _collect(results, by_rel, out_dir, version, rows, outcome, say, len(tasks), show_progress)
         except KeyboardInterrupt:
             outcome.interrupted = True
             say("interrupted: finished reports are kept; run the same command again to resume")
         outcome.rows = [rows[j.rel] for j in jobs if j.rel in rows]
         _write_cohort(out_dir, input_dir, base, version, started, jobs, outcome)
     return outcome
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """Treat SIGTERM (``kill``) like Ctrl-C while the batch runs, so workers stop and the summary is written."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _plan_one(job, base, out_dir, version, force, rows, todo, outcome) -> None:
@@ -312,6 +337,17 @@ def _unscored(report: dict[str, Any]) -> tuple[str, str]:
     return kind, reason
 
 
+def _write(out_dir: Path, rel: str, record: dict[str, Any], files: dict[str, str]) -> bool:
+    """Write a recording's folder; on a disk error mark the record failed and return False."""
+    try:
+        write_recording(out_dir, rel, record, files)
+        return True
+    except OSError as e:
+        logger.error("could not write the report of %s: %s", rel, e)
+        record.update(status="failed", error_kind="write_error", reason=f"could not write the report: {e}")
+        return False
+
+
 def _collect(results, by_rel, out_dir, version, rows, outcome, say, total, show_progress) -> None:
     from tqdm import tqdm
 
@@ -344,13 +380,18 @@ def _collect(results, by_rel, out_dir, version, rows, outcome, say, total, show_
                 if report.get("index") is None:
                     record["status"] = "failed"
                     record["error_kind"], record["reason"] = _unscored(report)
-                write_recording(out_dir, job.rel, record, files)
+                if not _write(out_dir, job.rel, record, files):
+                    report = None
                 rows[job.rel] = _row_for(job, planned.settings, record["status"], report=report,
                                          error_kind=record["error_kind"], reason=record["reason"],
-                                         analysis_seconds=result.get("analysis_seconds"), report_link=_link(job.rel))
+                                         analysis_seconds=result.get("analysis_seconds"),
+                                         report_link=_link(job.rel) if report else "")
             else:
                 if record["error_kind"] in CACHEABLE_FAILURES:
-                    write_recording(out_dir, job.rel, record, {})
+                    _write(out_dir, job.rel, record, {})
+                else:  # a stale folder from an earlier run must not pass for this run's result
+                    with contextlib.suppress(OSError):
+                        remove_recording(out_dir, job.rel)
                 rows[job.rel] = _row_for(job, planned.settings, "failed", error_kind=record["error_kind"],
                                          reason=record["reason"], analysis_seconds=result.get("analysis_seconds"))
             if record["status"] == "done":

@@ -73,19 +73,25 @@ def _is_audio_name(name: str) -> bool:
     return name.lower().endswith(AUDIO_EXTENSIONS)
 
 
-def discover(input_dir: str | os.PathLike, exclude: Path | None = None) -> tuple[list[str], int]:
+def discover(
+    input_dir: str | os.PathLike, exclude: Path | None = None, skip_dir: Path | None = None
+) -> tuple[list[str], int]:
     """Audio files under ``input_dir`` (sorted POSIX relative paths) and the count of other files ignored.
 
-    ``exclude`` (e.g. the manifest itself) is neither listed nor counted.
+    ``exclude`` (e.g. the manifest itself) is neither listed nor counted;
+    ``skip_dir`` (e.g. the batch's own output folder) is not searched.
     """
     root = Path(input_dir)
     exclude = exclude.resolve() if exclude is not None else None
+    skip = skip_dir.resolve() if skip_dir is not None else None
     if not root.is_dir():
         raise ParameterError(f"input folder {root} does not exist or is not a folder")
     found: list[str] = []
     ignored = 0
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and (skip is None or (Path(dirpath) / d).resolve() != skip)
+        )
         for name in filenames:
             if name.startswith("."):
                 continue
@@ -192,7 +198,7 @@ def _default_trainee(rel: str) -> str:
 
 
 def build_jobs(
-    input_dir: str | os.PathLike, manifest: str | os.PathLike | None = None
+    input_dir: str | os.PathLike, manifest: str | os.PathLike | None = None, skip_dir: Path | None = None
 ) -> tuple[list[RecordingJob], int]:
     """Every recording to analyse, with manifest details merged in, and the count of ignored files.
 
@@ -202,7 +208,7 @@ def build_jobs(
     root = Path(input_dir)
     if manifest is None and (root / DEFAULT_MANIFEST_NAME).is_file():
         manifest = root / DEFAULT_MANIFEST_NAME
-    found, ignored = discover(root, exclude=Path(manifest) if manifest is not None else None)
+    found, ignored = discover(root, exclude=Path(manifest) if manifest is not None else None, skip_dir=skip_dir)
     rows = read_manifest(manifest, root) if manifest is not None else {}
     jobs: list[RecordingJob] = []
     for rel in sorted(set(found) | set(rows)):

@@ -231,18 +231,30 @@ def run_dask(
             window = max(2, 2 * sum(client.nthreads().values()))
         pending = deque(tasks)
         futures: dict[Any, RecordingTask] = {}
+        unreadable: list[tuple[RecordingTask, dict]] = []
         queue = as_completed()
 
         def submit_next() -> None:
             task = pending.popleft()
-            sent = replace(task, data=Path(task.path).read_bytes()) if ship_audio else task
+            try:
+                sent = replace(task, data=Path(task.path).read_bytes()) if ship_audio else task
+            except OSError as e:
+                unreadable.append((task, _failure("unreadable", f"cannot read: {e}", time.perf_counter())))
+                return
             fut = client.submit(analyze_recording, sent, pure=False, retries=0)
             futures[fut] = task
             queue.add(fut)
 
         while pending and len(futures) < window:
             submit_next()
-        for fut in queue:
+        while unreadable or futures:
+            while unreadable:
+                yield unreadable.pop()
+            if not futures:
+                while pending and not futures:
+                    submit_next()
+                continue
+            fut = next(queue)
             task = futures.pop(fut)
             started = time.perf_counter()
             try:
@@ -251,7 +263,7 @@ def run_dask(
                 result = _failure(_CRASHED, f"the Dask task failed: {type(e).__name__}: {e}", started)
             fut.release()
             yield task, result
-            if pending:
+            while pending and len(futures) < window:
                 submit_next()
     finally:
         if own_client:

@@ -35,6 +35,7 @@ __all__ = [
     "read_record",
     "is_up_to_date",
     "write_recording",
+    "remove_recording",
     "atomic_write_text",
     "clean_partials",
     "OutputLock",
@@ -178,6 +179,17 @@ def write_recording(
             if leftover.exists():
                 shutil.rmtree(leftover, ignore_errors=True)
     return final
+
+
+def remove_recording(out_dir: str | os.PathLike, rel: str) -> bool:
+    """Remove a recording's folder (moved aside first, so it vanishes at once); True if there was one."""
+    final = report_dir(out_dir, rel)
+    if not final.is_dir():
+        return False
+    old = final.with_name(f"{OLD_PREFIX}{final.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    os.replace(final, old)
+    shutil.rmtree(old, ignore_errors=True)
+    return True
 
 
 def _now() -> str:

@@ -220,10 +220,11 @@ def test_second_run_on_same_output_is_refused_while_locked(tmp_path):
 
 
 def test_default_workers_follows_cores_and_memory():
-    assert default_workers(100, cores=8, available_memory=64 << 30) == 8
-    assert default_workers(100, cores=8, available_memory=2_500_000_000) == 2
-    assert default_workers(3, cores=8, available_memory=64 << 30) == 3
-    assert default_workers(100, cores=2, available_memory=100) == 1
+    assert default_workers(100, cores=16, available_memory=64 << 30) == 8
+    assert default_workers(100, cores=16, available_memory=2_500_000_000) == 2
+    assert default_workers(3, cores=16, available_memory=64 << 30) == 3
+    assert default_workers(100, cores=2, available_memory=64 << 30) == 1
+    assert default_workers(100, cores=1, available_memory=100) == 1
 
 
 class _KillsWorker:
@@ -271,3 +272,30 @@ def test_import_batch_output_into_web_storage(tmp_path, fake_analysis):
     assert again.session_ids == [] and len(again.already) == 3
     with pytest.raises(ParameterError, match="batch.json"):
         import_batch_output(instance, cohort)
+
+
+def test_sigterm_is_handled_like_ctrl_c():
+    import os
+    import signal
+
+    from service.batch import _terminate_as_interrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        with _terminate_as_interrupt():
+            os.kill(os.getpid(), signal.SIGTERM)
+            import time
+
+            time.sleep(5)  # the handler interrupts this
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_output_folder_inside_input_is_not_searched(tmp_path, fake_analysis):
+    cohort = tmp_path / "c"
+    cohort.mkdir()
+    shutil.copyfile(DATA / "stereo_diarization.wav", cohort / "a.wav")
+    first = run_batch(cohort, cohort / "results", FakeSettings(), workers=1, show_progress=False)
+    second = run_batch(cohort, cohort / "results", FakeSettings(), workers=1, show_progress=False)
+    assert [r["file"] for r in first.rows] == ["a.wav"] == [r["file"] for r in second.rows]
+    assert second.skipped == 1
+    with pytest.raises(ParameterError, match="input folder itself"):
+        run_batch(cohort, cohort, FakeSettings(), workers=1, show_progress=False)
