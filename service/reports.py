@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import math
+import threading
 
 from flask import (
     Blueprint,
@@ -18,12 +21,15 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from analysis.errors import ListenWellError
+
 from service.auth import can_comment, can_manage_session, session_or_404, visible_trainee_ids
 from service.db import get_db
 from service.storage import audio_path, delete_session, load_report
 
-__all__ = ["bp", "list_sessions", "latest_job"]
+__all__ = ["bp", "list_sessions", "latest_job", "report_figures"]
 
+logger = logging.getLogger(__name__)
 bp = Blueprint("reports", __name__)
 
 
@@ -55,6 +61,29 @@ def latest_job(session_id: int) -> dict | None:
         "SELECT * FROM jobs WHERE session_id = ? ORDER BY id DESC LIMIT 1", (session_id,)
     ).fetchone()
     return dict(row) if row else None
+
+
+_FIGURE_LOCK = threading.Lock()  # pyplot is not thread-safe; the server is threaded
+_FIGURE_CACHE: dict[tuple[int, str], list[tuple[str, str]]] = {}
+
+
+def report_figures(session_id: int, report: dict) -> list[tuple[str, str]]:
+    """(caption, inline SVG) figures of a report, drawn once per report version and cached."""
+    key = (session_id, hashlib.sha1(json.dumps(report, sort_keys=True).encode()).hexdigest())
+    with _FIGURE_LOCK:
+        if key not in _FIGURE_CACHE:
+            try:
+                from analysis.plots import report_figures as draw
+                from analysis.report import Report
+
+                figures = draw(Report.from_dict(report))
+            except (ImportError, ListenWellError, ValueError, KeyError, TypeError) as e:
+                logger.warning("figures of session %s skipped: %s", session_id, e)
+                figures = []
+            if len(_FIGURE_CACHE) > 64:
+                _FIGURE_CACHE.clear()
+            _FIGURE_CACHE[key] = figures
+        return _FIGURE_CACHE[key]
 
 
 def _fmt_time(seconds) -> str:
@@ -97,6 +126,7 @@ def session_page(session_id: int):
         trainee=trainee["username"] if trainee else "?",
         report=report,
         subscores=subscores,
+        figures=report_figures(session_id, report) if report else [],
         job=latest_job(session_id),
         comments=comments,
         can_comment=can_comment(current_user, session),
