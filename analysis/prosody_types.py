@@ -60,7 +60,7 @@ class ProsodyOptions:
     gate_db: float = -60.0
     gate_rel_db: float = 40.0
     monotone_sd_st: float = 1.5
-    min_voiced_s: float = 1.0
+    min_voiced_s: float = 0.5
     rushed_wpm: float = 160.0
     rushed_min_words: int = 8
     min_pause_s: float = 0.1
@@ -281,8 +281,31 @@ class ProsodyResult:
                 return s
         return None
 
-    def to_dict(self) -> dict[str, Any]:
+    def role_view(self, role: str) -> dict[str, Any] | None:
+        """Headline numbers for one role, under plain names (what the report and scoring read)."""
+        s = next((x for x in self.speakers if x.role == role), None)
+        if s is None:
+            return None
         return {
+            "speaker": s.speaker,
+            "speaking_rate_wpm": _num(s.wpm),
+            "articulation_rate_wpm": _num(s.articulation_wpm),
+            "pitch_median_hz": _num(s.pitch_median_hz),
+            "pitch_std_semitones": _num(s.pitch_sd_st),
+            "pitch_range_semitones": _num(s.pitch_range_st),
+            "monotone": s.monotone,
+            "energy_db_median": _num(s.energy_db),
+            "energy_db_sd": _num(s.energy_sd_db),
+            "pauses": s.pauses.to_dict(),
+            "fillers_per_min": _num(s.fillers_per_min),
+            "rushed": s.rushed,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict; ``helper``/``client`` hold :meth:`role_view` (derived, ignored by from_dict)."""
+        return {
+            "helper": self.role_view("helper"),
+            "client": self.role_view("client"),
             "speakers": [s.to_dict() for s in self.speakers],
             "turns": [t.to_dict() for t in self.turns],
             "tracks": [t.to_dict() for t in self.tracks],

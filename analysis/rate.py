@@ -6,7 +6,7 @@ import math
 import re
 from typing import Callable, Collection, Sequence
 
-from analysis.schema import CLIENT, Turn
+from analysis.schema import CLIENT, Turn, Word
 
 __all__ = [
     "FEELING_WORDS",
@@ -15,6 +15,7 @@ __all__ = [
     "is_rushed",
     "looks_like_disclosure",
     "disclosure_turns",
+    "assign_words",
 ]
 
 # A tiny stand-in for the cues stage's feeling-disclosure detector.
@@ -69,3 +70,33 @@ def disclosure_turns(
 
 def _is_client(turn: Turn) -> bool:
     return turn.role == CLIENT or (turn.role is None and turn.speaker == CLIENT)
+
+
+def assign_words(turns: Sequence[Turn], words: Sequence[Word], *, slack_s: float = 0.3) -> list[Turn]:
+    """Give each timed turn the recognised words whose midpoint falls in it.
+
+    A word goes to the turn containing its midpoint (widened by ``slack_s``
+    seconds on each side), the nearest such turn when several do; words outside
+    every turn are dropped. Useful when turn times come from elsewhere (a
+    scripted timeline, truth files) and words from the transcriber.
+
+    Returns
+    -------
+    list of Turn
+        The turns with ``words`` replaced (text unchanged).
+    """
+    from dataclasses import replace
+
+    timed = [(i, t) for i, t in enumerate(turns) if t.start is not None and t.end is not None]
+    buckets: dict[int, list] = {i: [] for i, _ in timed}
+    for w in words:
+        mid = 0.5 * (w.start + w.end)
+        best, best_d = None, math.inf
+        for i, t in timed:
+            if t.start - slack_s <= mid <= t.end + slack_s:
+                d = 0.0 if t.start <= mid <= t.end else min(abs(mid - t.start), abs(mid - t.end))
+                if d < best_d:
+                    best, best_d = i, d
+        if best is not None:
+            buckets[best].append(w)
+    return [replace(t, words=tuple(buckets[i])) if i in buckets else t for i, t in enumerate(turns)]
