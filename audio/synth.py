@@ -347,11 +347,13 @@ def synthesize_dialogue(
 
 
 def write_dialogue(
-    dialogue: Dialogue, out_dir: str | Path, name: str, *, fmt: str = "wav"
+    dialogue: Dialogue, out_dir: str | Path, name: str, *, fmt: str = "wav", mono: bool = True
 ) -> dict[str, Path]:
     """Write ``NAME.<fmt>`` (mono), ``NAME.stereo.<fmt>`` and ``NAME.json`` (16-bit PCM).
 
-    ``fmt`` is ``"wav"`` or ``"flac"`` (about half the size, lossless).
+    ``fmt`` is ``"wav"`` or ``"flac"`` (about half the size, lossless). With
+    ``mono=False`` only the stereo file is written (the mono mix is the sum of
+    its channels).
     """
     import soundfile as sf
 
@@ -361,9 +363,12 @@ def write_dialogue(
     out.mkdir(parents=True, exist_ok=True)
     paths = {"mono": out / f"{name}.{fmt}", "stereo": out / f"{name}.stereo.{fmt}",
              "truth": out / f"{name}.json"}
-    sf.write(paths["mono"], dialogue.mono, dialogue.sample_rate, subtype="PCM_16")
+    if mono:
+        sf.write(paths["mono"], dialogue.mono, dialogue.sample_rate, subtype="PCM_16")
+    else:
+        del paths["mono"]
     sf.write(paths["stereo"], dialogue.stereo.T, dialogue.sample_rate, subtype="PCM_16")
     truth = dict(dialogue.truth, name=name)
     paths["truth"].write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
-    logger.info("wrote %s (%.1f s)", paths["mono"], dialogue.duration)
+    logger.info("wrote %s (%.1f s)", paths["stereo"], dialogue.duration)
     return paths
