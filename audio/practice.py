@@ -10,7 +10,9 @@ A reply ends when the trainee has been silent for ``silence_timeout_s`` after
 speaking (energy-based, :mod:`audio.endpoint`), when Enter is pressed (the
 ``next_line`` event), or after ``no_reply_timeout_s`` without any speech.
 With ``client_yields`` (use headphones) the client stops talking when the
-trainee talks over a line for ``yield_after_s``, as a person would.
+trainee talks over a line for ``yield_after_s``, as a person would. With
+``echo_cancel`` (default) the client's voice picked up from loudspeakers is
+subtracted from the microphone afterwards (:mod:`audio.echo`).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class PracticeOptions:
     endpoint: EndpointOptions = field(default_factory=EndpointOptions)
     lead_in_s: float = 0.5
     client_yields: bool = False
+    echo_cancel: bool = True
     yield_after_s: float = 0.6
     interrupt_guard_s: float = 0.3
     stall_timeout_s: float = 5.0
@@ -207,5 +210,6 @@ def run_practice(lines: Sequence[ClientLine], recorder_factory: Callable[..., An
     finally:
         player.stop()
         result = recorder.stop()
-    return PracticeSession.build(cap.audio(), cap.sample_rate, [ln.audio for ln in lines], timings, replies,
-                                 scenario_id=scenario_id, recording=result.to_dict())
+    session = PracticeSession.build(cap.audio(), cap.sample_rate, [ln.audio for ln in lines], timings, replies,
+                                    scenario_id=scenario_id, recording=result.to_dict())
+    return session.with_echo_removed() if options.echo_cancel else session

@@ -122,6 +122,18 @@ class PracticeSession:
         return DecodedAudio(mono=self.mono, channels=self.stereo, sample_rate=self.sample_rate,
                             source=source, source_format="practice", source_sample_rate=self.sample_rate)
 
+    def with_echo_removed(self, options=None) -> "PracticeSession":
+        """A copy whose microphone channel has the client's loudspeaker echo subtracted
+        (:func:`audio.echo.cancel_echo`); the per-line figures go to ``recording["echo"]``."""
+        from dataclasses import replace
+
+        from audio.echo import cancel_echo
+
+        cleaned, lines = cancel_echo(self.helper, self.client, self.sample_rate,
+                                     [(t.start, t.end) for t in self.lines], options)
+        recording = {**self.recording, "echo": [ln.to_dict() for ln in lines]}
+        return replace(self, helper=cleaned, recording=recording)
+
     def decoded_for_analysis(self, source: str = "practice") -> DecodedAudio:
         """What the scripted pipeline analyses: ``mono`` is the microphone only (the
         trainee's words), ``channels`` are (helper, client) for timing from the audio."""

@@ -56,6 +56,8 @@ def _printer(verbose: bool):
               help="Move on after this many seconds if you say nothing.")
 @click.option("--client-yields", is_flag=True,
               help="The client stops talking when you talk over it (use headphones).")
+@click.option("--no-echo-cancel", is_flag=True,
+              help="Keep the microphone as recorded (default: subtract the client's voice it picked up).")
 @click.option("--no-analyze", is_flag=True, help="Only record the session; do not analyse it.")
 @click.option("--model", default=None, help="Whisper model (default tiny.en).")
 @click.option("--trainee", default=None, help="Store the session for this trainee...")
@@ -64,8 +66,8 @@ def _printer(verbose: bool):
 @click.option("--folder", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Scenario folder (default: the bundled samples/scenarios).")
 @click.option("--quiet", is_flag=True, help="Do not print the text report.")
-def practice(scenario_id, device, output_device, out, silence, no_reply_timeout, client_yields, no_analyze,
-             model, trainee, instance, folder, quiet):
+def practice(scenario_id, device, output_device, out, silence, no_reply_timeout, client_yields, no_echo_cancel,
+             no_analyze, model, trainee, instance, folder, quiet):
     """Practise with a scenario: hear each client line, reply aloud; Enter = next line, q + Enter = stop."""
     from audio.endpoint import EndpointOptions
     from audio.playback import Player
@@ -81,7 +83,7 @@ def practice(scenario_id, device, output_device, out, silence, no_reply_timeout,
     lines = load_client_lines(scenario)
     options = PracticeOptions(endpoint=replace(EndpointOptions(), silence_timeout_s=silence,
                                                no_reply_timeout_s=no_reply_timeout),
-                              client_yields=client_yields)
+                              client_yields=client_yields, echo_cancel=not no_echo_cancel)
     mic = choose_input_device(_device_arg(device))
     player = Player(_device_arg(output_device))
     out = out or Path(f"practice-{scenario.id}-{datetime.now():%Y%m%d-%H%M%S}")

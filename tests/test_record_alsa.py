@@ -96,7 +96,7 @@ def test_practice_through_portaudio_builds_the_session(tmp_path):
     infile = tmp_path / "mic.raw"
     pcm = _write_raw(infile, x)
     out = tmp_path / "session"
-    r = _run(["practice", "quiet-client", "--no-analyze", "--out", str(out), "--silence", "0.5",
+    r = _run(["practice", "quiet-client", "--no-analyze", "--no-echo-cancel", "--out", str(out), "--silence", "0.5",
               "--no-reply-timeout", "2"], infile, timeout=90)
     assert r.returncode == 0, r.stderr
     meta = json.loads((out / "session.json").read_text())
