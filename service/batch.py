@@ -30,7 +30,6 @@ locate it.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import logging
 import os
@@ -59,16 +58,22 @@ from service.batch_store import (
     remove_recording,
     CACHEABLE_FAILURES,
 )
+from service.batch_settings import (
+    default_workers,
+    settings_dict,
+    settings_for_job,
+    setup_of,
+    transcribe_options_of,
+    usable_cores,
+    with_cpu_threads,
+)
 from service.batch_summary import summary_row, write_summary_csv, write_summary_html
 
-__all__ = ["BatchOutcome", "run_batch", "default_workers", "settings_for_job", "settings_dict", "EXIT_SOME_FAILED"]
+__all__ = ["BatchOutcome", "run_batch", "default_workers", "EXIT_SOME_FAILED"]
 
 logger = logging.getLogger(__name__)
 
 EXIT_SOME_FAILED = 1
-# Rough peak memory of one worker (tiny.en int8 + decoding + prosody), bytes.
-WORKER_MEMORY = 1_200_000_000
-_SETUP_FIELDS = ("setup", "speaker_setup")
 
 
 @dataclass
@@ -94,88 +99,6 @@ class BatchOutcome:
         return {"done": self.done, "skipped": self.skipped, "failed": self.failed, "failed earlier": cached}
 
 
-def usable_cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def default_workers(n_jobs: int, *, cores: int | None = None, available_memory: int | None = None) -> int:
-    """Worker processes for this machine: one per two cores, as many as memory holds, no more than jobs.
-
-    Two Whisper threads per worker measured faster than two single-thread
-    workers on the 2-core development machine (docs/readme/batch.md).
-    """
-    cores = cores or usable_cores()
-    if available_memory is None:
-        import psutil
-
-        available_memory = int(psutil.virtual_memory().available)
-    by_memory = max(1, available_memory // WORKER_MEMORY)
-    return max(1, min(cores // 2, by_memory, max(1, n_jobs)))
-
-
-def _transcribe_field(settings: Any) -> str | None:
-    from audio.transcribe import TranscribeOptions
-
-    for f in dataclasses.fields(settings):
-        if isinstance(getattr(settings, f.name), TranscribeOptions):
-            return f.name
-    return None
-
-
-def with_cpu_threads(settings: Any, threads: int) -> Any:
-    """``settings`` with its TranscribeOptions' ``cpu_threads`` set (when it has one)."""
-    name = _transcribe_field(settings)
-    if name is None:
-        return settings
-    opts = dataclasses.replace(getattr(settings, name), cpu_threads=threads)
-    return dataclasses.replace(settings, **{name: opts})
-
-
-def transcribe_options_of(settings: Any) -> Any:
-    name = _transcribe_field(settings)
-    return getattr(settings, name) if name else None
-
-
-def settings_for_job(base: Any, job: RecordingJob) -> Any:
-    """The base AnalysisSettings with the manifest's set-up and helper for this file."""
-    names = {f.name for f in dataclasses.fields(base)}
-    changes: dict[str, Any] = {}
-    if job.setup:
-        setup_field = next((n for n in _SETUP_FIELDS if n in names), None)
-        if setup_field is None:
-            raise ParameterError("this ListenWell's AnalysisSettings has no speaker set-up field")
-        changes[setup_field] = job.setup
-    if job.helper_channel is not None and "helper_channel" in names:
-        changes["helper_channel"] = job.helper_channel
-    if job.helper_speaker is not None and "helper_speaker" in names:
-        changes["helper_speaker"] = job.helper_speaker
-    return dataclasses.replace(base, **changes) if changes else base
-
-
-def settings_dict(settings: Any) -> dict[str, Any]:
-    """JSON-able settings for fingerprints; thread counts are left out (they do not change results)."""
-    if hasattr(settings, "to_dict"):
-        data = settings.to_dict()
-    else:
-        data = dataclasses.asdict(settings)
-    data = json.loads(json.dumps(data, default=str))
-    for value in data.values():
-        if isinstance(value, dict):
-            value.pop("cpu_threads", None)
-    data.pop("cpu_threads", None)
-    return data
-
-
-def _setup_of(settings: Any) -> str:
-    for name in _SETUP_FIELDS:
-        if hasattr(settings, name):
-            return str(getattr(settings, name))
-    return ""
-
-
 @dataclass
 class _Planned:
     job: RecordingJob
@@ -190,7 +113,7 @@ def _row_for(job: RecordingJob, settings: Any, status: str, record: dict | None 
         job.rel,
         trainee=job.trainee,
         scenario=job.scenario,
-        setup=_setup_of(settings) if settings is not None else (job.setup or ""),
+        setup=setup_of(settings) if settings is not None else (job.setup or ""),
         status=status,
         error_kind=kw.get("error_kind") or (record or {}).get("error_kind") or "",
         reason=kw.get("reason") or (record or {}).get("reason") or "",
@@ -252,7 +175,7 @@ def run_batch(
             say(f"{outcome.skipped} recording(s) up to date, skipped")
         if scheduler is None and workers is None:
             workers = default_workers(len(todo))
-        workers = max(1, int(workers or 1))
+        workers = max(1, min(int(workers or 1), len(todo) or 1))
         threads = cpu_threads or (0 if scheduler is not None else max(1, usable_cores() // workers))
         by_rel = {p.job.rel: p for p in todo}
         tasks = [

@@ -15,12 +15,12 @@ __all__ = ["batch", "build_settings"]
 
 def build_settings(setup, helper_channel, helper_speaker, model, device, compute_type, beam_size, max_duration):
     """AnalysisSettings from the command-line options (fields this version of the pipeline has)."""
-    from service.batch import _SETUP_FIELDS
+    from service.batch_settings import SETUP_FIELDS
     from service.pipeline import AnalysisSettings
 
     names = {f.name for f in dataclasses.fields(AnalysisSettings)}
     wanted = {"helper_channel": helper_channel, "helper_speaker": helper_speaker, "max_duration": max_duration}
-    setup_field = next((n for n in _SETUP_FIELDS if n in names), None)
+    setup_field = next((n for n in SETUP_FIELDS if n in names), None)
     if setup_field:
         wanted[setup_field] = setup
     opts = build_options(model, device, compute_type, beam_size)
