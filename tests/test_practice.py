@@ -274,3 +274,30 @@ def test_echo_canceller_leaves_a_headphone_mic_alone(client_lines, replies):
     clean, (line_report,) = cancel_echo(mic, ref, SR, [(1.0, 1.0 + client_lines[1].audio.size / SR)])
     np.testing.assert_array_equal(clean, mic)
     assert line_report.echo_db == -120.0
+
+
+def test_practice_report_has_the_planted_latencies_and_interruption(client_lines, replies):
+    """End to end: simulated session -> real Whisper + the scripted pipeline -> timing in the report."""
+    from service.pipeline import AnalysisSettings, analyze_audio
+
+    trainee = SimulatedTrainee({0: (0.8, replies[0]), 1: (0.0, replies[1]), 2: (0.35, replies[2])},
+                               interrupt_at={1: 2.0})
+    options = _options(client_yields=True, yield_after_s=0.5)
+    session = run_practice(client_lines, _factory(trainee, speed=5.0), FakePlayer(), options=options,
+                           scenario_id="relapse-shame", on_event=trainee.on_event)
+    assert trainee.late == [] and [t.cut for t in session.lines] == [False, True, False]
+    timeline = [{"start": t.start, "end": t.end, "text": t.text} for t in session.lines]
+    report = analyze_audio(session.decoded_for_analysis(), AnalysisSettings(setup="scripted"),
+                           client_timeline=timeline).to_dict()
+    client_turns = [(t["start"], t["end"]) for t in report["turns"] if t["role"] == "client"]
+    assert client_turns == [(t.start, t.end) for t in session.lines]
+    timing = report["timing"]
+    by_line = {round(e["start"], 2): e["details"]["latency"] for e in timing["latencies"]}
+    first, second, third = session.lines
+    # helper activity is measured from the mic's energy by analysis/speakers.py: within 60 ms
+    assert by_line[round(first.end, 2)] == pytest.approx(0.8, abs=0.06)
+    assert by_line[round(third.end, 2)] == pytest.approx(0.35, abs=0.06)
+    (cut_in,) = timing["interruptions"]
+    assert cut_in["speaker"] == "helper"
+    assert cut_in["start"] == pytest.approx(second.start + 2.0, abs=0.06)
+    assert cut_in["details"]["client_stopped_after"] == pytest.approx(second.end - (second.start + 2.0), abs=0.06)
