@@ -232,7 +232,7 @@ def run_dask(
         pending = deque(tasks)
         futures: dict[Any, RecordingTask] = {}
         unreadable: list[tuple[RecordingTask, dict]] = []
-        queue = as_completed()
+        queue = as_completed(loop=client.loop)
 
         def submit_next() -> None:
             task = pending.popleft()

@@ -169,3 +169,24 @@ def test_killed_run_leaves_no_partial_report(tmp_path):
     assert again.exit_code == 0, again.output
     assert f"{3 - len(finished)} done, {len(finished)} skipped, 0 failed" in again.output
     assert not list(out.rglob(".partial-*")) and not list(out.rglob(".old-*"))
+
+
+def test_cli_scheduler_address_over_tcp(tmp_path):
+    """``--scheduler tcp://...`` by address (the bad files only: the decoder's errors come back through Dask)."""
+    from distributed import LocalCluster
+
+    cohort = tmp_path / "cohort"
+    for rel in ("carol/corrupt.wav", "dave/empty.wav", "dave/notes.wav"):
+        (cohort / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(DATA / "cohort" / rel, cohort / rel)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://")
+        result = CliRunner().invoke(main, ["batch", str(cohort), "--out", str(tmp_path / "out"),
+                                           "--scheduler", address, "--no-progress"])
+    assert result.exit_code == 1, result.output
+    assert "0 done, 0 skipped, 3 failed" in result.output
+    kinds = {r["file"]: r["error_kind"] for r in read_summary_csv(tmp_path / "out" / "summary.csv")}
+    assert kinds == {"carol/corrupt.wav": "corrupt_audio", "dave/empty.wav": "empty_file",
+                     "dave/notes.wav": "not_audio"}
