@@ -207,6 +207,8 @@ def run_practice(lines: Sequence[ClientLine], recorder_factory: Callable[..., An
             replies.append(reply)
             emit("reply", reply)
             ok = reply.reason != "quit"
+    except KeyboardInterrupt:  # Ctrl-C: keep what was recorded, like 'q'
+        logger.warning("practice interrupted: keeping the %d line(s) done so far", len(timings))
     finally:
         player.stop()
         result = recorder.stop()

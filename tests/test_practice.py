@@ -157,6 +157,19 @@ def test_quit_ends_the_session_early(client_lines, replies):
     assert len(session.lines) == 1 and len(session.replies) == 1
 
 
+def test_ctrl_c_keeps_the_lines_done_so_far(client_lines, replies):
+    trainee = SimulatedTrainee({0: (0.5, replies[0])})
+
+    def on_event(kind, payload):
+        trainee.on_event(kind, payload)
+        if kind == "reply":
+            raise KeyboardInterrupt
+
+    session = run_practice(client_lines, _factory(trainee), FakePlayer(), options=_options(), on_event=on_event)
+    assert len(session.lines) == 1 and len(session.replies) == 0
+    assert session.duration > session.lines[0].end
+
+
 def test_a_stalled_microphone_is_a_clear_error(client_lines):
     trainee = SimulatedTrainee({})
     with pytest.raises(RecordingError, match="stopped delivering audio"):
