@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from analysis.report import ScorePart
+from analysis.report import Evidence, ScorePart
 from analysis.schema import CLIENT, HELPER, Turn
 from analysis.scoring_util import evidence, ramp, weighted
 
@@ -49,57 +49,75 @@ def _words(t: Turn) -> int:
     return len(t.text.split())
 
 
+def _span(event: Any) -> float | None:
+    if isinstance(event, dict) and isinstance(event.get("start"), (int, float)) and isinstance(event.get("end"), (int, float)):
+        return float(event["end"]) - float(event["start"])
+    return None
+
+
+def _event_evidence(events: list[dict[str, Any]], note: str, positive: bool = False) -> list[Evidence]:
+    out = []
+    for e in events:
+        quote = (e.get("text") or "").strip()
+        if e.get("before"):
+            quote = f"…{e['before'].strip()} / {quote}" if quote else f"…{e['before'].strip()}"
+        out.append(Evidence(speaker=str(e.get("speaker") or HELPER), quote=quote or "(no words)",
+                            start=round(max(0.0, float(e["start"])), 2), end=round(max(0.0, float(e["end"])), 2),
+                            note=note, positive=positive))
+    return out
+
+
 def make_space(turns: Sequence[Turn], timing: dict[str, Any] | None) -> Result:
-    """Helper talk share (time, else words), interruptions per minute, patience, longest monologue."""
+    """Helper talk share (time, else words), interruptions per minute, patience, longest monologue.
+
+    ``timing`` is the timing stage's ``TimingMetrics.to_dict()``; without it
+    (text only) the helper's share of words is the only part.
+    """
     helper_w = sum(_words(t) for t in turns if t.role == HELPER)
     client_w = sum(_words(t) for t in turns if t.role == CLIENT)
     try_instead = ("Let a pause sit for two seconds after the client stops; if they go on, "
                    'just say "mm-hmm" and let them finish.')
-    if helper_w + client_w == 0 or client_w == 0 and not timing:
-        return None, [], {"summary": "Not measured: no words from both speakers.", "try_instead": try_instead}
-    share = find_number(timing, "helper_talk_share", "talk_share.helper", "talk_share_helper", "talk_share")
+    share = find_number(timing, "talk_share_helper", "helper_talk_share")
     basis = "speaking time"
     if share is None:
+        if helper_w == 0 or client_w == 0:
+            return None, [], {"summary": "Not measured: both the helper and the client need to speak.",
+                              "try_instead": try_instead}
         share, basis = helper_w / (helper_w + client_w), "words"
-    if share > 1.0:
-        share /= 100.0
     parts = [ScorePart("helper_talk_share", round(100 * share, 1), f"% of {basis}", ramp(share, 0.75, 0.45),
                        0.5, "under about 50 % (AnnoMI good 54 %, poor 62 % of words)")]
-    minutes = max(find_number(timing, "speech_seconds", "total_speech", "duration") or 0.0, 1.0) / 60.0
+    minutes = max(find_number(timing, "duration") or 0.0, 30.0) / 60.0
     interruptions = _events(timing, "interruptions")
-    n_int = find_number(timing, "n_interruptions", "interruption_count")
-    if n_int is None and timing is not None and "interruptions" in timing:
-        n_int = float(len(interruptions))
-    if n_int is not None:
-        rate = n_int / minutes
+    backchannels = _events(timing, "backchannels")
+    if timing is not None and "interruptions" in timing:
+        rate = len(interruptions) / minutes
         parts.append(ScorePart("interruptions_per_minute", round(rate, 2), "per min", ramp(rate, 2.0, 0.0), 0.25,
                                "none: let the client finish"))
-    latency = find_number(timing, "median_latency_helper", "helper_latency.median", "latency.helper.median",
-                          "response_latency_median", "median_response_latency")
+    latency = find_number(timing, "latency.median", "median_latency_helper")
     if latency is not None:
         parts.append(ScorePart("response_pause", round(latency, 2), "s (median)", ramp(latency, -0.2, 0.7), 0.15,
                                "a calm pause before answering (about 0.5-1 s)"))
-    mono = find_number(timing, "longest_helper_monologue", "longest_monologue.helper", "helper_longest_monologue",
-                       "longest_monologue")
+    mono = _span((timing or {}).get("longest_helper_monologue"))
     if mono is not None:
         parts.append(ScorePart("longest_helper_turn", round(mono, 1), "s", ramp(mono, 60.0, 20.0), 0.1,
                                "under about 20 s"))
-    by_time = {round(t.start, 1): t for t in turns if t.start is not None and t.role == HELPER}
-    ev_turns = []
-    for e in interruptions[:3]:
-        t0 = e.get("start", e.get("time"))
-        if isinstance(t0, (int, float)):
-            near = min(by_time.items(), key=lambda kv: abs(kv[0] - t0), default=(None, None))[1]
-            if near is not None:
-                ev_turns.append(near)
-    ev = evidence(ev_turns, "interrupted the client")
+    ev = _event_evidence(interruptions[:3], "the helper cut in while the client was talking")
+    ev += _event_evidence(backchannels[:1], "a backchannel: listening without taking the floor", positive=True)
     longest = max((t for t in turns if t.role == HELPER), key=_words, default=None)
-    if longest is not None and share > 0.5:
+    if longest is not None and share > 0.5 and not interruptions:
         ev += evidence([longest], "the longest helper turn")
     summary = f"Helper took {100 * share:.0f} % of the {basis}"
-    if n_int is not None:
-        summary += f", interrupted {int(n_int)} time(s)"
+    if timing is not None and "interruptions" in timing:
+        summary += f", interrupted {len(interruptions)} time(s), {len(backchannels)} backchannel(s)"
+    if latency is not None:
+        summary += f", median pause before answering {latency:.2f} s"
     summary += "."
+    if interruptions:
+        first = interruptions[0]
+        before = (first.get("before") or "").strip()
+        if before:
+            try_instead = (f'When the client is saying "…{before}", let them finish; if you must come in, '
+                           'a short "mm-hmm" keeps them going.')
     return weighted(parts), parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev)}
 
 

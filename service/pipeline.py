@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from analysis.errors import ParameterError
 from analysis.report import Report
-from analysis.schema import CLIENT, HELPER, DecodedAudio, Transcript, Turn
+from analysis.schema import CLIENT, HELPER, DecodedAudio, Transcript, Turn, Word
 from audio.transcribe import TranscribeOptions
 from service import pipeline_stages as S
 
@@ -39,8 +39,8 @@ class AnalysisSettings:
     diarization), "stereo", "mono" or "scripted" (client timeline known).
     ``helper_channel``: 0-based channel of the helper in a stereo file.
     ``helper_speaker``: the speaker label of the helper (else inferred).
-    ``prosody``/``timing``: run those stages. ``max_turn_gap``: seconds of
-    silence that split one speaker's speech into two turns.
+    ``prosody``/``timing``: run those stages. ``floor_min``: seconds another
+    speaker must talk to end a turn (shorter speech is a backchannel).
     """
 
     setup: str = "auto"
@@ -49,15 +49,15 @@ class AnalysisSettings:
     transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
     prosody: bool = True
     timing: bool = True
-    max_turn_gap: float = 1.5
+    floor_min: float = 1.0
 
     def __post_init__(self):
         if self.setup not in SETUPS:
             raise ParameterError(f"setup={self.setup!r} must be one of {', '.join(SETUPS)}")
         if self.helper_channel is not None and self.helper_channel < 0:
             raise ParameterError(f"helper_channel={self.helper_channel} must be 0 or more")
-        if self.max_turn_gap <= 0:
-            raise ParameterError(f"max_turn_gap={self.max_turn_gap} must be positive")
+        if self.floor_min <= 0:
+            raise ParameterError(f"floor_min={self.floor_min} must be positive")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -120,8 +120,6 @@ def analyze_file(path: str | Path, settings: AnalysisSettings | None = None, pro
 
 
 def _replace(report: Report, **kw: Any) -> Report:
-    from dataclasses import replace
-
     return replace(report, **kw)
 
 
@@ -162,61 +160,91 @@ def analyze_audio(decoded: DecodedAudio, settings: AnalysisSettings | None = Non
         return _finish(run, [], None, None, None, None, base)
     if transcript.language not in ("en", ""):
         run.note(f"The speech looks like language {transcript.language!r}; ListenWell's cues are for English.")
-    turns, helper, speakers = run.stage("speakers", lambda: _speakers(decoded, transcript, settings, setup,
-                                                                      client_timeline, run)) or ([], None, None)
-    timing = run.stage("timing", lambda: _timing(decoded, turns, speakers)) if settings.timing and turns else None
+    turns, helper, activity, roles = run.stage(
+        "speakers", lambda: _speakers(decoded, transcript, settings, setup, client_timeline, run), optional=False)
+    speakers = {**activity.to_dict(), "roles": roles.to_dict()}
+    timing = run.stage("timing", lambda: _timing(turns, activity)) if settings.timing and turns else None
     if settings.timing and turns and timing is None:
         run.note("Timing (talk share by time, interruptions, pauses) was not measured.")
     cues = run.stage("cues", lambda: _cues(turns, run)) if turns else None
     prosody = None
     if settings.prosody and turns:
-        prosody = run.stage("prosody", lambda: _prosody(decoded, turns, setup, cues, run))
+        prosody = run.stage("prosody", lambda: _prosody(decoded, turns, setup, cues, activity, run))
         if prosody is None:
             run.note("Voice (rate, pitch, level) was not measured.")
-    return _finish(run, turns, helper, S.stage_to_dict(speakers), timing, prosody, base, cues=cues)
+    return _finish(run, turns, helper, speakers, timing, prosody, base, cues=cues)
 
 
 def _speakers(decoded, transcript, settings, setup, client_timeline, run):
-    """Turns with roles, the helper's speaker label, and the speaker stage's result (if any)."""
+    """Turns with roles, the helper's speaker label, and the speaker stage's result."""
+    from analysis.roles import assign_roles
+    from analysis.turns import build_turns
+
+    sr = decoded.sample_rate
+    words = list(transcript.words)
+    helper = settings.helper_speaker
     if setup == "scripted":
-        turns = S.turns_from_timeline(transcript.words, client_timeline or ())
-        return turns, HELPER, None
-    if setup == "stereo":
-        words = S.words_by_channel_energy(transcript, decoded)
-        helper = settings.helper_speaker
+        from analysis.speakers import activity_from_timeline
+
+        timeline = S.timeline_items(client_timeline or ())
+        activity = activity_from_timeline([(a, b) for a, b, _ in timeline], decoded.mono, sr)
+        words = [Word(w.start, w.end, w.text, w.probability, HELPER) for w in words]
+        turns = S.fill_client_text(build_turns(words, activity, floor_min=settings.floor_min), timeline)
+        helper = HELPER
+    elif setup == "stereo":
+        from analysis.speakers import activity_from_channels
+
+        activity = activity_from_channels(decoded.channels, sr)
         if settings.helper_channel is not None:
             if settings.helper_channel >= decoded.n_channels:
                 raise ParameterError(f"helper_channel={settings.helper_channel} is out of range: "
                                      f"this file has {decoded.n_channels} channels")
             helper = f"ch{settings.helper_channel}"
-        turns = S.group_turns(words, max_gap=settings.max_turn_gap)
-        turns, helper = S.assign_roles(turns, helper)
-        return turns, helper, None
-    words = [w for w in transcript.words]
-    run.note("Mono recording: speaker separation is not available yet, so all speech is treated as one speaker.")
-    from analysis.schema import Word
+        turns = build_turns(words, activity, floor_min=settings.floor_min)
+    else:
+        from analysis.diarize import diarize
+        from audio.vad import speech_intervals
 
-    words = [Word(w.start, w.end, w.text, w.probability, "speaker0") for w in words]
-    turns = S.group_turns(words, max_gap=settings.max_turn_gap)
-    turns, helper = S.assign_roles(turns, settings.helper_speaker)
-    return turns, helper, None
+        activity = diarize(decoded.mono, sr, transcript=transcript, speech=speech_intervals(decoded.mono, sr))
+        turns = build_turns(words, activity, floor_min=settings.floor_min)
+    turns = [t for t in turns if t.text.strip() or t.speaker == CLIENT]
+    labels = list(activity.speakers)
+    if helper is not None and helper not in labels and helper not in {t.speaker for t in turns}:
+        run.note(f"The helper ({helper}) never speaks in this recording.")
+        labels.append(helper)
+    turns, roles = assign_roles(turns, helper, speakers=labels)
+    for n in activity.notes:
+        run.note(f"Speakers: {n}.", partial=False)
+    for n in roles.notes:
+        run.note(f"Roles: {n}.", partial=False)
+    if roles.method == "inferred" and roles.confidence < 0.7:
+        run.note(f"Who is the helper was guessed with low confidence ({roles.confidence:.2f}): "
+                 "set --helper or --helper-channel if it is wrong.", partial=False)
+    turns = [replace(t, index=i) for i, t in enumerate(turns)]
+    return turns, roles.helper, activity, roles
 
 
-def _timing(decoded, turns, speakers):
-    return None
+def _timing(turns, activity):
+    from analysis.timing import timing_metrics
+
+    return timing_metrics(turns, activity).to_dict()
 
 
-def _prosody(decoded, turns, setup, cues, run):
+def _prosody(decoded, turns, setup, cues, activity, run):
     from analysis.prosody import prosody_by_speaker
 
     disclosures = sorted({c.turn_index for c in getattr(cues, "cues", ()) if c.kind == "feeling_disclosure"})
     channels = None
     audio = decoded.mono
+    regions = None
     if setup == "stereo":
         audio = decoded.channels
         channels = {t.speaker: int(t.speaker[2:]) for t in turns
                     if t.speaker.startswith("ch") and t.speaker[2:].isdigit()}
-    result = prosody_by_speaker(audio, decoded.sample_rate, turns, channels=channels, disclosures=disclosures)
+    if activity is not None:
+        regions = activity.regions
+    result = prosody_by_speaker(audio, decoded.sample_rate, turns, regions, channels=channels,
+                                disclosures=disclosures)
     for n in result.notes:
         run.note(f"Voice: {n}.", partial=False)
     return result.to_dict()
@@ -275,11 +303,13 @@ def score_transcript(turns: Sequence[Turn], settings: AnalysisSettings | None = 
     """
     settings = settings or AnalysisSettings()
     run = _Run(progress)
-    turns = [t for t in turns]
-    if settings.helper_speaker is not None:
-        turns, _ = S.assign_roles(turns, settings.helper_speaker)
-    elif any(t.role is None for t in turns):
-        turns, _ = S.assign_roles(turns)
+    from analysis.roles import assign_roles
+
+    turns = [replace(t, index=i) for i, t in enumerate(turns)]
+    if turns and (settings.helper_speaker is not None or any(t.role is None for t in turns)):
+        turns, roles = assign_roles(turns, settings.helper_speaker)
+        for n in roles.notes:
+            run.note(f"Roles: {n}.", partial=False)
     helper = next((t.speaker for t in turns if t.role == HELPER), None)
     base = dict(source=source, kind="text", duration=None, language="en", settings=settings.to_dict())
     return _finish(run, turns, helper, None, None, None, base)

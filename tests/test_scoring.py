@@ -63,16 +63,25 @@ def test_text_only_make_space_uses_word_share():
 
 def test_timing_and_prosody_dicts_are_used_when_present():
     turns = make_turns(GOOD, timed=True)
-    timing = {"helper_talk_share": 0.8, "interruptions": [{"start": 3.0, "end": 3.5}] * 4, "speech_seconds": 60.0}
+    cut = {"kind": "interruption", "start": 3.0, "end": 3.5, "speaker": "helper", "text": "you should",
+           "before": "and I feel so"}
+    timing = {"talk_share_helper": 0.8, "interruptions": [cut] * 4, "duration": 60.0,
+              "latency": {"median": -0.1}, "longest_helper_monologue": {"start": 10.0, "end": 75.0}}
     prosody = {"speakers": [{"role": "helper", "wpm": 230.0, "pitch_sd_st": 0.5, "n_words": 60}],
                "helper_minus_client_db": 14.0, "rushed_after_disclosure": [1, 3]}
-    calm = score_session(turns, detect_cues(turns), {"helper_talk_share": 0.4, "interruptions": []},
+    calm = score_session(turns, detect_cues(turns), {"talk_share_helper": 0.4, "interruptions": [], "duration": 60.0,
+                                                      "latency": {"median": 0.8}},
                          {"speakers": [{"role": "helper", "wpm": 135.0, "pitch_sd_st": 3.0, "n_words": 60}],
                           "helper_minus_client_db": -1.0, "rushed_after_disclosure": []})
     rushed = score_session(turns, detect_cues(turns), timing, prosody)
     assert calm.subscores["make_space"].score == 100.0 and calm.subscores["voice"].score == 100.0
     assert rushed.subscores["make_space"].score < 10 and rushed.subscores["voice"].score < 20
     assert rushed.index < calm.index
+    space = {p.name: p.value for p in rushed.subscores["make_space"].parts}
+    assert space == {"helper_talk_share": 80.0, "interruptions_per_minute": 4.0, "response_pause": -0.1,
+                     "longest_helper_turn": 65.0}
+    assert rushed.subscores["make_space"].evidence[0].quote == "…and I feel so / you should"
+    assert "and I feel so" in rushed.subscores["make_space"].try_instead
     voice = {p.name: p for p in rushed.subscores["voice"].parts}
     assert voice["level_vs_client"].value == 14.0 and voice["rushed_after_disclosure"].value == 2.0
     assert [e.start for e in rushed.subscores["voice"].evidence] == [turns[1].start, turns[3].start]
