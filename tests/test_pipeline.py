@@ -72,3 +72,37 @@ def test_real_pipeline_on_bundled_poor_sample():
     assert all(e.start is not None for e in report.subscores["hold_back"].evidence)
     assert report.duration == pytest.approx(60.4, abs=0.5)
     assert set(report.stage_seconds) >= {"decode", "transcribe", "cues", "scoring"}
+
+
+def _sample(name: str, seconds: float):
+    import json
+
+    from audio.decode import decode
+
+    decoded = decode(SAMPLES / f"{name}.stereo.wav")
+    n = int(seconds * decoded.sample_rate)
+    truth = json.loads((SAMPLES / f"{name}.json").read_text())
+    return decoded.channels[:, :n], [t for t in truth["turns"] if t["end"] <= seconds]
+
+
+def test_scripted_practice_uses_the_client_timeline():
+    """The mic carries only the helper; the client's lines come from the known timeline."""
+    channels, truth = _sample("jumps-to-fixes", 26.0)
+    mic = decode_array(channels[0], 16000, source="mic")
+    timeline = [{"start": t["start"], "end": t["end"], "text": t["text"]} for t in truth if t["speaker"] == CLIENT]
+    report = analyze_audio(mic, AnalysisSettings(), client_timeline=timeline)
+    assert report.settings["setup_used"] == "scripted" and report.helper_speaker == HELPER
+    client = [t for t in report.turns if t.role == CLIENT]
+    assert len(client) == len(timeline) and client[0].text == timeline[0]["text"]
+    assert any("sponsor" in t.text.lower() for t in report.turns if t.role == HELPER)
+    assert report.timing is not None and len(report.timing["interruptions"]) >= 1
+
+
+def test_silent_helper_channel_gives_clear_partial_report():
+    channels, _ = _sample("listens-well", 20.0)
+    channels = channels.copy()
+    channels[0] = 0.0
+    report = analyze_audio(decode_array(channels, 16000, source="client only"), AnalysisSettings(helper_channel=0))
+    assert report.partial
+    assert any("helper" in n.lower() and "never speaks" in n.lower() for n in report.notes), report.notes
+    assert report.subscores["reflect_validate"].score is None
