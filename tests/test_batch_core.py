@@ -221,7 +221,7 @@ def test_second_run_on_same_output_is_refused_while_locked(tmp_path):
 
 def test_default_workers_follows_cores_and_memory():
     assert default_workers(100, cores=16, available_memory=64 << 30) == 8
-    assert default_workers(100, cores=16, available_memory=2_500_000_000) == 2
+    assert default_workers(100, cores=16, available_memory=3_100_000_000) == 2
     assert default_workers(3, cores=16, available_memory=64 << 30) == 3
     assert default_workers(100, cores=2, available_memory=64 << 30) == 1
     assert default_workers(100, cores=1, available_memory=100) == 1
