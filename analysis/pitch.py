@@ -5,8 +5,10 @@ normalised difference function per frame, the first trough under a threshold,
 parabolic refinement. Unlike ``librosa.yin`` it also returns the trough depth
 (the *aperiodicity*, 0 for a perfectly periodic frame, about 1 for noise) so
 that voicing can be decided from periodicity and energy together, and it only
-analyses frames above an energy gate. It uses librosa's framing and RMS and
-NumPy FFTs; no numba code runs, so there is no first-call compile cost.
+analyses frames above an energy gate. It is plain NumPy (FFTs, strided
+frames): it does not import librosa, so no numba code is compiled or loaded
+and a fresh process pays no first-call cost (librosa's ``import`` alone
+compiles its numba functions into an empty cache: about 35 s here).
 
 ``docs/readme/prosody.md`` records the measurement behind this choice
 (agreement with ``librosa.pyin`` on speech, and speed).
@@ -58,10 +60,14 @@ class FrameFeatures:
         return float(self.times[1] - self.times[0]) if len(self.times) > 1 else 0.0
 
 
-def _rms_db(y: np.ndarray, frame_length: int, hop: int) -> np.ndarray:
-    import librosa
-
-    rms = librosa.feature.rms(y=y, frame_length=frame_length, hop_length=hop, center=True)[0]
+def _rms_db(y: np.ndarray, frame_length: int, hop: int, n_frames: int) -> np.ndarray:
+    """RMS in dB of ``frame_length`` windows centred at ``k * hop`` (zero padding), as librosa.feature.rms."""
+    half = frame_length // 2
+    sq = np.concatenate([[0.0], np.cumsum(np.square(y, dtype=np.float64))])
+    centres = np.arange(n_frames) * hop
+    lo = np.clip(centres - half, 0, len(y))
+    hi = np.clip(centres - half + frame_length, 0, len(y))
+    rms = np.sqrt(np.maximum(sq[hi] - sq[lo], 0.0) / frame_length)
     return 20.0 * np.log10(np.maximum(rms, 1e-6))
 
 
@@ -158,8 +164,6 @@ def frame_features(
         raise ParameterError(f"fmax={fmax} Hz must be below the Nyquist frequency {sr / 2} Hz")
     if hop_s <= 0:
         raise ParameterError(f"hop_s={hop_s} must be positive")
-    import librosa
-
     y = np.asarray(y, dtype=np.float32)
     if y.ndim != 1:
         raise ParameterError(f"expected mono audio of shape (n,), got shape {y.shape}")
@@ -171,7 +175,7 @@ def frame_features(
     if len(y) == 0:
         return FrameFeatures(times, f0, aper, np.full(n_frames, -120.0))
     e_len = max(2, 2 * int(round(energy_win_s * sr / 2)))
-    energy = _rms_db(y, e_len, hop)[:n_frames]
+    energy = _rms_db(y, e_len, hop, n_frames)
 
     psr = sr
     if pitch_sr and sr > pitch_sr:
@@ -192,7 +196,7 @@ def frame_features(
     length += length % 2
     need = (n_frames - 1) * p_hop + length
     padded = np.pad(y_p, (length // 2, max(length // 2, need - len(y_p) - length // 2)))
-    frames = librosa.util.frame(padded, frame_length=length, hop_length=p_hop, axis=0)[:n_frames]
+    frames = np.lib.stride_tricks.sliding_window_view(padded, length)[::p_hop][:n_frames]
     if len(energy) and np.isfinite(energy).any():
         loud = float(np.percentile(energy, 99))
     else:

@@ -100,3 +100,27 @@ def test_shared_dialogue_pitch_and_rates(shared_data):
         assert r.speaker(spk).wpm == pytest.approx(want, rel=1e-6)
         assert r.speaker(spk).pauses.count > 0
     assert any(f.text == "um" for f in r.speaker(CLIENT).fillers)
+
+
+def test_eval_prosody_cli_on_a_written_dialogue(dialogue, tmp_path):
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    synth.write_dialogue(dialogue, tmp_path, "tiny", fmt="flac")
+    out = tmp_path / "prosody.json"
+    res = CliRunner().invoke(main, ["eval", "prosody", str(tmp_path), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    row = json.loads(out.read_text())["dialogues"][0]
+    assert abs(row["helper"]["wpm_error_pct"]) < 10 and abs(row["client"]["wpm_error_pct"]) < 10
+    assert row["client"]["pitch_median_hz"] > row["helper"]["pitch_median_hz"]
+    assert "helper-client pitch" in res.output
+
+
+def test_eval_prosody_cli_missing_data_is_a_clean_error(tmp_path):
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    res = CliRunner().invoke(main, ["eval", "prosody", str(tmp_path)])
+    assert res.exit_code == 30 and "no NAME.json" in res.output
