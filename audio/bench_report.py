@@ -91,11 +91,18 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f}"
 
 
+def _fill(r: dict) -> str:
+    if r.get("fillers") is None:
+        return "-"
+    ref = r.get("reference_fillers")
+    return f"{r['fillers']}" + ("" if ref is None else f"/{ref}")
+
+
 def format_table(record: dict) -> str:
     """A plain-text table: one row per configuration and audio item, ratios against the baseline."""
     summary = record.get("summary", {}).get("per_config", {})
     head = (f"{'config':28s} {'audio':15s} {'len s':>7s} {'wall s':>7s} {'x RT':>6s} {'vs b':>6s} "
-            f"{'cpu s':>7s} {'cpu vs b':>8s} {'WER %':>6s} {'words':>6s} {'load s':>6s} {'peak MB':>7s}")
+            f"{'cpu s':>7s} {'cpu vs b':>8s} {'WER %':>6s} {'words':>6s} {'fill':>7s} {'load s':>6s} {'peak MB':>7s}")
     lines = [head, "-" * len(head)]
     for run in record.get("runs", []):
         if "error" in run:
@@ -109,7 +116,7 @@ def format_table(record: dict) -> str:
             lines.append(
                 f"{run['config']:28s} {r['item'][:15]:15s} {r['audio_s']:7.1f} {r['wall_s']:7.2f} "
                 f"{r['rtf_x']:6.1f} {sp:>6s} {r['cpu_s']:7.2f} {cs:>8s} {_pct(r['wer']):>6s} "
-                f"{r['words']:6d} {run['model_load_s']:6.2f} {run['peak_rss_mb']:7.0f}"
+                f"{r['words']:6d} {_fill(r):>7s} {run['model_load_s']:6.2f} {run['peak_rss_mb']:7.0f}"
             )
     t = record.get("summary", {}).get("target")
     if t:

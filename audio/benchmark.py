@@ -184,7 +184,7 @@ def run_benchmark(
     that length, to show its peak memory.
     """
     from audio.bench_report import summarise
-    from audio.wer import word_error_rate
+    from audio.wer import count_fillers, word_error_rate
 
     say = on_progress or (lambda msg: logger.info("%s", msg))
     items = list_items(data, quick=quick, long=not memory_minutes, memory_minutes=memory_minutes)
@@ -203,8 +203,10 @@ def run_benchmark(
         refs = {i.name: i.reference for i in items}
         for r in out.get("results", []):
             ref = refs.get(r["item"])
-            r["wer"] = None if ref is None else round(word_error_rate(ref, r.pop("text")).wer, 4)
-            r.pop("text", None)
+            text = r.pop("text")
+            r["wer"] = None if ref is None else round(word_error_rate(ref, text).wer, 4)
+            r["fillers"] = count_fillers(text)
+            r["reference_fillers"] = None if ref is None else count_fillers(ref)
             r["rtf_x"] = round(r["audio_s"] / r["wall_s"], 2) if r["wall_s"] else None
         out["description"] = CONFIGS[name].description
         runs.append(out)

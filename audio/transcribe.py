@@ -7,6 +7,7 @@ cut at quiet points into chunks so memory stays flat however long the file is.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import threading
 import time
@@ -248,15 +249,19 @@ def _decode_batched(model, audio: np.ndarray, options: TranscribeOptions, kwargs
         return segments, 0
     redo = [clips[k] for k in suspect]
     again = run(redo, initial_prompt=None)
-    repaired = 0
-    for clip in redo:
-        def inside(seg, clip=clip):
-            return bool(seg.words) and clip.start - 0.05 <= seg.words[0].start < clip.end
+    starts_of = [c.start for c in clips]
 
-        old = [s for s in segments if inside(s)]
-        new = [s for s in again if inside(s)]
-        if sum(len(s.words) for s in new) > 1.2 * sum(len(s.words) for s in old):
-            segments = [s for s in segments if not inside(s)] + new
+    def window_of(seg) -> int:
+        # the window holding the segment's middle word (edge words can stray past a boundary)
+        mid = seg.words[len(seg.words) // 2].start if seg.words else seg.start
+        return max(0, bisect.bisect_right(starts_of, mid + 0.05) - 1)
+
+    repaired = 0
+    for k in suspect:
+        old = [s for s in segments if window_of(s) == k]
+        new = [s for s in again if window_of(s) == k]
+        if sum(len(s.words or ()) for s in new) > 1.2 * sum(len(s.words or ()) for s in old):
+            segments = [s for s in segments if window_of(s) != k] + new
             repaired += 1
     if repaired:
         logger.info("re-decoded %d window(s) without the prompt: it had cut them short", repaired)

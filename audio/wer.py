@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["normalize_text", "word_error_rate", "WerResult"]
+__all__ = ["normalize_text", "word_error_rate", "count_fillers", "FILLERS", "WerResult"]
 
 from dataclasses import dataclass
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
 _NOT_WORD = re.compile(r"[^a-z0-9' ]+")
 _LOOSE_APOSTROPHE = re.compile(r"(?<![a-z0-9])'|'(?![a-z0-9])")
+
+
+# Disfluencies Whisper tends to drop unless prompted (later stages count them).
+FILLERS = frozenset({"um", "umm", "uh", "uhh", "hmm", "mm", "er", "erm", "ah"})
+
+
+def count_fillers(text: str) -> int:
+    """How many filler words (``um``, ``uh``, ``hmm``...) ``text`` holds after normalising."""
+    return sum(w in FILLERS for w in normalize_text(text).split())
 
 
 def normalize_text(text: str) -> str:

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from analysis.errors import NotFoundError
 from audio.bench_data import JFK_TEXT, BenchItem, list_items, load_item_audio
 from audio.bench_report import format_table, pareto_front, summarise
-from audio.wer import normalize_text, word_error_rate
+from audio.wer import count_fillers, normalize_text, word_error_rate
 from service.cli import main
 
 DATA = Path(__file__).parent / "data"
@@ -73,6 +73,7 @@ def test_wer_normalisation():
     assert word_error_rate("a b c d", "a x c").wer == pytest.approx(0.5)
     assert word_error_rate("", "").wer == 0.0
     assert word_error_rate("hello there", "").wer == 1.0
+    assert count_fillers("Um, I, uh, think. Umm... hmm, humming") == 4
 
 
 @pytest.fixture

