@@ -14,7 +14,7 @@ from analysis.cue_view import CueView
 from analysis.report import Evidence, ScorePart
 from analysis.schema import CLIENT, HELPER, Turn
 from analysis.scoring_audio import make_space, voice
-from analysis.scoring_util import evidence, ramp, weighted
+from analysis.scoring_util import evidence, merge_evidence, ramp, weighted
 
 __all__ = ["reflect_validate", "explore", "hold_back", "stay_with", "make_space", "voice"]
 
@@ -158,9 +158,9 @@ def hold_back(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     ]
     by_index = {t.index: t for t in turns}
     sbe_turns = [by_index[e.turn] for e in sbe if e.turn in by_index]
-    ev = (evidence(sbe_turns[:2], "a solution before exploring the feeling")
-          + evidence([t for t in advice if t not in sbe_turns][:2], "advice")
-          + evidence(minimising[:2], "minimising"))
+    ev = merge_evidence(evidence(sbe_turns[:2], "a solution before exploring the feeling")
+                        + evidence([t for t in advice if t not in sbe_turns][:3], "advice")
+                        + evidence(minimising[:2], "minimising"))[:4]
     try_instead = generic
     if advice:
         try_instead = (f'Instead of "{_short(advice[0].text)}", ask first: "What have you already thought '

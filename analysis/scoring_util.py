@@ -7,7 +7,7 @@ from typing import Iterable, Sequence
 from analysis.report import Evidence, ScorePart
 from analysis.schema import Turn
 
-__all__ = ["ramp", "weighted", "evidence", "quote"]
+__all__ = ["ramp", "weighted", "evidence", "quote", "merge_evidence"]
 
 
 def ramp(x: float | None, zero_at: float, full_at: float) -> float | None:
@@ -52,3 +52,18 @@ def evidence(turns: Iterable[Turn], note: str, *, positive: bool = False) -> lis
             )
         )
     return out
+
+
+def merge_evidence(items: Iterable[Evidence]) -> list[Evidence]:
+    """One item per quoted moment (same speaker, start and quote); their notes joined with "; "."""
+    out: dict[tuple, Evidence] = {}
+    for e in items:
+        key = (e.speaker, e.start, e.quote)
+        if key in out:
+            old = out[key]
+            notes = old.note.split("; ")
+            if e.note and e.note not in notes:
+                out[key] = Evidence(old.speaker, old.quote, old.start, old.end, old.note + "; " + e.note, old.positive)
+        else:
+            out[key] = e
+    return list(out.values())
