@@ -30,16 +30,26 @@ def stage_to_dict(result: Any) -> dict[str, Any] | None:
 
 
 def timeline_items(client_timeline: Sequence[Any]) -> list[tuple[float, float, str]]:
-    """(start, end, text) per client line; items are Turn, SpeechRegion or dicts with start/end/text (s)."""
+    """(start, end, text) per client line (s).
+
+    Items may be dicts with start/end/text, ``[start, end]`` or ``[start, end, text]``
+    sequences, or objects with those attributes (Turn, SpeechRegion).
+    """
     out = []
     for item in client_timeline:
         if isinstance(item, dict):
             start, end, text = item.get("start"), item.get("end"), item.get("text", "")
+        elif isinstance(item, (list, tuple)) and len(item) in (2, 3):
+            start, end, text = item[0], item[1], item[2] if len(item) == 3 else ""
         else:
             start, end, text = getattr(item, "start", None), getattr(item, "end", None), getattr(item, "text", "")
         if start is None or end is None:
             raise ParameterError(f"a client timeline item needs start and end times: {item!r}")
-        if float(end) < float(start):
+        try:
+            start, end = float(start), float(end)
+        except (TypeError, ValueError) as e:
+            raise ParameterError(f"client timeline times must be numbers: {item!r}") from e
+        if end < start:
             raise ParameterError(f"a client timeline item ends before it starts: {item!r}")
         out.append((float(start), float(end), str(text or "")))
     return sorted(out)

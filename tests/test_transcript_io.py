@@ -55,3 +55,13 @@ def test_bad_files(tmp_path):
     p.write_text("just some words with no speaker\n")
     with pytest.raises(ParameterError, match="Speaker"):
         read_transcript(p)
+
+
+def test_client_timeline_formats():
+    from service.pipeline_stages import timeline_items
+
+    assert timeline_items([[3, 4, "hi"], {"start": 0, "end": 0.5, "text": "a"}, (1, 2)]) == [
+        (0.0, 0.5, "a"), (1.0, 2.0, ""), (3.0, 4.0, "hi")]
+    for bad in ([["x", 2]], [{"start": 2}], [[3, 1]]):
+        with pytest.raises(ParameterError):
+            timeline_items(bad)
