@@ -46,9 +46,9 @@ class FakeInputStream:
             if self.max_frames is not None and self.frames >= self.max_frames:
                 break
             if self._consumer is not None:
-                deadline = time.monotonic() + 0.5
+                deadline = time.monotonic() + 2.0
                 while self._consumer.frames < self.frames and time.monotonic() < deadline \
-                        and not self._stop.is_set():
+                        and not self._stop.is_set() and not self._consumer.full.is_set():
                     time.sleep(0.0005)
             x = np.asarray(self.source(self.frames, self.block), dtype=np.float32)
             x = np.repeat(x[:, None], self.channels, axis=1)
