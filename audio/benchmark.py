@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from audio.bench_data import BenchItem, list_items, load_item_audio
-from audio.transcribe import TranscribeOptions
+from audio.transcribe import EARLIER_FILLER_PROMPT, TranscribeOptions
 
 __all__ = ["BenchConfig", "CONFIGS", "run_benchmark", "environment", "BASELINE", "DEFAULT"]
 
@@ -58,6 +58,8 @@ CONFIGS: dict[str, BenchConfig] = {c.name: c for c in [
     BenchConfig("batched8-greedy-words", "batch 8 instead of 16", replace(_D, batch_size=8)),
     BenchConfig("batched16-words-noprompt", "default without the filler prompt",
                 replace(_D, initial_prompt=None)),
+    BenchConfig("batched16-words-oldprompt", "default with the earlier filler prompt",
+                replace(_D, initial_prompt=EARLIER_FILLER_PROMPT)),
     BenchConfig("batched16-noprompt-nowords", "no prompt, no word times (not usable by the product: "
                 "segments are whole 30 s windows)", replace(_D, initial_prompt=None, word_timestamps=False)),
     BenchConfig("batched16-beam5-words", "default with beam 5", replace(_D, beam_size=5)),

