@@ -127,3 +127,13 @@ def test_bench_refuses_bad_arguments(tmp_path):
     assert result.exit_code == 2 and "not a folder" in result.stderr
     result = CliRunner().invoke(main, ["bench", "--data", str(tmp_path), "--config", "nope"])
     assert result.exit_code == 2 and "unknown --config" in result.stderr
+
+
+def test_eval_transcription_prints_wer(tiny_data, tmp_path):
+    out = tmp_path / "eval.json"
+    result = CliRunner().invoke(main, ["eval", "transcription", str(tiny_data), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = {r["item"]: r for r in json.loads(out.read_text())["results"]}
+    assert set(rows) == {"jfk", "annomi119-high"}
+    assert rows["jfk"]["wer"] <= 0.10 and rows["jfk"]["reference_words"] == 22
+    assert "annomi119-high" in result.stdout
