@@ -106,7 +106,9 @@ _AUX_START = re.compile(
     r"(?:do|does|did|is|are|was|were|have|has|had|can|could|would|will|should|shall|may|might|"
     r"am|isn't|aren't|don't|doesn't|didn't|haven't|hasn't|wouldn't|couldn't|won't)\b"
 )
-_TAG_Q = re.compile(r"(?:right|okay|yeah|isn't it|aren't you|don't you|is that right|correct)\?$")
+_IMPERATIVE_Q = re.compile(
+    r"^(?:(?:so|and|okay|ok|well|now)[, ]+)*(?:tell me (?:more|about|what|how|why)|describe|help me understand|walk me through)\b"
+)
 _CLOSED_WH = re.compile(r"^(?:(?:so|and|but|okay|well)[, ]+)*(?:how (?:many|much|often|long|old)|what time|when|where|who|which)\b")
 
 
@@ -120,7 +122,7 @@ def is_question(text: str) -> bool:
     last = _last_sentence(text)
     if not last:
         return False
-    if last.endswith("?"):
+    if last.endswith("?") or _IMPERATIVE_Q.match(last):
         return True
     return bool(_WH_START.match(last) and not last.endswith("."))
 
@@ -241,7 +243,7 @@ _COLLAB = _rx(
     r"what would (?:work|be helpful) for you", r"your ideas",
 )
 _AUTONOMY = _rx(
-    r"(?:it's|it is) (?:really )?(?:up to you|your (?:choice|decision|call|life))", r"you(?:'re| are) the (?:expert|one who|best judge)",
+    r"(?:it's|it is) (?:really |completely |totally |entirely |all )?(?:up to you|your (?:choice|decision|call|life))", r"you(?:'re| are) the (?:expert|one who|best judge)",
     r"you decide", r"whatever you decide", r"only you can", r"you know (?:yourself|your situation) (?:best|better)",
     r"your (?:choice|decision)", r"in your own (?:way|time)", r"you(?:'re| are) in charge", r"no one can make you",
 )

@@ -1,0 +1,46 @@
+#!/usr/bin/env python
+"""Train the shipped text-cue model on AnnoMI and write analysis/models/cue_model.joblib.
+
+Usage: .venv/bin/python scripts/train_cues.py DATA_DIR [--out PATH]
+DATA_DIR is ../shared/data (holding annomi-dev/) or the AnnoMI folder itself. The weights hold
+scikit-learn objects (TF-IDF vocabularies and coefficients), not the AnnoMI text. The evaluation
+figures come from `listenwell eval cues`, which retrains per fold (grouped CV); this model, trained
+on every transcript, is only for use at run time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from analysis.annomi import load_annomi  # noqa: E402
+from analysis.cue_model import MODEL_PATH, BehaviourModel  # noqa: E402
+from service.eval_cues import resolve_dirs  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("data_dir")
+    ap.add_argument("--out", default=str(MODEL_PATH))
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    annomi_dir, _ = resolve_dirs(args.data_dir)
+    sessions = load_annomi(annomi_dir)
+    t0 = time.perf_counter()
+    model = BehaviourModel().fit([(s.turns, s.labels) for s in sessions])
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(out)
+    logging.info("trained on %d transcripts in %.0f s; wrote %s (%.1f MB)", len(sessions),
+                 time.perf_counter() - t0, out, out.stat().st_size / 1e6)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
