@@ -17,7 +17,7 @@ import numpy as np
 from analysis.errors import NotFoundError
 from audio.decode import decode
 
-__all__ = ["BenchItem", "JFK_TEXT", "list_items", "load_item_audio", "DIALOGUES"]
+__all__ = ["BenchItem", "JFK_TEXT", "list_items", "load_item_audio", "write_item_wav", "DIALOGUES"]
 
 logger = logging.getLogger(__name__)
 
@@ -76,15 +76,40 @@ def list_items(data: Path, *, quick: bool = False, long: bool = True, memory_min
 
 
 def load_item_audio(item: BenchItem, gap_seconds: float = 1.0) -> np.ndarray:
-    """Decode and join an item's parts (mono, 16 kHz) with short silences between them."""
+    """Decode and join an item's parts (mono, 16 kHz) with short silences between them.
+
+    With ``repeat_to_seconds`` the joined parts are repeated into one array of
+    exactly that length, filled in place (no temporary copies).
+    """
     gap = np.zeros(int(gap_seconds * SR), dtype=np.float32)
     pieces = []
     for part in item.parts:
         pieces.append(decode(part).mono)
         pieces.append(gap)
-    audio = np.concatenate(pieces[:-1]) if len(pieces) > 1 else pieces[0]
-    if item.repeat_to_seconds:
-        n = int(item.repeat_to_seconds * SR)
-        reps = int(np.ceil(n / len(audio)))
-        audio = np.tile(audio, reps)[:n]
-    return np.ascontiguousarray(audio, dtype=np.float32)
+    pieces = pieces[:-1]
+    if not item.repeat_to_seconds:
+        audio = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+        return np.ascontiguousarray(audio, dtype=np.float32)
+    out = np.empty(int(item.repeat_to_seconds * SR), dtype=np.float32)
+    pos = 0
+    while pos < len(out):
+        for piece in pieces:
+            n = min(len(piece), len(out) - pos)
+            out[pos : pos + n] = piece[:n]
+            pos += n
+            if pos >= len(out):
+                break
+    return out
+
+
+def write_item_wav(item: BenchItem, path: Path) -> BenchItem:
+    """Write an item's audio as one 16-bit WAV file and return an item that reads it.
+
+    The memory benchmark decodes this file in the measured process, as a user's
+    60-minute upload would be.
+    """
+    import soundfile as sf
+
+    audio = load_item_audio(item)
+    sf.write(str(path), audio, SR, subtype="PCM_16")
+    return BenchItem(item.name, (str(path),), item.reference, None, item.note)

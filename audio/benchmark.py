@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from audio.bench_data import BenchItem, list_items, load_item_audio
+from audio.bench_data import BenchItem, list_items, load_item_audio, write_item_wav
 from audio.transcribe import EARLIER_FILLER_PROMPT, TranscribeOptions
 
 __all__ = ["BenchConfig", "CONFIGS", "run_benchmark", "environment", "BASELINE", "DEFAULT"]
@@ -190,8 +190,13 @@ def run_benchmark(
 
     say = on_progress or (lambda msg: logger.info("%s", msg))
     items = list_items(data, quick=quick, long=not memory_minutes, memory_minutes=memory_minutes)
+    scratch = None
     if memory_minutes:
-        items = [i for i in items if i.repeat_to_seconds]
+        import tempfile
+
+        scratch = tempfile.TemporaryDirectory(prefix="listenwell-bench-")
+        say(f"writing a {memory_minutes:g}-minute WAV for the memory run")
+        items = [write_item_wav(i, Path(scratch.name) / "long.wav") for i in items if i.repeat_to_seconds]
         names = [DEFAULT]
     else:
         names = list(configs or (QUICK if quick else CONFIGS))
@@ -214,6 +219,8 @@ def run_benchmark(
         runs.append(out)
         say(f"  done {name}: " + ", ".join(f"{r['item']} {r['rtf_x']}x" for r in out.get("results", []))
             + (f" error: {out['error']}" if "error" in out else ""))
+    if scratch is not None:
+        scratch.cleanup()
     return {
         "kind": "memory" if memory_minutes else ("quick" if quick else "full"),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -137,3 +137,14 @@ def test_eval_transcription_prints_wer(tiny_data, tmp_path):
     assert set(rows) == {"jfk", "annomi119-high"}
     assert rows["jfk"]["wer"] <= 0.10 and rows["jfk"]["reference_words"] == 22
     assert "annomi119-high" in result.stdout
+
+
+def test_memory_mode_decodes_one_long_file(tiny_data, tmp_path):
+    out = tmp_path / "mem.json"
+    result = CliRunner().invoke(main, ["bench", "--data", str(tiny_data), "--memory", "0.5", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    record = json.loads(out.read_text())
+    assert record["kind"] == "memory" and [r["config"] for r in record["runs"]] == ["default"]
+    (res,) = record["runs"][0]["results"]
+    assert res["item"] == "memory-0.5min" and res["audio_s"] == 30.0 and res["words"] > 40
+    assert "under the 1.5 GB target" in result.stdout
