@@ -14,7 +14,7 @@ import numpy as np
 
 from analysis.errors import ParameterError
 
-__all__ = ["EndpointOptions", "EndOfSpeechDetector", "speech_spans"]
+__all__ = ["EndpointOptions", "EndOfSpeechDetector", "speech_spans", "speech_bounds"]
 
 _BURST_GAP_S = 0.2  # speech frames closer than this belong to one burst (its start is the onset)
 
@@ -138,3 +138,19 @@ def speech_spans(mono: np.ndarray, sample_rate: int, options: EndpointOptions | 
         else:
             spans.append([start, end])
     return [(round(a, 4), round(b, 4)) for a, b in spans if b - a >= o.min_speech_s]
+
+
+def speech_bounds(audio: np.ndarray, sample_rate: int, range_db: float = 40.0,
+                  frame_s: float = 0.01) -> tuple[float, float]:
+    """Where a clip's sound begins and ends (s): the first and last ``frame_s`` frame
+    within ``range_db`` of the loudest one; ``(0, 0)`` for silence."""
+    frame = max(1, int(round(frame_s * sample_rate)))
+    n = audio.size // frame
+    if n == 0:
+        return 0.0, 0.0
+    frames = np.asarray(audio[: n * frame], dtype=np.float64).reshape(n, frame)
+    levels = 10.0 * np.log10(np.mean(frames * frames, axis=1) + 1e-20)
+    loud = np.flatnonzero(levels > levels.max() - range_db)
+    if levels.max() <= -120.0 or loud.size == 0:
+        return 0.0, 0.0
+    return loud[0] * frame / sample_rate, min(audio.size, (loud[-1] + 1) * frame) / sample_rate

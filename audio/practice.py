@@ -3,8 +3,9 @@
 Everything is timed on the microphone's own clock (frames captured), so the
 session audio can be rebuilt exactly: the trainee's microphone on one channel,
 each client line placed on the other at the frame it started playing (plus the
-output latency). The client timeline is therefore known, and response latency
-and interruptions come out exact.
+output latency). The client timeline (where the client's speech begins and ends
+within each clip, on that clock) is therefore known, and response latency and
+interruptions come out exact.
 
 A reply ends when the trainee has been silent for ``silence_timeout_s`` after
 speaking (energy-based, :mod:`audio.endpoint`), when Enter is pressed (the
@@ -25,7 +26,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from audio.endpoint import EndOfSpeechDetector, EndpointOptions
+from audio.endpoint import EndOfSpeechDetector, EndpointOptions, speech_bounds
 from audio.practice_session import SESSION_RATE, ClientLineTiming, PracticeSession, ReplyTiming
 from audio.device_errors import RecordingError
 from analysis.errors import ParameterError
@@ -123,26 +124,33 @@ def _wait_until(cond: Callable[[], bool], cap: _Capture, options: PracticeOption
 def _play_line(k: int, line: ClientLine, cap: _Capture, player, options: PracticeOptions,
                quit_event: threading.Event | None, emit: Callable[[str, Any], None]) -> ClientLineTiming:
     duration = line.audio.size / SESSION_RATE
+    onset, offset = speech_bounds(line.audio, SESSION_RATE)
     latency = player.start(line.audio, SESSION_RATE)
-    start = cap.now() + latency
-    end = start + duration
-    emit("line", ClientLineTiming(index=k, text=line.text, start=start, end=end, full_duration=duration))
+    t0 = cap.now() + latency  # the clip reaches the loudspeaker
+    audio_end = t0 + duration
+    start, end = t0 + onset, t0 + offset  # the client's speech within it
+    emit("line", ClientLineTiming(index=k, text=line.text, start=start, end=end, audio_start=t0,
+                                  full_duration=duration))
     watcher = cap.watch_from(start, replace(options.endpoint, min_speech_s=options.yield_after_s)) \
         if options.client_yields else None
 
     def done() -> bool:
-        if cap.now() >= end:
+        if cap.now() >= audio_end:
             return True
         return watcher is not None and watcher.started and \
             start + watcher.speech_start < end - options.interrupt_guard_s
 
     _wait_until(done, cap, options, quit_event)
     cut = False
-    if cap.now() < end:
+    if cap.now() < audio_end:
         player.stop()
-        end, cut = max(start, min(end, cap.now() + latency)), True
+        stopped = cap.now() + latency
+        cut = stopped < end
+        audio_end = max(t0, min(audio_end, stopped))
+        end = max(start, min(end, stopped))
     return ClientLineTiming(index=k, text=line.text, start=round(start, 4), end=round(end, 4),
-                            full_duration=round(duration, 4), cut=cut)
+                            audio_start=round(t0, 4), full_duration=round(duration, 4), cut=cut,
+                            audio_end=round(audio_end, 4))
 
 
 def _await_reply(k: int, line_end: float, cap: _Capture, options: PracticeOptions,

@@ -27,7 +27,13 @@ _FADE_S = 0.02
 
 @dataclass(frozen=True)
 class ClientLineTiming:
-    """When client line ``index`` played (s); ``cut`` when the client yielded early."""
+    """Client line ``index`` on the session clock (s).
+
+    ``start``/``end``: the client's speech (what the timeline and the report use);
+    ``audio_start``/``audio_end``: the clip as played, silence at its edges
+    included; ``full_duration``: the clip's length; ``cut``: the client yielded
+    (stopped talking) before the end of its speech.
+    """
 
     index: int
     text: str
@@ -35,6 +41,12 @@ class ClientLineTiming:
     end: float
     full_duration: float
     cut: bool = False
+    audio_start: float | None = None
+    audio_end: float | None = None
+
+    @property
+    def placed_at(self) -> float:
+        return self.start if self.audio_start is None else self.audio_start
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -83,10 +95,13 @@ class PracticeSession:
         placed = []
         for t in timings:
             audio = np.asarray(line_audio[t.index], dtype=np.float32)
-            s0 = int(round(t.start * SESSION_RATE))
-            n = min(audio.size, max(0, int(round((t.end - t.start) * SESSION_RATE))))
+            s0 = int(round(t.placed_at * SESSION_RATE))
+            stop = t.audio_end
+            if stop is None:
+                stop = t.end if t.cut else t.placed_at + audio.size / SESSION_RATE
+            n = min(audio.size, max(0, int(round((stop - t.placed_at) * SESSION_RATE))))
             clip = audio[:n].copy()
-            if t.cut and n:
+            if n < audio.size and n:
                 nf = min(n, int(_FADE_S * SESSION_RATE))
                 clip[n - nf:] *= np.linspace(1.0, 0.0, nf, dtype=np.float32)
             placed.append((s0, clip))

@@ -130,7 +130,7 @@ class SimulatedTrainee:
     def on_event(self, kind: str, payload) -> None:
         self.events.append((kind, payload))
         if kind == "line" and self._echo_clip is not None:
-            self._place(int(round((payload.start + self.echo[0]) * SR)), self._echo_clip)
+            self._place(int(round((payload.placed_at + self.echo[0]) * SR)), self._echo_clip)
             self._echo_clip = None
         if kind != "line" or payload.index not in self.plan:
             return

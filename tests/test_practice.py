@@ -17,7 +17,7 @@ import soundfile as sf
 
 from analysis.errors import ParameterError
 from audio.device_errors import RecordingError
-from audio.endpoint import EndOfSpeechDetector, EndpointOptions, speech_spans
+from audio.endpoint import EndOfSpeechDetector, EndpointOptions, speech_bounds, speech_spans
 from audio.practice import ClientLine, PracticeOptions, run_practice
 from audio.record import Recorder
 from practice_fakes import SR, FakeInputStream, FakePlayer, SimulatedTrainee
@@ -69,9 +69,13 @@ def test_simulated_trainee_gives_the_known_latencies(client_lines, replies):
         assert start - t.end == pytest.approx(delay, abs=FRAME + 1e-6)
     # client lines sit on channel 1 exactly at their timeline position
     for t, line in zip(session.lines, client_lines, strict=True):
-        s0 = int(round(t.start * SR))
+        s0 = int(round(t.audio_start * SR))
         np.testing.assert_array_equal(session.client[s0:s0 + line.audio.size], line.audio)
-        assert t.end - t.start == pytest.approx(line.audio.size / SR, abs=1e-4)
+        # the timeline marks the client's speech inside the clip (the clips have 50 ms of silence each side)
+        onset, offset = speech_bounds(line.audio, SR)
+        assert 0.04 <= onset <= 0.1 and line.audio.size / SR - offset >= 0.04
+        assert (t.start - t.audio_start, t.end - t.audio_start) == (pytest.approx(onset, abs=1e-4),
+                                                                   pytest.approx(offset, abs=1e-4))
     assert session.stereo.shape == (2, session.helper.size)
     # echo cancellation ran (the default) and found no echo path: the mic is left as recorded
     assert [e["echo_db"] for e in session.recording["echo"]] == [-120.0] * 3

@@ -111,12 +111,16 @@ def test_practice_through_portaudio_builds_the_session(tmp_path):
     from service.scenarios import get_scenario
 
     lines = get_scenario("quiet-client").lines
+    from audio.endpoint import speech_bounds
+
     for t in meta["lines"]:
-        s0 = int(round(t["start"] * SR))
+        s0 = int(round(t["audio_start"] * SR))
         ref = decode(lines[t["index"]].audio).mono
         seg = client[s0:s0 + ref.size]
         np.testing.assert_allclose(seg, ref[: seg.size], atol=2.0 / 32768)
-        assert t["end"] - t["start"] == pytest.approx(ref.size / SR, abs=1e-3)
+        onset, offset = speech_bounds(ref, SR)
+        assert t["start"] - t["audio_start"] == pytest.approx(onset, abs=1e-3)
+        assert t["end"] - t["audio_start"] == pytest.approx(offset, abs=1e-3)
     lines_t = [(t["start"], t["end"]) for t in meta["lines"]]
     assert all(a[1] <= b[0] for a, b in zip(lines_t, lines_t[1:], strict=False))
 
