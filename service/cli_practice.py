@@ -109,3 +109,8 @@ def practice(scenario_id, device, output_device, out, silence, no_reply_timeout,
                       decoded=session.decoded_for_analysis(str(paths["stereo"])), trainee=trainee,
                       instance=instance, scenario_id=scenario.id, quiet=quiet,
                       title=f"Practice: {scenario.title}")
+    if not quiet:
+        click.echo("\nWhat the client was feeling underneath: " + "; ".join(scenario.feelings) + ".")
+        click.echo("What good listening looks like here:")
+        for tip in scenario.good_listening:
+            click.echo(f"  - {tip}")
