@@ -95,7 +95,8 @@ def _subscore_heatmap(rows: list[dict[str, Any]]):
 def _talk_share_plot(rows: list[dict[str, Any]]):
     from matplotlib.figure import Figure
 
-    column = next((k for r in rows for k in sorted(r) if k.startswith("timing.") and k.endswith("talk_share")), None)
+    names = sorted({k for r in rows for k in r if k.startswith("timing.") and "talk_share" in k})
+    column = next((k for k in names if "helper" in k), names[0] if names else None)
     if column is None:
         return None
     points: dict[str, list[tuple[float, float]]] = {}

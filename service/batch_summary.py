@@ -46,6 +46,8 @@ _MITI_KEYS = (
     "pct_open_questions",
 )
 _MAX_DEPTH = 3
+# Sub-sections that hold a stage's settings, not measurements.
+_SKIP_KEYS = frozenset({"options", "settings", "params"})
 
 
 def _number(v: Any) -> float | int | None:
@@ -63,6 +65,8 @@ def _flatten(prefix: str, obj: Any, out: dict[str, Any], depth: int = 0) -> None
     if not isinstance(obj, dict) or depth > _MAX_DEPTH:
         return
     for key in sorted(obj, key=str):
+        if key in _SKIP_KEYS:
+            continue
         value = obj[key]
         name = f"{prefix}.{key}"
         if isinstance(value, dict):
@@ -99,6 +103,9 @@ def summary_row(
         "reason": reason,
     }
     if report is not None:
+        used = (report.get("settings") or {}).get("setup_used")
+        if used:  # what "auto" turned into for this file
+            row["setup"] = str(used)
         duration = report.get("duration")
         row["duration_s"] = None if duration is None else round(float(duration), 2)
         index = report.get("index")

@@ -67,10 +67,12 @@ def local_run(tmp_path_factory):
     cohort = build_cohort(root)
     out = root / "out"
     runner = CliRunner()
-    first = runner.invoke(main, ["batch", str(cohort), "--out", str(out), "--workers", "2", "--no-progress"])
+    # one Whisper thread per worker, as in the Dask test, so both paths compute alike on any machine
+    args = ["--workers", "2", "--cpu-threads", "1", "--no-progress"]
+    first = runner.invoke(main, ["batch", str(cohort), "--out", str(out), *args])
     mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("report.json")}
     shutil.copyfile(out / "summary.csv", root / "first-summary.csv")
-    second = runner.invoke(main, ["batch", str(cohort), "--out", str(out), "--workers", "2", "--no-progress"])
+    second = runner.invoke(main, ["batch", str(cohort), "--out", str(out), *args])
     return cohort, out, first, second, mtimes
 
 

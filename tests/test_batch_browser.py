@@ -19,7 +19,7 @@ pytestmark = [
 def _report(index, explore):
     return {"duration": 60.0, "index": index, "partial": False,
             "subscores": {"explore": {"score": explore}, "make_space": {"score": 50.0}},
-            "miti": {"questions": 3}, "timing": {"talk_share": 0.5}, "turns": [{}]}
+            "miti": {"questions": 3}, "timing": {"talk_share_helper": 0.5, "options": {"guard": 0.3}}, "turns": [{}]}
 
 
 def test_summary_table_sorts_by_clicked_column(tmp_path):
@@ -39,7 +39,7 @@ def test_summary_table_sorts_by_clicked_column(tmp_path):
         try:
             page = browser.new_page()
             page.goto(page_path.as_uri())
-            assert page.locator("figure svg").count() >= 2
+            assert page.locator("figure svg").count() == 3  # index, sub-score heat map, talk share
             headers = page.locator("table.sortable thead th").all_inner_texts()
             col = headers.index("index")
 

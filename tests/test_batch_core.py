@@ -61,7 +61,8 @@ def fake_analysis(monkeypatch):
             sub = SubScore(name="explore", label="Explore", score=round(audio.duration * 5, 1), weight=1.0)
             report = Report(source=str(path), duration=round(audio.duration, 3), index=round(audio.duration * 5, 1),
                             subscores={"explore": sub}, turns=(Turn(speaker="a", text="hi", role="helper"),),
-                            timing={"talk_share": 0.4, "nested": {"latency_s": 0.2}, "events": [1, 2]})
+                            timing={"talk_share_helper": 0.4, "nested": {"latency_s": 0.2}, "events": [1, 2],
+                                    "options": {"guard": 0.3}})
         return {"status": "done", "report": report.to_dict(), "worker": "test",
                 "files": {"report.json": report.to_json(), "report.html": "<html></html>", "report.txt": "text"},
                 "analysis_seconds": 0.01}
@@ -117,7 +118,8 @@ def test_batch_reports_bad_files_and_resumes(tmp_path, fake_analysis):
     rows = {r["file"]: r for r in read_summary_csv(out / "summary.csv")}
     assert rows["alice/jfk.flac"]["status"] == "done"
     assert float(rows["alice/jfk.flac"]["index"]) == pytest.approx(55.0)  # 11 s * 5
-    assert rows["alice/jfk.flac"]["timing.talk_share"] == "0.4"
+    assert rows["alice/jfk.flac"]["timing.talk_share_helper"] == "0.4"
+    assert "timing.options.guard" not in rows["alice/jfk.flac"]  # settings are not figures
     assert rows["alice/jfk.flac"]["timing.nested.latency_s"] == "0.2"
     assert rows["bob/stereo.wav"]["setup"] == "stereo"
     assert rows["carol/corrupt.wav"]["error_kind"] == "corrupt_audio"
