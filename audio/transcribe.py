@@ -7,7 +7,6 @@ cut at quiet points into chunks so memory stays flat however long the file is.
 
 from __future__ import annotations
 
-import bisect
 import logging
 import threading
 import time
@@ -18,7 +17,8 @@ import numpy as np
 
 from analysis.errors import DeviceUnavailableError, ModelUnavailableError, ParameterError
 from analysis.schema import Segment, Transcript, Word
-from audio.clips import WINDOW_SECONDS, plan_clips, short_clips, split_words
+from audio.batched import decode_batched
+from audio.clips import split_words
 from audio.models import DEFAULT_MODEL, resolve_model
 
 __all__ = [
@@ -219,59 +219,6 @@ def _convert(segments, offset: float, duration: float, split: bool = False) -> l
     return out
 
 
-def _speech_regions(audio: np.ndarray, options: TranscribeOptions) -> list[tuple[float, float]]:
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    vad = VadOptions(max_speech_duration_s=WINDOW_SECONDS, min_silence_duration_ms=options.vad_min_silence_ms)
-    return [(t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE) for t in get_speech_timestamps(audio, vad)]
-
-
-def _decode_batched(model, audio: np.ndarray, options: TranscribeOptions, kwargs: dict):
-    """Decode planned windows in batches; re-decode windows the prompt cut short.
-
-    Returns (faster-whisper segments in time order, number of windows repaired).
-    """
-    from faster_whisper import BatchedInferencePipeline
-
-    clips = plan_clips(_speech_regions(audio, options))
-    if not clips:
-        return [], 0
-    pipeline = BatchedInferencePipeline(model)
-
-    def run(windows, **extra):
-        stamps = [{"start": c.start, "end": c.end} for c in windows]
-        segs, _ = pipeline.transcribe(audio, clip_timestamps=stamps, batch_size=options.batch_size,
-                                      **{**kwargs, **extra})
-        return list(segs)
-
-    segments = run(clips)
-    if not (options.repair_truncated and options.initial_prompt and options.word_timestamps):
-        return segments, 0
-    starts = [w.start for s in segments for w in (s.words or ())]
-    suspect = short_clips(clips, starts)
-    if not suspect:
-        return segments, 0
-    redo = [clips[k] for k in suspect]
-    again = run(redo, initial_prompt=None)
-    starts_of = [c.start for c in clips]
-
-    def window_of(seg) -> int:
-        # the window holding the segment's middle word (edge words can stray past a boundary)
-        mid = seg.words[len(seg.words) // 2].start if seg.words else seg.start
-        return max(0, bisect.bisect_right(starts_of, mid + 0.05) - 1)
-
-    repaired = 0
-    for k in suspect:
-        old = [s for s in segments if window_of(s) == k]
-        new = [s for s in again if window_of(s) == k]
-        if sum(len(s.words or ()) for s in new) > 1.2 * sum(len(s.words or ()) for s in old):
-            segments = [s for s in segments if window_of(s) != k] + new
-            repaired += 1
-    if repaired:
-        logger.info("re-decoded %d window(s) without the prompt: it had cut them short", repaired)
-    return sorted(segments, key=lambda s: s.words[0].start if s.words else s.start), repaired
-
-
 def transcribe(
     audio: np.ndarray,
     options: TranscribeOptions | None = None,
@@ -329,7 +276,7 @@ def transcribe(
             continue
         offset = lo / SAMPLE_RATE
         if options.batched:
-            raw, n = _decode_batched(model, chunk, options, kwargs)
+            raw, n = decode_batched(model, chunk, options, kwargs)
             repaired += n
             segments.extend(_convert(raw, offset, duration, split=options.word_timestamps))
         else:

@@ -178,3 +178,41 @@ def test_gpu_transcribes_jfk(jfk):
     t = transcribe(jfk.mono, TranscribeOptions(device="cuda"))
     assert t.info["device"] == "cuda" and t.info["compute_type"] == "float16"
     assert word_error_rate(JFK, t.text).wer <= 0.10
+
+
+def test_windows_are_planned_from_speech_regions():
+    from audio.clips import plan_clips
+
+    regions = [(0.5, 10.0), (10.5, 25.0), (26.0, 40.0), (41.0, 45.0), (80.0, 81.0)]
+    clips = plan_clips(regions)
+    assert [(c.start, c.end) for c in clips] == [(0.5, 25.0), (26.0, 45.0), (80.0, 81.0)]
+    assert all(c.end - c.start <= 30.0 for c in clips)
+    assert clips[0].speech_seconds == pytest.approx(9.5 + 14.5)
+    assert plan_clips([]) == []
+
+
+def test_windows_cut_short_are_found():
+    from audio.clips import Clip, short_clips
+
+    clips = [Clip(30.0 * k, 30.0 * k + 28, ((30.0 * k, 30.0 * k + 28),)) for k in range(5)]
+    rate = {0: 3.0, 1: 3.2, 2: 0.9, 3: 2.8, 4: 1.7}  # words per second in each window
+    starts = [30.0 * k + i / rate[k] for k in rate for i in range(int(28 * rate[k]))]
+    assert short_clips(clips, starts) == [2]
+    # few windows: only the absolute floor applies
+    assert short_clips(clips[:2], [1.0, 2.0]) == [0, 1]
+    # a window with little speech is never judged
+    tiny = [Clip(0.0, 3.0, ((0.0, 3.0),))]
+    assert short_clips(tiny, []) == []
+
+
+def test_words_split_into_utterances_at_pauses():
+    from types import SimpleNamespace as W
+
+    from audio.clips import split_words
+
+    words = [W(start=0.0, end=0.4, word=" Hi"), W(start=0.45, end=0.9, word=" there."),
+             W(start=1.1, end=1.5, word=" How"), W(start=1.55, end=2.0, word=" are"),
+             W(start=3.0, end=3.4, word=" you?")]
+    groups = split_words(words)
+    assert [[w.word.strip() for w in g] for g in groups] == [["Hi", "there."], ["How", "are"], ["you?"]]
+    assert split_words([]) == []
