@@ -141,6 +141,7 @@ def run_batch(
     ship_audio: bool = True,
     force: bool = False,
     render_text: bool = True,
+    max_duration: float | None = None,
     show_progress: bool | None = None,
     echo: Callable[[str], None] | None = None,
 ) -> BatchOutcome:
@@ -150,7 +151,8 @@ def run_batch(
     software version are skipped (``force`` redoes them). ``scheduler`` (an
     address or a ``distributed.Client``) sends the work to a Dask cluster;
     otherwise ``workers`` processes run here (1: in this process). ``echo``
-    receives one line per finished file. Returns a :class:`BatchOutcome`.
+    receives one line per finished file. ``max_duration`` (seconds) fails
+    longer recordings before any work. Returns a :class:`BatchOutcome`.
     """
     from service.pipeline import AnalysisSettings
 
@@ -168,7 +170,7 @@ def run_batch(
         rows: dict[str, dict[str, Any]] = {}
         todo: list[_Planned] = []
         for job in jobs:
-            _plan_one(job, base, out_dir, version, force, rows, todo, outcome)
+            _plan_one(job, base, out_dir, version, force, rows, todo, outcome, max_duration)
         if ignored:
             say(f"ignored {ignored} file(s) without an audio extension")
         if outcome.skipped:
@@ -184,6 +186,7 @@ def run_batch(
                 path=str(p.job.path),
                 settings=with_cpu_threads(p.settings, threads),
                 render_text=render_text,
+                max_duration=max_duration,
             )
             for p in todo
         ]
@@ -222,7 +225,7 @@ def _terminate_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
-def _plan_one(job, base, out_dir, version, force, rows, todo, outcome) -> None:
+def _plan_one(job, base, out_dir, version, force, rows, todo, outcome, max_duration=None) -> None:
     if job.missing:
         rows[job.rel] = _row_for(job, None, "failed", error_kind="not_found",
                                  reason="listed in the manifest but not found in the input folder")

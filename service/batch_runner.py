@@ -41,7 +41,8 @@ class RecordingTask:
     """One recording's work order: sent to a worker as is (it must pickle).
 
     ``data`` carries the file's bytes for workers that cannot see ``path``
-    (a Dask cluster without a shared file system); ``render_text`` adds report.txt.
+    (a Dask cluster without a shared file system); ``render_text`` adds report.txt;
+    ``max_duration`` (seconds) rejects longer recordings from their header.
     """
 
     rel: str
@@ -49,6 +50,7 @@ class RecordingTask:
     settings: Any
     data: bytes | None = None
     render_text: bool = True
+    max_duration: float | None = None
 
 
 def _failure(kind: str, reason: str, started: float) -> dict[str, Any]:
@@ -80,6 +82,25 @@ def _analyze_path(path: str, task: RecordingTask, started: float) -> dict[str, A
     }
 
 
+def _check_length(path: str, task: RecordingTask) -> None:
+    """Fail a recording longer than ``task.max_duration`` from its header, before any decoding."""
+    if task.max_duration is None:
+        return
+    from analysis.errors import AudioTooLongError
+    from audio.decode import probe
+
+    length = probe(path).duration
+    if length is not None and length > task.max_duration:
+        raise AudioTooLongError(
+            f"{Path(task.rel).name} lasts {length:.1f} s, over the limit of {task.max_duration:.1f} s "
+            "(--max-duration)", path=task.rel)
+
+
+def _run(path: str, task: RecordingTask, started: float) -> dict[str, Any]:
+    _check_length(path, task)
+    return _analyze_path(path, task, started)
+
+
 def analyze_recording(task: RecordingTask) -> dict[str, Any]:
     """Analyse one recording and render its report; bad input comes back as a failure dict.
 
@@ -91,11 +112,11 @@ def analyze_recording(task: RecordingTask) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         if task.data is None:
-            return _analyze_path(task.path, task, started)
+            return _run(task.path, task, started)
         with tempfile.TemporaryDirectory(prefix="listenwell-batch-") as tmp:
             local = Path(tmp) / Path(task.rel).name
             local.write_bytes(task.data)
-            return _analyze_path(str(local), task, started)
+            return _run(str(local), task, started)
     except ListenWellError as e:
         return _failure(e.kind, e.message, started)
     except MemoryError:

@@ -47,7 +47,8 @@ RECORD_NAME = "record.json"
 RECORD_FORMAT = 1
 PARTIAL_PREFIX = ".partial-"
 OLD_PREFIX = ".old-"
-# Failures caused by the file's own content: the same bytes fail the same way.
+# Failures caused by the file's own content: the same bytes fail the same way. ("audio_too_long"
+# is not one: it depends on --max-duration, and checking it again costs only a header read.)
 CACHEABLE_FAILURES = frozenset(
     {
         "bad_audio",
@@ -56,7 +57,6 @@ CACHEABLE_FAILURES = frozenset(
         "unsupported_format",
         "corrupt_audio",
         "zero_length_audio",
-        "audio_too_long",
         "audio_too_short",
         "no_speech",
         "not_scored",

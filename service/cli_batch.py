@@ -82,6 +82,7 @@ def batch(input_dir, out_dir, manifest, setup, helper_channel, helper_speaker, m
         ship_audio=not shared_fs,
         force=force,
         render_text=not no_text,
+        max_duration=max_duration,
         show_progress=False if no_progress else None,
         echo=lambda line: click.echo(line, err=True),
     )

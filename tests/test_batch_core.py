@@ -301,3 +301,18 @@ def test_output_folder_inside_input_is_not_searched(tmp_path, fake_analysis):
     assert second.skipped == 1
     with pytest.raises(ParameterError, match="input folder itself"):
         run_batch(cohort, cohort, FakeSettings(), workers=1, show_progress=False)
+
+
+def test_max_duration_rejects_long_files_until_the_limit_is_raised(tmp_path, fake_analysis):
+    cohort = tmp_path / "c"
+    cohort.mkdir()
+    shutil.copyfile(DATA / "stereo_diarization.wav", cohort / "five.wav")  # 5 s
+    shutil.copyfile(DATA / "jfk.flac", cohort / "eleven.flac")  # 11 s
+    out = tmp_path / "out"
+    first = run_batch(cohort, out, FakeSettings(), workers=1, show_progress=False, max_duration=8.0)
+    rows = {r["file"]: r for r in first.rows}
+    assert rows["eleven.flac"]["error_kind"] == "audio_too_long" and "limit" in rows["eleven.flac"]["reason"]
+    assert rows["five.wav"]["status"] == "done"
+    assert fake_analysis == ["five.wav"]  # the long file never reached the analysis
+    again = run_batch(cohort, out, FakeSettings(), workers=1, show_progress=False, max_duration=60.0)
+    assert {r["file"]: r["status"] for r in again.rows} == {"eleven.flac": "done", "five.wav": "skipped"}
