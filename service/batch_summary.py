@@ -18,7 +18,16 @@ from typing import Any, Iterable
 
 from service.batch_store import atomic_write_text
 
-__all__ = ["BASE_COLUMNS", "summary_row", "columns_for", "write_summary_csv", "write_summary_html", "read_summary_csv"]
+__all__ = [
+    "BASE_COLUMNS",
+    "HTML_FIGURES",
+    "summary_row",
+    "columns_for",
+    "html_columns",
+    "write_summary_csv",
+    "write_summary_html",
+    "read_summary_csv",
+]
 
 BASE_COLUMNS = (
     "file",
@@ -61,7 +70,7 @@ def _number(v: Any) -> float | int | None:
 
 
 def _flatten(prefix: str, obj: Any, out: dict[str, Any], depth: int = 0) -> None:
-    """Collect numeric scalars of nested dicts as ``prefix.key.subkey`` (lists are skipped)."""
+    """Collect numeric scalars of nested dicts as ``prefix.key.subkey``; a list of events becomes ``key.count``."""
     if not isinstance(obj, dict) or depth > _MAX_DEPTH:
         return
     for key in sorted(obj, key=str):
@@ -71,6 +80,9 @@ def _flatten(prefix: str, obj: Any, out: dict[str, Any], depth: int = 0) -> None
         name = f"{prefix}.{key}"
         if isinstance(value, dict):
             _flatten(name, value, out, depth + 1)
+        elif isinstance(value, (list, tuple)):
+            if key not in ("notes",):
+                out[f"{name}.count"] = len(value)
         elif value is None:
             continue
         else:
@@ -126,6 +138,33 @@ def summary_row(
     row["analysis_s"] = None if analysis_seconds is None else round(float(analysis_seconds), 2)
     row["report"] = report_link
     return row
+
+
+# Timing and prosody figures shown in summary.html (summary.csv has them all).
+HTML_FIGURES = (
+    "timing.talk_share_helper",
+    "timing.latency.median",
+    "timing.interruptions.count",
+    "timing.backchannels.count",
+    "timing.longest_helper_monologue.details.duration",
+    "timing.turns_per_minute",
+    "prosody.helper.speaking_rate_wpm",
+    "prosody.helper.pitch_std_semitones",
+    "prosody.helper.monotone",
+    "prosody.helper.rushed",
+)
+
+
+def html_columns(rows: list[dict[str, Any]]) -> list[str]:
+    """The columns of the HTML table: base, sub-scores, MITI, and the key timing and prosody figures."""
+    shown = []
+    for c in columns_for(rows):
+        if c == "report":
+            continue
+        if c.startswith(("timing.", "prosody.")) and c not in HTML_FIGURES:
+            continue
+        shown.append(c)
+    return shown
 
 
 def _group_order(name: str) -> tuple[int, str]:
@@ -235,7 +274,7 @@ def write_summary_html(
     meta: dict[str, Any] | None = None,
 ) -> None:
     """Write ``summary.html``: counts, plots (``(caption, inline SVG)``), and the sortable table."""
-    columns = [c for c in columns_for(rows) if c != "report"]
+    columns = html_columns(rows)
     counts_html = "".join(
         f"<span><b>{html.escape(str(v))}</b> {html.escape(k)}</span>" for k, v in counts.items()
     )
@@ -248,7 +287,8 @@ def write_summary_html(
 <style>{_CSS}</style></head><body>
 <h1>{html.escape(title)}</h1>
 <p class="note">Practice feedback, not a clinical rating. Click a column heading to sort;
-click a file name to open its report. Failed files list the reason.</p>
+click a file name to open its report. Failed files list the reason. Every timing and voice
+figure is in summary.csv.</p>
 <p class="counts">{counts_html}</p>
 <section class="plots">{figures}</section>
 {_table(rows, columns)}

@@ -120,6 +120,7 @@ def test_batch_reports_bad_files_and_resumes(tmp_path, fake_analysis):
     assert float(rows["alice/jfk.flac"]["index"]) == pytest.approx(55.0)  # 11 s * 5
     assert rows["alice/jfk.flac"]["timing.talk_share_helper"] == "0.4"
     assert "timing.options.guard" not in rows["alice/jfk.flac"]  # settings are not figures
+    assert rows["alice/jfk.flac"]["timing.events.count"] == "2"
     assert rows["alice/jfk.flac"]["timing.nested.latency_s"] == "0.2"
     assert rows["bob/stereo.wav"]["setup"] == "stereo"
     assert rows["carol/corrupt.wav"]["error_kind"] == "corrupt_audio"
