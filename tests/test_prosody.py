@@ -257,3 +257,24 @@ def test_round_trip_json_and_small_track():
     back = ProsodyResult.from_dict(json.loads(text))
     assert back.to_dict() == r.to_dict()
     assert back.speaker(CLIENT).pitch_median_hz == pytest.approx(r.speaker(CLIENT).pitch_median_hz)
+
+
+def test_a_fresh_process_never_imports_numba_or_librosa(tmp_path):
+    """The librosa pitch trackers cost ~60 s of numba compiling per cold process; prosody avoids them."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from analysis.prosody import prosody_by_speaker\n"
+        "from analysis.schema import Turn\n"
+        "y = (0.1 * np.sin(2 * np.pi * 150 * np.arange(16000) / 16000)).astype(np.float32)\n"
+        "r = prosody_by_speaker(y, 16000, [Turn('helper', 'hi there', 0.0, 1.0, 'helper')])\n"
+        "assert abs(r.speakers[0].pitch_median_hz - 150) < 3\n"
+        "print(sorted(m for m in ('numba', 'librosa') if m in sys.modules))\n"
+    )
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
