@@ -86,7 +86,7 @@ class _Head:
         return self
 
     def predict_proba(self, cs: Sequence[Context]) -> tuple[list[str], np.ndarray]:
-        return list(self.clf.classes_), self.clf.predict_proba(self.feat.transform(cs))
+        return [str(c) for c in self.clf.classes_], self.clf.predict_proba(self.feat.transform(cs))
 
 
 class BehaviourModel:

@@ -65,7 +65,8 @@ def format_table(res: dict[str, Any]) -> str:
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="Write the figures as JSON here.")
 @click.option("--folds", default=5, show_default=True, help="Grouped cross-validation folds.")
 @click.option("--epitome-limit", type=int, default=None, help="Use only the first N EPITOME rows per file.")
-def cues(data_dir: str, out: str | None, folds: int, epitome_limit: int | None) -> None:
+@click.option("--limit", type=int, default=None, help="Use a balanced subset of N AnnoMI transcripts (quick check).")
+def cues(data_dir: str, out: str | None, folds: int, epitome_limit: int | None, limit: int | None) -> None:
     """Text cues: 4-class macro-F1, per-cue P/R/F1, session AUC (AnnoMI, grouped CV) and EPITOME.
 
     DATA_DIR is the shared data folder (holding annomi-dev/ and empathy/) or the AnnoMI folder.
@@ -75,7 +76,9 @@ def cues(data_dir: str, out: str | None, folds: int, epitome_limit: int | None) 
 
     if folds < 2:
         raise ParameterError(f"--folds={folds} must be at least 2")
-    res = evaluate_cues(data_dir, folds=folds, epitome_limit=epitome_limit,
+    if limit is not None and limit < 2 * folds:
+        raise ParameterError(f"--limit={limit} must be at least twice --folds={folds}")
+    res = evaluate_cues(data_dir, folds=folds, epitome_limit=epitome_limit, limit=limit,
                         progress=lambda msg: click.echo(msg, err=True))
     click.echo(format_table(res))
     if out:

@@ -134,10 +134,22 @@ def _session_level(sessions: list[AnnoMISession], results: dict[str, CueResult])
     return out
 
 
+def _subset(sessions: list[AnnoMISession], limit: int | None) -> list[AnnoMISession]:
+    """At most ``limit`` sessions, half high and half low quality (for quick smoke runs)."""
+    if limit is None or limit >= len(sessions):
+        return sessions
+    low = [s for s in sessions if s.quality == "low"][: limit // 2]
+    high = [s for s in sessions if s.quality != "low"][: limit - len(low)]
+    return sorted(high + low, key=lambda s: sessions.index(s))
+
+
 def evaluate_annomi(annomi_dir: Path, folds: int = 5, progress: Callable[[str], None] | None = None,
-                    model_kwargs: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Grouped k-fold CV of the cue stage on AnnoMI: 4-class macro-F1, per-cue P/R/F1, session AUC."""
-    sessions = load_annomi(annomi_dir)
+                    model_kwargs: dict[str, Any] | None = None, limit: int | None = None) -> dict[str, Any]:
+    """Grouped k-fold CV of the cue stage on AnnoMI: 4-class macro-F1, per-cue P/R/F1, session AUC.
+
+    ``limit`` keeps a balanced subset of that many transcripts (smoke tests only).
+    """
+    sessions = _subset(load_annomi(annomi_dir), limit)
     ids = np.array([s.transcript_id for s in sessions])
     model_results: dict[str, CueResult] = {}
     rule_results: dict[str, CueResult] = {}
@@ -211,10 +223,11 @@ def evaluate_epitome(empathy_dir: Path, limit: int | None = None) -> dict[str, A
 
 
 def evaluate_cues(data_dir: str | Path, folds: int = 5, epitome_limit: int | None = None,
-                  progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+                  progress: Callable[[str], None] | None = None, limit: int | None = None) -> dict[str, Any]:
     """The whole cue evaluation (AnnoMI grouped CV, then EPITOME) as one JSON-ready dict."""
     annomi_dir, empathy_dir = resolve_dirs(data_dir)
-    out: dict[str, Any] = {"data_dir": str(Path(data_dir)), "annomi": evaluate_annomi(annomi_dir, folds, progress)}
+    out: dict[str, Any] = {"data_dir": str(Path(data_dir)),
+                           "annomi": evaluate_annomi(annomi_dir, folds, progress, limit=limit)}
     if empathy_dir is not None:
         out["epitome"] = evaluate_epitome(empathy_dir, epitome_limit)
     return out
