@@ -98,6 +98,11 @@ class BatchOutcome:
         cached = sum(1 for r in self.rows if r["status"] == "failed") - self.failed
         return {"done": self.done, "skipped": self.skipped, "failed": self.failed, "failed earlier": cached}
 
+    @property
+    def shown_counts(self) -> dict[str, int]:
+        """The counts for people: "failed earlier" only when there are some."""
+        return {k: v for k, v in self.counts.items() if k != "failed earlier" or v}
+
 
 @dataclass
 class _Planned:
@@ -340,7 +345,7 @@ def _write_cohort(out_dir, input_dir, base, version, started, jobs, outcome) -> 
     rows = outcome.rows
     write_summary_csv(out_dir / "summary.csv", rows)
     meta = {"version": version, "settings": settings_dict(base), "input_dir": str(input_dir.resolve())}
-    write_summary_html(out_dir / "summary.html", rows, counts=outcome.counts, plots=cohort_plots(rows), meta=meta)
+    write_summary_html(out_dir / "summary.html", rows, counts=outcome.shown_counts, plots=cohort_plots(rows), meta=meta)
     recordings = []
     for row in rows:
         folder = report_dir(out_dir, row["file"])
