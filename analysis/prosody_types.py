@@ -67,7 +67,7 @@ class ProsodyOptions:
     brief_max_s: float = 0.2
     long_min_s: float = 1.0
     silence_rel_db: float = 30.0
-    track_max_points: int = 2000
+    track_max_points: int = 1000
     low_level_db: float = -45.0
     clip_fraction: float = 0.001
     narrowband_ratio_db: float = -40.0

@@ -108,6 +108,18 @@ def test_overlapping_regions_are_left_out_in_a_mono_mix():
     assert r.speaker("B").pitch_median_hz == pytest.approx(220.0, rel=0.02)
 
 
+def test_speaker_without_regions_is_measured_on_all_its_turns():
+    a, b = voice(110.0, 2.0), voice(220.0, 2.0)
+    y = np.concatenate([a, b, a, b])
+    turns = [Turn("A", "x", 0.0, 2.0, HELPER, index=0), Turn("B", "y", 2.0, 4.0, CLIENT, index=1),
+             Turn("A", "x", 4.0, 6.0, HELPER, index=2), Turn("B", "y", 6.0, 8.0, CLIENT, index=3)]
+    regions = [SpeechRegion(0.0, 2.0, "A"), SpeechRegion(4.0, 6.0, "A")]
+    r = prosody_by_speaker(y, SR, turns, regions)
+    assert r.speaker("B").voiced_s == pytest.approx(4.0, abs=0.2)
+    assert r.speaker("B").pitch_median_hz == pytest.approx(220.0, rel=0.02)
+    assert r.turns[3].pitch_median_hz == pytest.approx(220.0, rel=0.02)
+
+
 def test_monotone_flag():
     flat = voice(120.0, 3.0)
     lively = glide(100.0, 200.0, 3.0)
