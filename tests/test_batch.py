@@ -116,8 +116,15 @@ def test_second_run_does_no_work(local_run):
     assert statuses.count("skipped") == 2 and statuses.count("failed") == 4
 
 
-def _comparable(path: Path) -> list[dict[str, str]]:
-    return [{k: v for k, v in r.items() if k not in VOLATILE_COLUMNS} for r in read_summary_csv(path)]
+def _comparable(path: Path) -> list[dict[str, object]]:
+    """Summary rows without run-dependent columns; numbers as floats rounded to 3 decimals."""
+    def value(v: str) -> object:
+        try:
+            return round(float(v), 3)
+        except ValueError:
+            return v
+
+    return [{k: value(v) for k, v in r.items() if k not in VOLATILE_COLUMNS} for r in read_summary_csv(path)]
 
 
 def test_dask_cluster_gives_the_same_summary(local_run, tmp_path):
