@@ -290,3 +290,17 @@ def test_a_fresh_process_never_imports_numba_or_librosa(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_prosody_table_lists_each_speaker():
+    from analysis.prosody_view import prosody_table
+
+    helper, client = voice(120.0, 3.0, db=-20.0), voice(150.0, 3.0, db=-26.0)
+    y = np.concatenate([helper, client])
+    turns = [Turn(HELPER, "I hear you", 0.0, 3.0, HELPER, index=0), Turn(CLIENT, "um okay", 3.0, 6.0, CLIENT, index=1)]
+    table = prosody_table(prosody_by_speaker(y, SR, turns).to_dict())
+    lines = table.splitlines()
+    assert lines[1].startswith("helper (helper)") and " 120.0 " in lines[1] and "-20.0" in lines[1]
+    assert lines[2].startswith("client (client)") and "monotone" in lines[2]
+    assert "helper vs client: level +6." in table and "pitch -3.9 semitones" in table
+    assert prosody_table(None) == "Voice: not measured."
