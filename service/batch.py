@@ -6,8 +6,12 @@ Output layout (what ``listenwell import-batch OUT_DIR`` reads)::
       batch.json            cohort index: {"format": 1, "version", "input_dir", "settings",
                             "started", "finished", "counts": {"done", "skipped", "failed"},
                             "recordings": [{"file", "trainee", "scenario", "status",
-                            "error_kind", "reason", "folder"}]}  ("folder" is relative to
-                            OUT_DIR, or null when nothing was written for the file)
+                            "run", "error_kind", "reason", "folder"}]}
+                            status: "done" | "failed" (the recording's state, also for
+                            reports kept from an earlier run); run: "analysed" | "skipped" |
+                            "failed" (what this run did; "failed" also for a failure kept
+                            from an earlier run); folder: relative to OUT_DIR, or
+                            null when nothing was written for the file
       summary.csv           one row per recording (see service.batch_summary)
       summary.html          sortable table + plots comparing trainees (self-contained)
       <rel path of recording>/      e.g. alice/week1.wav/ (the audio's own name is a folder)
@@ -15,14 +19,17 @@ Output layout (what ``listenwell import-batch OUT_DIR`` reads)::
                             "settings_fingerprint", "version", "status": "done"|"failed",
                             "error_kind", "reason", "trainee", "scenario", "duration_s",
                             "analysis_seconds", "worker", "files", "written"}
-        report.json         Report.to_dict() (analysis/report.schema.json); only when done
-        report.html         the rendered report page; only when done
-        report.txt          the plain-text report; only when done (and not --no-text)
+        report.json         Report.to_dict() (analysis/report.schema.json), "source" = rel path
+        report.html         the rendered report page
+        report.txt          the plain-text report (not with --no-text)
 
+The three report files exist when the analysis ran: status "done", or "failed"
+with error_kind "no_speech"/"not_scored" (the report says why there is no index).
 A recording folder is renamed into place complete (see service.batch_store), so
-any folder with ``record.json`` is whole. A file that failed because of its own
-content (corrupt, empty, not audio, silent...) has a folder with ``record.json``
-only; a file that failed for another reason (or was missing) has no folder.
+any folder with ``record.json`` is whole. A file that failed before analysis
+because of its own content (corrupt, empty, not audio) has a folder with
+``record.json`` only; a file that failed for another reason (missing,
+unreadable, too long, a crash) has no folder and is retried by the next run.
 The audio itself is not copied: ``batch.json``'s ``input_dir`` plus ``file``
 locate it.
 """
@@ -353,7 +360,9 @@ def _write_cohort(out_dir, input_dir, base, version, started, jobs, outcome) -> 
             "file": row["file"],
             "trainee": row.get("trainee", ""),
             "scenario": row.get("scenario", ""),
-            "status": row["status"],
+            # the recording's state ("skipped" means done in an earlier run); what this run did is "run"
+            "status": "done" if row["status"] == "skipped" else row["status"],
+            "run": {"done": "analysed", "skipped": "skipped"}.get(row["status"], "failed"),
             "error_kind": row.get("error_kind", ""),
             "reason": row.get("reason", ""),
             "folder": row["file"] if (folder / "record.json").is_file() else None,

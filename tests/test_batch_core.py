@@ -153,6 +153,9 @@ def test_batch_reports_bad_files_and_resumes(tmp_path, fake_analysis):
     assert again.exit_code == 1  # the cohort still has failed files
     assert (good / "report.json").stat().st_mtime_ns == mtime
     assert [r["status"] for r in again.rows].count("skipped") == 2
+    index = {r["file"]: r for r in json.loads((out / "batch.json").read_text())["recordings"]}
+    assert index["alice/jfk.flac"]["status"] == "done" and index["alice/jfk.flac"]["run"] == "skipped"
+    assert index["dave/empty.wav"]["status"] == "failed"
 
     # changed audio is redone; changed settings redo everything
     shutil.copyfile(DATA / "stereo_diarization.wav", cohort / "alice" / "jfk.flac")
