@@ -117,16 +117,37 @@ def _describe(values: Sequence[float]) -> dict[str, float]:
             "median": round(q[1], 1), "q3": round(q[2], 1), "max": round(v[-1], 1)}
 
 
-def evaluate_index(data_dir: str | Path) -> dict[str, Any]:
-    """AUC (high vs low) and per-class distribution of the index and of each sub-score."""
-    from analysis.annomi import load_annomi
+def _out_of_fold_cues(sessions, folds: int) -> dict[str, Any]:
+    """Cue results for every session from a behaviour model trained without it (grouped k-fold)."""
+    import numpy as np
+    from sklearn.model_selection import GroupKFold
+
+    from analysis.cue_model import BehaviourModel
     from analysis.cues import detect_cues
+
+    ids = np.array([s.transcript_id for s in sessions])
+    out = {}
+    for tr, te in GroupKFold(n_splits=folds).split(ids, groups=ids):
+        model = BehaviourModel().fit([(sessions[i].turns, sessions[i].labels) for i in tr])
+        for i in te:
+            out[sessions[i].transcript_id] = detect_cues(sessions[i].turns, model=model)
+    return out
+
+
+def evaluate_index(data_dir: str | Path, folds: int = 5) -> dict[str, Any]:
+    """AUC (high vs low) and per-class distribution of the index and of each sub-score.
+
+    "predicted" uses the cue stage's behaviour model trained on the other folds
+    (no transcript is scored by a model that saw it); "expert" the experts' labels.
+    """
+    from analysis.annomi import load_annomi
 
     sessions = load_annomi(data_dir)
     rows = []
     t0 = time.perf_counter()
+    cues = _out_of_fold_cues(sessions, folds)
     for s in sessions:
-        predicted = score_session(s.turns, detect_cues(s.turns))
+        predicted = score_session(s.turns, cues[s.transcript_id])
         expert = score_session(s.turns, expert_view(s.labels))
         rows.append({
             "transcript_id": s.transcript_id, "quality": s.quality,
