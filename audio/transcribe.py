@@ -219,6 +219,22 @@ def _convert(segments, offset: float, duration: float, split: bool = False) -> l
     return out
 
 
+def _monotonic(segments: list[Segment]) -> tuple[Segment, ...]:
+    """Keep word starts non-decreasing across window edges (an edge word can stray a few ms back)."""
+    out, last = [], 0.0
+    for seg in sorted(segments, key=lambda s: s.start):
+        words = []
+        for w in seg.words:
+            if w.start < last:
+                w = replace(w, start=last, end=max(w.end, last))
+            words.append(w)
+            last = w.start
+        if words:
+            seg = replace(seg, words=tuple(words), start=min(seg.start, words[0].start))
+        out.append(seg)
+    return tuple(out)
+
+
 def transcribe(
     audio: np.ndarray,
     options: TranscribeOptions | None = None,
@@ -289,7 +305,7 @@ def transcribe(
         progress(1.0)
     device = select_device(options.device)
     return Transcript(
-        segments=tuple(s for s in segments if s.text or s.words),
+        segments=_monotonic([s for s in segments if s.text or s.words]),
         duration=round(duration, 3),
         language=options.language or "en",
         model=str(options.model),
