@@ -8,7 +8,8 @@ Method (chosen by measured DER, see docs/readme/speakers.md):
 3. Windows of ``window`` s every ``step`` s inside speech; each summarised by the
    mean and standard deviation of its frames; standardised.
 4. Agglomerative (Ward) clustering into 2; the split is kept only when the
-   clusters are well separated (silhouette) and the smaller is not tiny, else
+   clusters' mean features are far enough apart (``min_separation``, in frame
+   standard deviations) and the smaller is not tiny, else
    one speaker is reported. A third voice is reported in ``notes`` (not split).
 5. Resegmentation: a diagonal Gaussian mixture per speaker on frame features,
    log-likelihoods smoothed over ``smooth`` s, each speech frame relabelled.
@@ -20,6 +21,7 @@ speaker (a note says so).
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -46,11 +48,18 @@ class DiarizeOptions:
     step: float = 0.5
     bridge: float = 0.5  # join speech across shorter pauses before clustering
     min_speech: float = 0.2
-    min_silhouette: float = 0.08  # below this, the two clusters are one voice
+    min_separation: float = 0.95  # cluster means closer than this (in frame std units) are one voice
+    third_speaker_separation: float = 1.6  # every pair of three clusters this far apart (and
+    third_speaker_ratio: float = 0.9  # at least this fraction of the 2-cluster separation): a third voice
     min_share: float = 0.04  # a "speaker" with less speech time than this share is merged
-    third_speaker_gain: float = 0.05  # silhouette gain that signals a third voice
     resegment: bool = True
-    gmm_components: int = 8
+    core_db: float = 30.0  # only frames within this of the loudest describe a voice
+    embedding: str = "stats"  # "stats": mean+std of cepstra; "map": GMM mean supervectors
+    ubm_components: int = 16
+    cluster: str = "ward"  # "ward", "spectral" (cosine affinity) or "average" (cosine)
+    map_relevance: float = 8.0
+    embed_dims: int = 20
+    gmm_components: int = 4
     smooth: float = 0.6  # median-smoothing span of frame decisions
     min_turn: float = 0.3  # label runs shorter than this take their neighbour's label
     vad: VadOptions = VadOptions(top_db=40.0, bridge=0.5)
@@ -92,28 +101,68 @@ def _windows(mask: np.ndarray, opts: DiarizeOptions) -> list[tuple[int, int]]:
     return out
 
 
-def _embed(feats: np.ndarray, wins: list[tuple[int, int]]) -> np.ndarray:
-    emb = np.stack([np.concatenate([feats[a:b].mean(axis=0), feats[a:b].std(axis=0)]) for a, b in wins])
+def _embed_map(feats: np.ndarray, mask: np.ndarray, wins: list[tuple[int, int]], opts: "DiarizeOptions") -> np.ndarray:
+    """MAP-adapted mean supervectors of a per-file background GMM, PCA-reduced, length-normed."""
+    from sklearn.mixture import GaussianMixture
+
+    X = feats[mask]
+    rng = np.random.default_rng(opts.seed)
+    train = X if X.shape[0] <= 20000 else X[rng.choice(X.shape[0], 20000, replace=False)]
+    C = max(2, min(opts.ubm_components, train.shape[0] // 40))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ubm = GaussianMixture(n_components=C, covariance_type="diag", random_state=opts.seed,
+                              max_iter=30, reg_covar=1e-3).fit(train)
+    mu, sd, w = ubm.means_, np.sqrt(ubm.covariances_), ubm.weights_
+    sv = []
+    for a, b in wins:
+        seg = feats[a:b][mask[a:b]]
+        if seg.shape[0] == 0:
+            seg = feats[a:b]
+        g = ubm.predict_proba(seg)
+        n = g.sum(axis=0)
+        f = g.T @ seg
+        m = (f + opts.map_relevance * mu) / (n[:, None] + opts.map_relevance)
+        sv.append((((m - mu) / sd) * np.sqrt(w)[:, None]).ravel())
+    S = np.asarray(sv)
+    S = S - S.mean(axis=0)
+    u, s_, vt = np.linalg.svd(S, full_matrices=False)
+    d = min(opts.embed_dims, S.shape[1], S.shape[0])
+    E = S @ vt[:d].T
+    return E / (np.linalg.norm(E, axis=1, keepdims=True) + 1e-9)
+
+
+def _embed(feats: np.ndarray, core: np.ndarray, wins: list[tuple[int, int]]) -> np.ndarray:
+    rows = []
+    for a, b in wins:
+        f = feats[a:b][core[a:b]]
+        f = f if f.shape[0] >= 10 else feats[a:b]
+        rows.append(np.concatenate([f.mean(axis=0), f.std(axis=0)]))
+    emb = np.stack(rows)
     mu, sd = emb.mean(axis=0), emb.std(axis=0) + 1e-6
     return (emb - mu) / sd
 
 
-def _cluster(emb: np.ndarray, k: int) -> np.ndarray:
-    from sklearn.cluster import AgglomerativeClustering
+def _cluster(emb: np.ndarray, k: int, method: str = "ward", seed: int = 0) -> np.ndarray:
+    from sklearn.cluster import AgglomerativeClustering, SpectralClustering
 
+    if method == "spectral" and emb.shape[0] > 2 * k + 2:
+        x = emb / (np.linalg.norm(emb, axis=1, keepdims=True) + 1e-9)
+        aff = np.clip((x @ x.T + 1.0) / 2.0, 0.0, 1.0)
+        return SpectralClustering(n_clusters=k, affinity="precomputed", random_state=seed).fit_predict(aff)
+    if method == "average":
+        return AgglomerativeClustering(n_clusters=k, linkage="average", metric="cosine").fit_predict(emb)
     return AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(emb)
 
 
-def _silhouette(emb: np.ndarray, labels: np.ndarray) -> float:
-    from sklearn.metrics import silhouette_score
-
-    if len(set(labels.tolist())) < 2 or len(labels) < 4:
-        return -1.0
-    n = len(labels)
-    if n > 2000:
-        idx = np.random.default_rng(0).choice(n, 2000, replace=False)
-        return float(silhouette_score(emb[idx], labels[idx]))
-    return float(silhouette_score(emb, labels))
+def _separation(feats: np.ndarray, mask: np.ndarray, labels: np.ndarray, k: int) -> float:
+    """Smallest distance between two clusters' mean frame features, in units of the frame std."""
+    X, L = feats[mask], labels[mask]
+    sd = X.std(axis=0) + 1e-6
+    means = [X[L == c].mean(axis=0) / sd for c in range(k) if np.any(L == c)]
+    if len(means) < k:
+        return 0.0
+    return float(min(np.linalg.norm(means[i] - means[j]) for i in range(k) for j in range(i + 1, k)))
 
 
 def _frame_labels(n: int, wins: list[tuple[int, int]], wlab: np.ndarray) -> np.ndarray:
@@ -128,21 +177,26 @@ def _frame_labels(n: int, wins: list[tuple[int, int]], wlab: np.ndarray) -> np.n
     return wlab[pick]
 
 
-def _resegment(feats: np.ndarray, mask: np.ndarray, labels: np.ndarray, k: int, opts: DiarizeOptions) -> np.ndarray:
+def _resegment(feats: np.ndarray, mask: np.ndarray, core: np.ndarray, labels: np.ndarray, k: int,
+               opts: DiarizeOptions) -> np.ndarray:
     from scipy.ndimage import uniform_filter1d
     from sklearn.mixture import GaussianMixture
 
     speech_idx = np.flatnonzero(mask)
     X = feats[speech_idx]
     ll = np.zeros((k, X.shape[0]))
+    is_core = core[speech_idx]
     for c in range(k):
-        Xc = X[labels[speech_idx] == c]
+        Xc = X[(labels[speech_idx] == c) & is_core]
         n_comp = max(1, min(opts.gmm_components, Xc.shape[0] // 50))
         if Xc.shape[0] < 20:
             return labels
-        g = GaussianMixture(n_components=n_comp, covariance_type="diag", random_state=opts.seed,
-                            max_iter=50, reg_covar=1e-3).fit(Xc)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a GMM that stops early is still usable here
+            g = GaussianMixture(n_components=n_comp, covariance_type="diag", random_state=opts.seed,
+                                max_iter=50, reg_covar=1e-3).fit(Xc)
         ll[c] = g.score_samples(X)
+    ll[:, ~is_core] = ll[:, is_core].mean(axis=1, keepdims=True) if is_core.any() else 0.0
     span = max(1, int(round(opts.smooth / opts.hop)))
     # smooth along time within speech (frames are contiguous enough after bridging)
     ll = uniform_filter1d(ll, size=span, axis=1, mode="nearest")
@@ -228,23 +282,26 @@ def diarize(
     feats = cepstra(x, sr, hop=opts.hop)
     n = feats.shape[0]
     mask = intervals_to_mask(speech, n, opts.hop)
+    levels = frame_levels(x, sr, frame=0.025, hop=opts.hop)[:n]
+    core = mask & (levels > (np.percentile(levels[mask], 99) - opts.core_db if mask.any() else 0.0))
     wins = _windows(mask, opts)
     k, n_detected = 1, 1
     labels = np.zeros(n, dtype=int)
     if opts.max_speakers >= 2 and len(wins) >= 6:
-        emb = _embed(feats, wins)
-        lab2 = _cluster(emb, 2)
-        sil2 = _silhouette(emb, lab2)
+        emb = _embed_map(feats, core, wins, opts) if opts.embedding == "map" else _embed(feats, core, wins)
+        lab2 = _cluster(emb, 2, opts.cluster, opts.seed)
+        fl2 = _frame_labels(n, wins, lab2)
+        sep2 = _separation(feats, core, fl2, 2)
         share = min(np.mean(lab2 == 0), np.mean(lab2 == 1))
-        info.update(silhouette=round(sil2, 4), minor_share=round(float(share), 4))
-        if sil2 >= opts.min_silhouette and share >= opts.min_share:
+        info.update(separation=round(sep2, 3), minor_share=round(float(share), 4))
+        if sep2 >= opts.min_separation and share >= opts.min_share:
             k = n_detected = 2
-            labels = _frame_labels(n, wins, lab2)
+            labels = fl2
             if len(wins) >= 12:
-                lab3 = _cluster(emb, 3)
-                sil3 = _silhouette(emb, lab3)
-                info["silhouette3"] = round(sil3, 4)
-                if sil3 > sil2 + opts.third_speaker_gain and np.bincount(lab3).min() / len(lab3) >= 0.1:
+                lab3 = _cluster(emb, 3, opts.cluster, opts.seed)
+                sep3 = _separation(feats, core, _frame_labels(n, wins, lab3), 3)
+                info["separation3"] = round(sep3, 3)
+                if sep3 >= max(opts.third_speaker_separation, opts.third_speaker_ratio * sep2) and np.bincount(lab3).min() / len(lab3) >= 0.1:
                     n_detected = 3
                     notes.append("more than two speakers: a third voice seems present; "
                                  "its speech is given to the nearest of the two main speakers")
@@ -254,7 +311,7 @@ def diarize(
         notes.append("only one speaker found (too little speech to compare voices)")
     if k == 2 and opts.resegment:
         for _ in range(2):
-            labels = _resegment(feats, mask, labels, 2, opts)
+            labels = _resegment(feats, mask, core, labels, 2, opts)
         labels = _remove_short_runs(labels, mask, max(1, int(round(opts.min_turn / opts.hop))))
         shares = np.bincount(labels[mask], minlength=2) / max(1, mask.sum())
         if shares.min() < opts.min_share:

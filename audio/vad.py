@@ -22,15 +22,16 @@ def speech_intervals(
     mono: np.ndarray,
     sr: int = SAMPLE_RATE,
     *,
-    threshold: float = 0.3,
+    threshold: float = 0.2,
     min_silence: float = 0.5,
     min_speech: float = 0.12,
-    pad: float = 0.03,
+    pad: float = 0.1,
 ) -> list[tuple[float, float]] | None:
     """Speech intervals in seconds from Silero VAD, or None when it is unavailable.
 
-    ``threshold`` is the speech probability (0.3 measured best on the AMI
-    excerpts: 11 % missed, 0.6 % false alarm at ``min_silence=0.5``).
+    ``threshold`` is the speech probability. Measured on the 13 AMI excerpts
+    (regions bridged over 0.5 s): 0.5 misses 19 % of speech; 0.2 with 0.1 s
+    padding misses 5.6 % with 2.7 % false alarm (chosen); 0.15 adds 12 % false alarm.
     """
     try:
         from faster_whisper.vad import VadOptions, get_speech_timestamps

@@ -1,0 +1,80 @@
+"""Mono diarization and the DER scorer (analysis/diarize.py, analysis/der.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analysis.der import diarization_error, parse_rttm, parse_uem, to_rttm
+from analysis.diarize import DiarizeOptions, diarize
+from analysis.errors import ParameterError
+from analysis.schema import SpeechRegion as R
+from audio.vad import speech_intervals
+from tests.speaker_fixtures import load, mono, truth_regions
+
+SR = 16000
+
+
+def test_der_known_answers():
+    ref = [R(0, 10, "A"), R(10, 20, "B")]
+    assert diarization_error(ref, [R(0, 10, "x"), R(10, 20, "y")], collar=0).der == 0.0
+    # labels swapped: still perfect (optimal mapping)
+    assert diarization_error(ref, [R(0, 10, "y"), R(10, 20, "x")], collar=0).der == 0.0
+    # all one label: 10 s confusion of 20 s
+    s = diarization_error(ref, [R(0, 20, "x")], collar=0)
+    assert s.confusion == pytest.approx(10.0) and s.der == pytest.approx(0.5)
+    # 5 s missed, 2 s false alarm
+    s = diarization_error(ref, [R(0, 10, "x"), R(10, 15, "y"), R(25, 27, "y")], collar=0)
+    assert (s.missed, s.false_alarm, s.confusion) == pytest.approx((5.0, 2.0, 0.0))
+    # overlap is scored: both speakers in 4..6, hypothesis has one
+    s = diarization_error([R(0, 6, "A"), R(4, 10, "B")], [R(0, 5, "x"), R(5, 10, "y")], collar=0)
+    assert s.reference == pytest.approx(12.0) and s.missed == pytest.approx(2.0)
+    # the collar hides boundary errors of up to 0.25 s
+    s = diarization_error(ref, [R(0.2, 10.2, "x"), R(10.2, 20, "y")], collar=0.25)
+    assert s.der == pytest.approx(0.0, abs=1e-9)
+    # uem limits the scored span
+    assert diarization_error(ref, [R(0, 10, "x")], uem=(0, 10), collar=0).der == 0.0
+
+
+def test_rttm_roundtrip():
+    regions = [R(1.5, 3.0, "spk0"), R(2.5, 4.0, "spk1")]
+    parsed = parse_rttm(to_rttm(regions, "f1"))["f1"]
+    assert parsed == regions
+    assert parse_uem("f1 NA 0.000 30.000\n") == {"f1": (0.0, 30.0)}
+    with pytest.raises(ParameterError):
+        parse_rttm("SPEAKER f1 1 x y <NA> <NA> s <NA> <NA>")
+
+
+@pytest.mark.parametrize("name", ["interruptions", "good_listener", "client_cuts_in"])
+def test_two_voice_fixtures_mono(name):
+    stereo, sr, truth = load(name)
+    x = mono(stereo)
+    act = diarize(x, sr, speech=speech_intervals(x, sr))
+    assert act.n_speakers_detected == 2 and act.source == "diarization"
+    assert diarization_error(truth_regions(truth), act.regions, collar=0.25).der <= 0.10
+
+
+def test_one_speaker_is_not_split():
+    stereo, sr, truth = load("one_speaker")
+    x = mono(stereo)
+    act = diarize(x, sr, speech=speech_intervals(x, sr))
+    assert act.speakers == ("spk0",) and act.n_speakers_detected == 1
+    assert any("only one speaker" in n for n in act.notes)
+
+
+def test_energy_vad_fallback_and_degenerate_input(rng):
+    stereo, sr, truth = load("client_cuts_in")
+    act = diarize(mono(stereo), sr)  # no VAD given: energy VAD
+    assert act.info["speech_source"] == "energy"
+    assert diarization_error(truth_regions(truth), act.regions, collar=0.25).der <= 0.15
+    silence = (1e-5 * rng.standard_normal(SR * 5)).astype(np.float32)
+    s = diarize(silence, SR)
+    assert s.regions == () and "no speech found" in s.notes
+    short = mono(stereo)[: int(0.8 * sr)]
+    act = diarize(short, sr)
+    assert act.n_speakers_detected <= 1
+    assert diarize(np.zeros(0, np.float32), SR).regions == ()
+    with pytest.raises(ParameterError):
+        diarize(np.zeros((2, 10)), SR)
+    with pytest.raises(ParameterError):
+        DiarizeOptions(max_speakers=0)
