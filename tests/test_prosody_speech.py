@@ -124,3 +124,19 @@ def test_eval_prosody_cli_missing_data_is_a_clean_error(tmp_path):
 
     res = CliRunner().invoke(main, ["eval", "prosody", str(tmp_path)])
     assert res.exit_code == 30 and "no NAME.json" in res.output
+
+
+def test_telephone_band_speech_keeps_its_pitch_and_is_marked(dialogue):
+    """Speech band-limited to 300-3400 Hz at 8 kHz, upsampled back: pitch holds, result is marked."""
+    import soxr
+    from scipy.signal import butter, sosfiltfilt
+
+    line = "I have been feeling really scared about going back to work. Everyone will be watching me."
+    y, sr = synth.synthesize_line(line, HELPER)
+    band = sosfiltfilt(butter(6, [300, 3400], btype="band", fs=sr, output="sos"), y).astype(np.float32)
+    phone = soxr.resample(soxr.resample(band, sr, 8000), 8000, sr).astype(np.float32)
+    wide = prosody_by_speaker(y, sr, [Turn(HELPER, line, 0.0, len(y) / sr, HELPER)])
+    narrow = prosody_by_speaker(phone, sr, [Turn(HELPER, line, 0.0, len(phone) / sr, HELPER)])
+    assert not wide.partial, wide.notes
+    assert narrow.partial and any("narrow-band" in n for n in narrow.notes)
+    assert narrow.speakers[0].pitch_median_hz == pytest.approx(wide.speakers[0].pitch_median_hz, rel=0.05)
