@@ -37,6 +37,10 @@ def _merge(regions: Sequence[SpeechRegion], gap: float = 0.0) -> list[tuple[floa
     return [(a, b) for a, b in out]
 
 
+def _merge_spans(spans: Sequence[tuple[float, float]], gap: float) -> list[tuple[float, float]]:
+    return _merge([SpeechRegion(a, b, "x") for a, b in spans], gap)
+
+
 def _text(words: Sequence[Word]) -> str:
     return " ".join(" ".join(w.text.strip() for w in words).split())
 
@@ -118,10 +122,11 @@ def timing_metrics(
     elif not H:
         notes.append("no helper speech: the client was never answered")
 
-    # classify helper regions starting inside client speech
+    # classify helper regions starting inside client speech (a turn bridges short pauses)
+    Ht, Ct = _merge_spans(H, opts.turn_pause), _merge_spans(C, opts.turn_pause)
     backchannels, interruptions, bc_idx = [], [], set()
     for i, (a, b) in enumerate(H):
-        host = next(((ca, cb) for ca, cb in C if ca < a < cb), None)
+        host = next(((ca, cb) for ca, cb in Ct if ca < a < cb), None)
         if host is None:
             continue
         ca, cb = host
@@ -137,7 +142,7 @@ def timing_metrics(
                                          client_stopped_after=cb - a, helper_end=b))
     client_interruptions = []
     for a, b in C:
-        host = next(((ha, hb) for ha, hb in H if ha < a < hb), None)
+        host = next(((ha, hb) for ha, hb in Ht if ha < a < hb), None)
         if host and a < host[1] - opts.guard and host[1] - a <= opts.yield_within and b > host[1] \
                 and (b - a) > opts.backchannel_max:
             client_interruptions.append(q.event("client_interruption", a, host[1], CLIENT, HELPER))

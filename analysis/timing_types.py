@@ -29,6 +29,7 @@ class TimingOptions:
     backchannel_client_continues: float = 0.2  # client speech goes on this long past it
     backchannel_resume: float = 0.6  # ... or resumes within this after it
     min_overlap: float = 0.1
+    turn_pause: float = 0.5  # a speaker's pauses shorter than this stay inside their turn
     same_speaker_gap: float = 0.0  # join one speaker's regions across shorter gaps
     max_latency: float = 10.0  # longer silences are not a response
     min_pause: float = 0.1
