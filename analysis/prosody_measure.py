@@ -81,7 +81,11 @@ class SpeakerMeasures:
 
     def _sounding(self, speaker: str) -> np.ndarray:
         ff = self._ff(speaker)
-        thr = max(self.loud[speaker] - self.o.silence_rel_db, self.o.gate_db)
+        loud = self.loud[speaker]
+        # Silence: 30 dB under the speaker's loud level, or just above a noisy
+        # recording's floor (5th percentile of all frames), never above loud - 10 dB.
+        floor = float(np.percentile(ff.energy_db, 5)) if len(ff.energy_db) else -120.0
+        thr = max(loud - self.o.silence_rel_db, min(floor + 6.0, loud - 10.0), self.o.gate_db)
         return ff.energy_db > thr
 
     def _audio_measures(self, speaker: str, mask: np.ndarray, min_voiced_s: float):

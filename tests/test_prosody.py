@@ -146,6 +146,17 @@ def test_pauses_of_known_lengths_fall_in_the_right_bins():
     assert r.speakers[0].pauses == p
 
 
+def test_pauses_are_found_over_background_noise(rng):
+    gaps = [0.15, 0.5, 1.5]
+    parts = [voice(120.0, 0.6)]
+    for g in gaps:
+        parts += [np.zeros(int(g * SR), dtype=np.float32), voice(120.0, 0.6)]
+    y = np.concatenate(parts)
+    y = y + rng.normal(0, 10 ** (-42 / 20), len(y)).astype(np.float32)  # noise 22 dB under the voice
+    p = prosody_by_speaker(y, SR, one_turn(y)).turns[0].pauses
+    assert (p.brief, p.medium, p.long) == (1, 1, 1)
+
+
 def test_bins_and_word_gap_pauses():
     assert bin_pauses([0.05, 0.1, 0.199, 0.2, 1.0, 1.01]).to_dict() == {
         "brief": 2, "medium": 2, "long": 1, "total_s": pytest.approx(2.509), "longest_s": 1.01}
