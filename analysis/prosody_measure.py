@@ -62,6 +62,7 @@ class SpeakerMeasures:
         self.o, self.sig, self.chan = o, sig, chan
         self.masks: dict[str, np.ndarray] = {}
         self.loud: dict[str, float] = {}
+        self._floor: dict[int | None, float] = {}
         if sig is None:
             return
         for s in speakers:
@@ -84,7 +85,10 @@ class SpeakerMeasures:
         loud = self.loud[speaker]
         # Silence: 30 dB under the speaker's loud level, or just above a noisy
         # recording's floor (5th percentile of all frames), never above loud - 10 dB.
-        floor = float(np.percentile(ff.energy_db, 5)) if len(ff.energy_db) else -120.0
+        key = self.chan.get(speaker)
+        if key not in self._floor:
+            self._floor[key] = float(np.percentile(ff.energy_db, 5)) if len(ff.energy_db) else -120.0
+        floor = self._floor[key]
         thr = max(loud - self.o.silence_rel_db, min(floor + 6.0, loud - 10.0), self.o.gate_db)
         return ff.energy_db > thr
 
