@@ -68,7 +68,12 @@ def timeline_svg(report: Report) -> str | None:
     if ints:
         ax.scatter([s for s, _ in ints], [1.5] * len(ints), marker="v", color="#d0301c", zorder=5,
                    label="interruption")
-        ax.legend(loc="upper right", fontsize=7, frameon=False)
+    backs = _spans(timing.get("backchannels"))
+    if backs:
+        ax.scatter([s for s, _ in backs], [1.5] * len(backs), marker="o", color="#2e9e5b", zorder=5, s=14,
+                   label="backchannel")
+    if ints or backs:
+        ax.legend(loc="upper right", fontsize=7, frameon=False, ncol=2)
     ax.set_yticks([0, 1], ["client", "helper"])
     ax.set_ylim(-0.6, 1.8)
     ax.set_xlim(0, end * 1.01)
@@ -112,6 +117,19 @@ def _track(prosody: dict[str, Any], role: str) -> dict[str, Any] | None:
     return None
 
 
+def _with_gaps(times: list[float], values: list, hop: float) -> tuple[list[float], list[float]]:
+    """Insert NaN where frames are missing (speaker silent) so lines do not bridge the gaps."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for i, (t, v) in enumerate(zip(times, values)):
+        if i and t - times[i - 1] > 2.5 * hop:
+            xs.append(t)
+            ys.append(float("nan"))
+        xs.append(t)
+        ys.append(float("nan") if v is None else float(v))
+    return xs, ys
+
+
 def prosody_svg(report: Report) -> str | None:
     """Pitch (Hz) and energy (dB) over time per speaker, when tracks are in the report."""
     if not report.prosody:
@@ -123,14 +141,14 @@ def prosody_svg(report: Report) -> str | None:
     plt = _plt()
     fig, (a1, a2) = plt.subplots(2, 1, figsize=(9, 3.2), sharex=True)
     for role, tr in tracks.items():
-        times = tr.get("times") or []
+        times = list(tr.get("times") or [])
         pitch = tr.get("pitch_hz", tr.get("f0_hz", tr.get("pitch")))
         energy = tr.get("energy_db", tr.get("rms_db", tr.get("energy")))
         if pitch and len(pitch) == len(times):
             a1.plot(times, [float("nan") if p is None else p for p in pitch], ".", ms=1.5, color=COLORS[role],
                     label=role)
         if energy and len(energy) == len(times):
-            a2.plot(times, [float("nan") if e is None else e for e in energy], lw=0.6, color=COLORS[role])
+            a2.plot(*_with_gaps(times, energy, float(tr.get("hop_s") or 0.05)), lw=0.6, color=COLORS[role])
     a1.set_ylabel("pitch (Hz)")
     a2.set_ylabel("energy (dB)")
     a2.set_xlabel("time (s)")
@@ -144,7 +162,8 @@ def report_figures(report: Report) -> list[tuple[str, str]]:
     """(caption, inline SVG) for each figure that the report's data allows."""
     out = []
     for caption, fn in (
-        ("Turn timeline: helper (blue) and client (purple); shaded = overlap, red ▼ = interruption", timeline_svg),
+        ("Turn timeline: helper (blue) and client (purple); shaded = overlap, red ▼ = interruption, "
+         "green ● = backchannel", timeline_svg),
         ("Talk share", talk_share_svg),
         ("Pitch and energy per speaker", prosody_svg),
     ):
