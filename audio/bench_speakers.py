@@ -1,0 +1,97 @@
+"""Speed of speaker + timing analysis next to transcription, on the same audio in one run.
+
+Used by ``listenwell eval diarization DATA_DIR --speed``. The audio is the two
+synthesised counselling dialogues of ``DATA_DIR/dialogue`` joined and cut to
+``seconds`` (10 minutes by default), mono and stereo.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from analysis.errors import NotFoundError
+
+__all__ = ["bench_speakers", "load_bench_audio"]
+
+logger = logging.getLogger(__name__)
+
+
+def load_bench_audio(dialogue_dir: Path, seconds: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """(mono (n,), stereo (2, n), sample rate) of the dialogues joined and cut to ``seconds``."""
+    from audio.decode import decode
+
+    monos, stereos = [], []
+    for stereo_path in sorted(Path(dialogue_dir).glob("*.stereo.flac")):
+        d = decode(stereo_path)
+        if d.n_channels != 2:
+            continue
+        stereos.append(d.channels)
+        monos.append(np.clip(d.channels.sum(axis=0), -1, 1))
+    if not stereos:
+        raise NotFoundError(f"no stereo dialogues (*.stereo.flac) in {dialogue_dir}")
+    sr = 16000
+    n = int(seconds * sr)
+    mono = np.concatenate(monos)
+    stereo = np.concatenate(stereos, axis=1)
+    reps = int(np.ceil(n / mono.size))
+    mono = np.tile(mono, reps)[:n].astype(np.float32)
+    stereo = np.tile(stereo, (1, reps))[:, :n].astype(np.float32)
+    return mono, stereo, sr
+
+
+def _speaker_chain(activity, words):
+    from analysis.roles import assign_roles
+    from analysis.timing import timing_metrics
+    from analysis.turns import build_turns
+
+    turns, _ = assign_roles(build_turns(words, activity))
+    return timing_metrics(turns, activity)
+
+
+def bench_speakers(dialogue_dir: Path, *, seconds: float = 600.0, options=None) -> dict[str, Any]:
+    """Time transcription and the speaker/timing stages on the same audio.
+
+    Returns seconds for each and the ratios (speaker analysis / transcription).
+    The model is loaded before timing starts.
+    """
+    from analysis.diarize import diarize
+    from analysis.speakers import activity_from_channels
+    from audio.transcribe import TranscribeOptions, load_model, transcribe
+    from audio.vad import speech_intervals
+
+    mono, stereo, sr = load_bench_audio(dialogue_dir, seconds)
+    options = options or TranscribeOptions()
+    load_model(options)
+    t0 = time.perf_counter()
+    transcript = transcribe(mono, options)
+    t_tr = time.perf_counter() - t0
+    words = transcript.words
+
+    t0 = time.perf_counter()
+    act = diarize(mono, sr, speech=speech_intervals(mono, sr))
+    m_mono = _speaker_chain(act, words)
+    t_mono = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    act_st = activity_from_channels(stereo, sr)
+    m_st = _speaker_chain(act_st, words)
+    t_st = time.perf_counter() - t0
+    logger.info("transcription %.1f s, speakers mono %.2f s, stereo %.2f s", t_tr, t_mono, t_st)
+    return {
+        "audio_seconds": round(mono.size / sr, 1),
+        "transcribe_seconds": round(t_tr, 2),
+        "transcribe_options": {"model": str(options.model), "batched": options.batched,
+                               "device": transcript.info.get("device")},
+        "speakers_mono_seconds": round(t_mono, 3),
+        "speakers_stereo_seconds": round(t_st, 3),
+        "ratio_mono": round(t_mono / t_tr, 4) if t_tr > 0 else None,
+        "ratio_stereo": round(t_st / t_tr, 4) if t_tr > 0 else None,
+        "n_words": len(words),
+        "mono_interruptions": len(m_mono.interruptions),
+        "stereo_interruptions": len(m_st.interruptions),
+    }
