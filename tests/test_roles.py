@@ -59,3 +59,24 @@ def test_one_speaker_scripted_and_empty():
     # no words: the quieter speaker is taken as the helper, with a note
     _, ra = assign_roles([_t("a", "", 0, 10), _t("b", "", 10, 12)])
     assert ra.helper == "b" and ra.method == "default" and ra.confidence == 0.5
+
+
+def test_real_transcription_end_to_end():
+    """faster-whisper (tiny.en) on the mono mix, speakers from the channels, roles inferred."""
+    from analysis.timing import timing_metrics
+    from audio.transcribe import transcribe
+    from tests.speaker_fixtures import mono
+
+    stereo, sr, truth = load("interruptions")
+    transcript = transcribe(mono(stereo))
+    assert len(transcript.words) > 60
+    act = activity_from_channels(stereo, sr)
+    turns, ra = assign_roles(build_turns(transcript.words, act))
+    assert ra.helper == "ch0" and ra.method == "inferred"
+    m = timing_metrics(turns, act)
+    assert len(m.interruptions) == 2
+    first = m.interruptions[0]
+    assert abs(first.start - 20.09) <= 0.3
+    assert "invite" in (first.text + " " + first.after).lower()
+    assert first.before  # the words before it are there to quote
+    assert len(m.backchannels) == 1
