@@ -28,9 +28,9 @@ def _covering(word: Word, regions: Sequence[SpeechRegion]) -> str | None:
             continue
         if word.end <= word.start and not (r.start <= mid <= r.end):
             continue
-        # prefer larger coverage; on a tie, the speaker whose region began later
-        # (the one who just came in, typically the word Whisper heard)
-        key = (round(max(ov, 0.0), 3), r.start)
+        # prefer larger coverage; on a tie (both speaking), the speaker who goes on
+        # longer after the word: Whisper on a mix follows the one holding the floor
+        key = (round(max(ov, 0.0), 2), r.end - word.end)
         if best is None or key > best_ov:
             best, best_ov = r.speaker, key
     if best is not None:
