@@ -195,7 +195,13 @@ _VALIDATION = _rx(
     r"anyone would (?:feel|be)", r"(?:that|it) (?:sounds|must be|must have been) (?:so |really |very |incredibly )?"
     r"(?:hard|difficult|painful|tough|scary|frightening|overwhelming|exhausting|frustrating|lonely|upsetting|awful|rough|stressful)",
     r"i can (?:see|understand|imagine) (?:why|how)", r"(?:your feelings|what you feel) (?:are|is) (?:valid|real|understandable)",
-    r"it's okay to (?:feel|be)", r"(?:i'm|i am) (?:so )?sorry (?:that|you|to hear)", r"that's (?:a lot|so much) to",
+    r"it's okay to (?:feel|be)", r"(?:i'm|i am) (?:so |really |very )?sorry (?:that|you|to hear|for (?:your|what))",
+    r"that's (?:a lot|so much) to",
+    # understanding and warmth (CRSS "validation"; EPITOME's emotional reactions and interpretations)
+    r"i (?:can |totally |completely |really )?(?:understand|relate)", r"i know (?:how|what) (?:you(?:'re| are)? ?(?:feel|going|mean)|it(?:'s| is) like)",
+    r"i(?:'ve| have) been (?:there|through (?:that|this|the same|something similar))", r"i (?:feel|felt) the same",
+    r"(?:i'm|i am) (?:here|there) for you", r"(?:sending|big) (?:you )?(?:hugs|love)", r"my heart goes out",
+    r"(?:that|this) (?:sucks|is (?:awful|terrible|horrible|heartbreaking))", r"you(?:'re| are) not alone",
 )
 _AFFIRM = _rx(
     r"good for you", r"well done", r"great job", r"nice work", r"that took (?:a lot of )?(?:courage|guts|strength)",
@@ -205,14 +211,17 @@ _AFFIRM = _rx(
     r"you(?:'re| are) (?:a )?(?:strong|resourceful|determined|brave|courageous)", r"thank you for (?:sharing|telling|being)",
     r"i appreciate (?:you|your|that you|how)", r"i admire", r"you really care", r"your (?:strength|courage|determination|commitment)",
 )
+_ADVICE_Q = _rx(  # suggestions phrased as questions: advice whatever the utterance's form
+    r"why (?:don't|not) you", r"why not (?:try|just|go|call|talk|ask)", r"have you (?:thought about|considered|tried|looked into)",
+    r"what if you", r"how about (?:you|trying|if)", r"(?:could|can|would) you (?:just )?(?:try|not)",
+)
 _ADVICE = _rx(
     r"you (?:should|shouldn't|need to|have to|must|ought to|gotta|got to)", r"you(?:'ve| have) got to",
-    r"just (?:try|do|stop|go|tell|call|say|ignore|relax|get|take|think|let)", r"(?:try|trying) (?:to|doing|not)",
-    r"why (?:don't|not) you", r"why not", r"have you (?:thought about|considered|tried|looked into)",
-    r"what if you", r"how about (?:you|trying|if)", r"i (?:would )?(?:suggest|recommend|advise)", r"my advice",
+    r"just (?:try|do|stop|go|tell|call|say|ignore|relax|get|take|think|let)", r"^(?:so |well |maybe )?try (?:to|doing|not)",
+    r"i (?:would )?(?:suggest|recommend|advise)", r"my advice",
     r"if i were you", r"you (?:could|might) (?:try|want to|consider|think about)", r"the best (?:thing|way) (?:is|would be|to)",
     r"(?:it|that) (?:would|might|could|will) help (?:to|if you)", r"make sure (?:you|to)", r"(?:i'd|i would) (?:go|try|just)",
-    r"(?:what )?you (?:want|need) to do is", r"one thing (?:you|that) (?:could|can|might)", r"have you tried",
+    r"(?:what )?you (?:want|need) to do is", r"one thing (?:you|that) (?:could|can|might)",
 )
 _PERMISSION = _rx(
     r"(?:would|is) it (?:be )?(?:ok|okay|alright|all right) (?:if|with you if) i", r"(?:can|may|could) i (?:share|offer|suggest|tell you|give you|make a suggestion|ask)",
@@ -305,9 +314,16 @@ def match_affirmation(text: str) -> str | None:
     return _first(_AFFIRM, text)
 
 
-def match_advice(text: str) -> str | None:
-    """Advice or fixing ("you should", "just try", "have you thought about")."""
-    return _first(_ADVICE, text)
+def match_advice(text: str, behaviour: str = "") -> str | None:
+    """Advice or fixing ("you should", "just try", "have you thought about").
+
+    Suggestions phrased as questions always count; directive statements ("you need to") do not
+    when ``behaviour`` says the utterance is a reflection ("you feel you have to work late").
+    """
+    hit = _first(_ADVICE_Q, text)
+    if hit:
+        return hit
+    return None if behaviour == "reflection" else _first(_ADVICE, text)
 
 
 def match_permission(text: str) -> str | None:

@@ -147,7 +147,7 @@ def detect_cues(turns: Sequence[Turn], options: CueOptions | None = None, model=
             b, probs = pred.helper[i]
             sub = pred.subtypes.get(i, rsub if rb == b else "")
             if b == "input" and not sub:
-                sub = "advice" if R.match_advice(text) else "information"
+                sub = "advice" if R.match_advice(text, b) else "information"
             conf = probs.get(b, 1.0)
         else:
             b, sub, probs, conf = rb, rsub, {}, _RULE_CONF
@@ -156,7 +156,7 @@ def detect_cues(turns: Sequence[Turn], options: CueOptions | None = None, model=
             add(i, "question", sub or R.question_type(text), conf, "?", source)
         elif b == "reflection":
             add(i, "reflection", sub or "simple", conf, R.match_reflection(text) or "", source)
-        advice = R.match_advice(text)
+        advice = R.match_advice(text, b)
         if advice or (b == "input" and sub == "advice"):
             add(i, "advice", "", 0.8 if advice else conf, advice or "", "rules" if advice else source)
         for kind, fn in (

@@ -56,7 +56,10 @@ def test_reflections_simple_and_complex():
 @pytest.mark.parametrize("kind,positive,negative", [
     ("validation", "That makes a lot of sense after everything you've been through.", "Does that make sense?"),
     ("validation", "No wonder you feel exhausted.", "I wonder what you did next."),
+    ("validation", "I'm so sorry you're going through this.", "I'm sorry, I missed that."),
+    ("validation", "I've been there too, and it's so hard.", "I've been to Paris twice."),
     ("affirmation", "That took a lot of courage, coming here today.", "It took a long time to get here."),
+    ("advice", "Why don't you call your sister tonight?", "So you feel you have to work late every night."),
     ("advice", "You should just try going to a meeting.", "What do you think might help?"),
     ("advice", "Have you thought about calling your sponsor?", "Have you been sleeping?"),
     ("permission", "Would it be okay if I shared a few ideas?", "Would you like a coffee?"),
