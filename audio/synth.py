@@ -269,6 +269,7 @@ def synthesize_dialogue(
     noise_db: float | None = -60.0,
     seed: int = 0,
     name: str = "",
+    pace: Mapping[str, float] | None = None,
 ) -> Dialogue:
     """Render a script to mono + stereo audio with a truth timeline.
 
@@ -286,6 +287,8 @@ def synthesize_dialogue(
         Seed of the noise floor.
     name : str
         Stored in the truth dict.
+    pace : mapping of speaker to float, optional
+        Piper length scale per speaker (> 1 speaks slower), e.g. ``{"helper": 1.15}``.
 
     Returns
     -------
@@ -301,7 +304,8 @@ def synthesize_dialogue(
     turns: list[dict[str, Any]] = []
     floor_start, floor_end = 0.0, lead_in
     for ln in lines:
-        audio, _ = synthesize_line(ln.text, ln.speaker, semitones=semitones)
+        extra = {} if pace is None else {"length_scale": float(pace.get(ln.speaker, 1.0))}
+        audio, _ = synthesize_line(ln.text, ln.speaker, semitones=semitones, **extra)
         full = audio.size / sr
         cut = ln.cut_after is not None and ln.cut_after < full
         if cut:
