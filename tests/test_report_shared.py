@@ -23,7 +23,7 @@ def reports(request):
 def test_high_quality_session_scores_clearly_above_low(reports, shared_data):
     high, low = reports["annomi119-high"], reports["annomi131-low"]
     assert high.index is not None and low.index is not None
-    assert high.index >= low.index + 5, (high.index, low.index)
+    assert high.index >= low.index + 15, (high.index, low.index)  # measured 86.6 vs 52.9
     share = {k: next(p.value for p in r.subscores["make_space"].parts if p.name == "helper_talk_share")
              for k, r in reports.items()}
     assert share["annomi131-low"] > share["annomi119-high"] + 15  # 71 % vs 41 % of words in the text
