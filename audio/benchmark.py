@@ -172,21 +172,70 @@ def _base_available() -> bool:
     return True
 
 
+def _score(out: dict, refs: dict) -> None:
+    """Replace each result's text by its WER and filler counts; add the real-time factor."""
+    from audio.wer import count_fillers, word_error_rate
+
+    out["description"] = CONFIGS[out["config"]].description
+    for r in out.get("results", []):
+        ref = refs.get(r["item"])
+        text = r.pop("text", "")
+        r["wer"] = None if ref is None else round(word_error_rate(ref, text).wer, 4)
+        r["fillers"] = count_fillers(text)
+        r["reference_fillers"] = None if ref is None else count_fillers(ref)
+        r["rtf_x"] = round(r["audio_s"] / r["wall_s"], 2) if r["wall_s"] else None
+
+
+def _run_interleaved(plan, items, say) -> list[dict]:
+    """One child per (item, configuration), configurations alternating item by item.
+
+    On a shared machine the load drifts over minutes; alternating keeps each
+    pair of runs close in time, so their ratio is fairer.
+    """
+    merged: dict[str, dict] = {name: {"config": name, "results": [], "_load": [], "_peak": []} for name, _ in plan}
+    for item in items:
+        for name, chosen in plan:
+            if item not in chosen:
+                continue
+            say(f"running {name} on {item.name}")
+            out = run_child_process(name, [item])
+            m = merged[name]
+            if "error" in out:
+                m["error"] = out["error"]
+                continue
+            m["results"].extend(out["results"])
+            m["_load"].append(out["model_load_s"])
+            m["_peak"].append(out["peak_rss_mb"])
+            for key in ("device", "compute_type", "cpu_threads"):
+                m[key] = out[key]
+    runs = []
+    for m in merged.values():
+        loads, peaks = sorted(m.pop("_load")), m.pop("_peak")
+        if loads:
+            m["model_load_s"] = loads[len(loads) // 2]
+            m["peak_rss_mb"] = max(peaks)
+        if "error" in m and not m["results"]:
+            m.pop("results")
+        runs.append(m)
+    return runs
+
+
 def run_benchmark(
     data: Path,
     *,
     quick: bool = False,
     configs: list[str] | None = None,
     memory_minutes: float | None = None,
+    interleave: bool = False,
     on_progress: Callable[[str], None] | None = None,
 ) -> dict:
     """Run every configuration on the benchmark audio; return the full record (see ``bench_report``).
 
     With ``memory_minutes`` only the default configuration runs, on a file of
-    that length, to show its peak memory.
+    that length, to show its peak memory. With ``interleave`` each child runs
+    one item and the configurations alternate item by item.
     """
     from audio.bench_report import summarise
-    from audio.wer import count_fillers, word_error_rate
 
     say = on_progress or (lambda msg: logger.info("%s", msg))
     items = list_items(data, quick=quick, long=not memory_minutes, memory_minutes=memory_minutes)
@@ -202,27 +251,24 @@ def run_benchmark(
         names = list(configs or (QUICK if quick else CONFIGS))
     names = [n for n in names if n in CONFIGS and (not CONFIGS[n].needs_base or _base_available())]
     env = environment()
-    runs = []
-    for name in names:
-        chosen = [i for i in items if i.name != "long-varied" or name in ON_LONG]
-        say(f"running {name} on {', '.join(i.name for i in chosen)}")
-        out = run_child_process(name, chosen)
-        refs = {i.name: i.reference for i in items}
-        for r in out.get("results", []):
-            ref = refs.get(r["item"])
-            text = r.pop("text")
-            r["wer"] = None if ref is None else round(word_error_rate(ref, text).wer, 4)
-            r["fillers"] = count_fillers(text)
-            r["reference_fillers"] = None if ref is None else count_fillers(ref)
-            r["rtf_x"] = round(r["audio_s"] / r["wall_s"], 2) if r["wall_s"] else None
-        out["description"] = CONFIGS[name].description
-        runs.append(out)
-        say(f"  done {name}: " + ", ".join(f"{r['item']} {r['rtf_x']}x" for r in out.get("results", []))
+    refs = {i.name: i.reference for i in items}
+    plan = [(name, [i for i in items if i.name != "long-varied" or name in ON_LONG]) for name in names]
+    if interleave:
+        runs = _run_interleaved(plan, items, say)
+    else:
+        runs = []
+        for name, chosen in plan:
+            say(f"running {name} on {', '.join(i.name for i in chosen)}")
+            runs.append(run_child_process(name, chosen))
+    for out in runs:
+        _score(out, refs)
+        say(f"  {out['config']}: " + ", ".join(f"{r['item']} {r['rtf_x']}x" for r in out.get("results", []))
             + (f" error: {out['error']}" if "error" in out else ""))
     if scratch is not None:
         scratch.cleanup()
     return {
         "kind": "memory" if memory_minutes else ("quick" if quick else "full"),
+        "interleaved": interleave,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "environment": env,
         "load_average_at_end": list(os.getloadavg()),

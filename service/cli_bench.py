@@ -22,9 +22,11 @@ DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
               help="JSON file to write (default: benchmarks/results/bench-<kind>-<time>.json).")
 @click.option("--quick", is_flag=True, help="Only the default and the baseline, on JFK and one dialogue.")
 @click.option("--config", "configs", multiple=True, help="Run only these configurations (repeatable).")
+@click.option("--interleave", is_flag=True,
+              help="Alternate the configurations item by item (fairer ratios when the machine is busy).")
 @click.option("--memory", "memory_minutes", type=float, default=None,
               help="Instead: peak memory of the default configuration on a file this many minutes long.")
-def bench(data_dir, out, quick, configs, memory_minutes):
+def bench(data_dir, out, quick, configs, interleave, memory_minutes):
     """Benchmark the transcription core against plain faster-whisper on the same audio."""
     from audio.bench_report import format_table
     from audio.benchmark import CONFIGS, run_benchmark
@@ -38,7 +40,7 @@ def bench(data_dir, out, quick, configs, memory_minutes):
     if memory_minutes is not None and memory_minutes <= 0:
         raise ParameterError(f"--memory={memory_minutes} must be a positive number of minutes")
     record = run_benchmark(data_dir, quick=quick, configs=list(configs) or None,
-                           memory_minutes=memory_minutes, on_progress=lambda m: click.echo(m, err=True))
+                           memory_minutes=memory_minutes, interleave=interleave, on_progress=lambda m: click.echo(m, err=True))
     if out is None:
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
         out = Path("benchmarks") / "results" / f"bench-{record['kind']}-{stamp}.json"

@@ -104,7 +104,7 @@ def test_items_found_and_joined(tiny_data):
 
 def test_quick_bench_runs_both_configs_in_child_processes(tiny_data, tmp_path):
     out = tmp_path / "bench.json"
-    result = CliRunner().invoke(main, ["bench", "--data", str(tiny_data), "--quick", "--out", str(out)])
+    result = CliRunner().invoke(main, ["bench", "--data", str(tiny_data), "--quick", "--interleave", "--out", str(out)])
     assert result.exit_code == 0, result.output
     record = json.loads(out.read_text())
     assert [r["config"] for r in record["runs"]] == ["default", "plain-fw-beam5"]
@@ -117,7 +117,7 @@ def test_quick_bench_runs_both_configs_in_child_processes(tiny_data, tmp_path):
         assert by["jfk"]["wer"] <= 0.10 and by["jfk"]["words"] >= 20
         assert by["annomi119-high"]["wer"] == by["jfk"]["wer"]  # same audio, same text
         assert "text" not in by["jfk"]  # transcripts are not stored
-    assert record["environment"]["versions"]["faster-whisper"]
+    assert record["environment"]["versions"]["faster-whisper"] and record["interleaved"]
     assert "speedup" in record["summary"]["per_config"]["default"]["items"]["jfk"]
     assert "default" in result.stdout and "plain-fw-beam5" in result.stdout
 
