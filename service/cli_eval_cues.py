@@ -37,6 +37,10 @@ def format_table(res: dict[str, Any]) -> str:
         d = m["index_distribution"]
         lines += ["", f"session listening-quality index, AUC high vs low (target >= 0.95): "
                       f"{_f(m['index_auc'])} (rules-only cues {_f(r.get('index_auc'))})"]
+        if m.get("index_auc_expert_labels") is not None:
+            lines.append(f"  same index from the experts' own labels: {_f(m['index_auc_expert_labels'])}")
+        if m.get("summary_lr_auc") is not None:
+            lines.append(f"  CV logistic regression over the predicted MITI shares: {_f(m['summary_lr_auc'])}")
         for q in ("high", "low"):
             if d[q]:
                 lines.append(f"  {q:<5} n={d[q]['n']:<3} median {d[q]['median']:.1f}  "

@@ -106,6 +106,27 @@ def _describe(values: list[float]) -> dict[str, float] | None:
             "median": round(q[1], 2), "q3": round(q[2], 2), "max": round(v[-1], 2)}
 
 
+_LR_FEATURES = ("reflection_share", "question_share", "input_share", "advice_share", "helper_word_share", "rq_ratio")
+
+
+def _summary_lr_auc(sessions: list[AnnoMISession], summ: dict[str, dict]) -> float | None:
+    """AUC of a logistic regression over the predicted MITI shares, out of fold (stratified 5-fold)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x = np.array([[summ[s.transcript_id][k] or 0.0 for k in _LR_FEATURES] for s in sessions])
+    y = np.array([s.quality == "high" for s in sessions])
+    if y.sum() < 5 or (~y).sum() < 5:
+        return None
+    scores = np.zeros(len(y))
+    for tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(x, y):
+        m = make_pipeline(StandardScaler(), LogisticRegression(C=1.0)).fit(x[tr], y[tr])
+        scores[te] = m.decision_function(x[te])
+    return M.auc(list(scores[y]), list(scores[~y]))
+
+
 def _session_level(sessions: list[AnnoMISession], results: dict[str, CueResult]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     try:
@@ -120,7 +141,17 @@ def _session_level(sessions: list[AnnoMISession], results: dict[str, CueResult])
         out["index_distribution"] = {"high": _describe(hi), "low": _describe(lo)}
         out["index_per_session"] = [{"transcript_id": s.transcript_id, "quality": s.quality,
                                      "index": idx[s.transcript_id]} for s in sessions]
+        try:
+            from service.eval_index import expert_view
+        except ImportError:
+            expert_view = None  # type: ignore[assignment]
+        if expert_view is not None:
+            ex = {s.transcript_id: score_session(s.turns, expert_view(s.labels)).index for s in sessions}
+            out["index_auc_expert_labels"] = M.auc(
+                [v for s in sessions if s.quality == "high" and (v := ex[s.transcript_id]) is not None],
+                [v for s in sessions if s.quality == "low" and (v := ex[s.transcript_id]) is not None])
     summ = {s.transcript_id: results[s.transcript_id].summary.to_dict() for s in sessions}
+    out["summary_lr_auc"] = _summary_lr_auc(sessions, summ)
     miti = {}
     for key, (ref_hi, ref_lo) in REFERENCE.items():
         scale = 100.0 if key in _PERCENT else 1.0
