@@ -1,4 +1,4 @@
-"""Report figures drawn with matplotlib (Agg) and returned as inline SVG strings.
+"""Report figures drawn with matplotlib (no pyplot: thread-safe) and returned as inline SVG strings.
 
 Turn timeline (interruptions and overlaps marked), talk share, and pitch and
 energy per speaker when the prosody stage kept a track.
@@ -20,19 +20,17 @@ logger = logging.getLogger(__name__)
 COLORS = {HELPER: "#1f5fbf", CLIENT: "#9a3d8c"}
 
 
-def _plt():
-    import matplotlib
+def _figure(width: float, height: float, rows: int = 1, sharex: bool = False):
+    """A matplotlib Figure without pyplot (no global state, safe in threaded servers)."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
+    fig = Figure(figsize=(width, height))
+    return fig, fig.subplots(rows, 1, sharex=sharex)
 
 
 def _svg(fig) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    _plt().close(fig)
     text = buf.getvalue()
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text[text.find("<svg"):], flags=re.S)
     return text
@@ -53,9 +51,8 @@ def timeline_svg(report: Report) -> str | None:
     turns = [t for t in report.turns if t.start is not None and t.end is not None]
     if not turns:
         return None
-    plt = _plt()
     end = max(t.end for t in turns)
-    fig, ax = plt.subplots(figsize=(9, 1.9))
+    fig, ax = _figure(9, 1.9)
     rows = {HELPER: 1, CLIENT: 0}
     for t in turns:
         role = t.role if t.role in rows else CLIENT
@@ -93,8 +90,7 @@ def talk_share_svg(report: Report) -> str | None:
     total = sum(amount.values())
     if total <= 0:
         return None
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 0.9))
+    fig, ax = _figure(6, 0.9)
     left = 0.0
     for role in (HELPER, CLIENT):
         share = amount[role] / total
@@ -138,8 +134,7 @@ def prosody_svg(report: Report) -> str | None:
     tracks = {r: t for r, t in tracks.items() if t}
     if not tracks:
         return None
-    plt = _plt()
-    fig, (a1, a2) = plt.subplots(2, 1, figsize=(9, 3.2), sharex=True)
+    fig, (a1, a2) = _figure(9, 3.2, rows=2, sharex=True)
     for role, tr in tracks.items():
         times = list(tr.get("times") or [])
         pitch = tr.get("pitch_hz", tr.get("f0_hz", tr.get("pitch")))

@@ -85,3 +85,25 @@ def test_html_rendering_is_self_contained_and_escaped(reports):
     assert "you&#x27;re" in html.lower() or "you’re" in html.lower() or "you&#39;re" in html.lower()
     empty = render_html(reports["empty"])
     assert "Partial report" in empty and "–" in empty
+
+
+def test_figures_from_timing_and_prosody_and_in_threads(reports):
+    import threading
+    from dataclasses import replace
+
+    from analysis.plots import report_figures
+
+    r = replace(reports["good"],
+                timing={"interruptions": [{"start": 2.0, "end": 2.4}], "overlaps": [{"start": 2.0, "end": 2.4}],
+                        "backchannels": []},
+                prosody={"tracks": [{"role": "helper", "hop_s": 0.05, "times": [0.0, 0.05, 3.0],
+                                     "f0_hz": [110.0, None, 120.0], "energy_db": [-30.0, -31.0, None]}]})
+    assert [c for c, _ in report_figures(r)][2].startswith("Pitch and energy")
+    assert len(report_figures(reports["empty"])) == 0
+    counts: list[int] = []
+    threads = [threading.Thread(target=lambda: counts.append(len(report_figures(r)))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert counts == [3, 3, 3, 3]
