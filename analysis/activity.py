@@ -68,8 +68,9 @@ def frame_levels(signal: np.ndarray, sr: int, *, frame: float = 0.032, hop: floa
     n_frames = int(np.ceil(x.size / h)) if x.size else 0
     if n_frames == 0:
         return np.zeros(0)
-    pad = np.pad(x.astype(np.float64) ** 2, (w // 2, w))
-    csum = np.concatenate([[0.0], np.cumsum(pad)])
+    csum = np.zeros(x.size + w // 2 + w + 1)
+    np.cumsum(np.square(x, dtype=np.float64), out=csum[w // 2 + 1: w // 2 + 1 + x.size])
+    csum[w // 2 + 1 + x.size:] = csum[w // 2 + x.size]
     starts = np.arange(n_frames) * h
     energy = (csum[starts + w] - csum[starts]) / w
     return 10.0 * np.log10(np.maximum(energy, 1e-12))

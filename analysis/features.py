@@ -9,13 +9,32 @@ import numpy as np
 __all__ = ["cepstra"]
 
 
+_F_SP = 200.0 / 3  # Slaney's mel scale: linear below 1 kHz, logarithmic above
+_LOG_STEP = np.log(6.4) / 27.0
+
+
+def _hz_to_mel(f):
+    f = np.asarray(f, dtype=np.float64)
+    return np.where(f < 1000.0, f / _F_SP, 15.0 + np.log(np.maximum(f, 1e-9) / 1000.0) / _LOG_STEP)
+
+
+def _mel_to_hz(m):
+    m = np.asarray(m, dtype=np.float64)
+    return np.where(m < 15.0, m * _F_SP, 1000.0 * np.exp(_LOG_STEP * (m - 15.0)))
+
+
 @functools.lru_cache(maxsize=8)
 def _mel_dct(sr: int, n_fft: int, n_mels: int, n_ceps: int) -> tuple[np.ndarray, np.ndarray]:
-    import librosa
-    from scipy.fft import dct
-
-    mel = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=60.0, fmax=min(7600.0, sr / 2))
-    basis = dct(np.eye(n_mels), type=2, norm="ortho", axis=0)[:n_ceps]
+    """Triangular mel filterbank (Slaney scale and area norm, 60 Hz to 7.6 kHz) and an orthonormal DCT-II."""
+    fmax = min(7600.0, sr / 2)
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(60.0), _hz_to_mel(fmax), n_mels + 2))
+    freqs = np.linspace(0.0, sr / 2, n_fft // 2 + 1)
+    lo, mid, hi = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    mel = np.maximum(0.0, np.minimum((freqs - lo) / (mid - lo), (hi - freqs) / (hi - mid)))
+    mel *= (2.0 / (hi - lo))  # equal area per band
+    k = np.arange(n_mels)
+    basis = np.sqrt(2.0 / n_mels) * np.cos(np.pi / n_mels * (k[None, :] + 0.5) * np.arange(n_ceps)[:, None])
+    basis[0] /= np.sqrt(2.0)
     return mel.astype(np.float32), basis.astype(np.float32)
 
 
