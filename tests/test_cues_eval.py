@@ -33,7 +33,6 @@ def test_load_annomi_missing_folder(tmp_path):
 
 
 @pytest.mark.shared_data
-@pytest.mark.slow
 def test_eval_cues_cli_small(shared_data, tmp_path):
     out = tmp_path / "cues.json"
     r = CliRunner().invoke(main, ["eval", "cues", str(shared_data), "--folds", "2", "--limit", "8",
