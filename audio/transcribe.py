@@ -67,7 +67,7 @@ class TranscribeOptions:
     compute_type: str = "auto"
     beam_size: int = 1
     batched: bool = True
-    batch_size: int = 16
+    batch_size: int = 8
     vad_filter: bool = True
     vad_min_silence_ms: int = 160
     repair_truncated: bool = True
