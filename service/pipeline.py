@@ -146,6 +146,10 @@ def analyze_audio(decoded: DecodedAudio, settings: AnalysisSettings | None = Non
         setup = "scripted"
     elif setup == "auto":
         setup = "stereo" if decoded.n_channels == 2 else "mono"
+        if setup == "stereo" and _same_channels(decoded):
+            setup = "mono"
+            run.note("Both channels carry the same sound, so the speakers were separated by voice "
+                     "(diarization) instead of by channel.", partial=False)
     if setup == "stereo" and decoded.n_channels < 2:
         raise ParameterError("setup='stereo' needs a two-channel file, but this one has one channel")
     transcript: Transcript = run.stage(
@@ -173,6 +177,12 @@ def analyze_audio(decoded: DecodedAudio, settings: AnalysisSettings | None = Non
         if prosody is None:
             run.note("Voice (rate, pitch, level) was not measured.")
     return _finish(run, turns, helper, speakers, timing, prosody, base, cues=cues)
+
+
+def _same_channels(decoded: DecodedAudio) -> bool:
+    from analysis.speakers import channels_look_identical
+
+    return bool(channels_look_identical(decoded.channels))
 
 
 def _speakers(decoded, transcript, settings, setup, client_timeline, run):
@@ -264,19 +274,22 @@ def _finish(run: _Run, turns, helper, speakers, timing, prosody, base: dict[str,
 
     turns = list(turns)
     roles = {t.role for t in turns if t.text.strip()}
+    both = HELPER in roles and CLIENT in roles
     if turns and len({t.speaker for t in turns}) < 2 and base.get("kind") == "audio":
-        run.note("Only one speaker was found: the report needs both the helper and the client.")
+        run.note("Only one speaker was found: the report needs both the helper and the client, "
+                 "so there is no overall index.")
     elif turns and HELPER not in roles:
         run.note("The helper never speaks in this session, so there is nothing of theirs to score.")
     elif turns and CLIENT not in roles:
-        run.note("The client never speaks in this session: listening cannot be judged without them.")
+        run.note("The client never speaks in this session: listening cannot be judged without them, "
+                 "so there is no overall index.")
     if not any(t.text.strip() for t in turns) and not any("No speech" in n for n in run.notes):
         run.note("The transcript is empty: there is nothing to score.")
     if cues is None and turns:
         cues = run.stage("cues", lambda: _cues(turns, run))
     scored = run.stage("scoring", lambda: score_session(turns, cues, timing, prosody), optional=False)
     return Report(
-        index=scored.index,
+        index=scored.index if both else None,
         subscores=scored.subscores,
         miti=scored.miti,
         strengths=scored.strengths,
