@@ -53,6 +53,7 @@ class DiarizeOptions:
     third_speaker_ratio: float = 0.9  # at least this fraction of the 2-cluster separation): a third voice
     min_share: float = 0.04  # a "speaker" with less speech time than this share is merged
     resegment: bool = True
+    resegment_passes: int = 2
     snap_changes: float = 0.4  # look this far for the pause at a speaker change (0: off)
     max_train_frames: int = 6000  # frames per speaker to fit its resegmentation GMM
     core_db: float = 30.0  # only frames within this of the loudest describe a voice
@@ -314,9 +315,9 @@ def diarize(
     info: dict[str, Any] = {"speech_source": info_src}
     if not speech:
         return SpeakerActivity((), (), "diarization", duration, 0, tuple(notes + ["no speech found"]), info)
-    feats = cepstra(x, sr, hop=opts.hop)
-    n = feats.shape[0]
+    n = int(np.ceil(x.size / max(1, int(round(opts.hop * sr)))))
     mask = intervals_to_mask(speech, n, opts.hop)
+    feats = cepstra(x, sr, hop=opts.hop, only=mask)
     levels = frame_levels(x, sr, frame=0.025, hop=opts.hop)[:n]
     core = mask & (levels > (np.percentile(levels[mask], 99) - opts.core_db if mask.any() else 0.0))
     wins = _windows(mask, opts)
@@ -345,7 +346,7 @@ def diarize(
     elif opts.max_speakers >= 2:
         notes.append("only one speaker found (too little speech to compare voices)")
     if k == 2 and opts.resegment:
-        for _ in range(2):
+        for _ in range(opts.resegment_passes):
             labels = _resegment(feats, mask, core, labels, 2, opts)
         labels = _remove_short_runs(labels, mask, max(1, int(round(opts.min_turn / opts.hop))))
         shares = np.bincount(labels[mask], minlength=2) / max(1, mask.sum())

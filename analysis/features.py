@@ -40,7 +40,7 @@ def _mel_dct(sr: int, n_fft: int, n_mels: int, n_ceps: int) -> tuple[np.ndarray,
 
 def cepstra(
     signal: np.ndarray, sr: int, *, hop: float = 0.01, frame: float = 0.025, n_mels: int = 40,
-    n_ceps: int = 20, drop_c0: bool = True,
+    n_ceps: int = 20, drop_c0: bool = True, only: np.ndarray | None = None,
 ) -> np.ndarray:
     """Mel-frequency cepstral coefficients, one row per ``hop`` seconds.
 
@@ -56,11 +56,15 @@ def cepstra(
         Mel bands and cepstral coefficients kept.
     drop_c0 : bool
         Drop the energy-like 0th coefficient (loudness is not identity).
+    only : np.ndarray of bool, optional
+        Compute just these frames (e.g. speech); the other rows are zero.
 
     Returns
     -------
     np.ndarray, shape (ceil(n / (hop*sr)), n_ceps - drop_c0), float32
     """
+    from scipy.fft import rfft
+
     x = np.asarray(signal, dtype=np.float32)
     h = max(1, int(round(hop * sr)))
     w = max(h, int(round(frame * sr)))
@@ -70,16 +74,17 @@ def cepstra(
     if n_frames == 0:
         return np.zeros((0, n_out), dtype=np.float32)
     xp = np.pad(x, (w // 2, w + h))
-    x = np.r_[xp[:1], xp[1:] - 0.97 * xp[:-1]]  # pre-emphasis
+    x = np.r_[xp[:1], xp[1:] - np.float32(0.97) * xp[:-1]].astype(np.float32)  # pre-emphasis
     mel, basis = _mel_dct(sr, n_fft, n_mels, n_ceps)
     win = np.hanning(w).astype(np.float32)
-    out = np.empty((n_frames, n_out), dtype=np.float32)
+    out = np.zeros((n_frames, n_out), dtype=np.float32)
+    todo = np.arange(n_frames) if only is None else np.flatnonzero(np.asarray(only[:n_frames], dtype=bool))
+    view = np.lib.stride_tricks.sliding_window_view(x, w)
     block = 4096
-    for s in range(0, n_frames, block):
-        idx = np.arange(s, min(n_frames, s + block))
-        frames = np.lib.stride_tricks.sliding_window_view(x, w)[idx * h] * win
-        spec = np.abs(np.fft.rfft(frames, n=n_fft, axis=1)) ** 2
-        logmel = np.log(spec.astype(np.float32) @ mel.T + 1e-8)
-        c = logmel @ basis.T
-        out[idx - 0] = c[:, int(drop_c0):]
+    for s in range(0, todo.size, block):
+        idx = todo[s: s + block]
+        spec = rfft(view[idx * h] * win, n=n_fft, axis=1)
+        power = spec.real ** 2 + spec.imag ** 2
+        logmel = np.log(power @ mel.T + 1e-8)
+        out[idx] = (logmel @ basis.T)[:, int(drop_c0):]
     return out
