@@ -225,4 +225,23 @@ def timing_metrics(
         long_pauses=tuple(long_pauses),
         notes=tuple(notes),
         options=opts,
+        over_time=_over_time(H, C, interruptions, backchannels, duration, opts.time_bin),
     )
+
+
+def _over_time(H, C, interruptions, backchannels, duration: float, step: float) -> tuple[dict, ...]:
+    """Per ``step`` seconds: speech time per role, helper talk share, interruptions, backchannels."""
+    if duration <= 0 or step <= 0:
+        return ()
+    bins = []
+    t = 0.0
+    while t < duration:
+        e = min(duration, t + step)
+        hs = sum(max(0.0, min(b, e) - max(a, t)) for a, b in H)
+        cs = sum(max(0.0, min(b, e) - max(a, t)) for a, b in C)
+        bins.append({"start": round(t, 3), "end": round(e, 3), "helper_s": round(hs, 3), "client_s": round(cs, 3),
+                     "talk_share_helper": round(hs / (hs + cs), 4) if hs + cs > 0 else None,
+                     "interruptions": sum(1 for x in interruptions if t <= x.start < e),
+                     "backchannels": sum(1 for x in backchannels if t <= x.start < e)})
+        t = e
+    return tuple(bins)

@@ -37,6 +37,7 @@ class TimingOptions:
     pause_long: float = 1.0
     latency_fast: float = 0.2  # the conversational norm (Stivers et al. 2009)
     context_words: int = 8
+    time_bin: float = 60.0  # width of the over-time breakdown (s)
 
     def __post_init__(self):
         for f in fields(self):
@@ -153,6 +154,7 @@ class TimingMetrics:
     long_pauses: tuple[TimingEvent, ...] = ()
     notes: tuple[str, ...] = ()
     options: TimingOptions = TimingOptions()
+    over_time: tuple[dict[str, Any], ...] = ()
 
     def summary(self) -> dict[str, Any]:
         """Headline numbers only (for tables and CSV rows)."""
@@ -181,6 +183,7 @@ class TimingMetrics:
             "pauses": dict(self.pauses),
             "notes": list(self.notes),
             "options": self.options.to_dict(),
+            "over_time": [dict(b) for b in self.over_time],
             "longest_helper_monologue": None if self.longest_helper_monologue is None else self.longest_helper_monologue.to_dict(),
             "longest_client_story": None if self.longest_client_story is None else self.longest_client_story.to_dict(),
         }
@@ -200,5 +203,6 @@ class TimingMetrics:
             n_turns=int(d.get("n_turns", 0)), turns_per_minute=float(d.get("turns_per_minute", 0.0)),
             pauses=dict(d.get("pauses", {})), notes=tuple(d.get("notes", ())),
             options=TimingOptions.from_dict(d.get("options", {})),
+            over_time=tuple(dict(b) for b in d.get("over_time", ())),
             **{k: tuple(TimingEvent.from_dict(e) for e in d.get(k, ())) for k in _EVENT_LISTS},
         )

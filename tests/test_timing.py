@@ -93,6 +93,10 @@ def test_roundtrip_json():
     again = TimingMetrics.from_dict(json.loads(json.dumps(m.to_dict())))
     assert again == m
     assert again.summary()["n_interruptions"] == 2
+    # over time: one bin per minute, adding up to the session's speech time
+    m2, _ = _metrics("interruptions", TimingOptions(time_bin=10.0))
+    assert len(m2.over_time) == 4 and sum(b["interruptions"] for b in m2.over_time) == 2
+    assert sum(b["helper_s"] for b in m2.over_time) == pytest.approx(m2.speech_time[HELPER], abs=0.01)
 
 
 def _act(regions, duration):
