@@ -54,6 +54,7 @@ class DiarizeOptions:
     min_share: float = 0.04  # a "speaker" with less speech time than this share is merged
     resegment: bool = True
     resegment_passes: int = 2
+    trim_edges: float = 0.15  # cut up to this much quiet VAD padding off each speech edge
     snap_changes: float = 0.4  # look this far for the pause at a speaker change (0: off)
     max_train_frames: int = 6000  # frames per speaker to fit its resegmentation GMM
     core_db: float = 30.0  # only frames within this of the loudest describe a voice
@@ -210,6 +211,32 @@ def _resegment(feats: np.ndarray, mask: np.ndarray, core: np.ndarray, labels: np
     return out
 
 
+def _quiet_threshold(levels: np.ndarray, mask: np.ndarray, opts: DiarizeOptions) -> float:
+    """Level (dB) below which a frame is a pause: well under speech and near the noise floor."""
+    return float(min(np.percentile(levels[mask], 99) - opts.vad.top_db, np.percentile(levels, 10) + 6.0))
+
+
+def _trim_edges(levels: np.ndarray, mask: np.ndarray, opts: DiarizeOptions) -> np.ndarray:
+    """Drop quiet frames (VAD padding) at the edges of each speech run, up to ``trim_edges`` s."""
+    if not mask.any() or opts.trim_edges <= 0:
+        return mask
+    quiet = levels < _quiet_threshold(levels, mask, opts)
+    limit = int(round(opts.trim_edges / opts.hop))
+    out = mask.copy()
+    for a, b in mask_to_intervals(mask, 1.0):
+        a, b = int(a), int(b)
+        i = a
+        while i < min(b, a + limit) and quiet[i]:
+            i += 1
+        j = b
+        while j > max(i, b - limit) and quiet[j - 1]:
+            j -= 1
+        if j - i > 0:
+            out[a:i] = False
+            out[j:b] = False
+    return out
+
+
 def _snap_changes(levels: np.ndarray, mask: np.ndarray, labels: np.ndarray, opts: DiarizeOptions):
     """Move each speaker change to the quiet stretch near it and leave that pause unlabelled.
 
@@ -220,7 +247,7 @@ def _snap_changes(levels: np.ndarray, mask: np.ndarray, labels: np.ndarray, opts
     mask, labels = mask.copy(), labels.copy()
     if not mask.any():
         return mask, labels
-    thr = min(np.percentile(levels[mask], 99) - opts.vad.top_db, np.percentile(levels, 10) + 6.0)
+    thr = _quiet_threshold(levels, mask, opts)
     quiet = levels < thr
     reach = max(1, int(round(opts.snap_changes / opts.hop)))
     changes = np.flatnonzero(mask[1:] & mask[:-1] & (labels[1:] != labels[:-1])) + 1
@@ -356,6 +383,7 @@ def diarize(
             notes.append("only one speaker found")
     if k == 2 and opts.snap_changes > 0:
         mask, labels = _snap_changes(levels, mask, labels, opts)
+    mask = _trim_edges(levels, mask, opts)
     # order speakers by first speech
     first = {c: (np.flatnonzero(mask & (labels == c))[:1].tolist() or [n])[0] for c in range(k)}
     rank = {c: i for i, c in enumerate(sorted(range(k), key=lambda c: first[c]))}
