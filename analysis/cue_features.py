@@ -23,13 +23,19 @@ from analysis.schema import CLIENT, HELPER, Turn
 
 __all__ = ["Context", "contexts", "dense_features", "TextFeaturizer"]
 
+_DASH = ("-", "\u2014", "\u2013")
 _YES = ("yes", "yeah", "yep", "right", "exactly", "mm", "mhm", "uh-huh", "true", "definitely", "absolutely")
 _NO = ("no", "nope", "not", "well", "i don't know", "i guess")
 
 
 @dataclass(frozen=True)
 class Context:
-    """One utterance with its neighbours in the session ('' where absent)."""
+    """One utterance with its neighbours in the session ('' where absent).
+
+    ``joined`` is set only for a fragment (text starting or ending with a dash, as when the other
+    speaker's words split an utterance): the fragment joined with the same speaker's neighbouring
+    fragment(s).
+    """
 
     index: int
     role: str
@@ -40,6 +46,7 @@ class Context:
     prev_same_role: bool
     next_same_role: bool
     position: float
+    joined: str = ""
 
 
 def contexts(turns: Sequence[Turn], role: str = HELPER) -> list[Context]:
@@ -58,8 +65,14 @@ def contexts(turns: Sequence[Turn], role: str = HELPER) -> list[Context]:
                 j += step
             return ""
 
+        text = t.text.strip()
+        joined = ""
+        if text[:1] in _DASH or text[-1:] in _DASH:  # a fragment of an utterance split by the other's words
+            before = find(-1, role) if text[:1] in _DASH else ""
+            after = find(1, role) if text[-1:] in _DASH else ""
+            joined = " ".join(x for x in (before, text, after) if x)
         out.append(Context(
-            index=i, role=role, text=t.text,
+            index=i, role=role, text=t.text, joined=joined,
             prev_client=find(-1, CLIENT), next_client=find(1, CLIENT), prev_helper=find(-1, HELPER),
             prev_same_role=i > 0 and turns[i - 1].role == role,
             next_same_role=i + 1 < n and turns[i + 1].role == role,

@@ -61,3 +61,14 @@ def test_runs_well_under_a_second_per_session():
     elapsed = time.perf_counter() - t0
     assert len(res.behaviours) == 60
     assert elapsed < 1.0, f"detect_cues took {elapsed:.2f} s on 108 turns"
+
+
+def test_fragment_context_joins_split_utterance():
+    from analysis.cue_features import contexts
+
+    turns = turns_of([(HELPER, "So you've been-"), (CLIENT, "Mm-hmm."), (HELPER, "-drinking more since the move."),
+                      (CLIENT, "Yes."), (HELPER, "What changed?")])
+    cs = contexts(turns, HELPER)
+    assert cs[0].joined == "So you've been- -drinking more since the move."
+    assert cs[1].joined == cs[0].joined
+    assert cs[2].joined == "" and cs[2].prev_client == "Yes." and cs[2].next_client == ""
