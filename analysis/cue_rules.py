@@ -52,7 +52,7 @@ panicky stressed stress stressful overwhelmed overwhelming tense uneasy
 lonely alone isolated abandoned rejected unwanted unloved betrayed
 ashamed shame guilty guilt embarrassed humiliated worthless useless stupid
 hurt hurting upset devastated heartbroken grief grieving crushed broken lost empty numb
-tired exhausted drained stuck trapped confused torn ambivalent
+tired exhausted drained stuck trapped confused torn ambivalent drowning fraud failure
 jealous disappointed discouraged desperate insecure
 happy glad excited relieved proud hopeful grateful thankful calm content confident
 """.split()
@@ -109,7 +109,10 @@ _AUX_START = re.compile(
 _IMPERATIVE_Q = re.compile(
     r"^(?:(?:so|and|okay|ok|well|now)[, ]+)*(?:tell me (?:more|about|what|how|why)|describe|help me understand|walk me through)\b"
 )
-_CLOSED_WH = re.compile(r"^(?:(?:so|and|but|okay|well)[, ]+)*(?:how (?:many|much|often|long|old)|what time|when|where|who|which)\b")
+_CLOSED_WH = re.compile(
+    r"^(?:(?:so|and|but|okay|well)[, ]+)*(?:how (?:many|much|often|long|old)|what time|which|"
+    r"(?:when|where|who) (?:did|do|does|is|was|were|are|will)\b)\b"
+)
 
 
 def _last_sentence(text: str) -> str:
@@ -149,7 +152,9 @@ _REFLECT = re.compile(
     r"you feel|you felt|you(?:'ve| have) been|you want|you don't want|you(?:'d| would) like|you really|"
     r"what i(?:'m| am) hearing|i(?:'m| am) hearing|i hear (?:that )?you|if i(?:'m| am) hearing you|"
     r"part of you|on (?:the )?one hand|it's like|you(?:'re| are) (?:kind of )?(?:torn|stuck)|"
-    r"you(?:'re| are) in a|you(?:'re| are) someone who|for you,|you see|you think|you know that you|you care)"
+    r"you(?:'re| are) in a|you(?:'re| are) someone who|for you,|you see|you think|you know that you|you care|"
+    r"you(?:'re| are) (?:so |really |pretty |a bit |quite )?(?:afraid|scared|worried|concerned|angry|frustrated|sad|upset|"
+    r"ashamed|embarrassed|hurt|lonely|tired|exhausted|overwhelmed|stressed|anxious|nervous|proud|hopeful|relieved|unsure))"
 )
 _COMPLEX = re.compile(
     r"\b(?:part of you|on (?:the )?one hand|on the other hand|at the same time|"
@@ -204,7 +209,8 @@ _VALIDATION = _rx(
     r"(?:that|this) (?:sucks|is (?:awful|terrible|horrible|heartbreaking))", r"you(?:'re| are) not alone",
 )
 _AFFIRM = _rx(
-    r"good for you", r"well done", r"great job", r"nice work", r"that took (?:a lot of )?(?:courage|guts|strength)",
+    r"good for you", r"well done", r"great job", r"nice work",
+    r"(?:that|it) (?:took|takes) (?:a lot of |real |some |so much |great )?(?:courage|guts|strength|bravery)",
     r"you(?:'ve| have) (?:really )?(?:worked|done|come|made|managed|shown)", r"you should be proud",
     r"(?:i'm|i am) (?:really )?(?:impressed|proud)", r"(?:it's|that's) (?:great|wonderful|impressive|fantastic|brilliant) (?:that|how)",
     r"you(?:'re| are) (?:clearly|obviously|really) (?:a |someone )?(?:strong|determined|committed|caring|resourceful)",
@@ -216,7 +222,8 @@ _ADVICE_Q = _rx(  # suggestions phrased as questions: advice whatever the uttera
     r"what if you", r"how about (?:you|trying|if)", r"(?:could|can|would) you (?:just )?(?:try|not)",
 )
 _ADVICE = _rx(
-    r"you (?:should|shouldn't|need to|have to|must|ought to|gotta|got to)", r"you(?:'ve| have) got to",
+    r"you (?:just |really |really just |simply )?(?:should|shouldn't|need to|have to|must|ought to|gotta|got to)",
+    r"you(?:'ve| have) (?:just )?got to",
     r"just (?:try|do|stop|go|tell|call|say|ignore|relax|get|take|think|let)", r"^(?:so |well |maybe )?try (?:to|doing|not)",
     r"i (?:would )?(?:suggest|recommend|advise)", r"my advice",
     r"if i were you", r"you (?:could|might) (?:try|want to|consider|think about)", r"the best (?:thing|way) (?:is|would be|to)",

@@ -50,7 +50,9 @@ def format_table(res: dict[str, Any]) -> str:
         lines.append(f"{k:<26}{_f(v['predicted_high_mean'], 2):>8}{_f(v['predicted_low_mean'], 2):>8}"
                      f"{v['reference_high_mean']:>10}{v['reference_low_mean']:>9}{_f(v['auc_high_vs_low'], 2):>7}")
     lines.append(f"detect_cues time per session: median {a['seconds_per_session']['median'] * 1000:.0f} ms, "
-                 f"max {a['seconds_per_session']['max'] * 1000:.0f} ms")
+                 f"max {a['seconds_per_session']['max'] * 1000:.0f} ms "
+                 f"(rules only: median {a['seconds_per_session']['rules_median'] * 1000:.0f} ms, "
+                 f"max {a['seconds_per_session']['rules_max'] * 1000:.0f} ms)")
     if "epitome" in res:
         e = res["epitome"]
         lines += ["", f"EPITOME (cues from the {e['model']} model)",

@@ -185,6 +185,7 @@ def evaluate_annomi(annomi_dir: Path, folds: int = 5, progress: Callable[[str], 
     model_results: dict[str, CueResult] = {}
     rule_results: dict[str, CueResult] = {}
     times: list[float] = []
+    rule_times: list[float] = []
     t0 = time.perf_counter()
     for k, (tr, te) in enumerate(GroupKFold(n_splits=folds).split(ids, groups=ids)):
         model = BehaviourModel(**(model_kwargs or {})).fit([(sessions[i].turns, sessions[i].labels) for i in tr])
@@ -193,7 +194,9 @@ def evaluate_annomi(annomi_dir: Path, folds: int = 5, progress: Callable[[str], 
             t1 = time.perf_counter()
             model_results[s.transcript_id] = detect_cues(s.turns, model=model)
             times.append(time.perf_counter() - t1)
+            t1 = time.perf_counter()
             rule_results[s.transcript_id] = detect_cues(s.turns, CueOptions(use_model=False))
+            rule_times.append(time.perf_counter() - t1)
         if progress:
             progress(f"fold {k + 1}/{folds} done ({time.perf_counter() - t0:.0f} s)")
     return {
@@ -203,7 +206,9 @@ def evaluate_annomi(annomi_dir: Path, folds: int = 5, progress: Callable[[str], 
         "folds": folds,
         "model": _cue_table(_gold_pred(sessions, model_results)) | _session_level(sessions, model_results),
         "rules": _cue_table(_gold_pred(sessions, rule_results)) | _session_level(sessions, rule_results),
-        "seconds_per_session": {"median": round(statistics.median(times), 4), "max": round(max(times), 4)},
+        "seconds_per_session": {"median": round(statistics.median(times), 4), "max": round(max(times), 4),
+                                "rules_median": round(statistics.median(rule_times), 4),
+                                "rules_max": round(max(rule_times), 4)},
         "train_and_eval_seconds": round(time.perf_counter() - t0, 1),
     }
 
