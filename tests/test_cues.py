@@ -33,6 +33,8 @@ def client_cues(text: str, options: CueOptions = RULES):
     ("Do you drink every day?", "closed"),
     ("How many drinks did you have on Saturday?", "closed"),
     ("Okay. Is your wife worried about it?", "closed"),
+    ("Where would you like to start?", "open"),
+    ("When did you start drinking?", "closed"),
 ])
 def test_questions_open_and_closed(text, label):
     assert helper_cues(text).get("question") == label
@@ -51,6 +53,8 @@ def test_reflections_simple_and_complex():
                        "My wife keeps nagging me about the beer.")
     assert cues.get("reflection") == "complex"
     assert "reflection" not in helper_cues("We give this form to everyone once a year.")
+    assert "reflection" in helper_cues("You're afraid this could cost you her trust.")
+    assert "reflection" not in helper_cues("You're afraid of what, exactly?")
 
 
 @pytest.mark.parametrize("kind,positive,negative", [
@@ -86,6 +90,7 @@ def test_jargon_and_fillers():
 @pytest.mark.parametrize("text,kind,label", [
     ("I feel so ashamed of what I did.", "feeling_disclosure", "ashamed"),
     ("It makes me angry when he does that.", "feeling_disclosure", "angry"),
+    ("I feel like I'm drowning.", "feeling_disclosure", "drowning"),
     ("I want to cut down on my drinking.", "change_talk", ""),
     ("I'm ready to make a change.", "change_talk", ""),
     ("I don't want to quit, it helps me relax.", "sustain_talk", ""),
