@@ -269,14 +269,11 @@ def _snap_changes(levels: np.ndarray, mask: np.ndarray, labels: np.ndarray, opts
 
 
 def _remove_short_runs(labels: np.ndarray, mask: np.ndarray, min_len: int) -> np.ndarray:
+    """Within each speech run, give label runs shorter than ``min_len`` frames their neighbour's label."""
     out = labels.copy()
     for a, b in mask_to_intervals(mask, 1.0):
-        a, b = int(a), int(b)
-        seg = out[a:b]
-        changed = True
-        while changed:
-            changed = False
-            runs = mask_to_intervals(np.r_[True, seg[1:] != seg[:-1]], 1.0)
+        seg = out[int(a):int(b)]
+        while True:
             bounds = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]]).tolist() + [len(seg)]
             lens = np.diff(bounds)
             if len(lens) <= 1:
@@ -285,12 +282,7 @@ def _remove_short_runs(labels: np.ndarray, mask: np.ndarray, min_len: int) -> np
             if lens[i] >= min_len:
                 break
             s0, s1 = bounds[i], bounds[i + 1]
-            left = seg[s0 - 1] if s0 > 0 else None
-            right = seg[s1] if s1 < len(seg) else None
-            seg[s0:s1] = left if left is not None else right
-            changed = True
-            del runs
-        out[a:b] = seg
+            seg[s0:s1] = seg[s0 - 1] if s0 > 0 else seg[s1]
     return out
 
 
