@@ -78,3 +78,23 @@ def test_energy_vad_fallback_and_degenerate_input(rng):
         diarize(np.zeros((2, 10)), SR)
     with pytest.raises(ParameterError):
         DiarizeOptions(max_speakers=0)
+
+
+def test_eval_command_on_fixtures(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    out = tmp_path / "d.json"
+    res = CliRunner().invoke(main, ["eval", "diarization", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "overall DER:" in res.output and "fixtures/stereo" in res.output
+    data = json.loads(out.read_text())
+    assert data["collar"] == 0.25 and data["summary_der_percent"]["fixtures/mono"] <= 10.0
+    stereo = [i for i in data["items"] if i["name"] == "interruptions" and i["mode"] == "stereo"][0]
+    assert stereo["interruptions_found"] == stereo["interruptions_planted"] == 2
+    assert stereo["interruption_false_alarms"] == 0
+    bad = CliRunner().invoke(main, ["eval", "diarization", str(tmp_path / "missing")])
+    assert bad.exit_code != 0 and "does not exist" in bad.output
