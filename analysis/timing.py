@@ -114,13 +114,16 @@ def timing_metrics(
     H = _merge(_role_regions(activity, roles, HELPER), opts.same_speaker_gap)
     C = _merge(_role_regions(activity, roles, CLIENT), opts.same_speaker_gap)
     duration = max([activity.duration] + [b for _, b in H + C] + [0.0])
-    notes = list(activity.notes)
+    notes: list[str] = []  # the activity keeps its own notes
     if not H and not C:
         notes.append("no helper or client speech: timing not measured")
     elif not C:
         notes.append("no client speech: latency, interruptions and backchannels not measured")
     elif not H:
         notes.append("no helper speech: the client was never answered")
+    if activity.source == "diarization":
+        notes.append("one channel: overlaps, interruptions and backchannels inside the other "
+                     "person's speech cannot be seen; record in stereo for those")
 
     # classify helper regions starting inside client speech (a turn bridges short pauses)
     Ht, Ct = _merge_spans(H, opts.turn_pause), _merge_spans(C, opts.turn_pause)
