@@ -8,6 +8,8 @@ per channel) keep it.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from dataclasses import replace
 from typing import Iterable, Sequence
 
@@ -19,9 +21,24 @@ __all__ = ["assign_words", "build_turns", "turns_from_activity", "words_in"]
 _NEAR = 0.5  # a word outside every region goes to a region this close (s)
 
 
-def _covering(word: Word, regions: Sequence[SpeechRegion]) -> str | None:
+class _RegionIndex:
+    """Regions sorted by start, for finding those near a time span without a full scan."""
+
+    def __init__(self, regions: Sequence[SpeechRegion]):
+        self.regions = sorted(regions, key=lambda r: r.start)
+        self.starts = [r.start for r in self.regions]
+        self.longest = max((r.duration for r in self.regions), default=0.0)
+
+    def near(self, a: float, b: float, margin: float) -> list[SpeechRegion]:
+        hi = bisect.bisect_right(self.starts, b + margin)
+        lo = bisect.bisect_left(self.starts, a - margin - self.longest)
+        return self.regions[lo:hi]
+
+
+def _covering(word: Word, index: "_RegionIndex") -> str | None:
     best, best_ov = None, 0.0
     mid = (word.start + word.end) / 2
+    regions = index.near(word.start, word.end, _NEAR)
     for r in regions:
         ov = min(word.end, r.end) - max(word.start, r.start)
         if ov <= 0 and word.end > word.start:
@@ -56,10 +73,10 @@ def assign_words(words: Iterable[Word], activity: SpeakerActivity) -> tuple[Word
         Sorted by start; a word no region explains takes the previous word's speaker.
     """
     out: list[Word] = []
-    regions = sorted(activity.regions, key=lambda r: r.start)
+    index = _RegionIndex(activity.regions)
     prev: str | None = None
     for w in sorted(words, key=lambda w: (w.start, w.end)):
-        spk = w.speaker or _covering(w, regions) or prev
+        spk = w.speaker or _covering(w, index) or prev
         if spk is None and activity.speakers:
             spk = activity.speakers[0]
         out.append(replace(w, speaker=spk))
@@ -99,10 +116,15 @@ def _floor_segments(activity: SpeakerActivity, floor_min: float) -> list[SpeechR
     segs: list[SpeechRegion] = []
     for spk in activity.speakers:
         mine = sorted(activity.regions_of(spk), key=lambda r: r.start)
-        others = [r for r in activity.regions if r.speaker != spk and r.duration > floor_min]
+        others = sorted((r for r in activity.regions if r.speaker != spk and r.duration > floor_min),
+                        key=lambda r: r.start)
+        o_starts = [o.start for o in others]
+        o_maxend = list(itertools.accumulate((o.end for o in others), max))
         cur: SpeechRegion | None = None
         for r in mine:
-            if cur is not None and not any(o.end > cur.end and o.start < r.start for o in others):
+            k = bisect.bisect_left(o_starts, r.start)  # others starting before r ...
+            held = k > 0 and o_maxend[k - 1] > cur.end if cur is not None else False  # ... still on after cur
+            if cur is not None and not held:
                 cur = SpeechRegion(cur.start, max(cur.end, r.end), spk)
                 continue
             if cur is not None:
@@ -157,11 +179,19 @@ def build_turns(words: Iterable[Word], activity: SpeakerActivity, *, floor_min: 
     if not segs:
         return _turns_from_words(labelled)
     bucket: list[list[Word]] = [[] for _ in segs]
+    by_speaker: dict[str | None, list[int]] = {}
+    for i, r in enumerate(segs):  # one speaker's floor segments do not overlap
+        by_speaker.setdefault(r.speaker, []).append(i)
+    starts = {k: [segs[i].start for i in v] for k, v in by_speaker.items()}
+    every = list(range(len(segs)))
     for w in labelled:
         mid = (w.start + w.end) / 2
-        cand = [i for i, r in enumerate(segs) if r.speaker == w.speaker]
-        if not cand:
-            cand = list(range(len(segs)))
+        if w.speaker in by_speaker:
+            idx = by_speaker[w.speaker]
+            j = bisect.bisect_right(starts[w.speaker], mid)
+            cand = [idx[k] for k in (j - 1, j) if 0 <= k < len(idx)]
+        else:
+            cand = every
         i = min(cand, key=lambda i: max(segs[i].start - mid, mid - segs[i].end, 0.0))
         bucket[i].append(w)
     turns = []
