@@ -137,7 +137,8 @@ def _child(config_name: str, items: list[BenchItem]) -> dict:
             n_words = len(text.split())
         else:
             t = transcribe(audio, opts)
-            text, n_words = t.text, len(t.words)
+            text = t.text
+            n_words = len(t.words) if opts.word_timestamps else len(text.split())
         wall, cpu = time.perf_counter() - w0, _cpu_seconds() - c0
         results.append({"item": item.name, "audio_s": round(len(audio) / 16000, 2), "wall_s": round(wall, 3),
                         "cpu_s": round(cpu, 3), "words": n_words, "text": text})
