@@ -198,7 +198,8 @@ def activity_from_channels(
         if channels_look_identical(ch, threshold=opts.identical_corr):
             notes.append("the channels carry the same signal: channel activity cannot tell "
                          "speakers apart (use mono diarization)")
-        masks = _suppress_bleed(levels, masks, opts)
+        else:
+            masks = _suppress_bleed(levels, masks, opts)
     regions: list[SpeechRegion] = []
     for lab, m in zip(labels, masks):
         iv = bridge_intervals(mask_to_intervals(m, v.hop), bridge=v.bridge,
@@ -229,7 +230,7 @@ def _suppress_bleed(levels: np.ndarray, masks: np.ndarray, opts: ChannelOptions)
             leak = float(np.median(levels[c][loud_o] - levels[o][loud_o]))
             if leak < opts.bleed_ignore_db:
                 continue
-            explained = levels[c] < levels[o] + leak + opts.bleed_margin_db
+            explained = (levels[c] < levels[o] + leak + opts.bleed_margin_db) & (levels[o] > levels[c])
             out[c] &= ~(explained & masks[o])
     return out
 
