@@ -10,6 +10,21 @@ from __future__ import annotations
 
 import re
 
+from analysis.cue_client import match_change_talk, match_feeling_disclosure, match_sustain_talk
+from analysis.cue_text import (
+    FEELING_WORDS,
+    _first,
+    _rx,
+    content_words,
+    english_share,
+    feelings_named,
+    is_backchannel,
+    is_question,
+    normalise,
+    question_type,
+    words,
+)
+
 __all__ = [
     "FEELING_WORDS",
     "normalise",
@@ -38,109 +53,6 @@ __all__ = [
     "is_backchannel",
     "english_share",
 ]
-
-
-def _rx(*phrases: str) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(phrases) + r")\b", re.IGNORECASE)
-
-
-_FEELINGS = """
-sad sadness unhappy down low blue depressed depression miserable hopeless helpless
-angry anger mad furious irritated annoyed frustrated frustrating frustration resentful bitter
-scared afraid fear fearful frightened terrified anxious anxiety worried worry worrying nervous panic
-panicky stressed stress stressful overwhelmed overwhelming tense uneasy
-lonely alone isolated abandoned rejected unwanted unloved betrayed
-ashamed shame guilty guilt embarrassed humiliated worthless useless stupid
-hurt hurting upset devastated heartbroken grief grieving crushed broken lost empty numb
-tired exhausted drained stuck trapped confused torn ambivalent drowning fraud failure
-jealous disappointed discouraged desperate insecure
-happy glad excited relieved proud hopeful grateful thankful calm content confident
-""".split()
-FEELING_WORDS = frozenset(_FEELINGS)
-
-_STOP = frozenset(
-    """a an the and or but so if then of to in on at for with from by as is are was were be been being
-    am i me my mine you your yours we us our he she it its they them their this that these those there here
-    do does did done have has had having will would can could should shall may might must not no yes
-    yeah okay ok well just really very quite like um uh mm hmm oh know think mean get got go going
-    what how why when where who which all any some more most much many than too also about up out
-    s t don didn doesn isn wasn aren re ve ll d m""".split()
-)
-
-_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
-
-
-def normalise(text: str) -> str:
-    """Lower-case, straighten quotes and squeeze spaces."""
-    t = text.replace("\u2019", "'").replace("\u2018", "'").lower()
-    return re.sub(r"\s+", " ", t).strip()
-
-
-def words(text: str) -> list[str]:
-    """Lower-case word tokens (apostrophes kept inside words)."""
-    return _WORD_RE.findall(normalise(text))
-
-
-def content_words(text: str) -> set[str]:
-    """Word tokens minus function words, with a crude plural/-ing strip."""
-    out = set()
-    for w in words(text):
-        w = w.split("'")[0]
-        if w in _STOP or len(w) < 3:
-            continue
-        for suf in ("ing", "ed", "s"):
-            if w.endswith(suf) and len(w) - len(suf) >= 3:
-                w = w[: -len(suf)]
-                break
-        out.add(w)
-    return out
-
-
-# ---------------------------------------------------------------- questions
-_WH_START = re.compile(
-    r"^(?:(?:so|and|but|okay|ok|well|now|alright|right|um|uh|yeah)[, ]+)*"
-    r"(?:what|how|why|where|when|who|which|tell me|describe|in what way|help me understand)\b"
-)
-_AUX_START = re.compile(
-    r"^(?:(?:so|and|but|okay|ok|well|now|alright|right|um|uh|yeah)[, ]+)*"
-    r"(?:do|does|did|is|are|was|were|have|has|had|can|could|would|will|should|shall|may|might|"
-    r"am|isn't|aren't|don't|doesn't|didn't|haven't|hasn't|wouldn't|couldn't|won't)\b"
-)
-_IMPERATIVE_Q = re.compile(
-    r"^(?:(?:so|and|okay|ok|well|now)[, ]+)*(?:tell me (?:more|about|what|how|why)|describe|help me understand|walk me through)\b"
-)
-_CLOSED_WH = re.compile(
-    r"^(?:(?:so|and|but|okay|well)[, ]+)*(?:how (?:many|much|often|long|old)|what time|which|"
-    r"(?:when|where|who) (?:did|do|does|is|was|were|are|will)\b)\b"
-)
-
-
-def _last_sentence(text: str) -> str:
-    parts = [p.strip() for p in re.split(r"(?<=[.!?])\s+", normalise(text)) if p.strip()]
-    return parts[-1] if parts else ""
-
-
-def is_question(text: str) -> bool:
-    """True when the utterance ends as a question (a '?' or a question opening in its last sentence)."""
-    last = _last_sentence(text)
-    if not last:
-        return False
-    if last.endswith("?") or _IMPERATIVE_Q.match(last):
-        return True
-    return bool(_WH_START.match(last) and not last.endswith("."))
-
-
-def question_type(text: str) -> str:
-    """'open' or 'closed' for a question (yes/no, tag and fact questions are closed)."""
-    t = normalise(text)
-    qs = [s for s in re.split(r"(?<=[.!?])\s+", t) if s.endswith("?")] or [_last_sentence(t)]
-    q = qs[-1]
-    q = re.sub(r"^.*?,\s*(?=(?:what|how|why|tell me)\b)", "", q) if "," in q else q
-    if _CLOSED_WH.match(q):
-        return "closed"
-    if _WH_START.match(q) or re.search(r"\b(?:tell me (?:more|about)|what (?:else|would|do|does|did|is|are))\b", q):
-        return "open"
-    return "closed"
 
 
 # -------------------------------------------------------------- reflections
@@ -277,38 +189,6 @@ _TOPIC_SHIFT = _rx(
     r"anyway", r"(?:let's|let us) (?:move on|talk about something|change|get back)", r"moving on", r"on (?:a|another) (?:different|other)? ?note",
     r"changing the subject", r"by the way", r"(?:but|so) (?:back to|getting back to)", r"speaking of", r"different topic", r"next question",
 )
-_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|myself|im)\b", re.IGNORECASE)
-_CHANGE = _rx(
-    r"i (?:want|need|have|would like|wanna|'d like|d like|should|could|can|will|'ll|am going|'m going|plan|intend|hope|wish) "
-    r"(?:to )?(?:stop|quit|cut|change|reduce|give up|get (?:help|sober|clean|better)|try|start|do something|be (?:healthier|sober|clean|better))",
-    r"i(?:'m| am) (?:ready|willing|going to|gonna|trying|determined|committed)", r"i(?:'ve| have) (?:cut|stopped|quit|been cutting|reduced|started)",
-    r"i (?:don't|do not) want to (?:keep|end up|lose|be like|go back|die|hurt)", r"(?:it|that) would be (?:better|good|nice) (?:if|to)",
-    r"i (?:really )?(?:need|want) (?:a )?change", r"(?:worried|concerned|scared) (?:about|that) (?:my|i)", r"i could (?:try|probably|maybe)",
-    r"i(?:'ll| will) (?:try|do it|give it a)", r"(?:is|are) (?:a )?problem for me", r"too much",
-)
-_SUSTAIN = _rx(
-    r"i (?:don't|do not|doesn't) (?:really )?(?:want|need|think i (?:need|can|have)) to (?:stop|quit|change|cut|give)",
-    r"i (?:can't|cannot|couldn't) (?:stop|quit|change|do (?:it|that)|give)", r"i(?:'m| am) not (?:going to|gonna|ready|willing)",
-    r"(?:it's|it is|that's) not (?:a|really a|that big a|that much of a) (?:problem|issue|big deal)", r"(?:it's|it is) not that (?:bad|much)",
-    r"i (?:like|enjoy|love) (?:drinking|smoking|it|the)", r"(?:it|that) helps me (?:relax|sleep|cope|calm)", r"i(?:'m| am) fine",
-    r"i don't see (?:the|a|what|why)", r"everybody does", r"everyone does", r"no (?:problem|big deal)", r"i don't have a problem",
-    r"(?:i|it) (?:don't|doesn't) (?:really )?(?:bother|affect|hurt)", r"i(?:'ve| have) tried (?:before|that|everything)", r"i won't",
-)
-_DISCLOSE_STEM = re.compile(
-    r"\b(?:i (?:feel|felt|am feeling|'m feeling|get|got|was|am|'m|have been|'ve been)|i'm|im|i've been|makes me|made me|"
-    r"i(?:'m| am) (?:so|really|very|just|kind of|pretty))\b(?:\s+\w+){0,4}?\s+(" + "|".join(sorted(FEELING_WORDS)) + r")\b",
-    re.IGNORECASE,
-)
-_BACKCHANNEL = re.compile(r"^(?:(?:mm+-?hmm+|mhm+|uh-?huh|yeah|yes|yep|right|okay|ok|sure|i see|oh|ah|wow|hmm+|mm+|got it|alright)[.,!]?\s*){1,3}$")
-_EN_COMMON = frozenset(
-    "the a an and or but i you he she it we they is are was were be have has do did not to of in on for with that this "
-    "what how why so my your me him her them at as if no yes can will would just like know think feel".split()
-)
-
-
-def _first(rx: re.Pattern[str], text: str) -> str | None:
-    m = rx.search(normalise(text))
-    return m.group(0) if m else None
 
 
 def match_validation(text: str) -> str | None:
@@ -376,45 +256,3 @@ def match_confront(text: str) -> str | None:
 def match_topic_shift(text: str) -> str | None:
     """An explicit change of subject ("anyway", "moving on")."""
     return _first(_TOPIC_SHIFT, text)
-
-
-def feelings_named(text: str) -> list[str]:
-    """Feeling words in the utterance, in order, without repeats."""
-    seen: list[str] = []
-    for w in words(text):
-        if w in FEELING_WORDS and w not in seen:
-            seen.append(w)
-    return seen
-
-
-def match_feeling_disclosure(text: str) -> str | None:
-    """A first-person statement of a feeling ("I feel so alone", "it makes me angry")."""
-    m = _DISCLOSE_STEM.search(normalise(text))
-    if m:
-        return m.group(0)
-    if _FIRST_PERSON.search(text) and feelings_named(text) and not is_question(text):
-        return feelings_named(text)[0]
-    return None
-
-
-def match_change_talk(text: str) -> str | None:
-    """Client change talk (desire, ability, reasons, need, commitment to change)."""
-    return None if match_sustain_talk(text) else _first(_CHANGE, text)
-
-
-def match_sustain_talk(text: str) -> str | None:
-    """Client sustain talk (arguments for the status quo)."""
-    return _first(_SUSTAIN, text)
-
-
-def is_backchannel(text: str) -> bool:
-    """A short acknowledgement ("mm-hmm", "okay", "I see")."""
-    return bool(_BACKCHANNEL.match(normalise(text)))
-
-
-def english_share(text: str) -> float:
-    """Share of tokens that are very common English words (0 to 1); low means likely not English."""
-    toks = re.findall(r"\w+", text.lower())
-    if not toks:
-        return 0.0
-    return sum(t in _EN_COMMON for t in toks) / len(toks)

@@ -1,0 +1,144 @@
+"""Text helpers shared by the cue rules: normalising, tokens, feeling words, question form.
+
+English only; every pattern is hand-written.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "FEELING_WORDS", "normalise", "words", "content_words", "is_question", "question_type",
+    "feelings_named", "is_backchannel", "english_share",
+]
+
+def _rx(*phrases: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(phrases) + r")\b", re.IGNORECASE)
+
+
+_FEELINGS = """
+sad sadness unhappy down low blue depressed depression miserable hopeless helpless
+angry anger mad furious irritated annoyed frustrated frustrating frustration resentful bitter
+scared afraid fear fearful frightened terrified anxious anxiety worried worry worrying nervous panic
+panicky stressed stress stressful overwhelmed overwhelming tense uneasy
+lonely alone isolated abandoned rejected unwanted unloved betrayed
+ashamed shame guilty guilt embarrassed humiliated worthless useless stupid
+hurt hurting upset devastated heartbroken grief grieving crushed broken lost empty numb
+tired exhausted drained stuck trapped confused torn ambivalent drowning fraud failure
+jealous disappointed discouraged desperate insecure
+happy glad excited relieved proud hopeful grateful thankful calm content confident
+""".split()
+FEELING_WORDS = frozenset(_FEELINGS)
+
+_STOP = frozenset(
+    """a an the and or but so if then of to in on at for with from by as is are was were be been being
+    am i me my mine you your yours we us our he she it its they them their this that these those there here
+    do does did done have has had having will would can could should shall may might must not no yes
+    yeah okay ok well just really very quite like um uh mm hmm oh know think mean get got go going
+    what how why when where who which all any some more most much many than too also about up out
+    s t don didn doesn isn wasn aren re ve ll d m""".split()
+)
+
+_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+def normalise(text: str) -> str:
+    """Lower-case, straighten quotes and squeeze spaces."""
+    t = text.replace("\u2019", "'").replace("\u2018", "'").lower()
+    return re.sub(r"\s+", " ", t).strip()
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens (apostrophes kept inside words)."""
+    return _WORD_RE.findall(normalise(text))
+
+
+def content_words(text: str) -> set[str]:
+    """Word tokens minus function words, with a crude plural/-ing strip."""
+    out = set()
+    for w in words(text):
+        w = w.split("'")[0]
+        if w in _STOP or len(w) < 3:
+            continue
+        for suf in ("ing", "ed", "s"):
+            if w.endswith(suf) and len(w) - len(suf) >= 3:
+                w = w[: -len(suf)]
+                break
+        out.add(w)
+    return out
+
+
+# ---------------------------------------------------------------- questions
+_WH_START = re.compile(
+    r"^(?:(?:so|and|but|okay|ok|well|now|alright|right|um|uh|yeah)[, ]+)*"
+    r"(?:what|how|why|where|when|who|which|tell me|describe|in what way|help me understand)\b"
+)
+_IMPERATIVE_Q = re.compile(
+    r"^(?:(?:so|and|okay|ok|well|now)[, ]+)*(?:tell me (?:more|about|what|how|why)|describe|help me understand|walk me through)\b"
+)
+_CLOSED_WH = re.compile(
+    r"^(?:(?:so|and|but|okay|well)[, ]+)*(?:how (?:many|much|often|long|old)|what time|which|"
+    r"(?:when|where|who) (?:did|do|does|is|was|were|are|will)\b)\b"
+)
+
+
+def _last_sentence(text: str) -> str:
+    parts = [p.strip() for p in re.split(r"(?<=[.!?])\s+", normalise(text)) if p.strip()]
+    return parts[-1] if parts else ""
+
+
+def is_question(text: str) -> bool:
+    """True when the utterance ends as a question (a '?' or a question opening in its last sentence)."""
+    last = _last_sentence(text)
+    if not last:
+        return False
+    if last.endswith("?") or _IMPERATIVE_Q.match(last):
+        return True
+    return bool(_WH_START.match(last) and not last.endswith("."))
+
+
+def question_type(text: str) -> str:
+    """'open' or 'closed' for a question (yes/no, tag and fact questions are closed)."""
+    t = normalise(text)
+    qs = [s for s in re.split(r"(?<=[.!?])\s+", t) if s.endswith("?")] or [_last_sentence(t)]
+    q = qs[-1]
+    q = re.sub(r"^.*?,\s*(?=(?:what|how|why|tell me)\b)", "", q) if "," in q else q
+    if _CLOSED_WH.match(q):
+        return "closed"
+    if _WH_START.match(q) or re.search(r"\b(?:tell me (?:more|about)|what (?:else|would|do|does|did|is|are))\b", q):
+        return "open"
+    return "closed"
+
+
+_BACKCHANNEL = re.compile(r"^(?:(?:mm+-?hmm+|mhm+|uh-?huh|yeah|yes|yep|right|okay|ok|sure|i see|oh|ah|wow|hmm+|mm+|got it|alright)[.,!]?\s*){1,3}$")
+_EN_COMMON = frozenset(
+    "the a an and or but i you he she it we they is are was were be have has do did not to of in on for with that this "
+    "what how why so my your me him her them at as if no yes can will would just like know think feel".split()
+)
+
+
+def _first(rx: re.Pattern[str], text: str) -> str | None:
+    m = rx.search(normalise(text))
+    return m.group(0) if m else None
+
+
+def feelings_named(text: str) -> list[str]:
+    """Feeling words in the utterance, in order, without repeats."""
+    seen: list[str] = []
+    for w in words(text):
+        if w in FEELING_WORDS and w not in seen:
+            seen.append(w)
+    return seen
+
+
+def is_backchannel(text: str) -> bool:
+    """A short acknowledgement ("mm-hmm", "okay", "I see")."""
+    return bool(_BACKCHANNEL.match(normalise(text)))
+
+
+def english_share(text: str) -> float:
+    """Share of tokens that are very common English words (0 to 1); low means likely not English."""
+    toks = re.findall(r"\w+", text.lower())
+    if not toks:
+        return 0.0
+    return sum(t in _EN_COMMON for t in toks) / len(toks)
