@@ -164,6 +164,7 @@ class MitiCounts:
     complex_reflections: int = 0
     inputs: int = 0
     advice: int = 0
+    advice_after_permission: int = 0
     affirmations: int = 0
     validations: int = 0
     seeking_collaboration: int = 0

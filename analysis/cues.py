@@ -78,6 +78,23 @@ def _previous_client(turns: Sequence[Turn], i: int) -> str:
     return ""
 
 
+def _permission_before(turns: Sequence[Turn], i: int, text: str, advice: str | None) -> bool:
+    """True when the helper asked permission earlier in this turn or in one of their previous two turns."""
+    perm = R.match_permission(text)
+    low = R.normalise(text)
+    if perm and (not advice or low.find(perm) < low.find(advice)):
+        return True
+    seen = 0
+    for j in range(i - 1, -1, -1):
+        if turns[j].role == HELPER:
+            if R.match_permission(turns[j].text):
+                return True
+            seen += 1
+            if seen >= 2:
+                break
+    return False
+
+
 def _predict(turns: Sequence[Turn], options: CueOptions, model):
     """Model predictions, or None (rules) when the model is off or unavailable."""
     if not options.use_model:
@@ -158,7 +175,9 @@ def detect_cues(turns: Sequence[Turn], options: CueOptions | None = None, model=
             add(i, "reflection", sub or "simple", conf, R.match_reflection(text) or "", source)
         advice = R.match_advice(text, b)
         if advice or (b == "input" and sub == "advice"):
-            add(i, "advice", "", 0.8 if advice else conf, advice or "", "rules" if advice else source)
+            asked = _permission_before(turns, i, text, advice)
+            add(i, "advice", "after_permission" if asked else "unasked", 0.8 if advice else conf, advice or "",
+                "rules" if advice else source)
         for kind, fn in (
             ("validation", R.match_validation), ("affirmation", R.match_affirmation),
             ("permission", R.match_permission), ("minimising", R.match_minimising),
@@ -216,6 +235,7 @@ def _summary(turns, helper, client, codes, cues, events) -> MitiCounts:
     n_open = sum(c.subtype == "open" for c in q)
     n_complex = sum(c.subtype == "complex" for c in r)
     advice_turns = {c.turn_index for c in cues if c.kind == "advice"}
+    asked = {c.turn_index for c in cues if c.kind == "advice" and c.label == "after_permission"}
     hw = sum(len(R.words(turns[i].text)) for i in helper)
     cw = sum(len(R.words(turns[i].text)) for i in client)
     refl = sum(e.kind == "feeling_reflected" for e in events)
@@ -225,7 +245,8 @@ def _summary(turns, helper, client, codes, cues, events) -> MitiCounts:
         helper_utterances=nh, client_utterances=len(client),
         questions=len(q), open_questions=n_open, closed_questions=len(q) - n_open,
         reflections=len(r), simple_reflections=len(r) - n_complex, complex_reflections=n_complex,
-        inputs=len(inp), advice=len(advice_turns), affirmations=count["affirmation"],
+        inputs=len(inp), advice=len(advice_turns), advice_after_permission=len(asked),
+        affirmations=count["affirmation"],
         validations=count["validation"], seeking_collaboration=count["seeking_collaboration"],
         emphasising_autonomy=count["emphasising_autonomy"], persuade=count["persuade"],
         confront=count["confront"], minimising=count["minimising"],

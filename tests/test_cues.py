@@ -194,3 +194,16 @@ def test_bad_options_raise_typed_error():
         CueOptions(response_window=0)
     with pytest.raises(ListenWellError):
         CueOptions(min_confidence=1.5)
+
+
+def test_advice_after_permission_is_labelled():
+    res = detect_cues(session(
+        (CLIENT, "I can't sleep at all."), (HELPER, "Would it be okay if I shared a few ideas?"),
+        (CLIENT, "Sure."), (HELPER, "You could try keeping the phone out of the bedroom."),
+        (CLIENT, "Hm."), (HELPER, "Have you thought about cutting coffee after lunch?"),
+        (CLIENT, "Maybe."), (HELPER, "How does that sound?"),
+        (CLIENT, "Fine."), (HELPER, "Okay."), (CLIENT, "Yes."), (HELPER, "You should also exercise."),
+    ), RULES)
+    labels = {c.turn_index: c.label for c in res.cues_of("advice")}
+    assert labels == {3: "after_permission", 5: "after_permission", 11: "unasked"}
+    assert res.summary.advice == 3 and res.summary.advice_after_permission == 2
