@@ -130,6 +130,11 @@ def detect_cues(turns: Sequence[Turn], options: CueOptions | None = None, model=
     """
     options = options or CueOptions()
     turns = list(turns)
+    bad = next((t for t in turns if not isinstance(t, Turn) or not isinstance(t.text, str)), None)
+    if bad is not None:
+        from analysis.errors import ParameterError
+
+        raise ParameterError(f"detect_cues needs Turn objects with text; got {type(bad).__name__}: {bad!r:.80}")
     notes: list[str] = []
     helper = [i for i, t in enumerate(turns) if t.role == HELPER and t.text.strip()]
     client = [i for i, t in enumerate(turns) if t.role == CLIENT and t.text.strip()]

@@ -207,3 +207,8 @@ def test_advice_after_permission_is_labelled():
     labels = {c.turn_index: c.label for c in res.cues_of("advice")}
     assert labels == {3: "after_permission", 5: "after_permission", 11: "unasked"}
     assert res.summary.advice == 3 and res.summary.advice_after_permission == 2
+
+
+def test_non_turn_input_raises_typed_error():
+    with pytest.raises(ParameterError, match="Turn objects"):
+        detect_cues(["hello there"])
