@@ -26,10 +26,12 @@ def speech_regions(audio: np.ndarray, options) -> list[tuple[float, float]]:
     return [(t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE) for t in get_speech_timestamps(audio, vad)]
 
 
-def decode_batched(model, audio: np.ndarray, options, kwargs: dict):
+def decode_batched(model, audio: np.ndarray, options, kwargs: dict, on_time=None):
     """Decode planned windows in batches; re-decode windows the prompt cut short.
 
-    Returns (faster-whisper segments in time order, number of windows repaired).
+    ``on_time(seconds)`` is called with the end of each decoded segment (seconds
+    into ``audio``) as batches finish. Returns (faster-whisper segments in time
+    order, number of windows repaired).
     """
     from faster_whisper import BatchedInferencePipeline
 
@@ -38,13 +40,18 @@ def decode_batched(model, audio: np.ndarray, options, kwargs: dict):
         return [], 0
     pipeline = BatchedInferencePipeline(model)
 
-    def run(windows, **extra):
+    def run(windows, report=None, **extra):
         stamps = [{"start": c.start, "end": c.end} for c in windows]
         segs, _ = pipeline.transcribe(audio, clip_timestamps=stamps, batch_size=options.batch_size,
                                       **{**kwargs, **extra})
-        return list(segs)
+        out = []
+        for seg in segs:
+            out.append(seg)
+            if report:
+                report(float(seg.end))
+        return out
 
-    segments = run(clips)
+    segments = run(clips, on_time)
     if not (options.repair_truncated and options.initial_prompt and options.word_timestamps):
         return segments, 0
     starts = [w.start for s in segments for w in (s.words or ())]

@@ -292,7 +292,8 @@ def transcribe(
             continue
         offset = lo / SAMPLE_RATE
         if options.batched:
-            raw, n = decode_batched(model, chunk, options, kwargs)
+            raw, n = decode_batched(model, chunk, options, kwargs,
+                                    on_time=lambda t, o=offset: report(0.95 * (t + o) / duration))
             repaired += n
             segments.extend(_convert(raw, offset, duration, split=options.word_timestamps))
         else:
@@ -301,7 +302,7 @@ def transcribe(
                 segments.extend(_convert([seg], offset, duration))
                 report((seg.end + offset) / duration)
         report(hi / SAMPLE_RATE / duration)
-    if progress:
+    if progress and done < 1.0:
         progress(1.0)
     device = select_device(options.device)
     return Transcript(
