@@ -25,6 +25,7 @@ from analysis.errors import (
 )
 from analysis.schema import DecodedAudio
 from audio.containers import ogg_is_complete, wav_missing_bytes
+from audio.sample_buffer import SampleBuffer
 
 __all__ = ["DecodeOptions", "decode", "decode_array", "probe", "SAMPLE_RATE", "SUPPORTED_FORMATS"]
 
@@ -214,24 +215,24 @@ def decode(path: str | os.PathLike, options: DecodeOptions | None = None) -> Dec
             layout = av.AudioLayout(n_channels).name
         resampler = av.AudioResampler(format="fltp", layout=layout, rate=options.sample_rate)
         max_samples = int(limit * options.sample_rate) + options.sample_rate
-        blocks: list[np.ndarray] = []
+        # Sized from the header (plus 1 s) so the audio is held once; grows if the header is short.
+        expected = int((info.duration or 60.0) * options.sample_rate) + options.sample_rate
+        buffer = SampleBuffer(n_channels, min(expected, max_samples))
         total = 0
         stream = container.streams.audio[0]
         try:
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
-                    arr = out.to_ndarray()
-                    blocks.append(arr.reshape(n_channels, -1))
-                    total += arr.shape[-1]
+                    buffer.append(out.to_ndarray().reshape(n_channels, -1))
+                    total = buffer.total
                 if total > max_samples:
                     raise AudioTooLongError(
                         f"{path.name} is over the limit of {limit / 60:.1f} min",
                         path=str(path),
                     )
             for out in resampler.resample(None):
-                arr = out.to_ndarray()
-                blocks.append(arr.reshape(n_channels, -1))
-                total += arr.shape[-1]
+                buffer.append(out.to_ndarray().reshape(n_channels, -1))
+                total = buffer.total
         except av.error.FFmpegError as e:
             if total == 0:
                 raise CorruptAudioError(
@@ -249,7 +250,7 @@ def decode(path: str | os.PathLike, options: DecodeOptions | None = None) -> Dec
             )
         raise ZeroLengthAudioError(f"{path.name} holds no audio samples", path=str(path))
     _check_complete(path)
-    channels = np.ascontiguousarray(np.concatenate(blocks, axis=1), dtype=np.float32)
+    channels = buffer.array()
     decoded_s = channels.shape[1] / options.sample_rate
     if info.duration and info.duration > 1.0:
         missing = info.duration - decoded_s

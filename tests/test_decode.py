@@ -190,3 +190,38 @@ def test_unreadable_file_is_not_a_crash(tmp_path):
     path.chmod(0)
     with pytest.raises(AudioError, match="cannot be read"):
         decode(path)
+
+
+@pytest.mark.parametrize("n_channels", [1, 2, 3])
+@pytest.mark.parametrize("capacity", [10, 1000, 5000])
+def test_sample_buffer_matches_concatenation(n_channels, capacity, rng):
+    from audio.sample_buffer import SampleBuffer
+
+    blocks = [rng.standard_normal((n_channels, int(n))).astype(np.float32) for n in rng.integers(1, 300, 12)]
+    buf = SampleBuffer(n_channels, capacity)
+    for b in blocks:
+        buf.append(b)
+    out = buf.array()
+    expected = np.concatenate(blocks, axis=1)
+    assert out.shape == expected.shape and out.flags["C_CONTIGUOUS"] and out.dtype == np.float32
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_long_file_is_held_about_once(tmp_path):
+    """Decoding 20 min of 16 kHz mono (77 MB as float32) peaks near one copy, not two."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "long.wav"
+    sf.write(path, (0.1 * np.sin(np.arange(20 * 60 * 16000) / 50.0)).astype(np.float32), 16000, subtype="PCM_16")
+    code = (
+        "import resource; from audio.decode import decode; "
+        f"decode({str(FORMATS / 'jfk4.wav')!r}); "  # libraries loaded before measuring
+        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
+        f"a = decode({str(path)!r}); "
+        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024, a.duration)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    grown_mb, duration = map(float, out.stdout.split())
+    assert duration == pytest.approx(1200.0)
+    assert grown_mb < 1.5 * 77  # measured: 92 MB; a list of frames plus a concatenated copy took 179 MB
