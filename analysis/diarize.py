@@ -50,7 +50,7 @@ class DiarizeOptions:
     """Mono diarization settings (seconds unless stated)."""
 
     max_speakers: int = 2
-    hop: float = 0.01
+    hop: float = 0.02
     window: float = 1.5
     step: float = 0.5
     bridge: float = 0.5  # join speech across shorter pauses before clustering
