@@ -8,7 +8,9 @@ change independently.
 Label names (helper): ``open_question``, ``closed_question``,
 ``simple_reflection``, ``complex_reflection``, ``validation``, ``affirmation``,
 ``advice``, ``permission``, ``minimising``, ``jargon``, ``filler``, ``input``.
-Client: ``feeling``, ``change_talk``, ``sustain_talk``. Events:
+Client: ``feeling``, ``change_talk``, ``sustain_talk``. ``probs`` holds the classifier's
+behaviour probabilities per helper turn when the cue stage gave them (soft evidence for the
+index: :meth:`CueView.expected`). Events:
 ``solution_before_exploration``, ``topic_avoidance``, ``feeling_missed``,
 ``feeling_reflected``.
 """
@@ -69,6 +71,18 @@ class CueView:
 
     labels: dict[int, frozenset[str]] = field(default_factory=dict)
     events: tuple[CueEvent, ...] = ()
+    probs: dict[int, dict[str, float]] = field(default_factory=dict)
+
+    def expected(self, turn: int, behaviour: str) -> float:
+        """Probability that ``turn`` is ``behaviour`` (question, reflection, input, other).
+
+        The classifier's probability when the cue stage gave one (soft evidence), else 1.0 or 0.0
+        from the hard label.
+        """
+        p = self.probs.get(turn)
+        if p and behaviour in p:
+            return float(p[behaviour])
+        return 1.0 if self.has(turn, behaviour) else 0.0
 
     def has(self, turn: int, label: str) -> bool:
         return label in self.labels.get(turn, frozenset())
@@ -109,6 +123,7 @@ def cue_view(cues: Any) -> CueView:
     if isinstance(cues, CueView):
         return cues
     labels: dict[int, set[str]] = {}
+    probs: dict[int, dict[str, float]] = {}
     for item in _get(cues, "cues", default=()) or ():
         idx = _get(item, "turn_index", "turn", "index")
         if idx is None:
@@ -122,6 +137,9 @@ def cue_view(cues: Any) -> CueView:
         if idx is None or not behaviour:
             continue
         bucket = labels.setdefault(int(idx), set())
+        p = _get(code, "probabilities", default=None) or {}
+        if isinstance(p, dict) and p and abs(sum(float(v) for v in p.values()) - 1.0) < 0.05:
+            probs[int(idx)] = {_norm(k): float(v) for k, v in p.items()}
         sub = str(_get(code, "subtype", default="") or "")
         if behaviour == "input":
             bucket.add("input")
@@ -141,4 +159,4 @@ def cue_view(cues: Any) -> CueView:
                 note=str(_get(ev, "detail", "note", default="") or ""),
             )
         )
-    return CueView({k: frozenset(v) for k, v in labels.items()}, tuple(events))
+    return CueView({k: frozenset(v) for k, v in labels.items()}, tuple(events), probs)

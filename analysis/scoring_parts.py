@@ -65,8 +65,12 @@ def reflect_validate(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Re
     q = [t for t in helper if view.has(t.index, "question")]
     cr = [t for t in r if view.has(t.index, "complex_reflection")]
     val = [t for t in helper if view.has(t.index, "validation")]
-    rq = None if not r and not q else len(r) / max(len(q), 1)
-    share = (len(r) + 0.5 * len([t for t in val if t not in r])) / n
+    # Expected counts from the classifier's probabilities (soft evidence: steadier than counting
+    # the most likely code on short sessions); hard counts when the cue stage gave no probabilities.
+    r_exp = sum(view.expected(t.index, "reflection") for t in helper)
+    q_exp = sum(view.expected(t.index, "question") for t in helper)
+    rq = None if not r and not q else round(r_exp / max(q_exp, 1.0), 3)
+    share = (r_exp + 0.5 * len([t for t in val if t not in r])) / n
     pct_cr = None if not r else 100.0 * len(cr) / len(r)
     parts = [
         ScorePart("reflection_to_question", rq, "ratio", ramp(rq, 0.0, 2.0), 0.45,
@@ -141,11 +145,13 @@ def hold_back(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     n = len(helper)
     advice = [t for t in helper if view.has(t.index, "advice")]
     asked = [t for t in advice if view.has(t.index, "permission")]
-    inputs = [t for t in helper if view.has(t.index, "input") or view.has(t.index, "advice")]
+    # Expected information/advice turns: the classifier's probability of "input", or 1 for a turn
+    # with an advice cue (hard counts when the cue stage gave no probabilities).
+    inputs_exp = sum(1.0 if view.has(t.index, "advice") else view.expected(t.index, "input") for t in helper)
     minimising = [t for t in helper if view.has(t.index, "minimising")]
     sbe = [e for e in view.events if e.kind == "solution_before_exploration"]
     advice_share = (len(advice) - 0.5 * len(asked)) / n
-    input_share = len(inputs) / n
+    input_share = inputs_exp / n
     parts = [
         ScorePart("advice", round(100 * advice_share, 1), "% of helper turns", ramp(advice_share, 0.25, 0.03),
                   0.3, "AnnoMI good sessions 2 %, poor 23 %"),
