@@ -286,25 +286,33 @@ def transcribe(
     t0 = time.perf_counter()
     if progress:
         progress(0.0)
-    for lo, hi in chunk_bounds(audio, options.chunk_seconds):
-        chunk = audio[lo:hi]
-        if chunk.shape[0] < SAMPLE_RATE // 10:
-            continue
-        offset = lo / SAMPLE_RATE
-        if options.batched:
-            raw, n = decode_batched(model, chunk, options, kwargs,
-                                    on_time=lambda t, o=offset: report(0.95 * (t + o) / duration))
-            repaired += n
-            segments.extend(_convert(raw, offset, duration, split=options.word_timestamps))
-        else:
-            raw, _ = model.transcribe(chunk, vad_filter=options.vad_filter, **kwargs)
-            for seg in raw:
-                segments.extend(_convert([seg], offset, duration))
-                report((seg.end + offset) / duration)
-        report(hi / SAMPLE_RATE / duration)
+    device = select_device(options.device)
+    try:
+        for lo, hi in chunk_bounds(audio, options.chunk_seconds):
+            chunk = audio[lo:hi]
+            if chunk.shape[0] < SAMPLE_RATE // 10:
+                continue
+            offset = lo / SAMPLE_RATE
+            if options.batched:
+                raw, n = decode_batched(model, chunk, options, kwargs,
+                                        on_time=lambda t, o=offset: report(0.95 * (t + o) / duration))
+                repaired += n
+                segments.extend(_convert(raw, offset, duration, split=options.word_timestamps))
+            else:
+                raw, _ = model.transcribe(chunk, vad_filter=options.vad_filter, **kwargs)
+                for seg in raw:
+                    segments.extend(_convert([seg], offset, duration))
+                    report((seg.end + offset) / duration)
+            report(hi / SAMPLE_RATE / duration)
+    except RuntimeError as e:
+        if device != "cuda":
+            raise
+        raise DeviceUnavailableError(
+            f"transcription on the GPU failed ({e}); CTranslate2 needs CUDA 12 cuBLAS and cuDNN 9: "
+            "use --device cpu"
+        ) from e
     if progress and done < 1.0:
         progress(1.0)
-    device = select_device(options.device)
     return Transcript(
         segments=_monotonic([s for s in segments if s.text or s.words]),
         duration=round(duration, 3),

@@ -222,3 +222,20 @@ def test_words_split_into_utterances_at_pauses():
     groups = split_words(words)
     assert [[w.word.strip() for w in g] for g in groups] == [["Hi", "there."], ["How", "are"], ["you?"]]
     assert split_words([]) == []
+
+
+def test_gpu_failure_during_inference_is_a_typed_error(monkeypatch):
+    """CTranslate2 may count a GPU whose CUDA libraries then fail: a DeviceUnavailableError, not a crash."""
+    import audio.transcribe as core
+
+    class BrokenGpuModel:
+        def transcribe(self, *args, **kwargs):
+            raise RuntimeError("cuBLAS failed with status CUBLAS_STATUS_NOT_INITIALIZED")
+
+    monkeypatch.setattr(core, "load_model", lambda options: BrokenGpuModel())
+    monkeypatch.setattr(core, "select_device", lambda requested="auto", **kw: "cuda")
+    with pytest.raises(DeviceUnavailableError, match="--device cpu"):
+        core.transcribe(np.zeros(SR, dtype=np.float32), TranscribeOptions(batched=False))
+    monkeypatch.setattr(core, "select_device", lambda requested="auto", **kw: "cpu")
+    with pytest.raises(RuntimeError):  # on CPU it is a bug, not a device problem: not hidden
+        core.transcribe(np.zeros(SR, dtype=np.float32), TranscribeOptions(batched=False))
