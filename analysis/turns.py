@@ -75,13 +75,72 @@ def assign_words(words: Iterable[Word], activity: SpeakerActivity) -> tuple[Word
     out: list[Word] = []
     index = _RegionIndex(activity.regions)
     prev: str | None = None
+    given: list[bool] = []
     for w in sorted(words, key=lambda w: (w.start, w.end)):
         spk = w.speaker or _covering(w, index) or prev
         if spk is None and activity.speakers:
             spk = activity.speakers[0]
         out.append(replace(w, speaker=spk))
+        given.append(w.speaker is not None)
         prev = spk
-    return tuple(out)
+    if activity.source != "diarization":  # channels see overlaps: trust the audio there
+        return tuple(out)
+    return tuple(_align_changes_to_sentences(out, given, index))
+
+
+_SENTENCE_END = (".", "?", "!")
+
+
+def _ends_sentence(w: Word) -> bool:
+    return w.text.strip().endswith(_SENTENCE_END)
+
+
+def _near_speaker(w: Word, speaker: str, index: _RegionIndex, slack: float) -> bool:
+    mid = (w.start + w.end) / 2
+    return any(r.speaker == speaker and r.start - slack <= mid <= r.end + slack
+               for r in index.near(w.start, w.end, slack))
+
+
+def _continues(w: Word) -> bool:
+    """A word that carries on a sentence (starts in lower case, and is not "i")."""
+    t = w.text.strip().lstrip("\"'(")
+    return bool(t) and t[0].islower() and t.split("'")[0] != "i"
+
+
+def _align_changes_to_sentences(words: list[Word], given: list[bool], index: _RegionIndex,
+                                max_words: int = 4, slack: float = 4.0) -> list[Word]:
+    """Keep a sentence that a speaker change cuts in two with one speaker.
+
+    Whisper's word times can be off by a second or more at a change of speaker
+    (it stretches words over pauses), so a reply's first words ("That sounds")
+    can land in the other speaker's region. When the words after a change carry on
+    the sentence before it (they start in lower case), the shorter part, at most
+    ``max_words`` words and within ``slack`` s of the other speaker's speech, is
+    given to the speaker of the longer part. Words whose speaker was given are
+    kept. Used for mono diarization only: with one speaker per channel the audio
+    also shows interruptions.
+    """
+    out = list(words)
+    for i in range(1, len(out)):
+        a, b = out[i - 1].speaker, out[i].speaker
+        if a == b or a is None or b is None or _ends_sentence(out[i - 1]) or not _continues(out[i]):
+            continue
+        j = i - 1  # start of the sentence within a's run
+        while j > 0 and out[j - 1].speaker == a and not _ends_sentence(out[j - 1]) and i - j < max_words + 1:
+            j -= 1
+        k = i  # end of the sentence within b's run
+        while k + 1 < len(out) and out[k + 1].speaker == b and not _ends_sentence(out[k]) and k - i < max_words:
+            k += 1
+        head, tail = range(j, i), range(i, k + 1)
+        if len(head) <= len(tail):
+            moved, to = head, b
+        else:
+            moved, to = tail, a
+        if len(moved) <= max_words and all(not given[m] and _near_speaker(out[m], to, index, slack)
+                                           for m in moved):
+            for m in moved:
+                out[m] = replace(out[m], speaker=to)
+    return out
 
 
 def _join(words: Sequence[Word]) -> str:

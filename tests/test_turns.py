@@ -55,3 +55,38 @@ def test_without_words_or_without_activity():
     words = [Word(0.0, 0.5, "x", speaker="a"), Word(0.6, 1.0, "y", speaker="b")]
     assert [t.text for t in build_turns(words, none)] == ["x", "y"]
     assert build_turns([], none) == []
+
+
+def test_changes_move_to_sentence_ends():
+    act = _act([R(0.0, 3.0, CLIENT), R(3.4, 6.0, HELPER)], source="diarization")
+    # Whisper put "Have you" early, inside the client's speech
+    words = [Word(0.1, 1.0, "It's"), Word(1.1, 2.5, "hard."), Word(2.6, 2.9, "Have"), Word(2.9, 3.3, "you"),
+             Word(3.5, 4.5, "tried"), Word(4.6, 5.8, "walking?")]
+    turns = build_turns(words, act)
+    assert [(t.speaker, t.text) for t in turns] == [(CLIENT, "It's hard."), (HELPER, "Have you tried walking?")]
+    # the client's last word, heard late, goes back to the client
+    words = [Word(0.1, 1.0, "It's"), Word(1.1, 2.9, "really"), Word(3.0, 3.5, "hard."),
+             Word(3.6, 4.5, "Tell"), Word(4.6, 5.8, "me.")]
+    turns = build_turns(words, act)
+    assert [(t.speaker, t.text) for t in turns] == [(CLIENT, "It's really hard."), (HELPER, "Tell me.")]
+    # a genuine mid-sentence change (an interruption) stays where the audio puts it
+    words = [Word(0.1, 1.0, "I"), Word(1.1, 2.0, "was"), Word(2.1, 2.9, "going"), Word(3.5, 4.0, "Stop"),
+             Word(4.1, 4.5, "there"), Word(4.6, 5.0, "please.")]
+    turns = build_turns(words, act)
+    assert [t.speaker for t in turns] == [CLIENT, HELPER]
+    # with one speaker per channel the audio decides, even mid-sentence
+    words = [Word(0.1, 1.0, "It's"), Word(1.1, 2.5, "hard."), Word(2.6, 2.9, "Have"), Word(2.9, 3.3, "you"),
+             Word(3.5, 4.5, "tried"), Word(4.6, 5.8, "walking?")]
+    chan = _act([R(0.0, 3.0, CLIENT), R(3.4, 6.0, HELPER)], source="channels")
+    assert build_turns(words, chan)[0].text == "It's hard. Have you"
+
+
+def test_sentence_carried_across_a_change_is_joined():
+    act = _act([R(0.0, 4.0, CLIENT), R(6.0, 8.0, HELPER)], source="diarization")
+    # Whisper put the helper's first words right after the client, 2 s early
+    words = [Word(0.1, 1.5, "Lonely."), Word(1.6, 2.5, "Nobody"), Word(2.5, 3.9, "knew."),
+             Word(3.9, 4.2, "That"), Word(4.2, 4.5, "sounds"), Word(6.0, 6.5, "like"),
+             Word(6.5, 7.0, "a"), Word(7.0, 7.9, "struggle.")]
+    turns = build_turns(words, act)
+    assert [(t.speaker, t.text) for t in turns] == [
+        (CLIENT, "Lonely. Nobody knew."), (HELPER, "That sounds like a struggle.")]
