@@ -137,8 +137,6 @@ def analyze_audio(decoded: DecodedAudio, settings: AnalysisSettings | None = Non
     client_timeline : sequence, optional
         Scripted practice: the client's lines (``Turn`` or dicts with start, end, text).
     """
-    from audio.transcribe import transcribe
-
     settings = settings or AnalysisSettings()
     run = _Run(progress)
     setup = settings.setup
@@ -152,11 +150,8 @@ def analyze_audio(decoded: DecodedAudio, settings: AnalysisSettings | None = Non
                      "(diarization) instead of by channel.", partial=False)
     if setup == "stereo" and decoded.n_channels < 2:
         raise ParameterError("setup='stereo' needs a two-channel file, but this one has one channel")
-    transcript: Transcript = run.stage(
-        "transcribe",
-        lambda: transcribe(decoded.mono, settings.transcribe, progress=lambda f: run.tell("transcribe", f)),
-        optional=False,
-    )
+    transcript: Transcript = run.stage("transcribe", lambda: _transcribe(decoded, settings, setup, run),
+                                       optional=False)
     base = dict(source=decoded.source, kind="audio", duration=round(decoded.duration, 3),
                 language=transcript.language, settings={**settings.to_dict(), "setup_used": setup})
     if not transcript.has_speech:
@@ -177,6 +172,25 @@ def analyze_audio(decoded: DecodedAudio, settings: AnalysisSettings | None = Non
         if prosody is None:
             run.note("Voice (rate, pitch, level) was not measured.")
     return _finish(run, turns, helper, speakers, timing, prosody, base, cues=cues)
+
+
+def _transcribe(decoded: DecodedAudio, settings: AnalysisSettings, setup: str, run: _Run) -> Transcript:
+    """The mono mix, or (stereo) each channel on its own with words labelled ``ch<i>``.
+
+    Whisper on a mix drops or garbles overlapped speech and can put two speakers'
+    words in one sentence; one channel per speaker avoids both. Progress runs
+    0-1 over both channels together.
+    """
+    from audio.transcribe import transcribe
+
+    if setup != "stereo" or decoded.n_channels < 2:
+        return transcribe(decoded.mono, settings.transcribe, progress=lambda f: run.tell("transcribe", f))
+    n = decoded.n_channels
+    parts = []
+    for i in range(n):
+        parts.append(transcribe(decoded.channels[i], settings.transcribe, channel=i,
+                                progress=lambda f, i=i: run.tell("transcribe", (i + min(f, 1.0)) / n)))
+    return S.merge_channel_transcripts(parts, [f"ch{i}" for i in range(n)])
 
 
 def _same_channels(decoded: DecodedAudio) -> bool:
@@ -210,6 +224,9 @@ def _speakers(decoded, transcript, settings, setup, client_timeline, run):
                 raise ParameterError(f"helper_channel={settings.helper_channel} is out of range: "
                                      f"this file has {decoded.n_channels} channels")
             helper = f"ch{settings.helper_channel}"
+        words, dropped = S.drop_bleed_words(words, activity)
+        if dropped:
+            logger.info("dropped %d words heard only as leakage from the other channel", dropped)
         turns = build_turns(words, activity, floor_min=settings.floor_min)
     else:
         from analysis.diarize import diarize

@@ -12,9 +12,9 @@ from dataclasses import replace
 from typing import Any, Sequence
 
 from analysis.errors import ParameterError
-from analysis.schema import CLIENT, Turn
+from analysis.schema import CLIENT, Segment, Transcript, Turn, Word
 
-__all__ = ["timeline_items", "fill_client_text", "stage_to_dict"]
+__all__ = ["timeline_items", "fill_client_text", "stage_to_dict", "merge_channel_transcripts", "drop_bleed_words"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,3 +65,51 @@ def fill_client_text(turns: Sequence[Turn], timeline: Sequence[tuple[float, floa
                 t = replace(t, text=" ".join(lines))
         out.append(t)
     return out
+
+
+def merge_channel_transcripts(parts: Sequence[Transcript], labels: Sequence[str]) -> Transcript:
+    """One transcript from per-channel transcripts: every segment and word gets its channel's speaker.
+
+    Segments are merged in time order (they may overlap: overlapped speech is kept);
+    the language is the first channel's that has speech.
+    """
+    segs: list[Segment] = []
+    for part, label in zip(parts, labels):
+        for seg in part.segments:
+            words = tuple(replace(w, speaker=label) for w in seg.words)
+            segs.append(replace(seg, words=words, speaker=label))
+    segs.sort(key=lambda s: (s.start, s.end))
+    speaking = [p for p in parts if p.has_speech]
+    language = (speaking or list(parts))[0].language if parts else "en"
+    info = {"channels": [dict(p.info) for p in parts],
+            "seconds": round(sum(float(p.info.get("seconds", 0.0)) for p in parts), 3)}
+    return Transcript(segments=tuple(segs), duration=max((p.duration for p in parts), default=0.0),
+                      language=language, model=parts[0].model if parts else "", channel=None, info=info)
+
+
+def drop_bleed_words(words: Sequence[Word], activity: Any, margin: float = 0.5) -> tuple[list[Word], int]:
+    """Words sorted by start, without those heard only as leakage from another channel.
+
+    A word labelled with a speaker is dropped when none of that speaker's activity
+    regions comes within ``margin`` s of it while another speaker's region covers
+    its middle (their voice leaked into this channel's microphone). Words with no
+    speaker, and all words when the activity has no regions, are kept.
+    """
+    regions = list(getattr(activity, "regions", ()) or ())
+    words = sorted(words, key=lambda w: (w.start, w.end))
+    if not regions:
+        return list(words), 0
+    kept, dropped = [], 0
+    for w in words:
+        if w.speaker is None:
+            kept.append(w)
+            continue
+        own = any(r.speaker == w.speaker and r.start - margin <= w.end and w.start <= r.end + margin
+                  for r in regions)
+        mid = 0.5 * (w.start + w.end)
+        other = any(r.speaker != w.speaker and r.start <= mid <= r.end for r in regions)
+        if not own and other:
+            dropped += 1
+            continue
+        kept.append(w)
+    return kept, dropped
