@@ -7,6 +7,7 @@ from html import escape
 
 from analysis.render_text import format_time
 from analysis.report import Evidence, Report, SubScore
+from analysis.report_sections import speaker_rows, transcript_rows, voice_rows
 
 __all__ = ["render_html"]
 
@@ -87,12 +88,30 @@ def _plots(report: Report) -> str:
 
 def _turns(report: Report) -> str:
     rows = []
-    for t in report.turns:
-        when = f"[{format_time(t.start)}] " if t.start is not None else ""
+    for t, (when, who, text) in zip(report.turns, transcript_rows(report)):
         role = t.role or t.speaker
-        rows.append(f"<div class='turn role-{escape(role)}'>{escape(when)}<b>{escape(role)}</b>: "
-                    f"{escape(t.text)}</div>")
+        rows.append(f"<div class='turn role-{escape(role)}'>{escape(when)} <b>{escape(who)}</b>: "
+                    f"{escape(text)}</div>")
     return "".join(rows)
+
+
+def _speakers(report: Report) -> str:
+    rows = speaker_rows(report)
+    if not rows:
+        return "<p class='muted'>Not measured (a text-only report).</p>"
+    body = "".join(f"<tr><th>{escape(a)}</th><td>{escape(b)}</td></tr>" for a, b in rows)
+    return f"<table id='speakers-timing'>{body}</table>"
+
+
+def _voice(report: Report) -> str:
+    heads, rows, notes = voice_rows(report)
+    if not rows:
+        return "<p class='muted'>Voice was not measured.</p>"
+    head = "".join(f"<th>{escape(h)}</th>" for h in heads)
+    body = "".join("<tr><th>" + escape(r[0]) + "</th>" + "".join(f"<td>{escape(c)}</td>" for c in r[1:]) + "</tr>"
+                   for r in rows)
+    foot = "".join(f"<p class='muted'>{escape(n)}</p>" for n in notes)
+    return f"<table id='voice-per-speaker'><tr><th></th>{head}</tr>{body}</table>{foot}"
 
 
 def render_html(report: Report, *, plots: bool = True) -> str:
@@ -122,7 +141,9 @@ def render_html(report: Report, *, plots: bool = True) -> str:
 <h2>Things to work on</h2><ul id="work-on">{work_on}</ul>
 <h2>Sub-scores</h2>{subs}
 <h2>MITI-style summary</h2>{_miti(report)}
+<h2>Speakers and timing</h2>{_speakers(report)}
+<h2>Voice per speaker</h2>{_voice(report)}
 <h2>Figures</h2>{plots_html or "<p class='muted'>No timing or voice data to plot.</p>"}
-<h2>Transcript</h2><details><summary>Show all {len(report.turns)} turns</summary>{_turns(report)}</details>
+<h2>Transcript by turns</h2><details id="transcript" open><summary>Show all {len(report.turns)} turns</summary>{_turns(report)}</details>
 </body></html>
 """

@@ -5,8 +5,9 @@ from __future__ import annotations
 import textwrap
 
 from analysis.report import Evidence, Report
+from analysis.report_sections import speaker_rows, transcript_rows, voice_rows
 
-__all__ = ["render_text", "format_time", "format_evidence"]
+__all__ = ["render_text", "format_time", "format_evidence", "speakers_block", "voice_block", "transcript_block"]
 
 WIDTH = 88
 
@@ -33,6 +34,32 @@ def _wrap(text: str, indent: str = "  ") -> str:
 
 def _score(v: float | None) -> str:
     return "not measured" if v is None else f"{v:.0f}/100"
+
+
+def speakers_block(report: Report) -> list[str]:
+    """"Speakers and timing" lines (empty for a text-only report without speakers)."""
+    rows = speaker_rows(report)
+    if not rows:
+        return []
+    w = max(len(a) for a, _ in rows)
+    return [_wrap(f"{a:<{w}}  {b}", "  ").replace("\n", "\n" + " " * (w + 2)) for a, b in rows]
+
+
+def voice_block(report: Report) -> list[str]:
+    """"Voice per speaker" table lines (a one-line note when voice was not measured)."""
+    heads, rows, notes = voice_rows(report)
+    if not rows:
+        return ["  Voice: not measured."]
+    w = max(len(r[0]) for r in rows)
+    lines = ["  " + " " * w + "".join(f"{h:>14}" for h in heads)]
+    lines += ["  " + f"{r[0]:<{w}}" + "".join(f"{c:>14}" for c in r[1:]) for r in rows]
+    lines += [_wrap(n, "  ") for n in notes]
+    return lines
+
+
+def transcript_block(report: Report) -> list[str]:
+    """The transcript by turns: ``[m:ss-m:ss] role: text``."""
+    return [_wrap(f"{when} {who}: {text}".strip(), "  ") for when, who, text in transcript_rows(report)]
 
 
 def render_text(report: Report) -> str:
@@ -69,6 +96,14 @@ def render_text(report: Report) -> str:
     lines.append(f"  counts: {m.questions} questions ({m.open_questions} open), {m.reflections} reflections "
                  f"({m.complex_reflections} complex)")
     lines.append("")
+    if report.speakers or report.timing:
+        lines.append("Speakers and timing")
+        lines.extend(speakers_block(report))
+        lines.append("")
+    if report.prosody:
+        lines.append("Voice per speaker")
+        lines.extend(voice_block(report))
+        lines.append("")
     if report.strengths:
         lines.append("Strengths")
         lines.extend(_wrap("+ " + s) for s in report.strengths)
@@ -80,6 +115,10 @@ def render_text(report: Report) -> str:
     if report.notes:
         lines.append("Notes")
         lines.extend(_wrap("! " + n) for n in report.notes)
+        lines.append("")
+    if report.turns:
+        lines.append(f"Transcript ({len(report.turns)} turns)")
+        lines.extend(transcript_block(report))
         lines.append("")
     lines.append(_wrap(report.disclaimer, ""))
     return "\n".join(lines) + "\n"

@@ -16,7 +16,7 @@ import click
 from analysis.report import Report
 from analysis.scoring import LABELS
 
-__all__ = ["demo", "SAMPLES", "samples_dir", "side_by_side"]
+__all__ = ["demo", "SAMPLES", "samples_dir", "side_by_side", "timing_block", "voice_block"]
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,70 @@ def _share(r: Report) -> str:
     return "-" if p is None or p.value is None else f"{p.value:.0f} %"
 
 
+def timing_block(r: Report) -> list[str]:
+    """Compact "speakers / turns / timing" lines for one report (empty when not measured)."""
+    from analysis.report_sections import SOURCE_LABELS, mmss, turn_counts
+
+    t, sp = r.timing or {}, r.speakers or {}
+    if not t and not sp:
+        return []
+    c = turn_counts(r)
+    minutes = (r.duration or 0) / 60.0
+    roles = (sp.get("roles") or {})
+    src = SOURCE_LABELS.get(sp.get("source", ""), sp.get("source", "-")).split(" (")[0]
+    labels = roles.get("roles") or {}
+    who = ", ".join(f"{k}={v}" for k, v in sorted(labels.items(), key=lambda kv: kv[1] != "helper"))
+    lines = [f"  speakers  {src}: {who} (roles {roles.get('method', '?')}, confidence "
+             f"{roles.get('confidence', 0):.2f})"]
+    per_min = f", {len(r.turns) / minutes:.1f}/min" if minutes > 0 else ""
+    share = t.get("talk_share_helper")
+    lines.append(f"  turns     {len(r.turns)} (helper {c.get('helper', 0)}, client {c.get('client', 0)}){per_min}; "
+                 f"helper talk {'-' if share is None else f'{100 * share:.0f} %'}")
+    lat = t.get("latency") or {}
+    b = lat.get("bins") or {}
+    if lat.get("count"):
+        lines.append(f"  replies   median latency {lat['median']:.2f} s; overlap {b.get('overlap', 0)}, "
+                     f"<0.2 s {b.get('fast', 0)}, 0.2-1 s {b.get('medium', 0)}, >1 s {b.get('long', 0)}")
+    ints = t.get("interruptions") or []
+    at = f" (at {', '.join(mmss(e.get('start')) for e in ints[:4])})" if ints else ""
+    lines.append(f"  events    overlaps {len(t.get('overlaps') or [])}, interruptions {len(ints)}{at}, "
+                 f"backchannels {len(t.get('backchannels') or [])}")
+    dur = lambda e: "-" if not e else f"{e.get('details', {}).get('duration', 0):.1f} s"  # noqa: E731
+    p = t.get("pauses") or {}
+    lines.append(f"  longest   helper turn {dur(t.get('longest_helper_monologue'))}, client story "
+                 f"{dur(t.get('longest_client_story'))}; pauses <0.2 s {p.get('brief', 0)}, "
+                 f"0.2-1 s {p.get('medium', 0)}, >1 s {p.get('long', 0)}")
+    return lines
+
+
+def voice_block(r: Report) -> list[str]:
+    """Compact "voice per speaker" table for one report (one line when not measured)."""
+    spk = {s.get("role"): s for s in (r.prosody or {}).get("speakers") or []}
+    if not spk:
+        return ["  voice     not measured"]
+
+    def f(x, fmt):
+        return "-" if x is None else format(x, fmt)
+
+    lines = [f"  {'voice':<8}{'pitch Hz':>9}{'sd st':>7}{'range st':>9}{'mono':>6}{'level dB':>9}{'sd dB':>7}"
+             f"{'wpm':>6}{'artic':>7}{'pauses':>10}{'fill/min':>9}"]
+    for role in ("helper", "client"):
+        s = spk.get(role)
+        if not s:
+            continue
+        p = s.get("pauses") or {}
+        mono = "-" if s.get("monotone") is None else ("yes" if s["monotone"] else "no")
+        lines.append(f"  {role:<8}{f(s.get('pitch_median_hz'), '9.0f')}{f(s.get('pitch_sd_st'), '7.2f')}"
+                     f"{f(s.get('pitch_range_st'), '9.1f')}{mono:>6}{f(s.get('energy_db'), '9.1f')}"
+                     f"{f(s.get('energy_sd_db'), '7.1f')}{f(s.get('wpm'), '6.0f')}{f(s.get('articulation_wpm'), '7.0f')}"
+                     f"{'/'.join(str(p.get(k, 0)) for k in ('brief', 'medium', 'long')):>10}"
+                     f"{f(s.get('fillers_per_min'), '9.1f')}")
+    db = (r.prosody or {}).get("helper_minus_client_db")
+    if db is not None:
+        lines.append(f"  helper vs client level {db:+.1f} dB (pauses: <0.2 s / 0.2-1 s / >1 s)")
+    return lines
+
+
 def _index_html(reports: dict[str, Report], table: str) -> str:
     links = "".join(
         f"<li><a href='{escape(n)}/report.html'>{escape(SAMPLES.get(n, n))}</a>: index "
@@ -110,6 +174,8 @@ def demo(out, setup, no_prosody):
     click.echo("\n" + table + "\n")
     for name, report in reports.items():
         click.echo(f"{SAMPLES[name]} ({name}):")
+        for line in timing_block(report) + voice_block(report):
+            click.echo(line)
         for line in report.strengths[:2]:
             click.echo(f"  + {line}")
         for line in report.work_on[:2]:

@@ -227,6 +227,9 @@ def _speakers(decoded, transcript, settings, setup, client_timeline, run):
         words, dropped = S.drop_bleed_words(words, activity)
         if dropped:
             logger.info("dropped %d words heard only as leakage from the other channel", dropped)
+        words, dropped = S.drop_unsure_vocalisations(words)
+        if dropped:
+            logger.info("dropped %d words of short utterances Whisper was unsure of", dropped)
         turns = build_turns(words, activity, floor_min=settings.floor_min)
     else:
         from analysis.diarize import diarize

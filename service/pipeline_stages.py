@@ -14,7 +14,8 @@ from typing import Any, Sequence
 from analysis.errors import ParameterError
 from analysis.schema import CLIENT, Segment, Transcript, Turn, Word
 
-__all__ = ["timeline_items", "fill_client_text", "stage_to_dict", "merge_channel_transcripts", "drop_bleed_words"]
+__all__ = ["timeline_items", "fill_client_text", "stage_to_dict", "merge_channel_transcripts", "drop_bleed_words",
+           "drop_unsure_vocalisations"]
 
 logger = logging.getLogger(__name__)
 
@@ -113,3 +114,39 @@ def drop_bleed_words(words: Sequence[Word], activity: Any, margin: float = 0.5) 
             continue
         kept.append(w)
     return kept, dropped
+
+
+def drop_unsure_vocalisations(words: Sequence[Word], *, max_words: int = 3, max_span: float = 1.5,
+                              gap: float = 1.0, min_mean_probability: float = 0.35) -> tuple[list[Word], int]:
+    """Words without short isolated utterances that Whisper was unsure of.
+
+    Transcribed alone (one channel), a brief "mm-hmm" is often written as
+    unrelated words ("In mem.") with low probabilities. An utterance of at most
+    ``max_words`` words spanning at most ``max_span`` s, at least ``gap`` s from
+    the same speaker's other words, whose mean word probability is under
+    ``min_mean_probability`` is dropped: the speech stays in the speaker
+    activity (timing still sees a backchannel) but not in the transcript.
+
+    Returns
+    -------
+    (list of Word, int)
+        The kept words (sorted by start) and how many were dropped.
+    """
+    words = sorted(words, key=lambda w: (w.start, w.end))
+    by_speaker: dict[str | None, list[int]] = {}
+    for i, w in enumerate(words):
+        by_speaker.setdefault(w.speaker, []).append(i)
+    drop: set[int] = set()
+    for idx in by_speaker.values():
+        groups: list[list[int]] = []
+        for i in idx:
+            if groups and words[i].start - words[groups[-1][-1]].end < gap:
+                groups[-1].append(i)
+            else:
+                groups.append([i])
+        for g in groups:
+            span = words[g[-1]].end - words[g[0]].start
+            mean_p = sum(words[i].probability for i in g) / len(g)
+            if len(g) <= max_words and span <= max_span and mean_p < min_mean_probability:
+                drop.update(g)
+    return [w for i, w in enumerate(words) if i not in drop], len(drop)
