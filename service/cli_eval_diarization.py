@@ -52,6 +52,24 @@ def _print_table(items) -> dict:
     return {"summary_der_percent": summary, "items": [it.to_dict() for it in items]}
 
 
+def _print_decisions(decisions) -> dict:
+    """Print the one-vs-two decision per file and the accuracy per group."""
+    click.echo("")
+    head = f"{'one-vs-two':<10} {'file':<24} {'ref':>4} {'found':>5}  verdict"
+    click.echo(head)
+    click.echo("-" * len(head))
+    per: dict[str, list[bool]] = {}
+    for d in decisions:
+        per.setdefault(d.group, []).append(d.correct)
+        click.echo(f"{d.group:<10} {d.name[:24]:<24} {d.n_ref:>4} {d.n_hyp:>5}  {'ok' if d.correct else 'WRONG'}")
+    acc = {g: f"{sum(v)}/{len(v)}" for g, v in per.items()}
+    ones = [d.correct for d in decisions if d.n_ref <= 1]
+    twos = [d.correct for d in decisions if d.n_ref >= 2]
+    click.echo("one-vs-two decision correct: " + ", ".join(f"{g} {a}" for g, a in acc.items())
+               + f"; one voice {sum(ones)}/{len(ones)}, two or more {sum(twos)}/{len(twos)}")
+    return {"one_vs_two": [d.to_dict() for d in decisions], "one_vs_two_correct": acc}
+
+
 @click.command("diarization")
 @click.argument("data_dir", type=click.Path(path_type=Path), required=False)
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="Write results as JSON here.")
@@ -68,7 +86,7 @@ def diarization(data_dir: Path | None, out: Path | None, no_fixtures: bool, spee
     DATA_DIR holds ami-excerpts/ (RTTM) and dialogue/ (JSON truth); the committed
     fixtures are always included unless --no-fixtures.
     """
-    from service.diarization_eval import FIXTURE_DIR, evaluate
+    from service.diarization_eval import FIXTURE_DIR, evaluate, one_vs_two
 
     if data_dir is not None and not data_dir.is_dir():
         raise NotFoundError(f"data folder {data_dir} does not exist", path=str(data_dir))
@@ -79,6 +97,7 @@ def diarization(data_dir: Path | None, out: Path | None, no_fixtures: bool, spee
     result: dict = {"collar": 0.25}
     if items:
         result.update(_print_table(items))
+        result.update(_print_decisions(one_vs_two(items, data_dir, fixtures=None if no_fixtures else FIXTURE_DIR)))
     if speed:
         from audio.bench_speakers import bench_speakers
 

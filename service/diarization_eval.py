@@ -30,13 +30,16 @@ from analysis.speakers import SpeakerActivity, activity_from_channels
 from analysis.timing import TimingOptions, timing_metrics
 from analysis.turns import turns_from_activity
 
-__all__ = ["EvalItem", "evaluate", "TWO_SPEAKER_AMI", "FIXTURE_DIR", "analyse_mono", "analyse_stereo"]
+__all__ = ["EvalItem", "Decision", "evaluate", "one_vs_two", "TWO_SPEAKER_AMI", "FIXTURE_DIR", "ONE_VOICE_FILES",
+           "analyse_mono", "analyse_stereo"]
 
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_DIR = ROOT / "tests" / "data" / "dialogues"
 TWO_SPEAKER_AMI = ("dev00", "dev01", "trn03")
+# committed recordings with one voice per channel (faster-whisper's test files)
+ONE_VOICE_FILES = (ROOT / "tests" / "data" / "jfk.flac", ROOT / "tests" / "data" / "stereo_diarization.wav")
 COLLAR = 0.25
 
 
@@ -57,6 +60,26 @@ class EvalItem:
         return {"group": self.group, "name": self.name, "mode": self.mode, "der": self.score.der,
                 "score": self.score.to_dict(), "n_ref_speakers": self.n_ref,
                 "n_hyp_speakers": self.n_hyp, "seconds": round(self.seconds, 3), **self.extra}
+
+
+@dataclass
+class Decision:
+    """The one-vs-two speaker decision on one mono recording (or one channel)."""
+
+    group: str
+    name: str
+    n_ref: int
+    n_hyp: int
+    notes: tuple[str, ...] = ()
+
+    @property
+    def correct(self) -> bool:
+        """One speaker found where there is one; two or more where there are two or more."""
+        return (self.n_ref <= 1) == (self.n_hyp <= 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"group": self.group, "name": self.name, "n_ref_speakers": self.n_ref,
+                "n_hyp_speakers": self.n_hyp, "correct": self.correct, "notes": list(self.notes)}
 
 
 def analyse_mono(mono: np.ndarray, sr: int, options: DiarizeOptions | None = None) -> SpeakerActivity:
@@ -193,6 +216,45 @@ def evaluate(data_dir: Path | None, *, fixtures: Path | None = FIXTURE_DIR,
         if (data_dir / "dialogue").is_dir():
             items += eval_dialogues(data_dir / "dialogue", "dialogue", options)
     return items
+
+
+def _channel_decisions(path: Path, group: str, name: str) -> list[Decision]:
+    """Diarize each channel of ``path`` alone (one voice each); silent channels are skipped."""
+    ch, sr = _load(path)
+    out = []
+    for i, x in enumerate(ch):
+        if float(np.max(np.abs(x), initial=0.0)) < 1e-3:
+            continue
+        act = analyse_mono(x, sr)
+        label = name if ch.shape[0] == 1 else f"{name}/ch{i}"
+        out.append(Decision(group, label, 1, act.n_speakers_detected, act.notes))
+    return out
+
+
+def one_vs_two(items: list[EvalItem], data_dir: Path | None, *, fixtures: Path | None = FIXTURE_DIR) -> list[Decision]:
+    """One-vs-two decisions: every mono item of ``items``, plus single voices.
+
+    Single voices: ``tests/data/jfk.flac`` (mixed to mono) and each channel of
+    ``stereo_diarization.wav``, of the fixtures and of ``DATA_DIR/dialogue``
+    (each channel carries one speaker).
+    """
+    out = [Decision(it.group, it.name, it.n_ref, it.n_hyp, tuple(it.extra.get("notes", ())))
+           for it in items if it.mode == "mono"]
+    if fixtures is not None:
+        jfk, stereo = ONE_VOICE_FILES
+        if jfk.is_file():
+            ch, sr = _load(jfk)
+            act = analyse_mono(ch.mean(axis=0), sr)
+            out.append(Decision("one-voice", jfk.stem, 1, act.n_speakers_detected, act.notes))
+        if stereo.is_file():
+            out += _channel_decisions(stereo, "one-voice", stereo.stem)
+        if fixtures.is_dir():
+            for p in sorted(fixtures.glob("*.stereo.flac")):
+                out += _channel_decisions(p, "fix-chan", p.name.split(".")[0])
+    if data_dir is not None and (data_dir / "dialogue").is_dir():
+        for p in sorted((data_dir / "dialogue").glob("*.stereo.flac")):
+            out += _channel_decisions(p, "dlg-chan", p.name.split(".")[0])
+    return out
 
 
 def summarise(items: list[EvalItem]) -> dict[str, Any]:

@@ -98,3 +98,21 @@ def test_eval_command_on_fixtures(tmp_path):
     assert stereo["interruption_false_alarms"] == 0
     bad = CliRunner().invoke(main, ["eval", "diarization", str(tmp_path / "missing")])
     assert bad.exit_code != 0 and "does not exist" in bad.output
+
+
+def test_one_voice_jfk_is_one_speaker_two_voices_stay_two():
+    from audio.decode import decode
+    from tests.speaker_fixtures import DIALOGUES
+
+    d = decode(DIALOGUES.parent / "jfk.flac")  # 11 s, one voice with a varied delivery
+    x = d.channels.mean(axis=0)
+    act = diarize(x, d.sample_rate, speech=speech_intervals(x, d.sample_rate))
+    assert act.speakers == ("spk0",) and act.n_speakers_detected == 1
+    assert any("only one speaker found" in n and "too little to tell voices apart" in n for n in act.notes)
+    stereo, sr, _ = load("interruptions")
+    two = diarize(mono(stereo), sr, speech=speech_intervals(mono(stereo), sr))
+    assert two.speakers == ("spk0", "spk1") and two.n_speakers_detected == 2
+    # the same voice with less speech than min_two_speech is one speaker, with the note
+    short = mono(stereo)[: 14 * sr]
+    act = diarize(short, sr, DiarizeOptions(min_two_speech=30.0), speech=speech_intervals(short, sr))
+    assert act.n_speakers_detected == 1 and "30 s needed" in " ".join(act.notes)
