@@ -96,9 +96,10 @@ def render_text(report: Report) -> str:
     lines.append(f"  counts: {m.questions} questions ({m.open_questions} open), {m.reflections} reflections "
                  f"({m.complex_reflections} complex)")
     lines.append("")
-    if report.speakers or report.timing:
+    timing_lines = speakers_block(report)
+    if timing_lines:
         lines.append("Speakers and timing")
-        lines.extend(speakers_block(report))
+        lines.extend(timing_lines)
         lines.append("")
     if report.prosody:
         lines.append("Voice per speaker")

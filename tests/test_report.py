@@ -107,3 +107,70 @@ def test_figures_from_timing_and_prosody_and_in_threads(reports):
     for t in threads:
         t.join()
     assert counts == [3, 3, 3, 3]
+
+
+def _with_measurements(report):
+    """The good text report with hand-written speaker, timing and prosody results (known numbers)."""
+    from dataclasses import replace
+
+    speakers = {"source": "channels", "speakers": ["ch1", "ch0"], "regions": [],
+                "roles": {"roles": {"ch0": "helper", "ch1": "client"}, "method": "given", "confidence": 1.0}}
+    timing = {"speech_time": {"helper": 24.0, "client": 36.0}, "talk_share_helper": 0.4,
+              "latency": {"count": 5, "median": 0.85, "bins": {"overlap": 1, "fast": 0, "medium": 2, "long": 2}},
+              "overlaps": [{"start": 3.0, "end": 3.5}], "interruptions": [{"start": 65.0, "end": 65.4}],
+              "backchannels": [{"start": 10.0, "end": 10.4}, {"start": 20.0, "end": 20.3}],
+              "longest_helper_monologue": {"start": 30.0, "end": 42.5, "details": {"duration": 12.5}},
+              "longest_client_story": {"start": 5.0, "end": 25.0, "details": {"duration": 20.0}},
+              "pauses": {"brief": 4, "medium": 9, "long": 3}, "notes": []}
+    spk = lambda role, f0, wpm: {"speaker": role, "role": role, "pitch_median_hz": f0, "pitch_range_st": 9.5,  # noqa
+                                 "pitch_sd_st": 1.2, "monotone": True if role == "helper" else False,
+                                 "energy_db": -28.0, "energy_sd_db": 6.5, "wpm": wpm, "articulation_wpm": wpm + 30,
+                                 "pauses": {"brief": 2, "medium": 5, "long": 1}, "fillers_per_min": 1.5}
+    prosody = {"speakers": [spk("client", 180.0, 150.0), spk("helper", 110.0, 120.0)],
+               "helper_minus_client_db": -2.5, "helper_minus_client_st": -8.7, "notes": []}
+    return replace(report, speakers=speakers, timing=timing, prosody=prosody, duration=90.0)
+
+
+def test_text_report_shows_speakers_timing_voice_and_transcript(reports):
+    from analysis.report_sections import speaker_rows, voice_rows
+
+    r = _with_measurements(reports["good"])
+    rows = dict(speaker_rows(r))
+    assert rows["Speakers"].startswith("ch0 = helper, ch1 = client (roles given, confidence 1.00")
+    assert rows["Talk share (time)"] == "helper 40 % (24.0 s), client 60 % (36.0 s)"
+    assert rows["Helper reply latency"].startswith("median 0.85 s over 5 replies")
+    assert "overlapping 1, under 0.2 s 0, 0.2-1 s 2, over 1 s 2" in rows["Helper reply latency"]
+    assert rows["Interruptions by the helper"] == "1 (at 1:05)"
+    assert rows["Backchannels (mm-hmm, yeah)"] == "2" and rows["Overlaps"] == "1"
+    assert rows["Longest helper monologue"] == "12.5 s at 0:30" and rows["Longest client story"] == "20.0 s at 0:05"
+    assert rows["Pauses"] == "under 0.2 s 4, 0.2-1 s 9, over 1 s 3"
+    n = len(r.turns)
+    helpers = sum(t.role == "helper" for t in r.turns)
+    assert rows["Turns"] == f"{n} (helper {helpers}, client {n - helpers}), {n / 1.5:.1f} per minute"
+    heads, vrows, notes = voice_rows(r)
+    assert heads == ["helper", "client"]  # helper first whatever the stored order
+    table = {row[0]: row[1:] for row in vrows}
+    assert table["Pitch median"] == ["110 Hz", "180 Hz"] and table["Monotone"] == ["yes", "no"]
+    assert table["Words per minute"] == ["120", "150"] and table["Pauses <0.2 / 0.2-1 / >1 s"] == ["2/5/1"] * 2
+    assert notes[0] == "Helper vs client: level -2.5 dB, pitch -8.7 semitones"
+    txt = render_text(r)
+    for heading in ("Speakers and timing", "Voice per speaker", f"Transcript ({n} turns)"):
+        assert heading in txt
+    first = r.turns[0]
+    from analysis.report_sections import mmss
+
+    assert f"[{mmss(first.start)}-{mmss(first.end)}] {first.role}" in txt
+    html = render_html(r, plots=False)
+    assert "id='speakers-timing'" in html and "id='voice-per-speaker'" in html and "12.5 s at 0:30" in html
+
+
+def test_text_only_report_has_no_timing_section(reports):
+    r = reports["poor"]
+    txt = render_text(r)
+    assert "Voice per speaker" not in txt
+    assert "  Timing" in txt and "not measured" in txt.split("Speakers and timing")[1].split("\n\n")[0]
+    assert f"Transcript ({len(r.turns)} turns)" in txt  # the turns are still listed
+    html = render_html(r, plots=False)
+    assert "<th>Timing</th><td>not measured</td>" in html and "Voice was not measured" in html
+    empty = render_html(reports["empty"], plots=False)
+    assert "Not measured (a text-only report)" in empty
