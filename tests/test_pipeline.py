@@ -106,3 +106,50 @@ def test_silent_helper_channel_gives_clear_partial_report():
     assert report.partial
     assert any("helper" in n.lower() and "never speaks" in n.lower() for n in report.notes), report.notes
     assert report.subscores["reflect_validate"].score is None
+
+
+def test_channel_transcripts_merge_in_time_order_with_speakers():
+    from analysis.schema import Segment, Transcript, Word
+    from service.pipeline_stages import merge_channel_transcripts
+
+    def tr(channel, items):
+        segs = tuple(Segment(a, b, t, words=(Word(a, b, t, 0.9),)) for a, b, t in items)
+        return Transcript(segments=segs, duration=10.0, channel=channel, info={"seconds": 1.5})
+
+    merged = merge_channel_transcripts([tr(0, [(0.0, 1.0, "Hi."), (3.0, 4.0, "Go on.")]),
+                                        tr(1, [(0.5, 2.5, "Hello there.")])], ["ch0", "ch1"])
+    assert [w.text for w in merged.words] == ["Hi.", "Hello there.", "Go on."]  # overlapped speech kept
+    assert [w.speaker for w in merged.words] == ["ch0", "ch1", "ch0"]
+    assert [s.speaker for s in merged.segments] == ["ch0", "ch1", "ch0"] and merged.info["seconds"] == 3.0
+
+
+def test_leaked_and_unsure_words_are_dropped():
+    from analysis.schema import SpeechRegion, Word
+    from analysis.speakers import SpeakerActivity
+    from service.pipeline_stages import drop_bleed_words, drop_unsure_vocalisations
+
+    activity = SpeakerActivity(regions=(SpeechRegion(0.0, 3.0, "ch0"), SpeechRegion(4.0, 8.0, "ch1")),
+                               speakers=("ch0", "ch1"), source="channels", duration=8.0)
+    words = [Word(0.5, 0.9, "mine", 0.9, "ch0"), Word(5.0, 5.4, "leak", 0.6, "ch0"),
+             Word(3.2, 3.4, "edge", 0.9, "ch0"), Word(5.0, 5.4, "theirs", 0.9, "ch1")]
+    kept, n = drop_bleed_words(words, activity)
+    assert n == 1 and [w.text for w in kept] == ["mine", "edge", "theirs"]
+    words = [Word(1.0, 1.2, "In", 0.5, "ch0"), Word(1.2, 1.5, "mem.", 0.08, "ch0"),  # an unsure "mm-hmm"
+             Word(1.0, 1.4, "Yeah.", 0.9, "ch1"),  # sure: kept
+             Word(5.0, 5.3, "So", 0.2, "ch0"), Word(5.3, 5.6, "what", 0.3, "ch0"), Word(5.6, 5.9, "now", 0.3, "ch0"),
+             Word(5.9, 6.2, "then?", 0.9, "ch0")]  # four words: a real utterance, kept
+    kept, n = drop_unsure_vocalisations(words)
+    assert n == 2 and [w.text for w in kept] == ["Yeah.", "So", "what", "now", "then?"]
+
+
+def test_stereo_transcribes_each_channel_with_one_progress_scale():
+    """Two channels, one transcribe stage: progress rises 0 -> 1 once, passing the halfway mark."""
+    channels, truth = _sample("jumps-to-fixes", 26.0)
+    seen: list[float] = []
+    report = analyze_audio(decode_array(channels, 16000, source="cut"), AnalysisSettings(helper_channel=0, prosody=False),
+                           progress=lambda s, f: seen.append(f) if s == "transcribe" else None)
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and all(a <= b for a, b in zip(seen, seen[1:]))
+    assert any(0.45 <= f <= 0.55 for f in seen)
+    client = [t for t in report.turns if t.role == CLIENT]
+    assert len(truth) == 4 and len(client) == 3  # the cut also holds the start of the third client turn (24.9 s)
+    assert all(w.speaker == "ch1" for t in client for w in t.words)
