@@ -13,7 +13,8 @@ from analysis.scoring import score_session
 def _turns() -> list[Turn]:
     text = ["I feel stuck.", "It sounds like you feel trapped.", "Yes.", "What would help?", "Not sure.",
             "You could try a meeting."]
-    return [Turn(HELPER if i % 2 else CLIENT, t, role=HELPER if i % 2 else CLIENT, index=i) for i, t in enumerate(text)]
+    roles = [HELPER if i % 2 else CLIENT for i in range(len(text))]
+    return [Turn(r, t, role=r, index=i) for i, (r, t) in enumerate(zip(roles, text))]
 
 
 def _part(res, sub: str, name: str):
