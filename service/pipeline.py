@@ -73,6 +73,7 @@ class _Run:
         self.seconds: dict[str, float] = {}
         self.notes: list[str] = []
         self.partial = False
+        self.activity: Any = None  # stereo: speaker activity found before transcription
 
     def tell(self, stage: str, fraction: float) -> None:
         if self.progress is not None:
@@ -185,11 +186,21 @@ def _transcribe(decoded: DecodedAudio, settings: AnalysisSettings, setup: str, r
 
     if setup != "stereo" or decoded.n_channels < 2:
         return transcribe(decoded.mono, settings.transcribe, progress=lambda f: run.tell("transcribe", f))
-    n = decoded.n_channels
+    from analysis.speakers import activity_from_channels
+    from service.channel_pack import pack_speech, unpack_transcript
+
+    n, sr = decoded.n_channels, decoded.sample_rate
+    run.activity = activity_from_channels(decoded.channels, sr)
     parts = []
     for i in range(n):
-        parts.append(transcribe(decoded.channels[i], settings.transcribe, channel=i,
-                                progress=lambda f, i=i: run.tell("transcribe", (i + min(f, 1.0)) / n)))
+        tell = lambda f, i=i: run.tell("transcribe", (i + min(f, 1.0)) / n)  # noqa: E731
+        spans = [(r.start, r.end) for r in run.activity.regions if r.speaker == f"ch{i}"]
+        if not spans:  # nothing found on this channel by energy: let Whisper's own VAD look at all of it
+            parts.append(transcribe(decoded.channels[i], settings.transcribe, channel=i, progress=tell))
+            continue
+        packed = pack_speech(decoded.channels[i], sr, spans)
+        part = transcribe(packed.audio, settings.transcribe, channel=i, progress=tell)
+        parts.append(unpack_transcript(part, packed))
     return S.merge_channel_transcripts(parts, [f"ch{i}" for i in range(n)])
 
 
@@ -218,7 +229,7 @@ def _speakers(decoded, transcript, settings, setup, client_timeline, run):
     elif setup == "stereo":
         from analysis.speakers import activity_from_channels
 
-        activity = activity_from_channels(decoded.channels, sr)
+        activity = run.activity or activity_from_channels(decoded.channels, sr)
         if settings.helper_channel is not None:
             if settings.helper_channel >= decoded.n_channels:
                 raise ParameterError(f"helper_channel={settings.helper_channel} is out of range: "

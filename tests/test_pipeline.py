@@ -153,3 +153,21 @@ def test_stereo_transcribes_each_channel_with_one_progress_scale():
     client = [t for t in report.turns if t.role == CLIENT]
     assert len(truth) == 4 and len(client) == 3  # the cut also holds the start of the third client turn (24.9 s)
     assert all(w.speaker == "ch1" for t in client for w in t.words)
+
+
+def test_packed_speech_maps_times_back():
+    from analysis.schema import Segment, Transcript, Word
+    from service.channel_pack import pack_speech, unpack_transcript
+
+    sr = 100
+    audio = np.arange(20 * sr, dtype=np.float32)
+    packed = pack_speech(audio, sr, [(2.0, 3.0), (3.5, 4.0), (10.0, 12.0)], pad=0.3, join=1.0, gap=0.5)
+    # (1.7-4.3) joined (0.5 s apart), then 9.7-12.3; 0.5 s of silence between them
+    assert packed.pieces == ((0.0, 1.7, 2.6), (3.1, 9.7, 2.6)) and packed.audio.shape[0] == int(5.7 * sr)
+    assert packed.audio[0] == 170 and packed.audio[int(3.1 * sr)] == 970 and packed.audio[int(2.8 * sr)] == 0
+    assert packed.to_original(0.3) == 2.0 and packed.to_original(3.4) == 10.0 and packed.to_original(2.9) == 4.3
+    tr = Transcript(segments=(Segment(3.2, 3.9, "Go on.", words=(Word(3.2, 3.5, "Go"), Word(3.5, 3.9, "on."))),),
+                    duration=5.7)
+    back = unpack_transcript(tr, packed)
+    assert [(w.start, w.end) for w in back.words] == [(9.8, 10.1), (10.1, 10.5)]
+    assert back.segments[0].start == 9.8 and back.duration == 20.0
