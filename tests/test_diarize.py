@@ -116,3 +116,24 @@ def test_one_voice_jfk_is_one_speaker_two_voices_stay_two():
     short = mono(stereo)[: 14 * sr]
     act = diarize(short, sr, DiarizeOptions(min_two_speech=30.0), speech=speech_intervals(short, sr))
     assert act.n_speakers_detected == 1 and "30 s needed" in " ".join(act.notes)
+
+
+def test_vad_matches_faster_whisper_and_parts_agree():
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    stereo, sr, _ = load("interruptions")
+    x = mono(stereo)
+    ref = get_speech_timestamps(x, VadOptions(threshold=0.2, min_silence_duration_ms=500,
+                                              min_speech_duration_ms=120, speech_pad_ms=100))
+    got = speech_intervals(x, sr, workers=1)
+    assert got == [(s["start"] / SR, s["end"] / SR) for s in ref] and len(got) >= 3
+    long = np.tile(x, 4)  # 144 s: scored in two parts at once
+    one, two = speech_intervals(long, sr, workers=1), speech_intervals(long, sr, workers=2)
+
+    def mask(iv):
+        m = np.zeros(long.size // 160 + 1, bool)
+        for a, b in iv:
+            m[int(a * 100): int(b * 100)] = True
+        return m
+
+    assert np.mean(mask(one) != mask(two)) < 0.005
