@@ -184,7 +184,7 @@ def _transcribe(decoded: DecodedAudio, settings: AnalysisSettings, setup: str, r
     """
     from audio.transcribe import transcribe
 
-    if setup != "stereo" or decoded.n_channels < 2:
+    if setup != "stereo" or decoded.n_channels < 2 or _same_channels(decoded):  # same sound twice: once is enough
         return transcribe(decoded.mono, settings.transcribe, progress=lambda f: run.tell("transcribe", f))
     from analysis.speakers import activity_from_channels
     from service.channel_pack import pack_speech, unpack_transcript
