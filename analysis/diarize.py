@@ -37,7 +37,7 @@ from analysis.activity import (
     speech_mask,
 )
 from analysis.errors import ParameterError
-from analysis.features import cepstra
+from analysis.features import cepstra, frame_levels_fast
 from analysis.schema import SpeechRegion, Transcript
 from analysis.speakers import SpeakerActivity, regions_from_intervals
 
@@ -150,7 +150,7 @@ def diarize(
     n = int(np.ceil(x.size / max(1, int(round(opts.hop * sr)))))
     mask = intervals_to_mask(speech, n, opts.hop)
     feats = cepstra(x, sr, hop=opts.hop, only=mask)
-    levels = frame_levels(x, sr, frame=0.025, hop=opts.hop)[:n]
+    levels = frame_levels_fast(x, sr, frame=0.025, hop=opts.hop)[:n]
     core = mask & (levels > (np.percentile(levels[mask], 99) - opts.core_db if mask.any() else 0.0))
     wins = steps.windows(mask, opts)
     k, n_detected = 1, 1

@@ -137,3 +137,15 @@ def test_vad_matches_faster_whisper_and_parts_agree():
         return m
 
     assert np.mean(mask(one) != mask(two)) < 0.005
+
+
+def test_fast_frame_levels_equal_frame_levels(rng):
+    from analysis.activity import frame_levels
+    from analysis.features import frame_levels_fast
+
+    x = (0.1 * rng.standard_normal(SR * 3 + 123)).astype(np.float32)
+    x[SR: SR + 4000] = 0.0
+    a = frame_levels(x, SR, frame=0.025, hop=0.02)
+    b = frame_levels_fast(x, SR, frame=0.025, hop=0.02)
+    assert a.shape == b.shape and np.max(np.abs(a - b)) < 1e-4 and b.min() == pytest.approx(-120.0)
+    assert np.allclose(frame_levels_fast(x, 44100, frame=0.025, hop=0.01), frame_levels(x, 44100, frame=0.025, hop=0.01))
