@@ -96,6 +96,10 @@ def test_eval_command_on_fixtures(tmp_path):
     stereo = [i for i in data["items"] if i["name"] == "interruptions" and i["mode"] == "stereo"][0]
     assert stereo["interruptions_found"] == stereo["interruptions_planted"] == 2
     assert stereo["interruption_false_alarms"] == 0
+    decisions = {(d["group"], d["name"]): d for d in data["one_vs_two"]}
+    assert decisions[("one-voice", "jfk")]["correct"] and decisions[("one-voice", "jfk")]["n_hyp_speakers"] == 1
+    assert all(decisions[("fixtures", n)]["correct"] for n in ("interruptions", "good_listener", "client_cuts_in"))
+    assert "one-vs-two decision correct:" in res.output
     bad = CliRunner().invoke(main, ["eval", "diarization", str(tmp_path / "missing")])
     assert bad.exit_code != 0 and "does not exist" in bad.output
 
