@@ -13,6 +13,7 @@ STAGES = {
     "diarization": "service.cli_eval_diarization:diarization",
     "prosody": "service.cli_eval_prosody:prosody",
     "cues": "service.cli_eval_cues:cues",
+    "index": "service.cli_eval_index:index",
 }
 
 
