@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python scripts/bench_stereo.py FILE.stereo.(wav|flac) [...] [--wer]
 
-Per file, in one process with the model loaded once: wall seconds (fastest of two
+Per file, in one process with the model loaded once: wall and CPU seconds (fastest of two
 interleaved repeats) for the mix, the two whole channels and the two packed channels
 (speaker activity included). With ``--wer`` (needs ``NAME.json`` truth beside the file,
 helper on channel 0): word error rate per role of the words the pipeline would give
@@ -46,21 +46,26 @@ def main(paths: list[str], wer: bool) -> None:
     for path in paths:
         d = decode(path)
         res: dict[str, list[float]] = {"mix": [], "channels": [], "packed": []}
+        cpu: dict[str, list[float]] = {"mix": [], "channels": [], "packed": []}
         for _ in range(2):
-            t = time.perf_counter()
+            t, c0 = time.perf_counter(), time.process_time()
             mix = transcribe(d.mono, OPTS)
             res["mix"].append(time.perf_counter() - t)
-            t = time.perf_counter()
+            cpu["mix"].append(time.process_time() - c0)
+            t, c0 = time.perf_counter(), time.process_time()
             for i in range(2):
                 transcribe(d.channels[i], OPTS, channel=i)
             res["channels"].append(time.perf_counter() - t)
-            t = time.perf_counter()
+            cpu["channels"].append(time.process_time() - c0)
+            t, c0 = time.perf_counter(), time.process_time()
             act = activity_from_channels(d.channels, d.sample_rate)
             words = packed_words(d, act)
             res["packed"].append(time.perf_counter() - t)
+            cpu["packed"].append(time.process_time() - c0)
         m, c, p = (min(res[k]) for k in ("mix", "channels", "packed"))
         line = (f"{Path(path).name}: {d.duration:.0f} s audio; mix {m:.1f} s, whole channels {c:.1f} s "
-                f"({c / m:.2f}x), packed channels {p:.1f} s ({p / m:.2f}x)")
+                f"({c / m:.2f}x), packed channels {p:.1f} s ({p / m:.2f}x) wall; CPU s "
+                + ", ".join(f"{k} {min(v):.1f}" for k, v in cpu.items()))
         truth_path = Path(re.sub(r"(\.stereo)?\.(wav|flac)$", ".json", str(path)))
         if wer and truth_path.is_file():
             import jiwer
