@@ -102,8 +102,12 @@ def speaker_rows(report: Report) -> list[tuple[str, str]]:
         rows.append(("Helper reply latency", "no replies measured"))
     ints = t.get("interruptions") or []
     when = ", ".join(mmss(e.get("start")) for e in ints[:6])
-    rows.append(("Overlaps", str(len(t.get("overlaps") or []))))
-    rows.append(("Interruptions by the helper", f"{len(ints)}" + (f" (at {when})" if when else "")))
+    if sp.get("source") == "diarization":  # one channel: speech inside the other person's is not seen
+        rows.append(("Overlaps", "not measured (one channel: record in stereo)"))
+        rows.append(("Interruptions by the helper", "not measured (one channel: record in stereo)"))
+    else:
+        rows.append(("Overlaps", str(len(t.get("overlaps") or []))))
+        rows.append(("Interruptions by the helper", f"{len(ints)}" + (f" (at {when})" if when else "")))
     if t.get("client_interruptions"):
         rows.append(("Interruptions by the client", str(len(t["client_interruptions"]))))
     rows.append(("Backchannels (mm-hmm, yeah)", str(len(t.get("backchannels") or []))))

@@ -98,8 +98,12 @@ def timing_block(r: Report) -> list[str]:
                      f"<0.2 s {b.get('fast', 0)}, 0.2-1 s {b.get('medium', 0)}, >1 s {b.get('long', 0)}")
     ints = t.get("interruptions") or []
     at = f" (at {', '.join(mmss(e.get('start')) for e in ints[:4])})" if ints else ""
-    lines.append(f"  events    overlaps {len(t.get('overlaps') or [])}, interruptions {len(ints)}{at}, "
-                 f"backchannels {len(t.get('backchannels') or [])}")
+    if sp.get("source") == "diarization":  # one channel: speech inside the other's cannot be seen
+        lines.append(f"  events    overlaps and interruptions not measured (one channel), "
+                     f"backchannels {len(t.get('backchannels') or [])}")
+    else:
+        lines.append(f"  events    overlaps {len(t.get('overlaps') or [])}, interruptions {len(ints)}{at}, "
+                     f"backchannels {len(t.get('backchannels') or [])}")
     dur = lambda e: "-" if not e else f"{e.get('details', {}).get('duration', 0):.1f} s"  # noqa: E731
     p = t.get("pauses") or {}
     lines.append(f"  longest   helper turn {dur(t.get('longest_helper_monologue'))}, client story "

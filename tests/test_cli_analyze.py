@@ -42,6 +42,8 @@ def test_analyze_mono_sample_writes_three_files_that_agree(tmp_path):
     assert report.index is not None and report.index >= 60
     assert "Listening-quality index" in result.output and f"{report.index:.0f} / 100" in result.output
     assert (folder / "report.txt").read_text() in result.output
+    assert "Interruptions by the helper  not measured (one channel: record in stereo)" in result.output
+    assert "Speakers from                diarization" in result.output and "Voice per speaker" in result.output
     html = (folder / "report.html").read_text()
     assert f">{report.index:.0f}<" in html and html.count("<svg") >= 3  # timeline, talk share, prosody
 

@@ -132,6 +132,8 @@ def _with_measurements(report):
 
 
 def test_text_report_shows_speakers_timing_voice_and_transcript(reports):
+    from dataclasses import replace
+
     from analysis.report_sections import speaker_rows, voice_rows
 
     r = _with_measurements(reports["good"])
@@ -160,6 +162,8 @@ def test_text_report_shows_speakers_timing_voice_and_transcript(reports):
     from analysis.report_sections import mmss
 
     assert f"[{mmss(first.start)}-{mmss(first.end)}] {first.role}" in txt
+    mono = replace(r, speakers={**r.speakers, "source": "diarization"})
+    assert dict(speaker_rows(mono))["Interruptions by the helper"].startswith("not measured (one channel")
     html = render_html(r, plots=False)
     assert "id='speakers-timing'" in html and "id='voice-per-speaker'" in html and "12.5 s at 0:30" in html
 
