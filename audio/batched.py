@@ -19,23 +19,35 @@ logger = logging.getLogger(__name__)
 SAMPLE_RATE = 16000
 
 
-def speech_regions(audio: np.ndarray, options) -> list[tuple[float, float]]:
+def speech_regions(audio: np.ndarray, options, speech_probs: np.ndarray | None = None) -> list[tuple[float, float]]:
+    """Speech regions (s) by Silero VAD: faster-whisper's ``get_speech_timestamps``.
+
+    ``speech_probs``: Silero's window probabilities for ``audio``
+    (:func:`audio.vad.speech_probabilities`), already computed; the same
+    post-processing then gives the same regions without running the model again.
+    """
+    if speech_probs is not None:
+        from audio.vad import speech_timestamps
+
+        spans = speech_timestamps(speech_probs, audio.shape[0], max_speech_s=WINDOW_SECONDS,
+                                  min_silence_ms=options.vad_min_silence_ms)
+        return [(a / SAMPLE_RATE, b / SAMPLE_RATE) for a, b in spans]
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     vad = VadOptions(max_speech_duration_s=WINDOW_SECONDS, min_silence_duration_ms=options.vad_min_silence_ms)
     return [(t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE) for t in get_speech_timestamps(audio, vad)]
 
 
-def decode_batched(model, audio: np.ndarray, options, kwargs: dict, on_time=None):
+def decode_batched(model, audio: np.ndarray, options, kwargs: dict, on_time=None, speech_probs=None):
     """Decode planned windows in batches; re-decode windows the prompt cut short.
 
     ``on_time(seconds)`` is called with the end of each decoded segment (seconds
     into ``audio``) as batches finish. Returns (faster-whisper segments in time
-    order, number of windows repaired).
+    order, number of windows repaired). ``speech_probs``: see :func:`speech_regions`.
     """
     from faster_whisper import BatchedInferencePipeline
 
-    clips = plan_clips(speech_regions(audio, options))
+    clips = plan_clips(speech_regions(audio, options, speech_probs))
     if not clips:
         return [], 0
     pipeline = BatchedInferencePipeline(model)

@@ -235,12 +235,24 @@ def _monotonic(segments: list[Segment]) -> tuple[Segment, ...]:
     return tuple(out)
 
 
+def _chunk_probs(probs: np.ndarray | None, lo: int, hi: int) -> np.ndarray | None:
+    """The VAD windows of samples lo..hi (the whole array when the chunk starts at 0)."""
+    if probs is None:
+        return None
+    from audio.vad import WINDOW, n_windows
+
+    k0 = int(round(lo / WINDOW))
+    part = probs[k0: k0 + n_windows(hi - lo)]
+    return np.pad(part, (0, n_windows(hi - lo) - part.shape[0]))
+
+
 def transcribe(
     audio: np.ndarray,
     options: TranscribeOptions | None = None,
     *,
     progress: ProgressCallback | None = None,
     channel: int | None = None,
+    speech_probs: np.ndarray | None = None,
 ) -> Transcript:
     """Transcribe float32 mono audio at 16 kHz.
 
@@ -253,6 +265,12 @@ def transcribe(
         Called with the fraction done (0 to 1, never decreasing).
     channel : int, optional
         Recorded in the result when ``audio`` is one channel of a file.
+    speech_probs : np.ndarray, shape (n // 512 + 1,), optional
+        Silero VAD probabilities of ``audio`` already computed
+        (:func:`audio.vad.speech_probabilities`), so batched decoding does not
+        run the VAD again; the regions are the same as without them for audio
+        up to ``chunk_seconds`` long (longer audio: each chunk takes its slice,
+        its edges within one 32 ms window). Ignored when ``batched`` is off.
 
     Returns
     -------
@@ -265,6 +283,13 @@ def transcribe(
     if audio.ndim != 1:
         raise ParameterError(f"audio must be one channel, shape (n,), not {audio.shape}")
     duration = audio.shape[0] / SAMPLE_RATE
+    if speech_probs is not None:
+        from audio.vad import n_windows
+
+        speech_probs = np.asarray(speech_probs, dtype=np.float32).reshape(-1)
+        if speech_probs.shape[0] != n_windows(audio.shape[0]):
+            raise ParameterError(f"speech_probs has {speech_probs.shape[0]} values, but this audio has "
+                                 f"{n_windows(audio.shape[0])} VAD windows")
     model = load_model(options)
     kwargs = dict(
         language=options.language,
@@ -295,7 +320,8 @@ def transcribe(
             offset = lo / SAMPLE_RATE
             if options.batched:
                 raw, n = decode_batched(model, chunk, options, kwargs,
-                                        on_time=lambda t, o=offset: report(0.95 * (t + o) / duration))
+                                        on_time=lambda t, o=offset: report(0.95 * (t + o) / duration),
+                                        speech_probs=_chunk_probs(speech_probs, lo, hi))
                 repaired += n
                 segments.extend(_convert(raw, offset, duration, split=options.word_timestamps))
             else:
