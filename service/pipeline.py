@@ -74,6 +74,7 @@ class _Run:
         self.notes: list[str] = []
         self.partial = False
         self.activity: Any = None  # stereo: speaker activity found before transcription
+        self.speech_probs: Any = None  # mono: Silero VAD probabilities shared by transcription and diarization
 
     def tell(self, stage: str, fraction: float) -> None:
         if self.progress is not None:
@@ -185,7 +186,10 @@ def _transcribe(decoded: DecodedAudio, settings: AnalysisSettings, setup: str, r
     from audio.transcribe import transcribe
 
     if setup != "stereo" or decoded.n_channels < 2 or _same_channels(decoded):  # same sound twice: once is enough
-        return transcribe(decoded.mono, settings.transcribe, progress=lambda f: run.tell("transcribe", f))
+        if settings.transcribe.batched:  # one Silero pass, reused by diarization (audio/vad.py)
+            run.speech_probs = S.shared_speech_probs(decoded.mono, decoded.sample_rate)
+        return transcribe(decoded.mono, settings.transcribe, progress=lambda f: run.tell("transcribe", f),
+                          speech_probs=run.speech_probs)
     from analysis.speakers import activity_from_channels
     from service.channel_pack import pack_speech, unpack_transcript
 
@@ -246,7 +250,8 @@ def _speakers(decoded, transcript, settings, setup, client_timeline, run):
         from analysis.diarize import diarize
         from audio.vad import speech_intervals
 
-        activity = diarize(decoded.mono, sr, transcript=transcript, speech=speech_intervals(decoded.mono, sr))
+        speech = speech_intervals(decoded.mono, sr, speech_probs=run.speech_probs)  # no second Silero pass
+        activity = diarize(decoded.mono, sr, transcript=transcript, speech=speech)
         turns = build_turns(words, activity, floor_min=settings.floor_min)
     turns = [t for t in turns if t.text.strip() or t.speaker == CLIENT]
     labels = list(activity.speakers)

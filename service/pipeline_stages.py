@@ -15,7 +15,7 @@ from analysis.errors import ParameterError
 from analysis.schema import CLIENT, Segment, Transcript, Turn, Word
 
 __all__ = ["timeline_items", "fill_client_text", "stage_to_dict", "merge_channel_transcripts", "drop_bleed_words",
-           "drop_unsure_vocalisations"]
+           "drop_unsure_vocalisations", "shared_speech_probs"]
 
 logger = logging.getLogger(__name__)
 
@@ -150,3 +150,21 @@ def drop_unsure_vocalisations(words: Sequence[Word], *, max_words: int = 3, max_
             if len(g) <= max_words and span <= max_span and mean_p < min_mean_probability:
                 drop.update(g)
     return [w for i, w in enumerate(words) if i not in drop], len(drop)
+
+
+def shared_speech_probs(mono, sample_rate: int):
+    """Silero VAD probabilities of the mono mix, computed once for transcription and diarization.
+
+    Scored as one sequence, exactly as faster-whisper scores them, so the
+    transcription's speech regions do not change. None when the VAD cannot run
+    (each stage then runs its own, as before) or the audio is not at 16 kHz.
+    """
+    if sample_rate != 16000:
+        return None
+    try:
+        from audio.vad import speech_probabilities
+
+        return speech_probabilities(mono, workers=1)
+    except Exception as e:  # pragma: no cover - depends on the install
+        logger.warning("shared Silero VAD pass failed (%s); each stage runs its own", e)
+        return None

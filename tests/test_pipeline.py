@@ -171,3 +171,36 @@ def test_packed_speech_maps_times_back():
     back = unpack_transcript(tr, packed)
     assert [(w.start, w.end) for w in back.words] == [(9.8, 10.1), (10.1, 10.5)]
     assert back.segments[0].start == 9.8 and back.duration == 20.0
+
+
+def test_mono_analysis_runs_silero_once_for_both_stages(monkeypatch):
+    """Transcription and diarization share one VAD pass, with the intervals two passes gave."""
+    import faster_whisper.vad as fw_vad
+
+    import audio.vad as vad
+    from audio.decode import decode
+
+    x = decode(SAMPLES / "listens-well.wav").mono[: 40 * 16000]
+    two_pass = vad.speech_intervals(x, 16000)  # what diarization got from its own pass
+    calls = {"probs": 0, "fw": 0, "intervals": []}
+    probs, fw, intervals = vad.speech_probabilities, fw_vad.get_speech_timestamps, vad.speech_intervals
+
+    def count_probs(*a, **k):
+        calls["probs"] += 1
+        return probs(*a, **k)
+
+    def count_fw(*a, **k):
+        calls["fw"] += 1
+        return fw(*a, **k)
+
+    def keep_intervals(*a, **k):
+        calls["intervals"].append(intervals(*a, **k))
+        return calls["intervals"][-1]
+
+    monkeypatch.setattr(vad, "speech_probabilities", count_probs)
+    monkeypatch.setattr(fw_vad, "get_speech_timestamps", count_fw)
+    monkeypatch.setattr(vad, "speech_intervals", keep_intervals)
+    report = analyze_audio(decode_array(x, 16000, source="mono"), AnalysisSettings(prosody=False))
+    assert report.settings["setup_used"] == "mono" and len(report.turns) >= 4
+    assert calls["probs"] == 1 and calls["fw"] == 0
+    assert calls["intervals"] == [two_pass] and len(two_pass) >= 3
