@@ -110,16 +110,17 @@ def test_upload_report_evidence_and_comment(server):
         page.goto(url + "/upload")
         page.select_option("select[name=trainee_id]", label="alice")
         page.fill("input[name=title]", "browser upload")
-        page.set_input_files("input[name=audio]", str(JFK))
+        # a two-person role-play (helper left), so the report flags moments to play
+        page.set_input_files("input[name=audio]", str(ROOT / "samples" / "dialogues" / "jumps-to-fixes.stereo.wav"))
+        page.check("input[name=speaker_setup][value=stereo]")
+        page.select_option("select[name=helper_channel]", "0")
         page.click("#upload-form button[type=submit]")
         page.wait_for_selector("#index", timeout=REPORT_TIMEOUT_MS)  # the page reloads when the job is done
         assert page.locator("audio#player").count() == 1
         assert page.locator("#figures svg").count() >= 1  # the report's plots, drawn on the server
         page.wait_for_function("() => document.getElementById('player').readyState >= 1")
         buttons = page.locator("#subscores .evidence")
-        if buttons.count() == 0:  # a one-speaker sample may flag nothing: use the transcript's moments
-            page.click("details.card summary")
-            buttons = page.locator(".turns .evidence")
+        assert buttons.count() > 0, "the poor helper's report quotes no evidence"
         target = None
         for i in range(buttons.count()):
             if float(buttons.nth(i).get_attribute("data-start")) > 1.0:
