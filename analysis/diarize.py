@@ -1,6 +1,6 @@
 """Mono diarization on CPU: who speaks when in a one-channel recording of (usually) two people.
 
-Method (chosen by measured DER, see docs/readme/speakers.md):
+Method (chosen by measured DER, see the README, "Who spoke when"):
 
 1. Speech regions: given by the caller (``speech``, e.g. the Silero VAD in
    :mod:`audio.vad`), else from the transcript's words, else an energy VAD.

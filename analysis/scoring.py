@@ -3,7 +3,7 @@
 Each sub-score is a weighted mean of a few :class:`~analysis.report.ScorePart`
 items, each turning one measurement into 0-100 points with a fixed, piecewise
 linear rule anchored on published figures (MITI 4.2.1 thresholds; AnnoMI
-high- vs low-quality means, see ``docs/readme/report.md``). The index is the
+high- vs low-quality means, see the README, "The index"). The index is the
 weighted mean of the measured sub-scores with the fixed weights in
 :data:`WEIGHTS`; sub-scores that could not be measured (no timing or prosody
 for a text-only transcript) are left out and marked "not measured".

@@ -38,7 +38,7 @@ def default_workers(n_jobs: int, *, cores: int | None = None, available_memory: 
     """Worker processes for this machine: one per two cores, as many as memory holds, no more than jobs.
 
     Two Whisper threads per worker measured faster than two single-thread
-    workers on the 2-core development machine (docs/readme/batch.md).
+    workers on the 2-core development machine (README, "Batch analysis of a cohort").
     """
     cores = cores or usable_cores()
     if available_memory is None:
