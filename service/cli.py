@@ -10,13 +10,12 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-import sys
 
 import click
 
 from analysis.errors import ListenWellError
 
-__all__ = ["main", "run_guarded"]
+__all__ = ["main", "LazyGroup"]
 
 # name -> "module:attribute"
 COMMANDS = {
@@ -46,11 +45,15 @@ def _setup_runtime_env() -> None:
 
 
 class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use from ``lazy_commands``."""
+
+    lazy_commands: dict[str, str] = {}
+
     def list_commands(self, ctx):
-        return sorted(COMMANDS)
+        return sorted(self.lazy_commands)
 
     def get_command(self, ctx, name):
-        target = COMMANDS.get(name)
+        target = self.lazy_commands.get(name)
         if target is None:
             return None
         module_name, attr = target.split(":")
@@ -63,16 +66,11 @@ class LazyGroup(click.Group):
         return getattr(module, attr)
 
 
-def run_guarded(fn, *args, **kwargs):
-    """Run ``fn``; turn a ListenWellError into a one-line message and its exit code."""
-    try:
-        return fn(*args, **kwargs)
-    except ListenWellError as e:
-        click.echo(f"error: {e.message}", err=True)
-        sys.exit(e.exit_code)
-
-
 class GuardedGroup(LazyGroup):
+    """The top-level group: turns a ListenWellError into one line and its exit code."""
+
+    lazy_commands = COMMANDS
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-
 import click
+
+from service.cli import LazyGroup
 
 __all__ = ["eval_group"]
 
@@ -17,22 +17,8 @@ STAGES = {
 }
 
 
-class _StageGroup(click.Group):
-    def list_commands(self, ctx):
-        return sorted(STAGES)
-
-    def get_command(self, ctx, name):
-        target = STAGES.get(name)
-        if target is None:
-            return None
-        module_name, attr = target.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as e:
-            if e.name == module_name:
-                return None
-            raise
-        return getattr(module, attr)
+class _StageGroup(LazyGroup):
+    lazy_commands = STAGES
 
 
 @click.group("eval", cls=_StageGroup)
