@@ -142,6 +142,17 @@ def visible_trainee_ids(user) -> list[int] | None:
     return [int(user.id)]
 
 
+def visible_trainees(user) -> list[sqlite3.Row]:
+    """The trainees (id, username) ``user`` may see, by name."""
+    ids = visible_trainee_ids(user)
+    sql = "SELECT id, username FROM users WHERE role = 'trainee'"
+    args: list = []
+    if ids is not None:
+        sql += f" AND id IN ({','.join('?' * len(ids)) or 'NULL'})"
+        args = ids
+    return get_db().execute(sql + " ORDER BY username", args).fetchall()
+
+
 def can_view_session(user, session: sqlite3.Row) -> bool:
     ids = visible_trainee_ids(user)
     return ids is None or int(session["trainee_id"]) in ids

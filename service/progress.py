@@ -9,7 +9,7 @@ import json
 from flask import Blueprint, Response, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from service.auth import visible_trainee_ids
+from service.auth import visible_trainee_ids, visible_trainees
 from service.db import get_db
 
 __all__ = ["bp", "score_history", "chart_svg"]
@@ -88,14 +88,8 @@ def _trainee_or_abort(trainee_id: int):
 def overview():
     if current_user.role == "trainee":
         return redirect(url_for("progress.trainee", trainee_id=current_user.id))
-    ids = visible_trainee_ids(current_user)
-    sql = "SELECT id, username FROM users WHERE role = 'trainee'"
-    args: list = []
-    if ids is not None:
-        sql += f" AND id IN ({','.join('?' * len(ids)) or 'NULL'})"
-        args = ids
     rows = []
-    for t in get_db().execute(sql + " ORDER BY username", args).fetchall():
+    for t in visible_trainees(current_user):
         history = score_history(int(t["id"]))
         latest = history[-1] if history else None
         rows.append({"id": t["id"], "username": t["username"], "sessions": len(history), "latest": latest})

@@ -19,7 +19,7 @@ from analysis.errors import (
     ParameterError,
     UnsupportedFormatError,
 )
-from service.auth import visible_trainee_ids
+from service.auth import visible_trainees
 from service.db import get_db
 from service.jobs import enqueue
 from service.storage import audio_dir, audio_extension, create_session
@@ -111,13 +111,7 @@ def queue_session(**fields) -> tuple[int, int]:
 
 
 def _trainees() -> list:
-    ids = visible_trainee_ids(current_user)
-    sql = "SELECT id, username FROM users WHERE role = 'trainee'"
-    args: list = []
-    if ids is not None:
-        sql += f" AND id IN ({','.join('?' * len(ids)) or 'NULL'})"
-        args = ids
-    return get_db().execute(sql + " ORDER BY username", args).fetchall()
+    return visible_trainees(current_user)
 
 
 def _speaker_fields(form) -> dict:
