@@ -110,8 +110,15 @@ def explore(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     cq = [t for t in helper if view.has(t.index, "closed_question")]
     if not oq and not cq:
         part = ScorePart("open_questions", 0.0, "count", 40.0, 1.0, "a few open questions")
-        return 40.0, [part], {"summary": "No questions asked: the client's view was not explored.",
-                              "try_instead": 'Ask one open question: "What has this been like for you?"'}
+        inside = [t for t in helper if "?" in t.text]
+        summary = "No questions asked: the client's view was not explored."
+        if inside:
+            # a turn coded as advice or information can still hold a question ("Have you thought about...?")
+            summary = (f"No turn was mainly a question; {len(inside)} turn(s) held a question inside advice "
+                       "or information, so the client's view was not explored.")
+        return 40.0, [part], {"summary": summary,
+                              "try_instead": 'Ask one open question: "What has this been like for you?"',
+                              "evidence": tuple(evidence(inside[:2], "a question inside advice or information"))}
     pct = 100.0 * len(oq) / (len(oq) + len(cq))
     runs = 0
     prev = False

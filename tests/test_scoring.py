@@ -150,3 +150,22 @@ def test_one_word_session_scores_without_crashing():
     r = score_transcript([Turn("client", "Hi.", role=CLIENT), Turn("helper", "Hey.", role=HELPER)])
     assert r.index is None or 0 <= r.index <= 100
     assert r.subscores["stay_with"].score is None
+
+
+def test_question_inside_an_advice_turn_is_named_not_called_absent():
+    turns = [
+        Turn(speaker="c", role=CLIENT, text="I used again on Saturday and I feel so ashamed.", start=0.0, end=3.0, index=0),
+        Turn(speaker="h", role=HELPER, text="You should call your sponsor. Have you been to a meeting since?",
+             start=3.2, end=6.0, index=1),
+        Turn(speaker="c", role=CLIENT, text="No.", start=6.2, end=6.6, index=2),
+        Turn(speaker="h", role=HELPER, text="You need to go tonight.", start=6.8, end=8.0, index=3),
+    ]
+    view = CueView({1: frozenset({"advice", "input"}), 3: frozenset({"advice", "input"})}, ())
+    explore = score_session(turns, view).subscores["explore"]
+    assert explore.score == 40.0
+    assert "1 turn(s) held a question" in explore.summary
+    assert [e.start for e in explore.evidence] == [3.2]
+    # with no question anywhere the summary says so
+    plain = [t if t.index != 1 else Turn(speaker="h", role=HELPER, text="You should call your sponsor.",
+                                         start=3.2, end=6.0, index=1) for t in turns]
+    assert score_session(plain, view).subscores["explore"].summary.startswith("No questions asked")
