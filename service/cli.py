@@ -29,7 +29,7 @@ COMMANDS = {
     "init-db": "service.cli_serve:init_db",
     "import-batch": "service.cli_serve:import_batch",
     "record": "service.cli_record:record",
-    "practice": "service.cli_record:practice",
+    "practice": "service.cli_practice:practice",
     "devices": "service.cli_record:devices",
     "scenarios": "service.cli_record:scenarios",
     "demo": "service.cli_demo:demo",

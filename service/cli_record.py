@@ -1,4 +1,4 @@
-"""``listenwell devices``, ``record``, ``scenarios`` and ``practice`` (the laptop microphone)."""
+"""``listenwell devices``, ``record`` and ``scenarios`` (the laptop microphone); ``practice`` is in cli_practice."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import click
 
 from analysis.errors import ParameterError
 
-__all__ = ["devices", "record", "scenarios", "practice", "analyze_and_store", "store_session", "KeyListener"]
+__all__ = ["devices", "record", "scenarios", "analyze_and_store", "store_session", "KeyListener"]
 
 logger = logging.getLogger(__name__)
 
@@ -207,5 +207,3 @@ def scenarios(as_json, folder):
         click.echo(f"{s.id:<22} {s.title}  [{len(s.lines)} lines]{audio}")
     click.echo("practise one with: listenwell practice ID")
 
-
-from service.cli_practice import practice  # noqa: E402  (the practice command lives in its own module)
