@@ -119,26 +119,13 @@ def store_session(instance: Path, trainee: str, audio_path: Path, report_dict: d
     A scripted practice session also gets its speaker set-up and client timeline,
     so a re-analysis in the web app treats it as scripted (helper on channel 0).
     """
-    import sqlite3
-
     from service.storage import import_session
 
-    sid = import_session(instance, trainee, audio_path, report_dict, scenario_id=scenario_id, source="cli",
-                         title=title)
+    pairs = None
     if client_timeline is not None:
-        from service.db import connect, db_path
-
         pairs = [[float(t["start"]), float(t["end"])] for t in client_timeline]
-        conn = connect(db_path(instance))
-        try:
-            conn.execute("UPDATE sessions SET speaker_setup = 'scripted', helper_channel = 0, client_timeline = ?"
-                         " WHERE id = ?", (json.dumps(pairs), sid))
-            conn.commit()
-        except sqlite3.Error as e:  # an older/newer schema: the report is stored all the same
-            logger.warning("could not record the client timeline of session %s: %s", sid, e)
-        finally:
-            conn.close()
-    return sid
+    return import_session(instance, trainee, audio_path, report_dict, scenario_id=scenario_id, source="cli",
+                          title=title, client_timeline=pairs)
 
 
 def _check_store_args(trainee, instance) -> None:

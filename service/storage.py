@@ -195,11 +195,14 @@ def import_session(
     scenario_id: str | None = None,
     source: str = "cli",
     title: str = "",
+    client_timeline: list | None = None,
 ) -> int:
     """Add a finished session (audio + report) to an instance from outside the web app.
 
     The trainee account is created (without a password) when it does not exist;
     an admin sets its password later. ``audio_path`` may be None (report only).
+    ``client_timeline`` ([start, end] pairs, seconds) marks a scripted practice
+    session (helper on channel 0), so a re-analysis treats it the same way.
     Returns the new session's id.
     """
     if not isinstance(report_dict, dict):
@@ -223,6 +226,9 @@ def import_session(
             source=source,
             title=title or (Path(audio_path).stem if audio_path else "imported report"),
             scenario_id=scenario_id,
+            speaker_setup="scripted" if client_timeline else "auto",
+            helper_channel=0 if client_timeline else None,
+            client_timeline=client_timeline,
         )
         save_report(conn, session_id, report_dict)
         conn.execute(
