@@ -17,6 +17,11 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 MIN_PASSWORD = 8
 
 
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"the password needs at least {MIN_PASSWORD} characters")
+
+
 def _supervisor_id(value: str | None) -> int | None:
     if not value:
         return None
@@ -50,8 +55,7 @@ def create():
             raise ValueError("a user name needs 1 to 64 characters")
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
-        if len(password) < MIN_PASSWORD:
-            raise ValueError(f"the password needs at least {MIN_PASSWORD} characters")
+        _check_password(password)
         supervisor = _supervisor_id(request.form.get("supervisor_id")) if role == "trainee" else None
         create_user(get_db(), username, password, role, supervisor)
         get_db().commit()
@@ -73,8 +77,7 @@ def update(user_id: int):
     try:
         password = request.form.get("password", "")
         if password:
-            if len(password) < MIN_PASSWORD:
-                raise ValueError(f"the password needs at least {MIN_PASSWORD} characters")
+            _check_password(password)
             get_db().execute(
                 "UPDATE users SET password_hash = ? WHERE id = ?", (hash_password(password), user_id)
             )
