@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 from analysis.cue_model import MODEL_PATH, BehaviourModel, default_model
 from analysis.cues import CueOptions, detect_cues
@@ -53,14 +52,22 @@ def test_model_and_rules_agree_on_clear_cases():
     assert codes[0] == "question" and codes[2] == "reflection" and codes[8] == "question"
 
 
-def test_runs_well_under_a_second_per_session():
-    long_session = turns_of(DIALOGUE * 12)  # 108 turns, about a 15-minute role-play
-    detect_cues(long_session)  # warm-up (model load)
-    t0 = time.perf_counter()
+def test_long_session_codes_every_helper_turn():
+    """A 108-turn session (about a 15-minute role-play) gets a code for each of its 60 helper turns.
+
+    Its speed is measured by ``listenwell eval cues`` (seconds per AnnoMI session, printed and
+    kept in benchmarks/results/cues-eval.json), not timed here.
+    """
+    long_session = turns_of(DIALOGUE * 12)
     res = detect_cues(long_session)
-    elapsed = time.perf_counter() - t0
-    assert len(res.behaviours) == 60
-    assert elapsed < 1.0, f"detect_cues took {elapsed:.2f} s on 108 turns"
+    assert res.classifier == "model"
+    helper_turns = [i for i, t in enumerate(long_session) if t.role == HELPER and t.text.strip()]
+    assert sorted(b.turn_index for b in res.behaviours) == helper_turns
+    assert len(helper_turns) == 60
+    # the same text gets the same code in every repeat of the dialogue
+    codes = {b.turn_index: b.behaviour for b in res.behaviours}
+    period = len(DIALOGUE)
+    assert all(codes[i] == codes[i % period] for i in helper_turns)
 
 
 def test_fragment_context_joins_split_utterance():
