@@ -18,6 +18,10 @@ __all__ = [
     "ParameterError",
     "NotFoundError",
     "ForbiddenError",
+    "RecordingError",
+    "PortAudioMissingError",
+    "NoInputDeviceError",
+    "DeviceBusyError",
 ]
 
 
@@ -125,3 +129,32 @@ class ForbiddenError(ListenWellError):
     status_code = 403
     exit_code = 31
     kind = "forbidden"
+
+
+class RecordingError(ListenWellError):
+    """Recording or playback through the sound card failed."""
+
+    status_code = 503
+    exit_code = 50
+    kind = "recording_failed"
+
+
+class PortAudioMissingError(RecordingError):
+    """The PortAudio library is not installed (or sounddevice is missing)."""
+
+    exit_code = 51
+    kind = "portaudio_missing"
+
+
+class NoInputDeviceError(RecordingError):
+    """No microphone (input device) is present, or the one asked for does not exist."""
+
+    exit_code = 52
+    kind = "no_input_device"
+
+
+class DeviceBusyError(RecordingError):
+    """The device exists but cannot be opened now (another program holds it)."""
+
+    exit_code = 53
+    kind = "device_busy"

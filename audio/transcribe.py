@@ -15,7 +15,11 @@ from typing import Callable
 
 import numpy as np
 
-from analysis.errors import DeviceUnavailableError, ModelUnavailableError, ParameterError
+from analysis.errors import (
+    DeviceUnavailableError,
+    ModelUnavailableError,
+    ParameterError,
+)
 from analysis.schema import Segment, Transcript, Word
 from audio.batched import decode_batched
 from audio.clips import split_words

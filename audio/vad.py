@@ -1,6 +1,6 @@
 """Neural speech detection (Silero VAD, shipped inside faster-whisper) for speaker analysis.
 
-Kept in ``audio/`` because it loads a model; :func:`analysis.diarize.diarize`
+Kept in ``audio/`` because it loads a model; :func:`analysis.speakers.diarize.diarize`
 takes the intervals it returns as ``speech=``. Falls back to ``None`` (the
 caller's energy VAD) when faster-whisper's VAD cannot be loaded.
 

@@ -17,12 +17,17 @@ import sys
 import time
 from pathlib import Path
 
-from analysis.speakers import activity_from_channels
-from analysis.turns import build_turns
+from analysis.speakers.activity import activity_from_channels
+from analysis.speakers.channels import (
+    drop_bleed_words,
+    drop_unsure_vocalisations,
+    merge_channel_transcripts,
+    pack_speech,
+    unpack_transcript,
+)
+from analysis.speakers.turns import build_turns
 from audio.decode import decode
 from audio.transcribe import TranscribeOptions, load_model, transcribe
-from service import pipeline_stages as S
-from service.channel_pack import pack_speech, unpack_transcript
 
 OPTS = TranscribeOptions()
 ROLE = {"ch0": "helper", "ch1": "client"}
@@ -37,8 +42,8 @@ def packed_words(d, act):
     for i in range(2):
         p = pack_speech(d.channels[i], d.sample_rate, [(r.start, r.end) for r in act.regions if r.speaker == f"ch{i}"])
         parts.append(unpack_transcript(transcribe(p.audio, OPTS, channel=i), p))
-    words, _ = S.drop_bleed_words(list(S.merge_channel_transcripts(parts, ["ch0", "ch1"]).words), act)
-    return S.drop_unsure_vocalisations(words)[0]
+    words, _ = drop_bleed_words(list(merge_channel_transcripts(parts, ["ch0", "ch1"]).words), act)
+    return drop_unsure_vocalisations(words)[0]
 
 
 def main(paths: list[str], wer: bool) -> None:

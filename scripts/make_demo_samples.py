@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-import audio.synth as synth
+import service.synth.voice as synth
 
 NAMES = ("listens-well", "jumps-to-fixes")
 

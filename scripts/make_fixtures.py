@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from audio.synth import synthesize_dialogue, write_dialogue  # noqa: E402
+from service.synth.voice import synthesize_dialogue, write_dialogue  # noqa: E402
 
 H, C = "helper", "client"
 

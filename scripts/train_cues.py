@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Train the shipped text-cue model on AnnoMI and write analysis/models/cue_model.joblib.
+"""Train the shipped text-cue model on AnnoMI and write analysis/cues/models/cue_model.joblib.
 
 Usage: .venv/bin/python scripts/train_cues.py DATA_DIR [--out PATH]
 DATA_DIR is ../shared/data (holding annomi-dev/) or the AnnoMI folder itself. The weights hold
@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analysis.annomi import load_annomi  # noqa: E402
-from analysis.cue_model import MODEL_PATH, BehaviourModel  # noqa: E402
-from service.eval_cues import resolve_dirs  # noqa: E402
+from analysis.cues.model import MODEL_PATH, BehaviourModel  # noqa: E402
+from service.eval.annomi import load_annomi  # noqa: E402
+from service.eval.cues import resolve_dirs  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

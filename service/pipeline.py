@@ -1,4 +1,4 @@
-"""The analysis pipeline: audio (or a transcript) in, :class:`~analysis.report.Report` out.
+"""The analysis pipeline: audio (or a transcript) in, :class:`~analysis.report.types.Report` out.
 
 ``analyze_file`` decodes; ``analyze_audio`` transcribes, finds speakers,
 turns and roles, measures timing and prosody, detects text cues and scores;
@@ -17,11 +17,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+import service.pipeline_stages as S
 from analysis.errors import ParameterError
-from analysis.report import Report
+from analysis.report.types import Report
 from analysis.schema import CLIENT, HELPER, DecodedAudio, Transcript, Turn, Word
+from analysis.speakers.channels import (
+    drop_bleed_words,
+    drop_unsure_vocalisations,
+    merge_channel_transcripts,
+)
 from audio.transcribe import TranscribeOptions
-from service import pipeline_stages as S
 
 __all__ = ["AnalysisSettings", "analyze_file", "analyze_audio", "score_transcript", "ProgressFn"]
 
@@ -110,11 +115,10 @@ def analyze_file(path: str | Path, settings: AnalysisSettings | None = None, pro
     from audio.decode import decode
 
     t0 = time.perf_counter()
-    if progress:
-        progress("decode", 0.0)
+    guarded = _Run(progress)  # a broken progress display must not stop the analysis
+    guarded.tell("decode", 0.0)
     decoded = decode(path)
-    if progress:
-        progress("decode", 1.0)
+    guarded.tell("decode", 1.0)
     report = analyze_audio(decoded, settings, progress, client_timeline=client_timeline)
     seconds = {"decode": round(time.perf_counter() - t0 - sum(report.stage_seconds.values()), 3)}
     seconds.update(report.stage_seconds)
@@ -190,8 +194,8 @@ def _transcribe(decoded: DecodedAudio, settings: AnalysisSettings, setup: str, r
             run.speech_probs = S.shared_speech_probs(decoded.mono, decoded.sample_rate)
         return transcribe(decoded.mono, settings.transcribe, progress=lambda f: run.tell("transcribe", f),
                           speech_probs=run.speech_probs)
-    from analysis.speakers import activity_from_channels
-    from service.channel_pack import pack_speech, unpack_transcript
+    from analysis.speakers.activity import activity_from_channels
+    from analysis.speakers.channels import pack_speech, unpack_transcript
 
     n, sr = decoded.n_channels, decoded.sample_rate
     run.activity = activity_from_channels(decoded.channels, sr)
@@ -205,25 +209,25 @@ def _transcribe(decoded: DecodedAudio, settings: AnalysisSettings, setup: str, r
         packed = pack_speech(decoded.channels[i], sr, spans)
         part = transcribe(packed.audio, settings.transcribe, channel=i, progress=tell)
         parts.append(unpack_transcript(part, packed))
-    return S.merge_channel_transcripts(parts, [f"ch{i}" for i in range(n)])
+    return merge_channel_transcripts(parts, [f"ch{i}" for i in range(n)])
 
 
 def _same_channels(decoded: DecodedAudio) -> bool:
-    from analysis.speakers import channels_look_identical
+    from analysis.speakers.activity import channels_look_identical
 
     return bool(channels_look_identical(decoded.channels))
 
 
 def _speakers(decoded, transcript, settings, setup, client_timeline, run):
     """Turns with roles, the helper's speaker label, and the speaker stage's result."""
-    from analysis.roles import assign_roles
-    from analysis.turns import build_turns
+    from analysis.speakers.roles import assign_roles
+    from analysis.speakers.turns import build_turns
 
     sr = decoded.sample_rate
     words = list(transcript.words)
     helper = settings.helper_speaker
     if setup == "scripted":
-        from analysis.speakers import activity_from_timeline
+        from analysis.speakers.activity import activity_from_timeline
 
         timeline = S.timeline_items(client_timeline or ())
         activity = activity_from_timeline([(a, b) for a, b, _ in timeline], decoded.mono, sr)
@@ -231,7 +235,7 @@ def _speakers(decoded, transcript, settings, setup, client_timeline, run):
         turns = S.fill_client_text(build_turns(words, activity, floor_min=settings.floor_min), timeline)
         helper = HELPER
     elif setup == "stereo":
-        from analysis.speakers import activity_from_channels
+        from analysis.speakers.activity import activity_from_channels
 
         activity = run.activity or activity_from_channels(decoded.channels, sr)
         if settings.helper_channel is not None:
@@ -239,15 +243,15 @@ def _speakers(decoded, transcript, settings, setup, client_timeline, run):
                 raise ParameterError(f"helper_channel={settings.helper_channel} is out of range: "
                                      f"this file has {decoded.n_channels} channels")
             helper = f"ch{settings.helper_channel}"
-        words, dropped = S.drop_bleed_words(words, activity)
+        words, dropped = drop_bleed_words(words, activity)
         if dropped:
             logger.info("dropped %d words heard only as leakage from the other channel", dropped)
-        words, dropped = S.drop_unsure_vocalisations(words)
+        words, dropped = drop_unsure_vocalisations(words)
         if dropped:
             logger.info("dropped %d words of short utterances Whisper was unsure of", dropped)
         turns = build_turns(words, activity, floor_min=settings.floor_min)
     else:
-        from analysis.diarize import diarize
+        from analysis.speakers.diarize import diarize
         from audio.vad import speech_intervals
 
         speech = speech_intervals(decoded.mono, sr, speech_probs=run.speech_probs)  # no second Silero pass
@@ -271,13 +275,13 @@ def _speakers(decoded, transcript, settings, setup, client_timeline, run):
 
 
 def _timing(turns, activity):
-    from analysis.timing import timing_metrics
+    from analysis.timing.metrics import timing_metrics
 
     return timing_metrics(turns, activity).to_dict()
 
 
 def _prosody(decoded, turns, setup, cues, activity, run):
-    from analysis.prosody import prosody_by_speaker
+    from analysis.prosody.analyze import prosody_by_speaker
 
     disclosures = sorted({c.turn_index for c in getattr(cues, "cues", ()) if c.kind == "feeling_disclosure"})
     channels = None
@@ -297,7 +301,7 @@ def _prosody(decoded, turns, setup, cues, activity, run):
 
 
 def _cues(turns: Sequence[Turn], run: _Run):
-    from analysis.cues import detect_cues
+    from analysis.cues.detect import detect_cues
 
     result = detect_cues(turns)
     for n in getattr(result, "notes", ()):
@@ -306,7 +310,7 @@ def _cues(turns: Sequence[Turn], run: _Run):
 
 
 def _finish(run: _Run, turns, helper, speakers, timing, prosody, base: dict[str, Any], *, cues: Any = None) -> Report:
-    from analysis.scoring import score_session
+    from analysis.scoring.score import score_session
 
     turns = list(turns)
     roles = {t.role for t in turns if t.text.strip()}
@@ -352,7 +356,7 @@ def score_transcript(turns: Sequence[Turn], settings: AnalysisSettings | None = 
     """
     settings = settings or AnalysisSettings()
     run = _Run(progress)
-    from analysis.roles import assign_roles
+    from analysis.speakers.roles import assign_roles
 
     turns = [replace(t, index=i) for i, t in enumerate(turns)]
     if turns and (settings.helper_speaker is not None or any(t.role is None for t in turns)):

@@ -2,7 +2,7 @@
 
 Scripted practice gives the client's lines as a timeline; these helpers turn
 it into (start, end, text) items and put the known text into the client turns
-that :func:`analysis.turns.build_turns` makes from speaker activity.
+that :func:`analysis.speakers.turns.build_turns` makes from speaker activity.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from dataclasses import replace
 from typing import Any, Sequence
 
 from analysis.errors import ParameterError
-from analysis.schema import CLIENT, Segment, Transcript, Turn, Word
+from analysis.schema import CLIENT, Turn
 
-__all__ = ["timeline_items", "fill_client_text", "stage_to_dict", "merge_channel_transcripts", "drop_bleed_words",
-           "drop_unsure_vocalisations", "shared_speech_probs"]
+__all__ = ["timeline_items", "fill_client_text", "stage_to_dict", "shared_speech_probs"]
 
 logger = logging.getLogger(__name__)
 
@@ -66,90 +65,6 @@ def fill_client_text(turns: Sequence[Turn], timeline: Sequence[tuple[float, floa
                 t = replace(t, text=" ".join(lines))
         out.append(t)
     return out
-
-
-def merge_channel_transcripts(parts: Sequence[Transcript], labels: Sequence[str]) -> Transcript:
-    """One transcript from per-channel transcripts: every segment and word gets its channel's speaker.
-
-    Segments are merged in time order (they may overlap: overlapped speech is kept);
-    the language is the first channel's that has speech.
-    """
-    segs: list[Segment] = []
-    for part, label in zip(parts, labels):
-        for seg in part.segments:
-            words = tuple(replace(w, speaker=label) for w in seg.words)
-            segs.append(replace(seg, words=words, speaker=label))
-    segs.sort(key=lambda s: (s.start, s.end))
-    speaking = [p for p in parts if p.has_speech]
-    language = (speaking or list(parts))[0].language if parts else "en"
-    info = {"channels": [dict(p.info) for p in parts],
-            "seconds": round(sum(float(p.info.get("seconds", 0.0)) for p in parts), 3)}
-    return Transcript(segments=tuple(segs), duration=max((p.duration for p in parts), default=0.0),
-                      language=language, model=parts[0].model if parts else "", channel=None, info=info)
-
-
-def drop_bleed_words(words: Sequence[Word], activity: Any, margin: float = 0.5) -> tuple[list[Word], int]:
-    """Words sorted by start, without those heard only as leakage from another channel.
-
-    A word labelled with a speaker is dropped when none of that speaker's activity
-    regions comes within ``margin`` s of it while another speaker's region covers
-    its middle (their voice leaked into this channel's microphone). Words with no
-    speaker, and all words when the activity has no regions, are kept.
-    """
-    regions = list(getattr(activity, "regions", ()) or ())
-    words = sorted(words, key=lambda w: (w.start, w.end))
-    if not regions:
-        return list(words), 0
-    kept, dropped = [], 0
-    for w in words:
-        if w.speaker is None:
-            kept.append(w)
-            continue
-        own = any(r.speaker == w.speaker and r.start - margin <= w.end and w.start <= r.end + margin
-                  for r in regions)
-        mid = 0.5 * (w.start + w.end)
-        other = any(r.speaker != w.speaker and r.start <= mid <= r.end for r in regions)
-        if not own and other:
-            dropped += 1
-            continue
-        kept.append(w)
-    return kept, dropped
-
-
-def drop_unsure_vocalisations(words: Sequence[Word], *, max_words: int = 3, max_span: float = 1.5,
-                              gap: float = 1.0, min_mean_probability: float = 0.35) -> tuple[list[Word], int]:
-    """Words without short isolated utterances that Whisper was unsure of.
-
-    Transcribed alone (one channel), a brief "mm-hmm" is often written as
-    unrelated words ("In mem.") with low probabilities. An utterance of at most
-    ``max_words`` words spanning at most ``max_span`` s, at least ``gap`` s from
-    the same speaker's other words, whose mean word probability is under
-    ``min_mean_probability`` is dropped: the speech stays in the speaker
-    activity (timing still sees a backchannel) but not in the transcript.
-
-    Returns
-    -------
-    (list of Word, int)
-        The kept words (sorted by start) and how many were dropped.
-    """
-    words = sorted(words, key=lambda w: (w.start, w.end))
-    by_speaker: dict[str | None, list[int]] = {}
-    for i, w in enumerate(words):
-        by_speaker.setdefault(w.speaker, []).append(i)
-    drop: set[int] = set()
-    for idx in by_speaker.values():
-        groups: list[list[int]] = []
-        for i in idx:
-            if groups and words[i].start - words[groups[-1][-1]].end < gap:
-                groups[-1].append(i)
-            else:
-                groups.append([i])
-        for g in groups:
-            span = words[g[-1]].end - words[g[0]].start
-            mean_p = sum(words[i].probability for i in g) / len(g)
-            if len(g) <= max_words and span <= max_span and mean_p < min_mean_probability:
-                drop.update(g)
-    return [w for i, w in enumerate(words) if i not in drop], len(drop)
 
 
 def shared_speech_probs(mono, sample_rate: int):

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-TEST_DATA = ROOT / "tests" / "data"
-SHARED_DATA = Path(os.environ.get("LISTENWELL_SHARED_DATA", ROOT.parent / "shared" / "data"))
+from tests.paths import SHARED_DATA, TEST_DATA
 
 
 @pytest.fixture

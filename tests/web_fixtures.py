@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from service.app import create_app
-from service.auth import create_user
-from service.db import connect, db_path
-from service.storage import import_session
+from service.store.db import connect, db_path
+from service.store.storage import import_session
+from service.web.app import create_app
+from service.web.auth import create_user
 
 ROOT = Path(__file__).resolve().parents[1]
 JFK = ROOT / "tests" / "data" / "jfk.flac"

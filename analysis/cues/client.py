@@ -1,0 +1,59 @@
+"""Rules for the client's utterances: feeling disclosure, change talk and sustain talk."""
+
+from __future__ import annotations
+
+import re
+
+from analysis.cues.text import (
+    FEELING_WORDS,
+    _first,
+    _rx,
+    feelings_named,
+    is_question,
+    normalise,
+)
+
+__all__ = ["match_feeling_disclosure", "match_change_talk", "match_sustain_talk"]
+
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|myself|im)\b", re.IGNORECASE)
+_CHANGE = _rx(
+    r"i (?:want|need|have|would like|wanna|'d like|d like|should|could|can|will|'ll|am going|'m going|plan|intend|hope|wish) "
+    r"(?:to )?(?:stop|quit|cut|change|reduce|give up|get (?:help|sober|clean|better)|try|start|do something|be (?:healthier|sober|clean|better))",
+    r"i(?:'m| am) (?:ready|willing|going to|gonna|trying|determined|committed)", r"i(?:'ve| have) (?:cut|stopped|quit|been cutting|reduced|started)",
+    r"i (?:don't|do not) want to (?:keep|end up|lose|be like|go back|die|hurt)", r"(?:it|that) would be (?:better|good|nice) (?:if|to)",
+    r"i (?:really )?(?:need|want) (?:a )?change", r"(?:worried|concerned|scared) (?:about|that) (?:my|i)", r"i could (?:try|probably|maybe)",
+    r"i(?:'ll| will) (?:try|do it|give it a)", r"(?:is|are) (?:a )?problem for me", r"too much",
+)
+_SUSTAIN = _rx(
+    r"i (?:don't|do not|doesn't) (?:really )?(?:want|need|think i (?:need|can|have)) to (?:stop|quit|change|cut|give)",
+    r"i (?:can't|cannot|couldn't) (?:stop|quit|change|do (?:it|that)|give)", r"i(?:'m| am) not (?:going to|gonna|ready|willing)",
+    r"(?:it's|it is|that's) not (?:a|really a|that big a|that much of a) (?:problem|issue|big deal)", r"(?:it's|it is) not that (?:bad|much)",
+    r"i (?:like|enjoy|love) (?:drinking|smoking|it|the)", r"(?:it|that) helps me (?:relax|sleep|cope|calm)", r"i(?:'m| am) fine",
+    r"i don't see (?:the|a|what|why)", r"everybody does", r"everyone does", r"no (?:problem|big deal)", r"i don't have a problem",
+    r"(?:i|it) (?:don't|doesn't) (?:really )?(?:bother|affect|hurt)", r"i(?:'ve| have) tried (?:before|that|everything)", r"i won't",
+)
+_DISCLOSE_STEM = re.compile(
+    r"\b(?:i (?:feel|felt|am feeling|'m feeling|get|got|was|am|'m|have been|'ve been)|i'm|im|i've been|makes me|made me|"
+    r"i(?:'m| am) (?:so|really|very|just|kind of|pretty))\b(?:\s+\w+){0,4}?\s+(" + "|".join(sorted(FEELING_WORDS)) + r")\b",
+    re.IGNORECASE,
+)
+
+
+def match_feeling_disclosure(text: str) -> str | None:
+    """A first-person statement of a feeling ("I feel so alone", "it makes me angry")."""
+    m = _DISCLOSE_STEM.search(normalise(text))
+    if m:
+        return m.group(0)
+    if _FIRST_PERSON.search(text) and feelings_named(text) and not is_question(text):
+        return feelings_named(text)[0]
+    return None
+
+
+def match_change_talk(text: str) -> str | None:
+    """Client change talk (desire, ability, reasons, need, commitment to change)."""
+    return None if match_sustain_talk(text) else _first(_CHANGE, text)
+
+
+def match_sustain_talk(text: str) -> str | None:
+    """Client sustain talk (arguments for the status quo)."""
+    return _first(_SUSTAIN, text)

@@ -1,0 +1,265 @@
+"""Text cues of listening quality: per utterance, across turns, and a MITI-style summary.
+
+Entry point: :func:`detect_cues`. The helper's main behaviour per utterance (question,
+reflection, input, other, with open/closed and simple/complex subtypes) comes from the shipped
+classifier (``analysis/cues/model.py``, trained on AnnoMI) when its weights are present, else from
+rules; the other cues (validation, affirmation, advice, permission, minimising, jargon, fillers,
+MITI collaboration/autonomy/persuade/confront, client feeling disclosure) come from the rules in
+``analysis/cues/rules.py``; client change and sustain talk from the classifier or rules.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import analysis.cues.rules as R
+from analysis.cues.events import cross_turn_events
+from analysis.cues.types import (
+    BEHAVIOURS,
+    CLIENT_CUE_KINDS,
+    CUES_VERSION,
+    EVENT_KINDS,
+    HELPER_CUE_KINDS,
+    BehaviourCode,
+    Cue,
+    CueEvent,
+    CueOptions,
+    CueResult,
+    MitiCounts,
+)
+from analysis.schema import CLIENT, HELPER, Turn
+
+__all__ = [
+    "CUES_VERSION",
+    "BEHAVIOURS",
+    "HELPER_CUE_KINDS",
+    "CLIENT_CUE_KINDS",
+    "EVENT_KINDS",
+    "Cue",
+    "CueEvent",
+    "CueOptions",
+    "CueResult",
+    "BehaviourCode",
+    "MitiCounts",
+    "detect_cues",
+    "rule_behaviour",
+]
+
+log = logging.getLogger(__name__)
+
+_RULE_CONF = 0.6
+
+
+def rule_behaviour(text: str, previous_client: str = "") -> tuple[str, str]:
+    """Main behaviour and subtype of a helper utterance by rules alone.
+
+    Returns
+    -------
+    (behaviour, subtype) : tuple of str
+        Behaviour in ``BEHAVIOURS``; subtype "open"/"closed" for questions, "simple"/"complex" for
+        reflections, "advice"/"information" for input, "" otherwise.
+    """
+    if R.match_reflection(text):
+        return "reflection", "complex" if R.is_complex_reflection(text, previous_client) else "simple"
+    if R.is_question(text):
+        return "question", R.question_type(text)
+    if R.match_advice(text) or R.match_persuade(text):
+        return "input", "advice"
+    if len(R.words(text)) >= 12 and not R.match_affirmation(text) and not R.match_validation(text):
+        return "input", "information"
+    return "other", ""
+
+
+def _previous_client(turns: Sequence[Turn], i: int) -> str:
+    for j in range(i - 1, -1, -1):
+        if turns[j].role == CLIENT:
+            return turns[j].text
+    return ""
+
+
+def _permission_before(turns: Sequence[Turn], i: int, text: str, advice: str | None) -> bool:
+    """True when the helper asked permission earlier in this turn or in one of their previous two turns."""
+    perm = R.match_permission(text)
+    low = R.normalise(text)
+    if perm and (not advice or low.find(perm) < low.find(advice)):
+        return True
+    seen = 0
+    for j in range(i - 1, -1, -1):
+        if turns[j].role == HELPER:
+            if R.match_permission(turns[j].text):
+                return True
+            seen += 1
+            if seen >= 2:
+                break
+    return False
+
+
+def _predict(turns: Sequence[Turn], options: CueOptions, model):
+    """Model predictions, or None (rules) when the model is off or unavailable."""
+    if not options.use_model:
+        return None
+    if model is None:
+        from analysis.cues.model import default_model
+
+        model = default_model()
+    if model is None:
+        return None
+    return model.predict_session(turns)
+
+
+def detect_cues(turns: Sequence[Turn], options: CueOptions | None = None, model=None) -> CueResult:
+    """Detect the text cues of one session.
+
+    Parameters
+    ----------
+    turns : sequence of Turn
+        The session's utterances in order; ``role`` is ``"helper"`` or ``"client"`` (turns with
+        another role are skipped). ``start``/``end`` (seconds) are copied to cues when present.
+    options : CueOptions, optional
+        Settings; defaults to ``CueOptions()``.
+    model : object, optional
+        A loaded behaviour model (``analysis.cues.model.BehaviourModel``); the shipped one by default.
+
+    Returns
+    -------
+    CueResult
+        Cues, cross-turn events, behaviour codes and the MITI-style summary. ``partial`` is True
+        with ``notes`` when the session has no helper or client speech or is not English.
+        Runs in milliseconds per session on one CPU core.
+    """
+    options = options or CueOptions()
+    turns = list(turns)
+    bad = next((t for t in turns if not isinstance(t, Turn) or not isinstance(t.text, str)), None)
+    if bad is not None:
+        from analysis.errors import ParameterError
+
+        raise ParameterError(f"detect_cues needs Turn objects with text; got {type(bad).__name__}: {bad!r:.80}")
+    notes: list[str] = []
+    helper = [i for i, t in enumerate(turns) if t.role == HELPER and t.text.strip()]
+    client = [i for i, t in enumerate(turns) if t.role == CLIENT and t.text.strip()]
+    if not turns or not (helper or client):
+        return CueResult(notes=("no speech to analyse: the transcript is empty",), partial=True)
+    if not helper:
+        notes.append("the helper never speaks: no helper cues")
+    if not client:
+        notes.append("the client never speaks: no client cues or cross-turn events")
+    if any(t.role not in (HELPER, CLIENT) for t in turns):
+        notes.append("turns without a helper/client role were skipped")
+    all_text = " ".join(turns[i].text for i in helper + client)
+    if len(R.words(all_text)) >= 8 and R.english_share(all_text) < 0.12:
+        notes.append("the text does not look like English: cues were not detected")
+        return CueResult(summary=_summary(turns, helper, client, [], [], []), notes=tuple(notes), partial=True)
+
+    pred = _predict(turns, options, model)
+    source = "model" if pred is not None else "rules"
+    cues: list[Cue] = []
+    codes: list[BehaviourCode] = []
+
+    def add(i: int, kind: str, label: str, conf: float, match: str = "", src: str = "rules") -> None:
+        if conf >= options.min_confidence:
+            t = turns[i]
+            cues.append(Cue(i, t.role or "", kind, label, round(float(conf), 3), t.text, match, t.start, t.end, src))
+
+    for i in helper:
+        text = turns[i].text
+        prev = _previous_client(turns, i)
+        rb, rsub = rule_behaviour(text, prev)
+        if pred is not None and i in pred.helper:
+            b, probs = pred.helper[i]
+            sub = pred.subtypes.get(i, rsub if rb == b else "")
+            if b == "input" and not sub:
+                sub = "advice" if R.match_advice(text, b) else "information"
+            conf = probs.get(b, 1.0)
+        else:
+            b, sub, probs, conf = rb, rsub, {}, _RULE_CONF
+        codes.append(BehaviourCode(i, b, {k: round(v, 4) for k, v in probs.items()}, sub, source))
+        if b == "question":
+            add(i, "question", sub or R.question_type(text), conf, "?", source)
+        elif b == "reflection":
+            add(i, "reflection", sub or "simple", conf, R.match_reflection(text) or "", source)
+        advice = R.match_advice(text, b)
+        if advice or (b == "input" and sub == "advice"):
+            asked = _permission_before(turns, i, text, advice)
+            add(i, "advice", "after_permission" if asked else "unasked", 0.8 if advice else conf, advice or "",
+                "rules" if advice else source)
+        for kind, fn in (
+            ("validation", R.match_validation), ("affirmation", R.match_affirmation),
+            ("permission", R.match_permission), ("minimising", R.match_minimising),
+            ("seeking_collaboration", R.match_collaboration), ("emphasising_autonomy", R.match_autonomy),
+            ("persuade", R.match_persuade), ("confront", R.match_confront),
+        ):
+            m = fn(text)
+            if m:
+                add(i, kind, "", 0.8, m)
+        jargon = R.match_jargon(text)
+        if jargon:
+            add(i, "jargon", ", ".join(sorted(set(jargon))), 0.7, jargon[0])
+        fillers = R.count_fillers(text)
+        if fillers:
+            add(i, "filler", str(len(fillers)), 0.9, fillers[0])
+
+    for i in client:
+        text = turns[i].text
+        m = R.match_feeling_disclosure(text)
+        if m:
+            feel = R.feelings_named(text)
+            add(i, "feeling_disclosure", feel[0] if feel else "", 0.8, m)
+        if pred is not None and i in pred.client:
+            talk, probs = pred.client[i]
+            if talk in ("change", "sustain"):
+                add(i, f"{talk}_talk", "", probs.get(talk, 1.0), "", "model")
+        else:
+            if R.match_sustain_talk(text):
+                add(i, "sustain_talk", "", _RULE_CONF, R.match_sustain_talk(text) or "")
+            elif R.match_change_talk(text):
+                add(i, "change_talk", "", _RULE_CONF, R.match_change_talk(text) or "")
+
+    kinds: dict[int, set[str]] = {}
+    labels: dict[int, dict[str, str]] = {}
+    for c in cues:
+        kinds.setdefault(c.turn_index, set()).add(c.kind)
+        labels.setdefault(c.turn_index, {})[c.kind] = c.label
+    events = cross_turn_events(turns, kinds, labels, options.response_window)
+    summary = _summary(turns, helper, client, codes, cues, events)
+    return CueResult(tuple(cues), tuple(events), tuple(codes), summary, tuple(notes),
+                     partial=bool(notes), classifier=source)
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return None if b == 0 else round(a / b, 4)
+
+
+def _summary(turns, helper, client, codes, cues, events) -> MitiCounts:
+    count = {k: 0 for k in HELPER_CUE_KINDS + CLIENT_CUE_KINDS}
+    for c in cues:
+        count[c.kind] = count.get(c.kind, 0) + 1
+    q = [c for c in codes if c.behaviour == "question"]
+    r = [c for c in codes if c.behaviour == "reflection"]
+    inp = [c for c in codes if c.behaviour == "input"]
+    n_open = sum(c.subtype == "open" for c in q)
+    n_complex = sum(c.subtype == "complex" for c in r)
+    advice_turns = {c.turn_index for c in cues if c.kind == "advice"}
+    asked = {c.turn_index for c in cues if c.kind == "advice" and c.label == "after_permission"}
+    hw = sum(len(R.words(turns[i].text)) for i in helper)
+    cw = sum(len(R.words(turns[i].text)) for i in client)
+    refl = sum(e.kind == "feeling_reflected" for e in events)
+    missed = sum(e.kind == "feeling_missed" for e in events)
+    nh = len(helper)
+    return MitiCounts(
+        helper_utterances=nh, client_utterances=len(client),
+        questions=len(q), open_questions=n_open, closed_questions=len(q) - n_open,
+        reflections=len(r), simple_reflections=len(r) - n_complex, complex_reflections=n_complex,
+        inputs=len(inp), advice=len(advice_turns), advice_after_permission=len(asked),
+        affirmations=count["affirmation"],
+        validations=count["validation"], seeking_collaboration=count["seeking_collaboration"],
+        emphasising_autonomy=count["emphasising_autonomy"], persuade=count["persuade"],
+        confront=count["confront"], minimising=count["minimising"],
+        feeling_disclosures=count["feeling_disclosure"], change_talk=count["change_talk"],
+        sustain_talk=count["sustain_talk"],
+        rq_ratio=_ratio(len(r), len(q)), pct_complex_reflections=_ratio(100.0 * n_complex, len(r)),
+        pct_open_questions=_ratio(100.0 * n_open, len(q)), reflection_share=_ratio(len(r), nh),
+        question_share=_ratio(len(q), nh), input_share=_ratio(len(inp), nh),
+        advice_share=_ratio(len(advice_turns), nh), helper_word_share=_ratio(hw, hw + cw),
+        feelings_reflected_share=_ratio(refl, refl + missed),
+    )

@@ -1,0 +1,262 @@
+"""Lexicons and regular expressions for the rule-based text cues.
+
+Each ``match_*`` function takes one utterance (plain text) and returns the
+matched phrase (a short string to quote) or ``None``. They are deliberately
+simple, readable and English-only; ``analysis/cues/detect.py`` combines them with the
+trained behaviour classifier.
+"""
+
+from __future__ import annotations
+
+import re
+
+from analysis.cues.client import (
+    match_change_talk,
+    match_feeling_disclosure,
+    match_sustain_talk,
+)
+from analysis.cues.text import (
+    FEELING_WORDS,
+    _first,
+    _rx,
+    content_words,
+    english_share,
+    feelings_named,
+    is_backchannel,
+    is_question,
+    normalise,
+    question_type,
+    words,
+)
+
+__all__ = [
+    "FEELING_WORDS",
+    "normalise",
+    "words",
+    "content_words",
+    "is_question",
+    "question_type",
+    "match_reflection",
+    "is_complex_reflection",
+    "match_validation",
+    "match_affirmation",
+    "match_advice",
+    "match_permission",
+    "match_minimising",
+    "match_jargon",
+    "count_fillers",
+    "match_collaboration",
+    "match_autonomy",
+    "match_persuade",
+    "match_confront",
+    "match_topic_shift",
+    "feelings_named",
+    "match_feeling_disclosure",
+    "match_change_talk",
+    "match_sustain_talk",
+    "is_backchannel",
+    "english_share",
+]
+
+
+# -------------------------------------------------------------- reflections
+_REFLECT = re.compile(
+    r"^(?:(?:so|and|okay|ok|well|yeah|mm-hmm|right|now)[, ]+)*(?:"
+    r"so (?:you|it's|it is|that|your|for you)|it sounds like|sounds like|it sounds as|sounds as if|"
+    r"it seems (?:like|that|as)|seems like|it feels like|"
+    r"you(?:'re| are) (?:feeling|saying|wondering|worried|thinking|not sure|really|pretty|kind of|still)|"
+    r"you feel|you felt|you(?:'ve| have) been|you want|you don't want|you(?:'d| would) like|you really|"
+    r"what i(?:'m| am) hearing|i(?:'m| am) hearing|i hear (?:that )?you|if i(?:'m| am) hearing you|"
+    r"part of you|on (?:the )?one hand|it's like|you(?:'re| are) (?:kind of )?(?:torn|stuck)|"
+    r"you(?:'re| are) in a|you(?:'re| are) someone who|for you,|you see|you think|you know that you|you care|"
+    r"you(?:'re| are) (?:so |really |pretty |a bit |quite )?(?:afraid|scared|worried|concerned|angry|frustrated|sad|upset|"
+    r"ashamed|embarrassed|hurt|lonely|tired|exhausted|overwhelmed|stressed|anxious|nervous|proud|hopeful|relieved|unsure))"
+)
+_COMPLEX = re.compile(
+    r"\b(?:part of you|on (?:the )?one hand|on the other hand|at the same time|"
+    r"it's like|as if|almost like|sounds like you|you(?:'re| are) wondering|deep down|"
+    r"what (?:really )?matters|important to you|you value|you care|you(?:'re| are) the kind of|"
+    r"even though|and yet|but also|because)\b"
+)
+
+
+def match_reflection(text: str) -> str | None:
+    """A reflection stem ("so you", "it sounds like", "you feel") in a statement (not a question)."""
+    t = normalise(text)
+    if not t or is_question(text):
+        return None
+    for sent in re.split(r"(?<=[.!?])\s+", t):
+        m = _REFLECT.match(sent)
+        if m:
+            return m.group(0)
+    return None
+
+
+def is_complex_reflection(text: str, previous_client: str = "") -> bool:
+    """Complex when it adds meaning: a feeling the client did not name, double-sided, or a metaphor."""
+    t = normalise(text)
+    if _COMPLEX.search(t):
+        return True
+    said = set(words(previous_client))
+    new_feelings = [w for w in words(t) if w in FEELING_WORDS and w not in said]
+    if new_feelings:
+        return True
+    mine = content_words(t)
+    if previous_client and mine:
+        overlap = len(mine & content_words(previous_client)) / len(mine)
+        return overlap < 0.3 and len(mine) >= 4
+    return False
+
+
+# ---------------------------------------------------------------- others
+_VALIDATION = _rx(
+    r"(?:that|it) makes (?:a lot of |total |complete )?sense", r"makes sense (?:that|why)",
+    r"(?:it's|that's|it is|that is) (?:completely |totally |really |very )?(?:understandable|normal|natural|okay to feel|ok to feel|valid)",
+    r"(?:of course|no wonder) you(?:'d| would)? (?:feel|be|are|were)", r"no wonder",
+    r"anyone would (?:feel|be)", r"(?:that|it) (?:sounds|must be|must have been) (?:so |really |very |incredibly )?"
+    r"(?:hard|difficult|painful|tough|scary|frightening|overwhelming|exhausting|frustrating|lonely|upsetting|awful|rough|stressful)",
+    r"i can (?:see|understand|imagine) (?:why|how)", r"(?:your feelings|what you feel) (?:are|is) (?:valid|real|understandable)",
+    r"it's okay to (?:feel|be)", r"(?:i'm|i am) (?:so |really |very )?sorry (?:that|you|to hear|for (?:your|what))",
+    r"that's (?:a lot|so much) to",
+    # understanding and warmth (CRSS "validation"; EPITOME's emotional reactions and interpretations)
+    r"i (?:can |totally |completely |really )?(?:understand|relate)", r"i know (?:how|what) (?:you(?:'re| are)? ?(?:feel|going|mean)|it(?:'s| is) like)",
+    r"i(?:'ve| have) been (?:there|through (?:that|this|the same|something similar))", r"i (?:feel|felt) the same",
+    r"(?:i'm|i am) (?:here|there) for you", r"(?:sending|big) (?:you )?(?:hugs|love)", r"my heart goes out",
+    r"(?:that|this) (?:sucks|is (?:awful|terrible|horrible|heartbreaking))", r"you(?:'re| are) not alone",
+)
+_AFFIRM = _rx(
+    r"good for you", r"well done", r"great job", r"nice work",
+    r"(?:that|it) (?:took|takes) (?:a lot of |real |some |so much |great )?(?:courage|guts|strength|bravery)",
+    r"you(?:'ve| have) (?:really )?(?:worked|done|come|made|managed|shown)", r"you should be proud",
+    r"(?:i'm|i am) (?:really )?(?:impressed|proud)", r"(?:it's|that's) (?:great|wonderful|impressive|fantastic|brilliant) (?:that|how)",
+    r"you(?:'re| are) (?:clearly|obviously|really) (?:a |someone )?(?:strong|determined|committed|caring|resourceful)",
+    r"you(?:'re| are) (?:a )?(?:strong|resourceful|determined|brave|courageous)", r"thank you for (?:sharing|telling|being)",
+    r"i appreciate (?:you|your|that you|how)", r"i admire", r"you really care", r"your (?:strength|courage|determination|commitment)",
+)
+_ADVICE_Q = _rx(  # suggestions phrased as questions: advice whatever the utterance's form
+    r"why (?:don't|not) you", r"why not (?:try|just|go|call|talk|ask)", r"have you (?:thought about|considered|tried|looked into)",
+    r"what if you", r"how about (?:you|trying|if)", r"(?:could|can|would) you (?:just )?(?:try|not)",
+)
+_ADVICE = _rx(
+    r"you (?:just |really |really just |simply )?(?:should|shouldn't|need to|have to|must|ought to|gotta|got to)",
+    r"you(?:'ve| have) (?:just )?got to",
+    r"just (?:try|do|stop|go|tell|call|say|ignore|relax|get|take|think|let)", r"^(?:so |well |maybe )?try (?:to|doing|not)",
+    r"i (?:would )?(?:suggest|recommend|advise)", r"my advice",
+    r"if i were you", r"you (?:could|might) (?:try|want to|consider|think about)", r"the best (?:thing|way) (?:is|would be|to)",
+    r"(?:it|that) (?:would|might|could|will) help (?:to|if you)", r"make sure (?:you|to)", r"(?:i'd|i would) (?:go|try|just)",
+    r"(?:what )?you (?:want|need) to do is", r"one thing (?:you|that) (?:could|can|might)",
+)
+_PERMISSION = _rx(
+    r"(?:would|is) it (?:be )?(?:ok|okay|alright|all right) (?:if|with you if) i", r"(?:can|may|could) i (?:share|offer|suggest|tell you|give you|make a suggestion|ask)",
+    r"would you (?:like|be interested in|want) (?:some|me to share|to hear|any) ?(?:ideas|suggestions|information|thoughts|options|tips|what)?",
+    r"do you mind if i", r"(?:are you|would you be) (?:open|interested) (?:to|in) (?:hearing|some)",
+)
+_MINIMISE = _rx(
+    r"at least", r"don't worry", r"do not worry", r"calm down", r"(?:it's|it is|that's) not (?:that|so) bad",
+    r"(?:it|things) could be worse", r"look on the bright side", r"everything happens for a reason", r"(?:it's|it is) no big deal",
+    r"not a big deal", r"cheer up", r"you'll be (?:fine|ok|okay|alright)", r"(?:it|everything)(?:'ll| will) (?:be|work out) (?:fine|ok|okay|alright)",
+    r"get over it", r"(?:others|other people) have it worse", r"don't be (?:sad|upset|so)", r"stop worrying", r"just relax", r"you need to relax",
+    r"think positive", r"(?:it's|it is) all in your head", r"you(?:'re| are) overreacting", r"could be worse", r"it's not the end of the world",
+)
+_JARGON = _rx(
+    r"relapse prevention", r"12[- ]step", r"twelve[- ]step", r"step work", r"suboxone", r"methadone", r"buprenorphine",
+    r"naloxone", r"narcan", r"harm reduction", r"detox", r"iop", r"intensive outpatient", r"partial hospitali[sz]ation",
+    r"cognitive behaviou?ral", r"cbt", r"dbt", r"mat", r"medication[- ]assisted", r"motivational interviewing",
+    r"stages? of change", r"pre-?contemplation", r"contemplation stage", r"co-?occurring", r"dual diagnosis", r"comorbid(?:ity)?",
+    r"sud", r"aud", r"dsm", r"trauma[- ]informed", r"recovery capital", r"wrap plan", r"case management", r"intake assessment",
+    r"treatment plan", r"level of care", r"evidence[- ]based", r"clinical(?:ly)?", r"psychoeducation", r"cognitive distortions?",
+    r"maladaptive", r"protective factors", r"risk factors", r"continuum of care", r"aftercare", r"sober living", r"tolerance",
+    r"withdrawal symptoms", r"contingency management",
+)
+_FILLER = re.compile(r"\b(?:um+|uh+|er+m?|ah+)\b|\byou know\b(?!\s+(?:what|how|that|why|if))|\bi mean\b|\blike,", re.IGNORECASE)
+_COLLAB = _rx(
+    r"what do you think", r"how does that sound", r"let's", r"let us", r"together", r"we could", r"we can",
+    r"where would you like to (?:start|begin|go)", r"what would you like to", r"is that (?:ok|okay|alright) with you",
+    r"what would (?:work|be helpful) for you", r"your ideas",
+)
+_AUTONOMY = _rx(
+    r"(?:it's|it is) (?:really |completely |totally |entirely |all )?(?:up to you|your (?:choice|decision|call|life))", r"you(?:'re| are) the (?:expert|one who|best judge)",
+    r"you decide", r"whatever you decide", r"only you can", r"you know (?:yourself|your situation) (?:best|better)",
+    r"your (?:choice|decision)", r"in your own (?:way|time)", r"you(?:'re| are) in charge", r"no one can make you",
+)
+_PERSUADE = _rx(
+    r"you (?:need to|have to|must|really should|ought to)", r"the (?:truth|fact|reality) is", r"research (?:shows|says)",
+    r"studies show", r"(?:it's|it is) (?:really )?important (?:that you|to)", r"if you don't", r"you can't keep",
+    r"don't you think you", r"you'll (?:end up|regret|lose)",
+)
+_CONFRONT = _rx(
+    r"you(?:'re| are) in denial", r"you(?:'re| are) not listening", r"(?:you're|you are) making excuses", r"that's not true",
+    r"you(?:'re| are) wrong", r"be honest", r"admit (?:it|that)", r"the problem is you", r"you always", r"you never",
+    r"what did you expect", r"that's (?:your own|on you)", r"whose fault", r"you(?:'re| are) (?:just )?(?:lazy|weak|kidding yourself)",
+)
+_TOPIC_SHIFT = _rx(
+    r"anyway", r"(?:let's|let us) (?:move on|talk about something|change|get back)", r"moving on", r"on (?:a|another) (?:different|other)? ?note",
+    r"changing the subject", r"by the way", r"(?:but|so) (?:back to|getting back to)", r"speaking of", r"different topic", r"next question",
+)
+
+
+def match_validation(text: str) -> str | None:
+    """Validation of feelings ("that makes sense", "no wonder you feel...") in a statement."""
+    return None if is_question(text) else _first(_VALIDATION, text)
+
+
+def match_affirmation(text: str) -> str | None:
+    """An affirmation of the client's strengths or efforts."""
+    return _first(_AFFIRM, text)
+
+
+def match_advice(text: str, behaviour: str = "") -> str | None:
+    """Advice or fixing ("you should", "just try", "have you thought about").
+
+    Suggestions phrased as questions always count; directive statements ("you need to") do not
+    when ``behaviour`` says the utterance is a reflection ("you feel you have to work late").
+    """
+    hit = _first(_ADVICE_Q, text)
+    if hit:
+        return hit
+    return None if behaviour == "reflection" else _first(_ADVICE, text)
+
+
+def match_permission(text: str) -> str | None:
+    """Asking permission before giving information or advice."""
+    return _first(_PERMISSION, text)
+
+
+def match_minimising(text: str) -> str | None:
+    """Minimising ("at least", "don't worry", "calm down")."""
+    return _first(_MINIMISE, text)
+
+
+def match_jargon(text: str) -> list[str]:
+    """All technical or programme terms in the utterance."""
+    return [m.group(0) for m in _JARGON.finditer(normalise(text))]
+
+
+def count_fillers(text: str) -> list[str]:
+    """Fillers ("um", "uh", "you know", "I mean")."""
+    return [m.group(0) for m in _FILLER.finditer(normalise(text))]
+
+
+def match_collaboration(text: str) -> str | None:
+    """MITI seeking collaboration."""
+    return _first(_COLLAB, text)
+
+
+def match_autonomy(text: str) -> str | None:
+    """MITI emphasising autonomy."""
+    return _first(_AUTONOMY, text)
+
+
+def match_persuade(text: str) -> str | None:
+    """MITI persuade (arguing for change without permission)."""
+    return _first(_PERSUADE, text)
+
+
+def match_confront(text: str) -> str | None:
+    """MITI confront (blaming, arguing, disagreeing)."""
+    return _first(_CONFRONT, text)
+
+
+def match_topic_shift(text: str) -> str | None:
+    """An explicit change of subject ("anyway", "moving on")."""
+    return _first(_TOPIC_SHIFT, text)

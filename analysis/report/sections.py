@@ -1,0 +1,186 @@
+"""Speakers, timing, voice per speaker and the transcript by turns, as rows for the renderers.
+
+Pure functions over a :class:`~analysis.report.types.Report` (its ``speakers``,
+``timing`` and ``prosody`` dicts and its turns). ``render_text``,
+``render_html`` and ``listenwell demo`` lay these rows out; they hold no
+layout themselves. Times in seconds, pitch in Hz, levels in dB.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analysis.report.types import Report
+from analysis.schema import CLIENT, HELPER
+
+__all__ = ["speaker_rows", "voice_rows", "transcript_rows", "turn_counts", "SOURCE_LABELS", "mmss"]
+
+SOURCE_LABELS = {
+    "channels": "channels (one speaker per channel)",
+    "diarization": "diarization (two voices on one channel)",
+    "scripted": "scripted (client lines known, helper from the microphone)",
+}
+
+
+def mmss(seconds: float | None) -> str:
+    """``m:ss`` for a time in seconds (``-`` when unknown)."""
+    if seconds is None:
+        return "-"
+    s = int(round(max(0.0, float(seconds))))
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def _num(x: Any, fmt: str, unit: str = "") -> str:
+    return "-" if x is None else format(x, fmt) + unit
+
+
+def turn_counts(report: Report) -> dict[str, int]:
+    """Number of turns per role (``helper``, ``client``; other labels as they are)."""
+    out: dict[str, int] = {HELPER: 0, CLIENT: 0}
+    for t in report.turns:
+        key = t.role or t.speaker
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
+def _event(e: dict[str, Any] | None) -> str:
+    if not e:
+        return "-"
+    d = e.get("details", {}).get("duration", (e.get("end") or 0) - (e.get("start") or 0))
+    return f"{d:.1f} s at {mmss(e.get('start'))}"
+
+
+def speaker_rows(report: Report) -> list[tuple[str, str]]:
+    """(label, value) rows for "Speakers and timing"; empty when nothing was measured.
+
+    Parameters
+    ----------
+    report : Report
+
+    Returns
+    -------
+    list of (str, str)
+        Speaker source, speakers with roles and role confidence, turns per role,
+        turns per minute, talk share (time, s), response latency (median, s, and bins),
+        overlaps, interruptions, backchannels, longest helper monologue and client
+        story (s), pauses by length.
+    """
+    rows: list[tuple[str, str]] = []
+    sp = report.speakers or {}
+    roles = sp.get("roles") or {}
+    if sp:
+        rows.append(("Speakers from", SOURCE_LABELS.get(sp.get("source", ""), str(sp.get("source", "-")))))
+        labels = roles.get("roles") or {}
+        names = sorted(sp.get("speakers") or labels, key=lambda s: {HELPER: 0, CLIENT: 1}.get(labels.get(s), 2))
+        who = ", ".join(f"{s} = {labels.get(s, '?')}" for s in names)
+        conf = roles.get("confidence")
+        how = roles.get("method", "")
+        rows.append(("Speakers", f"{who or '-'} (roles {how}"
+                     + (f", confidence {conf:.2f})" if conf is not None else ")")))
+    if report.turns:
+        c = turn_counts(report)
+        minutes = (report.duration or 0) / 60.0
+        per_min = f", {len(report.turns) / minutes:.1f} per minute" if minutes > 0 else ""
+        rows.append(("Turns", f"{len(report.turns)} (helper {c.get(HELPER, 0)}, client {c.get(CLIENT, 0)}){per_min}"))
+    t = report.timing
+    if not t:
+        if rows:
+            rows.append(("Timing", "not measured"))
+        return rows
+    st = t.get("speech_time") or {}
+    share = t.get("talk_share_helper")
+    if share is not None:
+        rows.append(("Talk share (time)", f"helper {100 * share:.0f} % ({st.get(HELPER, 0):.1f} s), client "
+                     f"{100 * (1 - share):.0f} % ({st.get(CLIENT, 0):.1f} s)"))
+    lat = t.get("latency") or {}
+    if lat.get("count"):
+        b = lat.get("bins") or {}
+        rows.append(("Helper reply latency",
+                     f"median {lat.get('median'):.2f} s over {lat['count']} replies (client end to helper start); overlapping {b.get('overlap', 0)}, "
+                     f"under 0.2 s {b.get('fast', 0)}, 0.2-1 s {b.get('medium', 0)}, over 1 s {b.get('long', 0)}"))
+    else:
+        rows.append(("Helper reply latency", "no replies measured"))
+    ints = t.get("interruptions") or []
+    when = ", ".join(mmss(e.get("start")) for e in ints[:6])
+    if sp.get("source") == "diarization":  # one channel: speech inside the other person's is not seen
+        rows.append(("Overlaps", "not measured (one channel: record in stereo)"))
+        rows.append(("Interruptions by the helper", "not measured (one channel: record in stereo)"))
+    else:
+        rows.append(("Overlaps", str(len(t.get("overlaps") or []))))
+        rows.append(("Interruptions by the helper", f"{len(ints)}" + (f" (at {when})" if when else "")))
+    if t.get("client_interruptions"):
+        rows.append(("Interruptions by the client", str(len(t["client_interruptions"]))))
+    rows.append(("Backchannels (mm-hmm, yeah)", str(len(t.get("backchannels") or []))))
+    rows.append(("Longest helper monologue", _event(t.get("longest_helper_monologue"))))
+    rows.append(("Longest client story", _event(t.get("longest_client_story"))))
+    p = t.get("pauses") or {}
+    rows.append(("Pauses", f"under 0.2 s {p.get('brief', 0)}, 0.2-1 s {p.get('medium', 0)}, "
+                 f"over 1 s {p.get('long', 0)}"))
+    for n in t.get("notes") or []:
+        rows.append(("Note", str(n)))
+    return rows
+
+
+_VOICE = (
+    ("Pitch median", "pitch_median_hz", ".0f", " Hz"),
+    ("Pitch range", "pitch_range_st", ".1f", " st"),
+    ("Pitch variability (SD)", "pitch_sd_st", ".2f", " st"),
+    ("Level", "energy_db", ".1f", " dB"),
+    ("Level variability (SD)", "energy_sd_db", ".1f", " dB"),
+    ("Words per minute", "wpm", ".0f", ""),
+    ("Articulation rate (no pauses)", "articulation_wpm", ".0f", " wpm"),
+    ("Fillers per minute", "fillers_per_min", ".1f", ""),
+)
+
+
+def _flag(v: Any) -> str:
+    return "-" if v is None else ("yes" if v else "no")
+
+
+def voice_rows(report: Report) -> tuple[list[str], list[list[str]], list[str]]:
+    """Voice per speaker: (column heads, rows, footnotes); no rows when not measured.
+
+    Columns are the helper and the client (other speakers after them). Rows:
+    pitch median (Hz), range and variability (semitones), monotone flag, level
+    and its variability (dB), words per minute, articulation rate, pauses by
+    length (count under 0.2 s / 0.2-1 s / over 1 s), fillers per minute, rushed.
+    Footnotes: the helper's level and pitch relative to the client's.
+    """
+    d = report.prosody or {}
+    spk = [s for s in d.get("speakers") or [] if isinstance(s, dict)]
+    order = {HELPER: 0, CLIENT: 1}
+    spk.sort(key=lambda s: order.get(s.get("role") or "", 2))
+    if not spk:
+        return [], [], []
+    heads = [s.get("role") or s.get("speaker", "?") for s in spk]
+    rows = []
+    for label, key, fmt, unit in _VOICE[:3]:
+        rows.append([label] + [_num(s.get(key), fmt, unit) for s in spk])
+    rows.append(["Monotone"] + [_flag(s.get("monotone")) for s in spk])
+    for label, key, fmt, unit in _VOICE[3:]:
+        rows.append([label] + [_num(s.get(key), fmt, unit) for s in spk])
+    rows.append(["Pauses <0.2 / 0.2-1 / >1 s"] + [
+        "{brief}/{medium}/{long}".format(**{"brief": 0, "medium": 0, "long": 0, **(s.get("pauses") or {})})
+        for s in spk])
+    rows.append(["Rushed (over the wpm limit)"] + [_flag(s.get("rushed")) for s in spk])
+    notes = []
+    db, st = d.get("helper_minus_client_db"), d.get("helper_minus_client_st")
+    if db is not None or st is not None:
+        notes.append(f"Helper vs client: level {_num(db, '+.1f', ' dB')}, pitch {_num(st, '+.1f', ' semitones')}")
+    rushed = d.get("rushed_after_disclosure") or []
+    if rushed:
+        notes.append(f"Rushed replies right after a feeling disclosure: {len(rushed)}")
+    notes.extend(str(n) for n in d.get("notes") or [])
+    return heads, rows, notes
+
+
+def transcript_rows(report: Report) -> list[tuple[str, str, str]]:
+    """(``[m:ss-m:ss]``, speaker/role, text) per turn, in time order."""
+    out = []
+    for t in report.turns:
+        when = f"[{mmss(t.start)}-{mmss(t.end)}]" if t.start is not None else ""
+        who = t.role or t.speaker
+        if t.role and t.speaker not in (t.role, "", None):
+            who = f"{t.role} ({t.speaker})"
+        out.append((when, who, t.text))
+    return out

@@ -1,0 +1,312 @@
+"""The listening-quality report: one versioned result shared by CLI, web, jobs and batch.
+
+A :class:`Report` holds the 0-100 index, its sub-scores (each with its parts,
+evidence and a "try instead" line), the MITI-style summary, strengths, things
+to work on, notes on anything that could not be measured, the turns, and the
+JSON form of each stage's own result (speakers, timing, prosody, cues).
+``to_dict()`` output validates against ``analysis/report/report.schema.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analysis.schema import Turn
+
+__all__ = [
+    "REPORT_VERSION",
+    "DISCLAIMER",
+    "SCHEMA_PATH",
+    "Evidence",
+    "ScorePart",
+    "SubScore",
+    "MitiSummary",
+    "Report",
+    "load_schema",
+]
+
+REPORT_VERSION = 1
+DISCLAIMER = (
+    "Practice feedback, not a clinical rating: an automatic reading of one role-play, "
+    "meant to start a conversation with your supervisor."
+)
+SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
+
+
+def _opt_float(v: Any) -> float | None:
+    return None if v is None else float(v)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One quoted moment: who said what, when (seconds; ``None`` for text-only input)."""
+
+    speaker: str
+    quote: str
+    start: float | None = None
+    end: float | None = None
+    note: str = ""
+    positive: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "speaker": self.speaker,
+            "quote": self.quote,
+            "start": self.start,
+            "end": self.end,
+            "note": self.note,
+            "positive": self.positive,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Evidence":
+        return cls(
+            speaker=str(d["speaker"]),
+            quote=str(d["quote"]),
+            start=_opt_float(d.get("start")),
+            end=_opt_float(d.get("end")),
+            note=str(d.get("note", "")),
+            positive=bool(d.get("positive", False)),
+        )
+
+
+@dataclass(frozen=True)
+class ScorePart:
+    """One measured input to a sub-score, so the score can be explained.
+
+    ``value`` is the measurement in ``unit``; ``points`` its 0-100 contribution
+    before weighting; ``target`` a short human description of what is good.
+    """
+
+    name: str
+    value: float | None
+    unit: str = ""
+    points: float | None = None
+    weight: float = 1.0
+    target: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "value": self.value,
+            "unit": self.unit,
+            "points": self.points,
+            "weight": self.weight,
+            "target": self.target,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ScorePart":
+        return cls(
+            name=str(d["name"]),
+            value=_opt_float(d.get("value")),
+            unit=str(d.get("unit", "")),
+            points=_opt_float(d.get("points")),
+            weight=float(d.get("weight", 1.0)),
+            target=str(d.get("target", "")),
+        )
+
+
+@dataclass(frozen=True)
+class SubScore:
+    """One aspect of listening, 0-100 (``None`` when not measured)."""
+
+    name: str
+    label: str
+    score: float | None
+    weight: float
+    summary: str = ""
+    try_instead: str = ""
+    parts: tuple[ScorePart, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+
+    @property
+    def measured(self) -> bool:
+        return self.score is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "score": self.score,
+            "measured": self.measured,
+            "weight": self.weight,
+            "summary": self.summary,
+            "try_instead": self.try_instead,
+            "parts": [p.to_dict() for p in self.parts],
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "SubScore":
+        return cls(
+            name=str(d["name"]),
+            label=str(d.get("label", d["name"])),
+            score=_opt_float(d.get("score")),
+            weight=float(d.get("weight", 0.0)),
+            summary=str(d.get("summary", "")),
+            try_instead=str(d.get("try_instead", "")),
+            parts=tuple(ScorePart.from_dict(p) for p in d.get("parts", ())),
+            evidence=tuple(Evidence.from_dict(e) for e in d.get("evidence", ())),
+        )
+
+
+@dataclass(frozen=True)
+class MitiSummary:
+    """MITI 4.2.1-style summary of the helper's behaviour counts.
+
+    ``levels`` maps each ratio to "good", "fair", "below fair" or "not measured"
+    against the published thresholds (R:Q fair 1:1, good 2:1; % complex
+    reflections fair 40 %, good 50 %).
+    """
+
+    questions: int = 0
+    open_questions: int = 0
+    closed_questions: int = 0
+    reflections: int = 0
+    simple_reflections: int = 0
+    complex_reflections: int = 0
+    reflection_to_question: float | None = None
+    pct_complex_reflections: float | None = None
+    pct_open_questions: float | None = None
+    levels: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "questions": self.questions,
+            "open_questions": self.open_questions,
+            "closed_questions": self.closed_questions,
+            "reflections": self.reflections,
+            "simple_reflections": self.simple_reflections,
+            "complex_reflections": self.complex_reflections,
+            "reflection_to_question": self.reflection_to_question,
+            "pct_complex_reflections": self.pct_complex_reflections,
+            "pct_open_questions": self.pct_open_questions,
+            "levels": dict(self.levels),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "MitiSummary":
+        ints = ("questions", "open_questions", "closed_questions", "reflections",
+                "simple_reflections", "complex_reflections")
+        return cls(
+            **{k: int(d.get(k, 0)) for k in ints},
+            reflection_to_question=_opt_float(d.get("reflection_to_question")),
+            pct_complex_reflections=_opt_float(d.get("pct_complex_reflections")),
+            pct_open_questions=_opt_float(d.get("pct_open_questions")),
+            levels={str(k): str(v) for k, v in dict(d.get("levels", {})).items()},
+        )
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a trainee or supervisor reads about one session.
+
+    ``index`` is the 0-100 listening-quality index (``None`` when nothing
+    could be scored); ``subscores`` maps a sub-score name to its
+    :class:`SubScore`; ``partial`` is true when a stage was skipped or failed,
+    with the reasons in ``notes``. ``speakers``, ``timing``, ``prosody`` and
+    ``cues`` hold each stage's own ``to_dict()`` output (``None`` when absent).
+    """
+
+    source: str = ""
+    kind: str = "audio"  # "audio" or "text"
+    duration: float | None = None
+    language: str = "en"
+    index: float | None = None
+    subscores: dict[str, SubScore] = field(default_factory=dict)
+    miti: MitiSummary = field(default_factory=MitiSummary)
+    strengths: tuple[str, ...] = ()
+    work_on: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    partial: bool = False
+    turns: tuple[Turn, ...] = ()
+    helper_speaker: str | None = None
+    speakers: dict[str, Any] | None = None
+    timing: dict[str, Any] | None = None
+    prosody: dict[str, Any] | None = None
+    cues: dict[str, Any] | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    created: str = ""
+    disclaimer: str = DISCLAIMER
+    version: int = REPORT_VERSION
+
+    @property
+    def measured_subscores(self) -> dict[str, SubScore]:
+        return {k: s for k, s in self.subscores.items() if s.measured}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "report_version": self.version,
+            "source": self.source,
+            "kind": self.kind,
+            "created": self.created,
+            "duration": self.duration,
+            "language": self.language,
+            "index": self.index,
+            "partial": self.partial,
+            "disclaimer": self.disclaimer,
+            "subscores": {k: s.to_dict() for k, s in self.subscores.items()},
+            "miti": self.miti.to_dict(),
+            "strengths": list(self.strengths),
+            "work_on": list(self.work_on),
+            "notes": list(self.notes),
+            "helper_speaker": self.helper_speaker,
+            "turns": [t.to_dict() for t in self.turns],
+            "speakers": self.speakers,
+            "timing": self.timing,
+            "prosody": self.prosody,
+            "cues": self.cues,
+            "stage_seconds": dict(self.stage_seconds),
+            "settings": dict(self.settings),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Report":
+        from analysis.errors import ParameterError
+
+        version = int(d.get("report_version", REPORT_VERSION))
+        if version > REPORT_VERSION:
+            raise ParameterError(
+                f"report_version={version} is newer than this ListenWell reads ({REPORT_VERSION})"
+            )
+        return cls(
+            source=str(d.get("source", "")),
+            kind=str(d.get("kind", "audio")),
+            duration=_opt_float(d.get("duration")),
+            language=str(d.get("language", "en")),
+            index=_opt_float(d.get("index")),
+            subscores={str(k): SubScore.from_dict(v) for k, v in dict(d.get("subscores", {})).items()},
+            miti=MitiSummary.from_dict(d.get("miti") or {}),
+            strengths=tuple(str(s) for s in d.get("strengths", ())),
+            work_on=tuple(str(s) for s in d.get("work_on", ())),
+            notes=tuple(str(s) for s in d.get("notes", ())),
+            partial=bool(d.get("partial", False)),
+            turns=tuple(Turn.from_dict(t) for t in d.get("turns", ())),
+            helper_speaker=d.get("helper_speaker"),
+            speakers=d.get("speakers"),
+            timing=d.get("timing"),
+            prosody=d.get("prosody"),
+            cues=d.get("cues"),
+            stage_seconds={str(k): float(v) for k, v in dict(d.get("stage_seconds", {})).items()},
+            settings=dict(d.get("settings", {})),
+            created=str(d.get("created", "")),
+            disclaimer=str(d.get("disclaimer", DISCLAIMER)),
+            version=version,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> "Report":
+        return cls.from_dict(json.loads(text))
+
+
+def load_schema() -> dict[str, Any]:
+    """The JSON schema (draft 2020-12) that :meth:`Report.to_dict` output follows."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))

@@ -1,0 +1,185 @@
+"""The sub-scores that need audio: make space (talk share, interruptions, patience) and voice.
+
+Both read the timing and prosody stages' ``to_dict()`` output with tolerant
+key lookups; from a text-only transcript "make space" falls back on the
+helper's share of words and "voice" is not measured.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from analysis.report.types import Evidence, ScorePart
+from analysis.schema import CLIENT, HELPER, Turn
+from analysis.scoring.util import evidence, ramp, weighted
+
+__all__ = ["make_space", "voice", "find_number"]
+
+Result = tuple[float | None, list[ScorePart], dict[str, Any]]
+
+
+def find_number(d: dict[str, Any] | None, *paths: str) -> float | None:
+    """The first number found at one of the dotted ``paths`` in ``d``."""
+    if not d:
+        return None
+    for path in paths:
+        node: Any = d
+        for key in path.split("."):
+            if isinstance(node, dict) and key in node:
+                node = node[key]
+            else:
+                node = None
+                break
+        if isinstance(node, (int, float)) and not isinstance(node, bool):
+            return float(node)
+    return None
+
+
+def _events(d: dict[str, Any] | None, *names: str) -> list[dict[str, Any]]:
+    if not d:
+        return []
+    for n in names:
+        v = d.get(n)
+        if isinstance(v, list):
+            return [e for e in v if isinstance(e, dict)]
+    return []
+
+
+def _words(t: Turn) -> int:
+    return len(t.text.split())
+
+
+def _span(event: Any) -> float | None:
+    if isinstance(event, dict) and isinstance(event.get("start"), (int, float)) and isinstance(event.get("end"), (int, float)):
+        return float(event["end"]) - float(event["start"])
+    return None
+
+
+def _event_evidence(events: list[dict[str, Any]], note: str, positive: bool = False) -> list[Evidence]:
+    out = []
+    for e in events:
+        quote = (e.get("text") or "").strip()
+        if e.get("before"):
+            quote = f"…{e['before'].strip()} / {quote}" if quote else f"…{e['before'].strip()}"
+        out.append(Evidence(speaker=str(e.get("speaker") or HELPER), quote=quote or "(no words)",
+                            start=round(max(0.0, float(e["start"])), 2), end=round(max(0.0, float(e["end"])), 2),
+                            note=note, positive=positive))
+    return out
+
+
+def make_space(turns: Sequence[Turn], timing: dict[str, Any] | None) -> Result:
+    """Helper talk share (time, else words), interruptions per minute, patience, longest monologue.
+
+    ``timing`` is the timing stage's ``TimingMetrics.to_dict()``; without it
+    (text only) the helper's share of words is the only part.
+    """
+    helper_w = sum(_words(t) for t in turns if t.role == HELPER)
+    client_w = sum(_words(t) for t in turns if t.role == CLIENT)
+    try_instead = ("Let a pause sit for two seconds after the client stops; if they go on, "
+                   'just say "mm-hmm" and let them finish.')
+    share = find_number(timing, "talk_share_helper", "helper_talk_share")
+    basis = "speaking time"
+    if share is None:
+        if helper_w == 0 or client_w == 0:
+            return None, [], {"summary": "Not measured: both the helper and the client need to speak.",
+                              "try_instead": try_instead}
+        share, basis = helper_w / (helper_w + client_w), "words"
+    parts = [ScorePart("helper_talk_share", round(100 * share, 1), f"% of {basis}", ramp(share, 0.75, 0.45),
+                       0.5, "under about 50 % (AnnoMI good 54 %, poor 62 % of words)")]
+    minutes = max(find_number(timing, "duration") or 0.0, 30.0) / 60.0
+    interruptions = _events(timing, "interruptions")
+    backchannels = _events(timing, "backchannels")
+    if timing is not None and "interruptions" in timing:
+        rate = len(interruptions) / minutes
+        parts.append(ScorePart("interruptions_per_minute", round(rate, 2), "per min", ramp(rate, 2.0, 0.0), 0.25,
+                               "none: let the client finish"))
+    latency = find_number(timing, "latency.median", "median_latency_helper")
+    if latency is not None:
+        parts.append(ScorePart("response_pause", round(latency, 2), "s (median)", ramp(latency, -0.2, 0.7), 0.15,
+                               "a calm pause before answering (about 0.5-1 s)"))
+    mono = _span((timing or {}).get("longest_helper_monologue"))
+    if mono is not None:
+        parts.append(ScorePart("longest_helper_turn", round(mono, 1), "s", ramp(mono, 60.0, 20.0), 0.1,
+                               "under about 20 s"))
+    ev = _event_evidence(interruptions[:3], "the helper cut in while the client was talking")
+    ev += _event_evidence(backchannels[:1], "a backchannel: listening without taking the floor", positive=True)
+    longest = max((t for t in turns if t.role == HELPER), key=_words, default=None)
+    if longest is not None and share > 0.5 and not interruptions:
+        ev += evidence([longest], "the longest helper turn")
+    summary = f"Helper took {100 * share:.0f} % of the {basis}"
+    if timing is not None and "interruptions" in timing:
+        summary += f", interrupted {len(interruptions)} time(s), {len(backchannels)} backchannel(s)"
+    if latency is not None:
+        summary += f", median pause before answering {latency:.2f} s"
+    summary += "."
+    if interruptions:
+        first = interruptions[0]
+        before = (first.get("before") or "").strip()
+        if before:
+            try_instead = (f'When the client is saying "…{before}", let them finish; if you must come in, '
+                           'a short "mm-hmm" keeps them going.')
+    return weighted(parts), parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev)}
+
+
+def voice(turns: Sequence[Turn], prosody: dict[str, Any] | None) -> Result:
+    """Helper speaking rate (wpm), pitch variation (semitones), level vs the client (dB)."""
+    try_instead = ("Slow down to a calm pace (about 120-150 words a minute) and let your voice rise "
+                   "and fall naturally, as if talking to a friend.")
+    if not prosody:
+        return None, [], {"summary": "Not measured: no audio or the prosody stage did not run.",
+                          "try_instead": try_instead}
+    helper = _speaker_summary(prosody, HELPER)
+    rate = find_number(helper, "wpm", "speaking_rate_wpm")
+    pitch = find_number(helper, "pitch_sd_st", "pitch_std_semitones")
+    diff_db = find_number(prosody, "helper_minus_client_db")
+    if diff_db is None:
+        client = _speaker_summary(prosody, CLIENT)
+        h_db, c_db = find_number(helper, "energy_db"), find_number(client, "energy_db")
+        diff_db = None if h_db is None or c_db is None else h_db - c_db
+    parts = []
+    if rate is not None:
+        off = max(0.0, 110.0 - rate, rate - 160.0)
+        parts.append(ScorePart("speaking_rate", round(rate, 1), "words/min", ramp(off, 60.0, 0.0), 0.45,
+                               "calm pace, about 110-160 wpm"))
+    if pitch is not None:
+        parts.append(ScorePart("pitch_variation", round(pitch, 2), "semitones (sd)", ramp(pitch, 0.8, 2.5), 0.35,
+                               "not monotone: about 2.5 semitones or more"))
+    if diff_db is not None:
+        parts.append(ScorePart("level_vs_client", round(diff_db, 1), "dB", ramp(abs(diff_db), 12.0, 3.0), 0.2,
+                               "within about 3 dB of the client"))
+    rushed = [int(i) for i in prosody.get("rushed_after_disclosure", ()) if isinstance(i, (int, float))]
+    by_index = {t.index: t for t in turns}
+    rushed_turns = [by_index[i] for i in rushed if i in by_index]
+    if helper is not None and helper.get("n_words"):
+        n_helper = max(1, sum(1 for t in turns if t.role == HELPER))
+        parts.append(ScorePart("rushed_after_disclosure", float(len(rushed_turns)), "turns",
+                               ramp(len(rushed_turns) / n_helper, 0.3, 0.0), 0.15,
+                               "slow down after the client shares something hard"))
+    score = weighted(parts)
+    if score is None:
+        return None, parts, {"summary": "Not measured: no helper voice measurements.", "try_instead": try_instead}
+    bits = []
+    if rate is not None:
+        bits.append(f"{rate:.0f} words/min")
+    if pitch is not None:
+        bits.append(f"pitch variation {pitch:.1f} semitones")
+    if diff_db is not None:
+        bits.append(f"{diff_db:+.1f} dB vs the client")
+    if rushed_turns:
+        bits.append(f"rushed {len(rushed_turns)} reply(ies) after a disclosure")
+    ev = evidence(rushed_turns[:3], "rushed reply right after a disclosure")
+    return score, parts, {"summary": "Helper voice: " + ", ".join(bits) + ".", "try_instead": try_instead,
+                          "evidence": tuple(ev)}
+
+
+def _speaker_summary(prosody: dict[str, Any], role: str) -> dict[str, Any] | None:
+    """The per-speaker prosody summary for ``role`` (list form, or dict keyed by role)."""
+    speakers = prosody.get("speakers")
+    if isinstance(speakers, list):
+        for s in speakers:
+            if isinstance(s, dict) and s.get("role") == role:
+                return s
+    if isinstance(speakers, dict) and isinstance(speakers.get(role), dict):
+        return speakers[role]
+    node = prosody.get(role)
+    return node if isinstance(node, dict) else None

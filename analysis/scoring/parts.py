@@ -1,0 +1,234 @@
+"""The text sub-scores: reflect & validate, explore, hold back solutions, stay with hard topics.
+
+Each function returns ``(score, parts, extra)``: the 0-100 score (``None``
+when not measured), its :class:`ScorePart` list and keyword fields for
+:class:`SubScore` (summary, try_instead, evidence). Timing and voice live in
+:mod:`analysis.scoring.audio`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from analysis.cues.view import CueView
+from analysis.report.types import Evidence, ScorePart
+from analysis.schema import CLIENT, HELPER, Turn
+from analysis.scoring.audio import make_space, voice
+from analysis.scoring.util import evidence, merge_evidence, ramp, weighted
+
+__all__ = ["reflect_validate", "explore", "hold_back", "stay_with", "make_space", "voice"]
+
+Result = tuple[float | None, list[ScorePart], dict[str, Any]]
+
+_NO_CUES = "Not measured: the text-cue stage did not run."
+_NO_HELPER = "Not measured: the helper never speaks."
+
+
+def _helper(turns: Sequence[Turn]) -> list[Turn]:
+    return [t for t in turns if t.role == HELPER and t.text.strip()]
+
+
+def _missing(turns: Sequence[Turn], has_cues: bool, try_instead: str) -> Result | None:
+    if not has_cues:
+        return None, [], {"summary": _NO_CUES, "try_instead": try_instead}
+    if not _helper(turns):
+        return None, [], {"summary": _NO_HELPER, "try_instead": try_instead}
+    return None
+
+
+def _next_helper(turns: Sequence[Turn], pos: int) -> Turn | None:
+    for t in turns[pos + 1:]:
+        if t.role == HELPER and t.text.strip():
+            return t
+        if t.role == CLIENT and t.text.strip():
+            return None
+    return None
+
+
+def _feeling_quote(turns: Sequence[Turn], view: CueView) -> str | None:
+    for t in turns:
+        if t.role == CLIENT and view.has(t.index, "feeling"):
+            return t.text.strip()
+    return None
+
+
+def reflect_validate(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
+    """Reflections vs questions (MITI R:Q), reflection rate, % complex, validation."""
+    generic = ('Before your next question, say back what you heard: "It sounds like that has been '
+               'really hard for you, and part of you is worried it will happen again."')
+    gap = _missing(turns, has_cues, generic)
+    if gap:
+        return gap
+    helper = _helper(turns)
+    n = len(helper)
+    r = [t for t in helper if view.has(t.index, "reflection")]
+    q = [t for t in helper if view.has(t.index, "question")]
+    cr = [t for t in r if view.has(t.index, "complex_reflection")]
+    val = [t for t in helper if view.has(t.index, "validation")]
+    # Expected counts from the classifier's probabilities (soft evidence: steadier than counting
+    # the most likely code on short sessions); hard counts when the cue stage gave no probabilities.
+    r_exp = sum(view.expected(t.index, "reflection") for t in helper)
+    q_exp = sum(view.expected(t.index, "question") for t in helper)
+    rq = None if not r and not q else round(r_exp / max(q_exp, 1.0), 3)
+    share = (r_exp + 0.5 * len([t for t in val if t not in r])) / n
+    pct_cr = None if not r else 100.0 * len(cr) / len(r)
+    parts = [
+        ScorePart("reflection_to_question", rq, "ratio", ramp(rq, 0.0, 2.0), 0.45,
+                  "MITI fair 1:1, good 2:1"),
+        ScorePart("reflections_and_validations_per_turn", round(100 * share, 1), "% of helper turns",
+                  ramp(share, 0.0, 0.4), 0.35, "about 40 % of helper turns or more"),
+        ScorePart("complex_reflections", pct_cr, "% of reflections", ramp(pct_cr, 20.0, 50.0), 0.2,
+                  "MITI fair 40 %, good 50 %"),
+    ]
+    score = weighted(parts)
+    ev = evidence(cr[:2] or r[:2], "a reflection", positive=True)
+    if rq is None or rq < 1.0:
+        ev += evidence(q[:2], "a question where a reflection could go")
+    quote = _feeling_quote(turns, view)
+    try_instead = generic
+    if quote:
+        try_instead = (f'When the client says "{_short(quote)}", reflect it before asking anything: '
+                       '"It sounds like that has been weighing on you."')
+    summary = (f"{len(r)} reflection(s), {len(q)} question(s), {len(val)} validation(s) "
+               f"in {n} helper turn(s).")
+    return score, parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev)}
+
+
+def _short(text: str, n: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
+
+
+def explore(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
+    """Share of open questions and runs of closed questions."""
+    generic = 'Swap a yes/no question for an open one: "What was that like for you?"'
+    gap = _missing(turns, has_cues, generic)
+    if gap:
+        return gap
+    helper = _helper(turns)
+    oq = [t for t in helper if view.has(t.index, "open_question")]
+    cq = [t for t in helper if view.has(t.index, "closed_question")]
+    if not oq and not cq:
+        part = ScorePart("open_questions", 0.0, "count", 40.0, 1.0, "a few open questions")
+        inside = [t for t in helper if "?" in t.text]
+        summary = "No questions asked: the client's view was not explored."
+        if inside:
+            # a turn coded as advice or information can still hold a question ("Have you thought about...?")
+            summary = (f"No turn was mainly a question; {len(inside)} turn(s) held a question inside advice "
+                       "or information, so the client's view was not explored.")
+        return 40.0, [part], {"summary": summary,
+                              "try_instead": 'Ask one open question: "What has this been like for you?"',
+                              "evidence": tuple(evidence(inside[:2], "a question inside advice or information"))}
+    pct = 100.0 * len(oq) / (len(oq) + len(cq))
+    runs = 0
+    prev = False
+    for t in helper:
+        closed = view.has(t.index, "closed_question")
+        runs += int(closed and prev)
+        prev = closed
+    parts = [
+        ScorePart("open_questions", round(pct, 1), "% of questions", ramp(pct, 25.0, 70.0), 0.7,
+                  "about 70 % open or more"),
+        ScorePart("closed_question_runs", float(runs), "count", ramp(runs, 4.0, 0.0), 0.3,
+                  "no strings of yes/no questions"),
+    ]
+    ev = evidence(oq[:2], "an open question", positive=True) + evidence(cq[:2], "a closed question")
+    try_instead = generic
+    if cq:
+        try_instead = (f'Instead of "{_short(cq[0].text)}", ask openly: '
+                       '"How has that been for you?" or "What would you like to happen?"')
+    summary = f"{len(oq)} open and {len(cq)} closed question(s) ({pct:.0f} % open)."
+    return weighted(parts), parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev)}
+
+
+def hold_back(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
+    """Advice and input share, solution-before-exploration events, minimising."""
+    generic = ('Before offering a fix, ask: "What have you already thought about trying?" or '
+               '"Would it be OK if I shared an idea?"')
+    gap = _missing(turns, has_cues, generic)
+    if gap:
+        return gap
+    helper = _helper(turns)
+    n = len(helper)
+    advice = [t for t in helper if view.has(t.index, "advice")]
+    asked = [t for t in advice if view.has(t.index, "permission")]
+    # Expected information/advice turns: the classifier's probability of "input", or 1 for a turn
+    # with an advice cue (hard counts when the cue stage gave no probabilities).
+    inputs_exp = sum(1.0 if view.has(t.index, "advice") else view.expected(t.index, "input") for t in helper)
+    minimising = [t for t in helper if view.has(t.index, "minimising")]
+    sbe = [e for e in view.events if e.kind == "solution_before_exploration"]
+    advice_share = (len(advice) - 0.5 * len(asked)) / n
+    input_share = inputs_exp / n
+    parts = [
+        ScorePart("advice", round(100 * advice_share, 1), "% of helper turns", ramp(advice_share, 0.25, 0.03),
+                  0.3, "AnnoMI good sessions 2 %, poor 23 %"),
+        ScorePart("information_and_advice", round(100 * input_share, 1), "% of helper turns",
+                  ramp(input_share, 0.5, 0.12), 0.45, "AnnoMI good 12.5 %, poor 48.6 %"),
+        ScorePart("solution_before_exploration", float(len(sbe)), "count", ramp(len(sbe), 3.0, 0.0), 0.15,
+                  "explore a disclosed feeling before any fix"),
+        ScorePart("minimising", float(len(minimising)), "count", ramp(len(minimising), 3.0, 0.0), 0.1,
+                  'no "at least…", "don\'t worry"'),
+    ]
+    by_index = {t.index: t for t in turns}
+    sbe_turns = [by_index[e.turn] for e in sbe if e.turn in by_index]
+    ev = merge_evidence(evidence(sbe_turns[:2], "a solution before exploring the feeling")
+                        + evidence([t for t in advice if t not in sbe_turns][:3], "advice")
+                        + evidence(minimising[:2], "minimising"))[:4]
+    try_instead = generic
+    if advice:
+        try_instead = (f'Instead of "{_short(advice[0].text)}", ask first: "What have you already thought '
+                       'about trying?" and, if you still want to offer it, "Would it be OK if I shared an idea?"')
+    elif minimising:
+        try_instead = (f'Instead of "{_short(minimising[0].text)}", acknowledge it: '
+                       '"That sounds really hard, and it makes sense you feel that way."')
+    summary = (f"{len(advice)} piece(s) of advice ({len(asked)} with permission), {len(sbe)} fix(es) "
+               f"before exploring a feeling, {len(minimising)} minimising remark(s).")
+    return weighted(parts), parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev)}
+
+
+def stay_with(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
+    """After the client names a feeling: does the helper stay with it?"""
+    generic = ('When the client names a feeling, stay with it for one more turn: '
+               '"Tell me more about the shame: when does it hit hardest?"')
+    gap = _missing(turns, has_cues, generic)
+    if gap:
+        return gap
+    turns = list(turns)
+    stayed: list[Turn] = []
+    left: list[tuple[Turn, Turn]] = []
+    avoid = {e.turn for e in view.events if e.kind in ("topic_avoidance", "feeling_missed")}
+    for pos, t in enumerate(turns):
+        if t.role != CLIENT or not view.has(t.index, "feeling"):
+            continue
+        reply = _next_helper(turns, pos)
+        if reply is None:
+            continue
+        good = any(view.has(reply.index, k) for k in ("reflection", "validation", "open_question"))
+        bad = (reply.index in avoid
+               or any(view.has(reply.index, k) for k in ("advice", "minimising")))
+        if good and not bad:
+            stayed.append(reply)
+        else:
+            left.append((t, reply))
+    total = len(stayed) + len(left)
+    if total == 0:
+        return None, [], {"summary": "Not measured: the client named no feelings the helper answered.",
+                          "try_instead": generic}
+    frac = len(stayed) / total
+    avoid_n = len([e for e in view.events if e.kind == "topic_avoidance"])
+    parts = [
+        ScorePart("stayed_after_feeling", round(100 * frac, 1), "% of disclosures", ramp(frac, 0.2, 0.9), 0.75,
+                  "reflect, validate or explore most disclosed feelings"),
+        ScorePart("topic_changes_after_disclosure", float(avoid_n), "count", ramp(avoid_n, 3.0, 0.0), 0.25,
+                  "no change of subject right after a disclosure"),
+    ]
+    ev: list[Evidence] = evidence(stayed[:2], "stayed with the feeling", positive=True)
+    for client_turn, reply in left[:2]:
+        ev += evidence([client_turn], "the client named a feeling")
+        ev += evidence([reply], "the reply moved away from it")
+    try_instead = generic
+    if left:
+        try_instead = (f'When the client says "{_short(left[0][0].text)}", stay with it: '
+                       '"That sounds painful. What is that like for you?"')
+    summary = f"Stayed with {len(stayed)} of {total} feeling(s) the client named."
+    return weighted(parts), parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev)}

@@ -1,0 +1,177 @@
+"""The 0-100 listening-quality index and its six sub-scores.
+
+Each sub-score is a weighted mean of a few :class:`~analysis.report.types.ScorePart`
+items, each turning one measurement into 0-100 points with a fixed, piecewise
+linear rule anchored on published figures (MITI 4.2.1 thresholds; AnnoMI
+high- vs low-quality means, see the README, "The index"). The index is the
+weighted mean of the measured sub-scores with the fixed weights in
+:data:`WEIGHTS`; sub-scores that could not be measured (no timing or prosody
+for a text-only transcript) are left out and marked "not measured".
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Any, Sequence
+
+from analysis.cues.view import CueView, cue_view
+from analysis.report.types import MitiSummary, ScorePart, SubScore
+from analysis.schema import HELPER, Turn
+from analysis.scoring.parts import (
+    explore,
+    hold_back,
+    make_space,
+    reflect_validate,
+    stay_with,
+    voice,
+)
+
+__all__ = ["WEIGHTS", "LABELS", "ScoreResult", "score_session", "miti_summary", "combine_index"]
+
+logger = logging.getLogger(__name__)
+
+# Fixed weights (sum 1). The four text sub-scores share 0.86 in proportion to
+# how well each alone separates AnnoMI's high- from low-quality transcripts
+# with the experts' labels (AUC - 0.5: reflect 0.94, hold back 0.91, make space
+# 0.66, explore 0.57; ``python -m service.eval.index DATA_DIR`` derives them, and
+# on training folds only for its cross-validated AUC). Stay with hard topics and
+# voice cannot be measured on AnnoMI and get small fixed weights.
+WEIGHTS = {
+    "reflect_validate": 0.35,
+    "hold_back": 0.33,
+    "stay_with": 0.08,
+    "explore": 0.06,
+    "make_space": 0.12,
+    "voice": 0.06,
+}
+LABELS = {
+    "reflect_validate": "Reflect and validate",
+    "explore": "Explore with open questions",
+    "hold_back": "Hold back solutions",
+    "stay_with": "Stay with hard topics",
+    "make_space": "Make space",
+    "voice": "Voice",
+}
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """What scoring adds to a report."""
+
+    index: float | None
+    subscores: dict[str, SubScore]
+    miti: MitiSummary
+    strengths: tuple[str, ...]
+    work_on: tuple[str, ...]
+
+
+def _level(value: float | None, fair: float, good: float) -> str:
+    if value is None:
+        return "not measured"
+    if value >= good:
+        return "good"
+    if value >= fair:
+        return "fair"
+    return "below fair"
+
+
+def miti_summary(turns: Sequence[Turn], view: CueView) -> MitiSummary:
+    """MITI-style counts and ratios over the helper's turns.
+
+    R:Q is reflections / questions (fair 1.0, good 2.0); % complex reflections
+    (fair 40, good 50) and % open questions are percentages (0-100).
+    """
+    helper = [t.index for t in turns if t.role == HELPER]
+    count = lambda label: sum(1 for i in helper if view.has(i, label))  # noqa: E731
+    oq, cq = count("open_question"), count("closed_question")
+    sr, cr = count("simple_reflection"), count("complex_reflection")
+    q = max(count("question"), oq + cq)
+    r = max(count("reflection"), sr + cr)
+    rq = None if q == 0 and r == 0 else (float(r) / q if q else float(r))
+    pct_cr = None if (sr + cr) == 0 else 100.0 * cr / (sr + cr)
+    pct_oq = None if (oq + cq) == 0 else 100.0 * oq / (oq + cq)
+    return MitiSummary(
+        questions=q,
+        open_questions=oq,
+        closed_questions=cq,
+        reflections=r,
+        simple_reflections=sr,
+        complex_reflections=cr,
+        reflection_to_question=None if rq is None else round(rq, 3),
+        pct_complex_reflections=None if pct_cr is None else round(pct_cr, 1),
+        pct_open_questions=None if pct_oq is None else round(pct_oq, 1),
+        levels={
+            "reflection_to_question": _level(rq, 1.0, 2.0),
+            "pct_complex_reflections": _level(pct_cr, 40.0, 50.0),
+        },
+    )
+
+
+def combine_index(subscores: dict[str, SubScore]) -> float | None:
+    """Weighted mean (0-100) of the measured sub-scores, weights renormalised."""
+    measured = [(s.score, s.weight) for s in subscores.values() if s.score is not None and s.weight > 0]
+    total = sum(w for _, w in measured)
+    if not measured or total <= 0:
+        return None
+    return round(sum(v * w for v, w in measured) / total, 1)
+
+
+def _finish(name: str, score: float | None, parts: list[ScorePart], weight: float, **kw: Any) -> SubScore:
+    return SubScore(name=name, label=LABELS[name], score=score, weight=weight, parts=tuple(parts), **kw)
+
+
+def score_session(
+    turns: Sequence[Turn],
+    cues: Any = None,
+    timing: dict[str, Any] | None = None,
+    prosody: dict[str, Any] | None = None,
+    weights: dict[str, float] | None = None,
+) -> ScoreResult:
+    """Score one session.
+
+    Parameters
+    ----------
+    turns : sequence of Turn
+        With ``role`` set ("helper"/"client"); times in seconds or ``None``.
+    cues : object or dict, optional
+        The text-cue stage's result (or its ``to_dict()``); ``None`` leaves the
+        text sub-scores not measured.
+    timing, prosody : dict, optional
+        The timing and prosody stages' ``to_dict()`` output.
+    weights : dict, optional
+        Sub-score weights (default :data:`WEIGHTS`); for calibration experiments.
+
+    Returns
+    -------
+    ScoreResult
+        Index (0-100 or ``None``), sub-scores with parts, evidence and a "try
+        instead" line, MITI summary, strengths and things to work on.
+    """
+    view = cue_view(cues)
+    has_cues = cues is not None
+    # Cue turn numbers are positions in the sequence; use the same numbering here.
+    turns = [replace(t, index=i) for i, t in enumerate(turns)]
+    builders = {
+        "reflect_validate": lambda: reflect_validate(turns, view, has_cues),
+        "explore": lambda: explore(turns, view, has_cues),
+        "hold_back": lambda: hold_back(turns, view, has_cues),
+        "stay_with": lambda: stay_with(turns, view, has_cues),
+        "make_space": lambda: make_space(turns, timing),
+        "voice": lambda: voice(turns, prosody),
+    }
+    subscores: dict[str, SubScore] = {}
+    for name, build in builders.items():
+        score, parts, extra = build()
+        subscores[name] = _finish(name, score, parts, weight=(weights or WEIGHTS)[name], **extra)
+    index = combine_index(subscores)
+    strengths = tuple(
+        f"{s.label}: {s.summary}" for s in sorted(subscores.values(), key=lambda s: -(s.score or 0))
+        if s.score is not None and s.score >= 70
+    )
+    work_on = tuple(
+        f"{s.label}: {s.summary} Try instead: {s.try_instead}"
+        for s in sorted(subscores.values(), key=lambda s: s.score or 0)
+        if s.score is not None and s.score < 55
+    )
+    return ScoreResult(index, subscores, miti_summary(turns, view), strengths, work_on)

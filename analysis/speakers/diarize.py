@@ -1,0 +1,162 @@
+"""Mono diarization on CPU: who speaks when in a one-channel recording of (usually) two people.
+
+Method (chosen by measured DER, see the README, "Who spoke when"):
+
+1. Speech regions: given by the caller (``speech``, e.g. the Silero VAD in
+   :mod:`audio.vad`), else from the transcript's words, else an energy VAD.
+2. Frame features: log-mel cepstra (MFCC 1-19, no energy term) every 10 ms.
+3. Windows of ``window`` s every ``step`` s inside speech; each summarised by the
+   mean and standard deviation of its frames; standardised.
+4. Agglomerative (Ward) clustering into 2; the split is kept only when the
+   clusters' mean features are far enough apart (``min_separation``, in frame
+   standard deviations), the smaller is not tiny, and there is enough speech to
+   tell voices apart (``min_two_speech`` s), else one speaker is reported with a
+   note. A third voice is reported in ``notes`` (not split).
+5. Resegmentation: a diagonal Gaussian mixture per speaker on frame features,
+   log-likelihoods smoothed over ``smooth`` s, each speech frame relabelled.
+
+Overlapping speech cannot be separated from one channel: it is attributed to one
+speaker (a note says so).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Sequence
+
+import numpy as np
+
+import analysis.speakers.diarize_steps as steps
+from analysis.errors import ParameterError
+from analysis.schema import SpeechRegion, Transcript
+from analysis.speakers.activity import SpeakerActivity, regions_from_intervals
+from analysis.speakers.diarize_options import DiarizeOptions
+from analysis.speakers.energy_vad import (
+    bridge_intervals,
+    frame_levels,
+    intervals_to_mask,
+    mask_to_intervals,
+    speech_mask,
+)
+from analysis.speakers.features import cepstra, frame_levels_fast
+
+__all__ = ["DiarizeOptions", "diarize", "speech_from_words"]
+
+logger = logging.getLogger(__name__)
+
+
+def speech_from_words(transcript: Transcript, *, bridge: float = 0.5, pad: float = 0.05) -> list[tuple[float, float]]:
+    """Speech intervals (s) from a transcript's word times, joining gaps under ``bridge``."""
+    spans = [(w.start, w.end) for w in transcript.words if w.end > w.start]
+    return bridge_intervals(spans, bridge=bridge, min_speech=0.0, pad=pad, duration=transcript.duration or None)
+
+
+def _energy_speech(mono: np.ndarray, sr: int, opts: DiarizeOptions) -> list[tuple[float, float]]:
+    v = opts.vad
+    lv = frame_levels(mono, sr, frame=v.frame, hop=v.hop)
+    return mask_to_intervals(speech_mask(lv, v), v.hop)
+
+
+def diarize(
+    mono: np.ndarray,
+    sr: int,
+    options: DiarizeOptions | None = None,
+    transcript: Transcript | None = None,
+    *,
+    speech: Sequence[tuple[float, float]] | None = None,
+) -> SpeakerActivity:
+    """Diarize a mono recording into (at most ``max_speakers``) speakers.
+
+    Parameters
+    ----------
+    mono : np.ndarray, shape (n,)
+        Float samples.
+    sr : int
+        Sample rate (Hz).
+    options : DiarizeOptions, optional
+    transcript : Transcript, optional
+        When ``speech`` is not given, its words mark where speech is.
+    speech : sequence of (start, end), optional
+        Speech intervals in seconds from a VAD (best: :func:`audio.vad.speech_intervals`).
+
+    Returns
+    -------
+    SpeakerActivity
+        ``source="diarization"``, speakers ``spk0``, ``spk1`` (``spk0`` speaks first).
+    """
+    opts = options or DiarizeOptions()
+    x = np.asarray(mono, dtype=np.float32)
+    if x.ndim != 1:
+        raise ParameterError(f"mono must be one-dimensional, got shape {x.shape}")
+    if sr <= 0:
+        raise ParameterError(f"sr={sr} must be positive")
+    duration = x.size / sr
+    notes: list[str] = ["one channel: overlapping speech is given to one speaker"]
+    if speech is None:
+        if transcript is not None and transcript.words:
+            speech = speech_from_words(transcript)
+            info_src = "words"
+        else:
+            speech = _energy_speech(x, sr, opts)
+            info_src = "energy"
+    else:
+        info_src = "given"
+    speech = bridge_intervals(list(speech), bridge=opts.bridge, min_speech=opts.min_speech, duration=duration)
+    info: dict[str, Any] = {"speech_source": info_src}
+    if not speech:
+        return SpeakerActivity((), (), "diarization", duration, 0, tuple(notes + ["no speech found"]), info)
+    n = int(np.ceil(x.size / max(1, int(round(opts.hop * sr)))))
+    mask = intervals_to_mask(speech, n, opts.hop)
+    feats = cepstra(x, sr, hop=opts.hop, only=mask)
+    levels = frame_levels_fast(x, sr, frame=0.025, hop=opts.hop)[:n]
+    core = mask & (levels > (np.percentile(levels[mask], 99) - opts.core_db if mask.any() else 0.0))
+    wins = steps.windows(mask, opts)
+    k, n_detected = 1, 1
+    labels = np.zeros(n, dtype=int)
+    speech_s = float(mask.sum()) * opts.hop
+    info["speech_seconds"] = round(speech_s, 2)
+    if opts.max_speakers >= 2 and len(wins) >= 6 and speech_s >= opts.min_two_speech:
+        emb = steps.embed_map(feats, core, wins, opts) if opts.embedding == "map" else steps.embed(feats, core, wins)
+        lab2 = steps.cluster(emb, 2, opts.cluster, opts.seed)
+        fl2 = steps.frame_labels(n, wins, lab2)
+        sep2 = steps.separation(feats, core, fl2, 2)
+        share = min(np.mean(lab2 == 0), np.mean(lab2 == 1))
+        info.update(separation=round(sep2, 3), minor_share=round(float(share), 4))
+        if sep2 >= opts.min_separation and share >= opts.min_share:
+            k = n_detected = 2
+            labels = fl2
+            if len(wins) >= 12:
+                lab3 = steps.cluster(emb, 3, opts.cluster, opts.seed)
+                sep3 = steps.separation(feats, core, steps.frame_labels(n, wins, lab3), 3)
+                info["separation3"] = round(sep3, 3)
+                if sep3 >= max(opts.third_speaker_separation, opts.third_speaker_ratio * sep2) and np.bincount(lab3).min() / len(lab3) >= 0.1:
+                    n_detected = 3
+                    notes.append("more than two speakers: a third voice seems present; "
+                                 "its speech is given to the nearest of the two main speakers")
+        else:
+            notes.append("only one speaker found")
+    elif opts.max_speakers >= 2:
+        notes.append(f"only one speaker found: {speech_s:.1f} s of speech is too little to tell voices apart "
+                     f"(at least {opts.min_two_speech:g} s needed); set the speaker set-up if two people speak")
+    if k == 2 and opts.resegment:
+        for _ in range(opts.resegment_passes):
+            labels = steps.resegment(feats, mask, core, labels, 2, opts)
+        labels = steps.remove_short_runs(labels, mask, max(1, int(round(opts.min_turn / opts.hop))))
+        shares = np.bincount(labels[mask], minlength=2) / max(1, mask.sum())
+        if shares.min() < opts.min_share:
+            labels[:] = int(np.argmax(shares))
+            k = n_detected = 1
+            notes.append("only one speaker found")
+    if k == 2 and opts.snap_changes > 0:
+        mask, labels = steps.snap_changes(levels, mask, labels, opts)
+    mask = steps.trim_edges(levels, mask, opts)
+    # order speakers by first speech
+    first = {c: (np.flatnonzero(mask & (labels == c))[:1].tolist() or [n])[0] for c in range(k)}
+    rank = {c: i for i, c in enumerate(sorted(range(k), key=lambda c: first[c]))}
+    regions: list[SpeechRegion] = []
+    for c in range(k):
+        iv = mask_to_intervals(mask & (labels == c), opts.hop)
+        regions.extend(regions_from_intervals(iv, f"spk{rank[c]}"))
+    regions.sort(key=lambda r: (r.start, r.speaker))
+    speakers = tuple(f"spk{i}" for i in range(k) if any(r.speaker == f"spk{i}" for r in regions))
+    return SpeakerActivity(tuple(regions), speakers, "diarization", duration, n_detected, tuple(notes), info)

@@ -1,0 +1,51 @@
+"""Settings of mono diarization (:mod:`analysis.speakers.diarize`), shared with its steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analysis.errors import ParameterError
+from analysis.speakers.energy_vad import VadOptions
+
+__all__ = ["DiarizeOptions"]
+
+
+@dataclass(frozen=True)
+class DiarizeOptions:
+    """Mono diarization settings (seconds unless stated)."""
+
+    max_speakers: int = 2
+    hop: float = 0.02
+    window: float = 1.5
+    step: float = 0.5
+    bridge: float = 0.5  # join speech across shorter pauses before clustering
+    min_speech: float = 0.2
+    min_separation: float = 0.95  # cluster means closer than this (in frame std units) are one voice
+    third_speaker_separation: float = 1.6  # every pair of three clusters this far apart (and
+    third_speaker_ratio: float = 0.9  # at least this fraction of the 2-cluster separation): a third voice
+    min_share: float = 0.04  # a "speaker" with less speech time than this share is merged
+    # less speech than this (s, after bridging): one speaker with a note. One voice with a varied
+    # delivery over 9.6 s (tests/data/jfk.flac) separates as far as two voices over 15.6 s (AMI dev01).
+    min_two_speech: float = 12.0
+    resegment: bool = True
+    resegment_passes: int = 2
+    trim_edges: float = 0.15  # cut up to this much quiet VAD padding off each speech edge
+    snap_changes: float = 0.4  # look this far for the pause at a speaker change (0: off)
+    max_train_frames: int = 3000  # frames per speaker to fit its resegmentation GMM (more: slower, same DER)
+    core_db: float = 30.0  # only frames within this of the loudest describe a voice
+    embedding: str = "stats"  # "stats": mean+std of cepstra; "map": GMM mean supervectors
+    ubm_components: int = 16
+    cluster: str = "ward"  # "ward", "spectral" (cosine affinity) or "average" (cosine)
+    map_relevance: float = 8.0
+    embed_dims: int = 20
+    gmm_components: int = 4
+    smooth: float = 0.6  # median-smoothing span of frame decisions
+    min_turn: float = 0.3  # label runs shorter than this take their neighbour's label
+    vad: VadOptions = VadOptions(top_db=40.0, bridge=0.5)
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.max_speakers < 1:
+            raise ParameterError(f"max_speakers={self.max_speakers} must be at least 1")
+        if self.window <= 0 or self.step <= 0 or self.hop <= 0:
+            raise ParameterError("window, step and hop must be positive")

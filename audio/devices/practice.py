@@ -1,0 +1,229 @@
+"""Scripted practice: play each client line, record the trainee's reply, move on.
+
+Everything is timed on the microphone's own clock (frames captured), so the
+session audio can be rebuilt exactly: the trainee's microphone on one channel,
+each client line placed on the other at the frame it started playing (plus the
+output latency). The client timeline (where the client's speech begins and ends
+within each clip, on that clock) is therefore known, and response latency and
+interruptions come out exact.
+
+A reply ends when the trainee has been silent for ``silence_timeout_s`` after
+speaking (energy-based, :mod:`audio.devices.endpoint`), when Enter is pressed (the
+``next_line`` event), or after ``no_reply_timeout_s`` without any speech.
+With ``client_yields`` (use headphones) the client stops talking when the
+trainee talks over a line for ``yield_after_s``, as a person would. With
+``echo_cancel`` (default) the client's voice picked up from loudspeakers is
+subtracted from the microphone afterwards (:mod:`audio.devices.echo`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from analysis.errors import ParameterError, RecordingError
+from audio.devices.endpoint import EndOfSpeechDetector, EndpointOptions, speech_bounds
+from audio.devices.practice_session import (
+    SESSION_RATE,
+    ClientLineTiming,
+    PracticeSession,
+    ReplyTiming,
+)
+
+__all__ = ["PracticeOptions", "ClientLine", "run_practice"]
+
+logger = logging.getLogger(__name__)
+
+
+
+@dataclass(frozen=True)
+class PracticeOptions:
+    """Timing of a practice run (seconds)."""
+
+    endpoint: EndpointOptions = field(default_factory=EndpointOptions)
+    lead_in_s: float = 0.5
+    client_yields: bool = False
+    echo_cancel: bool = True
+    yield_after_s: float = 0.6
+    interrupt_guard_s: float = 0.3
+    stall_timeout_s: float = 5.0
+    poll_s: float = 0.01
+
+    def __post_init__(self):
+        for name in ("lead_in_s", "yield_after_s", "interrupt_guard_s"):
+            if getattr(self, name) < 0:
+                raise ParameterError(f"{name}={getattr(self, name)} must not be negative (seconds)")
+        if self.stall_timeout_s <= 0:
+            raise ParameterError(f"stall_timeout_s={self.stall_timeout_s} must be positive")
+
+
+@dataclass(frozen=True, eq=False)
+class ClientLine:
+    """One client line to play: its text and audio (mono float32 at 16 kHz)."""
+
+    text: str
+    audio: np.ndarray
+
+
+class _Capture:
+    """Sink of the recorder's writer: keeps mic blocks, counts frames, feeds detectors."""
+
+    def __init__(self, sample_rate: int):
+        self.sample_rate = sample_rate
+        self.blocks: list[np.ndarray] = []
+        self.frames = 0
+        self.detector: tuple[int, EndOfSpeechDetector] | None = None  # (start frame, detector)
+        self.lock = threading.Lock()
+        self.last_block_at = time.monotonic()
+
+    def __call__(self, block: np.ndarray) -> None:
+        mono = block.mean(axis=1) if block.ndim == 2 else block
+        with self.lock:
+            self.blocks.append(mono.astype(np.float32, copy=False))
+            if self.detector is not None:
+                start, det = self.detector
+                skip = max(0, start - self.frames)
+                if skip < mono.size:
+                    det.feed(mono[skip:])
+            self.frames += mono.size
+            self.last_block_at = time.monotonic()
+
+    def now(self) -> float:
+        return self.frames / self.sample_rate
+
+    def watch_from(self, t: float, options: EndpointOptions) -> EndOfSpeechDetector:
+        """A fresh detector fed with the audio from time ``t`` on (earlier audio is replayed)."""
+        det = EndOfSpeechDetector(self.sample_rate, options)
+        start = int(round(t * self.sample_rate))
+        with self.lock:
+            if start < self.frames:
+                det.feed(np.concatenate(self.blocks)[start:])
+            self.detector = (start, det)
+        return det
+
+    def audio(self) -> np.ndarray:
+        with self.lock:
+            return np.concatenate(self.blocks) if self.blocks else np.zeros(0, dtype=np.float32)
+
+
+def _wait_until(cond: Callable[[], bool], cap: _Capture, options: PracticeOptions,
+                quit_event: threading.Event | None) -> bool:
+    """Poll ``cond``; False if quit was asked. Raises when the microphone stalls."""
+    while not cond():
+        if quit_event is not None and quit_event.is_set():
+            return False
+        if time.monotonic() - cap.last_block_at > options.stall_timeout_s:
+            raise RecordingError(
+                f"the microphone stopped delivering audio for {options.stall_timeout_s:g} s; "
+                "check the device and try again")
+        time.sleep(options.poll_s)
+    return True
+
+
+def _play_line(k: int, line: ClientLine, cap: _Capture, player, options: PracticeOptions,
+               quit_event: threading.Event | None, emit: Callable[[str, Any], None]) -> ClientLineTiming:
+    duration = line.audio.size / SESSION_RATE
+    onset, offset = speech_bounds(line.audio, SESSION_RATE)
+    latency = player.start(line.audio, SESSION_RATE)
+    t0 = cap.now() + latency  # the clip reaches the loudspeaker
+    audio_end = t0 + duration
+    start, end = t0 + onset, t0 + offset  # the client's speech within it
+    emit("line", ClientLineTiming(index=k, text=line.text, start=start, end=end, audio_start=t0,
+                                  full_duration=duration))
+    watcher = cap.watch_from(start, replace(options.endpoint, min_speech_s=options.yield_after_s)) \
+        if options.client_yields else None
+
+    def done() -> bool:
+        if cap.now() >= audio_end:
+            return True
+        return watcher is not None and watcher.started and \
+            start + watcher.speech_start < end - options.interrupt_guard_s
+
+    _wait_until(done, cap, options, quit_event)
+    cut = False
+    if cap.now() < audio_end:
+        player.stop()
+        stopped = cap.now() + latency
+        cut = stopped < end
+        audio_end = max(t0, min(audio_end, stopped))
+        end = max(start, min(end, stopped))
+    return ClientLineTiming(index=k, text=line.text, start=round(start, 4), end=round(end, 4),
+                            audio_start=round(t0, 4), full_duration=round(duration, 4), cut=cut,
+                            audio_end=round(audio_end, 4))
+
+
+def _await_reply(k: int, line_end: float, cap: _Capture, options: PracticeOptions,
+                 next_line: threading.Event | None, quit_event: threading.Event | None) -> ReplyTiming:
+    det = cap.watch_from(line_end, options.endpoint)
+    offset = line_end
+    if next_line is not None:
+        next_line.clear()
+    finished = _wait_until(lambda: det.ended or bool(next_line and next_line.is_set()), cap, options,
+                           quit_event)
+    reason = det.reason if det.ended else ("enter" if finished else "quit")
+    start = None if det.speech_start is None else round(offset + det.speech_start, 4)
+    end = None if det.speech_end is None else round(offset + det.speech_end, 4)
+    return ReplyTiming(after_line=k, start=start, end=end, reason=reason, stopped_at=round(cap.now(), 4))
+
+
+def run_practice(lines: Sequence[ClientLine], recorder_factory: Callable[..., Any], player, *,
+                 options: PracticeOptions | None = None, scenario_id: str = "",
+                 next_line: threading.Event | None = None, quit_event: threading.Event | None = None,
+                 on_event: Callable[[str, Any], None] | None = None) -> PracticeSession:
+    """Run one scripted practice session and return the rebuilt session audio.
+
+    Parameters
+    ----------
+    lines : sequence of ClientLine
+        The client's lines in order (16 kHz mono float32).
+    recorder_factory : callable
+        ``recorder_factory(sink=...)`` returns an :class:`audio.devices.record.Recorder`
+        (not started) whose writer calls ``sink`` with every block.
+    player : audio.devices.playback.Player or compatible
+        ``start(audio, rate) -> latency_s``, ``stop()``.
+    next_line, quit_event : threading.Event, optional
+        Set by the caller on Enter (reply done) or to end the session early.
+    on_event : callable, optional
+        ``on_event(kind, payload)`` with kind ``"line"`` (a ClientLineTiming as a
+        line starts playing; its end assumes it plays to the end), ``"line_done"``
+        (the final timing) and ``"reply"`` (a ReplyTiming).
+    """
+    if not lines:
+        raise ParameterError("a practice session needs at least one client line")
+    options = options or PracticeOptions()
+    emit = on_event or (lambda kind, payload: None)
+    holder: dict[str, _Capture] = {}
+
+    def sink(block: np.ndarray) -> None:
+        holder["cap"](block)
+
+    recorder = recorder_factory(sink=sink)
+    cap = holder["cap"] = _Capture(recorder.samplerate)
+    timings: list[ClientLineTiming] = []
+    replies: list[ReplyTiming] = []
+    recorder.start()
+    try:
+        ok = _wait_until(lambda: cap.now() >= options.lead_in_s, cap, options, quit_event)
+        for k, line in enumerate(lines):
+            if not ok or (quit_event is not None and quit_event.is_set()):
+                break
+            timing = _play_line(k, line, cap, player, options, quit_event, emit)
+            timings.append(timing)
+            emit("line_done", timing)
+            reply = _await_reply(k, timing.end, cap, options, next_line, quit_event)
+            replies.append(reply)
+            emit("reply", reply)
+            ok = reply.reason != "quit"
+    except KeyboardInterrupt:  # Ctrl-C: keep what was recorded, like 'q'
+        logger.warning("practice interrupted: keeping the %d line(s) done so far", len(timings))
+    finally:
+        player.stop()
+        result = recorder.stop()
+    session = PracticeSession.build(cap.audio(), cap.sample_rate, [ln.audio for ln in lines], timings, replies,
+                                    scenario_id=scenario_id, recording=result.to_dict())
+    return session.with_echo_removed() if options.echo_cancel else session

@@ -1,0 +1,299 @@
+"""The cohort summary: one row per recording, written as ``summary.csv`` and ``summary.html``.
+
+A row holds who and what (file, trainee, scenario, set-up), the outcome
+(status, error kind, reason), and for a finished report its duration, index,
+sub-scores, MITI-style figures and the numeric timing and prosody figures
+(flattened to dotted column names such as ``timing.talk_share``).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any, Iterable
+
+from service.batch.store import atomic_write_text
+
+__all__ = [
+    "BASE_COLUMNS",
+    "HTML_FIGURES",
+    "summary_row",
+    "columns_for",
+    "html_columns",
+    "write_summary_csv",
+    "write_summary_html",
+    "read_summary_csv",
+]
+
+BASE_COLUMNS = (
+    "file",
+    "trainee",
+    "scenario",
+    "setup",
+    "status",
+    "error_kind",
+    "reason",
+    "duration_s",
+    "index",
+    "partial",
+)
+# Columns that change from run to run (left out when comparing two runs' summaries).
+VOLATILE_COLUMNS = ("analysis_s", "report")
+_MITI_KEYS = (
+    "questions",
+    "open_questions",
+    "closed_questions",
+    "reflections",
+    "simple_reflections",
+    "complex_reflections",
+    "reflection_to_question",
+    "pct_complex_reflections",
+    "pct_open_questions",
+)
+_MAX_DEPTH = 3
+# Sub-sections that hold a stage's settings, not measurements.
+_SKIP_KEYS = frozenset({"options", "settings", "params"})
+
+
+def _number(v: Any) -> float | int | None:
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float):
+        return None if math.isnan(v) or math.isinf(v) else round(v, 4)
+    return None
+
+
+def _flatten(prefix: str, obj: Any, out: dict[str, Any], depth: int = 0) -> None:
+    """Collect numeric scalars of nested dicts as ``prefix.key.subkey``; a list of events becomes ``key.count``."""
+    if not isinstance(obj, dict) or depth > _MAX_DEPTH:
+        return
+    for key in sorted(obj, key=str):
+        if key in _SKIP_KEYS:
+            continue
+        value = obj[key]
+        name = f"{prefix}.{key}"
+        if isinstance(value, dict):
+            _flatten(name, value, out, depth + 1)
+        elif isinstance(value, (list, tuple)):
+            if key not in ("notes",):
+                out[f"{name}.count"] = len(value)
+        elif value is None:
+            continue
+        else:
+            num = _number(value)
+            if num is not None:
+                out[name] = num
+
+
+def summary_row(
+    rel: str,
+    *,
+    trainee: str = "",
+    scenario: str = "",
+    setup: str = "",
+    status: str,
+    error_kind: str = "",
+    reason: str = "",
+    report: dict[str, Any] | None = None,
+    analysis_seconds: float | None = None,
+    report_link: str = "",
+) -> dict[str, Any]:
+    """One summary row for a recording from its metadata, outcome and report dict (if any)."""
+    row: dict[str, Any] = {
+        "file": rel,
+        "trainee": trainee,
+        "scenario": scenario,
+        "setup": setup,
+        "status": status,
+        "error_kind": error_kind,
+        "reason": reason,
+    }
+    if report is not None:
+        used = (report.get("settings") or {}).get("setup_used")
+        if used:  # what "auto" turned into for this file
+            row["setup"] = str(used)
+        duration = report.get("duration")
+        row["duration_s"] = None if duration is None else round(float(duration), 2)
+        index = report.get("index")
+        row["index"] = None if index is None else round(float(index), 1)
+        row["partial"] = int(bool(report.get("partial")))
+        if report.get("partial") and not reason:
+            row["reason"] = "; ".join(str(n) for n in report.get("notes", ()))[:300]
+        for name, sub in sorted((report.get("subscores") or {}).items()):
+            score = sub.get("score") if isinstance(sub, dict) else None
+            row[f"subscore.{name}"] = None if score is None else round(float(score), 1)
+        miti = report.get("miti") or {}
+        for key in _MITI_KEYS:
+            num = _number(miti.get(key))
+            if num is not None:
+                row[f"miti.{key}"] = num
+        _flatten("timing", report.get("timing"), row)
+        _flatten("prosody", report.get("prosody"), row)
+    row["analysis_s"] = None if analysis_seconds is None else round(float(analysis_seconds), 2)
+    row["report"] = report_link
+    return row
+
+
+# Timing and prosody figures shown in summary.html (summary.csv has them all).
+HTML_FIGURES = (
+    "timing.talk_share_helper",
+    "timing.latency.median",
+    "timing.interruptions.count",
+    "timing.backchannels.count",
+    "timing.longest_helper_monologue.details.duration",
+    "timing.turns_per_minute",
+    "prosody.helper.speaking_rate_wpm",
+    "prosody.helper.pitch_std_semitones",
+    "prosody.helper.monotone",
+    "prosody.helper.rushed",
+)
+
+
+def html_columns(rows: list[dict[str, Any]]) -> list[str]:
+    """The columns of the HTML table: base, sub-scores, MITI, and the key timing and prosody figures."""
+    shown = []
+    for c in columns_for(rows):
+        if c == "report":
+            continue
+        if c.startswith(("timing.", "prosody.")) and c not in HTML_FIGURES:
+            continue
+        shown.append(c)
+    return shown
+
+
+def _group_order(name: str) -> tuple[int, str]:
+    for i, prefix in enumerate(("subscore.", "miti.", "timing.", "prosody.")):
+        if name.startswith(prefix):
+            return i, name
+    return 9, name
+
+
+def columns_for(rows: Iterable[dict[str, Any]]) -> list[str]:
+    """Base columns, then sub-scores, MITI, timing and prosody columns present in any row, then the volatile ones."""
+    rows = list(rows)
+    extra = {k for r in rows for k in r if k not in BASE_COLUMNS and k not in VOLATILE_COLUMNS}
+    return list(BASE_COLUMNS) + sorted(extra, key=_group_order) + list(VOLATILE_COLUMNS)
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    return str(v)
+
+
+def write_summary_csv(path: str | Path, rows: list[dict[str, Any]]) -> list[str]:
+    """Write ``summary.csv`` atomically; returns the column names."""
+    columns = columns_for(rows)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    atomic_write_text(path, buf.getvalue())
+    return columns
+
+
+def read_summary_csv(path: str | Path) -> list[dict[str, str]]:
+    """Rows of a ``summary.csv`` as dicts of strings."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+_SORT_JS = """
+document.querySelectorAll('table.sortable').forEach(function (table) {
+  var heads = table.tHead.rows[0].cells;
+  Array.prototype.forEach.call(heads, function (th, col) {
+    th.addEventListener('click', function () {
+      var asc = th.getAttribute('aria-sort') !== 'ascending';
+      Array.prototype.forEach.call(heads, function (h) { h.removeAttribute('aria-sort'); });
+      th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
+      var body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = a.cells[col].getAttribute('data-v'), y = b.cells[col].getAttribute('data-v');
+        var nx = parseFloat(x), ny = parseFloat(y);
+        var blankX = x === '', blankY = y === '';
+        if (blankX || blankY) { return blankX === blankY ? 0 : (blankX ? 1 : -1); }
+        var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
+        return asc ? c : -c;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+});
+"""
+
+_CSS = """
+body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}
+.wrap{overflow-x:auto;max-width:100%}
+table{border-collapse:collapse;font-size:.85rem}
+th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;white-space:nowrap}
+th{background:#f2f2f2;cursor:pointer;position:sticky;top:0}
+th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
+tr.failed td{background:#fde8e8}tr.skipped td{color:#555}
+.plots figure{display:inline-block;margin:0 1rem 1rem 0;vertical-align:top}
+.counts span{margin-right:1.2rem}
+.note{color:#555;font-size:.85rem}
+"""
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    head = "".join(f"<th scope='col'>{html.escape(c)}</th>" for c in columns)
+    body = []
+    for row in rows:
+        cells = []
+        for c in columns:
+            v = _cell(row.get(c))
+            shown = html.escape(v)
+            if c == "file" and row.get("report"):
+                shown = f"<a href='{html.escape(str(row['report']), quote=True)}'>{shown}</a>"
+            elif c == "report":
+                shown = ""
+            cells.append(f"<td data-v='{html.escape(v, quote=True)}'>{shown}</td>")
+        css = html.escape(str(row.get("status", "")), quote=True)
+        body.append(f"<tr class='{css}'>{''.join(cells)}</tr>")
+    return (
+        f"<div class='wrap'><table class='sortable'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def write_summary_html(
+    path: str | Path,
+    rows: list[dict[str, Any]],
+    *,
+    counts: dict[str, int],
+    title: str = "ListenWell cohort summary",
+    plots: list[tuple[str, str]] | None = None,
+    meta: dict[str, Any] | None = None,
+) -> None:
+    """Write ``summary.html``: counts, plots (``(caption, inline SVG)``), and the sortable table."""
+    columns = html_columns(rows)
+    counts_html = "".join(
+        f"<span><b>{html.escape(str(v))}</b> {html.escape(k)}</span>" for k, v in counts.items()
+    )
+    figures = "".join(
+        f"<figure>{svg}<figcaption>{html.escape(caption)}</figcaption></figure>" for caption, svg in (plots or [])
+    )
+    meta_html = html.escape(json.dumps(meta or {}, sort_keys=True))
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>{_CSS}</style></head><body>
+<h1>{html.escape(title)}</h1>
+<p class="note">Practice feedback, not a clinical rating. Click a column heading to sort;
+click a file name to open its report. Failed files list the reason. Every timing and voice
+figure is in summary.csv.</p>
+<p class="counts">{counts_html}</p>
+<section class="plots">{figures}</section>
+{_table(rows, columns)}
+<p class="note">Settings: <code>{meta_html}</code></p>
+<script>{_SORT_JS}</script>
+</body></html>
+"""
+    atomic_write_text(path, page)

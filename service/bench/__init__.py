@@ -1,0 +1,3 @@
+"""Speed and memory benchmarks (transcription, pipeline, prosody, speakers, batch) and WER.
+Imported only by the CLI and service.eval; run as ``python -m service.bench.NAME``.
+"""

@@ -1,0 +1,120 @@
+"""Speed of speaker + timing analysis next to transcription, on the same audio in one run.
+
+Used by ``listenwell eval diarization DATA_DIR --speed``. The audio is the two
+synthesised counselling dialogues of ``DATA_DIR/dialogue`` joined and cut to
+``seconds`` (10 minutes by default), mono and stereo.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from analysis.errors import NotFoundError
+
+__all__ = ["bench_speakers", "load_bench_audio"]
+
+logger = logging.getLogger(__name__)
+
+
+def load_bench_audio(dialogue_dir: Path, seconds: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """(mono (n,), stereo (2, n), sample rate) of the dialogues joined and cut to ``seconds``."""
+    from audio.decode import decode
+
+    monos, stereos = [], []
+    for stereo_path in sorted(Path(dialogue_dir).glob("*.stereo.flac")):
+        d = decode(stereo_path)
+        if d.n_channels != 2:
+            continue
+        stereos.append(d.channels)
+        monos.append(np.clip(d.channels.sum(axis=0), -1, 1))
+    if not stereos:
+        raise NotFoundError(f"no stereo dialogues (*.stereo.flac) in {dialogue_dir}")
+    sr = 16000
+    n = int(seconds * sr)
+    mono = np.concatenate(monos)
+    stereo = np.concatenate(stereos, axis=1)
+    reps = int(np.ceil(n / mono.size))
+    mono = np.tile(mono, reps)[:n].astype(np.float32)
+    stereo = np.tile(stereo, (1, reps))[:, :n].astype(np.float32)
+    return mono, stereo, sr
+
+
+def _speaker_chain(activity, words):
+    from analysis.speakers.roles import assign_roles
+    from analysis.speakers.turns import build_turns
+    from analysis.timing.metrics import timing_metrics
+
+    turns, _ = assign_roles(build_turns(words, activity))
+    return timing_metrics(turns, activity)
+
+
+def bench_speakers(dialogue_dir: Path, *, seconds: float = 600.0, options=None, repeats: int = 2) -> dict[str, Any]:
+    """Time transcription and the speaker/timing stages on the same audio.
+
+    Each is run ``repeats`` times, interleaved, and the fastest run of each is
+    kept (the machine is shared). Returns seconds and the ratios (speaker
+    analysis / transcription). The model is loaded before timing starts.
+
+    Mono, as the pipeline runs it: one Silero VAD pass whose probabilities both
+    transcription and diarization use, counted under transcription (it replaces
+    the VAD faster-whisper ran inside transcription); speaker analysis turns
+    them into intervals, diarizes and times turns. ``ratio_mono_own_vad`` adds
+    that VAD pass to speaker analysis too (how it was when diarization ran its own).
+    """
+    from analysis.speakers.activity import activity_from_channels
+    from analysis.speakers.diarize import diarize
+    from audio.transcribe import TranscribeOptions, load_model, transcribe
+    from audio.vad import speech_intervals, speech_probabilities
+
+    mono, stereo, sr = load_bench_audio(dialogue_dir, seconds)
+    options = options or TranscribeOptions()
+    load_model(options)
+    # warm up imports and caches on 20 s, as the model is loaded before timing
+    warm = mono[: 20 * sr]
+    _speaker_chain(diarize(warm, sr, speech=speech_intervals(warm, sr)), ())
+    activity_from_channels(stereo[:, : 20 * sr], sr)
+
+    runs = []
+    for _ in range(max(1, repeats)):  # interleaved, so both see the same machine load
+        t0 = time.perf_counter()
+        probs = speech_probabilities(mono, workers=1)  # the shared pass (pipeline: service.pipeline_stages)
+        t_vad = time.perf_counter() - t0
+        transcript = transcribe(mono, options, speech_probs=probs)
+        t_tr = time.perf_counter() - t0
+        words = transcript.words
+        t0 = time.perf_counter()
+        speech = speech_intervals(mono, sr, speech_probs=probs)
+        act = diarize(mono, sr, speech=speech)
+        t_dia = time.perf_counter() - t0
+        m_mono = _speaker_chain(act, words)
+        t_mono = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        m_st = _speaker_chain(activity_from_channels(stereo, sr), words)
+        t_st = time.perf_counter() - t0
+        runs.append((t_tr, t_mono, t_vad, t_dia, t_st))
+        logger.info("transcription %.1f s, speakers mono %.2f s, stereo %.2f s", t_tr, t_mono, t_st)
+    t_tr, t_mono, t_vad, t_dia, t_st = (min(r[i] for r in runs) for i in range(5))
+    return {
+        "audio_seconds": round(mono.size / sr, 1),
+        "transcribe_seconds": round(t_tr, 2),
+        "transcribe_options": {"model": str(options.model), "batched": options.batched,
+                               "device": transcript.info.get("device")},
+        "speakers_mono_seconds": round(t_mono, 3),
+        "shared_vad_seconds": round(t_vad, 3),
+        "mono_parts_seconds": {"diarize_incl_intervals": round(t_dia, 3),
+                               "turns_roles_timing": round(t_mono - t_dia, 3)},
+        "speakers_stereo_seconds": round(t_st, 3),
+        "ratio_mono": round(t_mono / t_tr, 4) if t_tr > 0 else None,
+        "ratio_mono_own_vad": round((t_mono + t_vad) / t_tr, 4) if t_tr > 0 else None,
+        "ratio_stereo": round(t_st / t_tr, 4) if t_tr > 0 else None,
+        "repeats": len(runs),
+        "runs": [[round(x, 3) for x in r] for r in runs],
+        "n_words": len(words),
+        "mono_interruptions": len(m_mono.interruptions),
+        "stereo_interruptions": len(m_st.interruptions),
+    }

@@ -1,0 +1,3 @@
+"""The ``listenwell`` command line: one lazy group (``main``) and one module per command.
+Top layer: may import anything below it.
+"""

@@ -1,0 +1,116 @@
+"""``listenwell analyze AUDIO`` and ``listenwell score TRANSCRIPT``: write report.json/.html/.txt."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from analysis.report.types import Report
+
+__all__ = ["analyze", "score", "write_report", "model_options", "transcribe_options_from"]
+
+logger = logging.getLogger(__name__)
+
+
+def write_report(report: Report, out: Path) -> dict[str, Path]:
+    """Write ``report.json``, ``report.html`` and ``report.txt`` into ``out`` (created if needed)."""
+    from analysis.report.html import render_html
+    from analysis.report.text import render_text
+
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out / "report.json", "html": out / "report.html", "txt": out / "report.txt"}
+    paths["json"].write_text(report.to_json(), encoding="utf-8")
+    paths["html"].write_text(render_html(report), encoding="utf-8")
+    paths["txt"].write_text(render_text(report), encoding="utf-8")
+    return paths
+
+
+def model_options(fn):
+    """Whisper options shared by commands that transcribe."""
+    for opt in reversed([
+        click.option("--model", default=None, help="Whisper model name or CTranslate2 folder (default tiny.en)."),
+        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True),
+        click.option("--compute-type", default="auto", show_default=True),
+        click.option("--beam-size", type=int, default=1, show_default=True),
+        click.option("--language", default="en", show_default=True, help="Spoken language, or 'auto'."),
+    ]):
+        fn = opt(fn)
+    return fn
+
+
+def transcribe_options_from(model, device, compute_type, beam_size, language):
+    from audio.transcribe import TranscribeOptions
+
+    kw = dict(device=device, compute_type=compute_type, beam_size=beam_size,
+              language=None if language == "auto" else language)
+    if model:
+        kw["model"] = model
+    return TranscribeOptions(**kw)
+
+
+class _Progress:
+    """One stderr line per stage (only when stderr is a terminal)."""
+
+    def __init__(self):
+        self.last = None
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        if not sys.stderr.isatty():
+            return
+        click.echo(f"\r{stage:<12} {100 * fraction:5.1f} %", err=True, nl=False)
+        if fraction >= 1.0:
+            click.echo("", err=True)
+
+
+@click.command()
+@click.argument("audio", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for report.json/.html/.txt (default: AUDIO's name + '.report').")
+@click.option("--setup", type=click.Choice(["auto", "stereo", "mono"]), default="auto", show_default=True,
+              help="Stereo: one speaker per channel; mono: two people on one channel.")
+@click.option("--helper-channel", type=int, default=None, help="Stereo: the helper's channel (0 = left).")
+@click.option("--helper", "helper_speaker", default=None, help="The helper's speaker label, if known.")
+@click.option("--no-prosody", is_flag=True, help="Skip voice measurements (faster).")
+@click.option("--quiet", is_flag=True, help="Do not print the text report.")
+@model_options
+def analyze(audio, out, setup, helper_channel, helper_speaker, no_prosody, quiet, model, device, compute_type,
+            beam_size, language):
+    """Analyse a role-play recording and write the listening report."""
+    from analysis.report.text import render_text
+    from service.pipeline import AnalysisSettings, analyze_file
+
+    settings = AnalysisSettings(
+        setup=setup, helper_channel=helper_channel, helper_speaker=helper_speaker, prosody=not no_prosody,
+        transcribe=transcribe_options_from(model, device, compute_type, beam_size, language),
+    )
+    report = analyze_file(audio, settings, progress=_Progress())
+    out = out or audio.with_name(audio.stem + ".report")
+    paths = write_report(report, out)
+    if not quiet:
+        click.echo(render_text(report))
+    click.echo(f"wrote {paths['json']}, {paths['html']}, {paths['txt']}")
+
+
+@click.command()
+@click.argument("transcript", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for report.json/.html/.txt (default: TRANSCRIPT's name + '.report').")
+@click.option("--helper", "helper_speaker", default=None, help="The helper's speaker name in the file.")
+@click.option("--transcript-id", default=None, help="CSV with several transcripts: which one.")
+@click.option("--quiet", is_flag=True, help="Do not print the text report.")
+def score(transcript, out, helper_speaker, transcript_id, quiet):
+    """Score a transcript (JSON, 'Helper: ...' text, or CSV of turns) from its text alone."""
+    from analysis.report.text import render_text
+    from service.pipeline import AnalysisSettings, score_transcript
+    from service.transcript_io import read_transcript
+
+    turns = read_transcript(transcript, transcript_id=transcript_id)
+    report = score_transcript(turns, AnalysisSettings(helper_speaker=helper_speaker), source=str(transcript))
+    out = out or transcript.with_name(transcript.stem + ".report")
+    paths = write_report(report, out)
+    if not quiet:
+        click.echo(render_text(report))
+    click.echo(f"wrote {paths['json']}, {paths['html']}, {paths['txt']}")

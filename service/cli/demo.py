@@ -1,0 +1,189 @@
+"""``listenwell demo``: analyse the two bundled role-plays and show their reports side by side.
+
+No download: the samples ship in ``samples/dialogues`` and the default model
+ships in a Python package. Writes each report (JSON, HTML, text) and an
+``index.html`` that links both.
+"""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+from pathlib import Path
+
+import click
+
+from analysis.report.types import Report
+from analysis.scoring.score import LABELS
+
+__all__ = ["demo", "SAMPLES", "samples_dir", "side_by_side", "timing_block", "voice_block"]
+
+logger = logging.getLogger(__name__)
+
+SAMPLES = {
+    "listens-well": "A helper who listens well",
+    "jumps-to-fixes": "A helper who interrupts and jumps to fixes",
+}
+
+
+def samples_dir() -> Path:
+    """The bundled ``samples/dialogues`` folder (next to the package in a checkout)."""
+    here = Path(__file__).resolve().parents[2] / "samples" / "dialogues"
+    return here
+
+
+def _score(v: float | None) -> str:
+    return "n/m" if v is None else f"{v:.0f}"
+
+
+def side_by_side(reports: dict[str, Report]) -> str:
+    """A plain-text table: index, sub-scores and MITI ratios, one column per report."""
+    names = list(reports)
+    width = 24
+    head = f"{'':<30}" + "".join(f"{n:>{width}}" for n in names)
+    rows = [head, "-" * len(head)]
+    rows.append(f"{'Listening-quality index':<30}" + "".join(f"{_score(r.index):>{width}}"
+                                                             for r in reports.values()))
+    for key, label in LABELS.items():
+        rows.append(f"{label:<30}" + "".join(
+            f"{_score(r.subscores[key].score if key in r.subscores else None):>{width}}" for r in reports.values()))
+    rq = lambda r: "-" if r.miti.reflection_to_question is None else f"{r.miti.reflection_to_question:.2f}"  # noqa: E731
+    rows.append(f"{'Reflection : question':<30}" + "".join(f"{rq(r):>{width}}" for r in reports.values()))
+    rows.append(f"{'Interruptions':<30}" + "".join(f"{_interruptions(r):>{width}}" for r in reports.values()))
+    rows.append(f"{'Helper talk share':<30}" + "".join(f"{_share(r):>{width}}" for r in reports.values()))
+    return "\n".join(rows)
+
+
+def _part(r: Report, sub: str, part: str):
+    s = r.subscores.get(sub)
+    for p in (s.parts if s else ()):
+        if p.name == part:
+            return p
+    return None
+
+
+def _interruptions(r: Report) -> str:
+    p = _part(r, "make_space", "interruptions_per_minute")
+    return "-" if p is None or p.value is None else f"{p.value:.1f}/min"
+
+
+def _share(r: Report) -> str:
+    p = _part(r, "make_space", "helper_talk_share")
+    return "-" if p is None or p.value is None else f"{p.value:.0f} %"
+
+
+def timing_block(r: Report) -> list[str]:
+    """Compact "speakers / turns / timing" lines for one report (empty when not measured)."""
+    from analysis.report.sections import SOURCE_LABELS, mmss, turn_counts
+
+    t, sp = r.timing or {}, r.speakers or {}
+    if not t and not sp:
+        return []
+    c = turn_counts(r)
+    minutes = (r.duration or 0) / 60.0
+    roles = (sp.get("roles") or {})
+    src = SOURCE_LABELS.get(sp.get("source", ""), sp.get("source", "-")).split(" (")[0]
+    labels = roles.get("roles") or {}
+    who = ", ".join(f"{k}={v}" for k, v in sorted(labels.items(), key=lambda kv: kv[1] != "helper"))
+    lines = [f"  speakers  {src}: {who} (roles {roles.get('method', '?')}, confidence "
+             f"{roles.get('confidence', 0):.2f})"]
+    per_min = f", {len(r.turns) / minutes:.1f}/min" if minutes > 0 else ""
+    share = t.get("talk_share_helper")
+    lines.append(f"  turns     {len(r.turns)} (helper {c.get('helper', 0)}, client {c.get('client', 0)}){per_min}; "
+                 f"helper talk {'-' if share is None else f'{100 * share:.0f} %'}")
+    lat = t.get("latency") or {}
+    b = lat.get("bins") or {}
+    if lat.get("count"):
+        lines.append(f"  replies   median latency {lat['median']:.2f} s; overlap {b.get('overlap', 0)}, "
+                     f"<0.2 s {b.get('fast', 0)}, 0.2-1 s {b.get('medium', 0)}, >1 s {b.get('long', 0)}")
+    ints = t.get("interruptions") or []
+    at = f" (at {', '.join(mmss(e.get('start')) for e in ints[:4])})" if ints else ""
+    if sp.get("source") == "diarization":  # one channel: speech inside the other's cannot be seen
+        lines.append(f"  events    overlaps and interruptions not measured (one channel), "
+                     f"backchannels {len(t.get('backchannels') or [])}")
+    else:
+        lines.append(f"  events    overlaps {len(t.get('overlaps') or [])}, interruptions {len(ints)}{at}, "
+                     f"backchannels {len(t.get('backchannels') or [])}")
+    dur = lambda e: "-" if not e else f"{e.get('details', {}).get('duration', 0):.1f} s"  # noqa: E731
+    p = t.get("pauses") or {}
+    lines.append(f"  longest   helper turn {dur(t.get('longest_helper_monologue'))}, client story "
+                 f"{dur(t.get('longest_client_story'))}; pauses <0.2 s {p.get('brief', 0)}, "
+                 f"0.2-1 s {p.get('medium', 0)}, >1 s {p.get('long', 0)}")
+    return lines
+
+
+def voice_block(r: Report) -> list[str]:
+    """Compact "voice per speaker" table for one report (one line when not measured)."""
+    spk = {s.get("role"): s for s in (r.prosody or {}).get("speakers") or []}
+    if not spk:
+        return ["  voice     not measured"]
+
+    def f(x, fmt):
+        return "-" if x is None else format(x, fmt)
+
+    lines = [f"  {'voice':<8}{'pitch Hz':>9}{'sd st':>7}{'range st':>9}{'mono':>6}{'level dB':>9}{'sd dB':>7}"
+             f"{'wpm':>6}{'artic':>7}{'pauses':>10}{'fill/min':>9}"]
+    for role in ("helper", "client"):
+        s = spk.get(role)
+        if not s:
+            continue
+        p = s.get("pauses") or {}
+        mono = "-" if s.get("monotone") is None else ("yes" if s["monotone"] else "no")
+        lines.append(f"  {role:<8}{f(s.get('pitch_median_hz'), '9.0f')}{f(s.get('pitch_sd_st'), '7.2f')}"
+                     f"{f(s.get('pitch_range_st'), '9.1f')}{mono:>6}{f(s.get('energy_db'), '9.1f')}"
+                     f"{f(s.get('energy_sd_db'), '7.1f')}{f(s.get('wpm'), '6.0f')}{f(s.get('articulation_wpm'), '7.0f')}"
+                     f"{'/'.join(str(p.get(k, 0)) for k in ('brief', 'medium', 'long')):>10}"
+                     f"{f(s.get('fillers_per_min'), '9.1f')}")
+    db = (r.prosody or {}).get("helper_minus_client_db")
+    if db is not None:
+        lines.append(f"  helper vs client level {db:+.1f} dB (pauses: <0.2 s / 0.2-1 s / >1 s)")
+    return lines
+
+
+def _index_html(reports: dict[str, Report], table: str) -> str:
+    links = "".join(
+        f"<li><a href='{escape(n)}/report.html'>{escape(SAMPLES.get(n, n))}</a>: index "
+        f"{_score(r.index)}</li>" for n, r in reports.items()
+    )
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>ListenWell demo</title></head>"
+            f"<body style='font-family:system-ui;max-width:900px;margin:2em auto'><h1>ListenWell demo</h1>"
+            f"<ul>{links}</ul><pre>{escape(table)}</pre></body></html>")
+
+
+@click.command()
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("listenwell-demo"),
+              show_default=True, help="Folder for the two reports and index.html.")
+@click.option("--setup", type=click.Choice(["stereo", "mono"]), default="stereo", show_default=True,
+              help="Analyse the stereo (one speaker per channel) or the mono mix of each sample.")
+@click.option("--no-prosody", is_flag=True, help="Skip voice measurements (faster).")
+def demo(out, setup, no_prosody):
+    """Analyse the bundled role-plays (good vs poor listening) and compare their reports."""
+    from analysis.errors import NotFoundError
+    from service.cli.analyze import write_report
+    from service.pipeline import AnalysisSettings, analyze_file
+
+    folder = samples_dir()
+    reports: dict[str, Report] = {}
+    for name, title in SAMPLES.items():
+        path = folder / (f"{name}.stereo.wav" if setup == "stereo" else f"{name}.wav")
+        if not path.is_file():
+            raise NotFoundError(f"bundled sample {path} is missing (is this a full checkout?)", path=str(path))
+        click.echo(f"analysing {path.name} ({title}) ...", err=True)
+        settings = AnalysisSettings(setup=setup, prosody=not no_prosody,
+                                    helper_channel=0 if setup == "stereo" else None)
+        report = analyze_file(path, settings)
+        reports[name] = report
+        write_report(report, out / name)
+    table = side_by_side(reports)
+    click.echo("\n" + table + "\n")
+    for name, report in reports.items():
+        click.echo(f"{SAMPLES[name]} ({name}):")
+        for line in timing_block(report) + voice_block(report):
+            click.echo(line)
+        for line in report.strengths[:2]:
+            click.echo(f"  + {line}")
+        for line in report.work_on[:2]:
+            click.echo(f"  - {line}")
+        click.echo(f"  full report: {out / name / 'report.txt'}\n")
+    (out / "index.html").write_text(_index_html(reports, table), encoding="utf-8")
+    click.echo(f"wrote {out / 'index.html'} and a report folder per sample")

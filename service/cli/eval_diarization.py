@@ -1,0 +1,117 @@
+"""``listenwell eval diarization DATA_DIR``: DER and timing errors of speaker activity."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from analysis.errors import NotFoundError
+
+__all__ = ["diarization"]
+
+TARGETS = {"fixtures/mono": 10.0, "fixtures/stereo": 10.0, "ami-2spk": 20.0}
+
+
+def _fmt(v, pct=False):
+    if v is None:
+        return "-"
+    return f"{100 * v:.1f}" if pct else f"{v:.2f}" if isinstance(v, float) else str(v)
+
+
+def _print_table(items) -> dict:
+    """Print one row per scored recording and the DER summary; return them for the JSON."""
+    from service.eval.diarization import summarise
+
+    head = f"{'group':<10} {'file':<16} {'mode':<6} {'spk':>5} {'DER%':>6} {'miss%':>6} {'FA%':>5} {'conf%':>6} " \
+           f"{'edge_s':>6} {'share r/h':>10} {'lat r/h':>11} {'intr':>7} {'sec':>5}"
+    click.echo(head)
+    click.echo("-" * len(head))
+    for it in items:
+        s = it.score
+        ref = s.reference or 1.0
+        e = it.extra
+        intr = "-" if "interruptions_planted" not in e else \
+            f"{e['interruptions_found']}/{e['interruptions_planted']}+{e['interruption_false_alarms']}"
+        share = "-" if "talk_share_ref" not in e else f"{_fmt(e['talk_share_ref'])}/{_fmt(e['talk_share_hyp'])}"
+        lat = "-" if "latency_median_ref" not in e else f"{_fmt(e['latency_median_ref'])}/{_fmt(e['latency_median_hyp'])}"
+        click.echo(f"{it.group:<10} {it.name[:16]:<16} {it.mode:<6} {it.n_ref}/{it.n_hyp:<3} "
+                   f"{100 * s.der:6.1f} {100 * s.missed / ref:6.1f} {100 * s.false_alarm / ref:5.1f} "
+                   f"{100 * s.confusion / ref:6.1f} {_fmt(e.get('boundary_error_median')):>6} {share:>10} "
+                   f"{lat:>11} {intr:>7} {it.seconds:5.1f}")
+    summary = summarise(items)
+    click.echo("")
+    for k, v in summary.items():
+        if k == "overall":
+            continue
+        target = TARGETS.get(k)
+        mark = "" if target is None else f"  (target <= {target:g}%: {'met' if v <= target else 'MISSED'})"
+        click.echo(f"DER {k}: {v:.1f} %{mark}")
+    click.echo(f"overall DER: {summary['overall']:.1f} %")
+    return {"summary_der_percent": summary, "items": [it.to_dict() for it in items]}
+
+
+def _print_decisions(decisions) -> dict:
+    """Print the one-vs-two decision per file and the accuracy per group."""
+    click.echo("")
+    head = f"{'one-vs-two':<10} {'file':<24} {'ref':>4} {'found':>5}  verdict"
+    click.echo(head)
+    click.echo("-" * len(head))
+    per: dict[str, list[bool]] = {}
+    for d in decisions:
+        per.setdefault(d.group, []).append(d.correct)
+        click.echo(f"{d.group:<10} {d.name[:24]:<24} {d.n_ref:>4} {d.n_hyp:>5}  {'ok' if d.correct else 'WRONG'}")
+    acc = {g: f"{sum(v)}/{len(v)}" for g, v in per.items()}
+    ones = [d.correct for d in decisions if d.n_ref <= 1]
+    twos = [d.correct for d in decisions if d.n_ref >= 2]
+    click.echo("one-vs-two decision correct: " + ", ".join(f"{g} {a}" for g, a in acc.items())
+               + f"; one voice {sum(ones)}/{len(ones)}, two or more {sum(twos)}/{len(twos)}")
+    return {"one_vs_two": [d.to_dict() for d in decisions], "one_vs_two_correct": acc}
+
+
+@click.command("diarization")
+@click.argument("data_dir", type=click.Path(path_type=Path), required=False)
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="Write results as JSON here.")
+@click.option("--no-fixtures", is_flag=True, help="Skip the committed fixtures (tests/data/dialogues).")
+@click.option("--speed", is_flag=True, help="Also time speaker+timing analysis against transcription "
+              "on 10 minutes of two-speaker audio from DATA_DIR/dialogue.")
+@click.option("--speed-seconds", default=600.0, show_default=True, help="Length of the speed test audio (s).")
+@click.option("--speed-repeats", default=2, show_default=True, help="Interleaved repeats (the fastest of each counts).")
+@click.option("--speed-only", is_flag=True, help="Skip the DER table; only run the speed benchmark.")
+def diarization(data_dir: Path | None, out: Path | None, no_fixtures: bool, speed: bool, speed_seconds: float,
+                speed_repeats: int, speed_only: bool):
+    """Diarization error rate (collar 0.25 s, overlap scored) and timing errors.
+
+    DATA_DIR holds ami-excerpts/ (RTTM) and dialogue/ (JSON truth); the committed
+    fixtures are always included unless --no-fixtures.
+    """
+    from service.eval.diarization import FIXTURE_DIR, evaluate, one_vs_two
+
+    if data_dir is not None and not data_dir.is_dir():
+        raise NotFoundError(f"data folder {data_dir} does not exist", path=str(data_dir))
+    speed = speed or speed_only
+    items = [] if speed_only else evaluate(data_dir, fixtures=None if no_fixtures else FIXTURE_DIR)
+    if not items and not speed_only:
+        raise NotFoundError("no evaluation data found (ami-excerpts/, dialogue/ or the fixtures)")
+    result: dict = {"collar": 0.25}
+    if items:
+        result.update(_print_table(items))
+        result.update(_print_decisions(one_vs_two(items, data_dir, fixtures=None if no_fixtures else FIXTURE_DIR)))
+    if speed:
+        from service.bench.speakers import bench_speakers
+
+        if data_dir is None or not (data_dir / "dialogue").is_dir():
+            raise NotFoundError("--speed needs DATA_DIR/dialogue")
+        b = bench_speakers(data_dir / "dialogue", seconds=speed_seconds, repeats=speed_repeats)
+        result["speed"] = b
+        click.echo(f"speed: {b['audio_seconds']:.0f} s of audio; transcription {b['transcribe_seconds']:.1f} s "
+                   f"(incl. the shared Silero VAD pass, {b['shared_vad_seconds']:.2f} s); "
+                   f"speaker+timing (mono, VAD shared with transcription) {b['speakers_mono_seconds']:.2f} s "
+                   f"({100 * b['ratio_mono']:.1f} % of transcription; {100 * b['ratio_mono_own_vad']:.1f} % if it "
+                   f"ran its own VAD pass); stereo {b['speakers_stereo_seconds']:.2f} s "
+                   f"({100 * b['ratio_stereo']:.1f} %)")
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+        click.echo(f"wrote {out}")

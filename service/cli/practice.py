@@ -1,0 +1,121 @@
+"""``listenwell practice SCENARIO``: the client speaks, the trainee replies, a report follows."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from analysis.errors import ParameterError
+
+__all__ = ["practice", "load_client_lines"]
+
+logger = logging.getLogger(__name__)
+
+
+def load_client_lines(scenario) -> list:
+    """The scenario's client lines as :class:`audio.devices.practice.ClientLine` (16 kHz mono)."""
+    from audio.decode import decode
+    from audio.devices.practice import ClientLine
+
+    missing = [i for i, line in enumerate(scenario.lines) if line.audio is None]
+    if missing:
+        raise ParameterError(f"scenario {scenario.id!r} has no audio for line(s) {missing}: "
+                             "run '.venv/bin/python scripts/make_scenarios.py' to synthesise it")
+    return [ClientLine(line.text, decode(line.audio).mono) for line in scenario.lines]
+
+
+def _printer(verbose: bool):
+    def on_event(kind: str, payload) -> None:
+        if kind == "line":
+            click.echo(f"\nclient: {payload.text}")
+        elif kind == "line_done" and payload.cut:
+            click.echo("  (the client stopped: you started talking)")
+        elif kind == "reply":
+            if payload.start is None:
+                click.echo("  (no reply heard; moving on)" if payload.reason == "no_reply" else "  (moving on)")
+            elif verbose:
+                click.echo(f"  you: {payload.start:.2f}-{payload.end:.2f} s ({payload.reason})")
+            else:
+                click.echo("  ...")
+    return on_event
+
+
+@click.command()
+@click.argument("scenario_id", metavar="SCENARIO")
+@click.option("--device", default=None, help="Input device number or part of its name.")
+@click.option("--output-device", default=None, help="Output device for the client's voice (default output).")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for session.wav, session.json and the report (default: practice-ID-DATE-TIME).")
+@click.option("--silence", type=float, default=1.5, show_default=True,
+              help="Seconds of silence that end your reply.")
+@click.option("--no-reply-timeout", type=float, default=20.0, show_default=True,
+              help="Move on after this many seconds if you say nothing.")
+@click.option("--client-yields", is_flag=True,
+              help="The client stops talking when you talk over it (use headphones).")
+@click.option("--no-echo-cancel", is_flag=True,
+              help="Keep the microphone as recorded (default: subtract the client's voice it picked up).")
+@click.option("--no-analyze", is_flag=True, help="Only record the session; do not analyse it.")
+@click.option("--model", default=None, help="Whisper model (default tiny.en).")
+@click.option("--trainee", default=None, help="Store the session for this trainee...")
+@click.option("--instance", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="...in this web-service instance folder (shows in the trainee's progress).")
+@click.option("--folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Scenario folder (default: the bundled samples/scenarios).")
+@click.option("--quiet", is_flag=True, help="Do not print the text report.")
+def practice(scenario_id, device, output_device, out, silence, no_reply_timeout, client_yields, no_echo_cancel,
+             no_analyze, model, trainee, instance, folder, quiet):
+    """Practise with a scenario: hear each client line, reply aloud; Enter = next line, q + Enter = stop."""
+    from audio.devices.endpoint import EndpointOptions
+    from audio.devices.playback import Player
+    from audio.devices.practice import PracticeOptions, run_practice
+    from audio.devices.record import Recorder, choose_input_device
+    from service.cli.record import (
+        KeyListener,
+        _check_store_args,
+        _device_arg,
+        analyze_and_store,
+    )
+    from service.scenarios import get_scenario
+
+    _check_store_args(trainee, instance)
+    if trainee and no_analyze:
+        raise ParameterError("--trainee/--instance need the analysis (drop --no-analyze)")
+    scenario = get_scenario(scenario_id, folder)
+    lines = load_client_lines(scenario)
+    options = PracticeOptions(endpoint=replace(EndpointOptions(), silence_timeout_s=silence,
+                                               no_reply_timeout_s=no_reply_timeout),
+                              client_yields=client_yields, echo_cancel=not no_echo_cancel)
+    mic = choose_input_device(_device_arg(device))
+    player = Player(_device_arg(output_device))
+    out = out or Path(f"practice-{scenario.id}-{datetime.now():%Y%m%d-%H%M%S}")
+
+    click.echo(f"{scenario.title}\n\n{scenario.profile}\n")
+    click.echo(f"microphone: {mic.label}. Headphones recommended. Reply aloud after each line; pause "
+               f"{silence:g} s or press Enter to move on; type q + Enter to finish early.")
+    keys = KeyListener().start()
+    session = run_practice(
+        lines, lambda sink: Recorder(None, device=mic.index, sink=sink), player, options=options,
+        scenario_id=scenario.id, next_line=keys.enter, quit_event=keys.quit,
+        on_event=_printer(logger.isEnabledFor(logging.INFO)))
+    paths = session.write(out)
+    click.echo(f"\nwrote {paths['stereo']} ({session.duration:.1f} s; left = you, right = client) "
+               f"and {paths['timeline']}")
+    if session.recording.get("overflows") or session.recording.get("dropped_blocks"):
+        click.echo(f"warning: {session.recording.get('overflows')} input overflow(s) and "
+                   f"{session.recording.get('dropped_blocks')} dropped block(s) while recording", err=True)
+    if no_analyze:
+        return
+    timeline = [{"start": t.start, "end": t.end, "text": t.text} for t in session.lines]
+    analyze_and_store(paths["stereo"], out, model=model, client_timeline=timeline,
+                      decoded=session.decoded_for_analysis(str(paths["stereo"])), trainee=trainee,
+                      instance=instance, scenario_id=scenario.id, quiet=quiet,
+                      title=f"Practice: {scenario.title}")
+    if not quiet:
+        click.echo("\nWhat the client was feeling underneath: " + "; ".join(scenario.feelings) + ".")
+        click.echo("What good listening looks like here:")
+        for tip in scenario.good_listening:
+            click.echo(f"  - {tip}")

@@ -1,0 +1,210 @@
+"""``listenwell serve``, ``listenwell init-db`` and ``listenwell import-batch``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import click
+
+from analysis.errors import ParameterError
+
+__all__ = ["serve", "init_db", "import_batch", "import_batch_folder", "load_demo"]
+
+logger = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parents[2]
+AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".webm", ".aac")
+DEMO_USERS = (("demo-supervisor", "supervisor"), ("demo-trainee", "trainee"))
+DEMO_PASSWORD = "demo-password"
+
+_instance_option = click.option(
+    "--instance",
+    "instance",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="LISTENWELL_INSTANCE",
+    default=None,
+    help="Instance folder (database, audio). Default: $LISTENWELL_INSTANCE or ~/.local/share/listenwell.",
+)
+
+
+def _instance(instance: Path | None) -> Path:
+    from service.web.app import default_instance_dir
+
+    path = (instance or default_instance_dir()).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _prepare(instance: Path) -> None:
+    """Create/upgrade the database and the first admin (printing a generated password once)."""
+    from service.store.db import connect, db_path, migrate
+    from service.web.auth import ensure_admin
+
+    conn = connect(db_path(instance))
+    try:
+        version = migrate(conn)
+    finally:
+        conn.close()
+    import os
+
+    password = ensure_admin(str(db_path(instance)), os.environ.get("LISTENWELL_ADMIN_PASSWORD"))
+    click.echo(f"database: {db_path(instance)} (schema version {version})")
+    if password:
+        click.echo(f"created user 'admin' with password: {password}  (shown once: note it now)")
+
+
+def _find_audio(folder: Path, report: dict) -> Path | None:
+    for p in sorted(folder.iterdir()):
+        if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file():
+            return p
+    source = report.get("source")
+    if source and Path(source).is_file() and Path(source).suffix.lower() in AUDIO_SUFFIXES:
+        return Path(source)
+    return None
+
+
+def _import_one(instance: Path, report_path: Path, trainee: str, audio: Path | None,
+                scenario: str | None, title: str) -> int | None:
+    from service.store.storage import import_session
+
+    try:
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        logger.warning("skipping %s: %s", report_path, e)
+        return None
+    if audio is None:
+        audio = _find_audio(report_path.parent, report)
+    return import_session(instance, trainee, audio, report, scenario_id=scenario, source="batch", title=title)
+
+
+def import_batch_folder(instance: Path, out_dir: Path, trainee: str | None = None,
+                        audio_root: Path | None = None) -> list[int]:
+    """Import a ``listenwell batch`` output folder; return the new session ids.
+
+    With ``batch.json`` (see :mod:`service.batch.cohort`): every recording whose status is
+    done, with its trainee, scenario and audio (``input_dir``/``file``, or
+    ``audio_root``/``file``). Without it: every ``report.json`` below ``out_dir``,
+    the trainee being the first folder name. ``trainee`` overrides the trainee.
+    """
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise ParameterError(f"{out_dir} is not a folder")
+    ids: list[int | None] = []
+    index = out_dir / "batch.json"
+    if index.is_file():
+        try:
+            batch = json.loads(index.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            raise ParameterError(f"{index} is not valid JSON: {e}") from e
+        root = Path(audio_root or batch.get("input_dir") or out_dir)
+        for rec in batch.get("recordings", []):
+            if rec.get("status") != "done" or not rec.get("folder"):
+                continue
+            report_path = out_dir / rec["folder"] / "report.json"
+            if not report_path.is_file():
+                continue
+            audio = root / rec["file"] if rec.get("file") and (root / rec["file"]).is_file() else None
+            ids.append(_import_one(instance, report_path, trainee or rec.get("trainee") or "batch", audio,
+                                   rec.get("scenario"), str(rec.get("file") or rec["folder"])))
+        return [i for i in ids if i is not None]
+    for report_path in sorted(out_dir.rglob("report.json")):
+        rel = report_path.parent.relative_to(out_dir)
+        if any(part.startswith(".") for part in rel.parts):
+            continue  # .partial-* folders of an unfinished batch
+        name = trainee or (rel.parts[0] if len(rel.parts) > 1 else "batch")
+        audio = None
+        if audio_root is not None and (Path(audio_root) / rel).is_file():
+            audio = Path(audio_root) / rel
+        ids.append(_import_one(instance, report_path, name, audio, None, str(rel)))
+    return [i for i in ids if i is not None]
+
+
+def _queue_demo_dialogues(instance: Path, trainee_id: int) -> list[int]:
+    """Queue real analyses of the bundled stereo dialogues (helper on the left channel)."""
+    from service.store.db import connect, db_path
+    from service.store.storage import create_session, store_audio
+    from service.web.jobs import enqueue
+
+    folder = ROOT / "samples" / "dialogues"
+    ids = []
+    conn = connect(db_path(instance))
+    try:
+        for wav in sorted(folder.glob("*.stereo.wav")):
+            name, mime, duration = store_audio(instance, wav)
+            sid = create_session(conn, trainee_id=trainee_id, created_by=None, audio_name=name, audio_mime=mime,
+                                 duration=duration, source="demo", title=wav.name.split(".")[0].replace("-", " "),
+                                 speaker_setup="stereo", helper_channel=0)
+            enqueue(conn, sid)
+            ids.append(sid)
+        conn.commit()
+    finally:
+        conn.close()
+    return ids
+
+
+def load_demo(instance: Path) -> list[int]:
+    """Demo users, plus demo sessions: reports from ``samples/demo`` (a batch output folder) when
+    present, else the bundled dialogues queued for analysis (done about a minute after start)."""
+    from service.store.db import connect, db_path
+    from service.web.auth import create_user
+
+    conn = connect(db_path(instance))
+    try:
+        sup = conn.execute("SELECT id FROM users WHERE username = ?", (DEMO_USERS[0][0],)).fetchone()
+        sup_id = sup["id"] if sup else create_user(conn, DEMO_USERS[0][0], DEMO_PASSWORD, "supervisor")
+        row = conn.execute("SELECT id FROM users WHERE username = ?", (DEMO_USERS[1][0],)).fetchone()
+        trainee_id = row["id"] if row else create_user(conn, DEMO_USERS[1][0], DEMO_PASSWORD, "trainee", sup_id)
+        conn.commit()
+        if conn.execute("SELECT 1 FROM sessions WHERE trainee_id = ?", (trainee_id,)).fetchone():
+            return []  # already loaded
+    finally:
+        conn.close()
+    demo = ROOT / "samples" / "demo"
+    if demo.is_dir():
+        return import_batch_folder(instance, demo, trainee=DEMO_USERS[1][0])
+    return _queue_demo_dialogues(instance, trainee_id)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int)
+@_instance_option
+@click.option("--workers", default=1, show_default=True, type=int, help="Analyses run at once.")
+@click.option("--demo", is_flag=True, help="Add demo users and the bundled demo reports.")
+def serve(host: str, port: int, instance: Path | None, workers: int, demo: bool) -> None:
+    """Start the web service (on this machine only, by default)."""
+    from service.web.app import create_app
+
+    instance = _instance(instance)
+    _prepare(instance)
+    if demo:
+        ids = load_demo(instance)
+        click.echo(f"demo: log in as demo-trainee or demo-supervisor, password {DEMO_PASSWORD}"
+                   f" ({len(ids)} session(s) added)")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: listening on {host}: other machines can reach this service", err=True)
+    app = create_app({"INSTANCE_DIR": instance, "JOB_WORKERS": workers})
+    click.echo(f"ListenWell on http://{host}:{port}/  (instance {instance})")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@click.command("init-db")
+@_instance_option
+def init_db(instance: Path | None) -> None:
+    """Create or upgrade the database; create the first admin."""
+    _prepare(_instance(instance))
+
+
+@click.command("import-batch")
+@click.argument("out_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_instance_option
+@click.option("--trainee", default=None, help="Trainee for every report (default: first folder name).")
+@click.option("--audio-root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="The batch's input folder, to find each recording's audio.")
+def import_batch(out_dir: Path, instance: Path | None, trainee: str | None, audio_root: Path | None) -> None:
+    """Import a ``listenwell batch`` output folder (report.json per recording) into the service."""
+    instance = _instance(instance)
+    _prepare(instance)
+    ids = import_batch_folder(instance, out_dir, trainee, audio_root)
+    click.echo(f"imported {len(ids)} session(s) into {instance}")

@@ -1,0 +1,119 @@
+"""The service's SQLite database: connection per request on ``g``, versioned migrations.
+
+The schema lives in ``service/store/migrations/NNNN_name.sql``; ``PRAGMA user_version``
+records the last one applied, so ``init-db`` (and every app start) brings an old
+instance up to date without losing data.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from importlib import resources
+from pathlib import Path
+
+import click
+from flask import Flask, current_app, g
+
+__all__ = [
+    "DB_FILENAME",
+    "connect",
+    "migrate",
+    "schema_version",
+    "latest_version",
+    "get_db",
+    "close_db",
+    "init_app",
+    "db_path",
+]
+
+logger = logging.getLogger(__name__)
+
+DB_FILENAME = "listenwell.sqlite3"
+
+
+def db_path(instance_dir: str | Path) -> Path:
+    """Path of the database file inside an instance folder."""
+    return Path(instance_dir) / DB_FILENAME
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """Open the database with row access by name, foreign keys on, and a busy timeout."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=30.0, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 30000")
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.OperationalError:  # pragma: no cover - read-only media
+        pass
+    return conn
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    folder = resources.files("service.store.migrations")
+    found = []
+    for entry in folder.iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def latest_version() -> int:
+    """Number of the newest migration shipped with this code."""
+    migrations = _migrations()
+    return migrations[-1][0] if migrations else 0
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The schema version recorded in the database (0 for a new file)."""
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply every migration newer than the database's version; return the new version."""
+    current = schema_version(conn)
+    for number, name, sql in _migrations():
+        if number <= current:
+            continue
+        logger.info("applying migration %s", name)
+        conn.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+        current = number
+    return current
+
+
+def get_db() -> sqlite3.Connection:
+    """The request's database connection (opened on first use)."""
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(exc: BaseException | None = None) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Create or upgrade the database schema."""
+    conn = connect(current_app.config["DATABASE"])
+    try:
+        version = migrate(conn)
+    finally:
+        conn.close()
+    click.echo(f"database at schema version {version}: {current_app.config['DATABASE']}")
+
+
+def init_app(app: Flask) -> None:
+    """Register teardown and the ``flask init-db`` command; migrate the database."""
+    app.teardown_appcontext(close_db)
+    app.cli.add_command(init_db_command)
+    conn = connect(app.config["DATABASE"])
+    try:
+        migrate(conn)
+    finally:
+        conn.close()

@@ -1,0 +1,121 @@
+"""User management for admins: create users, set passwords, assign trainees, delete users."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from service.store.db import get_db
+from service.store.storage import delete_session
+from service.web.auth import ROLES, create_user, hash_password, role_required
+
+__all__ = ["bp"]
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+MIN_PASSWORD = 8
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"the password needs at least {MIN_PASSWORD} characters")
+
+
+def _supervisor_id(value: str | None) -> int | None:
+    if not value:
+        return None
+    row = get_db().execute(
+        "SELECT id FROM users WHERE id = ? AND role = 'supervisor'", (value,)
+    ).fetchone()
+    if row is None:
+        raise ValueError("the chosen supervisor does not exist")
+    return int(row["id"])
+
+
+@bp.route("/users")
+@role_required("admin")
+def users():
+    rows = get_db().execute(
+        "SELECT u.*, s.username AS supervisor FROM users u LEFT JOIN users s ON s.id = u.supervisor_id"
+        " ORDER BY u.role, u.username"
+    ).fetchall()
+    supervisors = [r for r in rows if r["role"] == "supervisor"]
+    return render_template("admin_users.html", users=rows, supervisors=supervisors, roles=ROLES)
+
+
+@bp.route("/users", methods=["POST"])
+@role_required("admin")
+def create():
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    role = request.form.get("role", "trainee")
+    try:
+        if not username or len(username) > 64:
+            raise ValueError("a user name needs 1 to 64 characters")
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        _check_password(password)
+        supervisor = _supervisor_id(request.form.get("supervisor_id")) if role == "trainee" else None
+        create_user(get_db(), username, password, role, supervisor)
+        get_db().commit()
+    except sqlite3.IntegrityError:
+        flash(f"The user name {username!r} is taken.", "error")
+    except ValueError as e:
+        flash(f"Cannot create the user: {e}.", "error")
+    else:
+        flash(f"Created {role} {username!r}.", "info")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>", methods=["POST"])
+@role_required("admin")
+def update(user_id: int):
+    row = get_db().execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
+    if row is None:
+        abort(404)
+    try:
+        password = request.form.get("password", "")
+        if password:
+            _check_password(password)
+            get_db().execute(
+                "UPDATE users SET password_hash = ? WHERE id = ?", (hash_password(password), user_id)
+            )
+        if row["role"] == "trainee" and "supervisor_id" in request.form:
+            get_db().execute(
+                "UPDATE users SET supervisor_id = ? WHERE id = ?",
+                (_supervisor_id(request.form.get("supervisor_id")), user_id),
+            )
+        get_db().commit()
+    except ValueError as e:
+        flash(f"Cannot update {row['username']!r}: {e}.", "error")
+    else:
+        flash(f"Updated {row['username']!r}.", "info")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/delete", methods=["POST"])
+@role_required("admin")
+def delete(user_id: int):
+    if user_id == current_user.id:
+        flash("You cannot delete your own account.", "error")
+        return redirect(url_for("admin.users"))
+    db = get_db()
+    row = db.execute("SELECT username FROM users WHERE id = ?", (user_id,)).fetchone()
+    if row is None:
+        abort(404)
+    for s in db.execute("SELECT id FROM sessions WHERE trainee_id = ?", (user_id,)).fetchall():
+        delete_session(db, current_app.instance_path, int(s["id"]))
+    db.execute("DELETE FROM users WHERE id = ?", (user_id,))
+    db.commit()
+    flash(f"Deleted {row['username']!r} and their sessions.", "info")
+    return redirect(url_for("admin.users"))

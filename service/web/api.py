@@ -1,0 +1,151 @@
+"""JSON API under /api/ with the same permissions as the pages (session log-in).
+
+Reads are GET; every state-changing request (POST/DELETE) needs the CSRF token
+in the ``X-CSRFToken`` header, as the pages' scripts send it.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from analysis.errors import ListenWellError
+from service.store.db import get_db
+from service.store.storage import delete_session, load_report
+from service.web.auth import can_manage_session, can_view_session
+from service.web.reports import list_sessions
+
+__all__ = ["bp", "register_errors", "session_json", "job_json"]
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _err(kind: str, message: str, status: int):
+    return jsonify(error=kind, message=message), status
+
+
+@bp.before_request
+def _require_login():
+    if not current_user.is_authenticated:
+        return _err("unauthorized", "log in first (session cookie)", 401)
+    return None
+
+
+def _visible_session(session_id: int):
+    row = get_db().execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+    if row is None:
+        return None, _err("not_found", f"session {session_id} does not exist", 404)
+    if not can_view_session(current_user, row):
+        return None, _err("forbidden", f"you may not see session {session_id}", 403)
+    return row, None
+
+
+def job_json(row) -> dict:
+    return {
+        "id": row["id"],
+        "session_id": row["session_id"],
+        "status": row["status"],
+        "stage": row["stage"],
+        "progress": row["progress"],
+        "error": row["error"],
+        "attempts": row["attempts"],
+        "created_at": row["created_at"],
+        "started_at": row["started_at"],
+        "finished_at": row["finished_at"],
+    }
+
+
+def session_json(row: dict) -> dict:
+    return {
+        "id": row["id"],
+        "trainee": row.get("trainee"),
+        "trainee_id": row["trainee_id"],
+        "title": row["title"],
+        "scenario_id": row["scenario_id"],
+        "source": row["source"],
+        "duration": row["duration"],
+        "speaker_setup": row["speaker_setup"],
+        "created_at": row["created_at"],
+        "job_id": row.get("job_id"),
+        "job_status": row.get("job_status"),
+        "index": row.get("score_index"),
+        "report_url": f"/api/reports/{row['id']}" if row.get("score_index") is not None or row.get("job_status") == "done" else None,
+    }
+
+
+@bp.get("/sessions")
+def sessions():
+    return jsonify(sessions=[session_json(r) for r in list_sessions(current_user)])
+
+
+@bp.get("/sessions/<int:session_id>")
+def session(session_id: int):
+    row, error = _visible_session(session_id)
+    if error:
+        return error
+    rows = [r for r in list_sessions(current_user, trainee_id=row["trainee_id"]) if r["id"] == session_id]
+    return jsonify(session_json(rows[0]))
+
+
+@bp.delete("/sessions/<int:session_id>")
+def delete(session_id: int):
+    row, error = _visible_session(session_id)
+    if error:
+        return error
+    if not can_manage_session(current_user, row):
+        return _err("forbidden", f"you may not delete session {session_id}", 403)
+    delete_session(get_db(), current_app.instance_path, session_id)
+    return jsonify(deleted=session_id)
+
+
+@bp.get("/jobs/<int:job_id>")
+def job(job_id: int):
+    row = get_db().execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    if row is None:
+        return _err("not_found", f"job {job_id} does not exist", 404)
+    _, error = _visible_session(int(row["session_id"]))
+    if error:
+        return error
+    return jsonify(job_json(row))
+
+
+@bp.get("/reports/<int:session_id>")
+def report(session_id: int):
+    """The session's report: the same JSON as ``listenwell analyze --json`` writes."""
+    _, error = _visible_session(session_id)
+    if error:
+        return error
+    data = load_report(get_db(), session_id)
+    if data is None:
+        return _err("not_found", f"session {session_id} has no report yet", 404)
+    return jsonify(data)
+
+
+def register_errors(app: Flask) -> None:
+    """One handler per error kind: JSON under /api/, a page elsewhere."""
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/") or request.path == "/practice/submit"
+
+    @app.errorhandler(ListenWellError)
+    def _lw(e: ListenWellError):
+        if wants_json():
+            return jsonify(e.to_dict()), e.status_code
+        return render_template("error.html", code=e.status_code, message=e.message), e.status_code
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(e):
+        limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+        from service.web.upload import human_bytes
+
+        message = f"The upload is too large: the limit is {human_bytes(limit)} per upload."
+        if wants_json():
+            return _err("too_large", message, 413)
+        return render_template("error.html", code=413, message=message), 413
+
+    @app.errorhandler(HTTPException)
+    def _http(e: HTTPException):
+        if wants_json():
+            return _err(e.name.lower().replace(" ", "_"), e.description or e.name, e.code or 500)
+        return render_template("error.html", code=e.code, message=e.description), e.code

@@ -1,0 +1,126 @@
+"""Practice in the browser: pick a scenario, record the role-play (MediaRecorder), submit."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from analysis.errors import ListenWellError, ParameterError
+from service.web.upload import accept_audio, queue_session
+
+__all__ = ["bp", "scenarios_or_empty", "parse_timeline"]
+
+logger = logging.getLogger(__name__)
+bp = Blueprint("practice", __name__, url_prefix="/practice")
+
+
+def scenarios_or_empty() -> list:
+    """The bundled scenarios, or [] (logged) when none can be read."""
+    try:
+        from service.scenarios import load_scenarios
+
+        return load_scenarios(current_app.config.get("SCENARIOS_DIR"))
+    except (ImportError, ListenWellError) as e:
+        logger.warning("no practice scenarios: %s", e)
+        return []
+
+
+def _scenario(scenario_id: str):
+    for s in scenarios_or_empty():
+        if s.id == scenario_id:
+            return s
+    abort(404)
+
+
+def parse_timeline(text: str | None, lines: tuple = ()) -> list[dict] | None:
+    """The client lines' times sent by the page: ``[{"start", "end", "line"}]`` (seconds into
+    the recording, line index); returned as ``[{"start", "end", "text"}]`` for the pipeline."""
+    if not text:
+        return None
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ParameterError(f"client_timeline is not JSON: {e}") from e
+    bad = "client_timeline must be a list of {start, end, line} objects"
+    if not isinstance(items, list) or len(items) > 200:
+        raise ParameterError(bad)
+    out = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise ParameterError(bad)
+        try:
+            start, end = float(item["start"]), float(item["end"])
+            line = int(item.get("line", -1))
+        except (KeyError, TypeError, ValueError) as e:
+            raise ParameterError(bad) from e
+        if not (math.isfinite(start) and math.isfinite(end) and 0 <= start < end):
+            raise ParameterError(f"client_timeline item [{start}, {end}] must satisfy 0 <= start < end")
+        text_ = lines[line].text if 0 <= line < len(lines) else ""
+        out.append({"start": round(start, 3), "end": round(end, 3), "text": text_})
+    return out or None
+
+
+@bp.route("/")
+@login_required
+def choose():
+    return render_template("practice_list.html", scenarios=scenarios_or_empty())
+
+
+@bp.route("/<scenario_id>")
+@login_required
+def record(scenario_id: str):
+    return render_template("practice.html", scenario=_scenario(scenario_id))
+
+
+@bp.route("/<scenario_id>/lines/<int:n>")
+@login_required
+def line_audio(scenario_id: str, n: int):
+    scenario = _scenario(scenario_id)
+    if not 0 <= n < len(scenario.lines) or scenario.lines[n].audio is None:
+        abort(404)
+    return send_file(scenario.lines[n].audio, conditional=True)
+
+
+@bp.route("/submit", methods=["POST"])
+@login_required
+def submit():
+    """Take a recording from the practice page (fetch with the CSRF header); answer JSON."""
+    if current_user.role != "trainee":
+        return jsonify(error="forbidden", message="Only trainees record practice sessions."), 403
+    if request.form.get("consent") != "yes":
+        return jsonify(error="no_consent", message="Tick the consent box before recording."), 400
+    scenario_id = request.form.get("scenario_id") or None
+    scenario = None
+    if scenario_id is not None:
+        scenario = next((s for s in scenarios_or_empty() if s.id == scenario_id), None)
+        if scenario is None:
+            return jsonify(error="not_found", message=f"no scenario {scenario_id!r}"), 404
+    try:
+        timeline = parse_timeline(request.form.get("client_timeline"), scenario.lines if scenario else ())
+        name, mime, duration = accept_audio(request.files.get("audio"))
+    except ListenWellError as e:
+        return jsonify(e.to_dict()), e.status_code
+    session_id, job_id = queue_session(
+        trainee_id=current_user.id, audio_name=name, audio_mime=mime, duration=duration,
+        source="browser", title=f"practice: {scenario_id or 'free'}", scenario_id=scenario_id,
+        speaker_setup="scripted" if timeline else "auto", client_timeline=timeline,
+    )
+    return jsonify(
+        session_id=session_id,
+        job_id=job_id,
+        job_url=url_for("api.job", job_id=job_id),
+        report_url=url_for("reports.session_page", session_id=session_id),
+    ), 201

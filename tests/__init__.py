@@ -1,0 +1,1 @@
+"""ListenWell's tests; subfolders mirror the packages (analysis, audio, service)."""
