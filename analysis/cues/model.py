@@ -9,7 +9,7 @@ predictions as noisy as those it sees at run time. Small heads add the question 
 (open/closed), reflection subtype (simple/complex), advice among input, and the client's talk type
 (change/sustain/neutral).
 
-Weights ship as ``analysis/cues/detect/models/cue_model.joblib`` (scikit-learn objects, no AnnoMI text).
+Weights ship as ``analysis/cues/models/cue_model.joblib`` (scikit-learn objects, no AnnoMI text).
 """
 
 from __future__ import annotations

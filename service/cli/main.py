@@ -1,6 +1,6 @@
 """The ``listenwell`` command line: one group, subcommands loaded on demand.
 
-Each feature keeps its commands in its own module (``service/cli_*.py``); this
+Each feature keeps its commands in its own module (``service/cli/*.py``); this
 file only lists them, so ``listenwell --help`` stays fast and one broken
 feature never hides the others.
 """

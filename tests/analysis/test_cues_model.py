@@ -1,4 +1,4 @@
-"""The shipped behaviour classifier on hand-written dialogue (not AnnoMI text), speed and JSON form."""
+"""The shipped behaviour classifier on hand-written dialogue (not AnnoMI text) and its JSON form."""
 
 from __future__ import annotations
 
