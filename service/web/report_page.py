@@ -48,6 +48,7 @@ GLOSSARY: dict[str, str] = {
 
 _ROLE_NAMES = {"helper": "Helper", "client": "Client"}
 _ABS_PATH = re.compile(r"^(?:/|~/|[A-Za-z]:[\\/]|\\\\)")
+_ROOTS = re.compile(r"^(?:/(?:home|tmp|srv|var|usr|opt|work|root|mnt|media|data|Users|private)/|~/|[A-Za-z]:[\\/])")
 
 
 def role_name(role: str | None, speaker: str | None = None) -> str:
@@ -82,8 +83,8 @@ def _strip_paths(value: Any) -> Any:
         return {k: _strip_paths(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_strip_paths(v) for v in value]
-    if isinstance(value, str) and _ABS_PATH.match(value):
-        return _basename(value)
+    if isinstance(value, str) and _ABS_PATH.match(value) and (" " not in value or _ROOTS.match(value)):
+        return _basename(value)  # a path (not words that happen to start with a slash)
     return value
 
 
