@@ -118,7 +118,7 @@ def test_upload_report_evidence_and_comment(server):
         assert page.locator("audio#player").count() == 1
         page.wait_for_selector("#timeline svg .tl-turn")  # the turn timeline, drawn in the browser
         page.wait_for_function("() => document.getElementById('player').readyState >= 1")
-        buttons = page.locator("#subscores .evidence")
+        buttons = page.locator("#details .evidence")
         assert buttons.count() > 0, "the poor helper's report quotes no evidence"
         target = None
         for i in range(buttons.count()):
