@@ -147,12 +147,15 @@ def create_session(
     helper_channel: int | None = None,
     helper_speaker: str | None = None,
     client_timeline: list | None = None,
+    source_name: str | None = None,
 ) -> int:
-    """Insert a session row and return its id."""
+    """Insert a session row and return its id (``source_name``: the uploaded file's name, no folder)."""
+    if source_name:
+        source_name = Path(source_name.replace("\\", "/")).name[:200] or None
     cur = conn.execute(
         "INSERT INTO sessions (trainee_id, created_by, scenario_id, title, source, audio_name,"
-        " audio_mime, duration, speaker_setup, helper_channel, helper_speaker, client_timeline)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " audio_mime, duration, speaker_setup, helper_channel, helper_speaker, client_timeline, source_name)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             trainee_id,
             created_by,
@@ -166,6 +169,7 @@ def create_session(
             helper_channel,
             helper_speaker,
             json.dumps(client_timeline) if client_timeline else None,
+            source_name,
         ),
     )
     return int(cur.lastrowid)
@@ -184,6 +188,8 @@ def delete_session(conn: sqlite3.Connection, instance_dir: str | Path, session_i
     conn.commit()
     if path is not None and path.exists():
         path.unlink()
+    for page in (Path(instance_dir) / "full").glob(f"{int(session_id)}-*.html"):  # stored /full pages
+        page.unlink(missing_ok=True)
 
 
 def import_session(
@@ -228,6 +234,7 @@ def import_session(
             speaker_setup="scripted" if client_timeline else "auto",
             helper_channel=0 if client_timeline else None,
             client_timeline=client_timeline,
+            source_name=Path(audio_path).name if audio_path is not None else None,
         )
         save_report(conn, session_id, report_dict)
         conn.execute(

@@ -14,6 +14,7 @@ from analysis.errors import ListenWellError
 from service.store.db import get_db
 from service.store.storage import delete_session, load_report
 from service.web.auth import can_manage_session, can_view_session
+from service.web.report_page import public_report
 from service.web.reports import list_sessions
 
 __all__ = ["bp", "register_errors", "session_json", "job_json"]
@@ -64,6 +65,7 @@ def session_json(row: dict) -> dict:
         "title": row["title"],
         "scenario_id": row["scenario_id"],
         "source": row["source"],
+        "source_name": row.get("source_name"),
         "duration": row["duration"],
         "speaker_setup": row["speaker_setup"],
         "created_at": row["created_at"],
@@ -113,13 +115,13 @@ def job(job_id: int):
 @bp.get("/reports/<int:session_id>")
 def report(session_id: int):
     """The session's report: the same JSON as ``listenwell analyze --json`` writes."""
-    _, error = _visible_session(session_id)
+    row, error = _visible_session(session_id)
     if error:
         return error
     data = load_report(get_db(), session_id)
     if data is None:
         return _err("not_found", f"session {session_id} has no report yet", 404)
-    return jsonify(data)
+    return jsonify(public_report(data, dict(row)))  # no server path: source is the file's name
 
 
 def register_errors(app: Flask) -> None:

@@ -1,4 +1,12 @@
-"""Session list, report page (audio player, clickable evidence), comments, audio, deletion."""
+"""Session list, the interactive report page, the stored standalone report, comments, audio, deletion.
+
+The report page leads with the report's summary, then a sticky player, a turn timeline
+and the transcript that follow playback (drawn by ``web/static/report.js`` from a JSON
+data block), pace and voice per helper turn, the practice scenario's checklist, the
+details and the comments (pinned to a time, with one level of replies).
+``/sessions/<id>/full`` is rendered once per report version into ``<instance>/full``
+and served from there.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,10 @@ import hashlib
 import json
 import logging
 import math
+import os
+import tempfile
 import threading
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -24,6 +35,14 @@ from flask_login import current_user, login_required
 from analysis.errors import ListenWellError
 from service.store.db import get_db
 from service.store.storage import audio_path, delete_session, load_report
+from service.web.report_page import (
+    GLOSSARY,
+    comment_threads,
+    display_source,
+    good_listening_checklist,
+    page_data,
+    public_report,
+)
 from service.web.auth import (
     can_comment,
     can_manage_session,
@@ -31,7 +50,7 @@ from service.web.auth import (
     visible_trainee_ids,
 )
 
-__all__ = ["bp", "list_sessions", "latest_job", "report_figures"]
+__all__ = ["bp", "list_sessions", "latest_job", "full_page_path", "stored_full_page", "RENDER_COUNT"]
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("reports", __name__)
@@ -67,29 +86,6 @@ def latest_job(session_id: int) -> dict | None:
     return dict(row) if row else None
 
 
-_FIGURE_LOCK = threading.Lock()  # pyplot is not thread-safe; the server is threaded
-_FIGURE_CACHE: dict[tuple[int, str], list[tuple[str, str]]] = {}
-
-
-def report_figures(session_id: int, report: dict) -> list[tuple[str, str]]:
-    """(caption, inline SVG) figures of a report, drawn once per report version and cached."""
-    key = (session_id, hashlib.sha1(json.dumps(report, sort_keys=True).encode()).hexdigest())
-    with _FIGURE_LOCK:
-        if key not in _FIGURE_CACHE:
-            try:
-                from analysis.report.plots import report_figures as draw
-                from analysis.report.types import Report
-
-                figures = draw(Report.from_dict(report))
-            except (ImportError, ListenWellError, ValueError, KeyError, TypeError) as e:
-                logger.warning("figures of session %s skipped: %s", session_id, e)
-                figures = []
-            if len(_FIGURE_CACHE) > 64:
-                _FIGURE_CACHE.clear()
-            _FIGURE_CACHE[key] = figures
-        return _FIGURE_CACHE[key]
-
-
 def _fmt_time(seconds) -> str:
     if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
         return ""
@@ -108,32 +104,64 @@ def index():
     return render_template("index.html", sessions=list_sessions(current_user))
 
 
-@bp.route("/sessions/<int:session_id>")
-@login_required
-def session_page(session_id: int):
-    session = session_or_404(session_id)
-    report = load_report(get_db(), session_id)
-    comments = get_db().execute(
+def _comments(session_id: int) -> list[dict]:
+    rows = get_db().execute(
         "SELECT c.*, u.username AS author FROM comments c LEFT JOIN users u ON u.id = c.author_id"
         " WHERE c.session_id = ? ORDER BY c.at_seconds, c.id",
         (session_id,),
     ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def _can_reply(user, session) -> bool:
+    """Supervisors and admins who may comment, and the session's own trainee, may reply."""
+    return can_comment(user, session) or int(session["trainee_id"]) == int(user.id)
+
+
+def _scenario_checklist(session, report: dict | None) -> tuple[str | None, list[dict]]:
+    scenario_id = session["scenario_id"]
+    if not scenario_id:
+        return None, []
+    try:
+        from service.scenarios import get_scenario
+
+        scenario = get_scenario(scenario_id)
+    except ListenWellError as e:
+        logger.warning("scenario %r of session %s: %s", scenario_id, session["id"], e)
+        return None, []
+    return scenario.title, good_listening_checklist(scenario.good_listening, report)
+
+
+@bp.route("/sessions/<int:session_id>")
+@login_required
+def session_page(session_id: int):
+    session = session_or_404(session_id)
+    stored = load_report(get_db(), session_id)
+    report = public_report(stored, dict(session)) if stored else None
+    comments = _comments(session_id)
     trainee = get_db().execute("SELECT username FROM users WHERE id = ?", (session["trainee_id"],)).fetchone()
     subscores = []
     if report:
         subscores = sorted(
             (report.get("subscores") or {}).values(), key=lambda s: -float(s.get("weight") or 0)
         )
+    scenario_title, checklist = _scenario_checklist(session, report)
     return render_template(
         "report.html",
         session=session,
+        source=display_source(dict(session), stored),
         trainee=trainee["username"] if trainee else "?",
         report=report,
+        summary=(report or {}).get("summary") or None,
         subscores=subscores,
-        figures=report_figures(session_id, report) if report else [],
+        data=page_data(report, comments) if report else None,
         job=latest_job(session_id),
-        comments=comments,
+        threads=comment_threads(comments),
+        scenario_title=scenario_title,
+        checklist=checklist,
+        glossary=GLOSSARY,
         can_comment=can_comment(current_user, session),
+        can_reply=_can_reply(current_user, session),
         can_delete=can_manage_session(current_user, session),
     )
 
@@ -148,20 +176,68 @@ def session_audio(session_id: int):
     return send_file(path, mimetype=session["audio_mime"] or "application/octet-stream", conditional=True)
 
 
-@bp.route("/sessions/<int:session_id>/full")
-@login_required
-def full_report(session_id: int):
-    """The report as the report renderer draws it (with its plots), standalone."""
-    session_or_404(session_id)
-    report = load_report(get_db(), session_id)
-    if report is None:
-        abort(404)
+RENDER_COUNT = {"full": 0}
+"""How many standalone pages this process has rendered (tests check it stays put on a second request)."""
+_FULL_LOCK = threading.Lock()
+
+
+def full_page_path(instance_dir: str | Path, session_id: int, report_json: str) -> Path:
+    """Where the standalone page of this version of the report is stored."""
+    digest = hashlib.sha1(report_json.encode("utf-8")).hexdigest()[:16]
+    return Path(instance_dir) / "full" / f"{int(session_id)}-{digest}.html"
+
+
+def _render_full(report: dict) -> str:
     try:
         from analysis.report.html import render_html
         from analysis.report.types import Report
     except ImportError:
-        return "<pre>" + json.dumps(report, indent=2).replace("<", "&lt;") + "</pre>"
+        return "<pre>" + json.dumps(report, indent=2).replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
     return render_html(Report.from_dict(report))
+
+
+def stored_full_page(instance_dir: str | Path, session, report_json: str) -> Path:
+    """The stored standalone page of a report, rendering and writing it on first use only.
+
+    Older versions of the session's page (from an earlier analysis) are removed.
+    """
+    path = full_page_path(instance_dir, session["id"], report_json)
+    if path.exists():
+        return path
+    with _FULL_LOCK:
+        if path.exists():
+            return path
+        html = _render_full(public_report(json.loads(report_json), dict(session)))
+        RENDER_COUNT["full"] += 1
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob(f"{int(session['id'])}-*.html"):
+            old.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(html)
+        os.replace(tmp, path)
+        logger.info("stored the standalone report of session %s", session["id"])
+    return path
+
+
+@bp.route("/sessions/<int:session_id>/full")
+@login_required
+def full_report(session_id: int):
+    """The report as the report renderer draws it (with its plots), standalone; rendered once, served from disk."""
+    session = session_or_404(session_id)
+    row = get_db().execute("SELECT report_json FROM reports WHERE session_id = ?", (session_id,)).fetchone()
+    if row is None:
+        abort(404)
+    path = stored_full_page(current_app.instance_path, session, row["report_json"])
+    return send_file(path, mimetype="text/html", conditional=True, max_age=0)
+
+
+def _comment_time(raw: str | None) -> float:
+    try:
+        at = float(raw or 0)
+    except ValueError:
+        return -1.0
+    return at if math.isfinite(at) else -1.0
 
 
 @bp.route("/sessions/<int:session_id>/comments", methods=["POST"])
@@ -171,22 +247,46 @@ def add_comment(session_id: int):
     if not can_comment(current_user, session):
         abort(403)
     body = request.form.get("body", "").strip()
-    try:
-        at = float(request.form.get("at_seconds", "0") or 0)
-    except ValueError:
-        at = -1.0
+    at = _comment_time(request.form.get("at_seconds", "0"))
     if not body or len(body) > 4000:
         flash("A comment needs some text (at most 4000 characters).", "error")
-    elif not math.isfinite(at) or at < 0:
+    elif at < 0:
         flash("The comment's time must be a number of seconds, 0 or more.", "error")
     else:
-        get_db().execute(
+        cur = get_db().execute(
             "INSERT INTO comments (session_id, author_id, at_seconds, body) VALUES (?, ?, ?, ?)",
             (session_id, current_user.id, at, body),
         )
         get_db().commit()
         flash("Comment added.", "info")
+        return redirect(url_for("reports.session_page", session_id=session_id) + f"#comment-{cur.lastrowid}")
     return redirect(url_for("reports.session_page", session_id=session_id) + "#comments")
+
+
+@bp.route("/sessions/<int:session_id>/comments/<int:comment_id>/reply", methods=["POST"])
+@login_required
+def reply(session_id: int, comment_id: int):
+    """Reply to a comment (one level: a reply to a reply joins the same thread)."""
+    session = session_or_404(session_id)
+    if not _can_reply(current_user, session):
+        abort(403)
+    parent = get_db().execute(
+        "SELECT id, parent_id, at_seconds FROM comments WHERE id = ? AND session_id = ?", (comment_id, session_id)
+    ).fetchone()
+    if parent is None:
+        abort(404)
+    top_id = parent["parent_id"] or parent["id"]
+    body = request.form.get("body", "").strip()
+    if not body or len(body) > 4000:
+        flash("A reply needs some text (at most 4000 characters).", "error")
+        return redirect(url_for("reports.session_page", session_id=session_id) + f"#comment-{top_id}")
+    get_db().execute(
+        "INSERT INTO comments (session_id, author_id, at_seconds, body, parent_id) VALUES (?, ?, ?, ?, ?)",
+        (session_id, current_user.id, parent["at_seconds"], body, top_id),
+    )
+    get_db().commit()
+    flash("Reply added.", "info")
+    return redirect(url_for("reports.session_page", session_id=session_id) + f"#comment-{top_id}")
 
 
 @bp.route("/sessions/<int:session_id>/delete", methods=["POST"])

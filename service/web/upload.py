@@ -160,6 +160,7 @@ def upload():
         session_id, _ = queue_session(
             trainee_id=trainee_id, audio_name=name, audio_mime=mime, duration=duration,
             source="upload", title=title, **speakers,
+            source_name=getattr(request.files.get("audio"), "filename", None),  # shown as the source
         )
         flash("Uploaded: the analysis is queued.", "info")
         return redirect(url_for("reports.session_page", session_id=session_id))

@@ -116,9 +116,9 @@ def test_upload_report_evidence_and_comment(server):
         page.click("#upload-form button[type=submit]")
         page.wait_for_selector("#index", timeout=REPORT_TIMEOUT_MS)  # the page reloads when the job is done
         assert page.locator("audio#player").count() == 1
-        assert page.locator("#figures svg").count() >= 1  # the report's plots, drawn on the server
+        page.wait_for_selector("#timeline svg .tl-turn")  # the turn timeline, drawn in the browser
         page.wait_for_function("() => document.getElementById('player').readyState >= 1")
-        buttons = page.locator("#subscores .evidence")
+        buttons = page.locator("#details .evidence")
         assert buttons.count() > 0, "the poor helper's report quotes no evidence"
         target = None
         for i in range(buttons.count()):
