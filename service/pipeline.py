@@ -379,7 +379,7 @@ def _finish(run: _Run, turns, helper, speakers, timing, prosody, base: dict[str,
         index=scored.index if both else None,
         subscores=scored.subscores,
         miti=scored.miti,
-        strengths=scored.strengths,
+        strengths=() if run.partial or not both else scored.strengths,  # a partial report praises nothing
         work_on=scored.work_on,
         notes=tuple(run.notes),
         partial=run.partial,

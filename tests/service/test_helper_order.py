@@ -142,3 +142,15 @@ def test_batch_manifest_first_and_second(tmp_path):
     assert result.exit_code == 0, result.output
     _assert_full(json.loads((out / "a.wav" / "report.json").read_text()), helper_is_the_helper=True)
     _assert_full(json.loads((out / "b.wav" / "report.json").read_text()), helper_is_the_helper=False)
+
+
+def test_a_partial_report_lists_no_strength():
+    from analysis.cues.detect import detect_cues
+    from analysis.scoring.score import score_session
+
+    turns = [Turn("helper", "It sounds like that was really hard for you. That took real courage to say.",
+                  None, None, role="helper")]  # the client never speaks: no index, a partial report
+    assert score_session(turns, detect_cues(turns), None, None).strengths  # the scorer alone would praise it
+    report = score_transcript(turns)
+    assert report.partial and report.index is None
+    assert report.strengths == ()
