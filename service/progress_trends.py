@@ -18,6 +18,7 @@ figure the progress pages show is computed here once:
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Sequence
@@ -108,6 +109,10 @@ def _count(n: int) -> str:
     return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)
 
 
+def _number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
 def parse_time(text: str) -> datetime:
     """A stored UTC time (``2026-03-01T10:00:00Z`` or SQLite's ``2026-03-01 10:00:00``)."""
     t = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace(" ", "T"))
@@ -130,9 +135,9 @@ def point_from_report(session_id: int, title: str, created_at: str, report: dict
             labels[key] = str(sub.get("label") or key.replace("_", " ").capitalize())
         else:
             score, measured = sub, sub is not None
-        subs[key] = float(score) if measured and isinstance(score, (int, float)) and score == score else None
+        subs[key] = float(score) if measured and _number(score) else None
     index = report.get("index")
-    index = float(index) if isinstance(index, (int, float)) and index == index else None
+    index = float(index) if _number(index) else None
     summary = report.get("summary") if isinstance(report.get("summary"), dict) else {}
     judged = report.get("judged", summary.get("judged", True)) is not False
     partial = bool(report.get("partial", False)) or not judged or not report

@@ -91,7 +91,7 @@ def test_point_from_report_reads_measured_and_judged():
 
 # -- the pages, with sessions seeded in a real instance -------------------------------------------
 
-def _seed(instance, username: str, sessions: list[tuple[int, float | None, bool, dict]]) -> list[int]:
+def _seed(instance_dir, username: str, sessions: list[tuple[int, float | None, bool, dict]]) -> list[int]:
     """sessions: (days ago, index, partial, {subscore: score or None})."""
     now = datetime.now(timezone.utc)
     ids = []
@@ -100,8 +100,8 @@ def _seed(instance, username: str, sessions: list[tuple[int, float | None, bool,
         report["index"], report["partial"] = index, partial
         report["subscores"] = {k: {"name": k, "label": k.replace("_", " ").capitalize(), "score": v,
                                    "measured": v is not None} for k, v in subs.items()}
-        sid = import_session(instance, username, None, report, title=f"{username} {days}d")
-        conn = connect(db_path(instance))
+        sid = import_session(instance_dir, username, None, report, title=f"{username} {days}d")
+        conn = connect(db_path(instance_dir))
         when = (now - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
         conn.execute("UPDATE sessions SET created_at = ? WHERE id = ?", (when, sid))
         conn.commit()
@@ -127,7 +127,7 @@ def seeded(app, instance):  # noqa: F811
     return ids
 
 
-def test_trainee_page_trends_partial_rows_and_chart(app, seeded):
+def test_trainee_page_trends_partial_rows_and_chart(app, seeded):  # noqa: F811
     c = app.test_client()
     login(c, "alice")
     page = c.get(f"/progress/{seeded['alice']}").get_data(as_text=True)
@@ -146,7 +146,7 @@ def test_trainee_page_trends_partial_rows_and_chart(app, seeded):
     assert "Make space" in chosen and "Reflect validate" not in chosen
 
 
-def test_overview_flags_with_reasons(app, seeded):
+def test_overview_flags_with_reasons(app, seeded):  # noqa: F811
     c = app.test_client()
     login(c, "sup1")
     page = c.get("/progress/").get_data(as_text=True)
