@@ -28,12 +28,41 @@ from analysis.speakers.channels import (
 )
 from audio.transcribe import TranscribeOptions
 
-__all__ = ["AnalysisSettings", "analyze_file", "analyze_audio", "score_transcript", "ProgressFn"]
+__all__ = ["AnalysisSettings", "analyze_file", "analyze_audio", "score_transcript", "ProgressFn",
+           "HELPER_ORDER", "resolve_helper"]
 
 logger = logging.getLogger(__name__)
 
 ProgressFn = Callable[[str, float], None]
 SETUPS = ("auto", "stereo", "mono", "scripted")
+# "the helper speaks first/second": the speaker who holds the floor first (second) in time.
+# Older web sessions stored the form's choice as "speaker0"/"speaker1"; they mean the same.
+HELPER_ORDER = {"first": 0, "second": 1, "speaker0": 0, "speaker1": 1}
+
+
+def resolve_helper(helper: str | None, turns: Sequence[Turn]) -> tuple[str | None, str | None]:
+    """The helper's speaker label for ``helper`` (a label, or "first"/"second" in time).
+
+    Returns ``(label, problem)``: ``label`` is None and ``problem`` a plain sentence
+    when the recording has no speaker in that place. Speakers are ordered by the
+    start of their first turn with words (a cough or a backchannel does not count).
+    """
+    if helper is None:
+        return None, None
+    key = helper.strip().lower()
+    if key not in HELPER_ORDER:
+        return helper, None
+    first: dict[str, float] = {}
+    for t in turns:
+        if t.text.strip() and t.speaker not in first:
+            first[t.speaker] = t.start if t.start is not None else float(t.index or 0)
+    order = sorted(first, key=lambda s: first[s])
+    want = HELPER_ORDER[key]
+    if want < len(order):
+        return order[want], None
+    word = "first" if want == 0 else "second"
+    return None, (f"The helper was set to speak {word}, but only {len(order)} speaker(s) were found, "
+                  "so there is no one to score as the helper.")
 
 
 @dataclass(frozen=True)
@@ -43,7 +72,9 @@ class AnalysisSettings:
     ``setup``: "auto" (stereo files use one speaker per channel, mono files
     diarization), "stereo", "mono" or "scripted" (client timeline known).
     ``helper_channel``: 0-based channel of the helper in a stereo file.
-    ``helper_speaker``: the speaker label of the helper (else inferred).
+    ``helper_speaker``: the helper's speaker label (``spk1``, ``ch0``), or ``"first"``/``"second"``:
+    the speaker who talks first (second) in time, resolved after the speakers are found
+    (else inferred from the words).
     ``prosody``/``timing``: run those stages. ``floor_min``: seconds another
     speaker must talk to end a turn (shorter speech is a backchannel).
     """
@@ -156,6 +187,8 @@ def analyze_audio(decoded: DecodedAudio, settings: AnalysisSettings | None = Non
                      "(diarization) instead of by channel.", partial=False)
     if setup == "stereo" and decoded.n_channels < 2:
         raise ParameterError("setup='stereo' needs a two-channel file, but this one has one channel")
+    if setup == "scripted" and decoded.n_channels >= 2:
+        decoded = _mic_channel(decoded, settings.helper_channel or 0)
     transcript: Transcript = run.stage("transcribe", lambda: _transcribe(decoded, settings, setup, run),
                                        optional=False)
     base = dict(source=decoded.source, kind="audio", duration=round(decoded.duration, 3),
@@ -212,6 +245,13 @@ def _transcribe(decoded: DecodedAudio, settings: AnalysisSettings, setup: str, r
     return merge_channel_transcripts(parts, [f"ch{i}" for i in range(n)])
 
 
+def _mic_channel(decoded: DecodedAudio, channel: int) -> DecodedAudio:
+    """Scripted practice stored with both sides (ch0 the trainee's mic, ch1 the client's lines
+    as played): the client's part is known from the timeline, so only the mic is analysed."""
+    mic = decoded.channel(channel)
+    return replace(decoded, mono=mic, channels=mic[None, :])
+
+
 def _same_channels(decoded: DecodedAudio) -> bool:
     from analysis.speakers.activity import channels_look_identical
 
@@ -259,8 +299,15 @@ def _speakers(decoded, transcript, settings, setup, client_timeline, run):
         turns = build_turns(words, activity, floor_min=settings.floor_min)
     turns = [t for t in turns if t.text.strip() or t.speaker == CLIENT]
     labels = list(activity.speakers)
+    problem = None
+    if setup != "scripted" and helper is not None:
+        helper, problem = resolve_helper(helper, turns)  # "first"/"second" -> a label, here only
+        if problem:
+            run.note(problem)
+            helper = "missing-helper"
     if helper is not None and helper not in labels and helper not in {t.speaker for t in turns}:
-        run.note(f"The helper ({helper}) never speaks in this recording.")
+        if not problem:
+            run.note(f"The helper ({helper}) never speaks in this recording.")
         labels.append(helper)
     turns, roles = assign_roles(turns, helper, speakers=labels)
     for n in activity.notes:
@@ -332,7 +379,7 @@ def _finish(run: _Run, turns, helper, speakers, timing, prosody, base: dict[str,
         index=scored.index if both else None,
         subscores=scored.subscores,
         miti=scored.miti,
-        strengths=scored.strengths,
+        strengths=() if run.partial or not both else scored.strengths,  # a partial report praises nothing
         work_on=scored.work_on,
         notes=tuple(run.notes),
         partial=run.partial,
@@ -359,8 +406,11 @@ def score_transcript(turns: Sequence[Turn], settings: AnalysisSettings | None = 
     from analysis.speakers.roles import assign_roles
 
     turns = [replace(t, index=i) for i, t in enumerate(turns)]
-    if turns and (settings.helper_speaker is not None or any(t.role is None for t in turns)):
-        turns, roles = assign_roles(turns, settings.helper_speaker)
+    helper, problem = resolve_helper(settings.helper_speaker, turns)
+    if problem:
+        raise ParameterError(problem)
+    if turns and (helper is not None or any(t.role is None for t in turns)):
+        turns, roles = assign_roles(turns, helper)
         for n in roles.notes:
             run.note(f"Roles: {n}.", partial=False)
     helper = next((t.speaker for t in turns if t.role == HELPER), None)

@@ -3,7 +3,7 @@
 Every file under the input folder whose name ends in an audio extension is a
 recording (hidden files and folders are skipped). A manifest CSV may name, per
 file, the trainee, the scenario, the speaker set-up and the helper's channel or
-speaker; files it does not list get the trainee from their first sub-folder.
+speaker (``first``/``second`` in time, or a label such as ``spk1``); files it does not list get the trainee from their first sub-folder.
 """
 
 from __future__ import annotations
@@ -149,8 +149,16 @@ def _parse_row(raw: dict[str, str], cols: dict[str, str], line: int, path: Path)
         scenario=get("scenario"),
         setup=setup,
         helper_channel=channel,
-        helper_speaker=get("helper_speaker") or None,
+        helper_speaker=_helper_speaker(get("helper_speaker")),
     )
+
+
+def _helper_speaker(text: str) -> str | None:
+    """The helper column: ``first``/``second`` (who talks first in time; resolved by the
+    pipeline after the speakers are found) or a speaker label such as ``spk1``."""
+    if not text:
+        return None
+    return text.lower() if text.lower() in ("first", "second") else text
 
 
 def read_manifest(path: str | os.PathLike, input_dir: str | os.PathLike) -> dict[str, ManifestRow]:

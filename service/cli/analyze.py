@@ -72,7 +72,9 @@ class _Progress:
 @click.option("--setup", type=click.Choice(["auto", "stereo", "mono"]), default="auto", show_default=True,
               help="Stereo: one speaker per channel; mono: two people on one channel.")
 @click.option("--helper-channel", type=int, default=None, help="Stereo: the helper's channel (0 = left).")
-@click.option("--helper", "helper_speaker", default=None, help="The helper's speaker label, if known.")
+@click.option("--helper", "--helper-speaker", "helper_speaker", default=None,
+              help="Who the helper is: 'first' or 'second' (the one who talks first or second), "
+                   "or a speaker label such as spk1 or ch0.")
 @click.option("--no-prosody", is_flag=True, help="Skip voice measurements (faster).")
 @click.option("--quiet", is_flag=True, help="Do not print the text report.")
 @model_options

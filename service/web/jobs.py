@@ -29,7 +29,6 @@ __all__ = ["JobRunner", "enqueue", "recover_interrupted", "init_app", "MAX_ATTEM
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-_SPEAKER_LABELS = {"first": "speaker0", "second": "speaker1"}
 _NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
 
@@ -61,12 +60,11 @@ def _default_analyze(path: Path, session: dict[str, Any], progress: Callable) ->
     """Run the real pipeline with the session's speaker set-up; return the report dict."""
     from service.pipeline import AnalysisSettings, analyze_file
 
-    helper_speaker = session.get("helper_speaker")
     wanted = {
         "setup": session.get("speaker_setup") or "auto",
         "helper_channel": session.get("helper_channel"),
-        # the upload form says who speaks first; diarization labels speakers in order of appearance
-        "helper_speaker": _SPEAKER_LABELS.get(helper_speaker, helper_speaker),
+        # "first"/"second" (the upload form) are resolved by the pipeline after diarization
+        "helper_speaker": session.get("helper_speaker"),
     }
     names = {f.name for f in dataclasses.fields(AnalysisSettings)}
     settings = AnalysisSettings(**{k: v for k, v in wanted.items() if k in names and v is not None})

@@ -1,10 +1,16 @@
-"""Practice in the browser: pick a scenario, record the role-play (MediaRecorder), submit."""
+"""Practice in the browser: pick a scenario, record the role-play (MediaRecorder), submit.
+
+The stored recording is a WAV with both sides: channel 0 the trainee's mic,
+channel 1 the scenario's client lines placed where the page says they played
+(:mod:`service.practice_audio`).
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import math
+import uuid
 
 from flask import (
     Blueprint,
@@ -19,6 +25,8 @@ from flask import (
 from flask_login import current_user, login_required
 
 from analysis.errors import ListenWellError, ParameterError
+from service.practice_audio import MIC_CHANNEL, write_practice_wav
+from service.store.storage import audio_dir, audio_path
 from service.web.upload import accept_audio, queue_session
 
 __all__ = ["bp", "scenarios_or_empty", "parse_timeline"]
@@ -47,7 +55,8 @@ def _scenario(scenario_id: str):
 
 def parse_timeline(text: str | None, lines: tuple = ()) -> list[dict] | None:
     """The client lines' times sent by the page: ``[{"start", "end", "line"}]`` (seconds into
-    the recording, line index); returned as ``[{"start", "end", "text"}]`` for the pipeline."""
+    the recording, line index); returned as ``[{"start", "end", "text", "line"}]`` for the pipeline
+    (``line`` is -1 when the page named no line of this scenario)."""
     if not text:
         return None
     try:
@@ -68,9 +77,34 @@ def parse_timeline(text: str | None, lines: tuple = ()) -> list[dict] | None:
             raise ParameterError(bad) from e
         if not (math.isfinite(start) and math.isfinite(end) and 0 <= start < end):
             raise ParameterError(f"client_timeline item [{start}, {end}] must satisfy 0 <= start < end")
-        text_ = lines[line].text if 0 <= line < len(lines) else ""
-        out.append({"start": round(start, 3), "end": round(end, 3), "text": text_})
+        known = 0 <= line < len(lines)
+        out.append({"start": round(start, 3), "end": round(end, 3), "text": lines[line].text if known else "",
+                    "line": line if known else -1})
     return out or None
+
+
+def _both_sides(mic_name: str, timeline: list[dict] | None, scenario) -> tuple[str, int, float]:
+    """Replace the stored mic recording by a WAV with the client's lines on channel 1.
+
+    Returns the new stored name, its channel count and duration (s).
+    """
+    lines = scenario.lines if scenario is not None else ()
+
+    def line_audio(i: int):
+        return lines[i].audio if 0 <= i < len(lines) else None
+
+    instance = current_app.instance_path
+    mic = audio_path(instance, mic_name)
+    name = f"{uuid.uuid4().hex}.wav"
+    try:
+        channels, duration = write_practice_wav(mic, timeline, line_audio, audio_dir(instance) / name)
+    except ListenWellError as e:
+        (audio_dir(instance) / name).unlink(missing_ok=True)
+        e.message = e.message.replace(str(mic), "the recording").replace(mic_name, "the recording")
+        raise
+    finally:
+        mic.unlink(missing_ok=True)
+    return name, channels, round(duration, 3)
 
 
 @bp.route("/")
@@ -110,13 +144,15 @@ def submit():
             return jsonify(error="not_found", message=f"no scenario {scenario_id!r}"), 404
     try:
         timeline = parse_timeline(request.form.get("client_timeline"), scenario.lines if scenario else ())
-        name, mime, duration = accept_audio(request.files.get("audio"))
+        name, _, _ = accept_audio(request.files.get("audio"))
+        name, channels, duration = _both_sides(name, timeline, scenario)
     except ListenWellError as e:
         return jsonify(e.to_dict()), e.status_code
     session_id, job_id = queue_session(
-        trainee_id=current_user.id, audio_name=name, audio_mime=mime, duration=duration,
+        trainee_id=current_user.id, audio_name=name, audio_mime="audio/wav", duration=duration,
         source="browser", title=f"practice: {scenario_id or 'free'}", scenario_id=scenario_id,
         speaker_setup="scripted" if timeline else "auto", client_timeline=timeline,
+        helper_channel=MIC_CHANNEL if channels == 2 else None,
     )
     return jsonify(
         session_id=session_id,

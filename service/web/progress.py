@@ -1,70 +1,111 @@
-"""Progress: a trainee's index and sub-scores over sessions (server-side SVG chart);
-a supervisor's overview of their trainees' latest scores."""
+"""Progress: a trainee's index and (at most two) sub-scores over time, with trend sentences;
+a supervisor's overview with each trainee's last index, trend and "needs attention" flag.
+
+Every figure comes from :mod:`service.progress_trends`; this blueprint only reads
+the database and renders (HTML, and a server-side SVG chart with dates on the axis).
+"""
 
 from __future__ import annotations
 
 import io
 import json
+import logging
+import math
+from datetime import datetime, timedelta, timezone
 
-from flask import Blueprint, Response, abort, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from service.progress_trends import (
+    INDEX,
+    SessionPoint,
+    choose_subscores,
+    counted,
+    needs_attention,
+    point_from_report,
+    trend,
+)
 from service.store.db import get_db
 from service.web.auth import visible_trainee_ids, visible_trainees
 
-__all__ = ["bp", "score_history", "chart_svg"]
+__all__ = ["bp", "score_history", "chart_svg", "shown_subscores"]
 
+logger = logging.getLogger(__name__)
 bp = Blueprint("progress", __name__, url_prefix="/progress")
+MAX_SHOWN = 2
 
 
-def score_history(trainee_id: int) -> list[dict]:
-    """The trainee's scored sessions, oldest first: id, date, index, sub-scores."""
+def score_history(trainee_id: int) -> list[SessionPoint]:
+    """The trainee's sessions with a report, oldest first (partial ones included, marked)."""
     rows = get_db().execute(
-        "SELECT s.id, s.title, s.created_at, r.score_index, r.subscores_json FROM sessions s"
+        "SELECT s.id, s.title, s.created_at, r.report_json FROM sessions s"
         " JOIN reports r ON r.session_id = s.id WHERE s.trainee_id = ?"
         " ORDER BY s.created_at, s.id",
         (trainee_id,),
     ).fetchall()
-    return [
-        {
-            "id": r["id"],
-            "title": r["title"],
-            "created_at": r["created_at"],
-            "index": r["score_index"],
-            "subscores": json.loads(r["subscores_json"] or "{}"),
-        }
-        for r in rows
-    ]
+    out = []
+    for r in rows:
+        try:
+            report = json.loads(r["report_json"] or "{}")
+        except json.JSONDecodeError:
+            logger.warning("session %s has an unreadable report; shown as partial", r["id"])
+            report = {}
+        out.append(point_from_report(r["id"], r["title"], r["created_at"], report))
+    return out
 
 
-def chart_svg(history: list[dict]) -> str:
-    """An SVG line chart of the index (bold) and each sub-score across sessions."""
+def shown_subscores(history: list[SessionPoint], asked: list[str]) -> list[str]:
+    """The sub-scores to draw: the viewer's choice (known names, at most two), else the two
+    that most need work."""
+    known = {k for p in history for k in p.subscores}
+    picked = [k for k in dict.fromkeys(asked) if k in known][:MAX_SHOWN]
+    return picked or choose_subscores(history, MAX_SHOWN)
+
+
+def _labels(history: list[SessionPoint]) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for p in history:
+        labels.update(p.labels)
+    for p in history:
+        for k in p.subscores:
+            labels.setdefault(k, k.replace("_", " ").capitalize())
+    return dict(sorted(labels.items(), key=lambda kv: kv[1]))
+
+
+def chart_svg(history: list[SessionPoint], keys: list[str]) -> str:
+    """SVG line chart over dates: the index (bold) and ``keys`` sub-scores; unmeasured points
+    are gaps; partial reports are not plotted."""
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.dates as mdates
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(8, 3.6), dpi=100)
+    points = counted(history)
+    labels = _labels(history)
+    fig = Figure(figsize=(6.4, 3.4), dpi=100)
     ax = fig.add_subplot(111)
-    xs = list(range(1, len(history) + 1))
-    names = sorted({k for h in history for k in h["subscores"]})
-    for name in names:
-        pts = [(x, h["subscores"].get(name)) for x, h in zip(xs, history)]
-        pts = [(x, y) for x, y in pts if y is not None]
-        if pts:
-            ax.plot(*zip(*pts), marker="o", linewidth=1, alpha=0.7, label=name.replace("_", " "))
-    idx = [(x, h["index"]) for x, h in zip(xs, history) if h["index"] is not None]
-    if idx:
-        ax.plot(*zip(*idx), marker="o", linewidth=3, color="black", label="index")
+    xs = [p.when for p in points]
+    colours = ("#1f77b4", "#d62728")
+    for colour, key in zip(colours, keys):
+        ys = [p.subscores.get(key) for p in points]
+        ys = [math.nan if y is None else y for y in ys]
+        ax.plot(xs, ys, marker="o", linewidth=1.8, color=colour, label=labels.get(key, key))
+    ax.plot(xs, [p.index for p in points], marker="o", linewidth=3, color="black", label="Listening index")
     ax.set_ylim(0, 100)
-    ax.set_xlabel("session")
-    ax.set_ylabel("score (0-100)")
-    ax.set_xticks(xs)
+    ax.set_ylabel("score (0-100)", fontsize=11)
     ax.grid(alpha=0.3)
-    if idx or names:
-        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    if points:
+        if len(points) <= 8:
+            ax.set_xticks(xs)
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+        if len(points) == 1:
+            ax.set_xlim(xs[0] - timedelta(days=3), xs[0] + timedelta(days=3))
+        ax.legend(fontsize=10, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     else:
-        ax.text(0.5, 0.5, "no scored sessions yet", ha="center", va="center", transform=ax.transAxes)
+        ax.set_xticks([])
+        ax.text(0.5, 0.5, "no fully scored sessions yet", ha="center", va="center", transform=ax.transAxes)
+    ax.tick_params(labelsize=10)
     fig.tight_layout()
     buf = io.StringIO()
     fig.savefig(buf, format="svg")
@@ -83,29 +124,45 @@ def _trainee_or_abort(trainee_id: int):
     return row
 
 
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 @bp.route("/")
 @login_required
 def overview():
     if current_user.role == "trainee":
         return redirect(url_for("progress.trainee", trainee_id=current_user.id))
     rows = []
+    now = _now()
     for t in visible_trainees(current_user):
         history = score_history(int(t["id"]))
-        latest = history[-1] if history else None
-        rows.append({"id": t["id"], "username": t["username"], "sessions": len(history), "latest": latest})
-    names = sorted({k for r in rows if r["latest"] for k in r["latest"]["subscores"]})
-    return render_template("progress_overview.html", rows=rows, names=names)
+        scored = counted(history)
+        rows.append({
+            "id": t["id"], "username": t["username"], "sessions": len(scored), "partial": len(history) - len(scored),
+            "last": scored[-1] if scored else None, "last_any": history[-1] if history else None,
+            "trend": trend(history, INDEX), "attention": needs_attention(history, now),
+        })
+    rows.sort(key=lambda r: (not r["attention"].flagged, r["username"]))
+    return render_template("progress_overview.html", rows=rows)
 
 
 @bp.route("/<int:trainee_id>")
 @login_required
 def trainee(trainee_id: int):
     row = _trainee_or_abort(trainee_id)
-    return render_template("progress.html", trainee=row, history=score_history(trainee_id))
+    history = score_history(trainee_id)
+    keys = shown_subscores(history, request.args.getlist("show"))
+    trends = [t for t in (trend(history, k) for k in [INDEX, *keys]) if t is not None]
+    return render_template("progress.html", trainee=row, history=history, keys=keys, trends=trends,
+                           labels=_labels(history), scored=counted(history),
+                           attention=needs_attention(history, _now()))
 
 
 @bp.route("/<int:trainee_id>/chart.svg")
 @login_required
 def chart(trainee_id: int):
     _trainee_or_abort(trainee_id)
-    return Response(chart_svg(score_history(trainee_id)), mimetype="image/svg+xml")
+    history = score_history(trainee_id)
+    return Response(chart_svg(history, shown_subscores(history, request.args.getlist("show"))),
+                    mimetype="image/svg+xml")

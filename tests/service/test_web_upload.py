@@ -135,7 +135,7 @@ def test_practice_submit_webm(app, world, instance):
     from service.store.db import connect, db_path
 
     row = connect(db_path(instance)).execute("SELECT * FROM sessions WHERE id = ?", (body["session_id"],)).fetchone()
-    assert row["speaker_setup"] == "scripted" and row["audio_name"].endswith(".webm")
+    assert row["speaker_setup"] == "scripted" and row["audio_name"].endswith(".wav")  # both sides (test_practice_audio.py)
     stored = json.loads(row["client_timeline"])
     assert stored[0]["start"] == 0.5 and stored[0]["text"]  # the scenario's first line
     assert c.get(body["job_url"]).get_json()["status"] == "queued"

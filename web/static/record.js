@@ -63,14 +63,26 @@
     });
   });
 
+  // Each client line played goes into the timeline (seconds into the recording); the server
+  // places the line's audio there on a second channel, so the stored session has both sides.
+  var playing = [];
   box.querySelectorAll(".play-line").forEach(function (btn) {
     btn.addEventListener("click", function () {
       var a = new Audio(btn.dataset.src);
-      var start = null;
-      a.addEventListener("playing", function () { start = (performance.now() - t0) / 1000; });
-      a.addEventListener("ended", function () {
-        if (start !== null) timeline.push({ start: start, end: (performance.now() - t0) / 1000, line: parseInt(btn.dataset.line, 10) });
+      var item = { start: null, end: null, line: parseInt(btn.dataset.line, 10) };
+      function done() {
+        if (item.start === null || item.end !== null) return;
+        item.end = (performance.now() - t0) / 1000;
+        if (item.end > item.start) timeline.push(item);
+        playing = playing.filter(function (p) { return p.audio !== a; });
+        btn.classList.remove("playing");
+      }
+      a.addEventListener("playing", function () {
+        if (item.start === null) item.start = (performance.now() - t0) / 1000;
+        btn.classList.add("playing");
       });
+      a.addEventListener("ended", done);
+      playing.push({ audio: a, done: done });
       a.play();
     });
   });
@@ -78,6 +90,8 @@
   stopBtn.addEventListener("click", function () {
     stopBtn.disabled = true;
     setLines(false);
+    // a line still playing is cut where the recording stops
+    playing.slice().forEach(function (p) { p.audio.pause(); p.done(); });
     if (recorder && recorder.state !== "inactive") recorder.stop();
   });
 
