@@ -128,8 +128,8 @@ def make_space(turns: Sequence[Turn], timing: dict[str, Any] | None) -> Result:
         ev += evidence([longest], "your longest turn")
     summary = f"You took {percent(share)} % of the {basis} (aim for under 50 %)"
     if timing is not None and "interruptions" in timing:
-        summary += (f", cut in on the client {_times(len(interruptions))} and said a short \"mm-hmm\" "
-                    f"{_times(len(backchannels))}")
+        summary += (f"; times you cut in on the client: {len(interruptions)}; short \"mm-hmm\"s while "
+                    f"the client talked: {len(backchannels)}")
     if latency is not None:
         summary += f"; your usual pause before answering was {latency:.1f} s (calm is 0.5-1 s)"
     summary += "."

@@ -46,6 +46,15 @@ def _next_helper(turns: Sequence[Turn], pos: int) -> Turn | None:
     return None
 
 
+def _reply_to_feeling(turns: Sequence[Turn], view: CueView) -> Turn | None:
+    for pos, t in enumerate(turns):
+        if t.role == CLIENT and view.has(t.index, "feeling"):
+            reply = _next_helper(turns, pos)
+            if reply is not None:
+                return reply
+    return None
+
+
 def _feeling_quote(turns: Sequence[Turn], view: CueView) -> str | None:
     for t in turns:
         if t.role == CLIENT and view.has(t.index, "feeling"):
@@ -87,12 +96,16 @@ def reflect_validate(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Re
     if rq is None or rq < 1.0:
         ev += evidence(q[:2], "a question where a reflection could go")
     quote = _feeling_quote(turns, view)
+    if not r:  # the moment a reflection could have gone: your reply to the client's first feeling
+        missed = _reply_to_feeling(turns, view)
+        if missed is not None:
+            ev += evidence([missed], "your reply where a reflection could go")
     try_instead = generic
     if quote:
         try_instead = (f'When the client says "{_short(quote)}", reflect it before asking anything: '
                        '"It sounds like that has been weighing on you."')
-    summary = (f"You reflected back what the client said {_times(len(r))} and asked {_n(len(q), 'question')}; "
-               f"{_n(len(val), 'validating or affirming remark')} in your {_n(n, 'turn')}. "
+    summary = (f"In your {_n(n, 'turn')}: reflections (saying back what the client said): {len(r)}; "
+               f"questions: {len(q)}; validating or affirming remarks: {len(val)}. "
                "Aim to reflect at least as often as you ask.")
     return score, parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev)}
 

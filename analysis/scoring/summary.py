@@ -114,7 +114,11 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
     reason = _not_judged_reason(index, partial, notes, turns, kind)
     measured = [s for s in subscores.values() if s.score is not None]
     strong = {s.name for s in measured if s.score >= STRENGTH_AT}
+    # A moment read two ways by the text sub-scores (praised in one, faulted in another) is doubtful:
+    # a strength keeps its praise and the fault goes; otherwise the praise goes and the fault stays.
     praised = {_moment(e) for s in measured if s.name in strong for e in s.evidence if e.positive}
+    faulted = {_moment(e) for s in measured if s.name not in strong and s.name not in DELIVERY
+               for e in s.evidence if not e.positive}
     cleaned: dict[str, SubScore] = {}
     for name, s in subscores.items():
         if name in strong:
@@ -124,8 +128,17 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
                 replace(e, note=f"{e.note}; {DELIVERY_NOTE}" if e.note else DELIVERY_NOTE)
                 if not e.positive and _moment(e) in praised else e for e in s.evidence))
         else:
-            s = replace(s, evidence=tuple(e for e in s.evidence if e.positive or _moment(e) not in praised))
+            s = replace(s, evidence=tuple(
+                e for e in s.evidence
+                if (e.positive and _moment(e) not in faulted) or (not e.positive and _moment(e) not in praised)))
         cleaned[name] = s
+    praised_any = {_moment(e) for s in cleaned.values() for e in s.evidence if e.positive}
+    for name in DELIVERY:  # a delivery fault on a moment praised by a sub-score that is not a strength
+        if name in cleaned and name not in strong:
+            s = cleaned[name]
+            cleaned[name] = replace(s, evidence=tuple(
+                replace(e, note=f"{e.note}; {DELIVERY_NOTE}") if not e.positive and _moment(e) in praised_any
+                and DELIVERY_NOTE not in e.note else e for e in s.evidence))
     if reason is not None:
         headline = f"No score for this session: {reason}."
         return Summary(headline=headline, judged=False), cleaned, (), ()
@@ -138,7 +151,9 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
                  evidence=_pick(s.evidence, positive=False), try_instead=s.try_instead)
         for s in weak[:MAX_PRIORITIES]
     )
-    best = sorted((cleaned[n] for n in strong), key=lambda s: (-(s.score or 0), -s.weight, s.name))
+    # the strength to show: one with a sure quote of it first, then the highest score
+    best = sorted((cleaned[n] for n in strong),
+                  key=lambda s: (_pick(s.evidence, positive=True) is None, -(s.score or 0), -s.weight, s.name))
     strength = None
     if best:
         b = best[0]
