@@ -42,7 +42,7 @@ def side_by_side(reports: dict[str, Report]) -> str:
     width = 24
     head = f"{'':<30}" + "".join(f"{n:>{width}}" for n in names)
     rows = [head, "-" * len(head)]
-    rows.append(f"{'Listening-quality index':<30}" + "".join(f"{_score(r.index):>{width}}"
+    rows.append(f"{'Listening score (0-100)':<30}" + "".join(f"{_score(r.index):>{width}}"
                                                              for r in reports.values()))
     for key, label in LABELS.items():
         rows.append(f"{label:<30}" + "".join(
@@ -159,6 +159,7 @@ def _index_html(reports: dict[str, Report], table: str) -> str:
 def demo(out, setup, no_prosody):
     """Analyse the bundled role-plays (good vs poor listening) and compare their reports."""
     from analysis.errors import NotFoundError
+    from analysis.report.consistency import check_report
     from service.cli.analyze import write_report
     from service.pipeline import AnalysisSettings, analyze_file
 
@@ -180,10 +181,16 @@ def demo(out, setup, no_prosody):
         click.echo(f"{SAMPLES[name]} ({name}):")
         for line in timing_block(report) + voice_block(report):
             click.echo(line)
-        for line in report.strengths[:2]:
-            click.echo(f"  + {line}")
-        for line in report.work_on[:2]:
-            click.echo(f"  - {line}")
+        click.echo(f"  {report.summary.headline}")
+        if report.summary.strength is not None:
+            click.echo(f"  + keep doing: {report.summary.strength.label}: {report.summary.strength.message}")
+        for p in report.summary.priorities:
+            click.echo(f"  - work on: {p.label} (up to +{p.gain:.0f} points): {p.message}")
+        problems = check_report(report.to_dict())
+        if problems:
+            click.echo(f"  ! consistency check found {len(problems)} problem(s): " + "; ".join(problems[:3]))
+        else:
+            click.echo("  consistency check: no contradictions")
         click.echo(f"  full report: {out / name / 'report.txt'}\n")
     (out / "index.html").write_text(_index_html(reports, table), encoding="utf-8")
     click.echo(f"wrote {out / 'index.html'} and a report folder per sample")
