@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from analysis.cues.text import is_backchannel
 from analysis.cues.view import CueView
 from analysis.report.glossary import percent
 from analysis.report.types import Evidence, ScorePart
@@ -37,9 +38,23 @@ def _missing(turns: Sequence[Turn], has_cues: bool, try_instead: str) -> Result 
     return None
 
 
+def _is_backchannel_turn(t: Turn, client: Turn) -> bool:
+    """A short helper turn (3 words at most) that starts while the client is still talking, or a bare
+    "mm-hmm", is not a reply; a longer turn cutting in is a reply (an interruption)."""
+    short = len(t.text.split()) <= 3
+    if short and t.start is not None and client.end is not None and t.start < client.end - 0.05:
+        return True
+    return short and is_backchannel(t.text)
+
+
 def _next_helper(turns: Sequence[Turn], pos: int) -> Turn | None:
+    """The helper's reply to the client turn at ``pos``: the first helper turn after it that is
+    not a backchannel (a short "mm-hmm" inside the client's turn, however Whisper heard it)."""
+    client = turns[pos]
     for t in turns[pos + 1:]:
         if t.role == HELPER and t.text.strip():
+            if _is_backchannel_turn(t, client):
+                continue
             return t
         if t.role == CLIENT and t.text.strip():
             return None
