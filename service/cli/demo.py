@@ -68,13 +68,19 @@ def _interruptions(r: Report) -> str:
 
 
 def _share(r: Report) -> str:
+    from analysis.report.glossary import percent
+
+    share = (r.timing or {}).get("talk_share_helper")  # the one figure, rounded as everywhere
+    if share is not None:
+        return f"{percent(share)} %"
     p = _part(r, "make_space", "helper_talk_share")
-    return "-" if p is None or p.value is None else f"{p.value:.0f} %"
+    return "-" if p is None or p.value is None else f"{percent(p.value / 100.0)} %"
 
 
 def timing_block(r: Report) -> list[str]:
     """Compact "speakers / turns / timing" lines for one report (empty when not measured)."""
-    from analysis.report.sections import SOURCE_LABELS, mmss, turn_counts
+    from analysis.report.glossary import percent
+    from analysis.report.sections import mmss, turn_counts
 
     t, sp = r.timing or {}, r.speakers or {}
     if not t and not sp:
@@ -82,7 +88,7 @@ def timing_block(r: Report) -> list[str]:
     c = turn_counts(r)
     minutes = (r.duration or 0) / 60.0
     roles = (sp.get("roles") or {})
-    src = SOURCE_LABELS.get(sp.get("source", ""), sp.get("source", "-")).split(" (")[0]
+    src = str(sp.get("source", "-"))  # supervisors' view: the raw speaker source and labels
     labels = roles.get("roles") or {}
     who = ", ".join(f"{k}={v}" for k, v in sorted(labels.items(), key=lambda kv: kv[1] != "helper"))
     lines = [f"  speakers  {src}: {who} (roles {roles.get('method', '?')}, confidence "
@@ -90,7 +96,7 @@ def timing_block(r: Report) -> list[str]:
     per_min = f", {len(r.turns) / minutes:.1f}/min" if minutes > 0 else ""
     share = t.get("talk_share_helper")
     lines.append(f"  turns     {len(r.turns)} (helper {c.get('helper', 0)}, client {c.get('client', 0)}){per_min}; "
-                 f"helper talk {'-' if share is None else f'{100 * share:.0f} %'}")
+                 f"helper talk {'-' if share is None else f'{percent(share)} %'}")
     lat = t.get("latency") or {}
     b = lat.get("bins") or {}
     if lat.get("count"):
