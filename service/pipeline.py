@@ -358,6 +358,7 @@ def _cues(turns: Sequence[Turn], run: _Run):
 
 def _finish(run: _Run, turns, helper, speakers, timing, prosody, base: dict[str, Any], *, cues: Any = None) -> Report:
     from analysis.scoring.score import score_session
+    from analysis.scoring.summary import with_summary
 
     turns = list(turns)
     roles = {t.role for t in turns if t.text.strip()}
@@ -375,7 +376,7 @@ def _finish(run: _Run, turns, helper, speakers, timing, prosody, base: dict[str,
     if cues is None and turns:
         cues = run.stage("cues", lambda: _cues(turns, run))
     scored = run.stage("scoring", lambda: score_session(turns, cues, timing, prosody), optional=False)
-    return Report(
+    return with_summary(Report(
         index=scored.index if both else None,
         subscores=scored.subscores,
         miti=scored.miti,
@@ -392,7 +393,7 @@ def _finish(run: _Run, turns, helper, speakers, timing, prosody, base: dict[str,
         stage_seconds=dict(run.seconds),
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **base,
-    )
+    ))
 
 
 def score_transcript(turns: Sequence[Turn], settings: AnalysisSettings | None = None,

@@ -26,7 +26,7 @@ from analysis.cues.types import (
     CueEvent,
     CueOptions,
     CueResult,
-    MitiCounts,
+    MitiSummary,
 )
 from analysis.schema import CLIENT, HELPER, Turn
 
@@ -41,7 +41,7 @@ __all__ = [
     "CueOptions",
     "CueResult",
     "BehaviourCode",
-    "MitiCounts",
+    "MitiSummary",
     "detect_cues",
     "rule_behaviour",
 ]
@@ -226,40 +226,9 @@ def detect_cues(turns: Sequence[Turn], options: CueOptions | None = None, model=
                      partial=bool(notes), classifier=source)
 
 
-def _ratio(a: float, b: float) -> float | None:
-    return None if b == 0 else round(a / b, 4)
+def _summary(turns, helper, client, codes, cues, events) -> MitiSummary:
+    """The MITI summary by the one computation scoring also uses (``analysis.cues.miti``)."""
+    from analysis.cues.miti import miti_summary
+    from analysis.cues.view import cue_view
 
-
-def _summary(turns, helper, client, codes, cues, events) -> MitiCounts:
-    count = {k: 0 for k in HELPER_CUE_KINDS + CLIENT_CUE_KINDS}
-    for c in cues:
-        count[c.kind] = count.get(c.kind, 0) + 1
-    q = [c for c in codes if c.behaviour == "question"]
-    r = [c for c in codes if c.behaviour == "reflection"]
-    inp = [c for c in codes if c.behaviour == "input"]
-    n_open = sum(c.subtype == "open" for c in q)
-    n_complex = sum(c.subtype == "complex" for c in r)
-    advice_turns = {c.turn_index for c in cues if c.kind == "advice"}
-    asked = {c.turn_index for c in cues if c.kind == "advice" and c.label == "after_permission"}
-    hw = sum(len(R.words(turns[i].text)) for i in helper)
-    cw = sum(len(R.words(turns[i].text)) for i in client)
-    refl = sum(e.kind == "feeling_reflected" for e in events)
-    missed = sum(e.kind == "feeling_missed" for e in events)
-    nh = len(helper)
-    return MitiCounts(
-        helper_utterances=nh, client_utterances=len(client),
-        questions=len(q), open_questions=n_open, closed_questions=len(q) - n_open,
-        reflections=len(r), simple_reflections=len(r) - n_complex, complex_reflections=n_complex,
-        inputs=len(inp), advice=len(advice_turns), advice_after_permission=len(asked),
-        affirmations=count["affirmation"],
-        validations=count["validation"], seeking_collaboration=count["seeking_collaboration"],
-        emphasising_autonomy=count["emphasising_autonomy"], persuade=count["persuade"],
-        confront=count["confront"], minimising=count["minimising"],
-        feeling_disclosures=count["feeling_disclosure"], change_talk=count["change_talk"],
-        sustain_talk=count["sustain_talk"],
-        rq_ratio=_ratio(len(r), len(q)), pct_complex_reflections=_ratio(100.0 * n_complex, len(r)),
-        pct_open_questions=_ratio(100.0 * n_open, len(q)), reflection_share=_ratio(len(r), nh),
-        question_share=_ratio(len(q), nh), input_share=_ratio(len(inp), nh),
-        advice_share=_ratio(len(advice_turns), nh), helper_word_share=_ratio(hw, hw + cw),
-        feelings_reflected_share=_ratio(refl, refl + missed),
-    )
+    return miti_summary(turns, cue_view(CueResult(tuple(cues), tuple(events), tuple(codes))))

@@ -20,7 +20,7 @@ __all__ = [
     "Cue",
     "CueEvent",
     "BehaviourCode",
-    "MitiCounts",
+    "MitiSummary",
     "CueResult",
 ]
 
@@ -101,7 +101,7 @@ class Cue:
 
 @dataclass(frozen=True)
 class CueEvent:
-    """A cross-turn event: the helper's response (``turn_index``) to a client disclosure (``trigger_index``)."""
+    """A cross-turn event (the cue stage's own record; scoring reads it as a ``view.TurnEvent``): the helper's response (``turn_index``) to a client disclosure (``trigger_index``)."""
 
     kind: str
     turn_index: int
@@ -148,10 +148,16 @@ class BehaviourCode:
 
 
 @dataclass(frozen=True)
-class MitiCounts:
-    """MITI-style counts and summary scores over the helper's utterances.
+class MitiSummary:
+    """MITI 4.2.1-style counts and summary scores over the helper's utterances.
 
-    Ratios are ``None`` when their denominator is zero. Shares are fractions (0 to 1).
+    The one MITI type: the cue stage computes it (:func:`analysis.cues.miti.miti_summary`) and the
+    report carries the same object. Counts are helper turns with that code (client turns for
+    feelings and change/sustain talk). ``reflection_to_question`` is reflections / questions (the
+    number of reflections when there are no questions; ``None`` when there are neither);
+    ``pct_*`` are percentages (0-100); ``*_share`` are fractions (0 to 1) of helper turns
+    (``helper_word_share`` of words). ``levels`` rates R:Q (fair 1:1, good 2:1) and % complex
+    reflections (fair 40 %, good 50 %) as "good", "fair", "below fair" or "not measured".
     """
 
     helper_utterances: int = 0
@@ -175,7 +181,7 @@ class MitiCounts:
     feeling_disclosures: int = 0
     change_talk: int = 0
     sustain_talk: int = 0
-    rq_ratio: float | None = None
+    reflection_to_question: float | None = None
     pct_complex_reflections: float | None = None
     pct_open_questions: float | None = None
     reflection_share: float | None = None
@@ -184,17 +190,27 @@ class MitiCounts:
     advice_share: float | None = None
     helper_word_share: float | None = None
     feelings_reflected_share: float | None = None
+    levels: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "levels": dict(self.levels)}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "MitiCounts":
+    def from_dict(cls, d: dict[str, Any]) -> "MitiSummary":
+        d = dict(d)
+        if "rq_ratio" in d and "reflection_to_question" not in d:  # cue results written before the merge
+            d["reflection_to_question"] = d["rq_ratio"]
         kw: dict[str, Any] = {}
         for f in fields(cls):
-            if f.name in d:
-                v = d[f.name]
-                kw[f.name] = int(v) if f.type in ("int", int) else _opt(v)
+            if f.name not in d:
+                continue
+            v = d[f.name]
+            if f.name == "levels":
+                kw[f.name] = {str(k): str(x) for k, x in dict(v or {}).items()}
+            elif f.type in ("int", int):
+                kw[f.name] = int(v or 0)
+            else:
+                kw[f.name] = _opt(v)
         return cls(**kw)
 
 
@@ -209,7 +225,7 @@ class CueResult:
     cues: tuple[Cue, ...] = ()
     events: tuple[CueEvent, ...] = ()
     behaviours: tuple[BehaviourCode, ...] = ()
-    summary: MitiCounts = field(default_factory=MitiCounts)
+    summary: MitiSummary = field(default_factory=MitiSummary)
     notes: tuple[str, ...] = ()
     partial: bool = False
     classifier: str = "rules"
@@ -241,7 +257,7 @@ class CueResult:
             cues=tuple(Cue.from_dict(c) for c in d.get("cues", ())),
             events=tuple(CueEvent.from_dict(e) for e in d.get("events", ())),
             behaviours=tuple(BehaviourCode.from_dict(b) for b in d.get("behaviours", ())),
-            summary=MitiCounts.from_dict(d.get("summary", {})),
+            summary=MitiSummary.from_dict(d.get("summary", {})),
             notes=tuple(str(n) for n in d.get("notes", ())),
             partial=bool(d.get("partial", False)),
             classifier=str(d.get("classifier", "rules")),

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["CueEvent", "CueView", "cue_view"]
+__all__ = ["TurnEvent", "CueView", "cue_view"]
 
 # Synonyms the cue stage might use -> our label names.
 _ALIASES = {
@@ -56,8 +56,8 @@ def _norm(label: Any) -> str:
 
 
 @dataclass(frozen=True)
-class CueEvent:
-    """A cross-turn event; ``turn`` is the helper turn it concerns, ``cause`` the client turn."""
+class TurnEvent:
+    """A cross-turn event as scoring reads it (from the cue stage's ``CueEvent``); ``turn`` is the helper turn it concerns, ``cause`` the client turn."""
 
     kind: str
     turn: int | None
@@ -70,7 +70,7 @@ class CueView:
     """Cue labels per turn index (``Turn.index``) and cross-turn events."""
 
     labels: dict[int, frozenset[str]] = field(default_factory=dict)
-    events: tuple[CueEvent, ...] = ()
+    events: tuple[TurnEvent, ...] = ()
     probs: dict[int, dict[str, float]] = field(default_factory=dict)
 
     def expected(self, turn: int, behaviour: str) -> float:
@@ -109,6 +109,8 @@ def _labels_of(kind: str, label: str) -> set[str]:
         out.add("question")
     if kind in ("simple_reflection", "complex_reflection"):
         out.add("reflection")
+    if kind == "advice" and label == "after_permission":
+        out.add("advice_after_permission")
     return out
 
 
@@ -152,7 +154,7 @@ def cue_view(cues: Any) -> CueView:
         turn = _get(ev, "turn_index", "turn")
         cause = _get(ev, "trigger_index", "cause")
         events.append(
-            CueEvent(
+            TurnEvent(
                 kind=_norm(_get(ev, "kind", default="")),
                 turn=None if turn is None else int(turn),
                 cause=None if cause is None else int(cause),

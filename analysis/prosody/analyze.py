@@ -172,13 +172,18 @@ def prosody_by_speaker(
 
     turn_summaries: dict[int, ProsodySummary] = {}
     pending = False
+    client_end: float | None = None
     for t in sorted(turns, key=lambda t: (t.start if t.start is not None else math.inf, t.index)):
         role = roles.get(t.speaker)
         after = False
         if role == CLIENT:
-            pending = t.index in disc
+            pending, client_end = t.index in disc, t.end
         elif role == HELPER:
-            after, pending = pending, False
+            # a short "mm-hmm" inside the client's turn (however Whisper heard it) is not the reply
+            inside = (len(t.text.split()) <= 3 and t.start is not None and client_end is not None
+                      and t.start < client_end - 0.05)
+            if not inside:
+                after, pending = pending, False
         turn_summaries[t.index] = ctx.turn_summary(t, role, after)
     turn_list = tuple(turn_summaries[t.index] for t in turns)
 

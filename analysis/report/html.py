@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from html import escape
 
+from analysis.report.glossary import GLOSSARY, speaker_name
 from analysis.report.sections import speaker_rows, transcript_rows, voice_rows
 from analysis.report.text import format_time
 from analysis.report.types import Evidence, Report, SubScore
@@ -26,7 +27,51 @@ h1{margin-bottom:.2em} .muted{color:#5b6575} .index{font-size:3em;font-weight:70
 .try{background:#eef6ff;padding:.4em .7em;border-radius:6px} table{border-collapse:collapse}
 td,th{padding:.25em .7em;border-bottom:1px solid #e3e7ee;text-align:left} .plot svg{max-width:100%;height:auto}
 details{margin:.3em 0} .turn{margin:.15em 0} .role-helper{color:#1f5fbf} .role-client{color:#9a3d8c}
+.headline{font-size:1.35em;font-weight:600;margin:.4em 0} .prio{border-left:4px solid #d0633c}
+.keep{border-left:4px solid #2e9e5b} .quote{font-style:italic} .unsure{color:#8a5a00;font-size:.9em}
+abbr{text-decoration:underline dotted;cursor:help} .gain{color:#5b6575;font-size:.9em}
+@media (max-width:600px){body{margin:1em auto} .index{font-size:2.2em} td,th{padding:.2em .35em}}
 """
+
+
+def _term(word: str, key: str | None = None) -> str:
+    """A word with its one-line explanation on hover."""
+    tip = GLOSSARY.get(key or word, "")
+    return f"<abbr title='{escape(tip)}'>{escape(word)}</abbr>" if tip else escape(word)
+
+
+def _moment(e: Evidence | None) -> str:
+    if e is None:
+        return ""
+    when = f"at {format_time(e.start)}, " if e.start is not None else ""
+    unsure = (f" <span class='unsure'>({_term('unsure')}: listen to check)</span>" if e.unsure else "")
+    return (f"<p class='moment'>{escape(when)}<b>{escape(speaker_name(e.role, e.speaker))}</b>: "
+            f"<span class='quote'>“{escape(e.quote)}”</span>{unsure}</p>")
+
+
+def _summary(report: Report) -> str:
+    s = report.summary
+    out = [f"<p class='headline' id='headline'>{escape(s.headline or 'No summary for this report.')}</p>"]
+    if not s.judged:
+        return "<section id='summary'>" + "".join(out) + "</section>"
+    if s.priorities:
+        out.append("<h2>What to work on next</h2><ol id='priorities'>")
+        for p in s.priorities:
+            try_line = f"<p class='try'><b>Try instead:</b> {escape(p.try_instead)}</p>" if p.try_instead else ""
+            out.append(f"<li class='card prio' data-subscore='{escape(p.subscore)}'><h3>{escape(p.label)} "
+                       f"<span class='gain'>(up to +{p.gain:.0f} points)</span></h3><p>{escape(p.message)}</p>"
+                       f"{_moment(p.evidence)}{try_line}</li>")
+        out.append("</ol>")
+    if s.strength is not None:
+        k = s.strength
+        out.append(f"<h2>Keep doing</h2><div class='card keep' id='strength' data-subscore='{escape(k.subscore)}'>"
+                   f"<h3>{escape(k.label)}</h3><p>{escape(k.message)}</p>{_moment(k.evidence)}</div>")
+    return "<section id='summary'>" + "".join(out) + "</section>"
+
+
+def _glossary() -> str:
+    rows = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in GLOSSARY.items())
+    return f"<details id='glossary'><summary>Words used in this report</summary><dl>{rows}</dl></details>"
 
 
 def _fmt(v: float | None, unit: str = "") -> str:
@@ -37,24 +82,27 @@ def _evidence(e: Evidence) -> str:
     when = f"[{format_time(e.start)}–{format_time(e.end)}] " if e.start is not None else ""
     cls = "pos" if e.positive else "neg"
     note = f" <span class='muted'>({escape(e.note)})</span>" if e.note else ""
-    return (f"<div class='ev {cls}'>{escape(when)}<b>{escape(e.speaker)}</b>: "
-            f"“{escape(e.quote)}”{note}</div>")
+    unsure = f" <span class='unsure'>({_term('unsure')}: listen to check)</span>" if e.unsure else ""
+    return (f"<div class='ev {cls}'>{escape(when)}<b>{escape(speaker_name(e.role, e.speaker))}</b>: "
+            f"“{escape(e.quote)}”{note}{unsure}</div>")
 
 
 def _subscore(s: SubScore) -> str:
     score = "not measured" if s.score is None else f"{s.score:.0f}/100"
     width = 0 if s.score is None else max(0.0, min(100.0, s.score))
     parts = "".join(
-        f"<tr><td>{escape(p.name)}</td><td>{_fmt(p.value)} {escape(p.unit)}</td>"
-        f"<td>{_fmt(p.points)}</td><td>{p.weight:g}</td><td class='muted'>{escape(p.target)}</td></tr>"
+        f"<tr><td>{escape(p.name.replace('_', ' '))}</td><td>{_fmt(p.value)} {escape(p.unit)}</td>"
+        f"<td>{_fmt(p.points)}</td><td class='muted'>{escape(p.target)}</td></tr>"
         for p in s.parts
     )
-    table = (f"<details><summary>How this was scored</summary><table><tr><th>part</th><th>value</th>"
-             f"<th>points</th><th>weight</th><th>target</th></tr>{parts}</table></details>" if parts else "")
+    table = (f"<details><summary>How this was scored (counts {s.weight:.0%} of the score)</summary><table>"
+             f"<tr><th>measure</th><th>this session</th><th>points of 100</th><th>target</th></tr>{parts}"
+             f"</table></details>" if parts else "")
     ev = "".join(_evidence(e) for e in s.evidence)
-    try_line = f"<p class='try'><b>Try instead:</b> {escape(s.try_instead)}</p>" if s.try_instead else ""
+    try_line = (f"<p class='try'><b>Try instead:</b> {escape(s.try_instead)}</p>"
+                if s.try_instead and s.score is not None else "")
     return (f"<section class='card' id='sub-{escape(s.name)}'><span class='score'>{score}</span>"
-            f"<h3>{escape(s.label)} <span class='muted'>(weight {s.weight:g})</span></h3>"
+            f"<h3>{escape(s.label)}</h3>"
             f"<div class='bar'><span style='width:{width:.0f}%'></span></div>"
             f"<p>{escape(s.summary)}</p>{ev}{try_line}{table}</section>")
 
@@ -62,7 +110,7 @@ def _subscore(s: SubScore) -> str:
 def _miti(report: Report) -> str:
     m = report.miti
     rows = [
-        ("Reflection : question", _fmt(m.reflection_to_question), "1:1", "2:1",
+        ("Reflections per question (R:Q)", _fmt(m.reflection_to_question), "1:1", "2:1",
          m.levels.get("reflection_to_question", "")),
         ("% complex reflections", _fmt(m.pct_complex_reflections, " %"), "40 %", "50 %",
          m.levels.get("pct_complex_reflections", "")),
@@ -70,9 +118,12 @@ def _miti(report: Report) -> str:
     ]
     body = "".join(f"<tr><td>{a}</td><td>{escape(b)}</td><td>{c}</td><td>{d}</td><td>{escape(e)}</td></tr>"
                    for a, b, c, d, e in rows)
-    return (f"<table><tr><th>measure</th><th>this session</th><th>fair</th><th>good</th><th>level</th></tr>"
+    return (f"<details id='miti'><summary>For supervisors: {_term('MITI')} figures</summary>"
+            f"<table><tr><th>measure</th><th>this session</th><th>fair</th><th>good</th><th>level</th></tr>"
             f"{body}</table><p class='muted'>{m.questions} questions ({m.open_questions} open), "
-            f"{m.reflections} reflections ({m.complex_reflections} complex).</p>")
+            f"{m.reflections} reflections ({m.complex_reflections} complex), {m.validations} validations, "
+            f"{m.affirmations} affirmations, {m.advice} advice ({m.advice_after_permission} after asking)."
+            f"</p></details>")
 
 
 def _plots(report: Report) -> str:
@@ -89,7 +140,7 @@ def _plots(report: Report) -> str:
 def _turns(report: Report) -> str:
     rows = []
     for t, (when, who, text) in zip(report.turns, transcript_rows(report)):
-        role = t.role or t.speaker
+        role = t.role or "unknown"
         rows.append(f"<div class='turn role-{escape(role)}'>{escape(when)} <b>{escape(who)}</b>: "
                     f"{escape(text)}</div>")
     return "".join(rows)
@@ -115,15 +166,18 @@ def _voice(report: Report) -> str:
 
 
 def render_html(report: Report, *, plots: bool = True) -> str:
-    """The whole report as one HTML page (no external files)."""
+    """The whole report as one HTML page (no external files), led by the summary.
+
+    Order: headline, priorities (what happened, the moment, try instead), the strength; the
+    listening score and its six parts; who spoke when; voice; figures; the MITI figures for
+    supervisors (collapsed); the glossary; the transcript.
+    """
     index = "–" if report.index is None else f"{report.index:.0f}"
     partial = ""
     if report.partial or report.notes:
         notes = "".join(f"<li>{escape(n)}</li>" for n in report.notes)
-        title = "Partial report" if report.partial else "Notes"
+        title = _term("Partial report", "partial report") if report.partial else "Notes"
         partial = f"<div class='partial'><b>{title}</b><ul>{notes}</ul></div>"
-    strengths = "".join(f"<li>{escape(s)}</li>" for s in report.strengths) or "<li>–</li>"
-    work_on = "".join(f"<li>{escape(s)}</li>" for s in report.work_on) or "<li>–</li>"
     subs = "".join(_subscore(s) for s in report.subscores.values())
     plots_html = _plots(report) if plots else ""
     meta = escape(report.source or "")
@@ -134,16 +188,17 @@ def render_html(report: Report, *, plots: bool = True) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head>
 <body>
 <h1>Listening report</h1><p class="muted">{meta}</p>
-<div class="index" id="index">{index}<span class="muted" style="font-size:.4em"> / 100 listening-quality index</span></div>
-<p class="muted">{escape(report.disclaimer)}</p>
+{_summary(report)}
 {partial}
-<h2>Strengths</h2><ul id="strengths">{strengths}</ul>
-<h2>Things to work on</h2><ul id="work-on">{work_on}</ul>
-<h2>Sub-scores</h2>{subs}
-<h2>MITI-style summary</h2>{_miti(report)}
-<h2>Speakers and timing</h2>{_speakers(report)}
-<h2>Voice per speaker</h2>{_voice(report)}
+<h2>{_term("Listening score", "listening score")}</h2>
+<div class="index" id="index">{index}<span class="muted" style="font-size:.4em"> / 100</span></div>
+<p class="muted">{escape(report.disclaimer)}</p>
+<h2>The six parts of listening</h2>{subs}
+<h2>Who spoke when</h2>{_speakers(report)}
+<h2>Voice</h2>{_voice(report)}
 <h2>Figures</h2>{plots_html or "<p class='muted'>No timing or voice data to plot.</p>"}
-<h2>Transcript by turns</h2><details id="transcript" open><summary>Show all {len(report.turns)} turns</summary>{_turns(report)}</details>
+<h2>For supervisors</h2>{_miti(report)}
+{_glossary()}
+<h2>Transcript</h2><details id="transcript" open><summary>Show all {len(report.turns)} turns</summary>{_turns(report)}</details>
 </body></html>
 """

@@ -11,6 +11,7 @@ import logging
 import re
 from typing import Any
 
+from analysis.report.glossary import percent, speaker_name
 from analysis.report.types import Report
 from analysis.schema import CLIENT, HELPER
 
@@ -64,14 +65,14 @@ def timeline_svg(report: Report) -> str | None:
     ints = _spans(timing.get("interruptions"))
     if ints:
         ax.scatter([s for s, _ in ints], [1.5] * len(ints), marker="v", color="#d0301c", zorder=5,
-                   label="interruption")
+                   label="you cut in")
     backs = _spans(timing.get("backchannels"))
     if backs:
         ax.scatter([s for s, _ in backs], [1.5] * len(backs), marker="o", color="#2e9e5b", zorder=5, s=14,
-                   label="backchannel")
+                   label="short mm-hmm (listening)")
     if ints or backs:
         ax.legend(loc="upper right", fontsize=7, frameon=False, ncol=2)
-    ax.set_yticks([0, 1], ["client", "helper"])
+    ax.set_yticks([0, 1], ["Client", "You (helper)"])
     ax.set_ylim(-0.6, 1.8)
     ax.set_xlim(0, end * 1.01)
     ax.set_xlabel("time (s)")
@@ -80,27 +81,36 @@ def timeline_svg(report: Report) -> str | None:
 
 
 def talk_share_svg(report: Report) -> str | None:
-    """Horizontal bar: helper vs client share of speaking time (or words)."""
-    turns = report.turns
-    timed = all(t.start is not None and t.end is not None for t in turns) and turns
-    amount = {HELPER: 0.0, CLIENT: 0.0}
-    for t in turns:
-        if t.role in amount:
-            amount[t.role] += t.duration if timed else len(t.text.split())
-    total = sum(amount.values())
-    if total <= 0:
-        return None
+    """Horizontal bar: your vs the client's share of speaking time (or words, text only).
+
+    Reads the one talk-share figure the timing stage measured (``timing.talk_share_helper``),
+    rounded by :func:`~analysis.report.glossary.percent` like every sentence and table.
+    """
+    share = (report.timing or {}).get("talk_share_helper")
+    timed = share is not None
+    if share is None:
+        amount = {HELPER: 0.0, CLIENT: 0.0}
+        for t in report.turns:
+            if t.role in amount:
+                amount[t.role] += len(t.text.split())
+        total = sum(amount.values())
+        if total <= 0:
+            return None
+        share = amount[HELPER] / total
+    shown = {HELPER: percent(share), CLIENT: 100 - percent(share)}
+    fractions = {HELPER: float(share), CLIENT: 1.0 - float(share)}
     fig, ax = _figure(6, 0.9)
     left = 0.0
     for role in (HELPER, CLIENT):
-        share = amount[role] / total
+        share = fractions[role]
         ax.barh([0], [share], left=left, color=COLORS[role])
-        ax.text(left + share / 2, 0, f"{role} {100 * share:.0f} %", ha="center", va="center", color="white",
+        ax.text(left + share / 2, 0, f"{speaker_name(role)} {shown[role]} %", ha="center", va="center", color="white",
                 fontsize=9)
         left += share
     ax.set_xlim(0, 1)
     ax.axis("off")
-    ax.set_title("talk share (" + ("speaking time" if timed else "words") + ")", fontsize=9)
+    ax.set_title("who talked how much (" + ("speaking time" if timed else "words") + "; aim: you under 50 %)",
+                 fontsize=9)
     return _svg(fig)
 
 
@@ -157,10 +167,11 @@ def report_figures(report: Report) -> list[tuple[str, str]]:
     """(caption, inline SVG) for each figure that the report's data allows."""
     out = []
     for caption, fn in (
-        ("Turn timeline: helper (blue) and client (purple); shaded = overlap, red ▼ = interruption, "
-         "green ● = backchannel", timeline_svg),
-        ("Talk share", talk_share_svg),
-        ("Pitch and energy per speaker", prosody_svg),
+        ("Who spoke when: you (blue) and the client (purple); shaded = both talking, red ▼ = you cut in, "
+         "green ● = a short \"mm-hmm\" while the client talked", timeline_svg),
+        ("Talk share: how much of the speaking was yours", talk_share_svg),
+        ("Pitch and energy per speaker (for supervisors): how high the voice is (Hz) and how loud (dB) "
+         "over time", prosody_svg),
     ):
         try:
             svg = fn(report)

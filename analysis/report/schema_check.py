@@ -2,7 +2,7 @@
 
 Supports ``type`` (one or a list), ``properties``, ``required``,
 ``additionalProperties`` (bool or schema), ``items``, ``enum``, ``minimum``,
-``maximum`` and local ``$ref`` ("#/$defs/Name"). Enough to test that reports
+``maximum``, ``anyOf`` and local ``$ref`` ("#/$defs/Name"). Enough to test that reports
 follow the schema without a new dependency.
 """
 
@@ -38,6 +38,10 @@ def schema_errors(value: Any, schema: dict[str, Any], root: dict[str, Any] | Non
     root = schema if root is None else root
     if "$ref" in schema:
         return schema_errors(value, _resolve(schema["$ref"], root), root, path)
+    if "anyOf" in schema:
+        tries = [schema_errors(value, option, root, path) for option in schema["anyOf"]]
+        if not any(not t for t in tries):
+            return [f"{path}: matches none of anyOf: " + " | ".join("; ".join(t) for t in tries)]
     errors: list[str] = []
     types = schema.get("type")
     if types is not None:

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from analysis.report.glossary import percent, speaker_name
 from analysis.report.types import Report
 from analysis.schema import CLIENT, HELPER
 
 __all__ = ["speaker_rows", "voice_rows", "transcript_rows", "turn_counts", "SOURCE_LABELS", "mmss"]
 
 SOURCE_LABELS = {
-    "channels": "channels (one speaker per channel)",
-    "diarization": "diarization (two voices on one channel)",
-    "scripted": "scripted (client lines known, helper from the microphone)",
+    "channels": "stereo: one speaker on each side",
+    "diarization": "one microphone: the two voices told apart by sound",
+    "scripted": "practice: the client's lines were played, you on the microphone",
 }
 
 
@@ -72,16 +73,16 @@ def speaker_rows(report: Report) -> list[tuple[str, str]]:
         rows.append(("Speakers from", SOURCE_LABELS.get(sp.get("source", ""), str(sp.get("source", "-")))))
         labels = roles.get("roles") or {}
         names = sorted(sp.get("speakers") or labels, key=lambda s: {HELPER: 0, CLIENT: 1}.get(labels.get(s), 2))
-        who = ", ".join(f"{s} = {labels.get(s, '?')}" for s in names)
+        who = ", ".join(f"{speaker_name(labels.get(s))} = {_label(s)}" for s in names)
         conf = roles.get("confidence")
         how = roles.get("method", "")
-        rows.append(("Speakers", f"{who or '-'} (roles {how}"
-                     + (f", confidence {conf:.2f})" if conf is not None else ")")))
+        rows.append(("Speakers", f"{who or '-'} (who is who: {how}"
+                     + (f", {percent(conf)} % sure)" if conf is not None else ")")))
     if report.turns:
         c = turn_counts(report)
         minutes = (report.duration or 0) / 60.0
         per_min = f", {len(report.turns) / minutes:.1f} per minute" if minutes > 0 else ""
-        rows.append(("Turns", f"{len(report.turns)} (helper {c.get(HELPER, 0)}, client {c.get(CLIENT, 0)}){per_min}"))
+        rows.append(("Turns", f"{len(report.turns)} (you {c.get(HELPER, 0)}, client {c.get(CLIENT, 0)}){per_min}"))
     t = report.timing
     if not t:
         if rows:
@@ -90,29 +91,30 @@ def speaker_rows(report: Report) -> list[tuple[str, str]]:
     st = t.get("speech_time") or {}
     share = t.get("talk_share_helper")
     if share is not None:
-        rows.append(("Talk share (time)", f"helper {100 * share:.0f} % ({st.get(HELPER, 0):.1f} s), client "
-                     f"{100 * (1 - share):.0f} % ({st.get(CLIENT, 0):.1f} s)"))
+        rows.append(("Talk share (time)", f"you {percent(share)} % ({st.get(HELPER, 0):.1f} s), client "
+                     f"{100 - percent(share)} % ({st.get(CLIENT, 0):.1f} s); aim for under 50 %"))
     lat = t.get("latency") or {}
     if lat.get("count"):
         b = lat.get("bins") or {}
-        rows.append(("Helper reply latency",
-                     f"median {lat.get('median'):.2f} s over {lat['count']} replies (client end to helper start); overlapping {b.get('overlap', 0)}, "
-                     f"under 0.2 s {b.get('fast', 0)}, 0.2-1 s {b.get('medium', 0)}, over 1 s {b.get('long', 0)}"))
+        rows.append(("Pause before you answered",
+                     f"usually {lat.get('median'):.1f} s over {lat['count']} replies (calm is 0.5-1 s); started before the "
+                     f"client finished {b.get('overlap', 0)}, under 0.2 s {b.get('fast', 0)}, 0.2-1 s {b.get('medium', 0)}, "
+                     f"over 1 s {b.get('long', 0)}"))
     else:
-        rows.append(("Helper reply latency", "no replies measured"))
+        rows.append(("Pause before you answered", "no replies measured"))
     ints = t.get("interruptions") or []
     when = ", ".join(mmss(e.get("start")) for e in ints[:6])
     if sp.get("source") == "diarization":  # one channel: speech inside the other person's is not seen
-        rows.append(("Overlaps", "not measured (one channel: record in stereo)"))
-        rows.append(("Interruptions by the helper", "not measured (one channel: record in stereo)"))
+        rows.append(("Both talking at once", "not measured (one microphone: record in stereo)"))
+        rows.append(("You cut in on the client", "not measured (one microphone: record in stereo)"))
     else:
-        rows.append(("Overlaps", str(len(t.get("overlaps") or []))))
-        rows.append(("Interruptions by the helper", f"{len(ints)}" + (f" (at {when})" if when else "")))
+        rows.append(("Both talking at once", str(len(t.get("overlaps") or []))))
+        rows.append(("You cut in on the client", f"{len(ints)}" + (f" (at {when})" if when else "")))
     if t.get("client_interruptions"):
-        rows.append(("Interruptions by the client", str(len(t["client_interruptions"]))))
-    rows.append(("Backchannels (mm-hmm, yeah)", str(len(t.get("backchannels") or []))))
-    rows.append(("Longest helper monologue", _event(t.get("longest_helper_monologue"))))
-    rows.append(("Longest client story", _event(t.get("longest_client_story"))))
+        rows.append(("The client cut in on you", str(len(t["client_interruptions"]))))
+    rows.append(('Short "mm-hmm"s while the client talked', str(len(t.get("backchannels") or []))))
+    rows.append(("Your longest turn", _event(t.get("longest_helper_monologue"))))
+    rows.append(("The client's longest turn", _event(t.get("longest_client_story"))))
     p = t.get("pauses") or {}
     rows.append(("Pauses", f"under 0.2 s {p.get('brief', 0)}, 0.2-1 s {p.get('medium', 0)}, "
                  f"over 1 s {p.get('long', 0)}"))
@@ -122,15 +124,24 @@ def speaker_rows(report: Report) -> list[tuple[str, str]]:
 
 
 _VOICE = (
-    ("Pitch median", "pitch_median_hz", ".0f", " Hz"),
-    ("Pitch range", "pitch_range_st", ".1f", " st"),
-    ("Pitch variability (SD)", "pitch_sd_st", ".2f", " st"),
-    ("Level", "energy_db", ".1f", " dB"),
-    ("Level variability (SD)", "energy_sd_db", ".1f", " dB"),
-    ("Words per minute", "wpm", ".0f", ""),
-    ("Articulation rate (no pauses)", "articulation_wpm", ".0f", " wpm"),
-    ("Fillers per minute", "fillers_per_min", ".1f", ""),
+    ("Usual pitch (Hz, how high the voice is)", "pitch_median_hz", ".0f", " Hz"),
+    ("Pitch range (semitones: musical steps)", "pitch_range_st", ".1f", " semitones"),
+    ("Voice rise and fall (2.5+ is lively)", "pitch_sd_st", ".1f", " semitones"),
+    ("Loudness (dB, relative)", "energy_db", ".1f", " dB"),
+    ("Loudness changes", "energy_sd_db", ".1f", " dB"),
+    ("Pace, words a minute (calm 120-160)", "wpm", ".0f", ""),
+    ("Pace without pauses", "articulation_wpm", ".0f", ""),
+    ("Fillers (um, uh) a minute", "fillers_per_min", ".1f", ""),
 )
+
+
+def _label(speaker: str) -> str:
+    """A speaker label in words: "ch0" is the left channel, "spk1" the second voice."""
+    if speaker.startswith("ch") and speaker[2:].isdigit():
+        return {0: "left channel", 1: "right channel"}.get(int(speaker[2:]), f"channel {int(speaker[2:]) + 1}")
+    if speaker.startswith("spk") and speaker[3:].isdigit():
+        return f"voice {int(speaker[3:]) + 1}"
+    return speaker
 
 
 def _flag(v: Any) -> str:
@@ -152,24 +163,25 @@ def voice_rows(report: Report) -> tuple[list[str], list[list[str]], list[str]]:
     spk.sort(key=lambda s: order.get(s.get("role") or "", 2))
     if not spk:
         return [], [], []
-    heads = [s.get("role") or s.get("speaker", "?") for s in spk]
+    heads = [speaker_name(s.get("role")) for s in spk]
     rows = []
     for label, key, fmt, unit in _VOICE[:3]:
         rows.append([label] + [_num(s.get(key), fmt, unit) for s in spk])
-    rows.append(["Monotone"] + [_flag(s.get("monotone")) for s in spk])
+    rows.append(["Flat voice"] + [_flag(s.get("monotone")) for s in spk])
     for label, key, fmt, unit in _VOICE[3:]:
         rows.append([label] + [_num(s.get(key), fmt, unit) for s in spk])
     rows.append(["Pauses <0.2 / 0.2-1 / >1 s"] + [
         "{brief}/{medium}/{long}".format(**{"brief": 0, "medium": 0, "long": 0, **(s.get("pauses") or {})})
         for s in spk])
-    rows.append(["Rushed (over the wpm limit)"] + [_flag(s.get("rushed")) for s in spk])
+    rows.append(["Rushed (faster than calm)"] + [_flag(s.get("rushed")) for s in spk])
     notes = []
     db, st = d.get("helper_minus_client_db"), d.get("helper_minus_client_st")
     if db is not None or st is not None:
-        notes.append(f"Helper vs client: level {_num(db, '+.1f', ' dB')}, pitch {_num(st, '+.1f', ' semitones')}")
+        notes.append(f"You vs the client: loudness {_num(db, '+.1f', ' dB')} (within 3 dB is even), "
+                     f"pitch {_num(st, '+.1f', ' semitones')}")
     rushed = d.get("rushed_after_disclosure") or []
     if rushed:
-        notes.append(f"Rushed replies right after a feeling disclosure: {len(rushed)}")
+        notes.append(f"Rushed replies right after the client shared a feeling: {len(rushed)}")
     notes.extend(str(n) for n in d.get("notes") or [])
     return heads, rows, notes
 
@@ -179,8 +191,5 @@ def transcript_rows(report: Report) -> list[tuple[str, str, str]]:
     out = []
     for t in report.turns:
         when = f"[{mmss(t.start)}-{mmss(t.end)}]" if t.start is not None else ""
-        who = t.role or t.speaker
-        if t.role and t.speaker not in (t.role, "", None):
-            who = f"{t.role} ({t.speaker})"
-        out.append((when, who, t.text))
+        out.append((when, speaker_name(t.role, t.speaker), t.text))
     return out

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analysis.cues.types import MitiSummary
+from analysis.report.glossary import GLOSSARY
 from analysis.schema import Turn
 
 __all__ = [
@@ -24,11 +26,15 @@ __all__ = [
     "ScorePart",
     "SubScore",
     "MitiSummary",
+    "Priority",
+    "Strength",
+    "Summary",
     "Report",
     "load_schema",
 ]
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
+ROLES = ("helper", "client")
 DISCLAIMER = (
     "Practice feedback, not a clinical rating: an automatic reading of one role-play, "
     "meant to start a conversation with your supervisor."
@@ -50,26 +56,41 @@ class Evidence:
     end: float | None = None
     note: str = ""
     positive: bool = False
+    role: str | None = None
+    unsure: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "speaker": self.speaker,
+            "role": self.role,
             "quote": self.quote,
             "start": self.start,
             "end": self.end,
             "note": self.note,
             "positive": self.positive,
+            "unsure": self.unsure,
         }
+
+    def brief(self) -> dict[str, Any]:
+        """The short form the summary carries: speaker, role, quote, start, end, unsure."""
+        return {"speaker": self.speaker, "role": self.role, "quote": self.quote, "start": self.start,
+                "end": self.end, "unsure": self.unsure}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Evidence":
+        speaker = str(d["speaker"])
+        role = d.get("role")
+        if role is None and "role" not in d and speaker in ROLES:  # version 1: speaker held the role
+            role = speaker
         return cls(
-            speaker=str(d["speaker"]),
+            speaker=speaker,
             quote=str(d["quote"]),
             start=_opt_float(d.get("start")),
             end=_opt_float(d.get("end")),
             note=str(d.get("note", "")),
             positive=bool(d.get("positive", False)),
+            role=None if role is None else str(role),
+            unsure=bool(d.get("unsure", False)),
         )
 
 
@@ -154,51 +175,83 @@ class SubScore:
         )
 
 
-@dataclass(frozen=True)
-class MitiSummary:
-    """MITI 4.2.1-style summary of the helper's behaviour counts.
+def _opt_evidence(d: Any, positive: bool) -> "Evidence | None":
+    """Evidence from its brief form (a strength's quote is positive, a priority's is not)."""
+    if not d:
+        return None
+    return Evidence.from_dict({**d, "note": "", "positive": positive})
 
-    ``levels`` maps each ratio to "good", "fair", "below fair" or "not measured"
-    against the published thresholds (R:Q fair 1:1, good 2:1; % complex
-    reflections fair 40 %, good 50 %).
+
+@dataclass(frozen=True)
+class Priority:
+    """One thing to work on: which sub-score, what happened (plain words), the moment, what to try.
+
+    ``gain`` is how many points the 0-100 score would rise if this sub-score reached 100.
     """
 
-    questions: int = 0
-    open_questions: int = 0
-    closed_questions: int = 0
-    reflections: int = 0
-    simple_reflections: int = 0
-    complex_reflections: int = 0
-    reflection_to_question: float | None = None
-    pct_complex_reflections: float | None = None
-    pct_open_questions: float | None = None
-    levels: dict[str, str] = field(default_factory=dict)
+    subscore: str
+    label: str
+    message: str
+    gain: float
+    evidence: Evidence | None = None
+    try_instead: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "questions": self.questions,
-            "open_questions": self.open_questions,
-            "closed_questions": self.closed_questions,
-            "reflections": self.reflections,
-            "simple_reflections": self.simple_reflections,
-            "complex_reflections": self.complex_reflections,
-            "reflection_to_question": self.reflection_to_question,
-            "pct_complex_reflections": self.pct_complex_reflections,
-            "pct_open_questions": self.pct_open_questions,
-            "levels": dict(self.levels),
-        }
+        return {"subscore": self.subscore, "label": self.label, "message": self.message, "gain": self.gain,
+                "evidence": None if self.evidence is None else self.evidence.brief(),
+                "try_instead": self.try_instead}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "MitiSummary":
-        ints = ("questions", "open_questions", "closed_questions", "reflections",
-                "simple_reflections", "complex_reflections")
-        return cls(
-            **{k: int(d.get(k, 0)) for k in ints},
-            reflection_to_question=_opt_float(d.get("reflection_to_question")),
-            pct_complex_reflections=_opt_float(d.get("pct_complex_reflections")),
-            pct_open_questions=_opt_float(d.get("pct_open_questions")),
-            levels={str(k): str(v) for k, v in dict(d.get("levels", {})).items()},
-        )
+    def from_dict(cls, d: dict[str, Any]) -> "Priority":
+        return cls(subscore=str(d["subscore"]), label=str(d.get("label", d["subscore"])),
+                   message=str(d.get("message", "")), gain=float(d.get("gain", 0.0)),
+                   evidence=_opt_evidence(d.get("evidence"), False), try_instead=str(d.get("try_instead", "")))
+
+
+@dataclass(frozen=True)
+class Strength:
+    """The one thing to keep doing, with its moment (never a try-instead)."""
+
+    subscore: str
+    label: str
+    message: str
+    evidence: Evidence | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"subscore": self.subscore, "label": self.label, "message": self.message,
+                "evidence": None if self.evidence is None else self.evidence.brief()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Strength":
+        return cls(subscore=str(d["subscore"]), label=str(d.get("label", d["subscore"])),
+                   message=str(d.get("message", "")), evidence=_opt_evidence(d.get("evidence"), True))
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a trainee reads first: a headline, up to three priorities ranked by gain, one strength.
+
+    ``judged`` is false for a partial report or one with too little to judge; it then has no
+    priorities and no strength, and the headline says why.
+    """
+
+    headline: str = ""
+    judged: bool = False
+    priorities: tuple[Priority, ...] = ()
+    strength: Strength | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"headline": self.headline, "judged": self.judged,
+                "priorities": [p.to_dict() for p in self.priorities],
+                "strength": None if self.strength is None else self.strength.to_dict()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> "Summary":
+        d = d or {}
+        strength = d.get("strength")
+        return cls(headline=str(d.get("headline", "")), judged=bool(d.get("judged", False)),
+                   priorities=tuple(Priority.from_dict(p) for p in d.get("priorities", ())),
+                   strength=None if not strength else Strength.from_dict(strength))
 
 
 @dataclass(frozen=True)
@@ -219,6 +272,7 @@ class Report:
     index: float | None = None
     subscores: dict[str, SubScore] = field(default_factory=dict)
     miti: MitiSummary = field(default_factory=MitiSummary)
+    summary: Summary = field(default_factory=Summary)
     strengths: tuple[str, ...] = ()
     work_on: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
@@ -251,6 +305,8 @@ class Report:
             "partial": self.partial,
             "disclaimer": self.disclaimer,
             "subscores": {k: s.to_dict() for k, s in self.subscores.items()},
+            "summary": self.summary.to_dict(),
+            "glossary": dict(GLOSSARY),
             "miti": self.miti.to_dict(),
             "strengths": list(self.strengths),
             "work_on": list(self.work_on),
@@ -285,6 +341,7 @@ class Report:
             index=_opt_float(d.get("index")),
             subscores={str(k): SubScore.from_dict(v) for k, v in dict(d.get("subscores", {})).items()},
             miti=MitiSummary.from_dict(d.get("miti") or {}),
+            summary=Summary.from_dict(d.get("summary")),
             strengths=tuple(str(s) for s in d.get("strengths", ())),
             work_on=tuple(str(s) for s in d.get("work_on", ())),
             notes=tuple(str(s) for s in d.get("notes", ())),
@@ -304,6 +361,8 @@ class Report:
 
     @classmethod
     def from_json(cls, text: str) -> "Report":
+        """Read a report from JSON (version 1 reports get an empty, unjudged summary; see
+        :func:`analysis.scoring.summary.with_summary` to fill it)."""
         return cls.from_dict(json.loads(text))
 
 

@@ -11,6 +11,7 @@ from typing import Any, Sequence
 
 from analysis.report.types import Evidence, ScorePart
 from analysis.schema import CLIENT, HELPER, Turn
+from analysis.report.glossary import percent
 from analysis.scoring.util import evidence, ramp, weighted
 
 __all__ = ["make_space", "voice", "find_number"]
@@ -55,15 +56,33 @@ def _span(event: Any) -> float | None:
     return None
 
 
-def _event_evidence(events: list[dict[str, Any]], note: str, positive: bool = False) -> list[Evidence]:
+def _speaker_of(turns: Sequence[Turn], role: str) -> str:
+    return next((t.speaker for t in turns if t.role == role), role)
+
+
+def _event_evidence(events: list[dict[str, Any]], note: str, turns: Sequence[Turn],
+                    positive: bool = False) -> list[Evidence]:
+    """Evidence for timing events; the quote is always one speaker's words, labelled with them.
+
+    The event's own words (``text``) are the helper's; when Whisper kept none (a short "mm-hmm"
+    is often dropped), the client's words it came in on (``before``) are quoted and labelled as
+    the client's, with the note saying what the helper did there.
+    """
     out = []
     for e in events:
-        quote = (e.get("text") or "").strip()
-        if e.get("before"):
-            quote = f"…{e['before'].strip()} / {quote}" if quote else f"…{e['before'].strip()}"
-        out.append(Evidence(speaker=str(e.get("speaker") or HELPER), quote=quote or "(no words)",
-                            start=round(max(0.0, float(e["start"])), 2), end=round(max(0.0, float(e["end"])), 2),
-                            note=note, positive=positive))
+        role = str(e.get("speaker") or HELPER)
+        other = str(e.get("other") or (CLIENT if role == HELPER else HELPER))
+        text = (e.get("text") or "").strip()
+        before = (e.get("before") or "").strip()
+        if text:
+            quote, who, why = text, role, note
+        elif before:
+            quote, who, why = f"…{before}", other, f"{note} (the {role}'s words were too short to transcribe)"
+        else:
+            continue
+        out.append(Evidence(speaker=_speaker_of(turns, who), role=who if who in (HELPER, CLIENT) else None,
+                            quote=quote, start=round(max(0.0, float(e["start"])), 2),
+                            end=round(max(0.0, float(e["end"])), 2), note=why, positive=positive))
     return out
 
 
@@ -101,16 +120,18 @@ def make_space(turns: Sequence[Turn], timing: dict[str, Any] | None) -> Result:
     if mono is not None:
         parts.append(ScorePart("longest_helper_turn", round(mono, 1), "s", ramp(mono, 60.0, 20.0), 0.1,
                                "under about 20 s"))
-    ev = _event_evidence(interruptions[:3], "the helper cut in while the client was talking")
-    ev += _event_evidence(backchannels[:1], "a backchannel: listening without taking the floor", positive=True)
+    ev = _event_evidence(interruptions[:3], "you cut in while the client was talking", turns)
+    ev += _event_evidence(backchannels[:1], "a short \"mm-hmm\" while the client talked: listening without "
+                          "taking over", turns, positive=True)
     longest = max((t for t in turns if t.role == HELPER), key=_words, default=None)
     if longest is not None and share > 0.5 and not interruptions:
-        ev += evidence([longest], "the longest helper turn")
-    summary = f"Helper took {100 * share:.0f} % of the {basis}"
+        ev += evidence([longest], "your longest turn")
+    summary = f"You took {percent(share)} % of the {basis} (aim for under 50 %)"
     if timing is not None and "interruptions" in timing:
-        summary += f", interrupted {len(interruptions)} time(s), {len(backchannels)} backchannel(s)"
+        summary += (f"; times you cut in on the client: {len(interruptions)}; short \"mm-hmm\"s while "
+                    f"the client talked: {len(backchannels)}")
     if latency is not None:
-        summary += f", median pause before answering {latency:.2f} s"
+        summary += f"; your usual pause before answering was {latency:.1f} s (calm is 0.5-1 s)"
     summary += "."
     if interruptions:
         first = interruptions[0]
@@ -123,8 +144,8 @@ def make_space(turns: Sequence[Turn], timing: dict[str, Any] | None) -> Result:
 
 def voice(turns: Sequence[Turn], prosody: dict[str, Any] | None) -> Result:
     """Helper speaking rate (wpm), pitch variation (semitones), level vs the client (dB)."""
-    try_instead = ("Slow down to a calm pace (about 120-150 words a minute) and let your voice rise "
-                   "and fall naturally, as if talking to a friend.")
+    try_instead = ("Let your voice rise and fall naturally, as if talking to a friend, at a calm pace "
+                   "(about 120-160 words a minute).")
     if not prosody:
         return None, [], {"summary": "Not measured: no audio or the prosody stage did not run.",
                           "try_instead": try_instead}
@@ -160,15 +181,22 @@ def voice(turns: Sequence[Turn], prosody: dict[str, Any] | None) -> Result:
         return None, parts, {"summary": "Not measured: no helper voice measurements.", "try_instead": try_instead}
     bits = []
     if rate is not None:
-        bits.append(f"{rate:.0f} words/min")
+        bits.append(f"pace {rate:.0f} words a minute (calm is 120-160)")
     if pitch is not None:
-        bits.append(f"pitch variation {pitch:.1f} semitones")
+        bits.append(f"voice rise and fall {pitch:.1f} semitones ({'lively' if pitch >= 2.5 else 'flat'}; "
+                    "2.5 or more sounds lively)")
     if diff_db is not None:
-        bits.append(f"{diff_db:+.1f} dB vs the client")
+        louder = "louder" if diff_db >= 0 else "softer"
+        bits.append(f"{abs(diff_db):.0f} dB {louder} than the client (within 3 is even)")
     if rushed_turns:
-        bits.append(f"rushed {len(rushed_turns)} reply(ies) after a disclosure")
-    ev = evidence(rushed_turns[:3], "rushed reply right after a disclosure")
-    return score, parts, {"summary": "Helper voice: " + ", ".join(bits) + ".", "try_instead": try_instead,
+        bits.append(f"{_n(len(rushed_turns), 'rushed reply')} right after the client shared something hard")
+    ev = evidence(rushed_turns[:3], "a rushed reply right after the client shared something hard")
+    if rate is not None and rate > 160.0:
+        try_instead = (f"Slow down: you spoke at {rate:.0f} words a minute; aim for 120-160, and take a breath "
+                       "before you answer a feeling.")
+    elif rushed_turns:
+        try_instead = "After the client shares something hard, take a breath and answer a little slower."
+    return score, parts, {"summary": "Your voice: " + "; ".join(bits) + ".", "try_instead": try_instead,
                           "evidence": tuple(ev)}
 
 
@@ -183,3 +211,11 @@ def _speaker_summary(prosody: dict[str, Any], role: str) -> dict[str, Any] | Non
         return speakers[role]
     node = prosody.get(role)
     return node if isinstance(node, dict) else None
+
+
+def _n(k: int, noun: str) -> str:
+    return f"no {noun}s" if k == 0 else f"{k} {noun}" + ("" if k == 1 else "s")
+
+
+def _times(k: int) -> str:
+    return {0: "no times", 1: "once", 2: "twice"}.get(k, f"{k} times")

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from analysis.cues.text import is_backchannel
 from analysis.cues.view import CueView
+from analysis.report.glossary import percent
 from analysis.report.types import Evidence, ScorePart
 from analysis.schema import CLIENT, HELPER, Turn
 from analysis.scoring.audio import make_space, voice
@@ -36,12 +38,35 @@ def _missing(turns: Sequence[Turn], has_cues: bool, try_instead: str) -> Result 
     return None
 
 
+def _is_backchannel_turn(t: Turn, client: Turn) -> bool:
+    """A short helper turn (3 words at most) that starts while the client is still talking, or a bare
+    "mm-hmm", is not a reply; a longer turn cutting in is a reply (an interruption)."""
+    short = len(t.text.split()) <= 3
+    if short and t.start is not None and client.end is not None and t.start < client.end - 0.05:
+        return True
+    return short and is_backchannel(t.text)
+
+
 def _next_helper(turns: Sequence[Turn], pos: int) -> Turn | None:
+    """The helper's reply to the client turn at ``pos``: the first helper turn after it that is
+    not a backchannel (a short "mm-hmm" inside the client's turn, however Whisper heard it)."""
+    client = turns[pos]
     for t in turns[pos + 1:]:
         if t.role == HELPER and t.text.strip():
+            if _is_backchannel_turn(t, client):
+                continue
             return t
         if t.role == CLIENT and t.text.strip():
             return None
+    return None
+
+
+def _reply_to_feeling(turns: Sequence[Turn], view: CueView) -> Turn | None:
+    for pos, t in enumerate(turns):
+        if t.role == CLIENT and view.has(t.index, "feeling"):
+            reply = _next_helper(turns, pos)
+            if reply is not None:
+                return reply
     return None
 
 
@@ -64,7 +89,8 @@ def reflect_validate(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Re
     r = [t for t in helper if view.has(t.index, "reflection")]
     q = [t for t in helper if view.has(t.index, "question")]
     cr = [t for t in r if view.has(t.index, "complex_reflection")]
-    val = [t for t in helper if view.has(t.index, "validation")]
+    # validating and affirming remarks ("that makes sense", "that took real courage") count together
+    val = [t for t in helper if view.has(t.index, "validation") or view.has(t.index, "affirmation")]
     # Expected counts from the classifier's probabilities (soft evidence: steadier than counting
     # the most likely code on short sessions); hard counts when the cue stage gave no probabilities.
     r_exp = sum(view.expected(t.index, "reflection") for t in helper)
@@ -85,13 +111,29 @@ def reflect_validate(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Re
     if rq is None or rq < 1.0:
         ev += evidence(q[:2], "a question where a reflection could go")
     quote = _feeling_quote(turns, view)
+    if not r:  # the moment a reflection could have gone: your reply to the client's first feeling
+        missed = _reply_to_feeling(turns, view)
+        if missed is not None:
+            ev += evidence([missed], "your reply where a reflection could go")
     try_instead = generic
     if quote:
         try_instead = (f'When the client says "{_short(quote)}", reflect it before asking anything: '
                        '"It sounds like that has been weighing on you."')
-    summary = (f"{len(r)} reflection(s), {len(q)} question(s), {len(val)} validation(s) "
-               f"in {n} helper turn(s).")
+    summary = (f"In your {_n(n, 'turn')}: reflections (saying back what the client said): {len(r)}; "
+               f"questions: {len(q)}; validating or affirming remarks: {len(val)}. "
+               "Aim to reflect at least as often as you ask.")
     return score, parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev)}
+
+
+def _n(k: int, noun: str) -> str:
+    """"1 question", "3 questions", "no questions"."""
+    if k == 0:
+        return f"no {noun}s"
+    return f"{k} {noun}" + ("" if k == 1 else "s")
+
+
+def _times(k: int) -> str:
+    return {0: "no times", 1: "once", 2: "twice"}.get(k, f"{k} times")
 
 
 def _short(text: str, n: int = 80) -> str:
@@ -111,11 +153,11 @@ def explore(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     if not oq and not cq:
         part = ScorePart("open_questions", 0.0, "count", 40.0, 1.0, "a few open questions")
         inside = [t for t in helper if "?" in t.text]
-        summary = "No questions asked: the client's view was not explored."
+        summary = "You asked no questions, so the client's own view was not explored."
         if inside:
             # a turn coded as advice or information can still hold a question ("Have you thought about...?")
-            summary = (f"No turn was mainly a question; {len(inside)} turn(s) held a question inside advice "
-                       "or information, so the client's view was not explored.")
+            summary = (f"You asked no questions to explore; {_n(len(inside), 'suggestion')} ended in a question mark "
+                       "(\"Have you thought about...?\"), which counts as advice, not a question.")
         return 40.0, [part], {"summary": summary,
                               "try_instead": 'Ask one open question: "What has this been like for you?"',
                               "evidence": tuple(evidence(inside[:2], "a question inside advice or information"))}
@@ -137,7 +179,8 @@ def explore(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     if cq:
         try_instead = (f'Instead of "{_short(cq[0].text)}", ask openly: '
                        '"How has that been for you?" or "What would you like to happen?"')
-    summary = f"{len(oq)} open and {len(cq)} closed question(s) ({pct:.0f} % open)."
+    summary = (f"{_n(len(oq) + len(cq), 'question')}: {len(oq)} open, {len(cq)} yes/no "
+               f"({percent(pct / 100.0)} % open; aim for about 70 % or more).")
     return weighted(parts), parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev)}
 
 
@@ -151,7 +194,7 @@ def hold_back(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     helper = _helper(turns)
     n = len(helper)
     advice = [t for t in helper if view.has(t.index, "advice")]
-    asked = [t for t in advice if view.has(t.index, "permission")]
+    asked = [t for t in advice if view.has(t.index, "advice_after_permission")]
     # Expected information/advice turns: the classifier's probability of "input", or 1 for a turn
     # with an advice cue (hard counts when the cue stage gave no probabilities).
     inputs_exp = sum(1.0 if view.has(t.index, "advice") else view.expected(t.index, "input") for t in helper)
@@ -181,8 +224,15 @@ def hold_back(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     elif minimising:
         try_instead = (f'Instead of "{_short(minimising[0].text)}", acknowledge it: '
                        '"That sounds really hard, and it makes sense you feel that way."')
-    summary = (f"{len(advice)} piece(s) of advice ({len(asked)} with permission), {len(sbe)} fix(es) "
-               f"before exploring a feeling, {len(minimising)} minimising remark(s).")
+    bits = [f"You gave advice {_times(len(advice))}"
+            + (f" ({len(asked)} after asking first)" if asked else "")]
+    if sbe:
+        bits.append(f"offered a fix {_times(len(sbe))} right after the client shared a feeling")
+    if minimising:
+        bits.append(f"made a feeling smaller {_times(len(minimising))} (\"at least\", \"don't worry\")")
+    summary = ", ".join(bits) + ". Aim to understand first and ask before advising."
+    if not advice and not sbe and not minimising:
+        summary = "You gave no advice and let the client find their own way."
     return weighted(parts), parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev)}
 
 
@@ -230,5 +280,6 @@ def stay_with(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     if left:
         try_instead = (f'When the client says "{_short(left[0][0].text)}", stay with it: '
                        '"That sounds painful. What is that like for you?"')
-    summary = f"Stayed with {len(stayed)} of {total} feeling(s) the client named."
+    summary = (f"The client named a feeling {_times(total)}; you stayed with it (reflected, validated or "
+               f"asked about it) {_times(len(stayed))}.")
     return weighted(parts), parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev)}

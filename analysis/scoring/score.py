@@ -12,11 +12,13 @@ for a text-only transcript) are left out and marked "not measured".
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
-from analysis.cues.view import CueView, cue_view
-from analysis.report.types import MitiSummary, ScorePart, SubScore
+from analysis.cues.miti import miti_summary
+from analysis.cues.types import MitiSummary
+from analysis.cues.view import cue_view
+from analysis.report.types import ScorePart, SubScore, Summary
 from analysis.schema import HELPER, Turn
 from analysis.scoring.parts import (
     explore,
@@ -26,6 +28,7 @@ from analysis.scoring.parts import (
     stay_with,
     voice,
 )
+from analysis.scoring.summary import build_summary, mark_unsure
 
 __all__ = ["WEIGHTS", "LABELS", "ScoreResult", "score_session", "miti_summary", "combine_index"]
 
@@ -64,48 +67,7 @@ class ScoreResult:
     miti: MitiSummary
     strengths: tuple[str, ...]
     work_on: tuple[str, ...]
-
-
-def _level(value: float | None, fair: float, good: float) -> str:
-    if value is None:
-        return "not measured"
-    if value >= good:
-        return "good"
-    if value >= fair:
-        return "fair"
-    return "below fair"
-
-
-def miti_summary(turns: Sequence[Turn], view: CueView) -> MitiSummary:
-    """MITI-style counts and ratios over the helper's turns.
-
-    R:Q is reflections / questions (fair 1.0, good 2.0); % complex reflections
-    (fair 40, good 50) and % open questions are percentages (0-100).
-    """
-    helper = [t.index for t in turns if t.role == HELPER]
-    count = lambda label: sum(1 for i in helper if view.has(i, label))  # noqa: E731
-    oq, cq = count("open_question"), count("closed_question")
-    sr, cr = count("simple_reflection"), count("complex_reflection")
-    q = max(count("question"), oq + cq)
-    r = max(count("reflection"), sr + cr)
-    rq = None if q == 0 and r == 0 else (float(r) / q if q else float(r))
-    pct_cr = None if (sr + cr) == 0 else 100.0 * cr / (sr + cr)
-    pct_oq = None if (oq + cq) == 0 else 100.0 * oq / (oq + cq)
-    return MitiSummary(
-        questions=q,
-        open_questions=oq,
-        closed_questions=cq,
-        reflections=r,
-        simple_reflections=sr,
-        complex_reflections=cr,
-        reflection_to_question=None if rq is None else round(rq, 3),
-        pct_complex_reflections=None if pct_cr is None else round(pct_cr, 1),
-        pct_open_questions=None if pct_oq is None else round(pct_oq, 1),
-        levels={
-            "reflection_to_question": _level(rq, 1.0, 2.0),
-            "pct_complex_reflections": _level(pct_cr, 40.0, 50.0),
-        },
-    )
+    summary: Summary = field(default_factory=Summary)
 
 
 def combine_index(subscores: dict[str, SubScore]) -> float | None:
@@ -165,13 +127,7 @@ def score_session(
         score, parts, extra = build()
         subscores[name] = _finish(name, score, parts, weight=(weights or WEIGHTS)[name], **extra)
     index = combine_index(subscores)
-    strengths = tuple(
-        f"{s.label}: {s.summary}" for s in sorted(subscores.values(), key=lambda s: -(s.score or 0))
-        if s.score is not None and s.score >= 70
-    )
-    work_on = tuple(
-        f"{s.label}: {s.summary} Try instead: {s.try_instead}"
-        for s in sorted(subscores.values(), key=lambda s: s.score or 0)
-        if s.score is not None and s.score < 55
-    )
-    return ScoreResult(index, subscores, miti_summary(turns, view), strengths, work_on)
+    subscores = mark_unsure(subscores, turns, view.probs)
+    kind = "audio" if any(t.start is not None for t in turns) else "text"
+    summary, subscores, strengths, work_on = build_summary(index, subscores, turns, kind=kind)
+    return ScoreResult(index, subscores, miti_summary(turns, view), strengths, work_on, summary)

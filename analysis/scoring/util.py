@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterable, Sequence
 
 from analysis.report.types import Evidence, ScorePart
 from analysis.schema import Turn
 
-__all__ = ["ramp", "weighted", "evidence", "quote", "merge_evidence"]
+__all__ = ["ramp", "weighted", "evidence", "quote", "merge_evidence", "transcript_unsure", "WORD_SURE"]
+
+# A quoted turn with any word below this Whisper probability may hold a transcription slip
+# ("Everyone in group thinks I've had it in the area"): it is shown as unsure.
+WORD_SURE = 0.35
+
+
+def transcript_unsure(turn: Turn) -> bool:
+    """True when a word of ``turn`` was transcribed with probability under :data:`WORD_SURE`."""
+    return any(float(getattr(w, "probability", 1.0)) < WORD_SURE for w in (turn.words or ()))
 
 
 def ramp(x: float | None, zero_at: float, full_at: float) -> float | None:
@@ -38,12 +48,18 @@ def quote(text: str, limit: int = 200) -> str:
 
 
 def evidence(turns: Iterable[Turn], note: str, *, positive: bool = False) -> list[Evidence]:
-    """One :class:`Evidence` per turn: role (or speaker), quote, start and end (s)."""
+    """One :class:`Evidence` per turn: the turn's speaker label and role, quote, start and end (s).
+
+    ``unsure`` is set when the transcript of the turn holds a word Whisper was unsure of
+    (probability under :data:`WORD_SURE`); scoring adds the classifier's doubt later.
+    """
     out = []
     for t in turns:
         out.append(
             Evidence(
-                speaker=t.role or t.speaker,
+                speaker=t.speaker,
+                role=t.role,
+                unsure=transcript_unsure(t),
                 quote=quote(t.text),
                 start=None if t.start is None else round(max(0.0, t.start), 2),
                 end=None if t.end is None else round(max(0.0, t.end), 2),
@@ -63,7 +79,7 @@ def merge_evidence(items: Iterable[Evidence]) -> list[Evidence]:
             old = out[key]
             notes = old.note.split("; ")
             if e.note and e.note not in notes:
-                out[key] = Evidence(old.speaker, old.quote, old.start, old.end, old.note + "; " + e.note, old.positive)
+                out[key] = replace(old, note=old.note + "; " + e.note)
         else:
             out[key] = e
     return list(out.values())

@@ -12,6 +12,8 @@ import re
 import statistics
 from typing import Any
 
+from service.batch.summary import column_title
+
 __all__ = ["cohort_plots"]
 
 logger = logging.getLogger(__name__)
@@ -56,7 +58,7 @@ def _index_plot(rows: list[dict[str, Any]]):
         ax.plot([i - 0.3, i + 0.3], [med, med], color="black", linewidth=1.5, zorder=4)
     ax.set_xticks(range(len(groups)), list(groups), rotation=30, ha="right")
     ax.set_ylim(0, 100)
-    ax.set_ylabel("listening-quality index (0-100)")
+    ax.set_ylabel("listening score (0-100)")
     ax.grid(axis="y", alpha=0.3)
     return fig
 
@@ -82,13 +84,13 @@ def _subscore_heatmap(rows: list[dict[str, Any]]):
     fig = Figure(figsize=(max(4.0, 0.8 * len(names) + 2.5), max(2.0, 0.45 * len(trainees) + 1.5)))
     ax = fig.subplots()
     im = ax.imshow(grid, vmin=0, vmax=100, cmap="RdYlGn", aspect="auto")
-    ax.set_xticks(range(len(names)), [n.split(".", 1)[1] for n in names], rotation=35, ha="right")
+    ax.set_xticks(range(len(names)), [column_title(n) for n in names], rotation=35, ha="right")
     ax.set_yticks(range(len(trainees)), trainees)
     for i, line in enumerate(grid):
         for j, v in enumerate(line):
             if v == v:  # not NaN
                 ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=8)
-    fig.colorbar(im, ax=ax, label="mean sub-score")
+    fig.colorbar(im, ax=ax, label="average part score (0-100)")
     return fig
 
 
@@ -110,8 +112,8 @@ def _talk_share_plot(rows: list[dict[str, Any]]):
     ax = fig.subplots()
     for name, pts in sorted(points.items()):
         ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=24, label=name, alpha=0.85)
-    ax.set_xlabel(f"helper talk share ({column})")
-    ax.set_ylabel("index (0-100)")
+    ax.set_xlabel(column_title(column))
+    ax.set_ylabel("listening score (0-100)")
     ax.set_ylim(0, 100)
     ax.grid(alpha=0.3)
     if len(points) <= 12:
@@ -124,7 +126,7 @@ def cohort_plots(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
     makers = (
         ("Index per recording, by trainee (line: median)", _index_plot),
         ("Mean sub-scores by trainee", _subscore_heatmap),
-        ("Helper talk share against the index", _talk_share_plot),
+        ("Helper talk share against the listening score", _talk_share_plot),
     )
     out = []
     for caption, make in makers:

@@ -27,7 +27,61 @@ __all__ = [
     "write_summary_csv",
     "write_summary_html",
     "read_summary_csv",
+    "column_title",
+    "STATUS_WORDS",
 ]
+
+# What a coordinator reads: column titles, statuses in words, shares as percentages.
+_TITLES = {
+    "file": "Recording", "trainee": "Trainee", "scenario": "Scenario", "setup": "Set-up", "status": "Status",
+    "error_kind": "Problem", "reason": "Why", "duration_s": "Length (s)", "index": "Listening score (0-100)",
+    "partial": "Partial report", "analysis_s": "Analysis time (s)", "report": "Report",
+    "miti.questions": "Questions", "miti.open_questions": "Open questions",
+    "miti.closed_questions": "Yes/no questions", "miti.reflections": "Reflections",
+    "miti.simple_reflections": "Simple reflections", "miti.complex_reflections": "Complex reflections",
+    "miti.reflection_to_question": "Reflections per question (MITI R:Q)",
+    "miti.pct_complex_reflections": "Complex reflections (%)", "miti.pct_open_questions": "Open questions (%)",
+    "timing.talk_share_helper": "Helper talk share (%)", "timing.word_share_helper": "Helper share of words (%)",
+    "timing.latency.median": "Usual pause before answering (s)", "timing.interruptions.count": "Times helper cut in",
+    "timing.backchannels.count": "Short mm-hmms", "timing.turns_per_minute": "Turns a minute",
+    "timing.longest_helper_monologue.details.duration": "Helper's longest turn (s)",
+    "prosody.helper.speaking_rate_wpm": "Helper pace (words a minute)",
+    "prosody.helper.pitch_std_semitones": "Helper voice rise and fall (semitones)",
+    "prosody.helper.monotone": "Helper voice flat", "prosody.helper.rushed": "Helper rushed",
+}
+# Columns holding a 0-1 share, written as a percentage.
+_GROUPS = {"timing": "Timing: ", "prosody": "Voice: ", "miti": "MITI: "}
+PERCENT_COLUMNS = frozenset({"timing.talk_share_helper", "timing.word_share_helper"})
+STATUS_WORDS = {"done": "done", "skipped": "already done", "failed": "failed"}
+
+
+def column_title(key: str) -> str:
+    """The readable title of a summary column ("subscore.make_space" -> "Make space")."""
+    if key in _TITLES:
+        return _TITLES[key]
+    if key.startswith("subscore."):
+        from analysis.scoring.score import LABELS
+
+        name = key.split(".", 1)[1]
+        return LABELS.get(name, name.replace("_", " ").capitalize())
+    group, _, rest = key.partition(".")
+    if group in _GROUPS and rest:  # the rest of the key kept as it is, so the CSV reads back
+        return _GROUPS[group] + rest
+    return key
+
+
+def _shown(key: str, v: Any) -> str:
+    """A cell as a reader sees it: percentages with %, statuses in words."""
+    if v is None or v == "":
+        return ""
+    if key in PERCENT_COLUMNS:
+        try:
+            return f"{float(v):.0f} %"
+        except (TypeError, ValueError):
+            return str(v)
+    if key == "status":
+        return STATUS_WORDS.get(str(v), str(v))
+    return str(v)
 
 BASE_COLUMNS = (
     "file",
@@ -135,6 +189,9 @@ def summary_row(
                 row[f"miti.{key}"] = num
         _flatten("timing", report.get("timing"), row)
         _flatten("prosody", report.get("prosody"), row)
+        for key in PERCENT_COLUMNS:  # shares as percentages, rounded once (as in the report)
+            if isinstance(row.get(key), (int, float)):
+                row[key] = round(100.0 * float(row[key]), 1)
     row["analysis_s"] = None if analysis_seconds is None else round(float(analysis_seconds), 2)
     row["report"] = report_link
     return row
@@ -188,21 +245,47 @@ def _cell(v: Any) -> str:
 
 
 def write_summary_csv(path: str | Path, rows: list[dict[str, Any]]) -> list[str]:
-    """Write ``summary.csv`` atomically; returns the column names."""
+    """Write ``summary.csv`` atomically with readable titles; returns the column keys.
+
+    Shares are percentages (54.4, not 0.544) and finished work from an earlier run reads
+    "already done"; :func:`read_summary_csv` turns titles and statuses back into keys.
+    """
     columns = columns_for(rows)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow([column_title(c) for c in columns])
     for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
+        writer.writerow([STATUS_WORDS.get(str(row.get(c)), _cell(row.get(c))) if c == "status" else _cell(row.get(c))
+                         for c in columns])
     atomic_write_text(path, buf.getvalue())
     return columns
 
 
 def read_summary_csv(path: str | Path) -> list[dict[str, str]]:
-    """Rows of a ``summary.csv`` as dicts of strings."""
+    """Rows of a ``summary.csv`` as dicts of strings, keyed by column key ("subscore.make_space").
+
+    Readable titles are mapped back to keys, and "already done" back to the status "skipped".
+    """
     with open(path, newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        return rows
+    from analysis.scoring.score import LABELS
+
+    back = {v: k for k, v in _TITLES.items()}
+    back.update({label: f"subscore.{name}" for name, label in LABELS.items()})
+    status_back = {v: k for k, v in STATUS_WORDS.items()}
+    out = []
+    for r in rows:
+        d = {back.get(k, k): v for k, v in r.items()}
+        for k in list(d):
+            for group, title in _GROUPS.items():
+                if k.startswith(title):
+                    d[group + "." + k[len(title):]] = d.pop(k)
+        if "status" in d:
+            d["status"] = status_back.get(d["status"], d["status"])
+        out.append(d)
+    return out
 
 
 _SORT_JS = """
@@ -236,7 +319,7 @@ table{border-collapse:collapse;font-size:.85rem}
 th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;white-space:nowrap}
 th{background:#f2f2f2;cursor:pointer;position:sticky;top:0}
 th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
-tr.failed td{background:#fde8e8}tr.skipped td{color:#555}
+tr.failed td{background:#fde8e8}
 .plots figure{display:inline-block;margin:0 1rem 1rem 0;vertical-align:top}
 .counts span{margin-right:1.2rem}
 .note{color:#555;font-size:.85rem}
@@ -244,13 +327,14 @@ tr.failed td{background:#fde8e8}tr.skipped td{color:#555}
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    head = "".join(f"<th scope='col'>{html.escape(c)}</th>" for c in columns)
+    head = "".join(f"<th scope='col' data-key='{html.escape(c, quote=True)}'>{html.escape(column_title(c))}</th>"
+                   for c in columns)
     body = []
     for row in rows:
         cells = []
         for c in columns:
             v = _cell(row.get(c))
-            shown = html.escape(v)
+            shown = html.escape(_shown(c, row.get(c)))
             if c == "file" and row.get("report"):
                 shown = f"<a href='{html.escape(str(row['report']), quote=True)}'>{shown}</a>"
             elif c == "report":
@@ -276,7 +360,7 @@ def write_summary_html(
     """Write ``summary.html``: counts, plots (``(caption, inline SVG)``), and the sortable table."""
     columns = html_columns(rows)
     counts_html = "".join(
-        f"<span><b>{html.escape(str(v))}</b> {html.escape(k)}</span>" for k, v in counts.items()
+        f"<span><b>{html.escape(str(v))}</b> {html.escape(STATUS_WORDS.get(k, k))}</span>" for k, v in counts.items()
     )
     figures = "".join(
         f"<figure>{svg}<figcaption>{html.escape(caption)}</figcaption></figure>" for caption, svg in (plots or [])

@@ -42,7 +42,7 @@ def side_by_side(reports: dict[str, Report]) -> str:
     width = 24
     head = f"{'':<30}" + "".join(f"{n:>{width}}" for n in names)
     rows = [head, "-" * len(head)]
-    rows.append(f"{'Listening-quality index':<30}" + "".join(f"{_score(r.index):>{width}}"
+    rows.append(f"{'Listening score (0-100)':<30}" + "".join(f"{_score(r.index):>{width}}"
                                                              for r in reports.values()))
     for key, label in LABELS.items():
         rows.append(f"{label:<30}" + "".join(
@@ -68,13 +68,19 @@ def _interruptions(r: Report) -> str:
 
 
 def _share(r: Report) -> str:
+    from analysis.report.glossary import percent
+
+    share = (r.timing or {}).get("talk_share_helper")  # the one figure, rounded as everywhere
+    if share is not None:
+        return f"{percent(share)} %"
     p = _part(r, "make_space", "helper_talk_share")
-    return "-" if p is None or p.value is None else f"{p.value:.0f} %"
+    return "-" if p is None or p.value is None else f"{percent(p.value / 100.0)} %"
 
 
 def timing_block(r: Report) -> list[str]:
     """Compact "speakers / turns / timing" lines for one report (empty when not measured)."""
-    from analysis.report.sections import SOURCE_LABELS, mmss, turn_counts
+    from analysis.report.glossary import percent
+    from analysis.report.sections import mmss, turn_counts
 
     t, sp = r.timing or {}, r.speakers or {}
     if not t and not sp:
@@ -82,7 +88,7 @@ def timing_block(r: Report) -> list[str]:
     c = turn_counts(r)
     minutes = (r.duration or 0) / 60.0
     roles = (sp.get("roles") or {})
-    src = SOURCE_LABELS.get(sp.get("source", ""), sp.get("source", "-")).split(" (")[0]
+    src = str(sp.get("source", "-"))  # supervisors' view: the raw speaker source and labels
     labels = roles.get("roles") or {}
     who = ", ".join(f"{k}={v}" for k, v in sorted(labels.items(), key=lambda kv: kv[1] != "helper"))
     lines = [f"  speakers  {src}: {who} (roles {roles.get('method', '?')}, confidence "
@@ -90,7 +96,7 @@ def timing_block(r: Report) -> list[str]:
     per_min = f", {len(r.turns) / minutes:.1f}/min" if minutes > 0 else ""
     share = t.get("talk_share_helper")
     lines.append(f"  turns     {len(r.turns)} (helper {c.get('helper', 0)}, client {c.get('client', 0)}){per_min}; "
-                 f"helper talk {'-' if share is None else f'{100 * share:.0f} %'}")
+                 f"helper talk {'-' if share is None else f'{percent(share)} %'}")
     lat = t.get("latency") or {}
     b = lat.get("bins") or {}
     if lat.get("count"):
@@ -159,6 +165,7 @@ def _index_html(reports: dict[str, Report], table: str) -> str:
 def demo(out, setup, no_prosody):
     """Analyse the bundled role-plays (good vs poor listening) and compare their reports."""
     from analysis.errors import NotFoundError
+    from analysis.report.consistency import check_report
     from service.cli.analyze import write_report
     from service.pipeline import AnalysisSettings, analyze_file
 
@@ -180,10 +187,16 @@ def demo(out, setup, no_prosody):
         click.echo(f"{SAMPLES[name]} ({name}):")
         for line in timing_block(report) + voice_block(report):
             click.echo(line)
-        for line in report.strengths[:2]:
-            click.echo(f"  + {line}")
-        for line in report.work_on[:2]:
-            click.echo(f"  - {line}")
+        click.echo(f"  {report.summary.headline}")
+        if report.summary.strength is not None:
+            click.echo(f"  + keep doing: {report.summary.strength.label}: {report.summary.strength.message}")
+        for p in report.summary.priorities:
+            click.echo(f"  - work on: {p.label} (up to +{p.gain:.0f} points): {p.message}")
+        problems = check_report(report.to_dict())
+        if problems:
+            click.echo(f"  ! consistency check found {len(problems)} problem(s): " + "; ".join(problems[:3]))
+        else:
+            click.echo("  consistency check: no contradictions")
         click.echo(f"  full report: {out / name / 'report.txt'}\n")
     (out / "index.html").write_text(_index_html(reports, table), encoding="utf-8")
     click.echo(f"wrote {out / 'index.html'} and a report folder per sample")

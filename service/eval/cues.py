@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 # AnnoMI README (all 133 transcripts): per-transcript means, high vs low quality.
 REFERENCE = {
-    "rq_ratio": (1.42, 0.17), "pct_complex_reflections": (46.6, 37.9), "pct_open_questions": (60.1, 58.8),
+    "reflection_to_question": (1.42, 0.17), "pct_complex_reflections": (46.6, 37.9), "pct_open_questions": (60.1, 58.8),
     "input_share": (12.5, 48.6), "advice_share": (2.0, 22.6), "helper_word_share": (53.9, 61.5),
 }
 _PERCENT = {"input_share", "advice_share", "helper_word_share"}
@@ -106,7 +106,7 @@ def _describe(values: list[float]) -> dict[str, float] | None:
             "median": round(q[1], 2), "q3": round(q[2], 2), "max": round(v[-1], 2)}
 
 
-_LR_FEATURES = ("reflection_share", "question_share", "input_share", "advice_share", "helper_word_share", "rq_ratio")
+_LR_FEATURES = ("reflection_share", "question_share", "input_share", "advice_share", "helper_word_share", "reflection_to_question")
 
 
 def _summary_lr_auc(sessions: list[AnnoMISession], summ: dict[str, dict]) -> float | None:

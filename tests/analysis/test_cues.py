@@ -152,7 +152,7 @@ def test_miti_summary_counts():
     ), RULES)
     s = res.summary
     assert (s.helper_utterances, s.questions, s.open_questions, s.reflections, s.advice) == (4, 2, 1, 1, 1)
-    assert s.rq_ratio == 0.5 and s.pct_open_questions == 50.0 and s.advice_share == 0.25
+    assert s.reflection_to_question == 0.5 and s.pct_open_questions == 50.0 and s.advice_share == 0.25
     assert 0.0 < s.helper_word_share < 1.0
 
 

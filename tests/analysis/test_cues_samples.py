@@ -24,7 +24,7 @@ def test_good_and_poor_sample_differ_as_a_supervisor_expects(options):
     good = detect_cues(load("listens-well"), options)
     poor = detect_cues(load("jumps-to-fixes"), options)
     g, p = good.summary, poor.summary
-    assert g.rq_ratio >= 0.75 and p.rq_ratio == 0.0
+    assert g.reflection_to_question >= 0.75 and p.reflection_to_question == 0.0
     assert g.open_questions >= 3 and p.open_questions == 0
     assert g.advice == 0 and p.advice >= 4
     assert g.minimising == 0 and p.minimising >= 2

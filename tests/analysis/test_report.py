@@ -70,7 +70,8 @@ def test_every_subscore_has_try_instead_and_evidence_fields(reports):
 
 def test_text_rendering(reports):
     txt = render_text(reports["poor"])
-    assert "Listening-quality index" in txt and "Try instead" in txt
+    assert "Listening score: " in txt and "Try instead" in txt
+    assert txt.index(reports["poor"].summary.headline[:40]) < txt.index("The six parts of listening")
     assert "not a clinical rating" in txt
     assert "You should call your sponsor" in txt
     assert "not measured" in txt  # voice, from text alone
@@ -138,32 +139,33 @@ def test_text_report_shows_speakers_timing_voice_and_transcript(reports):
 
     r = _with_measurements(reports["good"])
     rows = dict(speaker_rows(r))
-    assert rows["Speakers"].startswith("ch0 = helper, ch1 = client (roles given, confidence 1.00")
-    assert rows["Talk share (time)"] == "helper 40 % (24.0 s), client 60 % (36.0 s)"
-    assert rows["Helper reply latency"].startswith("median 0.85 s over 5 replies")
-    assert "overlapping 1, under 0.2 s 0, 0.2-1 s 2, over 1 s 2" in rows["Helper reply latency"]
-    assert rows["Interruptions by the helper"] == "1 (at 1:05)"
-    assert rows["Backchannels (mm-hmm, yeah)"] == "2" and rows["Overlaps"] == "1"
-    assert rows["Longest helper monologue"] == "12.5 s at 0:30" and rows["Longest client story"] == "20.0 s at 0:05"
+    assert rows["Speakers"].startswith("You (helper) = left channel, Client = right channel (who is who: given, 100 % sure")
+    assert rows["Talk share (time)"] == "you 40 % (24.0 s), client 60 % (36.0 s); aim for under 50 %"
+    assert rows["Pause before you answered"].startswith("usually 0.8 s over 5 replies (calm is 0.5-1 s)")
+    assert "started before the client finished 1, under 0.2 s 0, 0.2-1 s 2, over 1 s 2" in rows["Pause before you answered"]
+    assert rows["You cut in on the client"] == "1 (at 1:05)"
+    assert rows['Short "mm-hmm"s while the client talked'] == "2" and rows["Both talking at once"] == "1"
+    assert rows["Your longest turn"] == "12.5 s at 0:30" and rows["The client's longest turn"] == "20.0 s at 0:05"
     assert rows["Pauses"] == "under 0.2 s 4, 0.2-1 s 9, over 1 s 3"
     n = len(r.turns)
     helpers = sum(t.role == "helper" for t in r.turns)
-    assert rows["Turns"] == f"{n} (helper {helpers}, client {n - helpers}), {n / 1.5:.1f} per minute"
+    assert rows["Turns"] == f"{n} (you {helpers}, client {n - helpers}), {n / 1.5:.1f} per minute"
     heads, vrows, notes = voice_rows(r)
-    assert heads == ["helper", "client"]  # helper first whatever the stored order
+    assert heads == ["You (helper)", "Client"]  # helper first whatever the stored order
     table = {row[0]: row[1:] for row in vrows}
-    assert table["Pitch median"] == ["110 Hz", "180 Hz"] and table["Monotone"] == ["yes", "no"]
-    assert table["Words per minute"] == ["120", "150"] and table["Pauses <0.2 / 0.2-1 / >1 s"] == ["2/5/1"] * 2
-    assert notes[0] == "Helper vs client: level -2.5 dB, pitch -8.7 semitones"
+    assert table["Usual pitch (Hz, how high the voice is)"] == ["110 Hz", "180 Hz"] and table["Flat voice"] == ["yes", "no"]
+    assert table["Pace, words a minute (calm 120-160)"] == ["120", "150"]
+    assert table["Pauses <0.2 / 0.2-1 / >1 s"] == ["2/5/1"] * 2
+    assert notes[0] == "You vs the client: loudness -2.5 dB (within 3 dB is even), pitch -8.7 semitones"
     txt = render_text(r)
-    for heading in ("Speakers and timing", "Voice per speaker", f"Transcript ({n} turns)"):
+    for heading in ("Speakers and timing", "\nVoice\n", f"Transcript ({n} turns)"):
         assert heading in txt
     first = r.turns[0]
     from analysis.report.sections import mmss
 
-    assert f"[{mmss(first.start)}-{mmss(first.end)}] {first.role}" in txt
+    assert f"[{mmss(first.start)}-{mmss(first.end)}] {'You (helper)' if first.role == 'helper' else 'Client'}" in txt
     mono = replace(r, speakers={**r.speakers, "source": "diarization"})
-    assert dict(speaker_rows(mono))["Interruptions by the helper"].startswith("not measured (one channel")
+    assert dict(speaker_rows(mono))["You cut in on the client"].startswith("not measured (one microphone")
     html = render_html(r, plots=False)
     assert "id='speakers-timing'" in html and "id='voice-per-speaker'" in html and "12.5 s at 0:30" in html
 
@@ -171,7 +173,7 @@ def test_text_report_shows_speakers_timing_voice_and_transcript(reports):
 def test_text_only_report_has_no_timing_section(reports):
     r = reports["poor"]
     txt = render_text(r)
-    assert "Voice per speaker" not in txt
+    assert "\nVoice\n" not in txt
     assert "  Timing" in txt and "not measured" in txt.split("Speakers and timing")[1].split("\n\n")[0]
     assert f"Transcript ({len(r.turns)} turns)" in txt  # the turns are still listed
     html = render_html(r, plots=False)

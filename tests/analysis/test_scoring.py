@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analysis.cues.detect import detect_cues
-from analysis.cues.view import CueEvent, CueView
+from analysis.cues.view import CueView, TurnEvent
 from analysis.report.types import ScorePart
 from analysis.schema import CLIENT, HELPER, Turn
 from analysis.scoring.score import WEIGHTS, combine_index, score_session
@@ -35,11 +35,11 @@ GOOD_VIEW = CueView({0: frozenset({"feeling"}), 1: frozenset({"reflection", "com
                      2: frozenset({"feeling"}), 3: frozenset({"reflection", "complex_reflection"}),
                      5: frozenset({"question", "open_question"}),
                      7: frozenset({"reflection", "complex_reflection"})},
-                    (CueEvent("feeling_reflected", 1, 0), CueEvent("feeling_reflected", 3, 2)))
+                    (TurnEvent("feeling_reflected", 1, 0), TurnEvent("feeling_reflected", 3, 2)))
 POOR_VIEW = CueView({0: frozenset({"feeling"}), 1: frozenset({"advice", "input", "minimising"}),
                      2: frozenset({"feeling"}), 3: frozenset({"question", "closed_question", "advice", "minimising"}),
                      5: frozenset({"question", "closed_question"}), 7: frozenset({"advice", "input"})},
-                    (CueEvent("solution_before_exploration", 1, 0), CueEvent("solution_before_exploration", 3, 2)))
+                    (TurnEvent("solution_before_exploration", 1, 0), TurnEvent("solution_before_exploration", 3, 2)))
 
 
 def test_known_answers_from_hand_labelled_cues():
@@ -112,7 +112,8 @@ def test_timing_and_prosody_dicts_are_used_when_present():
     space = {p.name: p.value for p in rushed.subscores["make_space"].parts}
     assert space == {"helper_talk_share": 80.0, "interruptions_per_minute": 4.0, "response_pause": -0.1,
                      "longest_helper_turn": 65.0}
-    assert rushed.subscores["make_space"].evidence[0].quote == "…and I feel so / you should"
+    first = rushed.subscores["make_space"].evidence[0]  # one speaker's words, labelled with that speaker
+    assert (first.quote, first.role, first.speaker) == ("you should", "helper", "helper")
     assert "and I feel so" in rushed.subscores["make_space"].try_instead
     voice = {p.name: p for p in rushed.subscores["voice"].parts}
     assert voice["level_vs_client"].value == 14.0 and voice["rushed_after_disclosure"].value == 2.0
@@ -163,9 +164,9 @@ def test_question_inside_an_advice_turn_is_named_not_called_absent():
     view = CueView({1: frozenset({"advice", "input"}), 3: frozenset({"advice", "input"})}, ())
     explore = score_session(turns, view).subscores["explore"]
     assert explore.score == 40.0
-    assert "1 turn(s) held a question" in explore.summary
+    assert "1 suggestion ended in a question mark" in explore.summary
     assert [e.start for e in explore.evidence] == [3.2]
     # with no question anywhere the summary says so
     plain = [t if t.index != 1 else Turn(speaker="h", role=HELPER, text="You should call your sponsor.",
                                          start=3.2, end=6.0, index=1) for t in turns]
-    assert score_session(plain, view).subscores["explore"].summary.startswith("No questions asked")
+    assert score_session(plain, view).subscores["explore"].summary.startswith("You asked no questions,")

@@ -41,7 +41,7 @@ def test_summary_table_sorts_by_clicked_column(tmp_path):
             page.goto(page_path.as_uri())
             assert page.locator("figure svg").count() == 3  # index, sub-score heat map, talk share
             headers = page.locator("table.sortable thead th").all_inner_texts()
-            col = headers.index("index")
+            col = headers.index("Listening score (0-100)")
 
             def column(i):
                 return page.locator(f"table.sortable tbody tr td:nth-child({i + 1})").all_inner_texts()
@@ -50,7 +50,8 @@ def test_summary_table_sorts_by_clicked_column(tmp_path):
             assert column(col) == ["9.5", "71.0", "100.0", ""]  # numeric, not text order; blank last
             page.locator("table.sortable thead th").nth(col).click()
             assert column(col) == ["100.0", "71.0", "9.5", ""]
-            trainee = headers.index("trainee")
+            trainee = headers.index("Trainee")
+            assert "Helper talk share (%)" in headers and not any("." in h for h in headers)
             page.locator("table.sortable thead th").nth(trainee).click()
             assert column(trainee) == ["Ann", "Ben", "Ben", "Cy"]
             link = page.locator("a", has_text="c/1.wav")

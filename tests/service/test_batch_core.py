@@ -119,7 +119,9 @@ def test_batch_reports_bad_files_and_resumes(tmp_path, fake_analysis):
     rows = {r["file"]: r for r in read_summary_csv(out / "summary.csv")}
     assert rows["alice/jfk.flac"]["status"] == "done"
     assert float(rows["alice/jfk.flac"]["index"]) == pytest.approx(55.0)  # 11 s * 5
-    assert rows["alice/jfk.flac"]["timing.talk_share_helper"] == "0.4"
+    assert rows["alice/jfk.flac"]["timing.talk_share_helper"] == "40.0"  # a percentage, as in the report
+    header = (out / "summary.csv").read_text().splitlines()[0]
+    assert "Listening score (0-100)" in header and "Helper talk share (%)" in header and "subscore." not in header
     assert "timing.options.guard" not in rows["alice/jfk.flac"]  # settings are not figures
     assert rows["alice/jfk.flac"]["timing.events.count"] == "2"
     assert rows["alice/jfk.flac"]["timing.nested.latency_s"] == "0.2"
@@ -144,6 +146,7 @@ def test_batch_reports_bad_files_and_resumes(tmp_path, fake_analysis):
     page = (out / "summary.html").read_text()
     assert "<table class='sortable'>" in page and "<svg" in page and "addEventListener" in page
     assert "<script src" not in page and "<link" not in page and "https://" not in page  # self-contained
+    assert ">Listening score (0-100)</th>" in page and ">Helper talk share (%)</th>" in page and "40 %" in page
 
     # second run: nothing to do
     fake_analysis.clear()

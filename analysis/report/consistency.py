@@ -1,0 +1,268 @@
+"""A consistency checker: every way a report could contradict itself, as plain problem lines.
+
+``check_report(report_dict)`` reads ``Report.to_dict()`` output (version 2) and returns a list
+of problems (empty when the report agrees with itself). Kinds of problem:
+
+- a sub-score that is both a strength and something to work on (``strengths``/``work_on``,
+  ``summary.strength``/``summary.priorities``), or a strength that carries a try-instead line;
+- a summary that does not match the sub-scores: a priority scoring at or above the strength
+  mark, a strength below it, priorities not ranked by gain, a gain that is not the sub-score's,
+  more than three priorities, a judged poor session without priorities;
+- a partial or unscored report that is judged or lists a strength, priority or work-on line;
+- evidence whose role or speaker is not that of the turn it quotes, or a quote found in no turn;
+- a moment praised in one place and faulted in another (unless the fault is about delivery);
+- counts that disagree between the sentences, the MITI block and the cue stage's summary;
+- the same figure rounded two ways (talk share).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+__all__ = ["check_report", "STRENGTH_AT"]
+
+logger = logging.getLogger(__name__)
+
+STRENGTH_AT = 70.0  # the same mark as analysis.scoring.summary.STRENGTH_AT (tests check they agree)
+_DELIVERY = ("make_space", "voice")
+_WORDS = {"no": 0, "once": 1, "twice": 2, "one": 1, "two": 2, "three": 3}
+
+
+def _num(token: str) -> int:
+    return _WORDS[token] if token in _WORDS else int(token)
+
+
+def _label_of(line: str, labels: dict[str, str]) -> str | None:
+    for name, label in labels.items():
+        if line.startswith(label + ":"):
+            return name
+    return None
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.replace("…", " ").split()).lower()
+
+
+def _quote_turn(ev: dict[str, Any], turns: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The turn the quote comes from: overlapping in time (when timed) and holding its words."""
+    q = _norm(ev.get("quote", ""))
+    if not q or q.startswith("("):
+        return None
+    start, end = ev.get("start"), ev.get("end")
+    best = None
+    for t in turns:
+        text = _norm(t.get("text", ""))
+        if q.rstrip(". ") not in text and text not in q:
+            continue
+        if start is not None and t.get("start") is not None and t.get("end") is not None:
+            if end is not None and (end < t["start"] - 0.05 or start > t["end"] + 0.05):
+                continue
+        best = t
+        if ev.get("role") is None or t.get("role") == ev.get("role"):
+            return t
+    return best
+
+
+def _evidence_items(d: dict[str, Any]):
+    for name, s in (d.get("subscores") or {}).items():
+        for e in s.get("evidence") or ():
+            yield f"sub-score {name}", name, e
+    summ = d.get("summary") or {}
+    for p in summ.get("priorities") or ():
+        if p.get("evidence"):
+            yield f"priority {p.get('subscore')}", p.get("subscore"), p["evidence"]
+    st = summ.get("strength")
+    if st and st.get("evidence"):
+        yield f"strength {st.get('subscore')}", st.get("subscore"), st["evidence"]
+
+
+def _check_evidence(d: dict[str, Any], out: list[str]) -> None:
+    turns = list(d.get("turns") or ())
+    praised: dict[tuple, str] = {}
+    faulted: list[tuple[tuple, str, dict[str, Any]]] = []
+    for where, name, e in _evidence_items(d):
+        if "role" not in e:
+            out.append(f"{where}: evidence has no role")
+            continue
+        t = _quote_turn(e, turns)
+        if t is None:
+            if turns and not str(e.get("quote", "")).startswith("("):
+                out.append(f"{where}: the quote {e.get('quote', '')[:50]!r} is in no turn")
+            continue
+        if e.get("role") != t.get("role"):
+            out.append(f"{where}: the quote {e.get('quote', '')[:50]!r} is labelled {e.get('role')!r} "
+                       f"but that turn is the {t.get('role')!r}'s")
+        if e.get("speaker") not in (t.get("speaker"), t.get("role")):
+            out.append(f"{where}: the quote {e.get('quote', '')[:50]!r} names speaker {e.get('speaker')!r} "
+                       f"but that turn is {t.get('speaker')!r}'s")
+        if where.startswith("sub-score"):
+            key = (e.get("role"), e.get("start"), e.get("quote"))
+            if e.get("positive"):
+                praised[key] = name
+            else:
+                faulted.append((key, name, e))
+    for key, name, e in faulted:
+        if key in praised and praised[key] != name:
+            if name in _DELIVERY and "how it was said" in (e.get("note") or ""):
+                continue
+            out.append(f"sub-score {name}: the moment {key[2][:50]!r} is faulted here and praised under "
+                       f"{praised[key]}")
+
+
+def _check_summary(d: dict[str, Any], out: list[str]) -> None:
+    subs = d.get("subscores") or {}
+    labels = {k: s.get("label", k) for k, s in subs.items()}
+    summ = d.get("summary")
+    if not isinstance(summ, dict):
+        out.append("the report has no summary")
+        return
+    prios = summ.get("priorities") or []
+    strength = summ.get("strength")
+    strengths = {_label_of(x, labels) for x in d.get("strengths") or ()} - {None}
+    work_on = {_label_of(x, labels) for x in d.get("work_on") or ()} - {None}
+    unjudgeable = d.get("partial") or d.get("index") is None
+    if unjudgeable:
+        if summ.get("judged"):
+            out.append("a partial or unscored report is marked judged")
+        if strength or prios or strengths or work_on:
+            out.append("a partial or unscored report lists a strength or something to work on")
+    if not summ.get("headline"):
+        out.append("the summary has no headline")
+    if not summ.get("judged"):
+        if strength or prios:
+            out.append("an unjudged summary has a strength or priorities")
+        return
+    for name in strengths & work_on:
+        out.append(f"{labels[name]} is both a strength and something to work on")
+    for name, s in subs.items():
+        score = s.get("score")
+        if score is None:
+            if name in strengths or name in work_on:
+                out.append(f"{labels[name]} is not measured but is listed as a strength or to work on")
+            continue
+        if score >= STRENGTH_AT and s.get("try_instead"):
+            out.append(f"{labels[name]} is a strength ({score:.0f}) but carries a try-instead line")
+        if score >= STRENGTH_AT and name in work_on:
+            out.append(f"{labels[name]} scores {score:.0f} but is listed to work on")
+        if score < STRENGTH_AT and name in strengths:
+            out.append(f"{labels[name]} scores {score:.0f} but is listed as a strength")
+        if score >= STRENGTH_AT and any(not e.get("positive") and "how it was said" not in (e.get("note") or "")
+                                        for e in s.get("evidence") or ()):
+            out.append(f"{labels[name]} is a strength but quotes a fault")
+    if len(prios) > 3:
+        out.append(f"{len(prios)} priorities: at most 3")
+    gains = [p.get("gain", 0.0) for p in prios]
+    if gains != sorted(gains, reverse=True):
+        out.append(f"priorities are not ranked by gain: {gains}")
+    total = sum(s.get("weight", 0.0) for s in subs.values() if s.get("score") is not None)
+    for p in prios:
+        s = subs.get(p.get("subscore"))
+        if s is None or s.get("score") is None:
+            out.append(f"priority {p.get('subscore')!r} is not a measured sub-score")
+            continue
+        if s["score"] >= STRENGTH_AT:
+            out.append(f"priority {labels[p['subscore']]} scores {s['score']:.0f}, a strength")
+        if p.get("subscore") in strengths:
+            out.append(f"priority {labels[p['subscore']]} is also listed as a strength")
+        if total > 0:
+            want = round(s.get("weight", 0.0) / total * (100.0 - s["score"]), 1)
+            if abs(want - float(p.get("gain", 0.0))) > 0.05:
+                out.append(f"priority {labels[p['subscore']]}: gain {p.get('gain')} but the sub-score gives {want}")
+        if strength and strength.get("subscore") == p.get("subscore"):
+            out.append(f"{labels[p['subscore']]} is both the strength and a priority")
+    if strength:
+        s = subs.get(strength.get("subscore")) or {}
+        if s.get("score") is None or s["score"] < STRENGTH_AT:
+            out.append(f"the strength {strength.get('subscore')!r} does not score as a strength")
+        if "try_instead" in strength:
+            out.append("the strength carries a try-instead line")
+    index = d.get("index")
+    if index is not None and index < STRENGTH_AT and not prios:
+        out.append(f"a session scoring {index:.0f} has no priorities")
+
+
+def _count(pattern: str, text: str) -> list[int]:
+    return [_num(m) for m in re.findall(pattern, text)]
+
+
+def _check_counts(d: dict[str, Any], out: list[str]) -> None:
+    subs = d.get("subscores") or {}
+    m = d.get("miti") or {}
+    cue = (d.get("cues") or {}).get("summary") or {}
+    for key in ("questions", "open_questions", "reflections", "complex_reflections", "validations",
+                "affirmations", "advice", "reflection_to_question", "pct_complex_reflections"):
+        if cue and key in cue and key in m and cue[key] != m[key]:
+            out.append(f"MITI {key}: {m[key]} in the report but {cue[key]} in the cue stage's summary")
+    rv = (subs.get("reflect_validate") or {}).get("summary", "")
+    if rv and m:
+        for n in _count(r"questions: (\d+)", rv):
+            if n != m.get("questions"):
+                out.append(f"reflect and validate says {n} questions; the MITI block counts {m.get('questions')}")
+        for n in _count(r"what the client said\): (\d+)", rv):
+            if n != m.get("reflections"):
+                out.append(f"reflect and validate says {n} reflections; the MITI block counts {m.get('reflections')}")
+        cues = (d.get("cues") or {}).get("cues")
+        if cues is not None:
+            val = len({c["turn_index"] for c in cues if c.get("kind") in ("validation", "affirmation")})
+            for n in _count(r"validating or affirming remarks: (\d+)", rv):
+                if n != val:
+                    out.append(f"reflect and validate says {n} validating or affirming remarks; the cues hold {val}")
+    ex = (subs.get("explore") or {}).get("summary", "")
+    if ex and m:
+        if ex.startswith("You asked no questions") and m.get("questions"):
+            out.append(f"explore says no questions; the MITI block counts {m.get('questions')}")
+        for n in _count(r"^(no|\d+) questions?:", ex):
+            if n != m.get("questions"):
+                out.append(f"explore says {n} questions; the MITI block counts {m.get('questions')}")
+        for n in _count(r": (\d+) open", ex):
+            if n != m.get("open_questions"):
+                out.append(f"explore says {n} open questions; the MITI block counts {m.get('open_questions')}")
+    hb = (subs.get("hold_back") or {}).get("summary", "")
+    for n in _count(r"gave advice (no|once|twice|\d+)\b", hb):
+        if m and n != m.get("advice"):
+            out.append(f"hold back says advice {n} times; the MITI block counts {m.get('advice')}")
+    timing = d.get("timing") or {}
+    ms = (subs.get("make_space") or {}).get("summary", "")
+    share = timing.get("talk_share_helper")
+    if share is not None and ms:
+        want = int(float(share) * 100.0 + 0.5 + 1e-9)
+        for n in _count(r"You took (\d+) %", ms):
+            if n != want:
+                out.append(f"make space says talk share {n} %, the timing stage {want} % (rounding)")
+        for n in _count(r"cut in on the client: (\d+)", ms):
+            if n != len(timing.get("interruptions") or []):
+                out.append(f"make space says {n} interruptions; the timing stage lists "
+                           f"{len(timing.get('interruptions') or [])}")
+        for n in _count(r"the client talked: (\d+)", ms):
+            if n != len(timing.get("backchannels") or []):
+                out.append(f"make space says {n} short mm-hmms; the timing stage lists "
+                           f"{len(timing.get('backchannels') or [])}")
+        for p in (subs.get("make_space") or {}).get("parts") or ():
+            if p.get("name") == "helper_talk_share" and p.get("value") is not None:
+                if abs(p["value"] - 100.0 * float(share)) > 0.051:
+                    out.append(f"make space part talk share {p['value']} differs from the timing stage's "
+                               f"{100 * float(share):.1f}")
+
+
+def check_report(report: dict[str, Any]) -> list[str]:
+    """Every contradiction in one report (``Report.to_dict()`` output), as plain lines.
+
+    Parameters
+    ----------
+    report : dict
+        A version-2 report dictionary.
+
+    Returns
+    -------
+    list of str
+        Problems found; empty when the report agrees with itself.
+    """
+    out: list[str] = []
+    if not isinstance(report, dict):
+        return [f"not a report dictionary: {type(report).__name__}"]
+    _check_summary(report, out)
+    _check_evidence(report, out)
+    _check_counts(report, out)
+    return out

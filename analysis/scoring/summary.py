@@ -1,0 +1,208 @@
+"""The summary a trainee reads first: a headline, up to three priorities, one strength.
+
+:func:`build_summary` is the one pure function that decides what is a strength and what to work
+on; :func:`with_summary` applies it to a :class:`~analysis.report.types.Report`, so the summary,
+the ``strengths``/``work_on`` lists and each sub-score's try-instead line and evidence can never
+disagree:
+
+- a sub-score scoring :data:`STRENGTH_AT` or more is a strength: it keeps only its positive
+  evidence and carries no try-instead line;
+- a measured sub-score below it is something to work on, ranked by *gain*, the points the
+  0-100 score would rise if that sub-score reached 100 (its weight share times its shortfall);
+  the first :data:`MAX_PRIORITIES` are the priorities;
+- a moment praised somewhere is not also quoted as a fault elsewhere, except by a sub-score
+  about delivery (:data:`DELIVERY`), whose quote then says the words were good;
+- a report that is partial, has no score, or whose helper or client never speaks is not
+  judged: no priorities, no strength, empty lists, and a headline that says why.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any, Mapping, Sequence
+
+from analysis.report.glossary import percent
+from analysis.report.types import Evidence, Priority, Report, Strength, SubScore, Summary
+from analysis.schema import CLIENT, HELPER, Turn
+
+__all__ = ["STRENGTH_AT", "DELIVERY", "DELIVERY_NOTE", "MAX_PRIORITIES", "CLASSIFIER_SURE", "build_summary", "with_summary", "gain",
+           "mark_unsure", "upgrade_report"]
+
+logger = logging.getLogger(__name__)
+
+STRENGTH_AT = 70.0
+# Sub-scores about how something was said (timing, voice), not what: a moment praised for its
+# words may still be quoted there, with this note.
+DELIVERY = ("make_space", "voice")
+DELIVERY_NOTE = "the words were good; this is about how it was said"
+MAX_PRIORITIES = 3
+# A quote is "sure" only when the classifier gave its turn's code at least this probability.
+CLASSIFIER_SURE = 0.6
+
+
+def gain(sub: SubScore, subscores: Mapping[str, SubScore]) -> float:
+    """Points the 0-100 score would rise if ``sub`` reached 100 (weights renormalised over the measured)."""
+    total = sum(s.weight for s in subscores.values() if s.score is not None and s.weight > 0)
+    if sub.score is None or total <= 0:
+        return 0.0
+    return round(sub.weight / total * (100.0 - sub.score), 1)
+
+
+def _not_judged_reason(index: float | None, partial: bool, notes: Sequence[str], turns: Sequence[Turn],
+                       kind: str) -> str | None:
+    roles = {t.role for t in turns if t.text.strip()}
+    if not any(t.text.strip() for t in turns):
+        return "there is no speech in the transcript to judge"
+    if kind == "audio" and len({t.speaker for t in turns}) < 2:
+        return "only one voice was found, and listening needs both the helper and the client"
+    if HELPER not in roles:
+        return "the helper never speaks, so there is nothing of theirs to judge"
+    if CLIENT not in roles:
+        return "the client never speaks, so listening cannot be judged"
+    if index is None:
+        return "too little could be measured to give a score"
+    if partial:
+        first = next((n for n in notes if n), "part of the analysis could not run")
+        return f"part of the analysis could not run ({first.rstrip('.')})"
+    return None
+
+
+def _verdict(index: float) -> str:
+    if index >= 75:
+        return "A good listening session"
+    if index >= 55:
+        return "A mixed session"
+    return "A session with clear room to grow"
+
+
+def _pick(evidence: Sequence[Evidence], positive: bool) -> Evidence | None:
+    """The first sure quote of the wanted kind (the helper's words first); an unsure one only if no other."""
+    items = [e for e in evidence if e.positive == positive and e.quote and not e.quote.startswith("(")]
+    items.sort(key=lambda e: (e.unsure, e.role != HELPER))
+    return replace(items[0], note="") if items else None  # the summary carries the brief form
+
+
+def _moment(e: Evidence) -> tuple:
+    return (e.role, e.start, e.quote)
+
+
+def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns: Sequence[Turn], *,
+                  partial: bool = False, notes: Sequence[str] = (), kind: str = "audio"
+                  ) -> tuple[Summary, dict[str, SubScore], tuple[str, ...], tuple[str, ...]]:
+    """Decide the headline, priorities and strength, and make the sub-scores agree with them.
+
+    Parameters
+    ----------
+    index : float or None
+        The 0-100 score.
+    subscores : mapping of str to SubScore
+    turns : sequence of Turn
+    partial : bool
+        The report is partial (a stage was skipped or failed).
+    notes : sequence of str
+        The report's notes (the first says why a partial report is partial).
+    kind : str
+        "audio" or "text".
+
+    Returns
+    -------
+    (Summary, dict, tuple, tuple)
+        The summary, the sub-scores (strengths without try-instead or fault quotes; no moment
+        both praised and faulted), the ``strengths`` and the ``work_on`` lines.
+    """
+    reason = _not_judged_reason(index, partial, notes, turns, kind)
+    measured = [s for s in subscores.values() if s.score is not None]
+    strong = {s.name for s in measured if s.score >= STRENGTH_AT}
+    # A moment read two ways by the text sub-scores (praised in one, faulted in another) is doubtful:
+    # a strength keeps its praise and the fault goes; otherwise the praise goes and the fault stays.
+    praised = {_moment(e) for s in measured if s.name in strong for e in s.evidence if e.positive}
+    faulted = {_moment(e) for s in measured if s.name not in strong and s.name not in DELIVERY
+               for e in s.evidence if not e.positive}
+    cleaned: dict[str, SubScore] = {}
+    for name, s in subscores.items():
+        if name in strong:
+            s = replace(s, try_instead="", evidence=tuple(e for e in s.evidence if e.positive))
+        elif name in DELIVERY:  # how it was said: keep the moment, say the words were fine
+            s = replace(s, evidence=tuple(
+                replace(e, note=f"{e.note}; {DELIVERY_NOTE}" if e.note else DELIVERY_NOTE)
+                if not e.positive and _moment(e) in praised else e for e in s.evidence))
+        else:
+            s = replace(s, evidence=tuple(
+                e for e in s.evidence
+                if (e.positive and _moment(e) not in faulted) or (not e.positive and _moment(e) not in praised)))
+        cleaned[name] = s
+    praised_any = {_moment(e) for s in cleaned.values() for e in s.evidence if e.positive}
+    for name in DELIVERY:  # a delivery fault on a moment praised by a sub-score that is not a strength
+        if name in cleaned and name not in strong:
+            s = cleaned[name]
+            cleaned[name] = replace(s, evidence=tuple(
+                replace(e, note=f"{e.note}; {DELIVERY_NOTE}") if not e.positive and _moment(e) in praised_any
+                and DELIVERY_NOTE not in e.note else e for e in s.evidence))
+    if reason is not None:
+        headline = f"No score for this session: {reason}."
+        return Summary(headline=headline, judged=False), cleaned, (), ()
+    if index is None:  # unreachable: a missing score is a reason above
+        return Summary(headline="No score for this session.", judged=False), cleaned, (), ()
+    weak = sorted((cleaned[s.name] for s in measured if s.name not in strong),
+                  key=lambda s: (-gain(s, cleaned), s.name))
+    priorities = tuple(
+        Priority(subscore=s.name, label=s.label, message=s.summary, gain=gain(s, cleaned),
+                 evidence=_pick(s.evidence, positive=False), try_instead=s.try_instead)
+        for s in weak[:MAX_PRIORITIES]
+    )
+    # the strength to show: one with a sure quote of it first, then the highest score
+    best = sorted((cleaned[n] for n in strong),
+                  key=lambda s: (_pick(s.evidence, positive=True) is None, -(s.score or 0), -s.weight, s.name))
+    strength = None
+    if best:
+        b = best[0]
+        strength = Strength(subscore=b.name, label=b.label, message=b.summary,
+                            evidence=_pick(b.evidence, positive=True))
+    headline = f"{_verdict(index)}: {percent(index / 100.0)} out of 100."
+    if strength is not None:
+        headline += f" Keep doing this: {strength.label.lower()}."
+    if priorities:
+        headline += f" The biggest step up: {priorities[0].label.lower()}."
+    strengths = tuple(f"{s.label}: {s.summary}" for s in best)
+    work_on = tuple(f"{s.label}: {s.summary}" + (f" Try instead: {s.try_instead}" if s.try_instead else "")
+                    for s in weak)
+    return Summary(headline, True, priorities, strength), cleaned, strengths, work_on
+
+
+def mark_unsure(subscores: Mapping[str, SubScore], turns: Sequence[Turn],
+                probs: Mapping[int, Mapping[str, float]] | None = None) -> dict[str, SubScore]:
+    """Give each evidence item the role of the turn it quotes, and mark doubtful quotes unsure.
+
+    A quote is unsure when its turn holds a word Whisper was unsure of (already set by
+    :func:`analysis.scoring.util.evidence`) or when the classifier's top probability for the
+    turn's code is under :data:`CLASSIFIER_SURE`.
+    """
+    by_start = {(t.role, None if t.start is None else round(max(0.0, t.start), 2)): t for t in turns}
+    out = {}
+    for name, s in subscores.items():
+        items = []
+        for e in s.evidence:
+            t = by_start.get((e.role, e.start))
+            unsure = e.unsure
+            if t is not None and probs and t.index in probs and probs[t.index]:
+                unsure = unsure or max(probs[t.index].values()) < CLASSIFIER_SURE
+            items.append(replace(e, unsure=unsure))
+        out[name] = replace(s, evidence=tuple(items))
+    return out
+
+
+def with_summary(report: Report) -> Report:
+    """The report with its summary, strengths, work-on lines and sub-scores made to agree."""
+    summary, subs, strengths, work_on = build_summary(
+        report.index, report.subscores, report.turns, partial=report.partial, notes=report.notes,
+        kind=report.kind)
+    return replace(report, summary=summary, subscores=subs, strengths=strengths, work_on=work_on)
+
+
+def upgrade_report(d: Mapping[str, Any]) -> Report:
+    """Read a stored report of any version; a version-1 report gets its summary computed now."""
+    report = Report.from_dict(dict(d))
+    if int(d.get("report_version", 1)) < 2:
+        report = with_summary(report)
+    return report
