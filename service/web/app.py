@@ -53,7 +53,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the app; ``test_config`` overrides settings (``INSTANCE_DIR``, ``JOB_WORKERS`` ...)."""
     test_config = dict(test_config or {})
     instance = Path(test_config.pop("INSTANCE_DIR", None) or default_instance_dir()).resolve()
-    instance.mkdir(parents=True, exist_ok=True)
+    from service.store.storage import secure_instance
+    from service.web.upload_check import sweep_temp
+
+    secure_instance(instance)  # 0700 folders, 0600 files, whatever the umask
+    sweep_temp(instance)  # uploads left by a process that was killed mid-check
     app = Flask(
         __name__,
         instance_path=str(instance),
@@ -74,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         REMEMBER_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
         ADMIN_PASSWORD=os.environ.get("LISTENWELL_ADMIN_PASSWORD"),
+        PASSWORD_HASH_METHOD=os.environ.get("LISTENWELL_PASSWORD_HASH") or None,
     )
     app.config.update(test_config)
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
