@@ -161,9 +161,9 @@ def load_demo(instance: Path) -> list[int]:
 
     conn = connect(db_path(instance))
     try:
-        sup = conn.execute("SELECT id FROM users WHERE username = ?", (DEMO_USERS[0][0],)).fetchone()
+        sup = conn.execute("SELECT id FROM users WHERE username = ? COLLATE NOCASE", (DEMO_USERS[0][0],)).fetchone()
         sup_id = sup["id"] if sup else create_user(conn, DEMO_USERS[0][0], DEMO_PASSWORD, "supervisor")
-        row = conn.execute("SELECT id FROM users WHERE username = ?", (DEMO_USERS[1][0],)).fetchone()
+        row = conn.execute("SELECT id FROM users WHERE username = ? COLLATE NOCASE", (DEMO_USERS[1][0],)).fetchone()
         trainee_id = row["id"] if row else create_user(conn, DEMO_USERS[1][0], DEMO_PASSWORD, "trainee", sup_id)
         conn.commit()
         if conn.execute("SELECT 1 FROM sessions WHERE trainee_id = ?", (trainee_id,)).fetchone():

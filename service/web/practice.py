@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 from analysis.errors import ListenWellError, ParameterError
 from service.web.upload import accept_audio, queue_session
 
-__all__ = ["bp", "scenarios_or_empty", "parse_timeline"]
+__all__ = ["bp", "parse_timeline", "scenarios_or_empty"]
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("practice", __name__, url_prefix="/practice")

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from service.store.db import get_db
 from service.web.auth import visible_trainee_ids, visible_trainees
 
-__all__ = ["bp", "score_history", "chart_svg"]
+__all__ = ["bp", "chart_svg", "score_history"]
 
 bp = Blueprint("progress", __name__, url_prefix="/progress")
 

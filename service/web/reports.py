@@ -31,7 +31,7 @@ from service.web.auth import (
     visible_trainee_ids,
 )
 
-__all__ = ["bp", "list_sessions", "latest_job", "report_figures"]
+__all__ = ["bp", "latest_job", "list_sessions", "report_figures"]
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("reports", __name__)

@@ -151,7 +151,7 @@ def test_report_page_has_player_and_clickable_evidence(app, world):
 
 
 def test_progress_chart_is_svg(app, world, instance):
-    from web_fixtures import JFK, make_report
+    from tests.web_fixtures import JFK, make_report
 
     from service.store.storage import import_session
 
@@ -187,7 +187,7 @@ def test_delete_removes_audio_and_rows(app, world, instance):
 
 def test_csrf_required_on_forms_and_api(instance):
     app = make_app(instance, WTF_CSRF_ENABLED=True)
-    from web_fixtures import JFK, add_users, make_report
+    from tests.web_fixtures import JFK, add_users, make_report
 
     from service.store.storage import import_session
 
@@ -236,7 +236,7 @@ def test_migrations_versioned(instance, app):
 
 
 def test_pages_escape_report_text_and_forbid_outside_requests(app, world, instance):
-    from web_fixtures import make_report
+    from tests.web_fixtures import make_report
 
     from service.store.storage import import_session
 

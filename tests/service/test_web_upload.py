@@ -57,7 +57,7 @@ def test_bad_upload_is_refused_and_nothing_stored(app, world, instance, data, fi
 
 def test_too_large_upload(instance):
     app = make_app(instance, MAX_CONTENT_LENGTH=50_000)
-    from web_fixtures import add_users
+    from tests.web_fixtures import add_users
 
     ids = add_users(instance)
     c = app.test_client()
@@ -71,7 +71,7 @@ def test_too_large_upload(instance):
 
 def test_too_long_and_too_short_audio(instance):
     app = make_app(instance, MAX_AUDIO_SECONDS=5.0, MIN_AUDIO_SECONDS=1.0)
-    from web_fixtures import add_users
+    from tests.web_fixtures import add_users
 
     ids = add_users(instance)
     c = app.test_client()
