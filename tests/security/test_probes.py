@@ -349,3 +349,22 @@ def test_csp_uses_a_fresh_nonce_not_unsafe_inline(live):
         assert "'unsafe-inline'" not in directives["style-src"]
         assert re.search(r"'nonce-[A-Za-z0-9_-]{16,}'", directives["script-src"])
     assert policies[0] != policies[1]
+
+
+def test_secure_delete_is_set_even_where_the_build_defaults_it_off(tmp_path, monkeypatch):
+    """Simulate a SQLite build with secure_delete off by default: connect() must turn it on."""
+    from service.store import db as dbmod
+
+    real_connect = sqlite3.connect
+
+    def off_by_default(*args, **kwargs):
+        conn = real_connect(*args, **kwargs)
+        conn.execute("PRAGMA secure_delete = OFF")
+        return conn
+
+    monkeypatch.setattr(dbmod.sqlite3, "connect", off_by_default)
+    conn = dbmod.connect(tmp_path / "x.sqlite3")
+    try:
+        assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
+    finally:
+        conn.close()
