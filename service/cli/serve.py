@@ -217,6 +217,9 @@ def shutdown(app) -> None:
     runner = app.extensions.get("listenwell_jobs")
     if runner is not None:
         runner.stop(timeout=5.0)
+    close = getattr(app.config.get("ANALYZE"), "close", None)
+    if close is not None:
+        close()
     sweep_temp(app.instance_path)
 
 
@@ -224,13 +227,14 @@ def shutdown(app) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int)
 @_instance_option
-@click.option("--workers", default=1, show_default=True, type=int, help="Analyses run at once (on this machine).")
+@click.option("--workers", default=None, type=int,
+              help="Analyses run at once (default: 1 here; with --scheduler, the cluster's thread count).")
 @click.option("--threads", default=None, type=int,
               help="Web request threads (default: 4 per CPU core, 8 to 64).")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:8786",
               help="Send analyses to this Dask scheduler instead of running them here.")
 @click.option("--demo", is_flag=True, help="Add demo users and the bundled demo reports.")
-def serve(host: str, port: int, instance: Path | None, workers: int, threads: int | None,
+def serve(host: str, port: int, instance: Path | None, workers: int | None, threads: int | None,
           scheduler: str | None, demo: bool) -> None:
     """Start the web service (on this machine only, by default) on the waitress WSGI server."""
     from service.web.app import create_app
@@ -244,9 +248,15 @@ def serve(host: str, port: int, instance: Path | None, workers: int, threads: in
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: listening on {host}: other machines can reach this service; it has no TLS of its"
                    " own, so put it behind a reverse proxy with HTTPS (docs/usage/security.md)", err=True)
-    config = {"INSTANCE_DIR": instance, "JOB_WORKERS": workers}
+    config: dict = {"INSTANCE_DIR": instance, "JOB_WORKERS": 1 if workers is None else workers}
     if scheduler:
-        config["JOB_SCHEDULER"] = scheduler
+        from service.web.dask_jobs import DaskAnalyze
+
+        analyze = DaskAnalyze(scheduler)
+        config.update(JOB_SCHEDULER=scheduler, ANALYZE=analyze)
+        if workers is None:
+            config["JOB_WORKERS"] = analyze.capacity()
+        click.echo(f"analyses go to the Dask scheduler at {scheduler} ({config['JOB_WORKERS']} at once)")
     app = create_app(config)
     run_server(app, host, port, threads)
 

@@ -120,8 +120,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         ADMIN_PASSWORD=os.environ.get("LISTENWELL_ADMIN_PASSWORD"),
         PASSWORD_HASH_METHOD=os.environ.get("LISTENWELL_PASSWORD_HASH") or None,
         # log-in sessions: end after this long without a request / this long after log-in
-        SESSION_IDLE_SECONDS=float(os.environ.get("LISTENWELL_SESSION_IDLE_SECONDS", 30 * 60)),
-        SESSION_MAX_SECONDS=float(os.environ.get("LISTENWELL_SESSION_MAX_SECONDS", 12 * 3600)),
+        SESSION_IDLE_SECONDS=float(os.environ.get("LISTENWELL_SESSION_IDLE_SECONDS") or 30 * 60),
+        SESSION_MAX_SECONDS=float(os.environ.get("LISTENWELL_SESSION_MAX_SECONDS") or 12 * 3600),
         # log-in throttling: failures allowed per account / per client address, then doubling waits
         LOGIN_FREE_FAILURES_USER=5,
         LOGIN_FREE_FAILURES_ADDR=20,
@@ -150,6 +150,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.register_blueprint(module.bp)
     api.register_errors(app)
     app.after_request(_security_headers)
+    scheduler = app.config.get("JOB_SCHEDULER") or os.environ.get("LISTENWELL_SCHEDULER")
+    if scheduler and app.config.get("ANALYZE") is None:
+        from service.web.dask_jobs import DaskAnalyze
+
+        app.config["ANALYZE"] = DaskAnalyze(scheduler)  # analyses run on the Dask cluster; the queue stays here
     if app.config.get("START_JOBS", True):
         jobs.init_app(app)
     return app
