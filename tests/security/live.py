@@ -18,7 +18,7 @@ from service.store.db import connect, db_path, migrate
 from service.web.auth import create_user
 from tests.web_fixtures import ADMIN_PASSWORD, FAST_HASH, PASSWORD, ROOT
 
-__all__ = ["LiveServer", "start_server", "free_port", "make_users", "log_in", "csrf_of"]
+__all__ = ["LiveServer", "csrf_of", "free_port", "log_in", "make_users", "start_server"]
 
 
 def free_port() -> int:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.web_fixtures import ROOT
 
-__all__ = ["FORMATS", "truncated_wav", "wav_claiming_hours", "long_live_webm"]
+__all__ = ["FORMATS", "long_live_webm", "truncated_wav", "wav_claiming_hours"]
 
 FORMATS = ROOT / "tests" / "data" / "formats"
 

@@ -6,7 +6,6 @@ import signal
 import time
 
 import pytest
-import requests
 
 from service.store.db import connect, db_path
 from tests.security.live import log_in, make_users, start_server

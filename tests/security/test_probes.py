@@ -9,8 +9,8 @@ import os
 import re
 import signal
 import sqlite3
-import statistics
 import stat
+import statistics
 import time
 from pathlib import Path
 
@@ -206,7 +206,7 @@ def test_instance_files_are_private_under_umask_022(live):
                files={"audio": ("jfk.flac", JFK.read_bytes())}, allow_redirects=False, timeout=60)
     assert r.status_code == 302, r.text[:500]
     inst = server.instance
-    mode = lambda p: stat.S_IMODE(p.stat().st_mode)  # noqa: E731
+    mode = lambda p: stat.S_IMODE(p.stat().st_mode)
     assert mode(inst) == 0o700
     for folder in ("audio", "tmp"):
         assert mode(inst / folder) == 0o700, folder
@@ -331,7 +331,7 @@ def test_personal_responses_are_not_cached(live):
     server, ids = live
     s = log_in(server.url, "sup1")
     sid = ids["session"]
-    for path in ("/", f"/sessions/{sid}", f"/sessions/{sid}/audio", f"/api/sessions", f"/api/reports/{sid}",
+    for path in ("/", f"/sessions/{sid}", f"/sessions/{sid}/audio", "/api/sessions", f"/api/reports/{sid}",
                  f"/sessions/{sid}/full"):
         r = s.get(server.url + path, timeout=60)
         assert r.status_code == 200, path
