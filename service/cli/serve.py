@@ -248,7 +248,7 @@ def serve(host: str, port: int, instance: Path | None, workers: int | None, thre
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: listening on {host}: other machines can reach this service; it has no TLS of its"
                    " own, so put it behind a reverse proxy with HTTPS (docs/usage/security.md)", err=True)
-    config: dict = {"INSTANCE_DIR": instance, "JOB_WORKERS": 1 if workers is None else workers}
+    config: dict = {"INSTANCE_DIR": instance, "JOB_WORKERS": 1 if workers is None else workers, "DB_PER_THREAD": True}
     if scheduler:
         from service.web.dask_jobs import DaskAnalyze
 

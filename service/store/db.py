@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import threading
 from importlib import resources
 from pathlib import Path
 
@@ -113,17 +114,41 @@ def migrate(conn: sqlite3.Connection) -> int:
     return current
 
 
+_THREAD = threading.local()
+
+
 def get_db() -> sqlite3.Connection:
-    """The request's database connection (opened on first use)."""
+    """The request's database connection (opened on first use).
+
+    With ``DB_PER_THREAD`` (set by ``listenwell serve``) each server thread keeps
+    one connection and reuses it for its next requests, instead of opening the
+    file and setting the pragmas again for every request.
+    """
     if "db" not in g:
-        g.db = connect(current_app.config["DATABASE"])
+        database = current_app.config["DATABASE"]
+        if current_app.config.get("DB_PER_THREAD"):
+            cache = getattr(_THREAD, "connections", None)
+            if cache is None:
+                cache = _THREAD.connections = {}
+            conn = cache.get(database)
+            if conn is None:
+                conn = cache[database] = connect(database)
+            g.db = conn
+            g.db_shared = True
+        else:
+            g.db = connect(database)
     return g.db
 
 
 def close_db(exc: BaseException | None = None) -> None:
     db = g.pop("db", None)
-    if db is not None:
-        db.close()
+    if db is None:
+        return
+    if g.pop("db_shared", False):
+        if db.in_transaction:  # nothing half-done is carried into the thread's next request
+            db.rollback()
+        return
+    db.close()
 
 
 @click.command("init-db")

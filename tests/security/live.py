@@ -69,13 +69,17 @@ def start_server(instance: Path, *args: str, env: dict | None = None, umask: int
     full_env = {**os.environ, "LISTENWELL_ADMIN_PASSWORD": ADMIN_PASSWORD, "LISTENWELL_PASSWORD_HASH": FAST_HASH,
                 **(env or {})}
     log = instance.parent / f"server-{port}.log"
-    fh = open(log, "w")
-    preexec = (lambda: os.umask(umask)) if umask is not None else None
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli.main", "serve", "--port", str(port), "--instance", str(instance), *args],
-        cwd=ROOT, env=full_env, stdout=fh, stderr=subprocess.STDOUT, preexec_fn=preexec,
-    )
-    fh.close()
+    old_umask = os.umask(umask) if umask is not None else None  # the child inherits it
+    try:
+        with open(log, "w") as fh:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "service.cli.main", "serve", "--port", str(port), "--instance", str(instance),
+                 *args],
+                cwd=ROOT, env=full_env, stdout=fh, stderr=subprocess.STDOUT,
+            )
+    finally:
+        if old_umask is not None:
+            os.umask(old_umask)
     server = LiveServer(f"http://127.0.0.1:{port}", instance, proc, log, full_env)
     t_end = time.monotonic() + wait
     while time.monotonic() < t_end:
