@@ -410,6 +410,33 @@ def api_login():
     return jsonify(error="unauthorized", message="Unknown user name or wrong password.", retry_after=wait), 401
 
 
+MIN_PASSWORD = 8
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password: every other browser is logged out, this one logs in anew."""
+    if request.method == "POST":
+        current = request.form.get("current_password", "")
+        new = request.form.get("new_password", "")
+        db = get_db()
+        row = db.execute("SELECT * FROM users WHERE id = ?", (current_user.id,)).fetchone()
+        if not (row["password_hash"] and check_password_hash(row["password_hash"], current)):
+            flash("Your current password is not right.", "error")
+            return render_template("account.html"), 400
+        if len(new) < MIN_PASSWORD:
+            flash(f"The new password needs at least {MIN_PASSWORD} characters.", "error")
+            return render_template("account.html"), 400
+        set_password(db, current_user.id, new)  # ends all of this user's sessions
+        token = start_session(db, current_user.id)
+        db.commit()
+        login_user(User(row, token))
+        flash("Password changed. Every other browser is logged out.", "info")
+        return redirect(url_for("reports.index"))
+    return render_template("account.html")
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:

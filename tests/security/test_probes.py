@@ -91,6 +91,26 @@ def test_password_reset_role_change_and_deletion_end_sessions(live):
     assert _replay(server.url, old) == 401
 
 
+def test_own_password_change_ends_other_sessions_keeps_this_one(live):
+    server, ids = live
+    conn = connect(db_path(server.instance))
+    create_user(conn, "erin", PASSWORD, "trainee", ids["sup1"], method="pbkdf2:sha256:1000")
+    conn.commit()
+    conn.close()
+    laptop = log_in(server.url, "erin")
+    phone = log_in(server.url, "erin")
+    old_laptop = laptop.cookies.copy()
+    r = laptop.post(server.url + "/account/password",
+                    data={"current_password": "wrong", "new_password": "another-pass-3"}, timeout=30)
+    assert r.status_code == 400 and "current password is not right" in r.text
+    r = laptop.post(server.url + "/account/password",
+                    data={"current_password": PASSWORD, "new_password": "another-pass-3"}, timeout=30)
+    assert r.status_code == 200 and "Every other browser is logged out" in r.text
+    assert laptop.get(server.url + "/api/sessions", timeout=10).status_code == 200  # this browser: new session
+    assert phone.get(server.url + "/api/sessions", timeout=10).status_code == 401
+    assert _replay(server.url, old_laptop) == 401  # the cookie from before the change is dead too
+
+
 def test_idle_timeout_and_absolute_lifetime(tmp_path):
     instance = tmp_path / "instance"
     make_users(instance)
@@ -226,7 +246,7 @@ def test_instance_files_are_private_under_umask_022(live):
 
 
 def test_secure_delete_wipes_deleted_reports_from_the_file(live):
-    server, ids = live
+    server, _ = live
     marker = "relapse-after-the-funeral-" + os.urandom(4).hex()
     sid = import_session(server.instance, "alice", None, make_report(55.0, quote=marker), source="test")
     s = log_in(server.url, "sup1")
