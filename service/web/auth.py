@@ -298,7 +298,7 @@ class LoginThrottle:
         row = self.conn.execute(f"SELECT MAX(locked_until) FROM login_failures WHERE key IN ({marks})",
                                 keys).fetchone()
         until = row[0] or 0.0
-        return int(math.ceil(until - now)) if until > now else 0
+        return math.ceil(until - now) if until > now else 0
 
     def failed(self, keys: list[str], now: float | None = None) -> int:
         """Count a failure for each key; return the wait now imposed (seconds)."""

@@ -52,6 +52,8 @@ class CheckedAudio:
 
 
 def _human(s: float) -> str:
+    if s < 10:
+        return f"{s:.1f} s"
     return f"{s:.0f} s" if s < 120 else (f"{s / 60:.1f} min" if s < 7200 else f"{s / 3600:.1f} h")
 
 
@@ -162,8 +164,13 @@ def check_audio(path: str | Path, name: str, max_seconds: float, min_seconds: fl
         info = probe(path)
         missing = wav_missing_bytes(path)
         if missing:
+            present = max(1, path.stat().st_size - 44)  # about the data bytes the file holds
+            held = float(info.duration or 0.0)
+            promised = held * (present + missing) / present if held else None
             raise CorruptAudioError(
-                f"{name} is truncated or damaged: its WAV header promises {missing:,} more bytes than the file holds."
+                f"{name} is truncated or damaged: its WAV header promises "
+                + (f"{_human(promised)} of audio but the file holds only {_human(held)}." if promised else
+                   f"{missing:,} more bytes than the file holds.")
             )
         if not ogg_is_complete(path):
             raise CorruptAudioError(f"{name} is truncated: its Ogg stream stops before the end.")

@@ -20,11 +20,12 @@ def truncated_wav(out: Path) -> Path:
 
 
 def wav_claiming_hours(out: Path, hours: float = 37.0) -> Path:
-    """A 4 s WAV whose RIFF and data sizes claim ``hours`` of 16 kHz 16-bit mono audio."""
+    """A 4 s WAV whose RIFF and data sizes claim ``hours`` of audio (at its own byte rate)."""
     data = bytearray((FORMATS / "jfk4.wav").read_bytes())
     at = data.find(b"data")
-    assert at > 0
-    claimed = min(0xFFFFFFF0, int(hours * 3600 * 16000 * 2))
+    assert at > 0 and data[12:16] == b"fmt "
+    byte_rate = struct.unpack("<I", data[28:32])[0]
+    claimed = min(0xFFFFFFF0, int(hours * 3600 * byte_rate))
     data[at + 4 : at + 8] = struct.pack("<I", claimed)
     data[4:8] = struct.pack("<I", min(0xFFFFFFF0, claimed + at))
     out.write_bytes(bytes(data))

@@ -266,8 +266,8 @@ def test_secure_delete_wipes_deleted_reports_from_the_file(live):
 # -- uploads -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("make, name, words", [
-    (truncated_wav, "cut.wav", "truncated"),
-    (wav_claiming_hours, "huge-header.wav", "truncated"),
+    (truncated_wav, "cut.wav", "its WAV header promises 4.0 s of audio but the file holds only 2.4 s"),
+    (wav_claiming_hours, "huge-header.wav", "its WAV header promises 37.0 h of audio but the file holds only 4.0 s"),
 ])
 def test_truncated_and_lying_wav_refused_and_nothing_stored(live, tmp_path, make, name, words):
     server, ids = live
@@ -315,6 +315,48 @@ def test_stale_temp_uploads_swept_at_start_and_shutdown(tmp_path):
     finally:
         assert server.stop(signal.SIGTERM) == 0
     assert not stale.exists()
+
+
+def test_sigkill_during_an_upload_leaves_nothing_after_restart(tmp_path):
+    """The probe itself: SIGKILL the server while it holds an upload in tmp/, then start it again."""
+    import threading
+    import wave
+
+    instance = tmp_path / "instance"
+    ids = make_users(instance)
+    big = tmp_path / "long-session.wav"
+    with wave.open(str(big), "wb") as w:  # 25 min of silence, 48 MB: takes a moment to store and check
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(bytes(2 * 16000 * 60 * 25))
+    server = start_server(instance, "--workers", "0")
+    s = log_in(server.url, "sup1")
+    data = big.read_bytes()
+
+    def post():
+        try:
+            s.post(server.url + "/upload", data={"trainee_id": ids["alice"]}, files={"audio": (big.name, data)},
+                   timeout=60)
+        except requests.RequestException:
+            pass  # the server is killed under it
+
+    sender = threading.Thread(target=post)
+    sender.start()
+    t_end = time.monotonic() + 60
+    left: list[Path] = []
+    while not left and time.monotonic() < t_end and sender.is_alive():
+        left = list((instance / "tmp").glob("upload-*")) if (instance / "tmp").is_dir() else []
+        time.sleep(0.002)
+    server.stop(signal.SIGKILL)
+    sender.join(30)
+    assert left and left[0].exists(), "the upload was not caught in tmp/ (it finished too fast)"
+    assert _sessions_count(instance) == 0
+    server = start_server(instance, "--workers", "0")
+    try:
+        assert list((instance / "tmp").glob("upload-*")) == []
+    finally:
+        server.stop()
 
 
 def test_non_utf8_file_name_gets_a_clear_message(live):
