@@ -52,7 +52,7 @@ class CheckedAudio:
 
 
 def _human(s: float) -> str:
-    if s < 10:
+    if s < 10 and abs(s - round(s)) >= 0.05:
         return f"{s:.1f} s"
     return f"{s:.0f} s" if s < 120 else (f"{s / 60:.1f} min" if s < 7200 else f"{s / 3600:.1f} h")
 

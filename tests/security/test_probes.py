@@ -191,11 +191,14 @@ def test_unknown_and_known_names_cost_the_same_time(tmp_path):
             return time.perf_counter() - t0
 
         timed("warm-up")
-        known = [timed(f"known{i % 3}") for i in range(9)]
-        unknown = [timed(f"nobody{i}") for i in range(9)]
+        known, unknown = [], []
+        for i in range(9):  # interleaved, so a busy moment on the machine hits both alike
+            known.append(timed(f"known{i % 3}"))
+            unknown.append(timed(f"nobody{i}"))
         k, u = statistics.median(known), statistics.median(unknown)
         assert k > 0.02  # a real hash is verified
-        assert abs(k - u) < 0.35 * k, (k, u)
+        # before: unknown 6 ms vs known 172 ms; an unknown name must not be the cheap one
+        assert 0.6 < u / k < 1.7, (k, u)
     finally:
         server.stop()
 
@@ -266,8 +269,8 @@ def test_secure_delete_wipes_deleted_reports_from_the_file(live):
 # -- uploads -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("make, name, words", [
-    (truncated_wav, "cut.wav", "its WAV header promises 4.0 s of audio but the file holds only 2.4 s"),
-    (wav_claiming_hours, "huge-header.wav", "its WAV header promises 37.0 h of audio but the file holds only 4.0 s"),
+    (truncated_wav, "cut.wav", "its WAV header promises 4 s of audio but the file holds only 2.4 s"),
+    (wav_claiming_hours, "huge-header.wav", "its WAV header promises 37.0 h of audio but the file holds only 4 s"),
 ])
 def test_truncated_and_lying_wav_refused_and_nothing_stored(live, tmp_path, make, name, words):
     server, ids = live
