@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-__all__ = ["wav_missing_bytes", "ogg_is_complete"]
+__all__ = ["matroska_end_seconds", "ogg_is_complete", "wav_missing_bytes"]
 
 # Sizes that streaming writers put in a header before they know the length.
 _UNKNOWN_SIZES = (0, 0xFFFFFFFF, 0x7FFFFFFF)
@@ -67,3 +67,58 @@ def ogg_is_complete(path: Path, tail_bytes: int = 1 << 16) -> bool:
             return complete and bool(page[5] & 0x04)
         at = tail.rfind(b"OggS", 0, at)
     return False
+
+
+def _vint(buf: bytes, at: int, keep_marker: bool = False) -> tuple[int, int] | None:
+    """An EBML variable-length integer at ``buf[at]``: (value, length), or None."""
+    if at >= len(buf):
+        return None
+    first = buf[at]
+    length = 1
+    mask = 0x80
+    while length <= 8 and not first & mask:
+        mask >>= 1
+        length += 1
+    if length > 8 or at + length > len(buf):
+        return None
+    value = first if keep_marker else first & (mask - 1)
+    for b in buf[at + 1 : at + length]:
+        value = (value << 8) | b
+    return value, length
+
+
+def matroska_end_seconds(path: Path, head_bytes: int = 1 << 16, tail_bytes: int = 1 << 21) -> float | None:
+    """Start time (s) of the last cluster of a Matroska/WebM file, read from its tail; None if not found.
+
+    Browser recordings (MediaRecorder) carry no duration in their header; the last
+    cluster's timecode tells how long the file runs without walking all of it.
+    """
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(head_bytes)
+        if not head.startswith(b"\x1a\x45\xdf\xa3"):
+            return None
+        fh.seek(max(0, size - tail_bytes))
+        tail = fh.read()
+    scale = 1_000_000  # TimecodeScale, ns per tick (the default)
+    at = head.find(b"\x2a\xd7\xb1")
+    if at >= 0:
+        sz = _vint(head, at + 3)
+        if sz and 1 <= sz[0] <= 8:
+            start = at + 3 + sz[1]
+            value = int.from_bytes(head[start : start + sz[0]], "big")
+            if value > 0:
+                scale = value
+    at = tail.rfind(b"\x1f\x43\xb6\x75")
+    while at >= 0:
+        sz = _vint(tail, at + 4)
+        if sz:
+            pos = at + 4 + sz[1]
+            if tail[pos : pos + 1] == b"\xe7":
+                tsz = _vint(tail, pos + 1)
+                if tsz and 1 <= tsz[0] <= 8:
+                    vstart = pos + 1 + tsz[1]
+                    if vstart + tsz[0] <= len(tail):
+                        return int.from_bytes(tail[vstart : vstart + tsz[0]], "big") * scale / 1e9
+        at = tail.rfind(b"\x1f\x43\xb6\x75", 0, at)
+    return None

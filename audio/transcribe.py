@@ -111,7 +111,15 @@ def cuda_device_count() -> int:
 
 
 def select_device(requested: str = "auto", *, device_count: int | None = None) -> str:
-    """Resolve "auto" to "cuda" or "cpu" from CTranslate2's device count."""
+    """Resolve "auto" to "cuda" or "cpu" from CTranslate2's device count.
+
+    When CUDA may be used, the ``[gpu]`` extra's cuBLAS/cuDNN libraries are loaded
+    first (:func:`audio.cuda_libs.preload_cuda_libraries`; nothing without a driver).
+    """
+    if requested != "cpu" and device_count is None:
+        from audio.cuda_libs import preload_cuda_libraries
+
+        preload_cuda_libraries()
     count = cuda_device_count() if device_count is None else device_count
     if requested == "auto":
         return "cuda" if count > 0 else "cpu"

@@ -183,6 +183,11 @@ def run_batch(
         todo: list[_Planned] = []
         for job in jobs:
             _plan_one(job, base, out_dir, version, force, rows, todo, outcome, max_duration)
+        if not jobs:
+            msg = (f"warning: no recordings found in {input_dir}" + (f" ({ignored} file(s) without an audio"
+                   " extension were ignored)" if ignored else "") + "; nothing to analyse")
+            logger.warning("%s", msg)
+            say(msg)
         if ignored:
             say(f"ignored {ignored} file(s) without an audio extension")
         if outcome.skipped:

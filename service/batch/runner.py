@@ -126,8 +126,27 @@ def analyze_recording(task: RecordingTask) -> dict[str, Any]:
         return _failure("internal_error", f"{type(e).__name__}: {e}", started)
 
 
-def init_worker(transcribe_options: Any, threads: int) -> None:
-    """Pool initializer: cap this process's threads, ignore Ctrl-C (the parent handles it), load the model."""
+def watch_parent(parent_pid: int, interval: float = 0.5) -> None:
+    """Exit this worker process as soon as ``parent_pid`` is no longer its parent (the parent died).
+
+    Works whatever killed the parent (SIGKILL included): a daemon thread compares
+    ``os.getppid()`` with the pid the worker was started by, twice a second.
+    """
+    import threading
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent_pid:
+                os._exit(1)  # no clean-up: the parent that would collect results is gone
+            time.sleep(interval)
+
+    threading.Thread(target=watch, name="listenwell-parent-watch", daemon=True).start()
+
+
+def init_worker(transcribe_options: Any, threads: int, parent_pid: int | None = None) -> None:
+    """Pool initializer: exit with the parent, cap threads, ignore Ctrl-C (the parent handles it), load the model."""
+    if parent_pid is not None:
+        watch_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if threads > 0:
         for var in _THREAD_VARS:
@@ -155,7 +174,7 @@ def _new_pool(workers: int, transcribe_options: Any, threads: int) -> ProcessPoo
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=init_worker,
-        initargs=(transcribe_options, threads),
+        initargs=(transcribe_options, threads, os.getpid()),
     )
 
 

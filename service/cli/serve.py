@@ -10,7 +10,16 @@ import click
 
 from analysis.errors import ParameterError
 
-__all__ = ["serve", "init_db", "import_batch", "import_batch_folder", "load_demo"]
+__all__ = [
+    "import_batch",
+    "import_batch_folder",
+    "init_db",
+    "load_demo",
+    "run_server",
+    "serve",
+    "server_threads",
+    "shutdown",
+]
 
 logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +57,8 @@ def _prepare(instance: Path) -> None:
         conn.close()
     import os
 
-    password = ensure_admin(str(db_path(instance)), os.environ.get("LISTENWELL_ADMIN_PASSWORD"))
+    password = ensure_admin(str(db_path(instance)), os.environ.get("LISTENWELL_ADMIN_PASSWORD"),
+                            os.environ.get("LISTENWELL_PASSWORD_HASH") or None)
     click.echo(f"database: {db_path(instance)} (schema version {version})")
     if password:
         click.echo(f"created user 'admin' with password: {password}  (shown once: note it now)")
@@ -151,9 +161,9 @@ def load_demo(instance: Path) -> list[int]:
 
     conn = connect(db_path(instance))
     try:
-        sup = conn.execute("SELECT id FROM users WHERE username = ?", (DEMO_USERS[0][0],)).fetchone()
+        sup = conn.execute("SELECT id FROM users WHERE username = ? COLLATE NOCASE", (DEMO_USERS[0][0],)).fetchone()
         sup_id = sup["id"] if sup else create_user(conn, DEMO_USERS[0][0], DEMO_PASSWORD, "supervisor")
-        row = conn.execute("SELECT id FROM users WHERE username = ?", (DEMO_USERS[1][0],)).fetchone()
+        row = conn.execute("SELECT id FROM users WHERE username = ? COLLATE NOCASE", (DEMO_USERS[1][0],)).fetchone()
         trainee_id = row["id"] if row else create_user(conn, DEMO_USERS[1][0], DEMO_PASSWORD, "trainee", sup_id)
         conn.commit()
         if conn.execute("SELECT 1 FROM sessions WHERE trainee_id = ?", (trainee_id,)).fetchone():
@@ -166,14 +176,67 @@ def load_demo(instance: Path) -> list[int]:
     return _queue_demo_dialogues(instance, trainee_id)
 
 
+def server_threads(cpus: int | None = None) -> int:
+    """Waitress request threads for this machine: 4 per core, at least 8, at most 64.
+
+    Requests are short (pages, JSON, audio ranges) and mostly wait on SQLite or the
+    disk; analyses never run on these threads (they are in the durable job queue).
+    """
+    import os
+
+    cpus = cpus or os.cpu_count() or 1
+    return max(8, min(64, 4 * cpus))
+
+
+def run_server(app, host: str, port: int, threads: int | None = None) -> None:
+    """Serve ``app`` with waitress until SIGTERM/SIGINT; then stop the job workers and sweep temp files."""
+    import signal
+
+    from waitress import create_server
+
+    threads = threads or server_threads()
+    server = create_server(app, host=host, port=port, threads=threads, ident="waitress",
+                           channel_timeout=120, connection_limit=200)
+
+    def _stop(signum, frame):  # waitress's loop ends on SystemExit and shuts its threads down
+        raise SystemExit(0)
+
+    previous = signal.signal(signal.SIGTERM, _stop)
+    click.echo(f"ListenWell on http://{host}:{port}/  (waitress, {threads} threads, instance {app.instance_path})")
+    try:
+        server.run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        shutdown(app)
+
+
+def shutdown(app) -> None:
+    """Stop the app's job workers and remove its temporary upload files."""
+    from service.web.upload_check import sweep_temp
+
+    runner = app.extensions.get("listenwell_jobs")
+    if runner is not None:
+        runner.stop(timeout=5.0)
+    close = getattr(app.config.get("ANALYZE"), "close", None)
+    if close is not None:
+        close()
+    sweep_temp(app.instance_path)
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int)
 @_instance_option
-@click.option("--workers", default=1, show_default=True, type=int, help="Analyses run at once.")
+@click.option("--workers", default=None, type=int,
+              help="Analyses run at once (default: 1 here; with --scheduler, the cluster's thread count).")
+@click.option("--threads", default=None, type=int,
+              help="Web request threads (default: 4 per CPU core, 8 to 64).")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:8786",
+              help="Send analyses to this Dask scheduler instead of running them here.")
 @click.option("--demo", is_flag=True, help="Add demo users and the bundled demo reports.")
-def serve(host: str, port: int, instance: Path | None, workers: int, demo: bool) -> None:
-    """Start the web service (on this machine only, by default)."""
+def serve(host: str, port: int, instance: Path | None, workers: int | None, threads: int | None,
+          scheduler: str | None, demo: bool) -> None:
+    """Start the web service (on this machine only, by default) on the waitress WSGI server."""
     from service.web.app import create_app
 
     instance = _instance(instance)
@@ -183,10 +246,19 @@ def serve(host: str, port: int, instance: Path | None, workers: int, demo: bool)
         click.echo(f"demo: log in as demo-trainee or demo-supervisor, password {DEMO_PASSWORD}"
                    f" ({len(ids)} session(s) added)")
     if host not in ("127.0.0.1", "localhost", "::1"):
-        click.echo(f"warning: listening on {host}: other machines can reach this service", err=True)
-    app = create_app({"INSTANCE_DIR": instance, "JOB_WORKERS": workers})
-    click.echo(f"ListenWell on http://{host}:{port}/  (instance {instance})")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+        click.echo(f"warning: listening on {host}: other machines can reach this service; it has no TLS of its"
+                   " own, so put it behind a reverse proxy with HTTPS (docs/usage/security.md)", err=True)
+    config: dict = {"INSTANCE_DIR": instance, "JOB_WORKERS": 1 if workers is None else workers, "DB_PER_THREAD": True}
+    if scheduler:
+        from service.web.dask_jobs import DaskAnalyze
+
+        analyze = DaskAnalyze(scheduler)
+        config.update(JOB_SCHEDULER=scheduler, ANALYZE=analyze)
+        if workers is None:
+            config["JOB_WORKERS"] = analyze.capacity()
+        click.echo(f"analyses go to the Dask scheduler at {scheduler} ({config['JOB_WORKERS']} at once)")
+    app = create_app(config)
+    run_server(app, host, port, threads)
 
 
 @click.command("init-db")

@@ -8,7 +8,9 @@ instance up to date without losing data.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
+import threading
 from importlib import resources
 from pathlib import Path
 
@@ -17,14 +19,14 @@ from flask import Flask, current_app, g
 
 __all__ = [
     "DB_FILENAME",
+    "close_db",
     "connect",
+    "db_path",
+    "get_db",
+    "init_app",
+    "latest_version",
     "migrate",
     "schema_version",
-    "latest_version",
-    "get_db",
-    "close_db",
-    "init_app",
-    "db_path",
 ]
 
 logger = logging.getLogger(__name__)
@@ -37,13 +39,41 @@ def db_path(instance_dir: str | Path) -> Path:
     return Path(instance_dir) / DB_FILENAME
 
 
+def _create_private(path: Path) -> None:
+    """Create the database file owner-only (0600) before SQLite opens it.
+
+    SQLite gives the ``-wal`` and ``-shm`` files the database file's permissions, so
+    they are private too, whatever the process umask.
+    """
+    if str(path) == ":memory:":
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        pass
+    for suffix in ("", "-wal", "-shm"):
+        extra = Path(str(path) + suffix)
+        try:
+            if extra.stat().st_mode & 0o077:
+                os.chmod(extra, 0o600)
+        except FileNotFoundError:
+            pass
+
+
 def connect(path: str | Path) -> sqlite3.Connection:
-    """Open the database with row access by name, foreign keys on, and a busy timeout."""
+    """Open the database: rows by name, foreign keys on, busy timeout, WAL, secure delete.
+
+    ``secure_delete`` is set explicitly (some SQLite builds default it off), so a
+    deleted transcript or report is overwritten with zeros in the file.
+    """
     Path(path).parent.mkdir(parents=True, exist_ok=True)
+    _create_private(Path(path))
     conn = sqlite3.connect(str(path), timeout=30.0, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute("PRAGMA secure_delete = ON")
     try:
         conn.execute("PRAGMA journal_mode = WAL")
     except sqlite3.OperationalError:  # pragma: no cover - read-only media
@@ -84,17 +114,41 @@ def migrate(conn: sqlite3.Connection) -> int:
     return current
 
 
+_THREAD = threading.local()
+
+
 def get_db() -> sqlite3.Connection:
-    """The request's database connection (opened on first use)."""
+    """The request's database connection (opened on first use).
+
+    With ``DB_PER_THREAD`` (set by ``listenwell serve``) each server thread keeps
+    one connection and reuses it for its next requests, instead of opening the
+    file and setting the pragmas again for every request.
+    """
     if "db" not in g:
-        g.db = connect(current_app.config["DATABASE"])
+        database = current_app.config["DATABASE"]
+        if current_app.config.get("DB_PER_THREAD"):
+            cache = getattr(_THREAD, "connections", None)
+            if cache is None:
+                cache = _THREAD.connections = {}
+            conn = cache.get(database)
+            if conn is None:
+                conn = cache[database] = connect(database)
+            g.db = conn
+            g.db_shared = True
+        else:
+            g.db = connect(database)
     return g.db
 
 
 def close_db(exc: BaseException | None = None) -> None:
     db = g.pop("db", None)
-    if db is not None:
-        db.close()
+    if db is None:
+        return
+    if g.pop("db_shared", False):
+        if db.in_transaction:  # nothing half-done is carried into the thread's next request
+            db.rollback()
+        return
+    db.close()
 
 
 @click.command("init-db")

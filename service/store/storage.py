@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import sqlite3
 import uuid
@@ -19,17 +20,23 @@ from analysis.errors import NotFoundError, ParameterError
 from service.store.db import connect, db_path, migrate
 
 __all__ = [
+    "PRIVATE_DIR_MODE",
+    "PRIVATE_FILE_MODE",
     "audio_dir",
     "audio_extension",
-    "store_audio",
     "audio_path",
-    "report_scores",
-    "save_report",
-    "load_report",
     "create_session",
     "delete_session",
     "ensure_user",
     "import_session",
+    "load_report",
+    "private_dir",
+    "private_file",
+    "report_scores",
+    "save_report",
+    "secure_instance",
+    "store_audio",
+    "temp_dir",
 ]
 
 logger = logging.getLogger(__name__)
@@ -47,11 +54,55 @@ _FORMATS = {
 _BY_EXT = {ext: mime for ext, mime in _FORMATS.values()}
 
 
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def private_dir(path: str | Path) -> Path:
+    """Create ``path`` (and missing parents) and make it owner-only (0700), whatever the umask."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    if (path.stat().st_mode & 0o777) != PRIVATE_DIR_MODE:
+        os.chmod(path, PRIVATE_DIR_MODE)
+    return path
+
+
+def private_file(path: str | Path) -> Path:
+    """Make an existing file owner-only (0600); returns it. Missing files are ignored."""
+    path = Path(path)
+    try:
+        if (path.stat().st_mode & 0o777) != PRIVATE_FILE_MODE:
+            os.chmod(path, PRIVATE_FILE_MODE)
+    except FileNotFoundError:
+        pass
+    return path
+
+
+def secure_instance(instance_dir: str | Path) -> Path:
+    """Owner-only instance folder: 0700 for it and its folders, 0600 for every file in it.
+
+    Run at every start, so an instance made by an older version (or copied with a
+    loose umask) is tightened too.
+    """
+    root = private_dir(instance_dir)
+    for folder, dirs, files in os.walk(root):
+        for d in dirs:
+            private_dir(Path(folder) / d)
+        for f in files:
+            full = Path(folder) / f
+            if not full.is_symlink():
+                private_file(full)
+    return root
+
+
+def temp_dir(instance_dir: str | Path) -> Path:
+    """Owner-only folder for uploads being checked (``<instance>/tmp``)."""
+    return private_dir(Path(instance_dir) / "tmp")
+
+
 def audio_dir(instance_dir: str | Path) -> Path:
-    """Folder holding the instance's audio files (created on demand)."""
-    folder = Path(instance_dir) / "audio"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    """Owner-only folder holding the instance's audio files (created on demand)."""
+    return private_dir(Path(instance_dir) / "audio")
 
 
 def audio_extension(format_name: str) -> tuple[str, str]:
@@ -79,7 +130,10 @@ def store_audio(instance_dir: str | Path, src: str | Path) -> tuple[str, str, fl
     info = probe(src)
     ext, mime = audio_extension(info.format_name)
     name = f"{uuid.uuid4().hex}.{ext}"
-    shutil.copyfile(src, audio_dir(instance_dir) / name)
+    dest = audio_dir(instance_dir) / name
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    with os.fdopen(fd, "wb") as out, open(src, "rb") as fh:
+        shutil.copyfileobj(fh, out)
     return name, mime, info.duration
 
 
@@ -124,7 +178,7 @@ def ensure_user(conn: sqlite3.Connection, username: str, role: str = "trainee") 
     username = username.strip()
     if not username:
         raise ParameterError("the trainee's username is empty")
-    row = conn.execute("SELECT id FROM users WHERE username = ?", (username,)).fetchone()
+    row = conn.execute("SELECT id FROM users WHERE username = ? COLLATE NOCASE", (username,)).fetchone()
     if row:
         return int(row["id"])
     cur = conn.execute("INSERT INTO users (username, role) VALUES (?, ?)", (username, role))

@@ -18,7 +18,13 @@ from flask_login import current_user
 
 from service.store.db import get_db
 from service.store.storage import delete_session
-from service.web.auth import ROLES, create_user, hash_password, role_required
+from service.web.auth import (
+    ROLES,
+    create_user,
+    end_sessions,
+    role_required,
+    set_password,
+)
 
 __all__ = ["bp"]
 
@@ -87,9 +93,18 @@ def update(user_id: int):
         password = request.form.get("password", "")
         if password:
             _check_password(password)
-            get_db().execute(
-                "UPDATE users SET password_hash = ? WHERE id = ?", (hash_password(password), user_id)
-            )
+            set_password(get_db(), user_id, password)  # also ends the user's sessions
+        role = request.form.get("role") or row["role"]
+        if role != row["role"]:
+            if role not in ROLES:
+                raise ValueError(f"role must be one of {', '.join(ROLES)}")
+            if user_id == current_user.id:
+                raise ValueError("you cannot change your own role")
+            supervisor = row["supervisor_id"] if role == "trainee" else None
+            get_db().execute("UPDATE users SET role = ?, supervisor_id = ? WHERE id = ?", (role, supervisor, user_id))
+            if row["role"] == "supervisor":
+                get_db().execute("UPDATE users SET supervisor_id = NULL WHERE supervisor_id = ?", (user_id,))
+            end_sessions(get_db(), user_id)
         if row["role"] == "trainee" and "supervisor_id" in request.form:
             get_db().execute(
                 "UPDATE users SET supervisor_id = ? WHERE id = ?",
@@ -97,6 +112,7 @@ def update(user_id: int):
             )
         get_db().commit()
     except ValueError as e:
+        get_db().rollback()
         flash(f"Cannot update {row['username']!r}: {e}.", "error")
     else:
         flash(f"Updated {row['username']!r}.", "info")
@@ -115,6 +131,7 @@ def delete(user_id: int):
         abort(404)
     for s in db.execute("SELECT id FROM sessions WHERE trainee_id = ?", (user_id,)).fetchall():
         delete_session(db, current_app.instance_path, int(s["id"]))
+    end_sessions(db, user_id)
     db.execute("DELETE FROM users WHERE id = ?", (user_id,))
     db.commit()
     flash(f"Deleted {row['username']!r} and their sessions.", "info")

@@ -17,7 +17,7 @@ from service.web.auth import can_manage_session, can_view_session
 from service.web.report_page import public_report
 from service.web.reports import list_sessions
 
-__all__ = ["bp", "register_errors", "session_json", "job_json"]
+__all__ = ["bp", "job_json", "register_errors", "session_json"]
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -145,6 +145,13 @@ def register_errors(app: Flask) -> None:
         if wants_json():
             return _err("too_large", message, 413)
         return render_template("error.html", code=413, message=message), 413
+
+    @app.errorhandler(OverflowError)
+    def _overflow(e):  # an id too large for SQLite (query strings, forms): it names nothing
+        message = "There is nothing with that number."
+        if wants_json():
+            return _err("not_found", message, 404)
+        return render_template("error.html", code=404, message=message), 404
 
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException):

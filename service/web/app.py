@@ -6,10 +6,11 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
-__all__ = ["create_app", "default_instance_dir", "csrf"]
+__all__ = ["MAX_ID", "create_app", "csp_nonce", "csrf", "default_instance_dir"]
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 csrf = CSRFProtect()
@@ -34,32 +35,75 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
-# Nothing a page loads may come from, or be sent to, another machine.
+# Nothing a page loads may come from, or be sent to, another machine. Scripts and
+# <style> elements run only from /static or with this response's nonce; style
+# attributes (the report's inline SVG charts) stay allowed.
 CSP = (
-    "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self' 'unsafe-inline'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
+    "style-src 'self' 'nonce-{nonce}'; style-src-attr 'unsafe-inline'; "
+    "script-src 'self' 'nonce-{nonce}'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
+)
+# SQLite integers are signed 64-bit: a larger id in a URL can name nothing.
+MAX_ID = 2**63 - 1
+BAD_FORM_MESSAGE = (
+    "The upload could not be read: its file name is not in UTF-8, or the form arrived damaged. "
+    "Rename the file with plain letters and digits (for example session-1.wav) and upload it again."
 )
 
 
+def csp_nonce() -> str:
+    """This response's CSP nonce (templates: ``<script nonce="{{ csp_nonce() }}">``)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` that matches only ids SQLite can hold (0 .. 2**63-1): larger ones are 404."""
+
+    def __init__(self, map, fixed_digits=0, min=0, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def _security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("Content-Security-Policy", CSP.format(nonce=csp_nonce()))
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if not request.path.startswith("/static/"):
+        # pages, reports, audio and the API are personal: never kept by a browser or proxy cache
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
     return response
+
+
+def _check_form():
+    """A multipart POST whose parts could not be read (a non-UTF-8 file name): say so, before CSRF does."""
+    multipart = request.method == "POST" and request.mimetype == "multipart/form-data"
+    if multipart and (request.content_length or 0) > 0 and not request.form and not request.files:
+        if request.path.startswith("/api/") or request.path == "/practice/submit":
+            return jsonify(error="bad_form", message=BAD_FORM_MESSAGE), 400
+        return render_template("error.html", code=400, message=BAD_FORM_MESSAGE), 400
+    return None
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app; ``test_config`` overrides settings (``INSTANCE_DIR``, ``JOB_WORKERS`` ...)."""
     test_config = dict(test_config or {})
     instance = Path(test_config.pop("INSTANCE_DIR", None) or default_instance_dir()).resolve()
-    instance.mkdir(parents=True, exist_ok=True)
+    from service.store.storage import secure_instance
+    from service.web.upload_check import sweep_temp
+
+    secure_instance(instance)  # 0700 folders, 0600 files, whatever the umask
+    sweep_temp(instance)  # uploads left by a process that was killed mid-check
     app = Flask(
         __name__,
         instance_path=str(instance),
         template_folder=str(WEB / "templates"),
         static_folder=str(WEB / "static"),
     )
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     app.config.from_mapping(
         DATABASE=str(instance / "listenwell.sqlite3"),
         MAX_CONTENT_LENGTH=100 * 1024 * 1024,  # bytes per request
@@ -74,6 +118,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         REMEMBER_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
         ADMIN_PASSWORD=os.environ.get("LISTENWELL_ADMIN_PASSWORD"),
+        PASSWORD_HASH_METHOD=os.environ.get("LISTENWELL_PASSWORD_HASH") or None,
+        # log-in sessions: end after this long without a request / this long after log-in
+        SESSION_IDLE_SECONDS=float(os.environ.get("LISTENWELL_SESSION_IDLE_SECONDS") or 30 * 60),
+        SESSION_MAX_SECONDS=float(os.environ.get("LISTENWELL_SESSION_MAX_SECONDS") or 12 * 3600),
+        # log-in throttling: failures allowed per account / per client address, then doubling waits
+        LOGIN_FREE_FAILURES_USER=5,
+        LOGIN_FREE_FAILURES_ADDR=20,
+        LOGIN_DELAY_BASE=1.0,
+        LOGIN_DELAY_CAP=15 * 60.0,
     )
     app.config.update(test_config)
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
@@ -84,12 +137,24 @@ def create_app(test_config: dict | None = None) -> Flask:
     from service.web import admin, api, auth, jobs, practice, progress, reports, upload
 
     db.init_app(app)
+    app.before_request(_check_form)  # before CSRF's own check, so a bad file name gets its own message
     csrf.init_app(app)
+    app.add_template_global(csp_nonce)
+    hops = int(os.environ.get("LISTENWELL_PROXY_HOPS") or app.config.get("PROXY_HOPS", 0) or 0)
+    if hops:  # behind a reverse proxy: the client address (log-in throttling) comes from X-Forwarded-For
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     auth.init_app(app)
     for module in (auth, reports, upload, practice, progress, api, admin):
         app.register_blueprint(module.bp)
     api.register_errors(app)
     app.after_request(_security_headers)
+    scheduler = app.config.get("JOB_SCHEDULER") or os.environ.get("LISTENWELL_SCHEDULER")
+    if scheduler and app.config.get("ANALYZE") is None:
+        from service.web.dask_jobs import DaskAnalyze
+
+        app.config["ANALYZE"] = DaskAnalyze(scheduler)  # analyses run on the Dask cluster; the queue stays here
     if app.config.get("START_JOBS", True):
         jobs.init_app(app)
     return app

@@ -1,12 +1,26 @@
-"""Log-in, roles (trainee, supervisor, admin) and the permission rules used by every page."""
+"""Log-in, roles (trainee, supervisor, admin) and the permission rules used by every page.
+
+Log-in sessions live in the database (``login_sessions``): the signed cookie holds
+only a random token, so logging out, a password reset, a role change or deleting
+the user ends all of that user's sessions at once (:func:`end_sessions`). A
+session also ends after ``SESSION_IDLE_SECONDS`` without a request and
+``SESSION_MAX_SECONDS`` after log-in.
+
+Failed log-ins are counted per account name and per client address
+(``login_failures``); past a few failures each further try waits twice as long
+("try again in N s", HTTP 429). An unknown user name costs the same time as a
+known one: a dummy hash is verified.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 import sqlite3
+import time
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable
 from urllib.parse import urlsplit
 
 from flask import (
@@ -15,6 +29,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -33,18 +48,24 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from service.store.db import connect, get_db
 
 __all__ = [
-    "bp",
-    "User",
     "ROLES",
-    "init_app",
-    "ensure_admin",
-    "create_user",
-    "hash_password",
-    "role_required",
-    "visible_trainee_ids",
-    "can_view_session",
+    "LoginThrottle",
+    "User",
+    "bp",
     "can_manage_session",
+    "can_view_session",
+    "create_user",
+    "end_sessions",
+    "ensure_admin",
+    "find_user",
+    "hash_password",
+    "init_app",
+    "role_required",
     "session_or_404",
+    "set_password",
+    "start_session",
+    "try_login",
+    "visible_trainee_ids",
 ]
 
 logger = logging.getLogger(__name__)
@@ -56,16 +77,18 @@ ROLES = ("trainee", "supervisor", "admin")
 
 
 class User(UserMixin):
-    """The logged-in user, as read from the ``users`` table."""
+    """The logged-in user, as read from the ``users`` table, with its log-in session token."""
 
-    def __init__(self, row: sqlite3.Row):
+    def __init__(self, row: sqlite3.Row, token: str | None = None):
         self.id = int(row["id"])
         self.username = row["username"]
         self.role = row["role"]
         self.supervisor_id = row["supervisor_id"]
+        self.token = token
 
     def get_id(self) -> str:
-        return str(self.id)
+        # Flask-Login keeps this in the signed cookie: the session token, never the bare user id.
+        return self.token or ""
 
     @property
     def is_admin(self) -> bool:
@@ -76,10 +99,53 @@ class User(UserMixin):
         return self.role == "supervisor"
 
 
+def start_session(conn, user_id: int) -> str:
+    """Record a new log-in session for ``user_id``; return its random token (caller commits)."""
+    token = secrets.token_urlsafe(32)
+    now = time.time()
+    conn.execute("INSERT INTO login_sessions (token, user_id, created_at, last_seen) VALUES (?, ?, ?, ?)",
+                 (token, user_id, now, now))
+    return token
+
+
+def end_sessions(conn, user_id: int) -> int:
+    """End every log-in session of ``user_id`` (all browsers); return how many (caller commits)."""
+    return conn.execute("DELETE FROM login_sessions WHERE user_id = ?", (user_id,)).rowcount
+
+
+def set_password(conn, user_id: int, password: str) -> None:
+    """Set a new password and end the user's sessions (caller commits)."""
+    conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (hash_password(password), user_id))
+    end_sessions(conn, user_id)
+
+
+def find_user(conn, username: str) -> sqlite3.Row | None:
+    """The user called ``username``, case-insensitively ("Alice" is "alice")."""
+    return conn.execute("SELECT * FROM users WHERE username = ? COLLATE NOCASE", (username.strip(),)).fetchone()
+
+
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    row = get_db().execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
-    return User(row) if row else None
+def _load_user(token: str) -> User | None:
+    if not token:
+        return None
+    db = get_db()
+    row = db.execute(
+        "SELECT u.*, s.created_at AS s_created, s.last_seen AS s_seen FROM login_sessions s"
+        " JOIN users u ON u.id = s.user_id WHERE s.token = ?", (token,)
+    ).fetchone()
+    if row is None:
+        return None
+    now = time.time()
+    idle = float(current_app.config["SESSION_IDLE_SECONDS"])
+    lifetime = float(current_app.config["SESSION_MAX_SECONDS"])
+    if now - row["s_seen"] > idle or now - row["s_created"] > lifetime:
+        db.execute("DELETE FROM login_sessions WHERE token = ?", (token,))
+        db.commit()
+        return None
+    if now - row["s_seen"] > min(60.0, idle / 4):
+        db.execute("UPDATE login_sessions SET last_seen = ? WHERE token = ?", (now, token))
+        db.commit()
+    return User(row, token)
 
 
 def hash_password(password: str, method: str | None = None) -> str:
@@ -115,7 +181,7 @@ def ensure_admin(database: str, password: str | None = None, method: str | None 
         if not password:
             password = generated = secrets.token_urlsafe(12)
         name = "admin"
-        if conn.execute("SELECT 1 FROM users WHERE username = ?", (name,)).fetchone():
+        if conn.execute("SELECT 1 FROM users WHERE username = ? COLLATE NOCASE", (name,)).fetchone():
             name = f"admin-{secrets.token_hex(2)}"
         create_user(conn, name, password, "admin", method=method)
         conn.commit()
@@ -127,7 +193,10 @@ def ensure_admin(database: str, password: str | None = None, method: str | None 
 
 
 def init_app(app: Flask) -> None:
+    from service.web.app import csrf
+
     login_manager.init_app(app)
+    csrf.exempt(api_login)
     ensure_admin(app.config["DATABASE"], app.config.get("ADMIN_PASSWORD"), app.config.get("PASSWORD_HASH_METHOD"))
 
 
@@ -203,22 +272,177 @@ def _safe_next(target: str | None) -> str:
     return url_for("reports.index")
 
 
+class LoginThrottle:
+    """Failed log-ins per account name and per client address, with doubling waits.
+
+    After ``free`` failures for a key, each further failure locks it for
+    ``base * 2**(failures - free)`` seconds, at most ``cap``. A failure count is
+    forgotten ``forget`` seconds after the last failure; a successful log-in clears
+    the account's count (not the address's).
+    """
+
+    def __init__(self, conn, free_user: int = 5, free_addr: int = 20, base: float = 1.0, cap: float = 900.0,
+                 forget: float = 3600.0):
+        self.conn = conn
+        self.free = {"user": free_user, "addr": free_addr}
+        self.base, self.cap, self.forget = base, cap, forget
+
+    @staticmethod
+    def keys(username: str, address: str | None) -> list[str]:
+        return [f"user:{username.strip().lower()}", f"addr:{address or 'unknown'}"]
+
+    def wait_seconds(self, keys: list[str], now: float | None = None) -> int:
+        """Seconds until a log-in may be tried again (0: now)."""
+        now = time.time() if now is None else now
+        marks = ",".join("?" * len(keys))
+        row = self.conn.execute(f"SELECT MAX(locked_until) FROM login_failures WHERE key IN ({marks})",
+                                keys).fetchone()
+        until = row[0] or 0.0
+        return math.ceil(until - now) if until > now else 0
+
+    def failed(self, keys: list[str], now: float | None = None) -> int:
+        """Count a failure for each key; return the wait now imposed (seconds)."""
+        now = time.time() if now is None else now
+        for key in keys:
+            row = self.conn.execute("SELECT failures, last_at FROM login_failures WHERE key = ?", (key,)).fetchone()
+            failures = 1 if row is None or now - row["last_at"] > self.forget else int(row["failures"]) + 1
+            free = self.free[key.split(":", 1)[0]]
+            locked = now + min(self.cap, self.base * 2 ** (failures - free)) if failures >= free else 0.0
+            self.conn.execute(
+                "INSERT INTO login_failures (key, failures, last_at, locked_until) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, last_at = excluded.last_at,"
+                " locked_until = excluded.locked_until", (key, failures, now, locked))
+        self.conn.commit()
+        return self.wait_seconds(keys, now)
+
+    def succeeded(self, keys: list[str]) -> None:
+        self.conn.execute("DELETE FROM login_failures WHERE key = ?", (keys[0],))
+        self.conn.commit()
+
+
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash of a random password with the service's method, verified for unknown names."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return _DUMMY_HASHES[method]
+
+
+def _throttle() -> LoginThrottle:
+    cfg = current_app.config
+    return LoginThrottle(get_db(), cfg["LOGIN_FREE_FAILURES_USER"], cfg["LOGIN_FREE_FAILURES_ADDR"],
+                         cfg["LOGIN_DELAY_BASE"], cfg["LOGIN_DELAY_CAP"])
+
+
+def try_login(username: str, password: str) -> tuple[User | None, int]:
+    """Check a log-in; returns ``(user, 0)`` on success, ``(None, wait_seconds)`` otherwise.
+
+    The password is verified against a dummy hash when the name is unknown or has
+    no password, so both cost the same time. While a wait is imposed nothing is verified.
+    """
+    throttle = _throttle()
+    keys = throttle.keys(username, request.remote_addr)
+    wait = throttle.wait_seconds(keys)
+    if wait:
+        return None, wait
+    row = find_user(get_db(), username) if username else None
+    stored = row["password_hash"] if row is not None and row["password_hash"] else None
+    ok = check_password_hash(stored or _dummy_hash(), password) and stored is not None
+    if not ok:
+        return None, throttle.failed(keys)
+    throttle.succeeded(keys)
+    db = get_db()
+    token = start_session(db, int(row["id"]))
+    db.commit()
+    return User(row, token), 0
+
+
+def _wait_message(wait: int) -> str:
+    return f"Too many failed log-ins. Try again in {wait} s."
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
-        row = get_db().execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
-        if row and row["password_hash"] and check_password_hash(row["password_hash"], password):
-            login_user(User(row))
+        before = _throttle().wait_seconds(LoginThrottle.keys(username, request.remote_addr))
+        user, wait = try_login(username, password)
+        if user is not None:
+            login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-        flash("Unknown user name or wrong password.", "error")
+        if before:
+            flash(_wait_message(before), "error")
+            response = current_app.make_response((render_template("login.html"), 429))
+            response.headers["Retry-After"] = str(before)
+            return response
+        flash("Unknown user name or wrong password."
+              + (f" Too many failed log-ins: try again in {wait} s." if wait else ""), "error")
         return render_template("login.html"), 401
     return render_template("login.html")
 
 
+@bp.post("/api/login")
+def api_login():
+    """JSON log-in for scripts: ``{"username", "password"}``; sets the session cookie.
+
+    CSRF-exempt (see init_app) but JSON only: a cross-site form cannot send
+    ``application/json`` without the browser asking this server first.
+    """
+    if not request.is_json:
+        return jsonify(error="bad_request", message="send JSON: {\"username\": ..., \"password\": ...}"), 415
+    data = request.get_json(silent=True) or {}
+    username = str(data.get("username", "")).strip()
+    password = str(data.get("password", ""))
+    before = _throttle().wait_seconds(LoginThrottle.keys(username, request.remote_addr))
+    user, wait = try_login(username, password)
+    if user is not None:
+        login_user(user)
+        return jsonify(user=user.username, role=user.role)
+    if before:
+        response = jsonify(error="too_many_requests", message=_wait_message(before), retry_after=before)
+        response.status_code = 429
+        response.headers["Retry-After"] = str(before)
+        return response
+    return jsonify(error="unauthorized", message="Unknown user name or wrong password.", retry_after=wait), 401
+
+
+MIN_PASSWORD = 8
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password: every other browser is logged out, this one logs in anew."""
+    if request.method == "POST":
+        current = request.form.get("current_password", "")
+        new = request.form.get("new_password", "")
+        db = get_db()
+        row = db.execute("SELECT * FROM users WHERE id = ?", (current_user.id,)).fetchone()
+        if not (row["password_hash"] and check_password_hash(row["password_hash"], current)):
+            flash("Your current password is not right.", "error")
+            return render_template("account.html"), 400
+        if len(new) < MIN_PASSWORD:
+            flash(f"The new password needs at least {MIN_PASSWORD} characters.", "error")
+            return render_template("account.html"), 400
+        set_password(db, current_user.id, new)  # ends all of this user's sessions
+        token = start_session(db, current_user.id)
+        db.commit()
+        login_user(User(row, token))
+        flash("Password changed. Every other browser is logged out.", "info")
+        return redirect(url_for("reports.index"))
+    return render_template("account.html")
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        db = get_db()
+        end_sessions(db, current_user.id)
+        db.commit()
     logout_user()
-    flash("You are logged out.", "info")
+    flash("You are logged out (on every device).", "info")
     return redirect(url_for("auth.login"))

@@ -15,8 +15,9 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask
 
@@ -24,7 +25,7 @@ from analysis.errors import ListenWellError
 from service.store.db import connect
 from service.store.storage import audio_path, save_report
 
-__all__ = ["JobRunner", "enqueue", "recover_interrupted", "init_app", "MAX_ATTEMPTS"]
+__all__ = ["MAX_ATTEMPTS", "JobRunner", "enqueue", "init_app", "recover_interrupted"]
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ class JobRunner:
                 self._wake.clear()
 
     # -- one job ----------------------------------------------------------
-    def _claim(self, conn) -> "sqlite3.Row | None":
+    def _claim(self, conn) -> sqlite3.Row | None:
         conn.execute("BEGIN IMMEDIATE")
         row = conn.execute(
             "SELECT * FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1"

@@ -29,7 +29,7 @@ from service.practice_audio import MIC_CHANNEL, write_practice_wav
 from service.store.storage import audio_dir, audio_path
 from service.web.upload import accept_audio, queue_session
 
-__all__ = ["bp", "scenarios_or_empty", "parse_timeline"]
+__all__ = ["bp", "parse_timeline", "scenarios_or_empty"]
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("practice", __name__, url_prefix="/practice")

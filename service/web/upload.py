@@ -21,8 +21,6 @@ from werkzeug.datastructures import FileStorage
 
 from analysis.errors import (
     AudioTooLongError,
-    AudioTooShortError,
-    EmptyFileError,
     ListenWellError,
     ParameterError,
     UnsupportedFormatError,
@@ -32,8 +30,15 @@ from service.store.storage import audio_dir, audio_extension, create_session
 from service.web.auth import visible_trainees
 from service.web.jobs import enqueue
 
-__all__ = ["bp", "accept_audio", "queue_session", "ALLOWED_EXTENSIONS", "SPEAKER_SETUPS", "human_bytes",
-           "human_seconds"]
+__all__ = [
+    "ALLOWED_EXTENSIONS",
+    "SPEAKER_SETUPS",
+    "accept_audio",
+    "bp",
+    "human_bytes",
+    "human_seconds",
+    "queue_session",
+]
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("upload", __name__)
@@ -58,8 +63,6 @@ def accept_audio(file: FileStorage | None) -> tuple[str, str, float]:
     Returns ``(audio_name, mime, duration_seconds)``; raises a ListenWellError with
     a message for the user, and then nothing is stored.
     """
-    from audio.decode import DecodeOptions, decode, probe
-
     if file is None or not file.filename:
         raise ParameterError("Choose an audio file to upload.")
     shown = Path(file.filename.replace("\\", "/")).name[:80]
@@ -70,34 +73,18 @@ def accept_audio(file: FileStorage | None) -> tuple[str, str, float]:
             + ", ".join(ALLOWED_EXTENSIONS) if ext else
             f"{shown} has no file extension; upload audio in one of: " + ", ".join(ALLOWED_EXTENSIONS)
         )
-    tmp_dir = Path(current_app.instance_path) / "tmp"
-    tmp_dir.mkdir(exist_ok=True)
-    tmp = tmp_dir / f"upload-{uuid.uuid4().hex}"
+    from service.web.upload_check import check_audio, save_upload
+
+    limit_bytes = current_app.config["MAX_CONTENT_LENGTH"]
     try:
-        file.save(tmp)
-        size = tmp.stat().st_size
-        if size == 0:
-            raise EmptyFileError(f"{shown} is empty (0 bytes).")
-        limit_bytes = current_app.config["MAX_CONTENT_LENGTH"]
-        if limit_bytes and size > limit_bytes:
-            raise AudioTooLongError(f"{shown} is {human_bytes(size)}, over the limit of {human_bytes(limit_bytes)}.")
-        max_s = float(current_app.config["MAX_AUDIO_SECONDS"])
-        try:
-            info = probe(tmp)
-            duration = info.duration
-            if duration is None or duration <= 0:  # e.g. browser WebM: no duration in the header
-                decoded = decode(tmp, DecodeOptions(max_duration=max_s))
-                duration = decoded.duration if hasattr(decoded, "duration") else len(decoded.mono) / decoded.sample_rate
-        except ListenWellError as e:
-            e.message = e.message.replace(tmp.name, shown)
-            raise
-        if duration > max_s:
-            raise AudioTooLongError(
-                f"{shown} lasts {human_seconds(duration)}, over the limit of {human_seconds(max_s)}."
-            )
-        min_s = float(current_app.config["MIN_AUDIO_SECONDS"])
-        if duration < min_s:
-            raise AudioTooShortError(f"{shown} lasts {duration:.1f} s, under the minimum of {human_seconds(min_s)}.")
+        tmp = save_upload(file.stream, current_app.instance_path, limit_bytes)
+    except AudioTooLongError:
+        raise AudioTooLongError(f"{shown} is over the limit of {human_bytes(limit_bytes)}.") from None
+    try:
+        info = check_audio(tmp, shown, float(current_app.config["MAX_AUDIO_SECONDS"]),
+                           float(current_app.config["MIN_AUDIO_SECONDS"]),
+                           float(current_app.config.get("UPLOAD_CHECK_SECONDS", 20.0)))
+        duration = info.duration
         ext_out, mime = audio_extension(info.format_name)
         name = f"{uuid.uuid4().hex}.{ext_out}"
         os.replace(tmp, audio_dir(current_app.instance_path) / name)
