@@ -10,11 +10,13 @@ and served from there.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
 import math
 import os
+import re
 import tempfile
 import threading
 from pathlib import Path
@@ -50,7 +52,7 @@ from service.web.auth import (
     visible_trainee_ids,
 )
 
-__all__ = ["bp", "list_sessions", "latest_job", "full_page_path", "stored_full_page", "RENDER_COUNT"]
+__all__ = ["bp", "list_sessions", "latest_job", "full_page_path", "full_page_csp", "stored_full_page", "RENDER_COUNT"]
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("reports", __name__)
@@ -229,7 +231,21 @@ def full_report(session_id: int):
     if row is None:
         abort(404)
     path = stored_full_page(current_app.instance_path, session, row["report_json"])
-    return send_file(path, mimetype="text/html", conditional=True, max_age=0)
+    response = send_file(path, mimetype="text/html", conditional=True, max_age=0)
+    response.headers["Content-Security-Policy"] = full_page_csp(Path(path).read_text(encoding="utf-8"))
+    return response
+
+
+def full_page_csp(page: str) -> str:
+    """A CSP for a stored standalone report: its own <style> blocks (by hash), no script at all."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii") + "'"
+        for css in re.findall(r"<style[^>]*>(.*?)</style>", page, flags=re.S)
+    )
+    style_src = hashes or "'none'"
+    return (f"default-src 'none'; img-src 'self' data:; style-src {style_src}; "
+            "style-src-attr 'unsafe-inline'; script-src 'none'; base-uri 'none'; form-action 'none'; "
+            "frame-ancestors 'none'")
 
 
 def _comment_time(raw: str | None) -> float:

@@ -40,6 +40,16 @@ def test_full_page_is_rendered_once_and_served_from_disk(app, instance, monkeypa
     stored = list((instance / "full").glob(f"{sid}-*.html"))
     assert len(stored) == 1 and stored[0].read_text() == body
     mtime = stored[0].stat().st_mtime_ns
+    # its own <style> is allowed by hash (the site-wide CSP would block it), and no script may run
+    import base64
+    import hashlib
+    import re
+
+    csp = first.headers["Content-Security-Policy"]
+    styles = re.findall(r"<style[^>]*>(.*?)</style>", body, flags=re.S)
+    assert styles and "script-src 'none'" in csp and "unsafe-inline'" not in csp.replace("style-src-attr 'unsafe-inline'", "")
+    for css in styles:
+        assert "'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() + "'" in csp
 
     def fail(*a, **k):  # a second request must not draw the report again
         raise AssertionError("the stored page was rendered again")
