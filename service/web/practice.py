@@ -2,7 +2,7 @@
 
 The stored recording is a WAV with both sides: channel 0 the trainee's mic,
 channel 1 the scenario's client lines placed where the page says they played
-(:mod:`service.practice_audio`).
+(:mod:`service.web.practice_audio`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from analysis.errors import ListenWellError, ParameterError
-from service.practice_audio import MIC_CHANNEL, write_practice_wav
+from service.web.practice_audio import MIC_CHANNEL, write_practice_wav
 from service.store.storage import audio_dir, audio_path
 from service.web.upload import accept_audio, queue_session
 

@@ -1,7 +1,7 @@
 """Progress: a trainee's index and (at most two) sub-scores over time, with trend sentences;
 a supervisor's overview with each trainee's last index, trend and "needs attention" flag.
 
-Every figure comes from :mod:`service.progress_trends`; this blueprint only reads
+Every figure comes from :mod:`service.web.progress_trends`; this blueprint only reads
 the database and renders (HTML, and a server-side SVG chart with dates on the axis).
 """
 
@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from service.progress_trends import (
+from service.web.progress_trends import (
     INDEX,
     SessionPoint,
     choose_subscores,

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from service.progress_trends import (
+from service.web.progress_trends import (
     SessionPoint,
     choose_subscores,
     counted,
