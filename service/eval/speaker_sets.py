@@ -382,6 +382,13 @@ def ensure_sets(cache: Path | None = None, ami_dir: Path | None = None) -> tuple
     folder = Path(cache) if cache is not None else default_cache_dir()
     manifest = load_sets(folder)
     if manifest is None:
-        logger.info("building the hard speaker sets into %s (once)", folder)
+        logger.warning("building the hard speaker sets into %s (once; a few minutes)", folder)
         manifest = build_sets(folder, ami_dir)
+    elif ami_dir is not None and not any(m["group"] == "ami-f" for m in manifest):
+        for name, audio, regions in ami_female_stretches(Path(ami_dir)):
+            _write(folder, name, audio, regions)
+            manifest.append({"name": name, "group": "ami-f", "split": "test",
+                             "n_ref": len({r.speaker for r in regions}), "spec": None})
+        (folder / "sets.json").write_text(json.dumps({"version": SETS_VERSION, "clips": manifest}, indent=1) + "\n",
+                                          encoding="utf-8")
     return folder, manifest
