@@ -52,8 +52,10 @@ def _print_table(items) -> dict:
     return {"summary_der_percent": summary, "items": [it.to_dict() for it in items]}
 
 
-def _print_hard_sets(items) -> dict:
-    """One line per hard set (and the pooled line): DER, confusion, one-vs-two decisions right."""
+def _print_hard_sets(items, summary: dict) -> dict:
+    """One line per hard set (and the pooled line): DER, confusion, one-vs-two decisions right.
+
+    Pooled and per-group DER are read from ``summary`` (:func:`service.eval.diarization.summarise`)."""
     from service.eval.der import DiarizationScore
     from service.eval.diarization import HARD_GROUPS, POOLED_GROUPS
 
@@ -61,9 +63,9 @@ def _print_hard_sets(items) -> dict:
     for it in items:
         keys = [it.group] if it.group in HARD_GROUPS + ("one-voice", "ami-2spk") and it.mode == "mono" else []
         if it.group in POOLED_GROUPS and it.mode == "mono":
-            keys.append("pooled (hard + ami-2spk)")
+            keys.append("hard+ami-2spk")
         if it.group in HARD_GROUPS:
-            keys.append(f"hard sets, {it.extra.get('split', 'test')} half")
+            keys.append(f"hard/{it.extra.get('split', 'test')}")
         for k in keys:
             rows.setdefault(k, []).append(it)
     if not any(g in rows for g in HARD_GROUPS):
@@ -77,11 +79,12 @@ def _print_hard_sets(items) -> dict:
         sc = sum((i.score for i in its[1:]), its[0].score) if its else DiarizationScore(0, 0, 0, 0, {})
         right = sum((i.n_ref <= 1) == (i.n_hyp <= 1) for i in its)
         unsure = sum(bool(i.extra.get("unsure")) for i in its)
-        conf = 100 * sc.confusion / (sc.reference or 1.0)
-        click.echo(f"{k:<26} {len(its):>5} {100 * sc.der:6.1f} {conf:6.1f} {f'{right}/{len(its)}':>12} {unsure:>6}")
-        out[k] = {"files": len(its), "der_percent": round(100 * sc.der, 2), "confusion_percent": round(conf, 2),
+        conf = round(100 * sc.confusion / (sc.reference or 1.0), 2)
+        der = summary.get(k, round(100 * sc.der, 2))
+        click.echo(f"{k:<26} {len(its):>5} {der:6.1f} {conf:6.1f} {f'{right}/{len(its)}':>12} {unsure:>6}")
+        out[k] = {"files": len(its), "der_percent": der, "confusion_percent": conf,
                   "one_vs_two_right": right, "unsure": unsure}
-    pooled = out.get("pooled (hard + ami-2spk)")
+    pooled = out.get("hard+ami-2spk")
     if pooled:
         click.echo(f"pooled DER {pooled['der_percent']:.1f} % (target <= 15 %: "
                    f"{'met' if pooled['der_percent'] <= 15 else 'MISSED'}); one-vs-two right on "
@@ -142,7 +145,7 @@ def diarization(data_dir: Path | None, out: Path | None, no_fixtures: bool, spee
     result: dict = {"collar": 0.25}
     if items:
         result.update(_print_table(items))
-        result.update(_print_hard_sets(items))
+        result.update(_print_hard_sets(items, result["summary_der_percent"]))
         result.update(_print_decisions(one_vs_two(items, data_dir, fixtures=None if no_fixtures else FIXTURE_DIR)))
     if speed:
         from service.bench.speakers import bench_speakers
