@@ -123,7 +123,7 @@ def _print_decisions(decisions) -> dict:
 @click.option("--speed-repeats", default=2, show_default=True, help="Interleaved repeats (the fastest of each counts).")
 @click.option("--speed-only", is_flag=True, help="Skip the DER table; only run the speed benchmark.")
 @click.option("--hard-sets/--no-hard-sets", default=True, show_default=True,
-              help="Include the generated hard sets (similar voices, telephone, short, noisy, AMI two women).")
+              help="With DATA_DIR: include the generated hard sets (similar voices, telephone, short, noisy, AMI two women).")
 @click.option("--sets-dir", type=click.Path(path_type=Path), default=None,
               help="Folder of the hard sets (built there when missing; default: ~/.cache/listenwell/speaker-sets-vN).")
 def diarization(data_dir: Path | None, out: Path | None, no_fixtures: bool, speed: bool, speed_seconds: float,
@@ -138,7 +138,7 @@ def diarization(data_dir: Path | None, out: Path | None, no_fixtures: bool, spee
     if data_dir is not None and not data_dir.is_dir():
         raise NotFoundError(f"data folder {data_dir} does not exist", path=str(data_dir))
     speed = speed or speed_only
-    hard = (sets_dir or True) if hard_sets else None
+    hard = (sets_dir or True) if hard_sets and data_dir is not None else None  # built for DATA_DIR runs only
     items = [] if speed_only else evaluate(data_dir, fixtures=None if no_fixtures else FIXTURE_DIR, hard_sets=hard)
     if not items and not speed_only:
         raise NotFoundError("no evaluation data found (ami-excerpts/, dialogue/ or the fixtures)")
