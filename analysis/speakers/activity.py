@@ -50,6 +50,9 @@ class SpeakerActivity:
     ``n_speakers_detected`` is how many distinct voices the source saw (it can
     exceed ``len(speakers)`` when diarization refused to split more than two);
     ``notes`` carries plain-language caveats ("only one speaker found", ...).
+    ``uncertain_count`` is True when mono diarization could not tell whether one
+    or two people speak (a note then asks for the speaking order or a stereo
+    recording); the regions are its best guess.
     """
 
     regions: tuple[SpeechRegion, ...]
@@ -59,6 +62,7 @@ class SpeakerActivity:
     n_speakers_detected: int = 0
     notes: tuple[str, ...] = ()
     info: dict[str, Any] = field(default_factory=dict)
+    uncertain_count: bool = False
 
     def __post_init__(self):
         if self.source not in SOURCES:
@@ -83,6 +87,7 @@ class SpeakerActivity:
             "n_speakers_detected": self.n_speakers_detected,
             "notes": list(self.notes),
             "info": dict(self.info),
+            "uncertain_count": self.uncertain_count,
         }
 
     @classmethod
@@ -95,6 +100,7 @@ class SpeakerActivity:
             n_speakers_detected=int(d.get("n_speakers_detected", 0)),
             notes=tuple(d.get("notes", ())),
             info=dict(d.get("info", {})),
+            uncertain_count=bool(d.get("uncertain_count", False)),
         )
 
 

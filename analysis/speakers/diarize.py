@@ -11,7 +11,11 @@ Method (chosen by measured DER, see the README, "Who spoke when"):
    clusters' mean features are far enough apart (``min_separation``, in frame
    standard deviations), the smaller is not tiny, and there is enough speech to
    tell voices apart (``min_two_speech`` s), else one speaker is reported with a
-   note. A third voice is reported in ``notes`` (not split).
+   note. Between ``min_separation`` and ``sure_separation`` one voice and two
+   similar voices cannot be told apart: two speakers are reported with
+   ``uncertain_count`` set and a note that asks for the speaking order or a
+   stereo recording (never one speaker silently). A third voice is reported in
+   ``notes`` (not split).
 5. Resegmentation: a diagonal Gaussian mixture per speaker on frame features,
    log-likelihoods smoothed over ``smooth`` s, each speech frame relabelled.
 
@@ -40,7 +44,10 @@ from analysis.speakers.energy_vad import (
 )
 from analysis.speakers.features import cepstra, frame_levels_fast
 
-__all__ = ["DiarizeOptions", "diarize", "speech_from_words"]
+__all__ = ["DiarizeOptions", "diarize", "speech_from_words", "UNSURE_NOTE"]
+
+UNSURE_NOTE = ("not sure whether one or two people speak ({why}); if two people speak, say whether the "
+               "helper speaks first or second, or record in stereo (one microphone each)")
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +119,7 @@ def diarize(
     core = mask & (levels > (np.percentile(levels[mask], 99) - opts.core_db if mask.any() else 0.0))
     wins = steps.windows(mask, opts)
     k, n_detected = 1, 1
+    unsure = ""
     labels = np.zeros(n, dtype=int)
     speech_s = float(mask.sum()) * opts.hop
     info["speech_seconds"] = round(speech_s, 2)
@@ -124,6 +132,8 @@ def diarize(
         info.update(separation=round(sep2, 3), minor_share=round(float(share), 4))
         if sep2 >= opts.min_separation and share >= opts.min_share:
             k = n_detected = 2
+            if sep2 < opts.sure_separation:
+                unsure = f"the two voices found are close, separation {sep2:.2f}"
             labels = fl2
             if len(wins) >= 12:
                 lab3 = steps.cluster(emb, 3, opts.cluster, opts.seed)
@@ -138,6 +148,8 @@ def diarize(
     elif opts.max_speakers >= 2:
         notes.append(f"only one speaker found: {speech_s:.1f} s of speech is too little to tell voices apart "
                      f"(at least {opts.min_two_speech:g} s needed); set the speaker set-up if two people speak")
+        if speech_s >= opts.min_unsure_speech:
+            unsure = f"only {speech_s:.0f} s of speech"
     if k == 2 and opts.resegment:
         for _ in range(opts.resegment_passes):
             labels = steps.resegment(feats, mask, core, labels, 2, opts)
@@ -147,6 +159,7 @@ def diarize(
             labels[:] = int(np.argmax(shares))
             k = n_detected = 1
             notes.append("only one speaker found")
+            unsure = f"a second voice was found in only {100 * shares.min():.0f} % of the speech"
     if k == 2 and opts.snap_changes > 0:
         mask, labels = steps.snap_changes(levels, mask, labels, opts)
     mask = steps.trim_edges(levels, mask, opts)
@@ -159,4 +172,7 @@ def diarize(
         regions.extend(regions_from_intervals(iv, f"spk{rank[c]}"))
     regions.sort(key=lambda r: (r.start, r.speaker))
     speakers = tuple(f"spk{i}" for i in range(k) if any(r.speaker == f"spk{i}" for r in regions))
-    return SpeakerActivity(tuple(regions), speakers, "diarization", duration, n_detected, tuple(notes), info)
+    if unsure:
+        notes.append(UNSURE_NOTE.format(why=unsure))
+    return SpeakerActivity(tuple(regions), speakers, "diarization", duration, n_detected, tuple(notes), info,
+                           uncertain_count=bool(unsure))

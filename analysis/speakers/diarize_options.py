@@ -20,7 +20,11 @@ class DiarizeOptions:
     step: float = 0.5
     bridge: float = 0.5  # join speech across shorter pauses before clustering
     min_speech: float = 0.2
-    min_separation: float = 0.95  # cluster means closer than this (in frame std units) are one voice
+    min_separation: float = 0.75  # cluster means closer than this (in frame std units) are one voice
+    # between min_separation and this, one voice and two similar voices overlap (hard sets, dev half):
+    # two speakers are reported (the best split) with ``uncertain_count`` and a note asking for the order
+    sure_separation: float = 1.6
+    min_unsure_speech: float = 3.0  # with speech between this and min_two_speech: one speaker, flagged unsure
     third_speaker_separation: float = 1.6  # every pair of three clusters this far apart (and
     third_speaker_ratio: float = 0.9  # at least this fraction of the 2-cluster separation): a third voice
     min_share: float = 0.04  # a "speaker" with less speech time than this share is merged

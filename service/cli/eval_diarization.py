@@ -11,7 +11,7 @@ from analysis.errors import NotFoundError
 
 __all__ = ["diarization"]
 
-TARGETS = {"fixtures/mono": 10.0, "fixtures/stereo": 10.0, "ami-2spk": 20.0}
+TARGETS = {"fixtures/mono": 10.0, "fixtures/stereo": 10.0, "ami-2spk": 20.0, "hard+ami-2spk": 15.0}
 
 
 def _fmt(v, pct=False):
@@ -36,7 +36,7 @@ def _print_table(items) -> dict:
             f"{e['interruptions_found']}/{e['interruptions_planted']}+{e['interruption_false_alarms']}"
         share = "-" if "talk_share_ref" not in e else f"{_fmt(e['talk_share_ref'])}/{_fmt(e['talk_share_hyp'])}"
         lat = "-" if "latency_median_ref" not in e else f"{_fmt(e['latency_median_ref'])}/{_fmt(e['latency_median_hyp'])}"
-        click.echo(f"{it.group:<10} {it.name[:16]:<16} {it.mode:<6} {it.n_ref}/{it.n_hyp:<3} "
+        click.echo(f"{it.group[:10]:<10} {it.name[:16]:<16} {it.mode:<6} {it.n_ref}/{it.n_hyp:<3} "
                    f"{100 * s.der:6.1f} {100 * s.missed / ref:6.1f} {100 * s.false_alarm / ref:5.1f} "
                    f"{100 * s.confusion / ref:6.1f} {_fmt(e.get('boundary_error_median')):>6} {share:>10} "
                    f"{lat:>11} {intr:>7} {it.seconds:5.1f}")
@@ -52,6 +52,46 @@ def _print_table(items) -> dict:
     return {"summary_der_percent": summary, "items": [it.to_dict() for it in items]}
 
 
+def _print_hard_sets(items, summary: dict) -> dict:
+    """One line per hard set (and the pooled line): DER, confusion, one-vs-two decisions right.
+
+    Pooled and per-group DER are read from ``summary`` (:func:`service.eval.diarization.summarise`)."""
+    from service.eval.der import DiarizationScore
+    from service.eval.diarization import HARD_GROUPS, POOLED_GROUPS
+
+    rows: dict[str, list] = {}
+    for it in items:
+        keys = [it.group] if it.group in HARD_GROUPS + ("one-voice", "ami-2spk") and it.mode == "mono" else []
+        if it.group in POOLED_GROUPS and it.mode == "mono":
+            keys.append("hard+ami-2spk")
+        if it.group in HARD_GROUPS:
+            keys.append(f"hard/{it.extra.get('split', 'test')}")
+        for k in keys:
+            rows.setdefault(k, []).append(it)
+    if not any(g in rows for g in HARD_GROUPS):
+        return {}
+    click.echo("")
+    head = f"{'set':<26} {'files':>5} {'DER%':>6} {'conf%':>6} {'1-vs-2 right':>12} {'unsure':>6}"
+    click.echo(head)
+    click.echo("-" * len(head))
+    out = {}
+    for k, its in rows.items():
+        sc = sum((i.score for i in its[1:]), its[0].score) if its else DiarizationScore(0, 0, 0, 0, {})
+        right = sum((i.n_ref <= 1) == (i.n_hyp <= 1) for i in its)
+        unsure = sum(bool(i.extra.get("unsure")) for i in its)
+        conf = round(100 * sc.confusion / (sc.reference or 1.0), 2)
+        der = summary.get(k, round(100 * sc.der, 2))
+        click.echo(f"{k:<26} {len(its):>5} {der:6.1f} {conf:6.1f} {f'{right}/{len(its)}':>12} {unsure:>6}")
+        out[k] = {"files": len(its), "der_percent": der, "confusion_percent": conf,
+                  "one_vs_two_right": right, "unsure": unsure}
+    pooled = out.get("hard+ami-2spk")
+    if pooled:
+        click.echo(f"pooled DER {pooled['der_percent']:.1f} % (target <= 15 %: "
+                   f"{'met' if pooled['der_percent'] <= 15 else 'MISSED'}); one-vs-two right on "
+                   f"{pooled['one_vs_two_right']}/{pooled['files']} two-person files")
+    return {"hard_sets": out}
+
+
 def _print_decisions(decisions) -> dict:
     """Print the one-vs-two decision per file and the accuracy per group."""
     click.echo("")
@@ -61,7 +101,10 @@ def _print_decisions(decisions) -> dict:
     per: dict[str, list[bool]] = {}
     for d in decisions:
         per.setdefault(d.group, []).append(d.correct)
-        click.echo(f"{d.group:<10} {d.name[:24]:<24} {d.n_ref:>4} {d.n_hyp:>5}  {'ok' if d.correct else 'WRONG'}")
+        verdict = "ok" if d.correct else "WRONG"
+        if d.unsure:
+            verdict += " (said unsure, asks for the order)"
+        click.echo(f"{d.group[:10]:<10} {d.name[:24]:<24} {d.n_ref:>4} {d.n_hyp:>5}  {verdict}")
     acc = {g: f"{sum(v)}/{len(v)}" for g, v in per.items()}
     ones = [d.correct for d in decisions if d.n_ref <= 1]
     twos = [d.correct for d in decisions if d.n_ref >= 2]
@@ -79,8 +122,12 @@ def _print_decisions(decisions) -> dict:
 @click.option("--speed-seconds", default=600.0, show_default=True, help="Length of the speed test audio (s).")
 @click.option("--speed-repeats", default=2, show_default=True, help="Interleaved repeats (the fastest of each counts).")
 @click.option("--speed-only", is_flag=True, help="Skip the DER table; only run the speed benchmark.")
+@click.option("--hard-sets/--no-hard-sets", default=True, show_default=True,
+              help="With DATA_DIR: include the generated hard sets (similar voices, telephone, short, noisy, AMI two women).")
+@click.option("--sets-dir", type=click.Path(path_type=Path), default=None,
+              help="Folder of the hard sets (built there when missing; default: ~/.cache/listenwell/speaker-sets-vN).")
 def diarization(data_dir: Path | None, out: Path | None, no_fixtures: bool, speed: bool, speed_seconds: float,
-                speed_repeats: int, speed_only: bool):
+                speed_repeats: int, speed_only: bool, hard_sets: bool, sets_dir: Path | None):
     """Diarization error rate (collar 0.25 s, overlap scored) and timing errors.
 
     DATA_DIR holds ami-excerpts/ (RTTM) and dialogue/ (JSON truth); the committed
@@ -91,12 +138,14 @@ def diarization(data_dir: Path | None, out: Path | None, no_fixtures: bool, spee
     if data_dir is not None and not data_dir.is_dir():
         raise NotFoundError(f"data folder {data_dir} does not exist", path=str(data_dir))
     speed = speed or speed_only
-    items = [] if speed_only else evaluate(data_dir, fixtures=None if no_fixtures else FIXTURE_DIR)
+    hard = (sets_dir or True) if hard_sets and data_dir is not None else None  # built for DATA_DIR runs only
+    items = [] if speed_only else evaluate(data_dir, fixtures=None if no_fixtures else FIXTURE_DIR, hard_sets=hard)
     if not items and not speed_only:
         raise NotFoundError("no evaluation data found (ami-excerpts/, dialogue/ or the fixtures)")
     result: dict = {"collar": 0.25}
     if items:
         result.update(_print_table(items))
+        result.update(_print_hard_sets(items, result["summary_der_percent"]))
         result.update(_print_decisions(one_vs_two(items, data_dir, fixtures=None if no_fixtures else FIXTURE_DIR)))
     if speed:
         from service.bench.speakers import bench_speakers

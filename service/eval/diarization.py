@@ -7,6 +7,11 @@ Data sets (each optional; missing ones are skipped):
   truth, ``NAME.flac`` (mono) and ``NAME.stereo.flac`` (helper left, client right).
 - the committed fixtures ``tests/data/dialogues`` (``NAME.stereo.flac`` + truth;
   mono = the sum of the channels), with planted interruptions.
+- the hard sets of :mod:`service.eval.speaker_sets` (similar voices, telephone
+  band, short clips, room echo + noise, single voices, AMI two-women stretches),
+  built into a cache folder when missing. Groups ``similar-f``, ``similar-m``,
+  ``phone``, ``short``, ``noisy``, ``ami-f``, ``one-voice``; each item carries its
+  ``split`` (dev: tuned on; test: only reported).
 
 Mono files are diarized (:func:`analysis.speakers.diarize.diarize` with Silero speech
 regions); stereo files use per-channel activity.
@@ -30,7 +35,7 @@ from analysis.speakers.turns import turns_from_activity
 from analysis.timing.metrics import TimingOptions, timing_metrics
 from service.eval.der import DiarizationScore, diarization_error, parse_rttm, parse_uem
 
-__all__ = ["EvalItem", "Decision", "evaluate", "one_vs_two", "TWO_SPEAKER_AMI", "FIXTURE_DIR", "ONE_VOICE_FILES",
+__all__ = ["EvalItem", "Decision", "evaluate", "eval_hard_sets", "HARD_GROUPS", "POOLED_GROUPS", "one_vs_two", "TWO_SPEAKER_AMI", "FIXTURE_DIR", "ONE_VOICE_FILES",
            "analyse_mono", "analyse_stereo"]
 
 logger = logging.getLogger(__name__)
@@ -41,6 +46,8 @@ TWO_SPEAKER_AMI = ("dev00", "dev01", "trn03")
 # committed recordings with one voice per channel (faster-whisper's test files)
 ONE_VOICE_FILES = (ROOT / "tests" / "data" / "jfk.flac", ROOT / "tests" / "data" / "stereo_diarization.wav")
 COLLAR = 0.25
+HARD_GROUPS = ("similar-f", "similar-m", "phone", "short", "noisy", "ami-f")
+POOLED_GROUPS = HARD_GROUPS + ("ami-2spk",)  # the issue-15 target: DER <= 15 % pooled over these
 
 
 @dataclass
@@ -71,6 +78,7 @@ class Decision:
     n_ref: int
     n_hyp: int
     notes: tuple[str, ...] = ()
+    unsure: bool = False  # the diarizer said it was not sure (and asked for the order or stereo)
 
     @property
     def correct(self) -> bool:
@@ -79,7 +87,8 @@ class Decision:
 
     def to_dict(self) -> dict[str, Any]:
         return {"group": self.group, "name": self.name, "n_ref_speakers": self.n_ref,
-                "n_hyp_speakers": self.n_hyp, "correct": self.correct, "notes": list(self.notes)}
+                "n_hyp_speakers": self.n_hyp, "correct": self.correct, "unsure": self.unsure,
+                "notes": list(self.notes)}
 
 
 def analyse_mono(mono: np.ndarray, sr: int, options: DiarizeOptions | None = None) -> SpeakerActivity:
@@ -144,7 +153,7 @@ def _timing_errors(ref: list[SpeechRegion], hyp: SpeakerActivity, mapping: dict[
 
 def _score(group, name, mode, ref, act, seconds, uem=None, truth=None, duration=0.0) -> EvalItem:
     sc = diarization_error(ref, act.regions, uem=uem, collar=COLLAR)
-    extra: dict[str, Any] = {"notes": list(act.notes)}
+    extra: dict[str, Any] = {"notes": list(act.notes), "unsure": act.uncertain_count}
     if truth is not None:
         mapping = {h: r for h, r in sc.mapping.items()}
         extra.update(_timing_errors(ref, act, mapping, duration, truth))
@@ -204,9 +213,32 @@ def eval_dialogues(folder: Path, group: str, options: DiarizeOptions | None = No
     return items
 
 
+def eval_hard_sets(folder: Path, manifest: list[dict[str, Any]],
+                   options: DiarizeOptions | None = None) -> list[EvalItem]:
+    """Diarize every clip of a built hard-sets folder (see :mod:`service.eval.speaker_sets`)."""
+    items = []
+    for m in manifest:
+        wav, rttm = folder / f"{m['name']}.wav", folder / f"{m['name']}.rttm"
+        if not wav.is_file() or not rttm.is_file():
+            logger.warning("hard set clip %s is missing; skipped", m["name"])
+            continue
+        ref = parse_rttm(rttm.read_text(encoding="utf-8")).get(m["name"], [])
+        ch, sr = _load(wav)
+        act, sec = _timed(analyse_mono, ch.mean(axis=0), sr, options)
+        it = _score(m["group"], m["name"], "mono", ref, act, sec)
+        it.n_ref = int(m["n_ref"])
+        it.extra["split"] = m["split"]
+        items.append(it)
+    return items
+
+
 def evaluate(data_dir: Path | None, *, fixtures: Path | None = FIXTURE_DIR,
-             options: DiarizeOptions | None = None) -> list[EvalItem]:
-    """Score every available data set (see the module docstring)."""
+             options: DiarizeOptions | None = None, hard_sets: Path | bool | None = None) -> list[EvalItem]:
+    """Score every available data set (see the module docstring).
+
+    ``hard_sets``: a folder for the hard sets (built there when missing), ``True``
+    for the default cache folder, ``None``/``False`` to skip them.
+    """
     items: list[EvalItem] = []
     if fixtures is not None and fixtures.is_dir():
         items += eval_dialogues(fixtures, "fixtures", options)
@@ -215,6 +247,12 @@ def evaluate(data_dir: Path | None, *, fixtures: Path | None = FIXTURE_DIR,
             items += eval_ami(data_dir / "ami-excerpts", options)
         if (data_dir / "dialogue").is_dir():
             items += eval_dialogues(data_dir / "dialogue", "dialogue", options)
+    if hard_sets:
+        from service.eval.speaker_sets import ensure_sets
+
+        ami = data_dir / "ami-excerpts" if data_dir is not None and (data_dir / "ami-excerpts").is_dir() else None
+        folder, manifest = ensure_sets(None if hard_sets is True else Path(hard_sets), ami)
+        items += eval_hard_sets(folder, manifest, options)
     return items
 
 
@@ -227,7 +265,7 @@ def _channel_decisions(path: Path, group: str, name: str) -> list[Decision]:
             continue
         act = analyse_mono(x, sr)
         label = name if ch.shape[0] == 1 else f"{name}/ch{i}"
-        out.append(Decision(group, label, 1, act.n_speakers_detected, act.notes))
+        out.append(Decision(group, label, 1, act.n_speakers_detected, act.notes, act.uncertain_count))
     return out
 
 
@@ -238,14 +276,15 @@ def one_vs_two(items: list[EvalItem], data_dir: Path | None, *, fixtures: Path |
     ``stereo_diarization.wav``, of the fixtures and of ``DATA_DIR/dialogue``
     (each channel carries one speaker).
     """
-    out = [Decision(it.group, it.name, it.n_ref, it.n_hyp, tuple(it.extra.get("notes", ())))
+    out = [Decision(it.group, it.name, it.n_ref, it.n_hyp, tuple(it.extra.get("notes", ())),
+                    bool(it.extra.get("unsure", False)))
            for it in items if it.mode == "mono"]
     if fixtures is not None:
         jfk, stereo = ONE_VOICE_FILES
         if jfk.is_file():
             ch, sr = _load(jfk)
             act = analyse_mono(ch.mean(axis=0), sr)
-            out.append(Decision("one-voice", jfk.stem, 1, act.n_speakers_detected, act.notes))
+            out.append(Decision("one-voice", jfk.stem, 1, act.n_speakers_detected, act.notes, act.uncertain_count))
         if stereo.is_file():
             out += _channel_decisions(stereo, "one-voice", stereo.stem)
         if fixtures.is_dir():
@@ -258,9 +297,18 @@ def one_vs_two(items: list[EvalItem], data_dir: Path | None, *, fixtures: Path |
 
 
 def summarise(items: list[EvalItem]) -> dict[str, Any]:
-    """DER per group (and mode), pooled over time, in percent."""
+    """DER per group (and mode), pooled over time, in percent.
+
+    Also ``hard+ami-2spk`` (pooled over :data:`POOLED_GROUPS`, the issue-15 target)
+    and ``hard/dev``, ``hard/test`` (the hard sets' two halves).
+    """
     groups: dict[str, DiarizationScore] = {}
     for it in items:
-        for key in (it.group, f"{it.group}/{it.mode}", "overall"):
+        keys = [it.group, f"{it.group}/{it.mode}", "overall"]
+        if it.group in POOLED_GROUPS:
+            keys.append("hard+ami-2spk")
+        if it.group in HARD_GROUPS:
+            keys.append(f"hard/{it.extra.get('split', 'test')}")
+        for key in keys:
             groups[key] = groups[key] + it.score if key in groups else it.score
     return {k: round(100 * v.der, 2) for k, v in sorted(groups.items())}

@@ -153,3 +153,35 @@ def test_fast_frame_levels_equal_frame_levels(rng):
     b = frame_levels_fast(x, SR, frame=0.025, hop=0.02)
     assert a.shape == b.shape and np.max(np.abs(a - b)) < 1e-4 and b.min() == pytest.approx(-120.0)
     assert np.allclose(frame_levels_fast(x, 44100, frame=0.025, hop=0.01), frame_levels(x, 44100, frame=0.025, hop=0.01))
+
+
+def test_unsure_band_reports_two_speakers_and_asks():
+    """Separation between min_separation and sure_separation: two speakers, flagged, a note asks."""
+    from analysis.speakers.activity import SpeakerActivity
+
+    x, sr, truth = load("interruptions")
+    m = mono(x)
+    speech = speech_intervals(m, sr)
+    sure = diarize(m, sr, DiarizeOptions(sure_separation=0.0), speech=speech)
+    assert sure.n_speakers_detected == 2 and not sure.uncertain_count
+    assert not any("not sure" in n for n in sure.notes)
+    unsure = diarize(m, sr, DiarizeOptions(sure_separation=50.0), speech=speech)
+    assert unsure.n_speakers_detected == 2 and unsure.uncertain_count
+    note = next(n for n in unsure.notes if n.startswith("not sure whether one or two people speak"))
+    assert "helper speaks first or second" in note and "stereo" in note
+    # the split itself is the same best guess
+    assert unsure.regions == sure.regions
+    assert SpeakerActivity.from_dict(unsure.to_dict()).uncertain_count is True
+    assert SpeakerActivity.from_dict(sure.to_dict()).uncertain_count is False
+
+
+def test_too_little_speech_is_one_speaker_but_flagged():
+    """Under min_two_speech of speech: one speaker, never silently (flag + note)."""
+    x, sr, truth = load("interruptions")
+    m = mono(x)[: 10 * sr]
+    act = diarize(m, sr, speech=speech_intervals(m, sr))
+    assert act.n_speakers_detected == 1 and act.uncertain_count
+    assert any(n.startswith("not sure whether one or two people speak (only") for n in act.notes)
+    # hardly any speech: nothing to be unsure about
+    quiet = np.zeros(5 * sr, dtype=np.float32)
+    assert not diarize(quiet, sr, speech=[(1.0, 2.0)]).uncertain_count
