@@ -18,6 +18,7 @@ from typing import Any, Sequence
 from analysis.cues.view import CueView, cue_view
 from analysis.report.types import MitiSummary, ScorePart, SubScore
 from analysis.schema import HELPER, Turn
+from analysis.scoring.confidence import text_confidence, turns_confidence
 from analysis.scoring.parts import (
     explore,
     hold_back,
@@ -161,9 +162,11 @@ def score_session(
         "voice": lambda: voice(turns, prosody),
     }
     subscores: dict[str, SubScore] = {}
+    text_conf, turns_conf = text_confidence(turns, view), turns_confidence(turns)
     for name, build in builders.items():
         score, parts, extra = build()
-        subscores[name] = _finish(name, score, parts, weight=(weights or WEIGHTS)[name], **extra)
+        conf = None if score is None else turns_conf if name in ("make_space", "voice") else text_conf
+        subscores[name] = _finish(name, score, parts, weight=(weights or WEIGHTS)[name], confidence=conf, **extra)
     index = combine_index(subscores)
     strengths = tuple(
         f"{s.label}: {s.summary}" for s in sorted(subscores.values(), key=lambda s: -(s.score or 0))
