@@ -241,7 +241,21 @@ def _confidence_table(test_pred: dict[str, dict], expert: dict[str, dict]) -> di
         rows.append({"confidence": [lo, min(hi, 1.0)], "n": len(errs),
                      "median_abs_error": round(statistics.median(errs), 1) if errs else None,
                      "share_off_by_20_or_more": round(float(np.mean([e >= 20 for e in errs])), 3) if errs else None})
-    return {"bins": rows}
+    per_threshold = {}
+    for th in (0.4, 0.5, 0.6):
+        entry = {}
+        for q in ("high", "low"):
+            recs = [(p, expert[t]) for t, p in test_pred.items() if p["quality"] == q
+                    and p["sub"]["reflect_validate"] is not None and expert[t]["sub"]["reflect_validate"] is not None]
+            below = [abs(p["sub"]["reflect_validate"] - e["sub"]["reflect_validate"]) for p, e in recs
+                     if (p["conf"]["reflect_validate"] or 0.0) < th]
+            above = [abs(p["sub"]["reflect_validate"] - e["sub"]["reflect_validate"]) for p, e in recs
+                     if (p["conf"]["reflect_validate"] or 0.0) >= th]
+            entry[q] = {"sessions": len(recs), "below": len(below),
+                        "median_abs_error_below": round(statistics.median(below), 1) if below else None,
+                        "median_abs_error_above": round(statistics.median(above), 1) if above else None}
+        per_threshold[str(th)] = entry
+    return {"bins": rows, "reflect_validate_by_threshold": per_threshold}
 
 
 def evaluate_index(data_dir: str | Path, folds: int = 5, inner: int = 3, limit: int | None = None,
@@ -369,6 +383,11 @@ def format_index(res: dict[str, Any]) -> str:
     for b in res["confidence_vs_error"]["bins"]:
         lines.append(f"{b['confidence'][0]:.1f}-{b['confidence'][1]:.1f}{'':<7}{b['n']:>5}"
                      f"{_f(b['median_abs_error'], 1):>16}{_f(b['share_off_by_20_or_more'], 2):>14}")
+    lines += ["", "reflect & validate below a confidence threshold (would show 'not enough to judge'):"]
+    for th, e in res["confidence_vs_error"]["reflect_validate_by_threshold"].items():
+        lines.append(f"  < {th}: " + "; ".join(
+            f"{q} {e[q]['below']}/{e[q]['sessions']} sessions, median |error| {_f(e[q]['median_abs_error_below'], 1)}"
+            f" below vs {_f(e[q]['median_abs_error_above'], 1)} above" for q in ("high", "low")))
     return "\n".join(lines)
 
 
