@@ -94,10 +94,11 @@ def format_table(res: dict[str, Any]) -> str:
 @click.option("--folds", default=5, show_default=True, help="Outer folds of the nested grouped cross-validation.")
 @click.option("--inner", default=3, show_default=True, help="Inner folds (calibration is fitted there).")
 @click.option("--boot", "n_boot", default=2000, show_default=True, help="Bootstrap resamples for the intervals.")
+@click.option("--no-cache", is_flag=True, help="Recompute the nested run instead of reading ~/.cache/listenwell/nested.")
 @click.option("--epitome-limit", type=int, default=None, help="Use only the first N EPITOME rows per file.")
 @click.option("--limit", type=int, default=None, help="Use a balanced subset of N AnnoMI transcripts (quick check).")
-def cues(data_dir: str, out: str | None, folds: int, inner: int, n_boot: int, epitome_limit: int | None,
-         limit: int | None) -> None:
+def cues(data_dir: str, out: str | None, folds: int, inner: int, n_boot: int, no_cache: bool,
+         epitome_limit: int | None, limit: int | None) -> None:
     """Text cues: 4-class macro-F1 with 95 % intervals, per-cue P/R/F1, session AUC (AnnoMI, nested
     grouped CV) and EPITOME.
 
@@ -112,7 +113,7 @@ def cues(data_dir: str, out: str | None, folds: int, inner: int, n_boot: int, ep
     if limit is not None and limit < 2 * folds:
         raise ParameterError(f"--limit={limit} must be at least twice --folds={folds}")
     res = evaluate_cues(data_dir, folds=folds, epitome_limit=epitome_limit, limit=limit, inner=inner,
-                        n_boot=n_boot, progress=lambda msg: click.echo(msg, err=True))
+                        n_boot=n_boot, use_cache=not no_cache, progress=lambda msg: click.echo(msg, err=True))
     res["machine"] = machine_description()
     click.echo(format_table(res))
     if out:

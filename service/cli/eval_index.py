@@ -21,7 +21,9 @@ __all__ = ["index"]
 @click.option("--inner", default=3, show_default=True, help="Inner folds (out-of-fold cues for the fits).")
 @click.option("--limit", type=int, default=None, help="Use a balanced subset of N AnnoMI transcripts (quick check).")
 @click.option("--boot", "n_boot", default=2000, show_default=True, help="Bootstrap resamples for the intervals.")
-def index(data_dir: str, out: str | None, folds: int, inner: int, limit: int | None, n_boot: int) -> None:
+@click.option("--no-cache", is_flag=True, help="Recompute the nested run instead of reading ~/.cache/listenwell/nested.")
+def index(data_dir: str, out: str | None, folds: int, inner: int, limit: int | None, n_boot: int,
+          no_cache: bool) -> None:
     """Session-level AUC of index variants on AnnoMI, nested CV (DATA_DIR or DATA_DIR/annomi-dev)."""
     from analysis.errors import ParameterError
     from service.eval.index import evaluate_index, format_index
@@ -31,7 +33,8 @@ def index(data_dir: str, out: str | None, folds: int, inner: int, limit: int | N
         raise ParameterError(f"--folds={folds} and --inner={inner} must be at least 2")
     if limit is not None and limit < 2 * folds:
         raise ParameterError(f"--limit={limit} must be at least twice --folds={folds}")
-    res = evaluate_index(data_dir, folds, inner, limit, progress=lambda m: click.echo(m, err=True), n_boot=n_boot)
+    res = evaluate_index(data_dir, folds, inner, limit, progress=lambda m: click.echo(m, err=True), n_boot=n_boot,
+                         use_cache=not no_cache)
     res["machine"] = machine_description()
     click.echo(format_index(res))
     if out:

@@ -296,12 +296,12 @@ def evaluate_epitome(empathy_dir: Path, limit: int | None = None) -> dict[str, A
 
 def evaluate_cues(data_dir: str | Path, folds: int = 5, epitome_limit: int | None = None,
                   progress: Callable[[str], None] | None = None, limit: int | None = None,
-                  inner: int = 3, n_boot: int = 2000) -> dict[str, Any]:
+                  inner: int = 3, n_boot: int = 2000, use_cache: bool = True) -> dict[str, Any]:
     """The whole cue evaluation (AnnoMI nested grouped CV, then EPITOME) as one JSON-ready dict."""
     annomi_dir, empathy_dir = resolve_dirs(data_dir)
     out: dict[str, Any] = {"data_dir": str(Path(data_dir)),
                            "annomi": evaluate_annomi(annomi_dir, folds, progress, limit=limit, inner=inner,
-                                                     n_boot=n_boot)}
+                                                     n_boot=n_boot, use_cache=use_cache)}
     if empathy_dir is not None:
         out["epitome"] = evaluate_epitome(empathy_dir, epitome_limit)
     return out

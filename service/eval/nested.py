@@ -36,6 +36,7 @@ __all__ = ["FoldRun", "NestedRun", "outer_splits", "inner_splits", "subset", "ru
 
 log = logging.getLogger(__name__)
 
+#: bump when this module's procedure changes (the key already covers the data, options and analysis/cues code)
 _CACHE_VERSION = 3
 
 

@@ -140,3 +140,16 @@ def test_eval_index_cli_small(small_run, shared_data, tmp_path):
 def test_eval_cues_cli_bad_folder(tmp_path):
     r = CliRunner().invoke(main, ["eval", "cues", str(tmp_path)])
     assert r.exit_code == NotFoundError.exit_code and "AnnoMI-simple.csv" in r.output
+
+
+@pytest.mark.parametrize("cmd", ["cues", "index"])
+def test_eval_nested_rejects_too_few_folds(cmd, tmp_path):
+    from analysis.errors import ParameterError
+
+    r = CliRunner().invoke(main, ["eval", cmd, str(tmp_path), "--inner", "1"])
+    assert r.exit_code == ParameterError.exit_code and "--inner=1" in r.output
+
+
+def test_eval_index_bad_folder(tmp_path):
+    r = CliRunner().invoke(main, ["eval", "index", str(tmp_path)])
+    assert r.exit_code == NotFoundError.exit_code and "AnnoMI-simple.csv" in r.output
