@@ -32,7 +32,7 @@ from analysis.cues.types import BEHAVIOURS
 from analysis.errors import ModelUnavailableError
 from analysis.schema import CLIENT, HELPER, Turn
 
-__all__ = ["MODEL_PATH", "SessionCodes", "BehaviourModel", "default_model"]
+__all__ = ["MODEL_PATH", "SessionCodes", "BehaviourModel", "default_model", "fit_class_bias", "apply_class_bias"]
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,54 @@ class _Head:
         return [str(c) for c in self.clf.classes_], self.clf.predict_proba(self.feat.transform(cs))
 
 
+def apply_class_bias(probs: np.ndarray, classes: Sequence[str], bias: dict[str, float] | None) -> np.ndarray:
+    """Per-class calibration: multiply each class's probability by ``exp(bias[class])`` and renormalise."""
+    if not bias:
+        return probs
+    b = np.array([bias.get(c, 0.0) for c in classes])
+    p = np.asarray(probs, float) * np.exp(b)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def fit_class_bias(gold: Sequence[str], probs: np.ndarray, classes: Sequence[str] = BEHAVIOURS,
+                   grid: Sequence[float] = tuple(np.round(np.arange(-1.5, 1.51, 0.1), 2)),
+                   rounds: int = 3) -> dict[str, float]:
+    """Per-class log-biases that maximise macro-F1 of the argmax on out-of-fold predictions.
+
+    Coordinate ascent over ``grid`` (the first class stays at 0). Fit it only on predictions for
+    sessions the model did not train on (inner folds), never on the sessions it will be scored on.
+    """
+    gold_i = np.array([list(classes).index(g) for g in gold])
+    if len(gold_i) == 0:
+        return {c: 0.0 for c in classes}
+    logp = np.log(np.clip(np.asarray(probs, float), 1e-9, 1.0))
+    k = len(classes)
+
+    def score(b: np.ndarray) -> float:
+        pred = np.argmax(logp + b, axis=1)
+        f1 = []
+        for j in range(k):
+            tp = np.sum((pred == j) & (gold_i == j))
+            d = np.sum(pred == j) + np.sum(gold_i == j)
+            f1.append(2 * tp / d if d else 0.0)
+        return float(np.mean(f1))
+
+    b = np.zeros(k)
+    best = score(b)
+    for _ in range(rounds):
+        changed = False
+        for j in range(1, k):
+            for v in grid:
+                trial = b.copy()
+                trial[j] = v
+                s = score(trial)
+                if s > best + 1e-9:
+                    best, b, changed = s, trial, True
+        if not changed:
+            break
+    return {c: round(float(v), 2) for c, v in zip(classes, b)}
+
+
 class BehaviourModel:
     """Stacked helper-behaviour classifier with subtype and client-talk heads.
 
@@ -102,6 +150,9 @@ class BehaviourModel:
     neighbour_weight : float
         Scale of the stacked probability features.
     """
+
+    #: per-class log-biases applied to the stage-2 probabilities (None: none); see :func:`fit_class_bias`
+    class_bias: dict[str, float] | None = None
 
     def __init__(self, c1: float = 2.0, c2: float = 2.0, inner_folds: int = 3, neighbour_weight: float = 1.0):
         self.c1, self.c2, self.inner_folds, self.neighbour_weight = c1, c2, inner_folds, neighbour_weight
@@ -186,7 +237,8 @@ class BehaviourModel:
             x1 = self.feat1.transform(hs)
             p1 = self._align(self.stage1, self.stage1.predict_proba(x1))
             x2 = sparse.hstack([x1, _neighbour_block(p1, [len(hs)], self.neighbour_weight)], format="csr")
-            p2 = self._align(self.stage2, self.stage2.predict_proba(x2))
+            p2 = apply_class_bias(self._align(self.stage2, self.stage2.predict_proba(x2)), self.classes,
+                                  self.class_bias)
             for c, p in zip(hs, p2):
                 helper[c.index] = (self.classes[int(np.argmax(p))], dict(zip(self.classes, map(float, p))))
             for kind, head in self.heads.items():

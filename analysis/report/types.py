@@ -143,6 +143,9 @@ class SubScore:
     try_instead: str = ""
     parts: tuple[ScorePart, ...] = ()
     evidence: tuple[Evidence, ...] = ()
+    #: 0-1, how sure the score is (helper turns and cue certainty); None when not computed.
+    #: Below ``analysis.scoring.confidence.LOW_CONFIDENCE`` show "not enough to judge".
+    confidence: float | None = None
 
     @property
     def measured(self) -> bool:
@@ -159,6 +162,7 @@ class SubScore:
             "try_instead": self.try_instead,
             "parts": [p.to_dict() for p in self.parts],
             "evidence": [e.to_dict() for e in self.evidence],
+            "confidence": self.confidence,
         }
 
     @classmethod
@@ -172,6 +176,7 @@ class SubScore:
             try_instead=str(d.get("try_instead", "")),
             parts=tuple(ScorePart.from_dict(p) for p in d.get("parts", ())),
             evidence=tuple(Evidence.from_dict(e) for e in d.get("evidence", ())),
+            confidence=_opt_float(d.get("confidence")),
         )
 
 

@@ -20,6 +20,7 @@ from analysis.cues.types import MitiSummary
 from analysis.cues.view import cue_view
 from analysis.report.types import ScorePart, SubScore, Summary
 from analysis.schema import HELPER, Turn
+from analysis.scoring.confidence import text_confidence, turns_confidence
 from analysis.scoring.parts import (
     explore,
     hold_back,
@@ -123,9 +124,11 @@ def score_session(
         "voice": lambda: voice(turns, prosody),
     }
     subscores: dict[str, SubScore] = {}
+    text_conf, turns_conf = text_confidence(turns, view), turns_confidence(turns)
     for name, build in builders.items():
         score, parts, extra = build()
-        subscores[name] = _finish(name, score, parts, weight=(weights or WEIGHTS)[name], **extra)
+        conf = None if score is None else turns_conf if name in ("make_space", "voice") else text_conf
+        subscores[name] = _finish(name, score, parts, weight=(weights or WEIGHTS)[name], confidence=conf, **extra)
     index = combine_index(subscores)
     subscores = mark_unsure(subscores, turns, view.probs)
     kind = "audio" if any(t.start is not None for t in turns) else "text"

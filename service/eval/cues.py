@@ -1,9 +1,11 @@
-"""Evaluation of the text-cue stage on AnnoMI (grouped CV) and EPITOME.
+"""Evaluation of the text-cue stage on AnnoMI (nested grouped CV) and EPITOME.
 
-Every AnnoMI figure comes from cross-validation grouped by transcript: for each fold the
-behaviour model is trained on the other transcripts only, and the held-out transcripts are run
-through :func:`analysis.cues.detect.detect_cues` with that fold's model. Nothing from AnnoMI or EPITOME
-is written except the figures.
+Every AnnoMI figure comes from nested cross-validation grouped by transcript
+(:mod:`service.eval.nested`): for each outer fold the behaviour model is trained on the other
+transcripts only, and the held-out transcripts are run once through
+:func:`analysis.cues.detect.detect_cues` with that fold's model; the per-class calibration is fitted
+on inner folds of the training transcripts. Every macro-F1 and AUC has a bootstrap 95 % interval
+(transcripts resampled). Nothing from AnnoMI or EPITOME is written except the figures.
 """
 
 from __future__ import annotations
@@ -17,11 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import GroupKFold
 
 import service.eval.metrics as M
 from analysis.cues.detect import detect_cues
-from analysis.cues.model import BehaviourModel, default_model
+from analysis.cues.model import default_model
 from analysis.cues.types import BEHAVIOURS, CueOptions, CueResult
 from analysis.errors import NotFoundError
 from analysis.schema import CLIENT, HELPER, Turn
@@ -127,7 +128,9 @@ def _summary_lr_auc(sessions: list[AnnoMISession], summ: dict[str, dict]) -> flo
     return M.auc(list(scores[y]), list(scores[~y]))
 
 
-def _session_level(sessions: list[AnnoMISession], results: dict[str, CueResult]) -> dict[str, Any]:
+def _session_level(sessions: list[AnnoMISession], results: dict[str, CueResult], n_boot: int = 2000) -> dict[str, Any]:
+    """Session-level figures from out-of-fold cues. The index uses the shipped weights, which were chosen
+    on all of annomi-dev (in-sample constants); the nested index figure is ``listenwell eval index``."""
     out: dict[str, Any] = {}
     try:
         from analysis.scoring.score import score_session
@@ -137,7 +140,11 @@ def _session_level(sessions: list[AnnoMISession], results: dict[str, CueResult])
         idx = {s.transcript_id: score_session(s.turns, results[s.transcript_id]).index for s in sessions}
         hi = [idx[s.transcript_id] for s in sessions if s.quality == "high" and idx[s.transcript_id] is not None]
         lo = [idx[s.transcript_id] for s in sessions if s.quality == "low" and idx[s.transcript_id] is not None]
-        out["index_auc"] = M.auc(hi, lo)
+        b = M.bootstrap_auc(hi, lo, n_boot=n_boot)
+        out["index_auc"] = b["value"]
+        out["index_auc_ci95"] = b["ci"]
+        out["index_auc_note"] = ("out-of-fold cues, but the index weights are the shipped constants chosen on all "
+                                 "annomi-dev (in-sample); nested figure: listenwell eval index")
         out["index_distribution"] = {"high": _describe(hi), "low": _describe(lo)}
         out["index_per_session"] = [{"transcript_id": s.transcript_id, "quality": s.quality,
                                      "index": idx[s.transcript_id]} for s in sessions]
@@ -147,9 +154,10 @@ def _session_level(sessions: list[AnnoMISession], results: dict[str, CueResult])
             expert_view = None  # type: ignore[assignment]
         if expert_view is not None:
             ex = {s.transcript_id: score_session(s.turns, expert_view(s.labels)).index for s in sessions}
-            out["index_auc_expert_labels"] = M.auc(
+            b = M.bootstrap_auc(
                 [v for s in sessions if s.quality == "high" and (v := ex[s.transcript_id]) is not None],
-                [v for s in sessions if s.quality == "low" and (v := ex[s.transcript_id]) is not None])
+                [v for s in sessions if s.quality == "low" and (v := ex[s.transcript_id]) is not None], n_boot=n_boot)
+            out["index_auc_expert_labels"], out["index_auc_expert_labels_ci95"] = b["value"], b["ci"]
     summ = {s.transcript_id: results[s.transcript_id].summary.to_dict() for s in sessions}
     out["summary_lr_auc"] = _summary_lr_auc(sessions, summ)
     miti = {}
@@ -165,51 +173,79 @@ def _session_level(sessions: list[AnnoMISession], results: dict[str, CueResult])
     return out
 
 
-def _subset(sessions: list[AnnoMISession], limit: int | None) -> list[AnnoMISession]:
-    """At most ``limit`` sessions, half high and half low quality (for quick smoke runs)."""
-    if limit is None or limit >= len(sessions):
-        return sessions
-    low = [s for s in sessions if s.quality == "low"][: limit // 2]
-    high = [s for s in sessions if s.quality != "low"][: limit - len(low)]
-    return sorted(high + low, key=lambda s: sessions.index(s))
+def _behaviour_block(sessions: list[AnnoMISession], results: dict[str, CueResult], n_boot: int) -> dict[str, Any]:
+    """4-class figures with bootstrap intervals (sessions resampled)."""
+    per_gold, per_pred = [], []
+    for s in sessions:
+        r = _gold_pred([s], results)
+        per_gold.append(r["g_b"])
+        per_pred.append(r["p_b"])
+    conf = M.session_confusions(per_gold, per_pred, BEHAVIOURS)
+    boot = M.bootstrap_macro_f1(conf, n_boot=n_boot)
+    return {"macro_f1_ci95": boot["ci"],
+            "per_class_f1_ci95": dict(zip(BEHAVIOURS, boot["per_class_ci"])), "_conf": conf}
 
 
 def evaluate_annomi(annomi_dir: Path, folds: int = 5, progress: Callable[[str], None] | None = None,
-                    model_kwargs: dict[str, Any] | None = None, limit: int | None = None) -> dict[str, Any]:
-    """Grouped k-fold CV of the cue stage on AnnoMI: 4-class macro-F1, per-cue P/R/F1, session AUC.
+                    model_kwargs: dict[str, Any] | None = None, limit: int | None = None, inner: int = 3,
+                    n_boot: int = 2000, use_cache: bool = True) -> dict[str, Any]:
+    """Nested grouped CV of the cue stage on AnnoMI: 4-class macro-F1, per-cue P/R/F1, session AUC.
 
-    ``limit`` keeps a balanced subset of that many transcripts (smoke tests only).
+    Outer folds score; the per-class calibration (class biases) is fitted on inner out-of-fold
+    predictions of the outer training transcripts only (:mod:`service.eval.nested`). Every macro-F1
+    and AUC carries a bootstrap 95 % interval over transcripts. ``limit`` keeps a balanced subset of
+    that many transcripts (quick runs and tests).
     """
-    sessions = _subset(load_annomi(annomi_dir), limit)
-    ids = np.array([s.transcript_id for s in sessions])
+    from service.eval.nested import run_nested
+
+    sessions, run = run_nested(annomi_dir, folds, inner, limit, progress, model_kwargs, use_cache=use_cache)
     model_results: dict[str, CueResult] = {}
+    cal_results: dict[str, CueResult] = {}
+    per_fold = []
+    for f in run.folds:
+        model_results.update(f.test)
+        cal_results.update(f.test_calibrated)
+        test = [s for s in sessions if s.transcript_id in set(f.test_ids)]
+        per_fold.append({
+            "fold": f.fold, "train_ids": f.train_ids, "test_ids": f.test_ids,
+            "inner_folds": [{"train_ids": a, "test_ids": b} for a, b in f.inner_folds],
+            "class_bias": f.class_bias,
+            "macro_f1": _cue_table(_gold_pred(test, f.test))["macro_f1"],
+            "macro_f1_calibrated": _cue_table(_gold_pred(test, f.test_calibrated))["macro_f1"],
+        })
+    times = [t for f in run.folds for t in f.seconds_per_session]
     rule_results: dict[str, CueResult] = {}
-    times: list[float] = []
     rule_times: list[float] = []
-    t0 = time.perf_counter()
-    for k, (tr, te) in enumerate(GroupKFold(n_splits=folds).split(ids, groups=ids)):
-        model = BehaviourModel(**(model_kwargs or {})).fit([(sessions[i].turns, sessions[i].labels) for i in tr])
-        for i in te:
-            s = sessions[i]
-            t1 = time.perf_counter()
-            model_results[s.transcript_id] = detect_cues(s.turns, model=model)
-            times.append(time.perf_counter() - t1)
-            t1 = time.perf_counter()
-            rule_results[s.transcript_id] = detect_cues(s.turns, CueOptions(use_model=False))
-            rule_times.append(time.perf_counter() - t1)
-        if progress:
-            progress(f"fold {k + 1}/{folds} done ({time.perf_counter() - t0:.0f} s)")
+    for s in sessions:  # rules fit nothing: every transcript is out of sample
+        t1 = time.perf_counter()
+        rule_results[s.transcript_id] = detect_cues(s.turns, CueOptions(use_model=False))
+        rule_times.append(time.perf_counter() - t1)
+    blocks = {}
+    for name, res in (("model", model_results), ("model_calibrated", cal_results), ("rules", rule_results)):
+        b = _behaviour_block(sessions, res, n_boot)
+        conf = b.pop("_conf")
+        blocks[name] = (_cue_table(_gold_pred(sessions, res)) | b | _session_level(sessions, res, n_boot), conf)
+    diff = M.bootstrap_macro_f1_difference(blocks["model_calibrated"][1], blocks["model"][1], n_boot=n_boot)
     return {
+        "nested": True,
+        "what": "nested grouped cross-validation: the cue model is trained on the outer training transcripts "
+                "only and scores each outer test fold once; class calibration is fitted on inner out-of-fold "
+                "predictions of the training transcripts",
         "n_transcripts": len(sessions),
         "n_high": sum(s.quality == "high" for s in sessions),
         "n_low": sum(s.quality == "low" for s in sessions),
-        "folds": folds,
-        "model": _cue_table(_gold_pred(sessions, model_results)) | _session_level(sessions, model_results),
-        "rules": _cue_table(_gold_pred(sessions, rule_results)) | _session_level(sessions, rule_results),
+        "folds": run.n_outer, "inner_folds": run.n_inner,
+        "bootstrap": {"resamples": n_boot, "unit": "session (transcript)", "level": 0.95},
+        "per_fold": per_fold,
+        "model": blocks["model"][0],
+        "model_calibrated": blocks["model_calibrated"][0],
+        "calibrated_minus_model_macro_f1": diff["value"], "calibrated_minus_model_ci95": diff["ci"],
+        "calibration_beats_model": bool(diff["ci"][0] > 0),
+        "rules": blocks["rules"][0],
         "seconds_per_session": {"median": round(statistics.median(times), 4), "max": round(max(times), 4),
                                 "rules_median": round(statistics.median(rule_times), 4),
                                 "rules_max": round(max(rule_times), 4)},
-        "train_and_eval_seconds": round(time.perf_counter() - t0, 1),
+        "nested_run_seconds": run.seconds,
     }
 
 
@@ -259,11 +295,13 @@ def evaluate_epitome(empathy_dir: Path, limit: int | None = None) -> dict[str, A
 
 
 def evaluate_cues(data_dir: str | Path, folds: int = 5, epitome_limit: int | None = None,
-                  progress: Callable[[str], None] | None = None, limit: int | None = None) -> dict[str, Any]:
-    """The whole cue evaluation (AnnoMI grouped CV, then EPITOME) as one JSON-ready dict."""
+                  progress: Callable[[str], None] | None = None, limit: int | None = None,
+                  inner: int = 3, n_boot: int = 2000, use_cache: bool = True) -> dict[str, Any]:
+    """The whole cue evaluation (AnnoMI nested grouped CV, then EPITOME) as one JSON-ready dict."""
     annomi_dir, empathy_dir = resolve_dirs(data_dir)
     out: dict[str, Any] = {"data_dir": str(Path(data_dir)),
-                           "annomi": evaluate_annomi(annomi_dir, folds, progress, limit=limit)}
+                           "annomi": evaluate_annomi(annomi_dir, folds, progress, limit=limit, inner=inner,
+                                                     n_boot=n_boot, use_cache=use_cache)}
     if empathy_dir is not None:
         out["epitome"] = evaluate_epitome(empathy_dir, epitome_limit)
     return out

@@ -1,0 +1,58 @@
+"""How sure a sub-score is (0-1): from how much the helper said and how sure the cue classifier was.
+
+A sub-score read from three helper turns, or from turns the classifier could not tell apart, is
+not worth a confident number. The confidence is ``n_eff / (n_eff + CONFIDENCE_TURNS)``, where
+``n_eff`` is the number of helper turns weighted by how sure the classifier was of each (1 for a
+turn it was certain about, 0 for one where all four behaviours were equally likely). So ten
+certain turns give 0.5, thirty give 0.75. ``CONFIDENCE_TURNS`` was fixed before looking at any
+figure (not fitted); the threshold under which a report should say "not enough to judge",
+:data:`LOW_CONFIDENCE`, is discussed in docs/evaluation/honest-figures.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from analysis.cues.view import CueView
+from analysis.schema import HELPER, Turn
+
+__all__ = ["CONFIDENCE_TURNS", "LOW_CONFIDENCE", "turn_certainty", "text_confidence", "turns_confidence"]
+
+#: helper turns (fully certain) at which the confidence is 0.5
+CONFIDENCE_TURNS = 10.0
+#: below this, a sub-score should be shown as "not enough to judge" rather than as a number
+LOW_CONFIDENCE = 0.5
+
+_BEHAVIOURS = ("question", "reflection", "input", "other")
+
+
+def turn_certainty(probs: dict[str, float] | None) -> float:
+    """0 (all behaviours equally likely) to 1 (one behaviour certain); 1 when no probabilities are given."""
+    if not probs:
+        return 1.0
+    p = [float(probs.get(b, 0.0)) for b in _BEHAVIOURS]
+    k = len(p)
+    return max(0.0, min(1.0, (max(p) - 1.0 / k) / (1.0 - 1.0 / k)))
+
+
+def _confidence(n_eff: float) -> float:
+    return round(n_eff / (n_eff + CONFIDENCE_TURNS), 3) if n_eff > 0 else 0.0
+
+
+def text_confidence(turns: Sequence[Turn], view: CueView) -> float:
+    """Confidence of a text sub-score: helper turns weighted by the classifier's certainty.
+
+    Parameters
+    ----------
+    turns : sequence of Turn
+        The session's turns (``index`` = position, as in the cue view).
+    view : CueView
+        The cue stage's view (``probs`` per helper turn when the model ran).
+    """
+    helper = [t for t in turns if t.role == HELPER and t.text.strip()]
+    return _confidence(sum(turn_certainty(view.probs.get(t.index)) for t in helper))
+
+
+def turns_confidence(turns: Sequence[Turn]) -> float:
+    """Confidence of a sub-score measured from audio or word counts: the number of helper turns."""
+    return _confidence(float(sum(1 for t in turns if t.role == HELPER and t.text.strip())))
