@@ -136,7 +136,9 @@ def test_dask_cluster_gives_the_same_summary(local_run, tmp_path):
 
     cohort, out, _, _, _ = local_run
     settings = build_settings("auto", None, None, TranscribeOptions(model="tiny.en", device="auto"))
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+    # worker processes, like the local pool: nothing left in this test process by earlier tests (a loaded
+    # model, a VAD session) can change the figures
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         with Client(cluster) as client:
             outcome = run_batch(cohort, tmp_path / "dask", settings, scheduler=client, cpu_threads=1,
                                 show_progress=False)
