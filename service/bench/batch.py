@@ -31,8 +31,8 @@ logger = logging.getLogger(__name__)
 
 def _one_run(data: Path, workers: int, cpu_threads: int, device: str, model: str) -> dict:
     """One batch over ``data`` into a fresh temporary folder; figures of that run."""
-    from service.batch.cohort import run_batch, usable_cores
     from audio.transcribe import TranscribeOptions
+    from service.batch.cohort import run_batch, usable_cores
     from service.batch.settings import build_settings
 
     settings = build_settings("auto", None, None, TranscribeOptions(model=model, device=device))

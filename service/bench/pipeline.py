@@ -18,13 +18,14 @@ import argparse
 import json
 import os
 import platform
-import resource
 import sys
 import time
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
+
+from service.bench.memory import peak_rss_mb
 
 __all__ = ["build_recording", "run_benchmark", "main"]
 
@@ -110,7 +111,7 @@ def run_benchmark(data_dir: str | Path, minutes: float = 10.0, setup: str = "ste
         "index": report.index,
         "turns": len(report.turns),
         "notes": list(report.notes),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         "cpus": os.cpu_count(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "machine": platform.platform(),

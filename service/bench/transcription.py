@@ -22,6 +22,7 @@ from typing import Callable
 
 from audio.transcribe import EARLIER_FILLER_PROMPT, TranscribeOptions
 from service.bench.data import BenchItem, list_items, load_item_audio, write_item_wav
+from service.bench.memory import peak_rss_mb
 
 __all__ = ["BenchConfig", "CONFIGS", "run_benchmark", "environment", "BASELINE", "DEFAULT"]
 
@@ -131,7 +132,7 @@ def _child(config_name: str, items: list[BenchItem]) -> dict:
     else:
         model = load_model(opts)
     load_s = time.perf_counter() - t0
-    rss_after_load = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_after_load = peak_rss_mb()
     results = []
     for item in items:
         audio = load_item_audio(item)
@@ -154,7 +155,7 @@ def _child(config_name: str, items: list[BenchItem]) -> dict:
         "cpu_threads": 0 if config.plain else opts.cpu_threads,
         "model_load_s": round(load_s, 3),
         "rss_after_load_mb": round(rss_after_load, 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         "results": results,
     }
 

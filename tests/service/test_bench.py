@@ -148,3 +148,19 @@ def test_memory_mode_decodes_one_long_file(tiny_data, tmp_path):
     (res,) = record["runs"][0]["results"]
     assert res["item"] == "memory-0.5min" and res["audio_s"] == 30.0 and res["words"] > 40
     assert "under the 1.5 GB target" in result.stdout
+
+
+def test_peak_memory_is_the_childs_own_not_its_parents():
+    """Linux keeps ru_maxrss across exec: a child of a 600 MB parent must still report its own peak."""
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from tests.paths import ROOT
+
+    ballast = np.ones(600 * 1024 * 1024 // 8)  # touched: 600 MB resident in this process
+    code = "from service.bench.memory import peak_rss_mb; print(peak_rss_mb())"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert float(out.stdout) < 300, out.stdout
+    assert ballast.sum() > 0

@@ -150,7 +150,8 @@ def test_a_partial_report_lists_no_strength():
 
     turns = [Turn("helper", "It sounds like that was really hard for you. That took real courage to say.",
                   None, None, role="helper")]  # the client never speaks: no index, a partial report
-    assert score_session(turns, detect_cues(turns), None, None).strengths  # the scorer alone would praise it
+    scored = score_session(turns, detect_cues(turns), None, None)
+    assert scored.strengths == () and not scored.summary.judged  # no client: nothing to judge, even for the scorer
     report = score_transcript(turns)
     assert report.partial and report.index is None
     assert report.strengths == ()
