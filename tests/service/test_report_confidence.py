@@ -1,5 +1,6 @@
-"""Mono recordings where the diarizer was unsure of one or two voices: a note and a headline ask for
-the speaking order (or a stereo recording); a fake SpeakerActivity stands in for the diarizer."""
+"""How sure the report is, in the service: mono recordings where the diarizer was unsure of one or
+two voices (a note and a headline ask for the speaking order; a fake SpeakerActivity stands in for
+the diarizer), and the batch summary's "not enough to judge"."""
 
 from __future__ import annotations
 
@@ -69,3 +70,18 @@ def test_one_uncertain_voice_is_not_judged_and_asks_for_the_order():
     assert not sure.summary.judged and "sound alike" not in sure.summary.headline
     assert check_report(json.loads(report.to_json())) == []
     assert CLIENT not in {t.role for t in report.turns}
+
+
+def test_batch_summary_shows_not_enough_to_judge(tmp_path):
+    """The batch row and summary.html follow SubScore.judged: no number for a part resting on little."""
+    from service.batch.plots import cohort_plots
+    from service.batch.summary import summary_row, write_summary_html
+
+    short = json.loads(P.score_transcript(make_turns(POOR, timed=True)).to_json())
+    long = json.loads(P.score_transcript(make_turns(POOR * 5, timed=True)).to_json())
+    rows = [summary_row(rel=f"{n}.wav", trainee="t", status="done", report=r) for n, r in (("a", short), ("b", long))]
+    assert rows[0]["subscore.hold_back"] == "not enough to judge"
+    assert rows[1]["subscore.hold_back"] == round(long["subscores"]["hold_back"]["score"], 1)
+    assert rows[0]["index"] == round(short["index"], 1)  # the index is kept as computed
+    write_summary_html(tmp_path / "summary.html", rows, counts={"done": 2}, plots=cohort_plots(rows))
+    assert "not enough to judge" in (tmp_path / "summary.html").read_text()
