@@ -29,7 +29,7 @@ from analysis.speakers.channels import (
 from audio.transcribe import TranscribeOptions
 
 __all__ = ["AnalysisSettings", "analyze_file", "analyze_audio", "score_transcript", "ProgressFn",
-           "HELPER_ORDER", "resolve_helper"]
+           "HELPER_ORDER", "resolve_helper", "speaker_order_note", "ORDER_NOTE"]
 
 logger = logging.getLogger(__name__)
 
@@ -258,6 +258,24 @@ def _same_channels(decoded: DecodedAudio) -> bool:
     return bool(channels_look_identical(decoded.channels))
 
 
+ORDER_NOTE = ("One microphone, and the voices were hard to tell apart ({found}). To be sure who is who, "
+              "say whether the helper speaks first or second (--helper first|second, or the speaking-order "
+              "choice when uploading), or record in stereo with one microphone each.")
+
+
+def speaker_order_note(activity: Any, helper: str | None) -> str | None:
+    """The note asking for the speaking order when mono diarization was unsure and none was given.
+
+    ``activity`` is the diarizer's :class:`~analysis.speakers.activity.SpeakerActivity`;
+    ``helper`` the helper's label or "first"/"second" as set by the user (``None`` if not set).
+    """
+    if not getattr(activity, "uncertain_count", False) or helper:
+        return None
+    n = len(getattr(activity, "speakers", ()))
+    found = "only one voice was found" if n < 2 else "two voices were found, but they sound alike"
+    return ORDER_NOTE.format(found=found)
+
+
 def _speakers(decoded, transcript, settings, setup, client_timeline, run):
     """Turns with roles, the helper's speaker label, and the speaker stage's result."""
     from analysis.speakers.roles import assign_roles
@@ -296,6 +314,9 @@ def _speakers(decoded, transcript, settings, setup, client_timeline, run):
 
         speech = speech_intervals(decoded.mono, sr, speech_probs=run.speech_probs)  # no second Silero pass
         activity = diarize(decoded.mono, sr, transcript=transcript, speech=speech)
+        ask = speaker_order_note(activity, helper)
+        if ask:
+            run.note(ask, partial=False)
         turns = build_turns(words, activity, floor_min=settings.floor_min)
     turns = [t for t in turns if t.text.strip() or t.speaker == CLIENT]
     labels = list(activity.speakers)

@@ -9,6 +9,11 @@ of problems (empty when the report agrees with itself). Kinds of problem:
   mark, a strength below it, priorities not ranked by gain, a gain that is not the sub-score's,
   more than three priorities, a judged poor session without priorities;
 - a partial or unscored report that is judged or lists a strength, priority or work-on line;
+- a sub-score that is not judged (confidence under ``LOW_CONFIDENCE``, the rule of
+  ``SubScore.judged``) listed as a priority, the strength, a strength or something to work on, or
+  whose stored ``judged`` flag disagrees with that rule;
+- a priority or strength whose quote is unsure in its sub-score (or whose sub-score's quotes of
+  that kind are all unsure) but is not marked unsure in the summary;
 - evidence whose role or speaker is not that of the turn it quotes, or a quote found in no turn;
 - a moment praised in one place and faulted in another (unless the fault is about delivery);
 - counts that disagree between the sentences, the MITI block and the cue stage's summary;
@@ -20,6 +25,8 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
+
+from analysis.report.types import SubScore
 
 __all__ = ["check_report", "STRENGTH_AT"]
 
@@ -111,6 +118,47 @@ def _check_evidence(d: dict[str, Any], out: list[str]) -> None:
                        f"{praised[key]}")
 
 
+def _judged(name: str, s: dict[str, Any]) -> bool:
+    """The one rule (``SubScore.judged``) applied to a stored sub-score."""
+    return SubScore.from_dict({"name": name, **s}).judged
+
+
+def _check_confidence(d: dict[str, Any], out: list[str]) -> None:
+    """Sub-scores not judged are never a priority or strength; unsure quotes are marked."""
+    subs = d.get("subscores") or {}
+    labels = {k: s.get("label", k) for k, s in subs.items()}
+    summ = d.get("summary") or {}
+    strengths = {_label_of(x, labels) for x in d.get("strengths") or ()} - {None}
+    work_on = {_label_of(x, labels) for x in d.get("work_on") or ()} - {None}
+    for name, s in subs.items():
+        judged = _judged(name, s)
+        if "judged" in s and bool(s["judged"]) != judged:
+            out.append(f"{labels[name]}: stored judged={s['judged']} but its confidence {s.get('confidence')} "
+                       f"gives {judged}")
+        if s.get("score") is None or judged:
+            continue
+        if name in strengths or name in work_on:
+            out.append(f"{labels[name]} is not enough to judge but is listed as a strength or to work on")
+    picks = [("priority", p, False) for p in summ.get("priorities") or ()]
+    if summ.get("strength"):
+        picks.append(("strength", summ["strength"], True))
+    for what, p, positive in picks:
+        name = p.get("subscore")
+        s = subs.get(name)
+        if s is None:
+            continue
+        if s.get("score") is not None and not _judged(name, s):
+            out.append(f"the {what} {labels[name]} is not enough to judge (confidence {s.get('confidence')})")
+        e = p.get("evidence")
+        if not e or e.get("unsure"):
+            continue
+        same = [x for x in s.get("evidence") or () if bool(x.get("positive")) == positive]
+        match = [x for x in same if x.get("quote") == e.get("quote") and x.get("start") == e.get("start")]
+        if any(x.get("unsure") for x in match) or (same and all(x.get("unsure") for x in same)):
+            out.append(f"the {what} {labels[name]} rests on the unsure quote {e.get('quote', '')[:50]!r} "
+                       "without marking it unsure")
+
+
 def _check_summary(d: dict[str, Any], out: list[str]) -> None:
     subs = d.get("subscores") or {}
     labels = {k: s.get("label", k) for k, s in subs.items()}
@@ -141,6 +189,8 @@ def _check_summary(d: dict[str, Any], out: list[str]) -> None:
         if score is None:
             if name in strengths or name in work_on:
                 out.append(f"{labels[name]} is not measured but is listed as a strength or to work on")
+            continue
+        if not _judged(name, s):  # neither strength nor to work on: checked in _check_confidence
             continue
         if score >= STRENGTH_AT and s.get("try_instead"):
             out.append(f"{labels[name]} is a strength ({score:.0f}) but carries a try-instead line")
@@ -179,7 +229,9 @@ def _check_summary(d: dict[str, Any], out: list[str]) -> None:
         if "try_instead" in strength:
             out.append("the strength carries a try-instead line")
     index = d.get("index")
-    if index is not None and index < STRENGTH_AT and not prios:
+    judged_weak = [n for n, s in subs.items() if s.get("score") is not None and s["score"] < STRENGTH_AT
+                   and _judged(n, s)]
+    if index is not None and index < STRENGTH_AT and not prios and judged_weak:
         out.append(f"a session scoring {index:.0f} has no priorities")
 
 
@@ -263,6 +315,7 @@ def check_report(report: dict[str, Any]) -> list[str]:
     if not isinstance(report, dict):
         return [f"not a report dictionary: {type(report).__name__}"]
     _check_summary(report, out)
+    _check_confidence(report, out)
     _check_evidence(report, out)
     _check_counts(report, out)
     return out

@@ -6,7 +6,7 @@ import logging
 from html import escape
 
 from analysis.report.glossary import GLOSSARY, speaker_name
-from analysis.report.sections import speaker_rows, transcript_rows, voice_rows
+from analysis.report.sections import not_judged_line, not_judged_summary, score_text, speaker_rows, transcript_rows, voice_rows
 from analysis.report.text import format_time
 from analysis.report.types import Evidence, Report, SubScore
 
@@ -22,7 +22,7 @@ h1{margin-bottom:.2em} .muted{color:#5b6575} .index{font-size:3em;font-weight:70
 .card{border:1px solid #d8dde6;border-radius:8px;padding:.8em 1.1em;margin:.9em 0}
 .bar{background:#e9edf3;border-radius:4px;height:10px;width:100%;margin:.3em 0}
 .bar>span{display:block;height:10px;border-radius:4px;background:#3a7bd5}
-.score{float:right;font-weight:700} .ev{margin:.2em 0;font-size:.95em}
+.score{float:right;font-weight:700} .unjudged{color:#6b4e00;background:#fff6dc;padding:.3em .5em;border-radius:4px} .ev{margin:.2em 0;font-size:.95em}
 .ev.pos{border-left:3px solid #2e9e5b;padding-left:.5em} .ev.neg{border-left:3px solid #d0633c;padding-left:.5em}
 .try{background:#eef6ff;padding:.4em .7em;border-radius:6px} table{border-collapse:collapse}
 td,th{padding:.25em .7em;border-bottom:1px solid #e3e7ee;text-align:left} .plot svg{max-width:100%;height:auto}
@@ -66,6 +66,9 @@ def _summary(report: Report) -> str:
         k = s.strength
         out.append(f"<h2>Keep doing</h2><div class='card keep' id='strength' data-subscore='{escape(k.subscore)}'>"
                    f"<h3>{escape(k.label)}</h3><p>{escape(k.message)}</p>{_moment(k.evidence)}</div>")
+    off = not_judged_summary(report.subscores.values())
+    if off:
+        out.append(f"<p class='unjudged' id='not-judged'>{escape(off)}</p>")
     return "<section id='summary'>" + "".join(out) + "</section>"
 
 
@@ -88,8 +91,9 @@ def _evidence(e: Evidence) -> str:
 
 
 def _subscore(s: SubScore) -> str:
-    score = "not measured" if s.score is None else f"{s.score:.0f}/100"
-    width = 0 if s.score is None else max(0.0, min(100.0, s.score))
+    score = score_text(s)
+    width = 0 if not s.judged else max(0.0, min(100.0, s.score or 0.0))
+    why = not_judged_line(s)
     parts = "".join(
         f"<tr><td>{escape(p.name.replace('_', ' '))}</td><td>{_fmt(p.value)} {escape(p.unit)}</td>"
         f"<td>{_fmt(p.points)}</td><td class='muted'>{escape(p.target)}</td></tr>"
@@ -100,11 +104,12 @@ def _subscore(s: SubScore) -> str:
              f"</table></details>" if parts else "")
     ev = "".join(_evidence(e) for e in s.evidence)
     try_line = (f"<p class='try'><b>Try instead:</b> {escape(s.try_instead)}</p>"
-                if s.try_instead and s.score is not None else "")
+                if s.try_instead and s.judged else "")
     return (f"<section class='card' id='sub-{escape(s.name)}'><span class='score'>{score}</span>"
             f"<h3>{escape(s.label)}</h3>"
-            f"<div class='bar'><span style='width:{width:.0f}%'></span></div>"
-            f"<p>{escape(s.summary)}</p>{ev}{try_line}{table}</section>")
+            + (f"<p class='unjudged'>{escape(why)}</p>" if why else
+               f"<div class='bar'><span style='width:{width:.0f}%'></span></div>")
+            + f"<p>{escape(s.summary)}</p>{ev}{try_line}{table}</section>")
 
 
 def _miti(report: Report) -> str:

@@ -8,13 +8,13 @@ layout themselves. Times in seconds, pitch in Hz, levels in dB.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from analysis.report.glossary import percent, speaker_name
-from analysis.report.types import Report
+from analysis.report.types import NOT_JUDGED, Report, SubScore
 from analysis.schema import CLIENT, HELPER
 
-__all__ = ["speaker_rows", "voice_rows", "transcript_rows", "turn_counts", "SOURCE_LABELS", "mmss"]
+__all__ = ["score_text", "not_judged_line", "not_judged_summary", "speaker_rows", "voice_rows", "transcript_rows", "turn_counts", "SOURCE_LABELS", "mmss"]
 
 SOURCE_LABELS = {
     "channels": "stereo: one speaker on each side",
@@ -29,6 +29,33 @@ def mmss(seconds: float | None) -> str:
         return "-"
     s = int(round(max(0.0, float(seconds))))
     return f"{s // 60}:{s % 60:02d}"
+
+
+def score_text(s: SubScore) -> str:
+    """A sub-score as every renderer shows it: "72/100", "not enough to judge" or "not measured"."""
+    if s.score is None:
+        return "not measured"
+    return f"{s.score:.0f}/100" if s.judged else NOT_JUDGED
+
+
+def not_judged_line(s: SubScore) -> str:
+    """The one-line reason under a sub-score that is not judged ("" otherwise)."""
+    why = s.not_judged_reason
+    return f"Not enough to judge: {why}. This part still counts in the score, but read it as a rough guide." if why else ""
+
+
+def not_judged_summary(subscores: Iterable[SubScore]) -> str:
+    """One line under the summary naming the parts not judged, when others are ("" otherwise).
+
+    When no part is judged the headline already says so, and this is empty.
+    """
+    subs = [s for s in subscores if s.score is not None]
+    off = [s for s in subs if not s.judged]
+    if not off or len(off) == len(subs):
+        return ""
+    why = off[0].not_judged_reason if len({s.not_judged_reason for s in off}) == 1 else "too little to go on"
+    names = ", ".join(s.label for s in off)
+    return f"Not enough to judge yet: {names} ({why}). Their numbers are left out below."
 
 
 def _num(x: Any, fmt: str, unit: str = "") -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from analysis.report.glossary import GLOSSARY, speaker_name
-from analysis.report.sections import speaker_rows, transcript_rows, voice_rows
+from analysis.report.sections import not_judged_line, not_judged_summary, score_text, speaker_rows, transcript_rows, voice_rows
 from analysis.report.types import Evidence, Report
 
 __all__ = ["render_text", "format_time", "format_evidence", "speakers_block", "voice_block", "transcript_block",
@@ -33,10 +33,6 @@ def format_evidence(e: Evidence) -> str:
 
 def _wrap(text: str, indent: str = "  ") -> str:
     return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
-
-
-def _score(v: float | None) -> str:
-    return "not measured" if v is None else f"{v:.0f}/100"
 
 
 def speakers_block(report: Report) -> list[str]:
@@ -90,6 +86,9 @@ def summary_block(report: Report) -> list[str]:
         lines += ["", "Keep doing"]
         lines.append(_wrap(f"+ {s.strength.label}: {s.strength.message}", "  "))
         lines += _moment(s.strength.evidence)
+    off = not_judged_summary(report.subscores.values())
+    if off:
+        lines += ["", _wrap(off, "")]
     return lines
 
 
@@ -139,12 +138,14 @@ def render_text(report: Report) -> str:
     lines.append("")
     lines.append("The six parts of listening")
     for s in report.subscores.values():
-        lines.append(f"{s.label:<30} {_score(s.score):>14}")
+        lines.append(f"{s.label:<30} {score_text(s):>20}")
+        if not_judged_line(s):
+            lines.append(_wrap(not_judged_line(s)))
         if s.summary:
             lines.append(_wrap(s.summary))
         for e in s.evidence:
             lines.append(_wrap(format_evidence(e), "    "))
-        if s.score is not None and s.try_instead:
+        if s.judged and s.try_instead:
             lines.append(_wrap(f"Try instead: {s.try_instead}", "    "))
         if s.parts:
             lines.append(f"    How it was scored (counts {s.weight:.0%} of the listening score):")

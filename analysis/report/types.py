@@ -25,6 +25,8 @@ __all__ = [
     "Evidence",
     "ScorePart",
     "SubScore",
+    "LOW_CONFIDENCE",
+    "NOT_JUDGED",
     "MitiSummary",
     "Priority",
     "Strength",
@@ -40,6 +42,11 @@ DISCLAIMER = (
     "meant to start a conversation with your supervisor."
 )
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
+#: Below this confidence a sub-score is shown as :data:`NOT_JUDGED` instead of a number, and is
+#: never a priority or the strength (re-exported as ``analysis.scoring.confidence.LOW_CONFIDENCE``).
+LOW_CONFIDENCE = 0.5
+#: What every renderer shows in place of the number of a sub-score that is not judged.
+NOT_JUDGED = "not enough to judge"
 
 
 def _opt_float(v: Any) -> float | None:
@@ -146,10 +153,28 @@ class SubScore:
     #: 0-1, how sure the score is (helper turns and cue certainty); None when not computed.
     #: Below ``analysis.scoring.confidence.LOW_CONFIDENCE`` show "not enough to judge".
     confidence: float | None = None
+    #: why the confidence is low, in a trainee's words ("only 3 of your turns to go on")
+    confidence_note: str = ""
 
     @property
     def measured(self) -> bool:
         return self.score is not None
+
+    @property
+    def judged(self) -> bool:
+        """Measured and sure enough to show its number (the one rule every renderer follows).
+
+        A sub-score whose confidence is below :data:`LOW_CONFIDENCE` is "not enough to judge"; one
+        with no confidence (reports written before confidence existed) is judged.
+        """
+        return self.score is not None and (self.confidence is None or self.confidence >= LOW_CONFIDENCE)
+
+    @property
+    def not_judged_reason(self) -> str:
+        """The one-line reason shown beside "not enough to judge" ("" when judged or not measured)."""
+        if self.score is None or self.judged:
+            return ""
+        return self.confidence_note or "too little to go on"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -163,6 +188,8 @@ class SubScore:
             "parts": [p.to_dict() for p in self.parts],
             "evidence": [e.to_dict() for e in self.evidence],
             "confidence": self.confidence,
+            "judged": self.judged,
+            "confidence_note": self.not_judged_reason,
         }
 
     @classmethod
@@ -177,6 +204,7 @@ class SubScore:
             parts=tuple(ScorePart.from_dict(p) for p in d.get("parts", ())),
             evidence=tuple(Evidence.from_dict(e) for e in d.get("evidence", ())),
             confidence=_opt_float(d.get("confidence")),
+            confidence_note=str(d.get("confidence_note", "")),
         )
 
 

@@ -14,14 +14,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from analysis.cues.view import CueView
+from analysis.report.types import LOW_CONFIDENCE, NOT_JUDGED, SubScore
 from analysis.schema import HELPER, Turn
 
-__all__ = ["CONFIDENCE_TURNS", "LOW_CONFIDENCE", "turn_certainty", "text_confidence", "turns_confidence"]
+__all__ = ["CONFIDENCE_TURNS", "LOW_CONFIDENCE", "NOT_JUDGED", "turn_certainty", "text_confidence",
+           "turns_confidence", "helper_turns", "low_confidence_note", "is_judged"]
 
 #: helper turns (fully certain) at which the confidence is 0.5
 CONFIDENCE_TURNS = 10.0
-#: below this, a sub-score should be shown as "not enough to judge" rather than as a number
-LOW_CONFIDENCE = 0.5
+# LOW_CONFIDENCE (0.5) lives in analysis.report.types so that SubScore.judged, the one rule every
+# renderer reads, can use it; below it a sub-score is shown as "not enough to judge".
 
 _BEHAVIOURS = ("question", "reflection", "input", "other")
 
@@ -56,3 +58,43 @@ def text_confidence(turns: Sequence[Turn], view: CueView) -> float:
 def turns_confidence(turns: Sequence[Turn]) -> float:
     """Confidence of a sub-score measured from audio or word counts: the number of helper turns."""
     return _confidence(float(sum(1 for t in turns if t.role == HELPER and t.text.strip())))
+
+
+def helper_turns(turns: Sequence[Turn]) -> int:
+    """How many helper turns hold words (what every turn-count confidence counts)."""
+    return sum(1 for t in turns if t.role == HELPER and t.text.strip())
+
+
+def _turns_phrase(n: int) -> str:
+    return "none of your turns to go on" if n == 0 else f"only {n} of your turn{'s' if n != 1 else ''} to go on"
+
+
+def low_confidence_note(confidence: float | None, turns: Sequence[Turn], *, text: bool) -> str:
+    """The one-line reason a sub-score is not judged ("" when it is).
+
+    Parameters
+    ----------
+    confidence : float or None
+        The sub-score's confidence.
+    turns : sequence of Turn
+    text : bool
+        A text sub-score (its confidence also falls when the cue classifier was unsure).
+
+    Returns
+    -------
+    str
+        "only 3 of your turns to go on" when there were too few helper turns for any sub-score,
+        "the cues were unsure" when there were enough turns but the classifier could not tell them
+        apart; "" when the confidence is at least :data:`LOW_CONFIDENCE` or not computed.
+    """
+    if confidence is None or confidence >= LOW_CONFIDENCE:
+        return ""
+    n = helper_turns(turns)
+    if not text or turns_confidence(turns) < LOW_CONFIDENCE:
+        return _turns_phrase(n)
+    return "the cues were unsure (it was hard to tell what kind of reply many of your turns were)"
+
+
+def is_judged(sub: SubScore) -> bool:
+    """Whether a sub-score is shown with its number (same as ``sub.judged``)."""
+    return sub.judged

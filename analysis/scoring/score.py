@@ -20,7 +20,7 @@ from analysis.cues.types import MitiSummary
 from analysis.cues.view import cue_view
 from analysis.report.types import ScorePart, SubScore, Summary
 from analysis.schema import HELPER, Turn
-from analysis.scoring.confidence import text_confidence, turns_confidence
+from analysis.scoring.confidence import low_confidence_note, text_confidence, turns_confidence
 from analysis.scoring.parts import (
     explore,
     hold_back,
@@ -127,8 +127,10 @@ def score_session(
     text_conf, turns_conf = text_confidence(turns, view), turns_confidence(turns)
     for name, build in builders.items():
         score, parts, extra = build()
-        conf = None if score is None else turns_conf if name in ("make_space", "voice") else text_conf
-        subscores[name] = _finish(name, score, parts, weight=(weights or WEIGHTS)[name], confidence=conf, **extra)
+        is_text = name not in ("make_space", "voice")
+        conf = None if score is None else text_conf if is_text else turns_conf
+        subscores[name] = _finish(name, score, parts, weight=(weights or WEIGHTS)[name], confidence=conf,
+                                  confidence_note=low_confidence_note(conf, turns, text=is_text), **extra)
     index = combine_index(subscores)
     subscores = mark_unsure(subscores, turns, view.probs)
     kind = "audio" if any(t.start is not None for t in turns) else "text"

@@ -13,7 +13,13 @@ disagree:
 - a moment praised somewhere is not also quoted as a fault elsewhere, except by a sub-score
   about delivery (:data:`DELIVERY`), whose quote then says the words were good;
 - a report that is partial, has no score, or whose helper or client never speaks is not
-  judged: no priorities, no strength, empty lists, and a headline that says why.
+  judged: no priorities, no strength, empty lists, and a headline that says why;
+- a measured sub-score that is not judged (:attr:`SubScore.judged`: its confidence is under
+  ``LOW_CONFIDENCE``) still counts in the index as computed, but it is never a priority, the
+  strength, a ``strengths`` or ``work_on`` line, and renderers show no try-instead for it; when no
+  sub-score is judged the headline says the whole score rests on little;
+- when mono diarization was unsure whether one or two people speak and the helper's order was
+  not given, the headline says so and asks for the order or a stereo recording.
 """
 
 from __future__ import annotations
@@ -23,10 +29,11 @@ from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
 from analysis.report.glossary import percent
+from analysis.scoring.confidence import CONFIDENCE_TURNS, helper_turns
 from analysis.report.types import Evidence, Priority, Report, Strength, SubScore, Summary
 from analysis.schema import CLIENT, HELPER, Turn
 
-__all__ = ["STRENGTH_AT", "DELIVERY", "DELIVERY_NOTE", "MAX_PRIORITIES", "CLASSIFIER_SURE", "build_summary", "with_summary", "gain",
+__all__ = ["STRENGTH_AT", "UNSURE_SPEAKERS", "speakers_uncertain", "DELIVERY", "DELIVERY_NOTE", "MAX_PRIORITIES", "CLASSIFIER_SURE", "build_summary", "with_summary", "gain",
            "mark_unsure", "upgrade_report"]
 
 logger = logging.getLogger(__name__)
@@ -39,6 +46,18 @@ DELIVERY_NOTE = "the words were good; this is about how it was said"
 MAX_PRIORITIES = 3
 # A quote is "sure" only when the classifier gave its turn's code at least this probability.
 CLASSIFIER_SURE = 0.6
+#: what the headline adds when the two voices could not be told apart and no order was given
+UNSURE_SPEAKERS = ("The two voices were hard to tell apart, so some words may be given to the wrong person: "
+                   "say whether the helper speaks first or second, or record in stereo (one microphone each).")
+
+
+def speakers_uncertain(speakers: Mapping[str, Any] | None, settings: Mapping[str, Any] | None = None) -> bool:
+    """The diarizer was unsure whether one or two people speak, and the helper's order was not given."""
+    if not speakers or not speakers.get("uncertain_count"):
+        return False
+    if (settings or {}).get("helper_speaker"):
+        return False
+    return (speakers.get("roles") or {}).get("method") != "given"
 
 
 def gain(sub: SubScore, subscores: Mapping[str, SubScore]) -> float:
@@ -50,11 +69,14 @@ def gain(sub: SubScore, subscores: Mapping[str, SubScore]) -> float:
 
 
 def _not_judged_reason(index: float | None, partial: bool, notes: Sequence[str], turns: Sequence[Turn],
-                       kind: str) -> str | None:
+                       kind: str, uncertain: bool = False) -> str | None:
     roles = {t.role for t in turns if t.text.strip()}
     if not any(t.text.strip() for t in turns):
         return "there is no speech in the transcript to judge"
     if kind == "audio" and len({t.speaker for t in turns}) < 2:
+        if uncertain:
+            return ("only one voice was found, but there may be two that sound alike. Say whether the helper "
+                    "speaks first or second, or record in stereo (one microphone each)")
         return "only one voice was found, and listening needs both the helper and the client"
     if HELPER not in roles:
         return "the helper never speaks, so there is nothing of theirs to judge"
@@ -88,7 +110,8 @@ def _moment(e: Evidence) -> tuple:
 
 
 def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns: Sequence[Turn], *,
-                  partial: bool = False, notes: Sequence[str] = (), kind: str = "audio"
+                  partial: bool = False, notes: Sequence[str] = (), kind: str = "audio",
+                  uncertain_speakers: bool = False
                   ) -> tuple[Summary, dict[str, SubScore], tuple[str, ...], tuple[str, ...]]:
     """Decide the headline, priorities and strength, and make the sub-scores agree with them.
 
@@ -104,6 +127,9 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
         The report's notes (the first says why a partial report is partial).
     kind : str
         "audio" or "text".
+    uncertain_speakers : bool
+        Mono diarization was unsure whether one or two people speak and no order was given
+        (:func:`speakers_uncertain`): the headline says so.
 
     Returns
     -------
@@ -111,17 +137,21 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
         The summary, the sub-scores (strengths without try-instead or fault quotes; no moment
         both praised and faulted), the ``strengths`` and the ``work_on`` lines.
     """
-    reason = _not_judged_reason(index, partial, notes, turns, kind)
-    measured = [s for s in subscores.values() if s.score is not None]
+    reason = _not_judged_reason(index, partial, notes, turns, kind, uncertain_speakers)
+    # only judged sub-scores (sure enough to show a number) can be a strength or something to work on
+    measured = [s for s in subscores.values() if s.judged]
     strong = {s.name for s in measured if s.score >= STRENGTH_AT}
+    # which quotes to keep follows the score alone (judged or not), so no moment is read two ways
+    scored = [s for s in subscores.values() if s.score is not None]
+    high = {s.name for s in scored if s.score >= STRENGTH_AT}
     # A moment read two ways by the text sub-scores (praised in one, faulted in another) is doubtful:
     # a strength keeps its praise and the fault goes; otherwise the praise goes and the fault stays.
-    praised = {_moment(e) for s in measured if s.name in strong for e in s.evidence if e.positive}
-    faulted = {_moment(e) for s in measured if s.name not in strong and s.name not in DELIVERY
+    praised = {_moment(e) for s in scored if s.name in high for e in s.evidence if e.positive}
+    faulted = {_moment(e) for s in scored if s.name not in high and s.name not in DELIVERY
                for e in s.evidence if not e.positive}
     cleaned: dict[str, SubScore] = {}
     for name, s in subscores.items():
-        if name in strong:
+        if name in high:
             s = replace(s, try_instead="", evidence=tuple(e for e in s.evidence if e.positive))
         elif name in DELIVERY:  # how it was said: keep the moment, say the words were fine
             s = replace(s, evidence=tuple(
@@ -134,13 +164,15 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
         cleaned[name] = s
     praised_any = {_moment(e) for s in cleaned.values() for e in s.evidence if e.positive}
     for name in DELIVERY:  # a delivery fault on a moment praised by a sub-score that is not a strength
-        if name in cleaned and name not in strong:
+        if name in cleaned and name not in high:
             s = cleaned[name]
             cleaned[name] = replace(s, evidence=tuple(
                 replace(e, note=f"{e.note}; {DELIVERY_NOTE}") if not e.positive and _moment(e) in praised_any
                 and DELIVERY_NOTE not in e.note else e for e in s.evidence))
     if reason is not None:
         headline = f"No score for this session: {reason}."
+        if uncertain_speakers and "sound alike" not in reason:
+            headline += " " + UNSURE_SPEAKERS
         return Summary(headline=headline, judged=False), cleaned, (), ()
     if index is None:  # unreachable: a missing score is a reason above
         return Summary(headline="No score for this session.", judged=False), cleaned, (), ()
@@ -159,11 +191,21 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
         b = best[0]
         strength = Strength(subscore=b.name, label=b.label, message=b.summary,
                             evidence=_pick(b.evidence, positive=True))
-    headline = f"{_verdict(index)}: {percent(index / 100.0)} out of 100."
+    unjudged = [s for s in cleaned.values() if s.score is not None and not s.judged]
+    if not measured and unjudged:  # the whole score rests on little
+        why = unjudged[0].not_judged_reason
+        headline = (f"Only a rough reading: {percent(index / 100.0)} out of 100. Not enough to judge any part "
+                    f"of your listening yet: {why}.")
+        if helper_turns(turns) < CONFIDENCE_TURNS:
+            headline += f" A longer role-play (about {CONFIDENCE_TURNS:.0f} of your turns or more) gives a score you can trust."
+    else:
+        headline = f"{_verdict(index)}: {percent(index / 100.0)} out of 100."
     if strength is not None:
         headline += f" Keep doing this: {strength.label.lower()}."
     if priorities:
         headline += f" The biggest step up: {priorities[0].label.lower()}."
+    if uncertain_speakers:
+        headline += " " + UNSURE_SPEAKERS
     strengths = tuple(f"{s.label}: {s.summary}" for s in best)
     work_on = tuple(f"{s.label}: {s.summary}" + (f" Try instead: {s.try_instead}" if s.try_instead else "")
                     for s in weak)
@@ -196,7 +238,7 @@ def with_summary(report: Report) -> Report:
     """The report with its summary, strengths, work-on lines and sub-scores made to agree."""
     summary, subs, strengths, work_on = build_summary(
         report.index, report.subscores, report.turns, partial=report.partial, notes=report.notes,
-        kind=report.kind)
+        kind=report.kind, uncertain_speakers=speakers_uncertain(report.speakers, report.settings))
     return replace(report, summary=summary, subscores=subs, strengths=strengths, work_on=work_on)
 
 

@@ -12,6 +12,7 @@ import re
 import statistics
 from typing import Any
 
+from analysis.report.types import NOT_JUDGED
 from service.batch.summary import column_title
 
 __all__ = ["cohort_plots"]
@@ -77,7 +78,7 @@ def _subscore_heatmap(rows: list[dict[str, Any]]):
             vals = [
                 float(r[n])
                 for r in rows
-                if (r.get("trainee") or _NO_TRAINEE) == t and r.get(n) not in (None, "")
+                if (r.get("trainee") or _NO_TRAINEE) == t and r.get(n) not in (None, "", NOT_JUDGED)
             ]
             line.append(statistics.fmean(vals) if vals else float("nan"))
         grid.append(line)

@@ -3,7 +3,8 @@
 A row holds who and what (file, trainee, scenario, set-up), the outcome
 (status, error kind, reason), and for a finished report its duration, index,
 sub-scores, MITI-style figures and the numeric timing and prosody figures
-(flattened to dotted column names such as ``timing.talk_share``).
+(flattened to dotted column names such as ``timing.talk_share``). A sub-score too unsure to
+judge (``SubScore.judged`` false) reads "not enough to judge" instead of a number.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import math
 from pathlib import Path
 from typing import Any, Iterable
 
+from analysis.report.types import NOT_JUDGED, SubScore
 from service.batch.store import atomic_write_text
 
 __all__ = [
@@ -181,7 +183,10 @@ def summary_row(
             row["reason"] = "; ".join(str(n) for n in report.get("notes", ()))[:300]
         for name, sub in sorted((report.get("subscores") or {}).items()):
             score = sub.get("score") if isinstance(sub, dict) else None
-            row[f"subscore.{name}"] = None if score is None else round(float(score), 1)
+            if score is not None and not SubScore.from_dict({"name": name, **sub}).judged:
+                row[f"subscore.{name}"] = NOT_JUDGED  # the same rule as every report renderer
+            else:
+                row[f"subscore.{name}"] = None if score is None else round(float(score), 1)
         miti = report.get("miti") or {}
         for key in _MITI_KEYS:
             num = _number(miti.get(key))

@@ -14,6 +14,9 @@ import re
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, Iterable
 
+from analysis.report.sections import not_judged_line, not_judged_summary, score_text
+from analysis.report.types import SubScore
+
 __all__ = [
     "CALM_PACE_WPM",
     "GLOSSARY",
@@ -23,6 +26,8 @@ __all__ = [
     "page_data",
     "comment_threads",
     "good_listening_checklist",
+    "subscore_rows",
+    "not_judged_text",
     "role_name",
 ]
 
@@ -148,6 +153,22 @@ def _bands(report: dict) -> dict:
     high = _num(options.get("rushed_wpm")) or CALM_PACE_WPM[1]
     flat = _num(options.get("monotone_sd_st")) or 1.5
     return {"pace": [CALM_PACE_WPM[0], high], "voice_flat": flat, "voice_lively": max(flat, 2.5)}
+
+
+def subscore_rows(report: dict) -> list[dict]:
+    """The sub-scores for the details section, most weight first, each with ``shown`` ("72/100",
+    "not enough to judge" or "not measured"), ``judged`` and ``why`` (the reason it is not judged),
+    from the one rule in :attr:`analysis.report.types.SubScore.judged`."""
+    rows = []
+    for name, d in (report.get("subscores") or {}).items():
+        sub = SubScore.from_dict({"name": name, **d})
+        rows.append({**d, "shown": score_text(sub), "judged": sub.judged, "why": not_judged_line(sub)})
+    return sorted(rows, key=lambda s: -float(s.get("weight") or 0))
+
+
+def not_judged_text(report: dict) -> str:
+    """The line under the summary naming the parts not judged when others are ("" otherwise)."""
+    return not_judged_summary(SubScore.from_dict({"name": n, **d}) for n, d in (report.get("subscores") or {}).items())
 
 
 def page_data(report: dict, comments: Iterable[dict] = ()) -> dict:

@@ -41,6 +41,8 @@ from service.web.report_page import (
     GLOSSARY,
     comment_threads,
     display_source,
+    subscore_rows,
+    not_judged_text,
     good_listening_checklist,
     page_data,
     public_report,
@@ -142,11 +144,7 @@ def session_page(session_id: int):
     report = public_report(stored, dict(session)) if stored else None
     comments = _comments(session_id)
     trainee = get_db().execute("SELECT username FROM users WHERE id = ?", (session["trainee_id"],)).fetchone()
-    subscores = []
-    if report:
-        subscores = sorted(
-            (report.get("subscores") or {}).values(), key=lambda s: -float(s.get("weight") or 0)
-        )
+    subscores = subscore_rows(report) if report else []
     scenario_title, checklist = _scenario_checklist(session, report)
     return render_template(
         "report.html",
@@ -156,6 +154,7 @@ def session_page(session_id: int):
         report=report,
         summary=(report or {}).get("summary") or None,
         subscores=subscores,
+        not_judged=not_judged_text(report) if report else "",
         data=page_data(report, comments) if report else None,
         job=latest_job(session_id),
         threads=comment_threads(comments),

@@ -15,6 +15,7 @@ import json
 import pytest
 
 from analysis.report.consistency import STRENGTH_AT, check_report
+from analysis.report.text import render_text
 from analysis.report.types import Report
 from analysis.schema import CLIENT, HELPER, Turn
 from analysis.scoring import summary as S
@@ -106,9 +107,11 @@ def test_annomi_text_reports_are_consistent(shared_data):
 
 
 # --------------------------------------------------------------- contradictions are caught
+# The hand-made contradictions start from sessions long enough for every sub-score to be judged
+# (confidence at least LOW_CONFIDENCE): the poor role-play five times, the good one four times.
 @pytest.fixture(scope="module")
 def poor() -> dict:
-    report = score_transcript(make_turns(POOR, timed=True))
+    report = score_transcript(make_turns(POOR * 5, timed=True))
     d = json.loads(report.to_json())
     assert check_report(d) == []
     return d
@@ -116,7 +119,7 @@ def poor() -> dict:
 
 @pytest.fixture(scope="module")
 def good() -> dict:
-    d = json.loads(score_transcript(make_turns(GOOD, timed=True)).to_json())
+    d = json.loads(score_transcript(make_turns(GOOD * 4, timed=True)).to_json())
     assert check_report(d) == [] and d["summary"]["strength"]
     return d
 
@@ -227,3 +230,55 @@ def test_version_1_reports_are_read_and_upgraded(poor):
     up = upgrade_report(old)
     assert up.summary.judged and up.summary.priorities
     assert [p.subscore for p in up.summary.priorities] == [p["subscore"] for p in poor["summary"]["priorities"]]
+
+
+# --------------------------------------------------------------- how sure the report is
+def test_short_session_has_no_priority_or_strength_and_says_so():
+    """Four helper turns: every sub-score is "not enough to judge"; the index stays as computed."""
+    report = score_transcript(make_turns(POOR, timed=True))
+    measured = [s for s in report.subscores.values() if s.score is not None]
+    assert measured and not any(s.judged for s in measured)
+    assert all(s.not_judged_reason == "only 4 of your turns to go on" for s in measured)
+    assert "Try instead" not in render_text(report).split("The six parts of listening")[1].split("Speakers and")[0]
+    assert report.index is not None and report.summary.judged
+    assert report.summary.priorities == () and report.summary.strength is None
+    assert report.strengths == () and report.work_on == ()
+    assert "only 4 of your turns to go on" in report.summary.headline
+    assert report.summary.headline.startswith("Only a rough reading")
+    assert _problems(report) == []
+
+
+def test_low_confidence_priority_is_caught(poor):
+    d = copy.deepcopy(poor)
+    name = d["summary"]["priorities"][0]["subscore"]
+    d["subscores"][name]["confidence"] = 0.3
+    d["subscores"][name]["judged"] = False
+    problems = check_report(d)
+    assert _has(problems, f"the priority {d['subscores'][name]['label']} is not enough to judge")
+    assert _has(problems, "is not enough to judge but is listed as a strength or to work on")
+
+
+def test_low_confidence_strength_is_caught(good):
+    d = copy.deepcopy(good)
+    name = d["summary"]["strength"]["subscore"]
+    d["subscores"][name]["confidence"] = 0.2
+    d["subscores"][name].pop("judged")
+    assert _has(check_report(d), f"the strength {d['subscores'][name]['label']} is not enough to judge")
+
+
+def test_stored_judged_flag_against_the_rule_is_caught(good):
+    d = copy.deepcopy(good)
+    d["subscores"]["explore"]["judged"] = False
+    assert _has(check_report(d), "stored judged=False but its confidence")
+
+
+def test_unsure_quote_behind_a_priority_must_be_marked(poor):
+    d = copy.deepcopy(poor)
+    p = d["summary"]["priorities"][0]
+    assert p["evidence"] and not p["evidence"]["unsure"]
+    for e in d["subscores"][p["subscore"]]["evidence"]:
+        if e["quote"] == p["evidence"]["quote"] and e["start"] == p["evidence"]["start"]:
+            e["unsure"] = True
+    assert _has(check_report(d), "rests on the unsure quote")
+    p["evidence"]["unsure"] = True  # marked in the summary: allowed
+    assert not _has(check_report(d), "rests on the unsure quote")
