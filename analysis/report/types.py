@@ -26,6 +26,7 @@ __all__ = [
     "ScorePart",
     "SubScore",
     "LOW_CONFIDENCE",
+    "FIRM_CONFIDENCE",
     "NOT_JUDGED",
     "MitiSummary",
     "Priority",
@@ -44,7 +45,12 @@ DISCLAIMER = (
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 #: Below this confidence a sub-score is shown as :data:`NOT_JUDGED` instead of a number, and is
 #: never a priority or the strength (re-exported as ``analysis.scoring.confidence.LOW_CONFIDENCE``).
-LOW_CONFIDENCE = 0.5
+#: 0.2 is n_eff = 2.5 in ``n_eff / (n_eff + 10)``: a part needs about three helper turns the cue
+#: model reads clearly. A product rule, set from the formula, not fitted to any data.
+LOW_CONFIDENCE = 0.2
+#: Below this (ten clearly read turns) a judged reading is shown with a caution: it rests on few turns.
+#: On AnnoMI's poor sessions the index errs about twice as much below it (docs/evaluation/honest-figures.md).
+FIRM_CONFIDENCE = 0.5
 #: What every renderer shows in place of the number of a sub-score that is not judged.
 NOT_JUDGED = "not enough to judge"
 

@@ -66,7 +66,9 @@ def helper_turns(turns: Sequence[Turn]) -> int:
 
 
 def _turns_phrase(n: int) -> str:
-    return "none of your turns to go on" if n == 0 else f"only {n} of your turn{'s' if n != 1 else ''} to go on"
+    if n == 0:
+        return "none of your turns to go on"
+    return "only one of your turns to go on" if n == 1 else f"only {n} of your turns to go on"
 
 
 def low_confidence_note(confidence: float | None, turns: Sequence[Turn], *, text: bool) -> str:

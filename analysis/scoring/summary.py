@@ -29,9 +29,17 @@ from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
 from analysis.report.glossary import percent
-from analysis.scoring.confidence import CONFIDENCE_TURNS, helper_turns
-from analysis.report.types import Evidence, Priority, Report, Strength, SubScore, Summary
+from analysis.report.types import (
+    FIRM_CONFIDENCE,
+    Evidence,
+    Priority,
+    Report,
+    Strength,
+    SubScore,
+    Summary,
+)
 from analysis.schema import CLIENT, HELPER, Turn
+from analysis.scoring.confidence import CONFIDENCE_TURNS, helper_turns
 
 __all__ = ["STRENGTH_AT", "UNSURE_SPEAKERS", "speakers_uncertain", "DELIVERY", "DELIVERY_NOTE", "MAX_PRIORITIES", "CLASSIFIER_SURE", "build_summary", "with_summary", "gain",
            "mark_unsure", "upgrade_report"]
@@ -200,10 +208,16 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
             headline += f" A longer role-play (about {CONFIDENCE_TURNS:.0f} of your turns or more) gives a score you can trust."
     else:
         headline = f"{_verdict(index)}: {percent(index / 100.0)} out of 100."
+    caution = ""
+    if measured and any(s.confidence is not None and s.confidence < FIRM_CONFIDENCE for s in measured) \
+            and helper_turns(turns) < CONFIDENCE_TURNS:
+        caution = (f" A first reading: it rests on only {helper_turns(turns)} of your turns; a longer role-play "
+                   f"(about {CONFIDENCE_TURNS:.0f} of your turns or more) gives a firmer one.")
     if strength is not None:
         headline += f" Keep doing this: {strength.label.lower()}."
     if priorities:
         headline += f" The biggest step up: {priorities[0].label.lower()}."
+    headline += caution
     if uncertain_speakers:
         headline += " " + UNSURE_SPEAKERS
     strengths = tuple(f"{s.label}: {s.summary}" for s in best)

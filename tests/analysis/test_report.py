@@ -21,7 +21,7 @@ def reports():
         # long enough for every sub-score to be judged (confidence at least LOW_CONFIDENCE)
         "good": score_transcript(make_turns(GOOD * 4, timed=True), source="good"),
         "poor": score_transcript(make_turns(POOR * 5), source="poor"),
-        "short": score_transcript(make_turns(POOR, timed=True), source="short"),
+        "short": score_transcript(make_turns(POOR[:4], timed=True), source="short"),
         "empty": score_transcript([], source="empty"),
     }
 
@@ -185,20 +185,20 @@ def test_text_only_report_has_no_timing_section(reports):
 
 
 def test_not_judged_sub_scores_show_no_number(reports):
-    """Four helper turns: every renderer says "not enough to judge" with the reason, never the number."""
+    """Two helper turns: every renderer says "not enough to judge" with the reason, never the number."""
     r = reports["short"]
     hold = r.subscores["hold_back"]
     assert hold.score is not None and not hold.judged
     txt = render_text(r)
     row = next(line for line in txt.splitlines() if line.startswith("Hold back solutions"))
     assert row.split()[-4:] == ["not", "enough", "to", "judge"] and "/100" not in row
-    assert "Not enough to judge: only 4 of your turns to go on." in txt
+    assert "Not enough to judge: only 2 of your turns to go on." in txt
     page = render_html(r)
     section = page.split("id='sub-hold_back'>")[1].split("</section>")[0]
-    assert "not enough to judge" in section and "only 4 of your turns to go on" in section
+    assert "not enough to judge" in section and "only 2 of your turns to go on" in section
     assert f"{hold.score:.0f}/100" not in section and "Try instead" not in section
     d = r.to_dict()["subscores"]["hold_back"]
-    assert d["judged"] is False and d["confidence_note"] == "only 4 of your turns to go on"
+    assert d["judged"] is False and d["confidence_note"] == "only 2 of your turns to go on"
     long = reports["poor"]
     assert all(s.judged for s in long.subscores.values() if s.score is not None)
     assert "not enough to judge" not in render_text(long)

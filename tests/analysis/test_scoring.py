@@ -59,11 +59,12 @@ def test_known_answers_from_hand_labelled_cues():
     assert [p.value for p in poor.subscores["explore"].parts] == [0.0, 1.0]
     assert good.miti.levels == {"reflection_to_question": "good", "pct_complex_reflections": "good"}
     assert poor.miti.reflection_to_question == 0.0 and poor.miti.levels["reflection_to_question"] == "below fair"
-    # four helper turns are too few to judge any part (confidence 4/14 < 0.5): no strength, nothing
-    # to work on (the renderers show no try-instead for it); the numbers and quotes stay in the details
-    assert good.strengths == () and poor.work_on == ()
+    # four certain helper turns: confidence 4/14, over LOW_CONFIDENCE (judged) but under FIRM_CONFIDENCE
+    # (the headline calls it a first reading)
+    assert good.strengths and poor.work_on
     hold = poor.subscores["hold_back"]
-    assert not hold.judged and hold.not_judged_reason == "only 4 of your turns to go on"
+    assert hold.judged and hold.confidence == pytest.approx(4 / 14, abs=0.001)
+    assert "A first reading: it rests on only 4 of your turns" in poor.summary.headline
     assert "call your sponsor" in hold.try_instead
     assert [e.start for e in hold.evidence] == [None, None, None]
     assert "solution before exploring" in hold.evidence[0].note and "minimising" in hold.evidence[0].note
