@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Any, Mapping, Sequence
+from typing import Any, Collection, Mapping, Sequence
 
 from analysis.report.glossary import percent
 from analysis.report.types import (
@@ -106,10 +106,14 @@ def _verdict(index: float) -> str:
     return "A session with clear room to grow"
 
 
-def _pick(evidence: Sequence[Evidence], positive: bool) -> Evidence | None:
-    """The first sure quote of the wanted kind (the helper's words first); an unsure one only if no other."""
+def _pick(evidence: Sequence[Evidence], positive: bool, used: Collection[tuple] = ()) -> Evidence | None:
+    """The first sure quote of the wanted kind (the helper's words first); an unsure one only if no other.
+
+    A moment already quoted by a higher priority (``used``, see :func:`_moment`) comes last, so
+    three priorities show three moments where the session has them.
+    """
     items = [e for e in evidence if e.positive == positive and e.quote and not e.quote.startswith("(")]
-    items.sort(key=lambda e: (e.unsure, e.role != HELPER))
+    items.sort(key=lambda e: (e.unsure, _moment(e) in used, e.role != HELPER))
     return replace(items[0], note="") if items else None  # the summary carries the brief form
 
 
@@ -186,11 +190,15 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
         return Summary(headline="No score for this session.", judged=False), cleaned, (), ()
     weak = sorted((cleaned[s.name] for s in measured if s.name not in strong),
                   key=lambda s: (-gain(s, cleaned), s.name))
-    priorities = tuple(
-        Priority(subscore=s.name, label=s.label, message=s.summary, gain=gain(s, cleaned),
-                 evidence=_pick(s.evidence, positive=False), try_instead=s.try_instead)
-        for s in weak[:MAX_PRIORITIES]
-    )
+    picked: list[Priority] = []
+    used: set[tuple] = set()
+    for s in weak[:MAX_PRIORITIES]:
+        quote = _pick(s.evidence, positive=False, used=used)
+        if quote is not None:
+            used.add(_moment(quote))
+        picked.append(Priority(subscore=s.name, label=s.label, message=s.summary, gain=gain(s, cleaned),
+                               evidence=quote, try_instead=s.try_instead))
+    priorities = tuple(picked)
     # the strength to show: one with a sure quote of it first, then the highest score
     best = sorted((cleaned[n] for n in strong),
                   key=lambda s: (_pick(s.evidence, positive=True) is None, -(s.score or 0), -s.weight, s.name))
