@@ -131,7 +131,8 @@ def point_from_report(session_id: int, title: str, created_at: str, report: dict
     for key, sub in (raw.items() if isinstance(raw, dict) else ()):
         if isinstance(sub, dict):
             score = sub.get("score")
-            measured = sub.get("measured", score is not None)
+            # a part the report did not judge (too few turns, unsure cues) is a gap, not a point
+            measured = sub.get("measured", score is not None) and sub.get("judged", True) is not False
             labels[key] = str(sub.get("label") or key.replace("_", " ").capitalize())
         else:
             score, measured = sub, sub is not None

@@ -87,6 +87,10 @@ def test_point_from_report_reads_measured_and_judged():
     assert not point_from_report(7, "t", "2026-03-01 10:00:00", {**report, "partial": True}).counts
     assert not point_from_report(7, "t", "2026-03-01 10:00:00", {**report, "summary": {"judged": False}}).counts
     assert not point_from_report(7, "t", "2026-03-01 10:00:00", {**report, "index": None}).counts
+    # a part the report did not judge is a gap in its line, like one not measured
+    unsure = {**report, "subscores": {**report["subscores"],
+                                      "reflect_validate": {**report["subscores"]["reflect_validate"], "judged": False}}}
+    assert point_from_report(7, "t", "2026-03-01 10:00:00", unsure).subscores["reflect_validate"] is None
 
 
 # -- the pages, with sessions seeded in a real instance -------------------------------------------
