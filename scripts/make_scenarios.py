@@ -33,15 +33,31 @@ logger = logging.getLogger("make_scenarios")
 LEAD_S = 0.05  # a little silence around each line so playback does not clip the onset
 
 
+def _scenario_lines(data: dict) -> list[dict]:
+    """Every line to voice: format 1 ``lines``; format 2 opening, beat variants and closing."""
+    if "beats" in data:
+        out = [data["opening"]] + [v for b in data["beats"] for v in b["variants"]] + [data["closing"]]
+        return [x for x in out if isinstance(x, dict)]
+    return list(data["lines"])
+
+
 def make_scenario(path: Path, force: bool = False) -> int:
-    """Synthesise one scenario file's lines; returns how many files were written."""
+    """Synthesise one scenario file's lines; returns how many files were written.
+
+    The file is validated first (``service.scenarios.load_scenario_file``), so a
+    broken scenario stops with a clear message before any audio is made.
+    """
     import numpy as np
 
+    from service.scenarios import load_scenario_file
+
+    load_scenario_file(path)
     data = json.loads(path.read_text(encoding="utf-8"))
     folder = path.parent
     written, changed = 0, False
-    for i, line in enumerate(data["lines"], start=1):
-        rel = line.get("audio") or f"{data['id']}/{i:02d}.flac"
+    for i, line in enumerate(_scenario_lines(data), start=1):
+        default = f"{data['id']}/{line['id']}.flac" if line.get("id") else f"{data['id']}/{i:02d}.flac"
+        rel = line.get("audio") or default
         if line.get("audio") != rel:
             line["audio"], changed = rel, True
         out = folder / rel

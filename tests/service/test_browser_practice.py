@@ -29,7 +29,7 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed"),
 ]
 ROOT = Path(__file__).resolve().parents[2]
-LINE0 = ROOT / "samples" / "scenarios" / "relapse-shame" / "01.flac"
+LINE0 = ROOT / "samples" / "scenarios" / "relapse-shame" / "opening.flac"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
