@@ -24,7 +24,7 @@ from typing import Any, Sequence
 from analysis.cues.reply import ReplyMove, classify_reply
 from service.scenarios import Scenario, ScenarioLine
 
-__all__ = ["Decision", "first_line", "next_line", "decide"]
+__all__ = ["Decision", "first_line", "next_line", "decide", "arc_sentence"]
 
 logger = logging.getLogger(__name__)
 
@@ -115,3 +115,46 @@ def next_line(scenario: Scenario, said: Sequence[str], reply_text: str, model=No
     decision = decide(scenario, said, move)
     logger.debug("reply %r -> %s (%s) -> %s", reply_text[:60], move.move, move.label, decision.line_id)
     return decision
+
+
+def _mmss(t: float) -> str:
+    t = max(0, int(round(t)))
+    return f"{t // 60}:{t % 60:02d}"
+
+
+def _quote(text: str, n: int = 9) -> str:
+    w = text.split()
+    return " ".join(w[:n]) + ("…" if len(w) > n else "")
+
+
+def arc_sentence(scenario: Scenario, turns: Sequence[dict[str, Any]]) -> str:
+    """One line telling the client's arc, from the client turns said (``line_id``, ``because`` and
+    ``reply_start``: when the reply she reacted to began, in seconds).
+
+    Examples: "The client reached the heart of the matter ("The worst part is my daughter made me
+    a card…") after a reflection at 1:12." / "The client pulled back after advice at 0:40 and
+    left (0:52) without reaching the heart of the matter."
+    """
+    if not scenario.branching or not turns:
+        return ""
+
+    def when(t: dict[str, Any]) -> str:
+        at = t.get("reply_start")
+        return f"{t['because']}" + ("" if at is None else f" at {_mmss(float(at))}")
+
+    ids = [t["line_id"] for t in turns]
+    for t in turns:
+        line = scenario.line(t["line_id"])
+        if line.heart:
+            return f"The client reached the heart of the matter (\"{_quote(line.text)}\") {when(t)}."
+    fixes = [t for t in turns[1:] if scenario.line(t["line_id"]).when and
+             "fixing" in scenario.line(t["line_id"]).when]
+    heart = next(v for b in scenario.beats for v in b.variants if v.heart)
+    missed = f"without reaching the heart of the matter (\"{_quote(heart.text)}\")"
+    if scenario.closing is not None and scenario.closing.id in ids:
+        close = turns[ids.index(scenario.closing.id)]
+        first = f"pulled back {when(fixes[0])} and " if fixes and fixes[0] is not close else ""
+        return f"The client {first}went quiet and left {when(close)}, {missed}."
+    if fixes:
+        return f"The client pulled back {when(fixes[0])} and ended {missed}."
+    return f"The client ended {missed}: reflections and open questions let a client go deeper."

@@ -288,6 +288,7 @@ class Report:
     created: str = ""
     disclaimer: str = DISCLAIMER
     version: int = REPORT_VERSION
+    practice: dict[str, Any] | None = None  # conversational practice: scenario, client's arc
 
     @property
     def measured_subscores(self) -> dict[str, SubScore]:
@@ -319,6 +320,7 @@ class Report:
             "cues": self.cues,
             "stage_seconds": dict(self.stage_seconds),
             "settings": dict(self.settings),
+            **({"practice": dict(self.practice)} if self.practice else {}),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -357,6 +359,7 @@ class Report:
             created=str(d.get("created", "")),
             disclaimer=str(d.get("disclaimer", DISCLAIMER)),
             version=version,
+            practice=dict(d["practice"]) if d.get("practice") else None,
         )
 
     @classmethod

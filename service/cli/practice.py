@@ -66,9 +66,15 @@ def _printer(verbose: bool):
 @click.option("--folder", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Scenario folder (default: the bundled samples/scenarios).")
 @click.option("--quiet", is_flag=True, help="Do not print the text report.")
+@click.option("--trainee-audio", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="No microphone: take your replies from this recording (one reply per stretch of speech, "
+                   "3 s or more of silence between replies); the client reacts to each as she would live.")
 def practice(scenario_id, device, output_device, out, silence, no_reply_timeout, client_yields, no_echo_cancel,
-             no_analyze, model, trainee, instance, folder, quiet):
+             no_analyze, model, trainee, instance, folder, quiet, trainee_audio):
     """Practise with a scenario: hear each client line, reply aloud; Enter = next line, q + Enter = stop."""
+    if trainee_audio is not None:
+        return _practice_from_file(scenario_id, trainee_audio, out, folder, model, no_analyze, trainee, instance,
+                                   quiet)
     from audio.devices.endpoint import EndpointOptions
     from audio.devices.playback import Player
     from audio.devices.practice import PracticeOptions, run_practice
@@ -119,3 +125,48 @@ def practice(scenario_id, device, output_device, out, silence, no_reply_timeout,
         click.echo("What good listening looks like here:")
         for tip in scenario.good_listening:
             click.echo(f"  - {tip}")
+
+
+def _practice_from_file(scenario_id, trainee_audio: Path, out, folder, model, no_analyze, trainee, instance,
+                        quiet) -> None:
+    """The device-free path: the same conversation loop, replies read from a file."""
+    from service.cli.record import _check_store_args, store_session
+    from service.practice_run import finish_conversation, practice_from_file
+    from service.scenarios import get_scenario
+
+    _check_store_args(trainee, instance)
+    scenario = get_scenario(scenario_id, folder)
+    out = out or Path(f"practice-{scenario.id}-{datetime.now():%Y%m%d-%H%M%S}")
+
+    def on_event(kind, payload) -> None:
+        if kind == "line":
+            click.echo(f"client ({payload.because}): {payload.text}")
+        elif kind == "reply":
+            click.echo(f"  you: {payload[1] or '(silence)'}")
+
+    click.echo(f"{scenario.title}: replies from {trainee_audio}\n")
+    result = practice_from_file(scenario, trainee_audio, model=model, on_event=on_event)
+    done = finish_conversation(result, scenario, out, analyze=not no_analyze)
+    lat = result.latencies
+    click.echo(f"\nwrote {done['paths']['stereo']} ({result.session.duration:.1f} s; left = you, right = client) "
+               f"and {done['paths']['timeline']}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    if lat:
+        click.echo(f"client response latency: median {sorted(lat)[len(lat) // 2]:.2f} s over {len(lat)} repl"
+                   f"{'y' if len(lat) == 1 else 'ies'}")
+    report = done["report"]
+    if report is None:
+        return
+    if not quiet:
+        from analysis.report.text import render_text
+
+        click.echo(render_text(report))
+    elif report.practice:
+        click.echo(report.practice["arc"])
+    click.echo(f"report: {out / 'report.html'}")
+    if trainee:
+        timeline = [{"start": t["start"], "end": t["end"], "text": t["text"]} for t in report.practice["client_turns"]]
+        sid = store_session(instance, trainee, done["paths"]["stereo"], report.to_dict(), scenario_id=scenario.id,
+                            client_timeline=timeline, title=f"Practice: {scenario.title}")
+        click.echo(f"sent to {instance} as session {sid} for trainee {trainee!r}")
