@@ -93,3 +93,27 @@ def test_a_file_without_speech_is_a_clear_error(tmp_path):
     r = CliRunner().invoke(main, ["practice", "relapse-shame", "--trainee-audio", str(tmp_path / "quiet.wav"),
                                   "--out", str(tmp_path / "o")])
     assert r.exit_code != 0 and "no speech found" in r.output
+
+
+def test_stored_session_page_tells_the_clients_arc(runs, tmp_path):
+    """The fixing run sent to a web instance: its page shows the arc line and the scenario title."""
+    from service.cli.main import main
+    from tests.web_fixtures import add_users, login, make_app, stop_jobs
+
+    instance = tmp_path / "instance"
+    app = make_app(instance)
+    try:
+        add_users(instance)
+        r = CliRunner().invoke(main, ["practice", "relapse-shame", "--trainee-audio",
+                                      str(DATA / "fixing-replies.flac"), "--out", str(tmp_path / "o"), "--quiet",
+                                      "--trainee", "alice", "--instance", str(instance)])
+        assert r.exit_code == 0, r.output
+        sid = int(r.output.rsplit("as session ", 1)[1].split()[0])
+        client = app.test_client()
+        login(client, "alice")
+        html = client.get(f"/sessions/{sid}").get_data(as_text=True)
+        arc = json.loads((tmp_path / "o" / "report.json").read_text())["practice"]["arc"]
+        assert 'id="arc"' in html and arc.split(" at ")[0] in html
+        assert "Shame after a relapse" in html
+    finally:
+        stop_jobs(app)
