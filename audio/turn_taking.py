@@ -244,6 +244,7 @@ class ConversationResult:
     latencies: list[float]
     processing: list[dict[str, float]]
     notes: list[str]
+    last_reply_cost: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -324,8 +325,12 @@ def run_file_conversation(replies: Sequence[np.ndarray], choose: Callable[[str |
             c0 = time.perf_counter()
             line = choose(text)
             choose_s = time.perf_counter() - c0
+        full_s = 0.0
         if transcript is not None and full_transcribe_fn is not None:
+            f0 = time.perf_counter()
             transcript = full_transcribe_fn(listener.clip)
+            full_s = time.perf_counter() - f0
+        last_reply_cost = {"transcript_wait_s": round(wait, 3), "full_transcript_s": round(full_s, 3)}
         transcripts.append((round(end + listener.clip_start, 4), transcript))
         if last:
             break
@@ -336,6 +341,10 @@ def run_file_conversation(replies: Sequence[np.ndarray], choose: Callable[[str |
             latencies.append(round(t + onset_next - speech_end, 4))
         processing.append({"endpoint_s": round(detected - (speech_end or detected), 3),
                            "transcript_wait_s": round(wait, 3), "choose_s": round(choose_s, 3)})
+    if texts:
+        notes_cost = last_reply_cost  # what remains to do after the trainee's last reply (stop-to-report)
+    else:
+        notes_cost = {}
     unused = len(replies) - len(texts)
     if unused > 0 and not any("ran out" in n for n in notes):
         notes.append(f"the session ended before the last {unused} repl{'y' if unused == 1 else 'ies'} in the file "
@@ -346,4 +355,4 @@ def run_file_conversation(replies: Sequence[np.ndarray], choose: Callable[[str |
         mic[s0:s0 + c.size] += c
     session = PracticeSession.build(mic, sr, line_audio, timings, reply_timings, scenario_id=scenario_id,
                                     recording={"source": "trainee-audio file", "replies_in_file": len(replies)})
-    return ConversationResult(session, turns, texts, transcripts, latencies, processing, notes)
+    return ConversationResult(session, turns, texts, transcripts, latencies, processing, notes, notes_cost)

@@ -137,6 +137,9 @@ def arc_sentence(scenario: Scenario, turns: Sequence[dict[str, Any]]) -> str:
     """
     if not scenario.branching or not turns:
         return ""
+    known = {x.id for x in scenario.all_lines}
+    if any(t.get("line_id") not in known for t in turns):
+        return ""  # not this scenario's lines
 
     def when(t: dict[str, Any]) -> str:
         at = t.get("reply_start")

@@ -96,22 +96,73 @@ def practice_from_file(scenario: Scenario, trainee_audio: Path, *, options: Turn
                                  scenario_id=scenario.id, on_event=on_event)
 
 
-def finish_conversation(result: ConversationResult, scenario: Scenario, out: Path, *, analyze: bool = True
-                        ) -> dict[str, Any]:
+def uncovered_speech(result: ConversationResult) -> list[tuple[float, float]]:
+    """Stretches of the trainee's speech outside every reply window (talking over the client,
+    or after the last line): they were not transcribed during the session."""
+    from audio.devices.endpoint import speech_spans
+
+    s = result.session
+    windows = [(r.start, r.end) for r in s.replies if r.start is not None and r.end is not None]
+    out = []
+    for a, b in speech_spans(s.helper, s.sample_rate, min_gap_s=0.5):
+        if not any(a < we + 0.3 and b > ws - 0.3 for ws, we in windows):
+            out.append((a, b))
+    return out
+
+
+def finish_conversation(result: ConversationResult, scenario: Scenario, out: Path, *, analyze: bool = True,
+                        full_transcribe: Callable[[np.ndarray], Any] | None = None) -> dict[str, Any]:
     """Write session.wav/.json (with ``client_turns``, latencies, the arc) and, if asked, the report.
 
-    Returns ``{"paths", "session", "report", "stop_to_report_s"}``.
+    The report's words come from the replies' transcripts; speech outside the reply windows
+    (:func:`uncovered_speech`) is transcribed now with ``full_transcribe`` (tiny.en by default).
+
+    Returns ``{"paths", "session", "report", "stop_to_report_s", "times"}``: ``stop_to_report_s`` is
+    the time until ``report.json`` and ``report.txt`` are written (the WAVs, session.json and
+    report.html follow; ``times["all_files_s"]``).
     """
     from service.pipeline import AnalysisSettings, analyze_audio
 
     t0 = time.perf_counter()
     session = result.session
-    paths = session.write(out)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     turns = [t.to_dict() for t in result.client_turns]
     for k, t in enumerate(turns):  # the reply each line answered (line k follows reply k-1)
         r = session.replies[k - 1] if 0 < k <= len(session.replies) else None
         t["reply_start"] = None if r is None else r.start
     arc = arc_sentence(scenario, turns)
+    report = None
+    times: dict[str, float] = {}
+    if analyze:  # the report first (what the trainee waits for), then the files
+        from dataclasses import replace
+
+        from analysis.report.text import render_text
+
+        parts = list(result.reply_transcripts)
+        extra_spans = uncovered_speech(result)
+        if extra_spans:
+            if full_transcribe is None:
+                from audio.turn_taking import make_transcriber
+
+                full_transcribe = make_transcriber()[1]
+            sr = session.sample_rate
+            for a, b in extra_spans:
+                a0 = max(0.0, a - 0.2)
+                parts.append((a0, full_transcribe(session.helper[int(a0 * sr): int((b + 0.2) * sr)])))
+            parts.sort(key=lambda p: p[0])
+        times["transcripts_s"] = round(time.perf_counter() - t0, 3)
+        transcript = merged_transcript(parts, session.duration)
+        timeline = [{"start": t["start"], "end": t["end"], "text": t["text"]} for t in turns]
+        rep = analyze_audio(session.decoded_for_analysis(str(out / "session.wav")), AnalysisSettings(setup="scripted"),
+                            client_timeline=timeline, transcript=transcript)
+        rep = replace(rep, practice={"scenario_id": scenario.id, "title": scenario.title, "arc": arc,
+                                     "client_turns": turns})
+        (out / "report.json").write_text(rep.to_json(), encoding="utf-8")
+        (out / "report.txt").write_text(render_text(rep), encoding="utf-8")
+        report = rep
+    times["report_s"] = round(time.perf_counter() - t0, 3)
+    paths = session.write(out)
     extra = result.to_dict()
     extra["client_turns"] = turns
     extra["arc"] = arc
@@ -120,23 +171,10 @@ def finish_conversation(result: ConversationResult, scenario: Scenario, out: Pat
     data = json.loads(paths["timeline"].read_text(encoding="utf-8"))
     data.update(extra)
     paths["timeline"].write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    report = None
-    if analyze:
-        from analysis.report.text import render_text
-
-        transcript = merged_transcript(result.reply_transcripts, session.duration)
-        timeline = [{"start": t["start"], "end": t["end"], "text": t["text"]} for t in turns]
-        settings = AnalysisSettings(setup="scripted")
-        rep = analyze_audio(session.decoded_for_analysis(str(paths["stereo"])), settings,
-                            client_timeline=timeline, transcript=transcript)
-        from dataclasses import replace
-
-        rep = replace(rep, practice={"scenario_id": scenario.id, "title": scenario.title, "arc": arc,
-                                     "client_turns": turns})
+    if report is not None:
         from analysis.report.html import render_html
 
-        (out / "report.json").write_text(rep.to_json(), encoding="utf-8")
-        (out / "report.html").write_text(render_html(rep), encoding="utf-8")
-        (out / "report.txt").write_text(render_text(rep), encoding="utf-8")
-        report = rep
-    return {"paths": paths, "session": data, "report": report, "stop_to_report_s": time.perf_counter() - t0}
+        (out / "report.html").write_text(render_html(report), encoding="utf-8")
+    times["all_files_s"] = round(time.perf_counter() - t0, 3)
+    return {"paths": paths, "session": data, "report": report, "stop_to_report_s": times["report_s"],
+            "times": times}

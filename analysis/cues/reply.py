@@ -33,7 +33,7 @@ MOVES = ("reflection", "open_question", "closed_question", "fixing", "backchanne
 
 _BECAUSE = {
     "reflection": "after a reflection",
-    "validation": "after you validated her feelings",
+    "validation": "after a validation",
     "open_question": "after an open question",
     "closed_question": "after a closed question",
     "advice": "after advice",
