@@ -307,7 +307,9 @@ def run_file_conversation(replies: Sequence[np.ndarray], choose: Callable[[str |
         lead = np.zeros(int(round((r0 - end) * sr)), dtype=np.float32)
         tail = np.zeros(int(round((options.silence_timeout_s + 1.0) * sr)), dtype=np.float32)
         heard = np.concatenate([lead, clip, tail])
-        listener = ReplyListener(transcribe_fn, options, sr)
+        # no decision follows the last reply: transcribe it once, with word times, for the report
+        final = line.ends_after_reply and full_transcribe_fn is not None
+        listener = ReplyListener(full_transcribe_fn if final else transcribe_fn, options, sr)
         for i in range(0, heard.size, block):
             if listener.feed(heard[i:i + block]):
                 break
@@ -326,7 +328,7 @@ def run_file_conversation(replies: Sequence[np.ndarray], choose: Callable[[str |
             line = choose(text)
             choose_s = time.perf_counter() - c0
         full_s = 0.0
-        if transcript is not None and full_transcribe_fn is not None:
+        if transcript is not None and full_transcribe_fn is not None and not final:
             f0 = time.perf_counter()
             transcript = full_transcribe_fn(listener.clip)
             full_s = time.perf_counter() - f0

@@ -289,7 +289,9 @@ def run_conversation(choose, quick_transcribe, recorder_factory: Callable[..., A
             emit("line_done", timing)
             if line.ends_now:
                 break
-            listener = ReplyListener(quick_transcribe, turn_options, cap.sample_rate, background=True)
+            final = line.ends_after_reply and full_transcribe is not None  # no decision follows: one pass
+            listener = ReplyListener(full_transcribe if final else quick_transcribe, turn_options, cap.sample_rate,
+                                     background=True)
             if next_line is not None:
                 next_line.clear()
             cap.feed_from(timing.end, listener)
@@ -311,7 +313,7 @@ def run_conversation(choose, quick_transcribe, recorder_factory: Callable[..., A
             offset = round(timing.end + listener.clip_start, 4)
             slot = len(transcripts)
             transcripts.append((offset, transcript))
-            if transcript is not None and full_transcribe is not None:
+            if transcript is not None and full_transcribe is not None and not final:
                 clip = listener.clip
 
                 def full(slot=slot, offset=offset, clip=clip) -> None:
