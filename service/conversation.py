@@ -122,7 +122,7 @@ def _mmss(t: float) -> str:
     return f"{t // 60}:{t % 60:02d}"
 
 
-def _quote(text: str, n: int = 9) -> str:
+def _quote(text: str, n: int = 20) -> str:
     w = text.split()
     return " ".join(w[:n]) + ("…" if len(w) > n else "")
 
@@ -132,8 +132,9 @@ def arc_sentence(scenario: Scenario, turns: Sequence[dict[str, Any]]) -> str:
     ``reply_start``: when the reply she reacted to began, in seconds).
 
     Examples: "The client reached the heart of the matter ("The worst part is my daughter made me
-    a card…") after a reflection at 1:12." / "The client pulled back after advice at 0:40 and
-    left (0:52) without reaching the heart of the matter."
+    a card for my one year. It's still on the fridge.") after a reflection at 1:12." / "The client
+    pulled back after minimising at 0:07 and went quiet and left after advice at 0:40, without
+    reaching the heart of the matter (...)".
     """
     if not scenario.branching or not turns:
         return ""
@@ -159,5 +160,6 @@ def arc_sentence(scenario: Scenario, turns: Sequence[dict[str, Any]]) -> str:
         first = f"pulled back {when(fixes[0])} and " if fixes and fixes[0] is not close else ""
         return f"The client {first}went quiet and left {when(close)}, {missed}."
     if fixes:
-        return f"The client pulled back {when(fixes[0])} and ended {missed}."
-    return f"The client ended {missed}: reflections and open questions let a client go deeper."
+        return f"The client pulled back {when(fixes[0])}, and the session ended {missed}."
+    return (f"The session ended before the client reached the heart of the matter (\"{_quote(heart.text)}\"); "
+            f"her last line came {when(turns[-1])}.")

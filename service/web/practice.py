@@ -60,7 +60,8 @@ def _scenario(scenario_id: str):
 def parse_timeline(text: str | None, lines: tuple = ()) -> list[dict] | None:
     """The client lines' times sent by the page: ``[{"start", "end", "line"}]`` (seconds into
     the recording, line index); returned as ``[{"start", "end", "text", "line"}]`` for the pipeline
-    (``line`` is -1 when the page named no line of this scenario)."""
+    (``line`` is -1 when the page named no line of this scenario). A conversation page may add
+    ``because`` ("after a reflection") and ``reply_start`` (s), kept for the client's arc."""
     if not text:
         return None
     try:
@@ -82,8 +83,19 @@ def parse_timeline(text: str | None, lines: tuple = ()) -> list[dict] | None:
         if not (math.isfinite(start) and math.isfinite(end) and 0 <= start < end):
             raise ParameterError(f"client_timeline item [{start}, {end}] must satisfy 0 <= start < end")
         known = 0 <= line < len(lines)
-        out.append({"start": round(start, 3), "end": round(end, 3), "text": lines[line].text if known else "",
-                    "line": line if known else -1})
+        entry = {"start": round(start, 3), "end": round(end, 3), "text": lines[line].text if known else "",
+                 "line": line if known else -1}
+        # a conversation page also says why she said it and when the reply she answered began
+        because = item.get("because")
+        if isinstance(because, str) and because.strip():
+            entry["because"] = because.strip()[:80]
+        try:
+            rs = float(item["reply_start"]) if item.get("reply_start") is not None else None
+        except (TypeError, ValueError):
+            rs = None
+        if rs is not None and math.isfinite(rs) and 0 <= rs <= start:
+            entry["reply_start"] = round(rs, 3)
+        out.append(entry)
     return out or None
 
 

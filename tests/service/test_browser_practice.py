@@ -112,6 +112,10 @@ def test_browser_conversation_answers_by_itself_and_stores_both_sides(server, re
         assert _rms(mic_ch) > 0.01  # the trainee's side
         page.wait_for_selector("#index", timeout=REPORT_TIMEOUT_MS)
         assert page.inner_text("h1") == "Practice: Shame after a relapse"
+        # the client's arc, told from the page's timeline (why each line, when the reply began)
+        assert all(t.get("because", "").startswith("after ") for t in timeline[1:])
+        arc = page.inner_text("#arc")
+        assert arc.startswith("The ") and "heart of the matter" in arc and " at 0:" in arc, arc
         items = page.locator("#checklist li.check")
         assert items.count() == len(scenario.good_listening)
         statuses = [c.split()[-1] for c in items.evaluate_all("els => els.map(e => e.className)")]

@@ -109,3 +109,25 @@ def test_a_linear_scenario_plays_its_lines_in_order(tmp_path):
     d1 = next_line(s, [d0.line_id], "You should relax.", use_model=False)
     assert (d0.text, d1.text, d1.line_id, d1.ends_after_reply) == ("One.", "Two.", "line-02", True)
     assert next_line(s, [d0.line_id, d1.line_id], "ok", use_model=False).line is None
+
+
+def test_arc_sentences_tell_where_the_client_went(dana):
+    from service.conversation import arc_sentence
+
+    heart = arc_sentence(dana, [{"line_id": "opening", "because": "the opening", "reply_start": None},
+                                {"line_id": "sister-deeper", "because": "after a reflection", "reply_start": 8.2},
+                                {"line_id": "judged-deeper", "because": "after a reflection", "reply_start": 31.0},
+                                {"line_id": "card-heart", "because": "after a reflection", "reply_start": 72.4}])
+    assert heart == ('The client reached the heart of the matter ("The worst part is my daughter made me a '
+                     'card for my one year. It\'s still on the fridge.") after a reflection at 1:12.')
+    left = arc_sentence(dana, [{"line_id": "opening", "because": "the opening", "reply_start": None},
+                               {"line_id": "sister-yes-but", "because": "after minimising", "reply_start": 7.0},
+                               {"line_id": "closing", "because": "after advice", "reply_start": 40.4}])
+    assert left.startswith("The client pulled back after minimising at 0:07 and went quiet and left after "
+                           "advice at 0:40, without reaching the heart of the matter")
+    early = arc_sentence(dana, [{"line_id": "opening", "because": "the opening", "reply_start": None},
+                                {"line_id": "sister-elaborates", "because": "after an open question",
+                                 "reply_start": 9.0}])
+    assert early.startswith("The session ended before the client reached the heart of the matter")
+    assert early.endswith("her last line came after an open question at 0:09.")
+    assert arc_sentence(dana, [{"line_id": "line-01", "because": "", "reply_start": None}]) == ""

@@ -25,7 +25,7 @@
 
   var stream = null, recorder = null, chunks = [], audioCtx = null, proc = null, t0 = 0, timer = null;
   var timeline = [], said = [], state = "idle", blob = null, current = null;
-  var pcm = [], speechS = 0, quietS = 0, waitedS = 0, floorDb = -70, started = false;
+  var pcm = [], speechS = 0, quietS = 0, waitedS = 0, floorDb = -70, started = false, replyStart = null;
 
   function now() { return (performance.now() - t0) / 1000; }
   function fmt(s) { var m = Math.floor(s / 60); s = Math.floor(s % 60); return m + ":" + (s < 10 ? "0" : "") + s; }
@@ -35,6 +35,7 @@
   consent.addEventListener("change", function () { startBtn.disabled = !consent.checked || state !== "idle"; });
 
   function resetReply() { pcm = []; speechS = 0; quietS = 0; waitedS = 0; started = false; }
+  // (replyStart survives the reset: the next line's timeline item records when that reply began)
 
   // Mic frames: level meter, end-of-speech detection, and the reply's samples (downsampled to 16 kHz).
   function onFrame(e) {
@@ -48,7 +49,10 @@
     var ratio = audioCtx.sampleRate / 16000;
     for (var j = 0; j < x.length / ratio; j++) pcm.push(x[Math.floor(j * ratio)]);
     waitedS += dt;
-    if (speech) { speechS += dt; quietS = 0; if (speechS >= MIN_SPEECH_S) started = true; }
+    if (speech) {
+      speechS += dt; quietS = 0;
+      if (speechS >= MIN_SPEECH_S && !started) { started = true; replyStart = Math.max(0, now() - speechS); }
+    }
     else { quietS += dt; if (!started) { speechS = 0; if (pcm.length > 16000) pcm.splice(0, pcm.length - 16000); } }
     if (started && quietS >= END_SILENCE_S) replyDone();
     else if (!started && waitedS >= NO_REPLY_S) replyDone();
@@ -57,6 +61,7 @@
   function replyDone() {
     var pcmOut = new Int16Array(started ? pcm.length : 0);
     for (var i = 0; i < pcmOut.length; i++) pcmOut[i] = Math.max(-32768, Math.min(32767, Math.round(pcm[i] * 32767)));
+    if (!started) replyStart = null;  // a silence: no reply to point at
     resetReply();
     if (current && current.ends_after_reply) { finish("The client has finished."); return; }
     setState("thinking", "The client is thinking…");
@@ -82,7 +87,8 @@
   function play(line) {
     current = line;
     said.push(line.line_id);
-    var a = new Audio(line.src), item = { start: null, end: null, line: line.line };
+    var a = new Audio(line.src), item = { start: null, end: null, line: line.line, because: line.because,
+                                          reply_start: said.length > 1 ? replyStart : null };
     setState("client", "The client is speaking…");
     a.addEventListener("playing", function () { if (item.start === null) item.start = now(); });
     a.addEventListener("ended", function () {
@@ -106,7 +112,7 @@
       var type = ["audio/webm;codecs=opus", "audio/webm", "audio/ogg;codecs=opus", "audio/mp4"]
         .filter(function (t) { return window.MediaRecorder && MediaRecorder.isTypeSupported(t); })[0];
       recorder = new MediaRecorder(s, type ? { mimeType: type } : undefined);
-      chunks = []; timeline = []; said = []; current = null;
+      chunks = []; timeline = []; said = []; current = null; replyStart = null;
       recorder.ondataavailable = function (e) { if (e.data && e.data.size) chunks.push(e.data); };
       recorder.onstop = toReview;
       audioCtx = new (window.AudioContext || window.webkitAudioContext)();
