@@ -22,24 +22,35 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from analysis.errors import ParameterError
-from audio.devices.endpoint import EndOfSpeechDetector, EndpointOptions, speech_bounds, speech_spans
-from audio.devices.practice_session import SESSION_RATE, ClientLineTiming, PracticeSession, ReplyTiming
+from audio.devices.endpoint import (
+    EndOfSpeechDetector,
+    EndpointOptions,
+    speech_bounds,
+    speech_spans,
+)
+from audio.devices.practice_session import (
+    SESSION_RATE,
+    ClientLineTiming,
+    PracticeSession,
+    ReplyTiming,
+)
 
 __all__ = [
-    "TurnTakingOptions",
-    "NextLine",
     "ClientTurn",
+    "ConversationResult",
+    "NextLine",
     "ReplyListener",
-    "split_replies",
+    "TurnTakingOptions",
     "make_transcriber",
     "run_file_conversation",
-    "ConversationResult",
+    "split_replies",
 ]
 
 logger = logging.getLogger(__name__)
@@ -302,10 +313,10 @@ def run_file_conversation(replies: Sequence[np.ndarray], choose: Callable[[str |
             break
         clip = np.asarray(replies[k], dtype=np.float32)
         r0 = end + options.reply_gap_s
-        helper_parts.append((int(round(r0 * sr)), clip))
+        helper_parts.append((round(r0 * sr), clip))
         # what the microphone hears after the line: silence, the reply, then silence
-        lead = np.zeros(int(round((r0 - end) * sr)), dtype=np.float32)
-        tail = np.zeros(int(round((options.silence_timeout_s + 1.0) * sr)), dtype=np.float32)
+        lead = np.zeros(round((r0 - end) * sr), dtype=np.float32)
+        tail = np.zeros(round((options.silence_timeout_s + 1.0) * sr), dtype=np.float32)
         heard = np.concatenate([lead, clip, tail])
         # no decision follows the last reply: transcribe it once, with word times, for the report
         final = line.ends_after_reply and full_transcribe_fn is not None

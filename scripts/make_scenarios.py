@@ -24,10 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import soundfile as sf  # noqa: E402
+import soundfile as sf
 
-from analysis.schema import CLIENT  # noqa: E402
-from service.synth.voice import synthesize_line  # noqa: E402
+from analysis.schema import CLIENT
+from service.synth.voice import synthesize_line
 
 logger = logging.getLogger("make_scenarios")
 LEAD_S = 0.05  # a little silence around each line so playback does not clip the onset

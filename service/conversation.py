@@ -18,13 +18,14 @@ The rules (documented for scenario authors in ``docs/usage/practice.md``):
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from analysis.cues.reply import ReplyMove, classify_reply
 from service.scenarios import Scenario, ScenarioLine
 
-__all__ = ["Decision", "first_line", "next_line", "decide", "arc_sentence"]
+__all__ = ["Decision", "arc_sentence", "decide", "first_line", "next_line"]
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ def next_line(scenario: Scenario, said: Sequence[str], reply_text: str, model=No
 
 
 def _mmss(t: float) -> str:
-    t = max(0, int(round(t)))
+    t = max(0, round(t))
     return f"{t // 60}:{t % 60:02d}"
 
 

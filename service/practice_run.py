@@ -11,18 +11,25 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from analysis.errors import ParameterError
 from analysis.schema import Segment, Transcript, Word
-from audio.turn_taking import ConversationResult, NextLine, TurnTakingOptions, run_file_conversation, split_replies
+from audio.turn_taking import (
+    ConversationResult,
+    NextLine,
+    TurnTakingOptions,
+    run_file_conversation,
+    split_replies,
+)
 from service.conversation import arc_sentence, first_line, next_line
 from service.scenarios import Scenario
 
-__all__ = ["ScenarioChooser", "merged_transcript", "practice_from_file", "finish_conversation"]
+__all__ = ["ScenarioChooser", "finish_conversation", "merged_transcript", "practice_from_file"]
 
 logger = logging.getLogger(__name__)
 

@@ -34,17 +34,17 @@ from typing import Any
 from analysis.errors import ListenWellError, NotFoundError
 
 __all__ = [
-    "Scenario",
-    "ScenarioLine",
-    "Beat",
-    "ScenarioFormatError",
-    "default_folder",
-    "load_scenario_file",
-    "load_scenarios",
-    "get_scenario",
+    "FORMAT_VERSION",
     "LINE_KINDS",
     "MOVES",
-    "FORMAT_VERSION",
+    "Beat",
+    "Scenario",
+    "ScenarioFormatError",
+    "ScenarioLine",
+    "default_folder",
+    "get_scenario",
+    "load_scenario_file",
+    "load_scenarios",
 ]
 
 logger = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from analysis.cues.text import is_backchannel, words
 from analysis.cues.types import CueOptions
 from analysis.schema import CLIENT, HELPER, Turn
 
-__all__ = ["MOVES", "ReplyMove", "classify_reply", "because_text"]
+__all__ = ["MOVES", "ReplyMove", "because_text", "classify_reply"]
 
 log = logging.getLogger(__name__)
 

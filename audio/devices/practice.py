@@ -21,8 +21,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +36,7 @@ from audio.devices.practice_session import (
     ReplyTiming,
 )
 
-__all__ = ["PracticeOptions", "ClientLine", "run_practice", "run_conversation"]
+__all__ = ["ClientLine", "PracticeOptions", "run_conversation", "run_practice"]
 
 logger = logging.getLogger(__name__)
 
@@ -251,7 +252,12 @@ def run_conversation(choose, quick_transcribe, recorder_factory: Callable[..., A
     runs on each reply on a thread while the client speaks. Interruptions and ``client_yields``
     work as in :func:`run_practice`. Returns an :class:`audio.turn_taking.ConversationResult`.
     """
-    from audio.turn_taking import ClientTurn, ConversationResult, ReplyListener, TurnTakingOptions
+    from audio.turn_taking import (
+        ClientTurn,
+        ConversationResult,
+        ReplyListener,
+        TurnTakingOptions,
+    )
 
     turn_options = turn_options or TurnTakingOptions()
     options = options or PracticeOptions()
@@ -295,7 +301,7 @@ def run_conversation(choose, quick_transcribe, recorder_factory: Callable[..., A
             if next_line is not None:
                 next_line.clear()
             cap.feed_from(timing.end, listener)
-            finished = _wait_until(lambda: listener.ended or bool(next_line and next_line.is_set()), cap, options,
+            finished = _wait_until(lambda listener=listener: listener.ended or bool(next_line and next_line.is_set()), cap, options,
                                    quit_event)
             stopped = cap.now()
             det = listener.det

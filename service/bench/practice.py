@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["run", "main"]
+__all__ = ["main", "run"]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,7 +45,12 @@ def run(minutes: float = 10.0, out_dir: Path | None = None) -> dict:
 
     from analysis.cues.reply import classify_reply
     from audio.decode import decode
-    from audio.turn_taking import NextLine, TurnTakingOptions, make_transcriber, run_file_conversation
+    from audio.turn_taking import (
+        NextLine,
+        TurnTakingOptions,
+        make_transcriber,
+        run_file_conversation,
+    )
     from service.practice_run import finish_conversation
     from service.scenarios import get_scenario, load_scenarios
 

@@ -11,7 +11,7 @@ import click
 
 from analysis.errors import ParameterError
 
-__all__ = ["practice", "load_client_lines"]
+__all__ = ["load_client_lines", "practice"]
 
 logger = logging.getLogger(__name__)
 

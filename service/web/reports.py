@@ -35,6 +35,12 @@ from flask_login import current_user, login_required
 from analysis.errors import ListenWellError
 from service.store.db import get_db
 from service.store.storage import audio_path, delete_session, load_report
+from service.web.auth import (
+    can_comment,
+    can_manage_session,
+    session_or_404,
+    visible_trainee_ids,
+)
 from service.web.report_page import (
     GLOSSARY,
     comment_threads,
@@ -43,14 +49,8 @@ from service.web.report_page import (
     page_data,
     public_report,
 )
-from service.web.auth import (
-    can_comment,
-    can_manage_session,
-    session_or_404,
-    visible_trainee_ids,
-)
 
-__all__ = ["bp", "list_sessions", "latest_job", "full_page_path", "stored_full_page", "RENDER_COUNT"]
+__all__ = ["RENDER_COUNT", "bp", "full_page_path", "latest_job", "list_sessions", "stored_full_page"]
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("reports", __name__)

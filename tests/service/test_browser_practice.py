@@ -106,7 +106,7 @@ def test_browser_conversation_answers_by_itself_and_stores_both_sides(server, re
         mic_ch, client_ch = data[:, 0], data[:, 1]
         for t in timeline:
             clip, _ = sf.read(lines[t["line"]].audio, dtype="float32")
-            at = int(round(t["start"] * rate))
+            at = round(t["start"] * rate)
             placed = client_ch[at:at + clip.size]
             assert abs(_rms(placed) - _rms(clip)) < 0.05 * _rms(clip)  # her line, where it played
         assert _rms(mic_ch) > 0.01  # the trainee's side

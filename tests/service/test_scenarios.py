@@ -147,7 +147,7 @@ def _variant(d, beat, j):
     (lambda d: d["closing"].update(next="tommy"), "closing.next must be null"),
 ])
 def test_bad_scenarios_name_the_problem(tmp_path, mutate, message):
-    folder, path = _copy_one(tmp_path)
+    _folder, path = _copy_one(tmp_path)
     data = json.loads(path.read_text())
     mutate(data)
     path.write_text(json.dumps(data))
