@@ -24,24 +24,40 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import soundfile as sf  # noqa: E402
+import soundfile as sf
 
-from analysis.schema import CLIENT  # noqa: E402
-from service.synth.voice import synthesize_line  # noqa: E402
+from analysis.schema import CLIENT
+from service.synth.voice import synthesize_line
 
 logger = logging.getLogger("make_scenarios")
 LEAD_S = 0.05  # a little silence around each line so playback does not clip the onset
 
 
+def _scenario_lines(data: dict) -> list[dict]:
+    """Every line to voice: format 1 ``lines``; format 2 opening, beat variants and closing."""
+    if "beats" in data:
+        out = [data["opening"]] + [v for b in data["beats"] for v in b["variants"]] + [data["closing"]]
+        return [x for x in out if isinstance(x, dict)]
+    return list(data["lines"])
+
+
 def make_scenario(path: Path, force: bool = False) -> int:
-    """Synthesise one scenario file's lines; returns how many files were written."""
+    """Synthesise one scenario file's lines; returns how many files were written.
+
+    The file is validated first (``service.scenarios.load_scenario_file``), so a
+    broken scenario stops with a clear message before any audio is made.
+    """
     import numpy as np
 
+    from service.scenarios import load_scenario_file
+
+    load_scenario_file(path)
     data = json.loads(path.read_text(encoding="utf-8"))
     folder = path.parent
     written, changed = 0, False
-    for i, line in enumerate(data["lines"], start=1):
-        rel = line.get("audio") or f"{data['id']}/{i:02d}.flac"
+    for i, line in enumerate(_scenario_lines(data), start=1):
+        default = f"{data['id']}/{line['id']}.flac" if line.get("id") else f"{data['id']}/{i:02d}.flac"
+        rel = line.get("audio") or default
         if line.get("audio") != rel:
             line["audio"], changed = rel, True
         out = folder / rel
@@ -67,6 +83,40 @@ TEST_REPLIES = (
 )
 
 
+# Conversational practice tests (tests/service/test_practice_conversation.py): two sets of replies
+# to relapse-shame, one reply per stretch of speech, 3.5 s of silence between them.
+REPLY_SETS = {
+    "reflective": (
+        "It sounds like you're carrying a lot of shame, and you still came today.",
+        "You feel like everyone can see it on you.",
+        "You feel like a fraud, like the eleven months didn't count.",
+        "That card still means a lot to you.",
+    ),
+    "fixing": (
+        "Don't be so hard on yourself. At least it was only once.",
+        "You should call your sponsor tonight and go to a meeting every day this week.",
+        "Just try to stay positive.",
+    ),
+}
+REPLY_GAP_S = 3.5
+
+
+def make_reply_sets(out_dir: Path) -> None:
+    """One FLAC per reply set: the replies in the helper voice with REPLY_GAP_S of silence between."""
+    import numpy as np
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, texts in REPLY_SETS.items():
+        parts = []
+        for text in texts:
+            audio, sr = synthesize_line(text, "helper")
+            parts += [np.zeros(int(REPLY_GAP_S * sr), dtype=np.float32), audio]
+        parts.append(np.zeros(int(1.0 * sr), dtype=np.float32))
+        sf.write(out_dir / f"{name}-replies.flac", np.concatenate(parts), sr, format="FLAC", subtype="PCM_16")
+        (out_dir / f"{name}-replies.txt").write_text("\n".join(texts) + "\n", encoding="utf-8")
+        logger.info("%s-replies.flac: %d replies", name, len(texts))
+
+
 def make_test_replies(out_dir: Path) -> int:
     """Synthesise the simulated trainee's replies (helper voice) for the practice tests."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -89,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.test_replies:
         make_test_replies(ROOT / "tests" / "data" / "practice")
+        make_reply_sets(ROOT / "tests" / "data" / "practice")
         return 0
     files = sorted(args.folder.glob("*.json"))
     if args.ids:

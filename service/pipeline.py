@@ -161,7 +161,8 @@ def _replace(report: Report, **kw: Any) -> Report:
 
 
 def analyze_audio(decoded: DecodedAudio, settings: AnalysisSettings | None = None,
-                  progress: ProgressFn | None = None, client_timeline: Sequence[Any] | None = None) -> Report:
+                  progress: ProgressFn | None = None, client_timeline: Sequence[Any] | None = None,
+                  transcript: Transcript | None = None) -> Report:
     """Run every stage on decoded audio and return the report.
 
     Parameters
@@ -173,6 +174,9 @@ def analyze_audio(decoded: DecodedAudio, settings: AnalysisSettings | None = Non
         ``progress(stage, fraction)`` with fraction 0 to 1 per stage.
     client_timeline : sequence, optional
         Scripted practice: the client's lines (``Turn`` or dicts with start, end, text).
+    transcript : Transcript, optional
+        A transcript made already (conversational practice transcribes each reply as it ends), so
+        the transcription stage is skipped; times are seconds on the analysed audio's clock.
     """
     settings = settings or AnalysisSettings()
     run = _Run(progress)
@@ -189,8 +193,10 @@ def analyze_audio(decoded: DecodedAudio, settings: AnalysisSettings | None = Non
         raise ParameterError("setup='stereo' needs a two-channel file, but this one has one channel")
     if setup == "scripted" and decoded.n_channels >= 2:
         decoded = _mic_channel(decoded, settings.helper_channel or 0)
-    transcript: Transcript = run.stage("transcribe", lambda: _transcribe(decoded, settings, setup, run),
-                                       optional=False)
+    if transcript is None:
+        transcript = run.stage("transcribe", lambda: _transcribe(decoded, settings, setup, run), optional=False)
+    else:
+        run.tell("transcribe", 1.0)
     base = dict(source=decoded.source, kind="audio", duration=round(decoded.duration, 3),
                 language=transcript.language, settings={**settings.to_dict(), "setup_used": setup})
     if not transcript.has_speech:

@@ -1,20 +1,20 @@
-"""Practice scenarios: client situations with scripted client lines and their audio.
+"""Practice scenarios: client situations, their client lines and the lines' audio.
 
 Each scenario is one JSON file in ``samples/scenarios/`` (or the folder named by
-``LISTENWELL_SCENARIOS``)::
+``LISTENWELL_SCENARIOS``). Two formats are read (the full description, with an
+example, is in ``docs/usage/practice.md``):
 
-    {
-      "id": "relapse-shame",
-      "title": "Shame after a relapse",
-      "profile": "Who the client is, in a few sentences.",
-      "feelings": ["shame", "fear of disappointing people"],
-      "good_listening": ["Reflect the shame before anything else", "..."],
-      "avoid": ["Rushing to a relapse-prevention plan", "..."],
-      "lines": [
-        {"kind": "opening", "text": "...", "audio": "relapse-shame/01.flac"},
-        {"kind": "follow_up", "text": "...", "audio": "relapse-shame/02.flac"}
-      ]
-    }
+* **format 2, branching** (``"format": 2``): an ``opening`` line, ``beats`` whose
+  ``variants`` are keyed (``when``) by what the helper just did (one of
+  :data:`MOVES`; ``"otherwise"`` covers the moves no other variant names), each
+  variant naming the ``next`` beat (``null``: the session ends after the
+  trainee's reply), and a ``closing`` line said when the client would have to
+  repeat herself (she leaves). ``heart: true`` marks the heart of the matter.
+* **format 1, linear** (no ``beats``): ``lines``, played in order.
+
+``good_listening``, ``avoid``, ``profile`` and ``feelings`` are the same in both.
+A branching scenario also offers ``lines``: the listening path (the opening, then
+each beat's ``reflection`` variant), so linear consumers keep working.
 
 ``audio`` paths are relative to the scenarios folder; a line whose audio file is
 absent has ``audio=None`` (the web page then shows the text; ``listenwell
@@ -34,20 +34,27 @@ from typing import Any
 from analysis.errors import ListenWellError, NotFoundError
 
 __all__ = [
+    "FORMAT_VERSION",
+    "LINE_KINDS",
+    "MOVES",
+    "Beat",
     "Scenario",
-    "ScenarioLine",
     "ScenarioFormatError",
+    "ScenarioLine",
     "default_folder",
+    "get_scenario",
     "load_scenario_file",
     "load_scenarios",
-    "get_scenario",
-    "LINE_KINDS",
 ]
 
 logger = logging.getLogger(__name__)
 
-LINE_KINDS = ("opening", "follow_up")
+LINE_KINDS = ("opening", "follow_up", "closing")
+#: What the helper just did, as read from the reply by the cue model (``analysis.cues.reply``).
+MOVES = ("reflection", "open_question", "closed_question", "fixing", "backchannel", "other")
+FORMAT_VERSION = 2
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_MIN_VARIANTS, _MAX_VARIANTS = 2, 5
 
 
 class ScenarioFormatError(ListenWellError):
@@ -60,14 +67,42 @@ class ScenarioFormatError(ListenWellError):
 
 @dataclass(frozen=True)
 class ScenarioLine:
-    """One scripted client line: its text and the path of its audio (or None)."""
+    """One client line: its text, the path of its audio (or None) and, in a branching
+    scenario, its ``id``, the helper moves it answers (``when``), the ``next`` beat
+    (None: the end) and whether it is the heart of the matter."""
 
     text: str
     kind: str = "follow_up"
     audio: Path | None = None
+    id: str = ""
+    when: tuple[str, ...] = ()
+    next: str | None = None
+    heart: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "kind": self.kind, "audio": None if self.audio is None else str(self.audio)}
+        d: dict[str, Any] = {"text": self.text, "kind": self.kind,
+                             "audio": None if self.audio is None else str(self.audio)}
+        if self.id:
+            d.update(id=self.id, when=list(self.when), next=self.next, heart=self.heart)
+        return d
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One step of the client's arc: the variants she may say, keyed by the helper's move."""
+
+    id: str
+    variants: tuple[ScenarioLine, ...]
+
+    def variant_for(self, move: str) -> ScenarioLine:
+        """The variant answering ``move`` (every move has exactly one; checked on load)."""
+        for v in self.variants:
+            if move in v.when:
+                return v
+        raise KeyError(move)  # pragma: no cover - the loader guarantees coverage
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "variants": [v.to_dict() for v in self.variants]}
 
 
 @dataclass(frozen=True)
@@ -82,14 +117,44 @@ class Scenario:
     lines: tuple[ScenarioLine, ...]
     avoid: tuple[str, ...] = ()
     path: Path | None = None
+    format: int = 1
+    opening: ScenarioLine | None = None
+    beats: tuple[Beat, ...] = ()
+    closing: ScenarioLine | None = None
+
+    @property
+    def branching(self) -> bool:
+        """True for a format-2 scenario (the client reacts to the helper's replies)."""
+        return bool(self.beats)
+
+    def beat(self, beat_id: str) -> Beat:
+        for b in self.beats:
+            if b.id == beat_id:
+                return b
+        raise KeyError(beat_id)
+
+    @property
+    def all_lines(self) -> tuple[ScenarioLine, ...]:
+        """Every line the client may say (each once): what gets voiced."""
+        if not self.branching:
+            return self.lines
+        out = [self.opening] + [v for b in self.beats for v in b.variants]
+        return tuple(x for x in out + [self.closing] if x is not None)
+
+    def line(self, line_id: str) -> ScenarioLine:
+        for x in self.all_lines:
+            if x.id == line_id:
+                return x
+        raise KeyError(line_id)
 
     @property
     def has_audio(self) -> bool:
         """True when every line has an audio file on disk."""
-        return bool(self.lines) and all(line.audio is not None for line in self.lines)
+        lines = self.all_lines
+        return bool(lines) and all(line.audio is not None for line in lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "id": self.id,
             "title": self.title,
             "profile": self.profile,
@@ -97,7 +162,12 @@ class Scenario:
             "good_listening": list(self.good_listening),
             "avoid": list(self.avoid),
             "lines": [line.to_dict() for line in self.lines],
+            "format": self.format,
         }
+        if self.branching:
+            d.update(opening=self.opening.to_dict(), beats=[b.to_dict() for b in self.beats],
+                     closing=self.closing.to_dict())
+        return d
 
 
 def default_folder() -> Path:
@@ -108,46 +178,166 @@ def default_folder() -> Path:
     return Path(__file__).resolve().parents[1] / "samples" / "scenarios"
 
 
+def _fail(path: Path, msg: str) -> ScenarioFormatError:
+    return ScenarioFormatError(f"{path.name}: {msg}", path=str(path))
+
+
 def _strings(data: dict, key: str, path: Path, required: bool = True) -> tuple[str, ...]:
     value = data.get(key, [] if not required else None)
     if value is None or not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ScenarioFormatError(f"{path.name}: '{key}' must be a list of non-empty strings", path=str(path))
+        raise _fail(path, f"'{key}' must be a list of non-empty strings")
     if required and not value:
-        raise ScenarioFormatError(f"{path.name}: '{key}' must not be empty", path=str(path))
+        raise _fail(path, f"'{key}' must not be empty")
     return tuple(v.strip() for v in value)
 
 
 def _text(data: dict, key: str, path: Path) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise ScenarioFormatError(f"{path.name}: '{key}' must be a non-empty string", path=str(path))
+        raise _fail(path, f"'{key}' must be a non-empty string")
     return value.strip()
+
+
+def _audio(rel: Any, folder: Path, path: Path, where: str) -> Path | None:
+    if not rel:
+        return None
+    if not isinstance(rel, str):
+        raise _fail(path, f"{where}.audio must be a path (string)")
+    candidate = (folder / rel).resolve()
+    if candidate.is_file():
+        return candidate
+    logger.warning("%s: audio %s for %s is missing", path.name, rel, where)
+    return None
 
 
 def _line(item: Any, index: int, folder: Path, path: Path) -> ScenarioLine:
     if not isinstance(item, dict):
-        raise ScenarioFormatError(f"{path.name}: lines[{index}] must be an object", path=str(path))
+        raise _fail(path, f"lines[{index}] must be an object")
     text = item.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise ScenarioFormatError(f"{path.name}: lines[{index}].text must be a non-empty string", path=str(path))
+        raise _fail(path, f"lines[{index}].text must be a non-empty string")
     kind = item.get("kind", "follow_up")
-    if kind not in LINE_KINDS:
-        raise ScenarioFormatError(
-            f"{path.name}: lines[{index}].kind={kind!r} must be one of {', '.join(LINE_KINDS)}", path=str(path)
-        )
-    audio = None
-    rel = item.get("audio")
-    if rel:
-        candidate = (folder / rel).resolve()
-        if candidate.is_file():
-            audio = candidate
-        else:
-            logger.warning("%s: audio %s for line %d is missing", path.name, rel, index)
-    return ScenarioLine(text=text.strip(), kind=kind, audio=audio)
+    if kind not in LINE_KINDS[:2]:
+        raise _fail(path, f"lines[{index}].kind={kind!r} must be one of {', '.join(LINE_KINDS[:2])}")
+    return ScenarioLine(text=text.strip(), kind=kind, audio=_audio(item.get("audio"), folder, path, f"lines[{index}]"))
+
+
+def _branch_line(item: Any, where: str, kind: str, folder: Path, path: Path, *,
+                 keyed: bool, ids: set[str]) -> ScenarioLine:
+    """One line of a branching scenario (``where`` names it in errors)."""
+    if not isinstance(item, dict):
+        raise _fail(path, f"{where} must be an object with 'id' and 'text'")
+    lid = item.get("id")
+    if not isinstance(lid, str) or not _ID_RE.match(lid):
+        raise _fail(path, f"{where}.id={lid!r} must be lower-case letters, digits and dashes")
+    if lid in ids:
+        raise _fail(path, f"line id {lid!r} is used twice")
+    ids.add(lid)
+    where = f"{where} ({lid})"
+    text = item.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise _fail(path, f"{where}.text must be a non-empty string")
+    when: tuple[str, ...] = ()
+    if keyed:
+        raw = item.get("when")
+        if isinstance(raw, str):
+            raw = [raw]
+        if not isinstance(raw, list) or not raw:
+            raise _fail(path, f"{where}.when must list the helper moves it answers: {', '.join(MOVES)} "
+                              "or 'otherwise'")
+        bad = [m for m in raw if m not in MOVES and m != "otherwise"]
+        if bad:
+            raise _fail(path, f"{where}.when has unknown move(s) {bad}; use {', '.join(MOVES)} or 'otherwise'")
+        when = tuple(raw)
+    nxt = item.get("next")
+    if nxt is not None and not isinstance(nxt, str):
+        raise _fail(path, f"{where}.next must be a beat id or null (the end)")
+    heart = item.get("heart", False)
+    if not isinstance(heart, bool):
+        raise _fail(path, f"{where}.heart must be true or false")
+    return ScenarioLine(text=text.strip(), kind=kind, audio=_audio(item.get("audio"), folder, path, where),
+                        id=lid, when=when, next=nxt, heart=heart)
+
+
+def _resolve_when(line: ScenarioLine, moves: tuple[str, ...]) -> ScenarioLine:
+    from dataclasses import replace
+
+    if "otherwise" not in line.when:
+        return line
+    return replace(line, when=tuple(m for m in line.when if m != "otherwise") + moves)
+
+
+def _load_branching(data: dict, path: Path) -> tuple[ScenarioLine, tuple[Beat, ...], ScenarioLine]:
+    folder = path.parent
+    if data.get("format") != FORMAT_VERSION:
+        raise _fail(path, f"a scenario with 'beats' needs \"format\": {FORMAT_VERSION} (got {data.get('format')!r})")
+    ids: set[str] = set()
+    opening = _branch_line(data.get("opening"), "opening", "opening", folder, path, keyed=False, ids=ids)
+    closing = _branch_line(data.get("closing"), "closing", "closing", folder, path, keyed=False, ids=ids)
+    if closing.next is not None:
+        raise _fail(path, "closing.next must be null: the closing line ends the session")
+    raw_beats = data.get("beats")
+    if not isinstance(raw_beats, list) or not raw_beats:
+        raise _fail(path, "'beats' must be a non-empty list")
+    beats: list[Beat] = []
+    beat_ids: set[str] = set()
+    for i, rb in enumerate(raw_beats):
+        if not isinstance(rb, dict):
+            raise _fail(path, f"beats[{i}] must be an object with 'id' and 'variants'")
+        bid = rb.get("id")
+        if not isinstance(bid, str) or not _ID_RE.match(bid) or bid in beat_ids:
+            raise _fail(path, f"beats[{i}].id={bid!r} must be a new id of lower-case letters, digits and dashes")
+        beat_ids.add(bid)
+        rv = rb.get("variants")
+        if not isinstance(rv, list) or not _MIN_VARIANTS <= len(rv) <= _MAX_VARIANTS:
+            raise _fail(path, f"beat {bid!r} must have {_MIN_VARIANTS} to {_MAX_VARIANTS} variants")
+        variants = [_branch_line(v, f"beat {bid!r} variants[{j}]", "follow_up", folder, path, keyed=True, ids=ids)
+                    for j, v in enumerate(rv)]
+        named = [m for v in variants for m in v.when if m != "otherwise"]
+        twice = sorted({m for m in named if named.count(m) > 1})
+        if twice:
+            raise _fail(path, f"beat {bid!r}: move(s) {twice} are answered by more than one variant")
+        others = [v for v in variants if "otherwise" in v.when]
+        if len(others) > 1:
+            raise _fail(path, f"beat {bid!r}: only one variant may say 'otherwise'")
+        rest = tuple(m for m in MOVES if m not in named)
+        if rest and not others:
+            raise _fail(path, f"beat {bid!r}: no variant answers {list(rest)} (add them to a 'when' or use 'otherwise')")
+        beats.append(Beat(bid, tuple(_resolve_when(v, rest) for v in variants)))
+    for line in [opening] + [v for b in beats for v in b.variants]:
+        if line.next is not None and line.next not in beat_ids:
+            raise _fail(path, f"line {line.id!r}: next={line.next!r} is not a beat (beats: {', '.join(sorted(beat_ids))})")
+    if opening.next is None:
+        raise _fail(path, "opening.next must name the first beat")
+    reached, todo = set(), [opening.next]
+    while todo:
+        b = todo.pop()
+        if b in reached:
+            continue
+        reached.add(b)
+        todo += [v.next for v in next(x for x in beats if x.id == b).variants if v.next]
+    lost = sorted(beat_ids - reached)
+    if lost:
+        raise _fail(path, f"beat(s) {lost} can never be reached from the opening")
+    if not any(v.heart for b in beats for v in b.variants):
+        raise _fail(path, "no line is marked \"heart\": true (the heart of the matter)")
+    return opening, tuple(beats), closing
+
+
+def _listening_path(opening: ScenarioLine, beats: tuple[Beat, ...]) -> tuple[ScenarioLine, ...]:
+    """The opening, then each beat's reflection variant until the end (the linear view)."""
+    path, seen, cur = [opening], set(), opening.next
+    by_id = {b.id: b for b in beats}
+    while cur is not None and cur not in seen:
+        seen.add(cur)
+        v = by_id[cur].variant_for("reflection")
+        path.append(v)
+        cur = v.next
+    return tuple(path)
 
 
 def load_scenario_file(path: str | os.PathLike) -> Scenario:
-    """Read and check one scenario JSON file."""
+    """Read and check one scenario JSON file (format 1 or 2); errors name the file and the field."""
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -159,12 +349,20 @@ def load_scenario_file(path: str | os.PathLike) -> Scenario:
         raise ScenarioFormatError(f"{path.name} must hold a JSON object", path=str(path))
     sid = _text(data, "id", path)
     if not _ID_RE.match(sid):
-        raise ScenarioFormatError(
-            f"{path.name}: id={sid!r} must be lower-case letters, digits and dashes", path=str(path)
-        )
-    lines = data.get("lines")
-    if not isinstance(lines, list) or not lines:
-        raise ScenarioFormatError(f"{path.name}: 'lines' must be a non-empty list", path=str(path))
+        raise _fail(path, f"id={sid!r} must be lower-case letters, digits and dashes")
+    fmt = data.get("format", 1)
+    if fmt not in (1, FORMAT_VERSION):
+        raise _fail(path, f"format={fmt!r} is not known (1: linear lines, {FORMAT_VERSION}: beats)")
+    opening = closing = None
+    beats: tuple[Beat, ...] = ()
+    if "beats" in data or fmt == FORMAT_VERSION:
+        opening, beats, closing = _load_branching(data, path)
+        lines = _listening_path(opening, beats)
+    else:
+        raw = data.get("lines")
+        if not isinstance(raw, list) or not raw:
+            raise _fail(path, "'lines' must be a non-empty list (or give \"format\": 2 and 'beats')")
+        lines = tuple(_line(item, i, path.parent, path) for i, item in enumerate(raw))
     return Scenario(
         id=sid,
         title=_text(data, "title", path),
@@ -172,8 +370,12 @@ def load_scenario_file(path: str | os.PathLike) -> Scenario:
         feelings=_strings(data, "feelings", path),
         good_listening=_strings(data, "good_listening", path),
         avoid=_strings(data, "avoid", path, required=False),
-        lines=tuple(_line(item, i, path.parent, path) for i, item in enumerate(lines)),
+        lines=lines,
         path=path.resolve(),
+        format=fmt,
+        opening=opening,
+        beats=beats,
+        closing=closing,
     )
 
 

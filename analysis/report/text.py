@@ -132,6 +132,9 @@ def render_text(report: Report) -> str:
     lines.append("")
     lines += summary_block(report)
     lines.append("")
+    if report.practice and report.practice.get("arc"):
+        lines.append(_wrap(report.practice['arc'], ""))
+        lines.append("")
     score = "no score" if report.index is None else f"{report.index:.0f} out of 100"
     lines.append(f"Listening score: {score}" + ("  (partial report: see the notes)" if report.partial else ""))
     lines.append(_wrap(GLOSSARY["listening score"], "  "))

@@ -327,6 +327,7 @@ class Report:
     created: str = ""
     disclaimer: str = DISCLAIMER
     version: int = REPORT_VERSION
+    practice: dict[str, Any] | None = None  # conversational practice: scenario, client's arc
 
     @property
     def measured_subscores(self) -> dict[str, SubScore]:
@@ -358,6 +359,7 @@ class Report:
             "cues": self.cues,
             "stage_seconds": dict(self.stage_seconds),
             "settings": dict(self.settings),
+            **({"practice": dict(self.practice)} if self.practice else {}),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -396,6 +398,7 @@ class Report:
             created=str(d.get("created", "")),
             disclaimer=str(d.get("disclaimer", DISCLAIMER)),
             version=version,
+            practice=dict(d["practice"]) if d.get("practice") else None,
         )
 
     @classmethod

@@ -21,8 +21,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +36,7 @@ from audio.devices.practice_session import (
     ReplyTiming,
 )
 
-__all__ = ["PracticeOptions", "ClientLine", "run_practice"]
+__all__ = ["ClientLine", "PracticeOptions", "run_conversation", "run_practice"]
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,14 @@ class _Capture:
                 det.feed(np.concatenate(self.blocks)[start:])
             self.detector = (start, det)
         return det
+
+    def feed_from(self, t: float, feeder) -> None:
+        """Feed ``feeder.feed`` with the audio from time ``t`` on (earlier audio is replayed)."""
+        start = int(round(t * self.sample_rate))
+        with self.lock:
+            if start < self.frames:
+                feeder.feed(np.concatenate(self.blocks)[start:])
+            self.detector = (start, feeder)
 
     def audio(self) -> np.ndarray:
         with self.lock:
@@ -227,3 +236,113 @@ def run_practice(lines: Sequence[ClientLine], recorder_factory: Callable[..., An
     session = PracticeSession.build(cap.audio(), cap.sample_rate, [ln.audio for ln in lines], timings, replies,
                                     scenario_id=scenario_id, recording=result.to_dict())
     return session.with_echo_removed() if options.echo_cancel else session
+
+
+def run_conversation(choose, quick_transcribe, recorder_factory: Callable[..., Any], player, *,
+                     turn_options=None, options: PracticeOptions | None = None, full_transcribe=None,
+                     scenario_id: str = "", next_line: threading.Event | None = None,
+                     quit_event: threading.Event | None = None,
+                     on_event: Callable[[str, Any], None] | None = None):
+    """Live conversational practice: the client's next line depends on the trainee's last reply.
+
+    The same turn-taking as the device-free path (:class:`audio.turn_taking.ReplyListener`: end of
+    speech after ``turn_options.silence_timeout_s``, speculative tiny.en on a background thread),
+    fed from the microphone. ``choose(None)`` gives the opening, ``choose(reply_text)`` each next
+    line (:class:`audio.turn_taking.NextLine`). ``full_transcribe`` (word times, for the report)
+    runs on each reply on a thread while the client speaks. Interruptions and ``client_yields``
+    work as in :func:`run_practice`. Returns an :class:`audio.turn_taking.ConversationResult`.
+    """
+    from audio.turn_taking import (
+        ClientTurn,
+        ConversationResult,
+        ReplyListener,
+        TurnTakingOptions,
+    )
+
+    turn_options = turn_options or TurnTakingOptions()
+    options = options or PracticeOptions()
+    emit = on_event or (lambda kind, payload: None)
+    holder: dict[str, _Capture] = {}
+
+    def sink(block: np.ndarray) -> None:
+        holder["cap"](block)
+
+    recorder = recorder_factory(sink=sink)
+    cap = holder["cap"] = _Capture(recorder.samplerate)
+    timings: list[ClientLineTiming] = []
+    replies: list[ReplyTiming] = []
+    played: list[np.ndarray] = []
+    turns: list[ClientTurn] = []
+    texts: list[str] = []
+    transcripts: list[Any] = []
+    latencies: list[float] = []
+    processing: list[dict[str, float]] = []
+    workers: list[threading.Thread] = []
+    notes: list[str] = []
+    last_end: float | None = None
+    line = choose(None)
+    recorder.start()
+    try:
+        ok = _wait_until(lambda: cap.now() >= options.lead_in_s, cap, options, quit_event)
+        k = 0
+        while ok and not (quit_event is not None and quit_event.is_set()):
+            timing = _play_line(k, line, cap, player, options, quit_event, emit)
+            timings.append(timing)
+            played.append(line.audio)
+            turns.append(ClientTurn(line.line_id, line.text, timing.start, timing.end, line.because, dict(line.info)))
+            if last_end is not None:
+                latencies.append(round(timing.start - last_end, 4))
+            emit("line_done", timing)
+            if line.ends_now:
+                break
+            final = line.ends_after_reply and full_transcribe is not None  # no decision follows: one pass
+            listener = ReplyListener(full_transcribe if final else quick_transcribe, turn_options, cap.sample_rate,
+                                     background=True)
+            if next_line is not None:
+                next_line.clear()
+            cap.feed_from(timing.end, listener)
+            finished = _wait_until(lambda listener=listener: listener.ended or bool(next_line and next_line.is_set()), cap, options,
+                                   quit_event)
+            stopped = cap.now()
+            det = listener.det
+            reason = det.reason if det.ended else ("enter" if finished else "quit")
+            r_start = None if det.speech_start is None else round(timing.end + det.speech_start, 4)
+            r_end = None if det.speech_end is None else round(timing.end + det.speech_end, 4)
+            replies.append(ReplyTiming(after_line=k, start=r_start, end=r_end, reason=reason,
+                                       stopped_at=round(stopped, 4)))
+            emit("reply", replies[-1])
+            if reason == "quit":
+                break
+            transcript, wait = listener.transcript()
+            text = "" if transcript is None else transcript.text.strip()
+            texts.append(text)
+            offset = round(timing.end + listener.clip_start, 4)
+            slot = len(transcripts)
+            transcripts.append((offset, transcript))
+            if transcript is not None and full_transcribe is not None and not final:
+                clip = listener.clip
+
+                def full(slot=slot, offset=offset, clip=clip) -> None:
+                    transcripts[slot] = (offset, full_transcribe(clip))
+                workers.append(threading.Thread(target=full, daemon=True))
+                workers[-1].start()
+            if line.ends_after_reply:
+                break
+            c0 = time.monotonic()
+            line = choose(text)
+            processing.append({"endpoint_s": round(stopped - (r_end or stopped), 3), "transcript_wait_s": round(wait, 3),
+                               "choose_s": round(time.monotonic() - c0, 3)})
+            last_end = r_end if r_end is not None else stopped
+            k += 1
+    except KeyboardInterrupt:
+        logger.warning("practice interrupted: keeping the %d line(s) done so far", len(timings))
+    finally:
+        player.stop()
+        result = recorder.stop()
+    for w in workers:
+        w.join()
+    session = PracticeSession.build(cap.audio(), cap.sample_rate, played, timings, replies,
+                                    scenario_id=scenario_id, recording=result.to_dict())
+    if options.echo_cancel:
+        session = session.with_echo_removed()
+    return ConversationResult(session, turns, texts, transcripts, latencies, processing, notes)

@@ -11,7 +11,7 @@ import click
 
 from analysis.errors import ParameterError
 
-__all__ = ["practice", "load_client_lines"]
+__all__ = ["load_client_lines", "practice"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +50,9 @@ def _printer(verbose: bool):
 @click.option("--output-device", default=None, help="Output device for the client's voice (default output).")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for session.wav, session.json and the report (default: practice-ID-DATE-TIME).")
-@click.option("--silence", type=float, default=1.5, show_default=True,
-              help="Seconds of silence that end your reply.")
+@click.option("--silence", type=float, default=None,
+              help="Seconds of silence that end your reply (default 0.5 with a branching scenario, 1.5 with a "
+                   "linear one).")
 @click.option("--no-reply-timeout", type=float, default=20.0, show_default=True,
               help="Move on after this many seconds if you say nothing.")
 @click.option("--client-yields", is_flag=True,
@@ -66,9 +67,17 @@ def _printer(verbose: bool):
 @click.option("--folder", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Scenario folder (default: the bundled samples/scenarios).")
 @click.option("--quiet", is_flag=True, help="Do not print the text report.")
+@click.option("--trainee-audio", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="No microphone: take your replies from this recording (one reply per stretch of speech, "
+                   "3 s or more of silence between replies); the client reacts to each as she would live.")
 def practice(scenario_id, device, output_device, out, silence, no_reply_timeout, client_yields, no_echo_cancel,
-             no_analyze, model, trainee, instance, folder, quiet):
+             no_analyze, model, trainee, instance, folder, quiet, trainee_audio):
     """Practise with a scenario: hear each client line, reply aloud; Enter = next line, q + Enter = stop."""
+    if silence is not None and silence <= 0:
+        raise ParameterError(f"--silence={silence} must be positive (seconds)")
+    if trainee_audio is not None:
+        return _practice_from_file(scenario_id, trainee_audio, out, folder, model, no_analyze, trainee, instance,
+                                   quiet)
     from audio.devices.endpoint import EndpointOptions
     from audio.devices.playback import Player
     from audio.devices.practice import PracticeOptions, run_practice
@@ -85,17 +94,20 @@ def practice(scenario_id, device, output_device, out, silence, no_reply_timeout,
     if trainee and no_analyze:
         raise ParameterError("--trainee/--instance need the analysis (drop --no-analyze)")
     scenario = get_scenario(scenario_id, folder)
-    lines = load_client_lines(scenario)
-    options = PracticeOptions(endpoint=replace(EndpointOptions(), silence_timeout_s=silence,
+    options = PracticeOptions(endpoint=replace(EndpointOptions(), silence_timeout_s=silence or 1.5,
                                                no_reply_timeout_s=no_reply_timeout),
                               client_yields=client_yields, echo_cancel=not no_echo_cancel)
+    out = out or Path(f"practice-{scenario.id}-{datetime.now():%Y%m%d-%H%M%S}")
+    if scenario.branching:
+        return _practice_live_conversation(scenario, options, device, output_device, out, model, no_analyze,
+                                           trainee, instance, quiet, silence)
+    lines = load_client_lines(scenario)
     mic = choose_input_device(_device_arg(device))
     player = Player(_device_arg(output_device))
-    out = out or Path(f"practice-{scenario.id}-{datetime.now():%Y%m%d-%H%M%S}")
 
     click.echo(f"{scenario.title}\n\n{scenario.profile}\n")
     click.echo(f"microphone: {mic.label}. Headphones recommended. Reply aloud after each line; pause "
-               f"{silence:g} s or press Enter to move on; type q + Enter to finish early.")
+               f"{silence or 1.5:g} s or press Enter to move on; type q + Enter to finish early.")
     keys = KeyListener().start()
     session = run_practice(
         lines, lambda sink: Recorder(None, device=mic.index, sink=sink), player, options=options,
@@ -119,3 +131,98 @@ def practice(scenario_id, device, output_device, out, silence, no_reply_timeout,
         click.echo("What good listening looks like here:")
         for tip in scenario.good_listening:
             click.echo(f"  - {tip}")
+
+
+def _practice_from_file(scenario_id, trainee_audio: Path, out, folder, model, no_analyze, trainee, instance,
+                        quiet) -> None:
+    """The device-free path: the same conversation loop, replies read from a file."""
+    from service.cli.record import _check_store_args
+    from service.practice_run import practice_from_file
+    from service.scenarios import get_scenario
+
+    _check_store_args(trainee, instance)
+    scenario = get_scenario(scenario_id, folder)
+    out = out or Path(f"practice-{scenario.id}-{datetime.now():%Y%m%d-%H%M%S}")
+
+    def on_event(kind, payload) -> None:
+        if kind == "line":
+            click.echo(f"client ({payload.because}): {payload.text}")
+        elif kind == "reply":
+            click.echo(f"  you: {payload[1] or '(silence)'}")
+
+    click.echo(f"{scenario.title}: replies from {trainee_audio}\n")
+    result = practice_from_file(scenario, trainee_audio, model=model, on_event=on_event)
+    _report_conversation(result, scenario, out, no_analyze, trainee, instance, quiet)
+
+
+def _report_conversation(result, scenario, out: Path, no_analyze, trainee, instance, quiet) -> None:
+    """Write the session and report of a conversation (live or from a file) and print the summary."""
+    from service.cli.record import store_session
+    from service.practice_run import finish_conversation
+
+    done = finish_conversation(result, scenario, out, analyze=not no_analyze)
+    lat = result.latencies
+    click.echo(f"\nwrote {done['paths']['stereo']} ({result.session.duration:.1f} s; left = you, right = client) "
+               f"and {done['paths']['timeline']}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    if lat:
+        click.echo(f"client response latency: median {sorted(lat)[len(lat) // 2]:.2f} s over {len(lat)} repl"
+                   f"{'y' if len(lat) == 1 else 'ies'}")
+    report = done["report"]
+    if report is None:
+        return
+    if not quiet:
+        from analysis.report.text import render_text
+
+        click.echo(render_text(report))
+    elif report.practice:
+        click.echo(report.practice["arc"])
+    click.echo(f"report: {out / 'report.html'}")
+    if trainee:
+        timeline = [{"start": t["start"], "end": t["end"], "text": t["text"]} for t in report.practice["client_turns"]]
+        sid = store_session(instance, trainee, done["paths"]["stereo"], report.to_dict(), scenario_id=scenario.id,
+                            client_timeline=timeline, title=f"Practice: {scenario.title}")
+        click.echo(f"sent to {instance} as session {sid} for trainee {trainee!r}")
+
+
+def _practice_live_conversation(scenario, options, device, output_device, out: Path, model, no_analyze, trainee,
+                                instance, quiet, silence) -> None:
+    """Live practice with a branching scenario: the client reacts to each reply."""
+    from dataclasses import replace as dc_replace
+
+    from audio.devices.playback import Player
+    from audio.devices.practice import run_conversation
+    from audio.devices.record import Recorder, choose_input_device
+    from audio.turn_taking import TurnTakingOptions, make_transcriber
+    from service.cli.record import KeyListener, _device_arg
+    from service.practice_run import ScenarioChooser
+
+    turn = TurnTakingOptions(silence_timeout_s=silence or 0.5,
+                             speculate_after_s=min(0.1, silence or 0.5),
+                             no_reply_timeout_s=options.endpoint.no_reply_timeout_s)
+    chooser = ScenarioChooser(scenario)
+    click.echo("loading the speech model...")
+    quick, full = make_transcriber(model)
+    mic = choose_input_device(_device_arg(device))
+    player = Player(_device_arg(output_device))
+    click.echo(f"{scenario.title}\n\n{scenario.profile}\n")
+    click.echo(f"microphone: {mic.label}. Headphones recommended. Reply aloud; the client answers when you "
+               f"have been quiet for {turn.silence_timeout_s:g} s (or press Enter); q + Enter finishes early.")
+
+    def on_event(kind, payload) -> None:
+        if kind == "line":
+            click.echo(f"\nclient: {payload.text}")
+        elif kind == "line_done" and payload.cut:
+            click.echo("  (the client stopped: you started talking)")
+        elif kind == "reply" and payload.start is None:
+            click.echo("  (no reply heard)")
+
+    keys = KeyListener().start()
+    result = run_conversation(chooser, quick, lambda sink: Recorder(None, device=mic.index, sink=sink), player,
+                              turn_options=turn, options=dc_replace(options, endpoint=turn.endpoint),
+                              full_transcribe=full, scenario_id=scenario.id, next_line=keys.enter,
+                              quit_event=keys.quit, on_event=on_event)
+    _report_conversation(result, scenario, out, no_analyze, trainee, instance, quiet)
+    if not quiet:
+        click.echo("\nWhat the client was feeling underneath: " + "; ".join(scenario.feelings) + ".")

@@ -2,7 +2,10 @@
 
 The stored recording is a WAV with both sides: channel 0 the trainee's mic,
 channel 1 the scenario's client lines placed where the page says they played
-(:mod:`service.web.practice_audio`).
+(:mod:`service.web.practice_audio`). With a branching scenario the page talks to
+``/practice/<id>/next``: it sends each reply (16 kHz 16-bit PCM, cut by its own
+end-of-speech detector) and gets the client's next line, chosen by the cue model
+(:mod:`service.conversation`). Line numbers index ``Scenario.all_lines``.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
 import uuid
 
 from flask import (
@@ -25,8 +29,8 @@ from flask import (
 from flask_login import current_user, login_required
 
 from analysis.errors import ListenWellError, ParameterError
-from service.web.practice_audio import MIC_CHANNEL, write_practice_wav
 from service.store.storage import audio_dir, audio_path
+from service.web.practice_audio import MIC_CHANNEL, write_practice_wav
 from service.web.upload import accept_audio, queue_session
 
 __all__ = ["bp", "parse_timeline", "scenarios_or_empty"]
@@ -56,7 +60,8 @@ def _scenario(scenario_id: str):
 def parse_timeline(text: str | None, lines: tuple = ()) -> list[dict] | None:
     """The client lines' times sent by the page: ``[{"start", "end", "line"}]`` (seconds into
     the recording, line index); returned as ``[{"start", "end", "text", "line"}]`` for the pipeline
-    (``line`` is -1 when the page named no line of this scenario)."""
+    (``line`` is -1 when the page named no line of this scenario). A conversation page may add
+    ``because`` ("after a reflection") and ``reply_start`` (s), kept for the client's arc."""
     if not text:
         return None
     try:
@@ -78,8 +83,19 @@ def parse_timeline(text: str | None, lines: tuple = ()) -> list[dict] | None:
         if not (math.isfinite(start) and math.isfinite(end) and 0 <= start < end):
             raise ParameterError(f"client_timeline item [{start}, {end}] must satisfy 0 <= start < end")
         known = 0 <= line < len(lines)
-        out.append({"start": round(start, 3), "end": round(end, 3), "text": lines[line].text if known else "",
-                    "line": line if known else -1})
+        entry = {"start": round(start, 3), "end": round(end, 3), "text": lines[line].text if known else "",
+                 "line": line if known else -1}
+        # a conversation page also says why she said it and when the reply she answered began
+        because = item.get("because")
+        if isinstance(because, str) and because.strip():
+            entry["because"] = because.strip()[:80]
+        try:
+            rs = float(item["reply_start"]) if item.get("reply_start") is not None else None
+        except (TypeError, ValueError):
+            rs = None
+        if rs is not None and math.isfinite(rs) and 0 <= rs <= start:
+            entry["reply_start"] = round(rs, 3)
+        out.append(entry)
     return out or None
 
 
@@ -88,7 +104,7 @@ def _both_sides(mic_name: str, timeline: list[dict] | None, scenario) -> tuple[s
 
     Returns the new stored name, its channel count and duration (s).
     """
-    lines = scenario.lines if scenario is not None else ()
+    lines = scenario.all_lines if scenario is not None else ()
 
     def line_audio(i: int):
         return lines[i].audio if 0 <= i < len(lines) else None
@@ -123,9 +139,87 @@ def record(scenario_id: str):
 @login_required
 def line_audio(scenario_id: str, n: int):
     scenario = _scenario(scenario_id)
-    if not 0 <= n < len(scenario.lines) or scenario.lines[n].audio is None:
+    lines = scenario.all_lines
+    if not 0 <= n < len(lines) or lines[n].audio is None:
         abort(404)
-    return send_file(scenario.lines[n].audio, conditional=True)
+    return send_file(lines[n].audio, conditional=True)
+
+
+_MAX_REPLY_S = 60.0
+_quick: dict[str, object] = {}
+_quick_lock = threading.Lock()
+
+
+def _transcriber():
+    """tiny.en for replies, loaded once per process (the first caller waits)."""
+    with _quick_lock:
+        if "fn" not in _quick:
+            from audio.turn_taking import make_transcriber
+
+            _quick["fn"] = make_transcriber()[0]
+        return _quick["fn"]
+
+
+def _warm_up() -> None:
+    def work() -> None:
+        try:
+            from analysis.cues.model import default_model
+
+            default_model()
+            _transcriber()
+        except Exception:  # a failed warm-up shows at the first reply instead
+            logger.exception("warming up the practice models failed")
+    threading.Thread(target=work, daemon=True).start()
+
+
+@bp.route("/<scenario_id>/next", methods=["POST"])
+@login_required
+def next_line_api(scenario_id: str):
+    """The client's next line after the trainee's reply (fetch with the CSRF header; JSON).
+
+    Form: ``said`` (JSON list of the line ids said so far; empty = the opening), ``audio``
+    (the reply as raw 16 kHz mono 16-bit little-endian PCM; absent or empty = silence) or
+    ``text`` (the reply as text, for testing and accessibility).
+    """
+    import time
+
+    import numpy as np
+
+    from service.conversation import first_line, next_line
+
+    scenario = _scenario(scenario_id)
+    if not scenario.branching:
+        return jsonify(error="not_branching", message="This scenario plays its lines in order."), 400
+    try:
+        said = json.loads(request.form.get("said") or "[]")
+    except json.JSONDecodeError:
+        said = None
+    known = {x.id for x in scenario.all_lines}
+    if not isinstance(said, list) or len(said) > 50 or not all(isinstance(x, str) and x in known for x in said):
+        return jsonify(error="bad_request", message="said must be a JSON list of this scenario's line ids"), 400
+    t0 = time.perf_counter()
+    heard = (request.form.get("text") or "")[:2000]
+    if not said:
+        _warm_up()
+        decision = first_line(scenario)
+    else:
+        f = request.files.get("audio")
+        if f is not None:
+            raw = f.stream.read(int(_MAX_REPLY_S * 16000 * 2) + 2)
+            if len(raw) > _MAX_REPLY_S * 16000 * 2:
+                return jsonify(error="too_long", message=f"a reply may be at most {_MAX_REPLY_S:g} s"), 400
+            pcm = np.frombuffer(raw[: len(raw) // 2 * 2], dtype="<i2").astype(np.float32) / 32768.0
+            if pcm.size >= 1600:
+                heard = _transcriber()(pcm).text.strip()
+        decision = next_line(scenario, said, heard)
+    lines = scenario.all_lines
+    if decision.line is None:
+        return jsonify(done=True, heard=heard, because=decision.because)
+    n = next(i for i, x in enumerate(lines) if x.id == decision.line_id)
+    return jsonify(done=False, line=n, line_id=decision.line_id, text=decision.text, because=decision.because,
+                   src=url_for("practice.line_audio", scenario_id=scenario.id, n=n), heard=heard,
+                   ends_after_reply=decision.ends_after_reply, ends_now=decision.ends_now,
+                   seconds=round(time.perf_counter() - t0, 3))
 
 
 @bp.route("/submit", methods=["POST"])
@@ -143,14 +237,14 @@ def submit():
         if scenario is None:
             return jsonify(error="not_found", message=f"no scenario {scenario_id!r}"), 404
     try:
-        timeline = parse_timeline(request.form.get("client_timeline"), scenario.lines if scenario else ())
+        timeline = parse_timeline(request.form.get("client_timeline"), scenario.all_lines if scenario else ())
         name, _, _ = accept_audio(request.files.get("audio"))
         name, channels, duration = _both_sides(name, timeline, scenario)
     except ListenWellError as e:
         return jsonify(e.to_dict()), e.status_code
     session_id, job_id = queue_session(
         trainee_id=current_user.id, audio_name=name, audio_mime="audio/wav", duration=duration,
-        source="browser", title=f"practice: {scenario_id or 'free'}", scenario_id=scenario_id,
+        source="browser", title=f"Practice: {scenario.title}" if scenario else "Practice", scenario_id=scenario_id,
         speaker_setup="scripted" if timeline else "auto", client_timeline=timeline,
         helper_channel=MIC_CHANNEL if channels == 2 else None,
     )

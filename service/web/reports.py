@@ -37,24 +37,24 @@ from flask_login import current_user, login_required
 from analysis.errors import ListenWellError
 from service.store.db import get_db
 from service.store.storage import audio_path, delete_session, load_report
-from service.web.report_page import (
-    GLOSSARY,
-    comment_threads,
-    display_source,
-    subscore_rows,
-    not_judged_text,
-    good_listening_checklist,
-    page_data,
-    public_report,
-)
 from service.web.auth import (
     can_comment,
     can_manage_session,
     session_or_404,
     visible_trainee_ids,
 )
+from service.web.report_page import (
+    GLOSSARY,
+    comment_threads,
+    display_source,
+    good_listening_checklist,
+    not_judged_text,
+    page_data,
+    public_report,
+    subscore_rows,
+)
 
-__all__ = ["bp", "list_sessions", "latest_job", "full_page_path", "full_page_csp", "stored_full_page", "RENDER_COUNT"]
+__all__ = ["RENDER_COUNT", "bp", "full_page_csp", "full_page_path", "latest_job", "list_sessions", "stored_full_page"]
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("reports", __name__)
@@ -122,6 +122,28 @@ def _can_reply(user, session) -> bool:
     return can_comment(user, session) or int(session["trainee_id"]) == int(user.id)
 
 
+def _browser_arc(session, report: dict | None) -> str:
+    """The client's arc for a browser conversation (the report of a CLI one carries its own)."""
+    if (report or {}).get("practice") or not session["scenario_id"] or not session["client_timeline"]:
+        return ""
+    try:
+        from service.conversation import arc_sentence
+        from service.scenarios import get_scenario
+
+        scenario = get_scenario(session["scenario_id"])
+        items = json.loads(session["client_timeline"])
+    except (ListenWellError, ValueError) as e:
+        logger.warning("no arc for session %s: %s", session["id"], e)
+        return ""
+    lines = scenario.all_lines
+    if not scenario.branching or not all(isinstance(i, dict) and 0 <= int(i.get("line", -1)) < len(lines)
+                                         for i in items):
+        return ""
+    turns = [{"line_id": lines[int(i["line"])].id, "because": i.get("because") or "after your reply",
+              "reply_start": i.get("reply_start")} for i in items]
+    return arc_sentence(scenario, turns)
+
+
 def _scenario_checklist(session, report: dict | None) -> tuple[str | None, list[dict]]:
     scenario_id = session["scenario_id"]
     if not scenario_id:
@@ -160,6 +182,7 @@ def session_page(session_id: int):
         threads=comment_threads(comments),
         scenario_title=scenario_title,
         checklist=checklist,
+        arc=((report or {}).get("practice") or {}).get("arc") or _browser_arc(session, report),
         glossary=GLOSSARY,
         can_comment=can_comment(current_user, session),
         can_reply=_can_reply(current_user, session),

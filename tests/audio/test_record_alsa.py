@@ -100,7 +100,8 @@ def test_practice_through_portaudio_builds_the_session(tmp_path):
               "--no-reply-timeout", "2"], infile, timeout=90)
     assert r.returncode == 0, r.stderr
     meta = json.loads((out / "session.json").read_text())
-    assert meta["scenario_id"] == "quiet-client" and len(meta["lines"]) == 4
+    assert meta["scenario_id"] == "quiet-client" and len(meta["lines"]) >= 3
+    assert len(meta["client_turns"]) == len(meta["lines"]) and meta["client_turns"][0]["line_id"] == "opening"
     stereo, sr = sf.read(out / "session.wav", dtype="float32")
     assert sr == SR and stereo.shape[1] == 2
     helper, client = stereo[:, 0], stereo[:, 1]
@@ -118,12 +119,12 @@ def test_practice_through_portaudio_builds_the_session(tmp_path):
     from audio.decode import decode
     from service.scenarios import get_scenario
 
-    lines = get_scenario("quiet-client").lines
+    scenario = get_scenario("quiet-client")
     from audio.devices.endpoint import speech_bounds
 
-    for t in meta["lines"]:
+    for t, turn in zip(meta["lines"], meta["client_turns"], strict=True):
         s0 = int(round(t["audio_start"] * SR))
-        ref = decode(lines[t["index"]].audio).mono
+        ref = decode(scenario.line(turn["line_id"]).audio).mono
         seg = client[s0:s0 + ref.size]
         np.testing.assert_allclose(seg, ref[: seg.size], atol=2.0 / 32768)
         onset, offset = speech_bounds(ref, SR)
@@ -139,15 +140,21 @@ def test_practice_analyses_and_sends_the_session_to_the_web_storage(tmp_path):
 
     replies = [sf.read(ROOT / "tests" / "data" / "practice" / f"reply{i}.flac", dtype="float32")[0] for i in (1, 2)]
     x = np.zeros(90 * SR)
+    # the client reacts: the first reply (a validation) lands after the opening (about 5 s), the
+    # second after her deeper line (which starts about 1 s after the first reply ends)
     for s, clip in zip((12.0, 30.0), replies, strict=True):
         x[int(s * SR):int(s * SR) + clip.size] = clip
     infile = tmp_path / "mic.raw"
     _write_raw(infile, x)
     out, instance = tmp_path / "session", tmp_path / "instance"
-    r = _run(["practice", "court-mandate-anger", "--out", str(out), "--silence", "0.5", "--no-reply-timeout", "2",
+    r = _run(["practice", "court-mandate-anger", "--out", str(out), "--silence", "0.5", "--no-reply-timeout", "12",
               "--trainee", "alice", "--instance", str(instance), "--quiet"], infile, timeout=240)
     assert r.returncode == 0, r.stderr
     report = json.loads((out / "report.json").read_text())
+    turns = json.loads((out / "session.json").read_text())["client_turns"]
+    assert [t["line_id"] for t in turns[:2]] == ["opening", "one-night-deeper"]
+    assert turns[1]["because"] == "after a validation"
+    assert report["practice"]["scenario_id"] == "court-mandate-anger" and report["practice"]["arc"]
     assert report["settings"]["setup_used"] == "scripted"
     helper_text = " ".join(t["text"] for t in report["turns"] if t["role"] == "helper").lower()
     assert "sounds really hard" in helper_text and "judging" in helper_text

@@ -22,7 +22,7 @@ from tests.web_fixtures import app, instance, login, world  # noqa: F401 - fixtu
 
 ROOT = Path(__file__).resolve().parents[2]
 LIVE_WEBM = ROOT / "tests" / "data" / "formats" / "jfk4_live.webm"
-LINE0 = ROOT / "samples" / "scenarios" / "relapse-shame" / "01.flac"
+LINE0 = ROOT / "samples" / "scenarios" / "relapse-shame" / "opening.flac"
 SR = 16000
 
 

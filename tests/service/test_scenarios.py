@@ -35,16 +35,20 @@ def test_the_six_required_scenarios_are_complete(scenarios):
         assert s.lines[0].kind == "opening" and len(s.lines) >= 3
         assert all(line.kind == "follow_up" for line in s.lines[1:])
         assert s.has_audio, f"{s.id} lacks audio: run scripts/make_scenarios.py"
+        # branching: 2-4 variants per beat, every move answered, a heart reached by listening
+        assert s.format == 2 and len(s.beats) >= 3
+        assert all(2 <= len(b.variants) <= 4 for b in s.beats)
+        assert s.lines[-1].heart and not any(line.heart for line in s.lines[:-1])
 
 
 def test_client_audio_is_16k_mono_speech_of_plausible_length(scenarios):
     for s in scenarios:
-        for line in s.lines:
+        for line in s.all_lines:
             info = sf.info(line.audio)
             assert (info.samplerate, info.channels) == (16000, 1), line.audio
             words = len(line.text.split())
-            # Piper speaks about 2-4 words per second
-            assert words / 4.5 < info.duration < words / 1.5 + 1.0, (line.audio, info.duration, words)
+            # Piper speaks about 2-5 words per second
+            assert words / 5.5 < info.duration < words / 1.5 + 1.0, (line.audio, info.duration, words)
             x, _ = sf.read(line.audio, dtype="float32")
             assert 0.2 < np.max(np.abs(x)) <= 1.0
 
@@ -82,7 +86,23 @@ def _copy_one(tmp_path, sid="grief-loss"):
 def test_missing_audio_is_reported_not_fatal(tmp_path):
     folder, _ = _copy_one(tmp_path)
     (s,) = load_scenarios(folder)
-    assert not s.has_audio and all(line.audio is None for line in s.lines)
+    assert not s.has_audio and all(line.audio is None for line in s.all_lines)
+
+
+LINEAR = {
+    "id": "linear-one", "title": "A linear scenario", "profile": "Someone. " * 12,
+    "feelings": ["a", "b", "c"], "good_listening": ["x", "y", "z"], "avoid": ["w"],
+    "lines": [{"kind": "opening", "text": "First line."}, {"text": "Second line."}, {"text": "Third line."}],
+}
+
+
+def test_a_linear_scenario_still_loads(tmp_path):
+    path = tmp_path / "linear-one.json"
+    path.write_text(json.dumps(LINEAR))
+    s = load_scenario_file(path)
+    assert s.format == 1 and not s.branching and [x.text for x in s.lines] == ["First line.", "Second line.",
+                                                                              "Third line."]
+    assert s.all_lines == s.lines and s.to_dict()["format"] == 1
 
 
 @pytest.mark.parametrize("mutate, message", [
@@ -92,8 +112,42 @@ def test_missing_audio_is_reported_not_fatal(tmp_path):
     (lambda d: d["lines"][0].update(kind="monologue"), "kind='monologue'"),
     (lambda d: d["lines"][1].update(text=""), r"lines\[1\].text"),
 ])
+def test_bad_linear_scenarios_name_the_problem(tmp_path, mutate, message):
+    path = tmp_path / "linear-one.json"
+    data = json.loads(json.dumps(LINEAR))
+    mutate(data)
+    path.write_text(json.dumps(data))
+    with pytest.raises(ScenarioFormatError, match=message):
+        load_scenario_file(path)
+
+
+def _variant(d, beat, j):
+    return d["beats"][beat]["variants"][j]
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda d: d.pop("feelings"), "'feelings'"),
+    (lambda d: d.update(id="Bad Id"), "id='Bad Id'"),
+    (lambda d: d.update(format=3), "format=3 is not known"),
+    (lambda d: d.update(format=1), 'needs "format": 2'),
+    (lambda d: d.update(beats=[]), "'beats' must be a non-empty list"),
+    (lambda d: d.pop("closing"), "closing must be an object"),
+    (lambda d: _variant(d, 0, 1).update(id="opening"), "line id 'opening' is used twice"),
+    (lambda d: _variant(d, 0, 0).update(when=["reflection", "hug"]), r"unknown move\(s\) \['hug'\]"),
+    (lambda d: _variant(d, 0, 1).update(when=["reflection"]), r"move\(s\) \['reflection'\] are answered by more"),
+    (lambda d: _variant(d, 0, 3).update(when=[]), "when must list the helper moves"),
+    (lambda d: [_variant(d, 0, j).update(when=[m, "otherwise"]) for j, m in ((2, "closed_question"), (3, "fixing"))],
+     "only one variant may say"),
+    (lambda d: d["beats"][0]["variants"].pop(1), r"no variant answers \['open_question', 'backchannel', 'other'\]"),
+    (lambda d: d["beats"][0]["variants"].__delitem__(slice(1, 4)), "must have 2 to 5 variants"),
+    (lambda d: _variant(d, 1, 0).update(next="nowhere"), "next='nowhere' is not a beat"),
+    (lambda d: [_variant(d, 0, j).update(next=d["beats"][0]["id"]) for j in range(4)],
+     r"can never be reached from the opening"),
+    (lambda d: _variant(d, 2, 0).update(heart=False), 'no line is marked "heart": true'),
+    (lambda d: d["closing"].update(next="tommy"), "closing.next must be null"),
+])
 def test_bad_scenarios_name_the_problem(tmp_path, mutate, message):
-    folder, path = _copy_one(tmp_path)
+    _folder, path = _copy_one(tmp_path)
     data = json.loads(path.read_text())
     mutate(data)
     path.write_text(json.dumps(data))

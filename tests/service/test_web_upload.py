@@ -122,7 +122,7 @@ def test_practice_submit_webm(app, world, instance):
     c = app.test_client()
     login(c, "alice")
     page = c.get("/practice/relapse-shame").get_data(as_text=True)
-    assert 'id="consent"' in page and "rec-start" in page
+    assert 'id="consent"' in page and "conv-start" in page and "Show the situation" in page
     timeline = json.dumps([{"start": 0.5, "end": 2.0, "line": 0}])
     form = {"scenario_id": "relapse-shame", "client_timeline": timeline,
             "audio": (io.BytesIO(WEBM.read_bytes()), "recording.webm")}

@@ -1,0 +1,122 @@
+"""What the helper just did, read from one reply: the move a practice client reacts to.
+
+:func:`classify_reply` reads one trainee reply (text) after the client's last line with the same
+cue model that scores sessions (:func:`analysis.cues.detect.detect_cues`: the shipped classifier
+for the main behaviour, the rules for advice, minimising and validation) and names the move:
+
+* ``fixing``: advice or a fix the client did not ask for, minimising, persuading or confronting;
+* ``reflection``: a reflection or a validation of her feelings;
+* ``open_question`` / ``closed_question``;
+* ``backchannel``: silence (nothing said) or a short "mm-hmm";
+* ``other``: anything else (information, self-disclosure, small talk).
+
+Fixing wins over the others: "that sounds hard, but you should call your sponsor" is heard as a
+fix. Pure: no files, no devices; milliseconds per reply.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from analysis.cues.detect import detect_cues
+from analysis.cues.text import is_backchannel, words
+from analysis.cues.types import CueOptions
+from analysis.schema import CLIENT, HELPER, Turn
+
+__all__ = ["MOVES", "ReplyMove", "because_text", "classify_reply"]
+
+log = logging.getLogger(__name__)
+
+MOVES = ("reflection", "open_question", "closed_question", "fixing", "backchannel", "other")
+
+_BECAUSE = {
+    "reflection": "after a reflection",
+    "validation": "after a validation",
+    "open_question": "after an open question",
+    "closed_question": "after a closed question",
+    "advice": "after advice",
+    "minimising": "after minimising",
+    "persuade": "after persuading",
+    "confront": "after a confrontation",
+    "backchannel": "after a short 'mm-hmm'",
+    "silence": "after a silence",
+    "other": "after your reply",
+}
+
+
+def because_text(label: str) -> str:
+    """The plain-language reason for a reaction ("after a reflection") for a move label."""
+    return _BECAUSE.get(label, "after your reply")
+
+
+@dataclass(frozen=True)
+class ReplyMove:
+    """The move read from one reply.
+
+    ``move`` is one of :data:`MOVES` (what scenarios key their variants by); ``label`` is the finer
+    reading used in sentences ("validation", "advice", "minimising", "silence", ...); ``because``
+    is the sentence part ("after a reflection"); ``behaviour``/``subtype`` come from the cue model.
+    """
+
+    move: str
+    label: str
+    because: str
+    behaviour: str = ""
+    subtype: str = ""
+    source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _make(move: str, label: str, behaviour: str = "", subtype: str = "", source: str = "") -> ReplyMove:
+    return ReplyMove(move, label, because_text(label), behaviour, subtype, source)
+
+
+def classify_reply(text: str, previous_client: str = "", model=None, *, use_model: bool = True) -> ReplyMove:
+    """Classify one helper reply given the client's line before it.
+
+    Parameters
+    ----------
+    text : str
+        What the trainee said (a transcript; empty or blank means silence).
+    previous_client : str
+        The client's line the reply answers (context for the classifier).
+    model : object, optional
+        A loaded ``BehaviourModel``; the shipped one by default (rules if absent).
+    use_model : bool
+        False reads the behaviour by rules alone.
+
+    Returns
+    -------
+    ReplyMove
+    """
+    text = (text or "").strip()
+    if not words(text):
+        return _make("backchannel", "silence")
+    if is_backchannel(text):
+        return _make("backchannel", "backchannel")
+    turns = [Turn("client", previous_client, role=CLIENT, index=0)] if previous_client.strip() else []
+    turns.append(Turn("helper", text, role=HELPER, index=len(turns)))
+    res = detect_cues(turns, CueOptions(use_model=use_model), model=model)
+    i = len(turns) - 1
+    code = next((c for c in res.behaviours if c.turn_index == i), None)
+    behaviour, subtype = (code.behaviour, code.subtype) if code else ("other", "")
+    kinds = {c.kind: c for c in res.cues if c.turn_index == i}
+    src = res.classifier
+    for kind in ("minimising", "confront", "persuade"):
+        if kind in kinds:
+            return _make("fixing", kind, behaviour, subtype, src)
+    advice = kinds.get("advice")
+    if advice is not None and advice.label != "after_permission":
+        return _make("fixing", "advice", behaviour, subtype, src)
+    if behaviour == "reflection":
+        return _make("reflection", "reflection", behaviour, subtype, src)
+    if "validation" in kinds:
+        return _make("reflection", "validation", behaviour, subtype, src)
+    if behaviour == "question":
+        q = "open_question" if subtype == "open" else "closed_question"
+        return _make(q, q, behaviour, subtype, src)
+    return _make("other", "other", behaviour, subtype, src)

@@ -1,0 +1,128 @@
+"""Benchmark of conversational practice: client response latency and stop-to-report time.
+
+A simulated trainee (the committed Piper helper-voice replies, cycled) talks with a client whose
+lines are every voiced scenario line in turn, until the session is ``--minutes`` long. The same
+loop as ``listenwell practice --trainee-audio`` runs (:func:`audio.turn_taking.run_file_conversation`:
+end of speech, speculative tiny.en, the cue-model reading of each reply); then the report is built
+from the replies' own transcripts. Prints the latency median and p90 and the stop-to-report time
+(what is left after the trainee's last reply: its word-timed transcription + the analysis)::
+
+    python -m service.bench.practice [--minutes 10] [--out benchmarks/results/practice-10min.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["main", "run"]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux /proc/cpuinfo), else platform.processor()."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def run(minutes: float = 10.0, out_dir: Path | None = None) -> dict:
+    """Run the simulated practice; returns the figures (seconds)."""
+    import tempfile
+
+    import soundfile as sf
+
+    from analysis.cues.reply import classify_reply
+    from audio.decode import decode
+    from audio.turn_taking import (
+        NextLine,
+        TurnTakingOptions,
+        make_transcriber,
+        run_file_conversation,
+    )
+    from service.practice_run import finish_conversation
+    from service.scenarios import get_scenario, load_scenarios
+
+    data = ROOT / "tests" / "data" / "practice"
+    replies = [sf.read(data / f"reply{i}.flac", dtype="float32")[0] for i in (1, 2, 3)]
+    clips = [(s, x) for s in load_scenarios() for x in s.all_lines]
+    audio = [decode(x.audio).mono for _, x in clips]
+    per_turn = np.mean([a.size / 16000 for a in audio]) + np.mean([r.size / 16000 for r in replies]) + 1.5
+    n = int(np.ceil(minutes * 60 / per_turn)) + 1
+    state = {"k": 0}
+
+    def choose(text):
+        if text is not None:
+            classify_reply(text, clips[(state["k"] - 1) % len(clips)][1].text)  # the decision's cost
+        k = state["k"]
+        state["k"] += 1
+        _, line = clips[k % len(clips)]
+        return NextLine(f"line-{k}", line.text, audio[k % len(clips)], "after your reply",
+                        ends_after_reply=k == n - 1)
+
+    quick, full = make_transcriber()
+    options = TurnTakingOptions()
+    t0 = time.perf_counter()
+    result = run_file_conversation([replies[i % 3] for i in range(n)], choose, quick, options,
+                                   full_transcribe_fn=full, scenario_id="bench")
+    loop_s = time.perf_counter() - t0
+    scenario = get_scenario("relapse-shame")  # for the arc sentence only
+    folder = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="lw-bench-practice-"))
+    done = finish_conversation(result, scenario, folder)
+    lat = np.asarray(result.latencies)
+    after_last = result.last_reply_cost.get("transcript_wait_s", 0.0) + \
+        result.last_reply_cost.get("full_transcript_s", 0.0)
+    return {
+        "benchmark": "practice",
+        "session_s": round(result.session.duration, 1),
+        "replies": len(result.reply_texts),
+        "latency_median_s": round(float(np.median(lat)), 3),
+        "latency_p90_s": round(float(np.percentile(lat, 90)), 3),
+        "latency_max_s": round(float(lat.max()), 3),
+        "stop_to_report_s": round(options.silence_timeout_s + after_last + done["stop_to_report_s"], 3),
+        "stop_to_report_parts_s": {"end_of_speech": options.silence_timeout_s,
+                                   "last_reply_transcripts": round(after_last, 3),
+                                   "analysis_and_report": round(done["stop_to_report_s"], 3)},
+        "stop_to_all_files_s": round(options.silence_timeout_s + after_last + done["times"]["all_files_s"], 3),
+        "loop_wall_s": round(loop_s, 1),
+        "index": done["report"].index if done["report"] else None,
+        "options": {"silence_timeout_s": options.silence_timeout_s, "speculate_after_s": options.speculate_after_s,
+                    "model": "tiny.en"},
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "processor": cpu_model(),
+                    "note": "shared with other jobs; see load_average_end",
+                    "load_average_end": [round(x, 2) for x in os.getloadavg()]},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
+    args = parser.parse_args(argv)
+    res = run(args.minutes)
+    print(f"simulated practice: {res['session_s'] / 60:.1f} min, {res['replies']} replies")
+    print(f"client response latency: median {res['latency_median_s']:.2f} s, p90 {res['latency_p90_s']:.2f} s "
+          f"(target: median <= 1.0 s)")
+    print(f"stop to report: {res['stop_to_report_s']:.2f} s (target <= 5 s): {res['stop_to_report_parts_s']}; "
+          f"all files (WAVs, report.html) {res['stop_to_all_files_s']:.2f} s")
+    print(f"machine: {res['machine']['cpus']} cores, load average at end {res['machine']['load_average_end']}")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,187 @@
+"""Conversational practice with a branching scenario: the loop's service side.
+
+Joins the scenario's decision (:mod:`service.conversation`, cue model) to the turn-taking loop
+(:mod:`audio.turn_taking`) and turns the result into ``session.wav``/``session.json`` and a report
+built from the replies' own transcripts (each reply was transcribed as it ended, so the report
+needs no second transcription).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from analysis.errors import ParameterError
+from analysis.schema import Segment, Transcript, Word
+from audio.turn_taking import (
+    ConversationResult,
+    NextLine,
+    TurnTakingOptions,
+    run_file_conversation,
+    split_replies,
+)
+from service.conversation import arc_sentence, first_line, next_line
+from service.scenarios import Scenario
+
+__all__ = ["ScenarioChooser", "finish_conversation", "merged_transcript", "practice_from_file"]
+
+logger = logging.getLogger(__name__)
+
+
+class ScenarioChooser:
+    """``choose(reply_text)`` for the loop: the scenario's next line (None = the opening)."""
+
+    def __init__(self, scenario: Scenario, model=None):
+        from analysis.cues.model import default_model
+        from audio.decode import decode
+
+        missing = [x.id or x.text[:30] for x in scenario.all_lines if x.audio is None]
+        if missing:
+            raise ParameterError(f"scenario {scenario.id!r} has no audio for line(s) {missing}: "
+                                 "run '.venv/bin/python scripts/make_scenarios.py' to synthesise it")
+        self.scenario = scenario
+        self.model = model if model is not None else default_model()  # loaded now, not at the first reply
+        self._audio: dict[str, np.ndarray] = {}
+        self._decode = decode
+        self.said: list[str] = []
+        self.decisions: list[Any] = []
+
+    def _clip(self, line) -> np.ndarray:
+        key = str(line.audio)
+        if key not in self._audio:
+            self._audio[key] = self._decode(line.audio).mono
+        return self._audio[key]
+
+    def __call__(self, reply_text: str | None) -> NextLine:
+        if reply_text is None:
+            d = first_line(self.scenario)
+        else:
+            d = next_line(self.scenario, self.said, reply_text, model=self.model)
+        if d.line is None:
+            raise ParameterError("the scenario has nothing more to say")  # the loop stops before this
+        self.said.append(d.line_id)
+        self.decisions.append(d)
+        info = {"beat": d.beat, "move": None if d.move is None else d.move.move,
+                "heart": bool(d.line.heart)}
+        return NextLine(d.line_id, d.text, self._clip(d.line), d.because, d.ends_after_reply, d.ends_now, info)
+
+
+def merged_transcript(parts: Sequence[tuple[float, Transcript | None]], duration: float) -> Transcript:
+    """One transcript from the replies' transcripts, each shifted by its offset (s)."""
+    segs: list[Segment] = []
+    for offset, tr in parts:
+        if tr is None:
+            continue
+        for s in tr.segments:
+            words = tuple(Word(w.start + offset, w.end + offset, w.text, w.probability) for w in s.words)
+            segs.append(Segment(s.start + offset, s.end + offset, s.text, words, s.avg_logprob, s.no_speech_prob))
+    return Transcript(tuple(segs), duration, "en", "tiny.en", 0, {"incremental": True})
+
+
+def practice_from_file(scenario: Scenario, trainee_audio: Path, *, options: TurnTakingOptions | None = None,
+                       model: str | None = None, on_event: Callable[[str, Any], None] | None = None
+                       ) -> ConversationResult:
+    """Run the conversation with the trainee's replies read from a recording."""
+    from audio.decode import decode
+    from audio.turn_taking import make_transcriber
+
+    options = options or TurnTakingOptions()
+    mono = decode(trainee_audio).mono
+    replies = split_replies(mono, 16000, options.split_silence_s)
+    if not replies:
+        raise ParameterError(f"no speech found in {trainee_audio}: it should hold the trainee's replies, "
+                             f"separated by {options.split_silence_s:g} s or more of silence")
+    chooser = ScenarioChooser(scenario)
+    quick, full = make_transcriber(model)
+    return run_file_conversation(replies, chooser, quick, options, full_transcribe_fn=full,
+                                 scenario_id=scenario.id, on_event=on_event)
+
+
+def uncovered_speech(result: ConversationResult) -> list[tuple[float, float]]:
+    """Stretches of the trainee's speech outside every reply window (talking over the client,
+    or after the last line): they were not transcribed during the session."""
+    from audio.devices.endpoint import speech_spans
+
+    s = result.session
+    windows = [(r.start, r.end) for r in s.replies if r.start is not None and r.end is not None]
+    out = []
+    for a, b in speech_spans(s.helper, s.sample_rate, min_gap_s=0.5):
+        if not any(a < we + 0.3 and b > ws - 0.3 for ws, we in windows):
+            out.append((a, b))
+    return out
+
+
+def finish_conversation(result: ConversationResult, scenario: Scenario, out: Path, *, analyze: bool = True,
+                        full_transcribe: Callable[[np.ndarray], Any] | None = None) -> dict[str, Any]:
+    """Write session.wav/.json (with ``client_turns``, latencies, the arc) and, if asked, the report.
+
+    The report's words come from the replies' transcripts; speech outside the reply windows
+    (:func:`uncovered_speech`) is transcribed now with ``full_transcribe`` (tiny.en by default).
+
+    Returns ``{"paths", "session", "report", "stop_to_report_s", "times"}``: ``stop_to_report_s`` is
+    the time until ``report.json`` and ``report.txt`` are written (the WAVs, session.json and
+    report.html follow; ``times["all_files_s"]``).
+    """
+    from service.pipeline import AnalysisSettings, analyze_audio
+
+    t0 = time.perf_counter()
+    session = result.session
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    turns = [t.to_dict() for t in result.client_turns]
+    for k, t in enumerate(turns):  # the reply each line answered (line k follows reply k-1)
+        r = session.replies[k - 1] if 0 < k <= len(session.replies) else None
+        t["reply_start"] = None if r is None else r.start
+    arc = arc_sentence(scenario, turns)
+    report = None
+    times: dict[str, float] = {}
+    if analyze:  # the report first (what the trainee waits for), then the files
+        from dataclasses import replace
+
+        from analysis.report.text import render_text
+
+        parts = list(result.reply_transcripts)
+        extra_spans = uncovered_speech(result)
+        if extra_spans:
+            if full_transcribe is None:
+                from audio.turn_taking import make_transcriber
+
+                full_transcribe = make_transcriber()[1]
+            sr = session.sample_rate
+            for a, b in extra_spans:
+                a0 = max(0.0, a - 0.2)
+                parts.append((a0, full_transcribe(session.helper[int(a0 * sr): int((b + 0.2) * sr)])))
+            parts.sort(key=lambda p: p[0])
+        times["transcripts_s"] = round(time.perf_counter() - t0, 3)
+        transcript = merged_transcript(parts, session.duration)
+        timeline = [{"start": t["start"], "end": t["end"], "text": t["text"]} for t in turns]
+        rep = analyze_audio(session.decoded_for_analysis(str(out / "session.wav")), AnalysisSettings(setup="scripted"),
+                            client_timeline=timeline, transcript=transcript)
+        rep = replace(rep, practice={"scenario_id": scenario.id, "title": scenario.title, "arc": arc,
+                                     "client_turns": turns})
+        (out / "report.json").write_text(rep.to_json(), encoding="utf-8")
+        (out / "report.txt").write_text(render_text(rep), encoding="utf-8")
+        report = rep
+    times["report_s"] = round(time.perf_counter() - t0, 3)
+    paths = session.write(out)
+    extra = result.to_dict()
+    extra["client_turns"] = turns
+    extra["arc"] = arc
+    lat = result.latencies
+    extra["client_response_latency_median_s"] = round(float(np.median(lat)), 3) if lat else None
+    data = json.loads(paths["timeline"].read_text(encoding="utf-8"))
+    data.update(extra)
+    paths["timeline"].write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    if report is not None:
+        from analysis.report.html import render_html
+
+        (out / "report.html").write_text(render_html(report), encoding="utf-8")
+    times["all_files_s"] = round(time.perf_counter() - t0, 3)
+    return {"paths": paths, "session": data, "report": report, "stop_to_report_s": times["report_s"],
+            "times": times}
