@@ -19,7 +19,7 @@ from analysis.cues.miti import miti_summary
 from analysis.cues.types import MitiSummary
 from analysis.cues.view import cue_view
 from analysis.report.types import ScorePart, SubScore, Summary
-from analysis.schema import HELPER, Turn
+from analysis.schema import Turn
 from analysis.scoring.confidence import low_confidence_note, text_confidence, turns_confidence
 from analysis.scoring.parts import (
     explore,

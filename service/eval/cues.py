@@ -26,7 +26,7 @@ from analysis.cues.model import default_model
 from analysis.cues.types import BEHAVIOURS, CueOptions, CueResult
 from analysis.errors import NotFoundError
 from analysis.schema import CLIENT, HELPER, Turn
-from service.eval.annomi import AnnoMISession, load_annomi
+from service.eval.annomi import AnnoMISession
 
 __all__ = ["REFERENCE", "resolve_dirs", "evaluate_annomi", "evaluate_epitome", "evaluate_cues"]
 
