@@ -154,13 +154,17 @@ def test_practice_recording_with_fake_microphone(server, fake_mic_wav):
         browser = _browser(p, mic)
         page = browser.new_page()
         _login(page, url, "alice")
-        page.goto(url + "/practice/relapse-shame")
-        assert page.is_disabled("#rec-start")  # consent first
+        page.goto(url + "/practice/relapse-shame")  # a branching scenario: the conversation page
+        assert page.is_disabled("#conv-start")  # consent first
         page.check("#consent")
-        page.click("#rec-start")
-        page.wait_for_function("() => document.getElementById('elapsed').textContent >= '0:05'", timeout=20_000)
-        assert page.evaluate("document.getElementById('level').value") > 0  # the level meter moves
-        page.click("#rec-stop")
+        page.click("#conv-start")
+        page.wait_for_function("() => +(document.getElementById('converse').dataset.lines || 0) >= 1",
+                               timeout=30_000)  # the client has spoken
+        page.wait_for_function("() => document.getElementById('level').value > 0", timeout=20_000)  # the meter moves
+        page.wait_for_timeout(6_000)  # let the fake microphone speak
+        page.click("#conv-stop")
+        page.wait_for_selector("#review:not([hidden])", timeout=10_000)
+        page.click("#conv-submit")
         page.wait_for_url(url + "/sessions/*", timeout=30_000)
         page.wait_for_selector("#index", timeout=REPORT_TIMEOUT_MS)
         assert "browser" in page.inner_text(".meta")
