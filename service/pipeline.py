@@ -101,6 +101,20 @@ class AnalysisSettings:
         return d
 
 
+@dataclass(frozen=True)
+class Heard:
+    """What transcription hands to the speaker stage: the words and what it measured on the way.
+
+    ``channel_activity``: stereo, the per-channel speaker activity found to pack each channel's
+    speech (the speaker stage reuses it). ``speech_probs``: mono, the Silero VAD probabilities
+    computed once for transcription and reused by diarization.
+    """
+
+    transcript: Transcript
+    channel_activity: Any = None
+    speech_probs: Any = None
+
+
 class _Run:
     """Bookkeeping for one run: progress, stage times, notes."""
 
@@ -109,8 +123,6 @@ class _Run:
         self.seconds: dict[str, float] = {}
         self.notes: list[str] = []
         self.partial = False
-        self.activity: Any = None  # stereo: speaker activity found before transcription
-        self.speech_probs: Any = None  # mono: Silero VAD probabilities shared by transcription and diarization
 
     def tell(self, stage: str, fraction: float) -> None:
         if self.progress is not None:
@@ -194,9 +206,11 @@ def analyze_audio(decoded: DecodedAudio, settings: AnalysisSettings | None = Non
     if setup == "scripted" and decoded.n_channels >= 2:
         decoded = _mic_channel(decoded, settings.helper_channel or 0)
     if transcript is None:
-        transcript = run.stage("transcribe", lambda: _transcribe(decoded, settings, setup, run), optional=False)
+        heard = run.stage("transcribe", lambda: _transcribe(decoded, settings, setup, run), optional=False)
     else:
+        heard = Heard(transcript)
         run.tell("transcribe", 1.0)
+    transcript = heard.transcript
     base = dict(source=decoded.source, kind="audio", duration=round(decoded.duration, 3),
                 language=transcript.language, settings={**settings.to_dict(), "setup_used": setup})
     if not transcript.has_speech:
@@ -205,7 +219,7 @@ def analyze_audio(decoded: DecodedAudio, settings: AnalysisSettings | None = Non
     if transcript.language not in ("en", ""):
         run.note(f"The speech looks like language {transcript.language!r}; ListenWell's cues are for English.")
     turns, helper, activity, roles = run.stage(
-        "speakers", lambda: _speakers(decoded, transcript, settings, setup, client_timeline, run), optional=False)
+        "speakers", lambda: _speakers(decoded, heard, settings, setup, client_timeline, run), optional=False)
     speakers = {**activity.to_dict(), "roles": roles.to_dict()}
     timing = run.stage("timing", lambda: _timing(turns, activity)) if settings.timing and turns else None
     if settings.timing and turns and timing is None:
@@ -219,7 +233,7 @@ def analyze_audio(decoded: DecodedAudio, settings: AnalysisSettings | None = Non
     return _finish(run, turns, helper, speakers, timing, prosody, base, cues=cues)
 
 
-def _transcribe(decoded: DecodedAudio, settings: AnalysisSettings, setup: str, run: _Run) -> Transcript:
+def _transcribe(decoded: DecodedAudio, settings: AnalysisSettings, setup: str, run: _Run) -> Heard:
     """The mono mix, or (stereo) each channel on its own with words labelled ``ch<i>``.
 
     Whisper on a mix drops or garbles overlapped speech and can put two speakers'
@@ -229,26 +243,28 @@ def _transcribe(decoded: DecodedAudio, settings: AnalysisSettings, setup: str, r
     from audio.transcribe import transcribe
 
     if setup != "stereo" or decoded.n_channels < 2 or _same_channels(decoded):  # same sound twice: once is enough
+        probs = None
         if settings.transcribe.batched:  # one Silero pass, reused by diarization (audio/vad.py)
-            run.speech_probs = S.shared_speech_probs(decoded.mono, decoded.sample_rate)
-        return transcribe(decoded.mono, settings.transcribe, progress=lambda f: run.tell("transcribe", f),
-                          speech_probs=run.speech_probs)
+            probs = S.shared_speech_probs(decoded.mono, decoded.sample_rate)
+        words = transcribe(decoded.mono, settings.transcribe, progress=lambda f: run.tell("transcribe", f),
+                           speech_probs=probs)
+        return Heard(words, speech_probs=probs)
     from analysis.speakers.activity import activity_from_channels
     from analysis.speakers.channels import pack_speech, unpack_transcript
 
     n, sr = decoded.n_channels, decoded.sample_rate
-    run.activity = activity_from_channels(decoded.channels, sr)
+    activity = activity_from_channels(decoded.channels, sr)
     parts = []
     for i in range(n):
         tell = lambda f, i=i: run.tell("transcribe", (i + min(f, 1.0)) / n)  # noqa: E731
-        spans = [(r.start, r.end) for r in run.activity.regions if r.speaker == f"ch{i}"]
+        spans = [(r.start, r.end) for r in activity.regions if r.speaker == f"ch{i}"]
         if not spans:  # nothing found on this channel by energy: let Whisper's own VAD look at all of it
             parts.append(transcribe(decoded.channels[i], settings.transcribe, channel=i, progress=tell))
             continue
         packed = pack_speech(decoded.channels[i], sr, spans)
         part = transcribe(packed.audio, settings.transcribe, channel=i, progress=tell)
         parts.append(unpack_transcript(part, packed))
-    return merge_channel_transcripts(parts, [f"ch{i}" for i in range(n)])
+    return Heard(merge_channel_transcripts(parts, [f"ch{i}" for i in range(n)]), channel_activity=activity)
 
 
 def _mic_channel(decoded: DecodedAudio, channel: int) -> DecodedAudio:
@@ -282,12 +298,14 @@ def speaker_order_note(activity: Any, helper: str | None) -> str | None:
     return ORDER_NOTE.format(found=found)
 
 
-def _speakers(decoded, transcript, settings, setup, client_timeline, run):
+def _speakers(decoded: DecodedAudio, heard: Heard, settings: AnalysisSettings, setup: str,
+              client_timeline: Sequence[Any] | None, run: _Run):
     """Turns with roles, the helper's speaker label, and the speaker stage's result."""
     from analysis.speakers.roles import assign_roles
     from analysis.speakers.turns import build_turns
 
     sr = decoded.sample_rate
+    transcript = heard.transcript
     words = list(transcript.words)
     helper = settings.helper_speaker
     if setup == "scripted":
@@ -301,7 +319,7 @@ def _speakers(decoded, transcript, settings, setup, client_timeline, run):
     elif setup == "stereo":
         from analysis.speakers.activity import activity_from_channels
 
-        activity = run.activity or activity_from_channels(decoded.channels, sr)
+        activity = heard.channel_activity or activity_from_channels(decoded.channels, sr)
         if settings.helper_channel is not None:
             if settings.helper_channel >= decoded.n_channels:
                 raise ParameterError(f"helper_channel={settings.helper_channel} is out of range: "
@@ -318,7 +336,7 @@ def _speakers(decoded, transcript, settings, setup, client_timeline, run):
         from analysis.speakers.diarize import diarize
         from audio.vad import speech_intervals
 
-        speech = speech_intervals(decoded.mono, sr, speech_probs=run.speech_probs)  # no second Silero pass
+        speech = speech_intervals(decoded.mono, sr, speech_probs=heard.speech_probs)  # no second Silero pass
         activity = diarize(decoded.mono, sr, transcript=transcript, speech=speech)
         ask = speaker_order_note(activity, helper)
         if ask:
