@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import service.pipeline_stages as S
 from analysis.errors import ParameterError
@@ -27,6 +27,13 @@ from analysis.speakers.channels import (
     merge_channel_transcripts,
 )
 from audio.transcribe import TranscribeOptions
+
+if TYPE_CHECKING:  # stage result types, for annotations only (each stage is imported where it runs)
+    from analysis.cues.types import CueResult
+    from analysis.prosody.types import ProsodyResult
+    from analysis.speakers.activity import SpeakerActivity
+    from analysis.speakers.roles import RoleAssignment
+    from analysis.timing.types import TimingMetrics
 
 __all__ = ["AnalysisSettings", "analyze_file", "analyze_audio", "score_transcript", "ProgressFn",
            "HELPER_ORDER", "resolve_helper", "speaker_order_note", "ORDER_NOTE"]
@@ -215,12 +222,11 @@ def analyze_audio(decoded: DecodedAudio, settings: AnalysisSettings | None = Non
                 language=transcript.language, settings={**settings.to_dict(), "setup_used": setup})
     if not transcript.has_speech:
         run.note("No speech was found in the recording: check the microphone and that the file has talking in it.")
-        return _finish(run, [], None, None, None, None, base)
+        return _finish(run, [], None, base)
     if transcript.language not in ("en", ""):
         run.note(f"The speech looks like language {transcript.language!r}; ListenWell's cues are for English.")
     turns, helper, activity, roles = run.stage(
         "speakers", lambda: _speakers(decoded, heard, settings, setup, client_timeline, run), optional=False)
-    speakers = {**activity.to_dict(), "roles": roles.to_dict()}
     timing = run.stage("timing", lambda: _timing(turns, activity)) if settings.timing and turns else None
     if settings.timing and turns and timing is None:
         run.note("Timing (talk share by time, interruptions, pauses) was not measured.")
@@ -230,7 +236,8 @@ def analyze_audio(decoded: DecodedAudio, settings: AnalysisSettings | None = Non
         prosody = run.stage("prosody", lambda: _prosody(decoded, turns, setup, cues, activity, run))
         if prosody is None:
             run.note("Voice (rate, pitch, level) was not measured.")
-    return _finish(run, turns, helper, speakers, timing, prosody, base, cues=cues)
+    return _finish(run, turns, helper, base, activity=activity, roles=roles, timing=timing, prosody=prosody,
+                   cues=cues)
 
 
 def _transcribe(decoded: DecodedAudio, settings: AnalysisSettings, setup: str, run: _Run) -> Heard:
@@ -366,13 +373,14 @@ def _speakers(decoded: DecodedAudio, heard: Heard, settings: AnalysisSettings, s
     return turns, roles.helper, activity, roles
 
 
-def _timing(turns, activity):
+def _timing(turns: Sequence[Turn], activity: SpeakerActivity) -> TimingMetrics:
     from analysis.timing.metrics import timing_metrics
 
-    return timing_metrics(turns, activity).to_dict()
+    return timing_metrics(turns, activity)
 
 
-def _prosody(decoded, turns, setup, cues, activity, run):
+def _prosody(decoded: DecodedAudio, turns: Sequence[Turn], setup: str, cues: CueResult | None,
+             activity: SpeakerActivity | None, run: _Run) -> ProsodyResult:
     from analysis.prosody.analyze import prosody_by_speaker
 
     disclosures = sorted({c.turn_index for c in getattr(cues, "cues", ()) if c.kind == "feeling_disclosure"})
@@ -389,10 +397,10 @@ def _prosody(decoded, turns, setup, cues, activity, run):
                                 disclosures=disclosures)
     for n in result.notes:
         run.note(f"Voice: {n}.", partial=False)
-    return result.to_dict()
+    return result
 
 
-def _cues(turns: Sequence[Turn], run: _Run):
+def _cues(turns: Sequence[Turn], run: _Run) -> CueResult:
     from analysis.cues.detect import detect_cues
 
     result = detect_cues(turns)
@@ -401,19 +409,23 @@ def _cues(turns: Sequence[Turn], run: _Run):
     return result
 
 
-def _finish(run: _Run, turns, helper, speakers, timing, prosody, base: dict[str, Any], *, cues: Any = None) -> Report:
+def _finish(run: _Run, turns: Sequence[Turn], helper: str | None, base: dict[str, Any], *,
+            activity: SpeakerActivity | None = None, roles: RoleAssignment | None = None,
+            timing: TimingMetrics | None = None, prosody: ProsodyResult | None = None,
+            cues: CueResult | None = None) -> Report:
+    """Score the typed stage results and write the Report (their JSON form goes in here, once)."""
     from analysis.scoring.score import score_session
     from analysis.scoring.summary import with_summary
 
     turns = list(turns)
-    roles = {t.role for t in turns if t.text.strip()}
-    both = HELPER in roles and CLIENT in roles
+    present = {t.role for t in turns if t.text.strip()}
+    both = HELPER in present and CLIENT in present
     if turns and len({t.speaker for t in turns}) < 2 and base.get("kind") == "audio":
         run.note("Only one speaker was found: the report needs both the helper and the client, "
                  "so there is no overall index.")
-    elif turns and HELPER not in roles:
+    elif turns and HELPER not in present:
         run.note("The helper never speaks in this session, so there is nothing of theirs to score.")
-    elif turns and CLIENT not in roles:
+    elif turns and CLIENT not in present:
         run.note("The client never speaks in this session: listening cannot be judged without them, "
                  "so there is no overall index.")
     if not any(t.text.strip() for t in turns) and not any("No speech" in n for n in run.notes):
@@ -431,10 +443,10 @@ def _finish(run: _Run, turns, helper, speakers, timing, prosody, base: dict[str,
         partial=run.partial,
         turns=tuple(turns),
         helper_speaker=helper,
-        speakers=speakers,
-        timing=timing,
-        prosody=prosody,
-        cues=S.stage_to_dict(cues),
+        speakers=None if activity is None else {**activity.to_dict(), **({"roles": roles.to_dict()} if roles else {})},
+        timing=None if timing is None else timing.to_dict(),
+        prosody=None if prosody is None else prosody.to_dict(),
+        cues=None if cues is None else cues.to_dict(),
         stage_seconds=dict(run.seconds),
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **base,
@@ -461,4 +473,4 @@ def score_transcript(turns: Sequence[Turn], settings: AnalysisSettings | None = 
             run.note(f"Roles: {n}.", partial=False)
     helper = next((t.speaker for t in turns if t.role == HELPER), None)
     base = dict(source=source, kind="text", duration=None, language="en", settings=settings.to_dict())
-    return _finish(run, turns, helper, None, None, None, base)
+    return _finish(run, turns, helper, base)
