@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import service.pipeline_stages as S
 from analysis.errors import ParameterError
@@ -27,6 +27,13 @@ from analysis.speakers.channels import (
     merge_channel_transcripts,
 )
 from audio.transcribe import TranscribeOptions
+
+if TYPE_CHECKING:  # stage result types, for annotations only (each stage is imported where it runs)
+    from analysis.cues.types import CueResult
+    from analysis.prosody.types import ProsodyResult
+    from analysis.speakers.activity import SpeakerActivity
+    from analysis.speakers.roles import RoleAssignment
+    from analysis.timing.types import TimingMetrics
 
 __all__ = ["AnalysisSettings", "analyze_file", "analyze_audio", "score_transcript", "ProgressFn",
            "HELPER_ORDER", "resolve_helper", "speaker_order_note", "ORDER_NOTE"]
@@ -101,6 +108,20 @@ class AnalysisSettings:
         return d
 
 
+@dataclass(frozen=True)
+class Heard:
+    """What transcription hands to the speaker stage: the words and what it measured on the way.
+
+    ``channel_activity``: stereo, the per-channel speaker activity found to pack each channel's
+    speech (the speaker stage reuses it). ``speech_probs``: mono, the Silero VAD probabilities
+    computed once for transcription and reused by diarization.
+    """
+
+    transcript: Transcript
+    channel_activity: Any = None
+    speech_probs: Any = None
+
+
 class _Run:
     """Bookkeeping for one run: progress, stage times, notes."""
 
@@ -109,8 +130,6 @@ class _Run:
         self.seconds: dict[str, float] = {}
         self.notes: list[str] = []
         self.partial = False
-        self.activity: Any = None  # stereo: speaker activity found before transcription
-        self.speech_probs: Any = None  # mono: Silero VAD probabilities shared by transcription and diarization
 
     def tell(self, stage: str, fraction: float) -> None:
         if self.progress is not None:
@@ -194,19 +213,20 @@ def analyze_audio(decoded: DecodedAudio, settings: AnalysisSettings | None = Non
     if setup == "scripted" and decoded.n_channels >= 2:
         decoded = _mic_channel(decoded, settings.helper_channel or 0)
     if transcript is None:
-        transcript = run.stage("transcribe", lambda: _transcribe(decoded, settings, setup, run), optional=False)
+        heard = run.stage("transcribe", lambda: _transcribe(decoded, settings, setup, run), optional=False)
     else:
+        heard = Heard(transcript)
         run.tell("transcribe", 1.0)
+    transcript = heard.transcript
     base = dict(source=decoded.source, kind="audio", duration=round(decoded.duration, 3),
                 language=transcript.language, settings={**settings.to_dict(), "setup_used": setup})
     if not transcript.has_speech:
         run.note("No speech was found in the recording: check the microphone and that the file has talking in it.")
-        return _finish(run, [], None, None, None, None, base)
+        return _finish(run, [], None, base)
     if transcript.language not in ("en", ""):
         run.note(f"The speech looks like language {transcript.language!r}; ListenWell's cues are for English.")
     turns, helper, activity, roles = run.stage(
-        "speakers", lambda: _speakers(decoded, transcript, settings, setup, client_timeline, run), optional=False)
-    speakers = {**activity.to_dict(), "roles": roles.to_dict()}
+        "speakers", lambda: _speakers(decoded, heard, settings, setup, client_timeline, run), optional=False)
     timing = run.stage("timing", lambda: _timing(turns, activity)) if settings.timing and turns else None
     if settings.timing and turns and timing is None:
         run.note("Timing (talk share by time, interruptions, pauses) was not measured.")
@@ -216,10 +236,11 @@ def analyze_audio(decoded: DecodedAudio, settings: AnalysisSettings | None = Non
         prosody = run.stage("prosody", lambda: _prosody(decoded, turns, setup, cues, activity, run))
         if prosody is None:
             run.note("Voice (rate, pitch, level) was not measured.")
-    return _finish(run, turns, helper, speakers, timing, prosody, base, cues=cues)
+    return _finish(run, turns, helper, base, activity=activity, roles=roles, timing=timing, prosody=prosody,
+                   cues=cues)
 
 
-def _transcribe(decoded: DecodedAudio, settings: AnalysisSettings, setup: str, run: _Run) -> Transcript:
+def _transcribe(decoded: DecodedAudio, settings: AnalysisSettings, setup: str, run: _Run) -> Heard:
     """The mono mix, or (stereo) each channel on its own with words labelled ``ch<i>``.
 
     Whisper on a mix drops or garbles overlapped speech and can put two speakers'
@@ -229,26 +250,28 @@ def _transcribe(decoded: DecodedAudio, settings: AnalysisSettings, setup: str, r
     from audio.transcribe import transcribe
 
     if setup != "stereo" or decoded.n_channels < 2 or _same_channels(decoded):  # same sound twice: once is enough
+        probs = None
         if settings.transcribe.batched:  # one Silero pass, reused by diarization (audio/vad.py)
-            run.speech_probs = S.shared_speech_probs(decoded.mono, decoded.sample_rate)
-        return transcribe(decoded.mono, settings.transcribe, progress=lambda f: run.tell("transcribe", f),
-                          speech_probs=run.speech_probs)
+            probs = S.shared_speech_probs(decoded.mono, decoded.sample_rate)
+        words = transcribe(decoded.mono, settings.transcribe, progress=lambda f: run.tell("transcribe", f),
+                           speech_probs=probs)
+        return Heard(words, speech_probs=probs)
     from analysis.speakers.activity import activity_from_channels
     from analysis.speakers.channels import pack_speech, unpack_transcript
 
     n, sr = decoded.n_channels, decoded.sample_rate
-    run.activity = activity_from_channels(decoded.channels, sr)
+    activity = activity_from_channels(decoded.channels, sr)
     parts = []
     for i in range(n):
         tell = lambda f, i=i: run.tell("transcribe", (i + min(f, 1.0)) / n)  # noqa: E731
-        spans = [(r.start, r.end) for r in run.activity.regions if r.speaker == f"ch{i}"]
+        spans = [(r.start, r.end) for r in activity.regions if r.speaker == f"ch{i}"]
         if not spans:  # nothing found on this channel by energy: let Whisper's own VAD look at all of it
             parts.append(transcribe(decoded.channels[i], settings.transcribe, channel=i, progress=tell))
             continue
         packed = pack_speech(decoded.channels[i], sr, spans)
         part = transcribe(packed.audio, settings.transcribe, channel=i, progress=tell)
         parts.append(unpack_transcript(part, packed))
-    return merge_channel_transcripts(parts, [f"ch{i}" for i in range(n)])
+    return Heard(merge_channel_transcripts(parts, [f"ch{i}" for i in range(n)]), channel_activity=activity)
 
 
 def _mic_channel(decoded: DecodedAudio, channel: int) -> DecodedAudio:
@@ -282,12 +305,14 @@ def speaker_order_note(activity: Any, helper: str | None) -> str | None:
     return ORDER_NOTE.format(found=found)
 
 
-def _speakers(decoded, transcript, settings, setup, client_timeline, run):
+def _speakers(decoded: DecodedAudio, heard: Heard, settings: AnalysisSettings, setup: str,
+              client_timeline: Sequence[Any] | None, run: _Run):
     """Turns with roles, the helper's speaker label, and the speaker stage's result."""
     from analysis.speakers.roles import assign_roles
     from analysis.speakers.turns import build_turns
 
     sr = decoded.sample_rate
+    transcript = heard.transcript
     words = list(transcript.words)
     helper = settings.helper_speaker
     if setup == "scripted":
@@ -301,7 +326,7 @@ def _speakers(decoded, transcript, settings, setup, client_timeline, run):
     elif setup == "stereo":
         from analysis.speakers.activity import activity_from_channels
 
-        activity = run.activity or activity_from_channels(decoded.channels, sr)
+        activity = heard.channel_activity or activity_from_channels(decoded.channels, sr)
         if settings.helper_channel is not None:
             if settings.helper_channel >= decoded.n_channels:
                 raise ParameterError(f"helper_channel={settings.helper_channel} is out of range: "
@@ -318,7 +343,7 @@ def _speakers(decoded, transcript, settings, setup, client_timeline, run):
         from analysis.speakers.diarize import diarize
         from audio.vad import speech_intervals
 
-        speech = speech_intervals(decoded.mono, sr, speech_probs=run.speech_probs)  # no second Silero pass
+        speech = speech_intervals(decoded.mono, sr, speech_probs=heard.speech_probs)  # no second Silero pass
         activity = diarize(decoded.mono, sr, transcript=transcript, speech=speech)
         ask = speaker_order_note(activity, helper)
         if ask:
@@ -348,13 +373,14 @@ def _speakers(decoded, transcript, settings, setup, client_timeline, run):
     return turns, roles.helper, activity, roles
 
 
-def _timing(turns, activity):
+def _timing(turns: Sequence[Turn], activity: SpeakerActivity) -> TimingMetrics:
     from analysis.timing.metrics import timing_metrics
 
-    return timing_metrics(turns, activity).to_dict()
+    return timing_metrics(turns, activity)
 
 
-def _prosody(decoded, turns, setup, cues, activity, run):
+def _prosody(decoded: DecodedAudio, turns: Sequence[Turn], setup: str, cues: CueResult | None,
+             activity: SpeakerActivity | None, run: _Run) -> ProsodyResult:
     from analysis.prosody.analyze import prosody_by_speaker
 
     disclosures = sorted({c.turn_index for c in getattr(cues, "cues", ()) if c.kind == "feeling_disclosure"})
@@ -371,10 +397,10 @@ def _prosody(decoded, turns, setup, cues, activity, run):
                                 disclosures=disclosures)
     for n in result.notes:
         run.note(f"Voice: {n}.", partial=False)
-    return result.to_dict()
+    return result
 
 
-def _cues(turns: Sequence[Turn], run: _Run):
+def _cues(turns: Sequence[Turn], run: _Run) -> CueResult:
     from analysis.cues.detect import detect_cues
 
     result = detect_cues(turns)
@@ -383,19 +409,23 @@ def _cues(turns: Sequence[Turn], run: _Run):
     return result
 
 
-def _finish(run: _Run, turns, helper, speakers, timing, prosody, base: dict[str, Any], *, cues: Any = None) -> Report:
+def _finish(run: _Run, turns: Sequence[Turn], helper: str | None, base: dict[str, Any], *,
+            activity: SpeakerActivity | None = None, roles: RoleAssignment | None = None,
+            timing: TimingMetrics | None = None, prosody: ProsodyResult | None = None,
+            cues: CueResult | None = None) -> Report:
+    """Score the typed stage results and write the Report (their JSON form goes in here, once)."""
     from analysis.scoring.score import score_session
     from analysis.scoring.summary import with_summary
 
     turns = list(turns)
-    roles = {t.role for t in turns if t.text.strip()}
-    both = HELPER in roles and CLIENT in roles
+    present = {t.role for t in turns if t.text.strip()}
+    both = HELPER in present and CLIENT in present
     if turns and len({t.speaker for t in turns}) < 2 and base.get("kind") == "audio":
         run.note("Only one speaker was found: the report needs both the helper and the client, "
                  "so there is no overall index.")
-    elif turns and HELPER not in roles:
+    elif turns and HELPER not in present:
         run.note("The helper never speaks in this session, so there is nothing of theirs to score.")
-    elif turns and CLIENT not in roles:
+    elif turns and CLIENT not in present:
         run.note("The client never speaks in this session: listening cannot be judged without them, "
                  "so there is no overall index.")
     if not any(t.text.strip() for t in turns) and not any("No speech" in n for n in run.notes):
@@ -413,10 +443,10 @@ def _finish(run: _Run, turns, helper, speakers, timing, prosody, base: dict[str,
         partial=run.partial,
         turns=tuple(turns),
         helper_speaker=helper,
-        speakers=speakers,
-        timing=timing,
-        prosody=prosody,
-        cues=S.stage_to_dict(cues),
+        speakers=None if activity is None else {**activity.to_dict(), **({"roles": roles.to_dict()} if roles else {})},
+        timing=None if timing is None else timing.to_dict(),
+        prosody=None if prosody is None else prosody.to_dict(),
+        cues=None if cues is None else cues.to_dict(),
         stage_seconds=dict(run.seconds),
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **base,
@@ -443,4 +473,4 @@ def score_transcript(turns: Sequence[Turn], settings: AnalysisSettings | None = 
             run.note(f"Roles: {n}.", partial=False)
     helper = next((t.speaker for t in turns if t.role == HELPER), None)
     base = dict(source=source, kind="text", duration=None, language="en", settings=settings.to_dict())
-    return _finish(run, turns, helper, None, None, None, base)
+    return _finish(run, turns, helper, base)

@@ -14,19 +14,9 @@ from typing import Any, Sequence
 from analysis.errors import ParameterError
 from analysis.schema import CLIENT, Turn
 
-__all__ = ["timeline_items", "fill_client_text", "stage_to_dict", "shared_speech_probs"]
+__all__ = ["timeline_items", "fill_client_text", "shared_speech_probs"]
 
 logger = logging.getLogger(__name__)
-
-
-def stage_to_dict(result: Any) -> dict[str, Any] | None:
-    """A stage result as JSON-ready dict (``to_dict()`` when it has one)."""
-    if result is None:
-        return None
-    if isinstance(result, dict):
-        return result
-    to_dict = getattr(result, "to_dict", None)
-    return to_dict() if callable(to_dict) else None
 
 
 def timeline_items(client_timeline: Sequence[Any]) -> list[tuple[float, float, str]]:

@@ -1,66 +1,40 @@
 """The sub-scores that need audio: make space (talk share, interruptions, patience) and voice.
 
-Both read the timing and prosody stages' ``to_dict()`` output with tolerant
-key lookups; from a text-only transcript "make space" falls back on the
-helper's share of words and "voice" is not measured.
+Both read the timing and prosody stages' own results (:class:`~analysis.timing.types.TimingMetrics`,
+:class:`~analysis.prosody.types.ProsodyResult`); from a text-only transcript "make space" falls back
+on the helper's share of words and "voice" is not measured.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
+from analysis.prosody.types import ProsodyResult, ProsodySummary
+from analysis.report.glossary import percent
 from analysis.report.types import Evidence, ScorePart
 from analysis.schema import CLIENT, HELPER, Turn
-from analysis.report.glossary import percent
 from analysis.scoring.util import evidence, ramp, weighted
+from analysis.timing.types import TimingEvent, TimingMetrics
 
-__all__ = ["make_space", "voice", "find_number"]
+__all__ = ["make_space", "voice"]
 
 Result = tuple[float | None, list[ScorePart], dict[str, Any]]
 
 
-def find_number(d: dict[str, Any] | None, *paths: str) -> float | None:
-    """The first number found at one of the dotted ``paths`` in ``d``."""
-    if not d:
-        return None
-    for path in paths:
-        node: Any = d
-        for key in path.split("."):
-            if isinstance(node, dict) and key in node:
-                node = node[key]
-            else:
-                node = None
-                break
-        if isinstance(node, (int, float)) and not isinstance(node, bool):
-            return float(node)
-    return None
-
-
-def _events(d: dict[str, Any] | None, *names: str) -> list[dict[str, Any]]:
-    if not d:
-        return []
-    for n in names:
-        v = d.get(n)
-        if isinstance(v, list):
-            return [e for e in v if isinstance(e, dict)]
-    return []
+def _finite(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(float(x)) else float(x)
 
 
 def _words(t: Turn) -> int:
     return len(t.text.split())
 
 
-def _span(event: Any) -> float | None:
-    if isinstance(event, dict) and isinstance(event.get("start"), (int, float)) and isinstance(event.get("end"), (int, float)):
-        return float(event["end"]) - float(event["start"])
-    return None
-
-
 def _speaker_of(turns: Sequence[Turn], role: str) -> str:
     return next((t.speaker for t in turns if t.role == role), role)
 
 
-def _event_evidence(events: list[dict[str, Any]], note: str, turns: Sequence[Turn],
+def _event_evidence(events: Sequence[TimingEvent], note: str, turns: Sequence[Turn],
                     positive: bool = False) -> list[Evidence]:
     """Evidence for timing events; the quote is always one speaker's words, labelled with them.
 
@@ -70,10 +44,10 @@ def _event_evidence(events: list[dict[str, Any]], note: str, turns: Sequence[Tur
     """
     out = []
     for e in events:
-        role = str(e.get("speaker") or HELPER)
-        other = str(e.get("other") or (CLIENT if role == HELPER else HELPER))
-        text = (e.get("text") or "").strip()
-        before = (e.get("before") or "").strip()
+        role = str(e.speaker or HELPER)
+        other = str(e.other or (CLIENT if role == HELPER else HELPER))
+        text = e.text.strip()
+        before = e.before.strip()
         if text:
             quote, who, why = text, role, note
         elif before:
@@ -81,22 +55,22 @@ def _event_evidence(events: list[dict[str, Any]], note: str, turns: Sequence[Tur
         else:
             continue
         out.append(Evidence(speaker=_speaker_of(turns, who), role=who if who in (HELPER, CLIENT) else None,
-                            quote=quote, start=round(max(0.0, float(e["start"])), 2),
-                            end=round(max(0.0, float(e["end"])), 2), note=why, positive=positive))
+                            quote=quote, start=round(max(0.0, e.start), 2),
+                            end=round(max(0.0, e.end), 2), note=why, positive=positive))
     return out
 
 
-def make_space(turns: Sequence[Turn], timing: dict[str, Any] | None) -> Result:
+def make_space(turns: Sequence[Turn], timing: TimingMetrics | None) -> Result:
     """Helper talk share (time, else words), interruptions per minute, patience, longest monologue.
 
-    ``timing`` is the timing stage's ``TimingMetrics.to_dict()``; without it
-    (text only) the helper's share of words is the only part.
+    ``timing`` is the timing stage's result; without it (text only) the helper's share of
+    words is the only part.
     """
     helper_w = sum(_words(t) for t in turns if t.role == HELPER)
     client_w = sum(_words(t) for t in turns if t.role == CLIENT)
     try_instead = ("Let a pause sit for two seconds after the client stops; if they go on, "
                    'just say "mm-hmm" and let them finish.')
-    share = find_number(timing, "talk_share_helper", "helper_talk_share")
+    share = None if timing is None else _finite(timing.talk_share_helper)
     basis = "speaking time"
     if share is None:
         if helper_w == 0 or client_w == 0:
@@ -105,18 +79,18 @@ def make_space(turns: Sequence[Turn], timing: dict[str, Any] | None) -> Result:
         share, basis = helper_w / (helper_w + client_w), "words"
     parts = [ScorePart("helper_talk_share", round(100 * share, 1), f"% of {basis}", ramp(share, 0.75, 0.45),
                        0.5, "under about 50 % (AnnoMI good 54 %, poor 62 % of words)")]
-    minutes = max(find_number(timing, "duration") or 0.0, 30.0) / 60.0
-    interruptions = _events(timing, "interruptions")
-    backchannels = _events(timing, "backchannels")
-    if timing is not None and "interruptions" in timing:
+    minutes = max(timing.duration if timing is not None else 0.0, 30.0) / 60.0
+    interruptions = list(timing.interruptions) if timing is not None else []
+    backchannels = list(timing.backchannels) if timing is not None else []
+    if timing is not None:
         rate = len(interruptions) / minutes
         parts.append(ScorePart("interruptions_per_minute", round(rate, 2), "per min", ramp(rate, 2.0, 0.0), 0.25,
                                "none: let the client finish"))
-    latency = find_number(timing, "latency.median", "median_latency_helper")
+    latency = None if timing is None else _finite(timing.latency.median)
     if latency is not None:
         parts.append(ScorePart("response_pause", round(latency, 2), "s (median)", ramp(latency, -0.2, 0.7), 0.15,
                                "a calm pause before answering (about 0.5-1 s)"))
-    mono = _span((timing or {}).get("longest_helper_monologue"))
+    mono = None if timing is None or timing.longest_helper_monologue is None else timing.longest_helper_monologue.duration
     if mono is not None:
         parts.append(ScorePart("longest_helper_turn", round(mono, 1), "s", ramp(mono, 60.0, 20.0), 0.1,
                                "under about 20 s"))
@@ -127,7 +101,7 @@ def make_space(turns: Sequence[Turn], timing: dict[str, Any] | None) -> Result:
     if longest is not None and share > 0.5 and not interruptions:
         ev += evidence([longest], "your longest turn")
     summary = f"You took {percent(share)} % of the {basis} (aim for under 50 %)"
-    if timing is not None and "interruptions" in timing:
+    if timing is not None:
         summary += (f"; times you cut in on the client: {len(interruptions)}; short \"mm-hmm\"s while "
                     f"the client talked: {len(backchannels)}")
     if latency is not None:
@@ -135,27 +109,28 @@ def make_space(turns: Sequence[Turn], timing: dict[str, Any] | None) -> Result:
     summary += "."
     if interruptions:
         first = interruptions[0]
-        before = (first.get("before") or "").strip()
+        before = first.before.strip()
         if before:
             try_instead = (f'When the client is saying "…{before}", let them finish; if you must come in, '
                            'a short "mm-hmm" keeps them going.')
     return weighted(parts), parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev)}
 
 
-def voice(turns: Sequence[Turn], prosody: dict[str, Any] | None) -> Result:
+def voice(turns: Sequence[Turn], prosody: ProsodyResult | None) -> Result:
     """Helper speaking rate (wpm), pitch variation (semitones), level vs the client (dB)."""
     try_instead = ("Let your voice rise and fall naturally, as if talking to a friend, at a calm pace "
                    "(about 120-160 words a minute).")
     if not prosody:
         return None, [], {"summary": "Not measured: no audio or the prosody stage did not run.",
                           "try_instead": try_instead}
-    helper = _speaker_summary(prosody, HELPER)
-    rate = find_number(helper, "wpm", "speaking_rate_wpm")
-    pitch = find_number(helper, "pitch_sd_st", "pitch_std_semitones")
-    diff_db = find_number(prosody, "helper_minus_client_db")
+    helper: ProsodySummary | None = prosody.speaker(HELPER)
+    rate = None if helper is None else _finite(helper.wpm)
+    pitch = None if helper is None else _finite(helper.pitch_sd_st)
+    diff_db = _finite(prosody.helper_minus_client_db)
     if diff_db is None:
-        client = _speaker_summary(prosody, CLIENT)
-        h_db, c_db = find_number(helper, "energy_db"), find_number(client, "energy_db")
+        client = prosody.speaker(CLIENT)
+        h_db = None if helper is None else _finite(helper.energy_db)
+        c_db = None if client is None else _finite(client.energy_db)
         diff_db = None if h_db is None or c_db is None else h_db - c_db
     parts = []
     if rate is not None:
@@ -168,10 +143,10 @@ def voice(turns: Sequence[Turn], prosody: dict[str, Any] | None) -> Result:
     if diff_db is not None:
         parts.append(ScorePart("level_vs_client", round(diff_db, 1), "dB", ramp(abs(diff_db), 12.0, 3.0), 0.2,
                                "within about 3 dB of the client"))
-    rushed = [int(i) for i in prosody.get("rushed_after_disclosure", ()) if isinstance(i, (int, float))]
+    rushed = [int(i) for i in prosody.rushed_after_disclosure]
     by_index = {t.index: t for t in turns}
     rushed_turns = [by_index[i] for i in rushed if i in by_index]
-    if helper is not None and helper.get("n_words"):
+    if helper is not None and helper.n_words:
         n_helper = max(1, sum(1 for t in turns if t.role == HELPER))
         parts.append(ScorePart("rushed_after_disclosure", float(len(rushed_turns)), "turns",
                                ramp(len(rushed_turns) / n_helper, 0.3, 0.0), 0.15,
@@ -198,19 +173,6 @@ def voice(turns: Sequence[Turn], prosody: dict[str, Any] | None) -> Result:
         try_instead = "After the client shares something hard, take a breath and answer a little slower."
     return score, parts, {"summary": "Your voice: " + "; ".join(bits) + ".", "try_instead": try_instead,
                           "evidence": tuple(ev)}
-
-
-def _speaker_summary(prosody: dict[str, Any], role: str) -> dict[str, Any] | None:
-    """The per-speaker prosody summary for ``role`` (list form, or dict keyed by role)."""
-    speakers = prosody.get("speakers")
-    if isinstance(speakers, list):
-        for s in speakers:
-            if isinstance(s, dict) and s.get("role") == role:
-                return s
-    if isinstance(speakers, dict) and isinstance(speakers.get(role), dict):
-        return speakers[role]
-    node = prosody.get(role)
-    return node if isinstance(node, dict) else None
 
 
 def _n(k: int, noun: str) -> str:

@@ -18,9 +18,14 @@ from typing import Any, Sequence
 from analysis.cues.miti import miti_summary
 from analysis.cues.types import MitiSummary
 from analysis.cues.view import cue_view
+from analysis.prosody.types import ProsodyResult
 from analysis.report.types import ScorePart, SubScore, Summary
 from analysis.schema import Turn
-from analysis.scoring.confidence import low_confidence_note, text_confidence, turns_confidence
+from analysis.scoring.confidence import (
+    low_confidence_note,
+    text_confidence,
+    turns_confidence,
+)
 from analysis.scoring.parts import (
     explore,
     hold_back,
@@ -30,6 +35,7 @@ from analysis.scoring.parts import (
     voice,
 )
 from analysis.scoring.summary import build_summary, mark_unsure
+from analysis.timing.types import TimingMetrics
 
 __all__ = ["WEIGHTS", "LABELS", "ScoreResult", "score_session", "miti_summary", "combine_index"]
 
@@ -87,8 +93,8 @@ def _finish(name: str, score: float | None, parts: list[ScorePart], weight: floa
 def score_session(
     turns: Sequence[Turn],
     cues: Any = None,
-    timing: dict[str, Any] | None = None,
-    prosody: dict[str, Any] | None = None,
+    timing: TimingMetrics | None = None,
+    prosody: ProsodyResult | None = None,
     weights: dict[str, float] | None = None,
 ) -> ScoreResult:
     """Score one session.
@@ -100,8 +106,10 @@ def score_session(
     cues : object or dict, optional
         The text-cue stage's result (or its ``to_dict()``); ``None`` leaves the
         text sub-scores not measured.
-    timing, prosody : dict, optional
-        The timing and prosody stages' ``to_dict()`` output.
+    timing : TimingMetrics, optional
+        The timing stage's result (``None``: text only, talk share from words).
+    prosody : ProsodyResult, optional
+        The prosody stage's result (``None``: voice not measured).
     weights : dict, optional
         Sub-score weights (default :data:`WEIGHTS`); for calibration experiments.
 

@@ -83,12 +83,12 @@ def test_voiced_dialogue_reports_are_consistent(shared_data, name):
     turns = _json_turns(folder / f"{name}.json")
     audio, sr = sf.read(str(folder / f"{name}.stereo.flac"), dtype="float32", always_2d=True)
     activity = activity_from_channels(audio.T, sr, speakers=[HELPER, CLIENT])
-    timing = timing_metrics(turns, activity).to_dict()
+    timing = timing_metrics(turns, activity)
     cues = detect_cues(turns)
     scored = score_session(turns, cues, timing)
     report = with_summary(Report(source=name, duration=len(audio) / sr, index=scored.index,
                                  subscores=scored.subscores, miti=scored.miti, turns=tuple(turns),
-                                 helper_speaker=HELPER, timing=timing, cues=cues.to_dict()))
+                                 helper_speaker=HELPER, timing=timing.to_dict(), cues=cues.to_dict()))
     assert report.summary.judged and report.subscores["make_space"].score is not None
     assert _problems(report) == []
     if name.endswith("low"):

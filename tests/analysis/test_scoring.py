@@ -6,13 +6,26 @@ import pytest
 
 from analysis.cues.detect import detect_cues
 from analysis.cues.view import CueView, TurnEvent
+from analysis.prosody.types import ProsodyResult, ProsodySummary
 from analysis.report.types import ScorePart
 from analysis.schema import CLIENT, HELPER, Turn
 from analysis.scoring.score import WEIGHTS, combine_index, score_session
 from analysis.scoring.util import ramp, weighted
+from analysis.timing.types import TimingMetrics
 from service.pipeline import score_transcript
 from tests.report_fixtures import GOOD, POOR, make_turns
 
+
+def _timing(d: dict) -> TimingMetrics:
+    """The timing stage's result with just the figures a test sets (the rest at their defaults)."""
+    return TimingMetrics.from_dict(d)
+
+
+def _prosody(helper: dict, helper_minus_client_db: float, rushed: tuple[int, ...]) -> ProsodyResult:
+    """The prosody stage's result with one helper summary and the session comparisons a test sets."""
+    summary = ProsodySummary(scope="speaker", speaker="helper", **helper)
+    return ProsodyResult(speakers=(summary,), turns=(), tracks=(), helper_minus_client_db=helper_minus_client_db,
+                         rushed_after_disclosure=rushed)
 
 def _score(lines, **kw):
     turns = make_turns(lines, **kw)
@@ -100,14 +113,14 @@ def test_timing_and_prosody_dicts_are_used_when_present():
     turns = make_turns(GOOD, timed=True)
     cut = {"kind": "interruption", "start": 3.0, "end": 3.5, "speaker": "helper", "text": "you should",
            "before": "and I feel so"}
-    timing = {"talk_share_helper": 0.8, "interruptions": [cut] * 4, "duration": 60.0,
-              "latency": {"median": -0.1}, "longest_helper_monologue": {"start": 10.0, "end": 75.0}}
-    prosody = {"speakers": [{"role": "helper", "wpm": 230.0, "pitch_sd_st": 0.5, "n_words": 60}],
-               "helper_minus_client_db": 14.0, "rushed_after_disclosure": [1, 3]}
-    calm = score_session(turns, detect_cues(turns), {"talk_share_helper": 0.4, "interruptions": [], "duration": 60.0,
-                                                      "latency": {"median": 0.8}},
-                         {"speakers": [{"role": "helper", "wpm": 135.0, "pitch_sd_st": 3.0, "n_words": 60}],
-                          "helper_minus_client_db": -1.0, "rushed_after_disclosure": []})
+    timing = _timing({"talk_share_helper": 0.8, "interruptions": [cut] * 4, "duration": 60.0,
+                      "latency": {"median": -0.1},
+                      "longest_helper_monologue": {"kind": "monologue", "start": 10.0, "end": 75.0}})
+    prosody = _prosody({"role": "helper", "wpm": 230.0, "pitch_sd_st": 0.5, "n_words": 60}, 14.0, (1, 3))
+    calm = score_session(turns, detect_cues(turns),
+                         _timing({"talk_share_helper": 0.4, "interruptions": [], "duration": 60.0,
+                                  "latency": {"median": 0.8}}),
+                         _prosody({"role": "helper", "wpm": 135.0, "pitch_sd_st": 3.0, "n_words": 60}, -1.0, ()))
     rushed = score_session(turns, detect_cues(turns), timing, prosody)
     assert calm.subscores["make_space"].score == 100.0 and calm.subscores["voice"].score == 100.0
     assert rushed.subscores["make_space"].score < 10 and rushed.subscores["voice"].score < 20

@@ -8,9 +8,10 @@ import json
 from dataclasses import replace
 
 from analysis.report.consistency import check_report
-from analysis.schema import CLIENT, HELPER
+from analysis.schema import CLIENT, HELPER, SpeechRegion
 from analysis.scoring.summary import UNSURE_SPEAKERS
-from analysis.speakers.activity import SpeakerActivity, SpeechRegion
+from analysis.speakers.activity import SpeakerActivity
+from analysis.speakers.roles import RoleAssignment
 from service import pipeline as P
 from tests.report_fixtures import POOR, make_turns
 
@@ -26,11 +27,11 @@ def _report(turns, activity: SpeakerActivity, helper: str | None):
     note = P.speaker_order_note(activity, helper)
     if note:
         run.note(note, partial=False)
-    speakers = {**activity.to_dict(), "roles": {"helper": "spk0", "method": "given" if helper else "inferred",
-                                                "confidence": 1.0 if helper else 0.6}}
+    roles = RoleAssignment(roles={"spk0": HELPER, "spk1": CLIENT}, helper="spk0", client="spk1",
+                           method="given" if helper else "inferred", confidence=1.0 if helper else 0.6)
     base = dict(source="fake.wav", kind="audio", duration=60.0, language="en",
                 settings={"helper_speaker": helper, "setup_used": "mono"})
-    return P._finish(run, turns, "spk0", speakers, None, None, base)
+    return P._finish(run, turns, "spk0", base, activity=activity, roles=roles)
 
 
 def _two_voices():
