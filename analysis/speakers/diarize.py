@@ -42,7 +42,7 @@ from analysis.speakers.energy_vad import (
     mask_to_intervals,
     speech_mask,
 )
-from analysis.speakers.features import cepstra, frame_levels_fast
+from analysis.speakers.features import cepstra
 
 __all__ = ["DiarizeOptions", "diarize", "speech_from_words", "UNSURE_NOTE"]
 
@@ -115,7 +115,7 @@ def diarize(
     n = int(np.ceil(x.size / max(1, int(round(opts.hop * sr)))))
     mask = intervals_to_mask(speech, n, opts.hop)
     feats = cepstra(x, sr, hop=opts.hop, only=mask)
-    levels = frame_levels_fast(x, sr, frame=0.025, hop=opts.hop)[:n]
+    levels = frame_levels(x, sr, frame=0.025, hop=opts.hop)[:n]
     core = mask & (levels > (np.percentile(levels[mask], 99) - opts.core_db if mask.any() else 0.0))
     wins = steps.windows(mask, opts)
     k, n_detected = 1, 1
