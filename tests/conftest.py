@@ -26,3 +26,27 @@ def shared_data() -> Path:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
+
+
+@pytest.fixture(autouse=True)
+def every_report_is_consistent(monkeypatch):
+    """Each report the pipeline writes during a test passes the consistency checker.
+
+    One source of truth for every figure: the checker (``analysis.report.consistency``)
+    fails the test on any contradiction between the summary, the sub-scores, the
+    evidence's speakers and the counts of a report built in this process.
+    """
+    import service.pipeline as pipeline
+    from analysis.report.consistency import check_report
+
+    finish = pipeline._finish
+    problems: list[str] = []
+
+    def checked(*args, **kwargs):
+        report = finish(*args, **kwargs)
+        problems.extend(f"{report.source or 'report'}: {p}" for p in check_report(report.to_dict()))
+        return report
+
+    monkeypatch.setattr(pipeline, "_finish", checked)
+    yield
+    assert not problems, "contradictions in a report the pipeline wrote:\n" + "\n".join(problems)

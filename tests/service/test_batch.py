@@ -143,7 +143,16 @@ def test_dask_cluster_gives_the_same_summary(local_run, tmp_path):
             outcome = run_batch(cohort, tmp_path / "dask", settings, scheduler=client, cpu_threads=1,
                                 show_progress=False)
     assert (outcome.done, outcome.failed) == (2, 4)
-    assert _comparable(tmp_path / "dask" / "summary.csv") == _comparable(out.parent / "first-summary.csv")
+    dask_rows, local_rows = _comparable(tmp_path / "dask" / "summary.csv"), _comparable(out.parent / "first-summary.csv")
+    # A pause within milliseconds of a bin edge (1 s: medium/long) can fall either side between two
+    # processes (word times differ by a few ms); the number of pauses must agree, each bin within one.
+    for d, loc in zip(dask_rows, local_rows):
+        bins = [k for k in d if k.startswith(("timing.pauses.", "timing.long_pauses."))]
+        assert {k: v for k, v in d.items() if k not in bins} == {k: v for k, v in loc.items() if k not in bins}
+        assert all(abs(float(d[k] or 0) - float(loc[k] or 0)) <= 1 for k in bins), (d["file"], bins)
+        pause_bins = [k for k in bins if k.startswith("timing.pauses.")]
+        assert sum(float(d[k] or 0) for k in pause_bins) == sum(float(loc[k] or 0) for k in pause_bins)
+    assert len(dask_rows) == len(local_rows)
     record = json.loads((tmp_path / "dask" / "bob/stereo.wav" / "record.json").read_text())
     assert record["status"] == "done"
 
