@@ -77,14 +77,9 @@ def environment() -> dict:
     """Machine and library versions, for the JSON record."""
     from importlib import metadata
 
-    cpu = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from service.bench.machine import cpu_model
+
+    cpu = cpu_model()
     versions = {}
     for dist in ("faster-whisper", "ctranslate2", "onnxruntime", "numpy", "av", "listenwell"):
         try:

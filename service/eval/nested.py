@@ -223,14 +223,9 @@ def machine_description() -> dict[str, Any]:
 
     import sklearn
 
-    cpu = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from service.bench.machine import cpu_model
+
+    cpu = cpu_model()
     try:
         load = [round(x, 2) for x in os.getloadavg()]
     except OSError:

@@ -9,7 +9,6 @@ Chromium's fake microphone playing a bundled sample, submit, get a report.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +16,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from tests.web_fixtures import FAST_HASH, JFK, PASSWORD, ROOT
+
+from tests.security.live import free_port, make_users
+from tests.web_fixtures import JFK, PASSWORD, ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -29,27 +30,13 @@ BASE_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 REPORT_TIMEOUT_MS = 150_000
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """``listenwell serve`` on 127.0.0.1 with a supervisor (sup1) and a trainee (alice)."""
-    from service.store.db import connect, db_path, migrate
-    from service.web.auth import create_user
 
     instance = tmp_path_factory.mktemp("browser") / "instance"
-    instance.mkdir()
-    conn = connect(db_path(instance))
-    migrate(conn)
-    sup = create_user(conn, "sup1", PASSWORD, "supervisor", method=FAST_HASH)
-    create_user(conn, "alice", PASSWORD, "trainee", sup, method=FAST_HASH)
-    conn.commit()
-    conn.close()
-    port = _free_port()
+    make_users(instance)  # sup1 -> alice
+    port = free_port()
     env = {**os.environ, "LISTENWELL_ADMIN_PASSWORD": "admin-pass-1"}
     log = open(instance / "server.log", "w")
     proc = subprocess.Popen(

@@ -7,15 +7,16 @@ A real server process serves a practice session whose report is the poor sample'
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
 import pytest
+
+from tests.security.live import free_port, make_users
 from tests.service.report_page_fixtures import AUDIO, poor_report
-from tests.web_fixtures import FAST_HASH, PASSWORD, ROOT
+from tests.web_fixtures import PASSWORD, ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
@@ -28,30 +29,16 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """``listenwell serve`` with sup1 -> alice and one practice session (the poor sample, with a summary)."""
-    from service.store.db import connect, db_path, migrate
     from service.store.storage import import_session
-    from service.web.auth import create_user
 
     instance = tmp_path_factory.mktemp("page") / "instance"
-    instance.mkdir()
-    conn = connect(db_path(instance))
-    migrate(conn)
-    sup = create_user(conn, "sup1", PASSWORD, "supervisor", method=FAST_HASH)
-    create_user(conn, "alice", PASSWORD, "trainee", sup, method=FAST_HASH)
-    conn.commit()
-    conn.close()
+    make_users(instance)  # sup1 -> alice
     sid = import_session(instance, "alice", AUDIO, poor_report(), scenario_id="relapse-shame",
                          source="browser", title="Practice: shame after a relapse")
-    port = _free_port()
+    port = free_port()
     log = open(instance / "server.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "service.cli.main", "serve", "--port", str(port), "--instance", str(instance)],
