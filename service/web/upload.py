@@ -74,6 +74,7 @@ def accept_audio(file: FileStorage | None) -> tuple[str, str, float]:
             f"{shown} has no file extension; upload audio in one of: " + ", ".join(ALLOWED_EXTENSIONS)
         )
     from service.web.upload_check import check_audio, save_upload
+    from service.web.upload_worker import check_audio_in_worker
 
     limit_bytes = current_app.config["MAX_CONTENT_LENGTH"]
     try:
@@ -81,7 +82,8 @@ def accept_audio(file: FileStorage | None) -> tuple[str, str, float]:
     except AudioTooLongError:
         raise AudioTooLongError(f"{shown} is over the limit of {human_bytes(limit_bytes)}.") from None
     try:
-        info = check_audio(tmp, shown, float(current_app.config["MAX_AUDIO_SECONDS"]),
+        check = check_audio_in_worker if current_app.config.get("UPLOAD_CHECK_IN_WORKER", True) else check_audio
+        info = check(tmp, shown, float(current_app.config["MAX_AUDIO_SECONDS"]),
                            float(current_app.config["MIN_AUDIO_SECONDS"]),
                            float(current_app.config.get("UPLOAD_CHECK_SECONDS", 20.0)))
         duration = info.duration
