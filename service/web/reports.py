@@ -32,17 +32,21 @@ from flask import (
     send_file,
     url_for,
 )
+from flask import session as flask_session
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 
 from analysis.errors import ListenWellError
 from service.store.db import get_db
-from service.store.storage import audio_path, delete_session, load_report
+from service.store.storage import audio_path, delete_session
+from service.web.app import csp_nonce
 from service.web.auth import (
     can_comment,
     can_manage_session,
     session_or_404,
     visible_trainee_ids,
 )
+from service.web.page_cache import PageCache, StoredPage, page_key
 from service.web.report_page import (
     GLOSSARY,
     comment_threads,
@@ -158,17 +162,57 @@ def _scenario_checklist(session, report: dict | None) -> tuple[str | None, list[
     return scenario.title, good_listening_checklist(scenario.good_listening, report)
 
 
+def _pages() -> PageCache:
+    """This app's cache of rendered report pages (``REPORT_PAGE_CACHE`` pages; 0 turns it off)."""
+    pages = current_app.extensions.get("listenwell_pages")
+    if pages is None:
+        pages = current_app.extensions["listenwell_pages"] = PageCache(
+            current_app.config.get("REPORT_PAGE_CACHE", 128))
+    return pages
+
+
+def _scenarios_stamp(session) -> tuple:
+    """When the scenario files last changed (a session's page shows its scenario's checklist)."""
+    if not session["scenario_id"]:
+        return ()
+    from service.scenarios import default_folder
+
+    try:
+        return (session["scenario_id"], default_folder().stat().st_mtime_ns)
+    except OSError:
+        return (session["scenario_id"],)
+
+
 @bp.route("/sessions/<int:session_id>")
 @login_required
 def session_page(session_id: int):
+    """The interactive report page; rendered once per version of what it shows (see page_cache)."""
     session = session_or_404(session_id)
-    stored = load_report(get_db(), session_id)
-    report = public_report(stored, dict(session)) if stored else None
+    db = get_db()
+    row = db.execute("SELECT report_json FROM reports WHERE session_id = ?", (session_id,)).fetchone()
+    report_json = row["report_json"] if row else None
     comments = _comments(session_id)
-    trainee = get_db().execute("SELECT username FROM users WHERE id = ?", (session["trainee_id"],)).fetchone()
+    trainee = db.execute("SELECT username FROM users WHERE id = ?", (session["trainee_id"],)).fetchone()
+    job = latest_job(session_id)
+    rights = (can_comment(current_user, session), _can_reply(current_user, session),
+              can_manage_session(current_user, session))
+    settled = job is None or job["status"] not in ("queued", "running")
+    cacheable = settled and not flask_session.get("_flashes")
+    key = page_key(
+        tuple(session), hashlib.sha256(report_json.encode("utf-8")).hexdigest() if report_json else None,
+        [tuple(c.values()) for c in comments], tuple(trainee) if trainee else None,
+        tuple(job.values()) if job else None, current_user.id, current_user.username, current_user.role,
+        rights, request.script_root, _scenarios_stamp(session),
+    )
+    pages = _pages()
+    stored_page = pages.get(key) if cacheable else None
+    if stored_page is not None:
+        return stored_page.with_values(generate_csrf(), csp_nonce())
+    stored = json.loads(report_json) if report_json else None
+    report = public_report(stored, dict(session)) if stored else None
     subscores = subscore_rows(report) if report else []
     scenario_title, checklist = _scenario_checklist(session, report)
-    return render_template(
+    html = render_template(
         "report.html",
         session=session,
         source=display_source(dict(session), stored),
@@ -178,16 +222,19 @@ def session_page(session_id: int):
         subscores=subscores,
         not_judged=not_judged_text(report) if report else "",
         data=page_data(report, comments) if report else None,
-        job=latest_job(session_id),
+        job=job,
         threads=comment_threads(comments),
         scenario_title=scenario_title,
         checklist=checklist,
         arc=((report or {}).get("practice") or {}).get("arc") or _browser_arc(session, report),
         glossary=GLOSSARY,
-        can_comment=can_comment(current_user, session),
-        can_reply=_can_reply(current_user, session),
-        can_delete=can_manage_session(current_user, session),
+        can_comment=rights[0],
+        can_reply=rights[1],
+        can_delete=rights[2],
     )
+    if cacheable:
+        pages.put(key, StoredPage(html, generate_csrf(), csp_nonce()))
+    return html
 
 
 @bp.route("/sessions/<int:session_id>/audio")
@@ -262,7 +309,7 @@ def full_page_csp(page: str) -> str:
     """A CSP for a stored standalone report: its own <style> blocks (by hash), no script at all."""
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii") + "'"
-        for css in re.findall(r"<style[^>]*>(.*?)</style>", page, flags=re.S)
+        for css in re.findall(r"<style[^>]*>(.*?)</style>", page, flags=re.DOTALL)
     )
     style_src = hashes or "'none'"
     return (f"default-src 'none'; img-src 'self' data:; style-src {style_src}; "
