@@ -110,6 +110,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_AUDIO_SECONDS=60 * 60.0,
         MIN_AUDIO_SECONDS=1.0,
         JOB_WORKERS=1,
+        # rendered report pages kept in memory (service/web/page_cache.py); 0 turns it off
+        REPORT_PAGE_CACHE=int(os.environ.get("LISTENWELL_REPORT_PAGE_CACHE", "128")),
         ANALYZE=None,  # None: service.pipeline.analyze_file
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -11,6 +11,7 @@ and served from there.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import logging
@@ -301,8 +302,14 @@ def full_report(session_id: int):
         abort(404)
     path = stored_full_page(current_app.instance_path, session, row["report_json"])
     response = send_file(path, mimetype="text/html", conditional=True, max_age=0)
-    response.headers["Content-Security-Policy"] = full_page_csp(Path(path).read_text(encoding="utf-8"))
+    response.headers["Content-Security-Policy"] = _stored_page_csp(str(path), Path(path).stat().st_mtime_ns)
     return response
+
+
+@functools.lru_cache(maxsize=256)
+def _stored_page_csp(path: str, mtime_ns: int) -> str:
+    """The CSP of a stored page, read once per version of the file."""
+    return full_page_csp(Path(path).read_text(encoding="utf-8"))
 
 
 def full_page_csp(page: str) -> str:

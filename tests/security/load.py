@@ -3,6 +3,7 @@
 Run it by hand (prints p50/p95 per page)::
 
     python -m tests.security.load --concurrency 50 --requests 200
+    python -m tests.security.load --compare --out benchmarks/results/web-load-2core.json
 
 It starts ``listenwell serve`` (waitress) on a fresh instance with one finished
 session, logs in as its supervisor and fires the requests from a thread pool.
@@ -11,6 +12,7 @@ session, logs in as its supervisor and fires the requests from a thread pool.
 from __future__ import annotations
 
 import argparse
+import re
 import math
 import statistics
 import tempfile
@@ -54,8 +56,12 @@ def measure(session: requests.Session, url: str, concurrency: int, total: int,
     }
 
 
-def run(concurrency: int = 50, total: int = 200, workdir: Path | None = None) -> list[dict]:
-    """Start a server with one finished session and measure its report page, full view and API."""
+def run(concurrency: int = 50, total: int = 200, workdir: Path | None = None, env: dict | None = None) -> list[dict]:
+    """Start a server with one finished session and measure its report page, full view and API.
+
+    ``env``: extra environment for the server (``LISTENWELL_REPORT_PAGE_CACHE=0`` turns off the
+    report page cache).
+    """
     from service.store.storage import import_session
     from tests.security.live import log_in, make_users, start_server
     from tests.web_fixtures import JFK, make_report
@@ -64,7 +70,7 @@ def run(concurrency: int = 50, total: int = 200, workdir: Path | None = None) ->
     instance = workdir / "instance"
     make_users(instance)
     sid = import_session(instance, "alice", JFK, make_report(70.0), source="test", title="load")
-    server = start_server(instance, "--workers", "0")
+    server = start_server(instance, "--workers", "0", env=env)
     try:
         s = log_in(server.url, "sup1")
         out = []
@@ -76,14 +82,66 @@ def run(concurrency: int = 50, total: int = 200, workdir: Path | None = None) ->
         server.stop()
 
 
+def _line(row: dict) -> str:
+    return (f"{row['url'].split('/', 3)[-1]:<28} n={row['n']:<4} status={row['statuses']} "
+            f"p50={row['p50_ms']:.0f} ms p95={row['p95_ms']:.0f} ms wall={row['wall_s']:.1f} s")
+
+
+def compare(concurrency: int, total: int, rounds: int = 2) -> dict:
+    """The same load with the report page cache off and on, alternating, ``rounds`` times each."""
+    import os
+    import platform
+
+    from service.bench.machine import cpu_model
+
+    runs: dict[str, list[list[dict]]] = {"cache off": [], "cache on": []}
+    for _ in range(rounds):
+        for name, value in (("cache off", "0"), ("cache on", "128")):
+            runs[name].append(run(concurrency, total, env={"LISTENWELL_REPORT_PAGE_CACHE": value}))
+    pages = [row["url"].split("/", 3)[-1] for row in runs["cache on"][0]]
+    table = []
+    for i, page in enumerate(pages):
+        off = [r[i]["p95_ms"] for r in runs["cache off"]]
+        on = [r[i]["p95_ms"] for r in runs["cache on"]]
+        table.append({"page": re.sub(r"/\d+", "/<id>", "/" + page),
+                      "p95_ms_cache_off": off, "p95_ms_cache_on": on,
+                      "p50_ms_cache_on": [r[i]["p50_ms"] for r in runs["cache on"]],
+                      "ratio_off_over_on": sum(off) / max(1e-9, sum(on)),
+                      "statuses": sorted({s for r in runs["cache on"] + runs["cache off"] for s in r[i]["statuses"]})})
+    return {
+        "benchmark": "web-load", "concurrency": concurrency, "requests_per_page": total, "rounds": rounds,
+        "server": "listenwell serve (waitress), one finished session, logged in as its supervisor",
+        "pages": table,
+        "machine": {"cpus": os.cpu_count(), "cpu_model": cpu_model(), "platform": platform.platform(),
+                    "load_average_end": list(os.getloadavg()),
+                    "note": "the load generator runs on the same machine"},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--compare", action="store_true",
+                        help="run with the report page cache off and on, side by side (two rounds each)")
+    parser.add_argument("--out", type=Path, help="write the --compare figures to this JSON file")
     args = parser.parse_args()
-    for row in run(args.concurrency, args.requests):
-        print(f"{row['url'].split('/', 3)[-1]:<28} n={row['n']:<4} status={row['statuses']} "
-              f"p50={row['p50_ms']:.0f} ms p95={row['p95_ms']:.0f} ms wall={row['wall_s']:.1f} s")
+    if not args.compare:
+        for row in run(args.concurrency, args.requests):
+            print(_line(row))
+        return
+    result = compare(args.concurrency, args.requests)
+    print(f"{'page':<24} {'p95 cache off (ms)':>20} {'p95 cache on (ms)':>20} {'off/on':>7}")
+    for row in result["pages"]:
+        off = "/".join(f"{v:.0f}" for v in row["p95_ms_cache_off"])
+        on = "/".join(f"{v:.0f}" for v in row["p95_ms_cache_on"])
+        print(f"{row['page']:<24} {off:>20} {on:>20} {row['ratio_off_over_on']:>7.2f}")
+    print(f"load average at the end: {result['machine']['load_average_end']}")
+    if args.out:
+        import json
+
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=1) + "\n")
 
 
 if __name__ == "__main__":
