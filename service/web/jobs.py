@@ -24,6 +24,7 @@ from flask import Flask
 from analysis.errors import ListenWellError
 from service.store.db import connect
 from service.store.storage import audio_path, save_report
+from service.web.full_page import stored_full_page
 
 __all__ = ["MAX_ATTEMPTS", "JobRunner", "enqueue", "init_app", "recover_interrupted"]
 
@@ -199,10 +200,23 @@ class JobRunner:
             self._finish(conn, job_id, "failed", _hide_path(f"internal error: {type(e).__name__}: {e}", path))
             return
         conn.execute("BEGIN IMMEDIATE")
-        if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
+        kept = conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is not None
+        if kept:
             save_report(conn, session_id, report)
         conn.execute("COMMIT")
+        if kept:
+            self._store_full_page(conn, session)
         self._finish(conn, job_id, "done", None)
+
+    def _store_full_page(self, conn, session) -> None:
+        """Render and store the standalone page now, so no viewer waits for its charts."""
+        row = conn.execute("SELECT report_json FROM reports WHERE session_id = ?", (session["id"],)).fetchone()
+        if row is None:
+            return
+        try:
+            stored_full_page(self.instance_dir, session, row["report_json"])
+        except Exception:  # the page is rendered on its first view instead
+            logger.exception("could not store the standalone page of session %s", session["id"])
 
     @staticmethod
     def _finish(conn, job_id: int, status: str, error: str | None) -> None:

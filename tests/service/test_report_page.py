@@ -12,7 +12,7 @@ from tests.web_fixtures import JFK, ROOT, add_users, app, instance, login  # noq
 
 from service.store.db import connect, db_path, migrate
 from service.store.storage import import_session, save_report
-from service.web import reports
+from service.web import full_page
 from service.web.report_page import comment_threads, good_listening_checklist, page_data, public_report
 
 
@@ -31,12 +31,12 @@ def test_full_page_is_rendered_once_and_served_from_disk(app, instance, monkeypa
     add_users(instance)
     sid = import_session(instance, "alice", AUDIO, poor_report())
     c = _client(app, "alice")
-    before = reports.RENDER_COUNT["full"]
+    before = full_page.RENDER_COUNT["full"]
     first = c.get(f"/sessions/{sid}/full")
     assert first.status_code == 200 and first.mimetype == "text/html"
     body = first.get_data(as_text=True)
     assert "Hold back solutions" in body
-    assert reports.RENDER_COUNT["full"] == before + 1
+    assert full_page.RENDER_COUNT["full"] == before + 1
     stored = list((instance / "full").glob(f"{sid}-*.html"))
     assert len(stored) == 1 and stored[0].read_text() == body
     mtime = stored[0].stat().st_mtime_ns
@@ -54,10 +54,10 @@ def test_full_page_is_rendered_once_and_served_from_disk(app, instance, monkeypa
     def fail(*a, **k):  # a second request must not draw the report again
         raise AssertionError("the stored page was rendered again")
 
-    monkeypatch.setattr(reports, "_render_full", fail)
+    monkeypatch.setattr(full_page, "render_full", fail)
     second = c.get(f"/sessions/{sid}/full")
     assert second.get_data(as_text=True) == body
-    assert reports.RENDER_COUNT["full"] == before + 1
+    assert full_page.RENDER_COUNT["full"] == before + 1
     assert stored[0].stat().st_mtime_ns == mtime
     monkeypatch.undo()
     # a new analysis of the session replaces the stored page
@@ -68,7 +68,7 @@ def test_full_page_is_rendered_once_and_served_from_disk(app, instance, monkeypa
     conn.commit()
     conn.close()
     third = c.get(f"/sessions/{sid}/full").get_data(as_text=True)
-    assert reports.RENDER_COUNT["full"] == before + 2
+    assert full_page.RENDER_COUNT["full"] == before + 2
     now = list((instance / "full").glob(f"{sid}-*.html"))
     assert len(now) == 1 and now[0] != stored[0] and now[0].read_text() == third
     # deleting the session removes its stored page

@@ -161,3 +161,34 @@ def test_gives_up_after_repeated_interruptions(instance):
     make_app(instance)  # restart
     job = _job(instance, sid)
     assert job["status"] == "failed" and f"gave up after {MAX_ATTEMPTS}" in job["error"]
+
+
+def test_a_finished_job_stores_the_standalone_page_before_it_is_done(instance):
+    """The printable page is rendered by the job, not by its first viewer."""
+    from tests.service.report_page_fixtures import poor_report
+
+    from service.web import full_page
+
+    app = make_app(instance)
+    users = add_users(instance)
+    (sid,) = _upload(app, users["alice"])
+    seen = {}
+
+    def analyze(path, session, progress):
+        return poor_report()
+
+    runner = JobRunner(db_path(instance), instance, workers=0, analyze=analyze)
+    original = runner._finish
+
+    def finish(conn, job_id, status, error):  # the page is on disk when the job says done
+        seen["pages"] = sorted(p.name for p in (instance / "full").glob(f"{sid}-*.html"))
+        original(conn, job_id, status, error)
+    runner._finish = finish
+    assert runner.run_one() is True
+    assert _job(instance, sid)["status"] == "done" and len(seen["pages"]) == 1
+    before = full_page.RENDER_COUNT["full"]
+    c = app.test_client()
+    login(c, "alice")
+    body = c.get(f"/sessions/{sid}/full").get_data(as_text=True)
+    assert full_page.RENDER_COUNT["full"] == before and "Hold back solutions" in body
+    assert (instance / "full" / seen["pages"][0]).read_text() == body
