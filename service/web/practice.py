@@ -28,26 +28,34 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from analysis.errors import ListenWellError, ParameterError
+from analysis.errors import ListenWellError, NotFoundError, ParameterError
 from service.store.storage import audio_dir, audio_path
 from service.web.practice_audio import MIC_CHANNEL, write_practice_wav
 from service.web.upload import accept_audio, queue_session
 
-__all__ = ["bp", "parse_timeline", "scenarios_or_empty"]
+__all__ = ["bp", "find_scenario", "parse_timeline", "scenarios_or_empty"]
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("practice", __name__, url_prefix="/practice")
 
 
 def scenarios_or_empty() -> list:
-    """The bundled scenarios, or [] (logged) when none can be read."""
-    try:
-        from service.scenarios import load_scenarios
+    """The bundled scenarios, then those a supervisor added in this instance; [] (logged) when none can be read."""
+    from service.web.added_scenarios import all_scenarios
 
-        return load_scenarios(current_app.config.get("SCENARIOS_DIR"))
+    try:
+        return all_scenarios(current_app.config.get("SCENARIOS_DIR"), current_app.instance_path)
     except (ImportError, ListenWellError) as e:
         logger.warning("no practice scenarios: %s", e)
         return []
+
+
+def find_scenario(scenario_id: str):
+    """The bundled or added scenario with this id, or :class:`NotFoundError`."""
+    for s in scenarios_or_empty():
+        if s.id == scenario_id:
+            return s
+    raise NotFoundError(f"no scenario {scenario_id!r}")
 
 
 def _scenario(scenario_id: str):
@@ -126,7 +134,11 @@ def _both_sides(mic_name: str, timeline: list[dict] | None, scenario) -> tuple[s
 @bp.route("/")
 @login_required
 def choose():
-    return render_template("practice_list.html", scenarios=scenarios_or_empty())
+    from service.web.added_scenarios import is_added
+
+    scenarios = scenarios_or_empty()
+    added = {s.id for s in scenarios if is_added(s, current_app.instance_path)}
+    return render_template("practice_list.html", scenarios=scenarios, added=added)
 
 
 @bp.route("/<scenario_id>")
