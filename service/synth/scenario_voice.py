@@ -10,8 +10,9 @@ silence at each edge, at the path named by its ``audio`` field (relative to the 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

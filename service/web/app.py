@@ -134,7 +134,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(instance)
 
     from service.store import db
-    from service.web import admin, api, auth, jobs, practice, progress, reports, scenario_admin, upload
+    from service.web import (
+        admin,
+        api,
+        auth,
+        jobs,
+        practice,
+        progress,
+        reports,
+        scenario_admin,
+        upload,
+    )
 
     db.init_app(app)
     app.before_request(_check_form)  # before CSRF's own check, so a bad file name gets its own message

@@ -9,7 +9,17 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
 from service.web.added_scenarios import (
@@ -24,7 +34,7 @@ from service.web.added_scenarios import (
 from service.web.auth import role_required
 from service.web.practice import scenarios_or_empty
 
-__all__ = ["bp", "EXAMPLE"]
+__all__ = ["EXAMPLE", "bp"]
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("scenarios", __name__, url_prefix="/scenarios")

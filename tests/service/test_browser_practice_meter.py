@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.service.test_browser import CHROMIUM, _browser, _login, server  # noqa: F401 - fixtures
+from tests.service.test_browser import CHROMIUM, _browser, _login, server
 
 pytestmark = [
     pytest.mark.browser,
@@ -42,7 +42,7 @@ def advice_mic_wav(tmp_path_factory) -> Path:
     return out
 
 
-def test_live_meter_off_by_default_then_shows_talk_share_and_advice_mark(server, advice_mic_wav):  # noqa: F811
+def test_live_meter_off_by_default_then_shows_talk_share_and_advice_mark(server, advice_mic_wav):
     from playwright.sync_api import sync_playwright
 
     from analysis.report.glossary import BANDS

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.service.test_browser import CHROMIUM, _browser, _login, server  # noqa: F401 - fixtures
+from tests.service.test_browser import CHROMIUM, _browser, _login, server
 
 pytestmark = [
     pytest.mark.browser,
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
-def test_supervisor_fills_the_form_sees_an_error_then_the_scenario_listed(server):  # noqa: F811
+def test_supervisor_fills_the_form_sees_an_error_then_the_scenario_listed(server):
     pytest.importorskip("piper")
     from playwright.sync_api import sync_playwright
 

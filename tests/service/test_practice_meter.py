@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.web_fixtures import app, instance, login, world  # noqa: F401 - fixtures
+from tests.web_fixtures import app, instance, login, world
 
 
 def _ask(client, said, text="", replies=None):
@@ -21,7 +21,7 @@ def _ask(client, said, text="", replies=None):
 
 
 @pytest.fixture
-def client(app, world):  # noqa: F811
+def client(app, world):
     c = app.test_client()
     login(c, "alice")
     return c

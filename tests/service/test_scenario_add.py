@@ -13,24 +13,24 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.web_fixtures import ROOT, app, instance, login, world  # noqa: F401 - fixtures
+from tests.web_fixtures import ROOT, app, instance, login, world
 
 EXAMPLE = ROOT / "samples" / "scenario-example.json"
 
 
-def _client(app, user):  # noqa: F811
+def _client(app, user):
     c = app.test_client()
     login(c, user)
     return c
 
 
-def _stored(instance: Path) -> list[str]:  # noqa: F811
+def _stored(instance: Path) -> list[str]:
     """Everything left under scenarios/ and tmp/ in the instance."""
     return sorted(str(p.relative_to(instance)) for d in ("scenarios", "tmp") if (instance / d).is_dir()
                   for p in (instance / d).rglob("*"))
 
 
-def test_supervisor_adds_a_scenario_trainee_practises_it_owner_deletes_it(app, world, instance):  # noqa: F811
+def test_supervisor_adds_a_scenario_trainee_practises_it_owner_deletes_it(app, world, instance):
     pytest.importorskip("piper")
     sup = _client(app, "sup1")
     text = EXAMPLE.read_text(encoding="utf-8")
@@ -60,7 +60,7 @@ def test_supervisor_adds_a_scenario_trainee_practises_it_owner_deletes_it(app, w
         r.close()
     assert trainee.get(f"/practice/missed-meeting/lines/{n_lines}").status_code == 404
     # it can be practised like the bundled ones: the client reacts through the cue model
-    ask = lambda said, t: trainee.post("/practice/missed-meeting/next",  # noqa: E731
+    ask = lambda said, t: trainee.post("/practice/missed-meeting/next",
                                        data={"said": json.dumps(said), "text": t}).get_json()
     assert ask([], "")["line_id"] == "opening"
     j = ask(["opening"], "What was that like for you?")
@@ -86,7 +86,7 @@ def test_supervisor_adds_a_scenario_trainee_practises_it_owner_deletes_it(app, w
     ("", "Paste the scenario"),
     ("[1, 2]", "one JSON object"),
 ])
-def test_not_json_is_a_clear_error_and_nothing_is_stored(app, world, instance, text, message):  # noqa: F811
+def test_not_json_is_a_clear_error_and_nothing_is_stored(app, world, instance, text, message):
     r = _client(app, "sup1").post("/scenarios/add", data={"text": text})
     page = r.get_data(as_text=True)
     assert r.status_code == 400 and "The scenario was not added" in page and message in page, page[:3000]
@@ -94,7 +94,7 @@ def test_not_json_is_a_clear_error_and_nothing_is_stored(app, world, instance, t
     assert not list((instance / "tmp").iterdir()) if (instance / "tmp").is_dir() else True
 
 
-def test_invalid_scenario_lists_the_loaders_reason_and_stores_nothing(app, world, instance):  # noqa: F811
+def test_invalid_scenario_lists_the_loaders_reason_and_stores_nothing(app, world, instance):
     data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     data["beats"][0]["variants"] = [v for v in data["beats"][0]["variants"] if v["id"] != "why-goes-on"]
     r = _client(app, "sup1").post("/scenarios/add", data={"text": json.dumps(data)})
@@ -106,7 +106,7 @@ def test_invalid_scenario_lists_the_loaders_reason_and_stores_nothing(app, world
     assert not list((instance / "tmp").iterdir())
 
 
-def test_bundled_id_is_refused_as_a_file_upload(app, world, instance):  # noqa: F811
+def test_bundled_id_is_refused_as_a_file_upload(app, world, instance):
     data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     data["id"] = "relapse-shame"
     r = _client(app, "sup1").post("/scenarios/add", data={"file": (io.BytesIO(json.dumps(data).encode()), "s.json")},
@@ -114,7 +114,7 @@ def test_bundled_id_is_refused_as_a_file_upload(app, world, instance):  # noqa: 
     assert r.status_code == 400 and "The id &#39;relapse-shame&#39; is already used" in r.get_data(as_text=True)
 
 
-def test_trainees_may_not_add_or_delete(app, world):  # noqa: F811
+def test_trainees_may_not_add_or_delete(app, world):
     trainee = _client(app, "alice")
     assert trainee.get("/scenarios/add").status_code == 403
     assert trainee.post("/scenarios/add", data={"text": EXAMPLE.read_text()}).status_code == 403
