@@ -26,50 +26,25 @@ sys.path.insert(0, str(ROOT))
 
 import soundfile as sf
 
-from analysis.schema import CLIENT
 from service.synth.voice import synthesize_line
 
 logger = logging.getLogger("make_scenarios")
-LEAD_S = 0.05  # a little silence around each line so playback does not clip the onset
-
-
-def _scenario_lines(data: dict) -> list[dict]:
-    """Every line to voice: format 1 ``lines``; format 2 opening, beat variants and closing."""
-    if "beats" in data:
-        out = [data["opening"]] + [v for b in data["beats"] for v in b["variants"]] + [data["closing"]]
-        return [x for x in out if isinstance(x, dict)]
-    return list(data["lines"])
 
 
 def make_scenario(path: Path, force: bool = False) -> int:
     """Synthesise one scenario file's lines; returns how many files were written.
 
     The file is validated first (``service.scenarios.load_scenario_file``), so a
-    broken scenario stops with a clear message before any audio is made.
+    broken scenario stops with a clear message before any audio is made. The
+    voicing is :func:`service.synth.scenario_voice.voice_scenario_lines`, the same
+    code the web page uses when a supervisor adds a scenario.
     """
-    import numpy as np
-
     from service.scenarios import load_scenario_file
+    from service.synth.scenario_voice import voice_scenario_lines
 
     load_scenario_file(path)
     data = json.loads(path.read_text(encoding="utf-8"))
-    folder = path.parent
-    written, changed = 0, False
-    for i, line in enumerate(_scenario_lines(data), start=1):
-        default = f"{data['id']}/{line['id']}.flac" if line.get("id") else f"{data['id']}/{i:02d}.flac"
-        rel = line.get("audio") or default
-        if line.get("audio") != rel:
-            line["audio"], changed = rel, True
-        out = folder / rel
-        if out.is_file() and not force:
-            continue
-        audio, sr = synthesize_line(line["text"], CLIENT)
-        pad = np.zeros(int(LEAD_S * sr), dtype=np.float32)
-        audio = np.concatenate([pad, audio, pad])
-        out.parent.mkdir(parents=True, exist_ok=True)
-        sf.write(out, audio, sr, format="FLAC", subtype="PCM_16")
-        written += 1
-        logger.info("%s: %.2f s", out.relative_to(folder), audio.size / sr)
+    written, changed = voice_scenario_lines(data, path.parent, force=force)
     if changed:
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return written

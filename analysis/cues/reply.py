@@ -17,6 +17,7 @@ fix. Pure: no files, no devices; milliseconds per reply.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -25,7 +26,7 @@ from analysis.cues.text import is_backchannel, words
 from analysis.cues.types import CueOptions
 from analysis.schema import CLIENT, HELPER, Turn
 
-__all__ = ["MOVES", "ReplyMove", "because_text", "classify_reply"]
+__all__ = ["MOVES", "ReplyMove", "because_text", "classify_reply", "fix_before_exploring"]
 
 log = logging.getLogger(__name__)
 
@@ -120,3 +121,36 @@ def classify_reply(text: str, previous_client: str = "", model=None, *, use_mode
         q = "open_question" if subtype == "open" else "closed_question"
         return _make(q, q, behaviour, subtype, src)
     return _make("other", "other", behaviour, subtype, src)
+
+
+_EXPLORING = ("reflection", "open_question")
+
+
+def fix_before_exploring(exchanges: Sequence[tuple[str, str]], model=None, *, use_model: bool = True) -> bool:
+    """Whether the last reply of a practice so far is a fix given before any exploring.
+
+    A practice client's every line is a disclosure, so the rule is: the last reply is a *fixing*
+    move (advice she did not ask for, minimising, persuading or confronting: the reading the
+    client reacts to, :func:`classify_reply`) and no earlier reply was a reflection, a validation
+    or an open question. This is the report's "fix before exploring" without waiting for its
+    feeling-disclosure detector, which misses many scenario lines.
+
+    Parameters
+    ----------
+    exchanges : sequence of (str, str)
+        The practice so far, in order: each client line and the helper's reply to it ("" for a
+        silence). The last pair holds the reply being judged.
+    model : object, optional
+        A loaded ``BehaviourModel``; the shipped one by default.
+    use_model : bool
+        False reads the behaviour by rules alone.
+
+    Returns
+    -------
+    bool
+        True when the last reply is flagged; False for a silence or any other reply.
+    """
+    if not exchanges:
+        return False
+    moves = [classify_reply(h, c, model=model, use_model=use_model).move for c, h in exchanges]
+    return moves[-1] == "fixing" and not any(m in _EXPLORING for m in moves[:-1])

@@ -136,7 +136,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(instance)
 
     from service.store import db
-    from service.web import admin, api, auth, jobs, practice, progress, reports, upload
+    from service.web import (
+        admin,
+        api,
+        auth,
+        jobs,
+        practice,
+        progress,
+        reports,
+        scenario_admin,
+        upload,
+    )
 
     db.init_app(app)
     app.before_request(_check_form)  # before CSRF's own check, so a bad file name gets its own message
@@ -148,7 +158,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     auth.init_app(app)
-    for module in (auth, reports, upload, practice, progress, api, admin):
+    for module in (auth, reports, upload, practice, progress, api, admin, scenario_admin):
         app.register_blueprint(module.bp)
     api.register_errors(app)
     app.after_request(_security_headers)

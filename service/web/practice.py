@@ -28,26 +28,34 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from analysis.errors import ListenWellError, ParameterError
+from analysis.errors import ListenWellError, NotFoundError, ParameterError
 from service.store.storage import audio_dir, audio_path
 from service.web.practice_audio import MIC_CHANNEL, write_practice_wav
 from service.web.upload import accept_audio, queue_session
 
-__all__ = ["bp", "parse_timeline", "scenarios_or_empty"]
+__all__ = ["bp", "find_scenario", "parse_timeline", "scenarios_or_empty"]
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("practice", __name__, url_prefix="/practice")
 
 
 def scenarios_or_empty() -> list:
-    """The bundled scenarios, or [] (logged) when none can be read."""
-    try:
-        from service.scenarios import load_scenarios
+    """The bundled scenarios, then those a supervisor added in this instance; [] (logged) when none can be read."""
+    from service.web.added_scenarios import all_scenarios
 
-        return load_scenarios(current_app.config.get("SCENARIOS_DIR"))
+    try:
+        return all_scenarios(current_app.config.get("SCENARIOS_DIR"), current_app.instance_path)
     except (ImportError, ListenWellError) as e:
         logger.warning("no practice scenarios: %s", e)
         return []
+
+
+def find_scenario(scenario_id: str):
+    """The bundled or added scenario with this id, or :class:`NotFoundError`."""
+    for s in scenarios_or_empty():
+        if s.id == scenario_id:
+            return s
+    raise NotFoundError(f"no scenario {scenario_id!r}")
 
 
 def _scenario(scenario_id: str):
@@ -126,13 +134,20 @@ def _both_sides(mic_name: str, timeline: list[dict] | None, scenario) -> tuple[s
 @bp.route("/")
 @login_required
 def choose():
-    return render_template("practice_list.html", scenarios=scenarios_or_empty())
+    from service.web.added_scenarios import is_added
+
+    scenarios = scenarios_or_empty()
+    added = {s.id for s in scenarios if is_added(s, current_app.instance_path)}
+    return render_template("practice_list.html", scenarios=scenarios, added=added)
 
 
 @bp.route("/<scenario_id>")
 @login_required
 def record(scenario_id: str):
-    return render_template("practice.html", scenario=_scenario(scenario_id))
+    from analysis.report.glossary import BANDS
+
+    low, high, _ = BANDS["talk_share"]  # the report's own target band for talk share
+    return render_template("practice.html", scenario=_scenario(scenario_id), talk_band=(low, high))
 
 
 @bp.route("/<scenario_id>/lines/<int:n>")
@@ -172,6 +187,16 @@ def _warm_up() -> None:
     threading.Thread(target=work, daemon=True).start()
 
 
+def _advice_early(scenario, said: list[str], replies: list[str], heard: str) -> bool:
+    """The live meter's "you gave advice early" for this reply (the practice so far as exchanges)."""
+    from analysis.cues.reply import fix_before_exploring
+
+    earlier = [r[:2000] for r in replies[: len(said) - 1]]
+    earlier += [""] * (len(said) - 1 - len(earlier))
+    texts = [scenario.line(x).text for x in said]
+    return fix_before_exploring(list(zip(texts, earlier + [heard])))
+
+
 @bp.route("/<scenario_id>/next", methods=["POST"])
 @login_required
 def next_line_api(scenario_id: str):
@@ -179,7 +204,10 @@ def next_line_api(scenario_id: str):
 
     Form: ``said`` (JSON list of the line ids said so far; empty = the opening), ``audio``
     (the reply as raw 16 kHz mono 16-bit little-endian PCM; absent or empty = silence) or
-    ``text`` (the reply as text, for testing and accessibility).
+    ``text`` (the reply as text, for testing and accessibility), and optionally ``replies``
+    (JSON list of the earlier replies as this endpoint heard them, one per line said before the
+    last) for ``advice_early``: whether this reply is a fix before any exploring
+    (:func:`analysis.cues.reply.fix_before_exploring`), shown by the live listening meter.
     """
     import time
 
@@ -197,6 +225,12 @@ def next_line_api(scenario_id: str):
     known = {x.id for x in scenario.all_lines}
     if not isinstance(said, list) or len(said) > 50 or not all(isinstance(x, str) and x in known for x in said):
         return jsonify(error="bad_request", message="said must be a JSON list of this scenario's line ids"), 400
+    try:
+        replies = json.loads(request.form.get("replies") or "[]")
+    except json.JSONDecodeError:
+        replies = None
+    if not isinstance(replies, list) or len(replies) > len(said) or not all(isinstance(x, str) for x in replies):
+        return jsonify(error="bad_request", message="replies must be a JSON list of the earlier replies' texts"), 400
     t0 = time.perf_counter()
     heard = (request.form.get("text") or "")[:2000]
     if not said:
@@ -212,14 +246,15 @@ def next_line_api(scenario_id: str):
             if pcm.size >= 1600:
                 heard = _transcriber()(pcm).text.strip()
         decision = next_line(scenario, said, heard)
+    early = bool(said) and _advice_early(scenario, said, replies, heard)
     lines = scenario.all_lines
     if decision.line is None:
-        return jsonify(done=True, heard=heard, because=decision.because)
+        return jsonify(done=True, heard=heard, because=decision.because, advice_early=early)
     n = next(i for i, x in enumerate(lines) if x.id == decision.line_id)
     return jsonify(done=False, line=n, line_id=decision.line_id, text=decision.text, because=decision.because,
                    src=url_for("practice.line_audio", scenario_id=scenario.id, n=n), heard=heard,
                    ends_after_reply=decision.ends_after_reply, ends_now=decision.ends_now,
-                   seconds=round(time.perf_counter() - t0, 3))
+                   advice_early=early, seconds=round(time.perf_counter() - t0, 3))
 
 
 @bp.route("/submit", methods=["POST"])

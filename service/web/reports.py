@@ -128,9 +128,9 @@ def _browser_arc(session, report: dict | None) -> str:
         return ""
     try:
         from service.conversation import arc_sentence
-        from service.scenarios import get_scenario
+        from service.web.practice import find_scenario
 
-        scenario = get_scenario(session["scenario_id"])
+        scenario = find_scenario(session["scenario_id"])
         items = json.loads(session["client_timeline"])
     except (ListenWellError, ValueError) as e:
         logger.warning("no arc for session %s: %s", session["id"], e)
@@ -149,9 +149,9 @@ def _scenario_checklist(session, report: dict | None) -> tuple[str | None, list[
     if not scenario_id:
         return None, []
     try:
-        from service.scenarios import get_scenario
+        from service.web.practice import find_scenario
 
-        scenario = get_scenario(scenario_id)
+        scenario = find_scenario(scenario_id)
     except ListenWellError as e:
         logger.warning("scenario %r of session %s: %s", scenario_id, session["id"], e)
         return None, []

@@ -21,7 +21,8 @@ from tests.web_fixtures import (  # noqa: F401  (fixtures)
 from service.store.db import connect, db_path
 
 PAGES = ["/", "/upload", "/practice/", "/progress/", "/admin/users", "/sessions/1", "/sessions/1/audio",
-         "/sessions/1/full", "/progress/3", "/progress/3/chart.svg", "/practice/relapse-shame"]
+         "/sessions/1/full", "/progress/3", "/progress/3/chart.svg", "/practice/relapse-shame", "/scenarios/add",
+         "/scenarios/example.json"]
 APIS = ["/api/sessions", "/api/sessions/1", "/api/jobs/1", "/api/reports/1"]
 
 

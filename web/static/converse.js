@@ -19,6 +19,11 @@
   var stateEl = document.getElementById("conv-state");
   var statusEl = document.getElementById("rec-status");
   var token = document.querySelector('meta[name="csrf-token"]').content;
+  var meterOn = document.getElementById("meter-on");
+  var meterBox = document.getElementById("live-meter");
+  var shareText = document.getElementById("talk-share");
+  var shareFill = document.getElementById("share-fill");
+  var marksEl = document.getElementById("meter-marks");
 
   // end of speech: 0.7 s of quiet after at least 0.25 s of speech; no reply after 15 s = silence
   var END_SILENCE_S = 0.7, MIN_SPEECH_S = 0.25, NO_REPLY_S = 15, MARGIN_DB = 12, MIN_DB = -50;
@@ -26,11 +31,51 @@
   var stream = null, recorder = null, chunks = [], audioCtx = null, proc = null, t0 = 0, timer = null;
   var timeline = [], said = [], state = "idle", blob = null, current = null;
   var pcm = [], speechS = 0, quietS = 0, waitedS = 0, floorDb = -70, started = false, replyStart = null;
+  // live listening meter: your speaking time (the end-of-speech detector's speech frames), her
+  // lines' playing time, and marks; always kept, shown only when the trainee turns the meter on
+  var heard = [], youS = 0, clientS = 0, playingSince = null, bargeS = 0, bargeQuietS = 0, interrupted = false;
+  var METER_KEY = "listenwell.liveMeter", BARGE_QUIET_S = 0.3;
 
   function now() { return (performance.now() - t0) / 1000; }
   function fmt(s) { var m = Math.floor(s / 60); s = Math.floor(s % 60); return m + ":" + (s < 10 ? "0" : "") + s; }
   function show(text) { stateEl.textContent = text; }
   function setState(s, text) { state = s; box.dataset.state = s; show(text); }
+
+  function meterShown() { return meterOn && meterOn.checked; }
+  function updateMeter() {
+    if (!meterBox || !meterShown()) return;
+    var her = clientS + (playingSince === null ? 0 : Math.max(0, now() - playingSince));
+    var total = youS + her;
+    if (total < 0.5) { shareText.textContent = "Nothing said yet."; shareFill.style.width = "0"; return; }
+    var pct = Math.round(100 * youS / total), low = +meterBox.dataset.low, high = +meterBox.dataset.high;
+    var where = pct < low ? "below the aim" : pct > high ? "above the aim: leave her more room" : "within the aim";
+    shareText.textContent = "You have talked " + pct + "% of the time so far (aim: " + low + "-" + high + "%, " + where + ").";
+    shareFill.style.width = pct + "%";
+  }
+  function addMark(kind, at, text) {
+    var li = document.createElement("li");
+    li.className = "mark " + kind;
+    var k = document.createElement("span");
+    k.className = "mark-kind";
+    k.textContent = (kind === "interrupted" ? "You interrupted" : "You gave advice early") + " at " + fmt(at) + ": ";
+    li.appendChild(k);
+    li.appendChild(document.createTextNode(text));
+    marksEl.appendChild(li);
+  }
+  function resetMeter() {
+    heard = []; youS = 0; clientS = 0; playingSince = null; bargeS = 0; bargeQuietS = 0; interrupted = false;
+    if (marksEl) marksEl.textContent = "";
+    if (shareText) { shareText.textContent = "Nothing said yet."; shareFill.style.width = "0"; }
+  }
+  if (meterOn && meterBox) {
+    try { meterOn.checked = window.localStorage.getItem(METER_KEY) === "on"; } catch (e) { meterOn.checked = false; }
+    meterBox.hidden = !meterOn.checked;
+    meterOn.addEventListener("change", function () {
+      try { window.localStorage.setItem(METER_KEY, meterOn.checked ? "on" : "off"); } catch (e) { /* private mode */ }
+      meterBox.hidden = !meterOn.checked;
+      updateMeter();
+    });
+  }
 
   consent.addEventListener("change", function () { startBtn.disabled = !consent.checked || state !== "idle"; });
 
@@ -43,8 +88,10 @@
     for (var i = 0; i < x.length; i++) sum += x[i] * x[i];
     var rms = Math.sqrt(sum / x.length), db = 20 * Math.log10(rms + 1e-9), dt = x.length / audioCtx.sampleRate;
     meter.value = Math.min(1, rms * 4);
+    if (state === "client") { overClient(db > Math.max(MIN_DB, floorDb + MARGIN_DB), dt); return; }
     if (state !== "listening") return;
     var speech = db > Math.max(MIN_DB, floorDb + MARGIN_DB);
+    if (speech) youS += dt;
     if (!speech) floorDb += (db < floorDb ? 0.5 : 0.02) * (db - floorDb);
     var ratio = audioCtx.sampleRate / 16000;
     for (var j = 0; j < x.length / ratio; j++) pcm.push(x[Math.floor(j * ratio)]);
@@ -58,6 +105,17 @@
     else if (!started && waitedS >= NO_REPLY_S) replyDone();
   }
 
+  // Speech while her line plays: your talk time, and one "you interrupted" mark per line once you
+  // have spoken over her for MIN_SPEECH_S (the same threshold that starts a reply).
+  function overClient(speech, dt) {
+    if (speech) { youS += dt; bargeS += dt; bargeQuietS = 0; }
+    else { bargeQuietS += dt; if (bargeQuietS >= BARGE_QUIET_S) bargeS = 0; }
+    if (bargeS >= MIN_SPEECH_S && !interrupted) {
+      interrupted = true;
+      addMark("interrupted", Math.max(0, now() - bargeS), "you started while she was still speaking. Let her finish.");
+    }
+  }
+
   function replyDone() {
     var pcmOut = new Int16Array(started ? pcm.length : 0);
     for (var i = 0; i < pcmOut.length; i++) pcmOut[i] = Math.max(-32768, Math.min(32767, Math.round(pcm[i] * 32767)));
@@ -69,8 +127,9 @@
   }
 
   function ask(pcmOut) {
-    var form = new FormData();
+    var form = new FormData(), answering = said.length > 0, at = replyStart === null ? now() : replyStart;
     form.append("said", JSON.stringify(said));
+    form.append("replies", JSON.stringify(heard));
     if (pcmOut) form.append("audio", new Blob([pcmOut.buffer], { type: "application/octet-stream" }), "reply.pcm");
     fetch(box.dataset.next, { method: "POST", body: form, credentials: "same-origin", headers: { "X-CSRFToken": token } })
       .then(function (r) { return r.json().then(function (j) { return [r.ok, j]; }); })
@@ -78,6 +137,8 @@
         if (state === "idle" || state === "review") return;
         if (!res[0]) { finish("The client could not answer: " + res[1].message); return; }
         var j = res[1];
+        if (answering) heard.push(j.heard || "");
+        if (answering && j.advice_early) addMark("advice", at, "a fix before you had explored her feelings. Reflect first.");
         if (j.done) { finish("The client has finished."); return; }
         play(j);
       })
@@ -90,9 +151,11 @@
     var a = new Audio(line.src), item = { start: null, end: null, line: line.line, because: line.because,
                                           reply_start: said.length > 1 ? replyStart : null };
     setState("client", "The client is speaking…");
-    a.addEventListener("playing", function () { if (item.start === null) item.start = now(); });
+    interrupted = false; bargeS = 0; bargeQuietS = 0;
+    a.addEventListener("playing", function () { if (item.start === null) { item.start = now(); playingSince = item.start; } });
     a.addEventListener("ended", function () {
       item.end = now();
+      if (playingSince !== null) { clientS += item.end - playingSince; playingSince = null; }
       if (item.start !== null && item.end > item.start) timeline.push(item);
       box.dataset.lines = String(timeline.length);
       if (line.ends_now) { finish("The client has left the conversation."); return; }
@@ -113,6 +176,7 @@
         .filter(function (t) { return window.MediaRecorder && MediaRecorder.isTypeSupported(t); })[0];
       recorder = new MediaRecorder(s, type ? { mimeType: type } : undefined);
       chunks = []; timeline = []; said = []; current = null; replyStart = null;
+      resetMeter();
       recorder.ondataavailable = function (e) { if (e.data && e.data.size) chunks.push(e.data); };
       recorder.onstop = toReview;
       audioCtx = new (window.AudioContext || window.webkitAudioContext)();
@@ -123,7 +187,7 @@
       proc.connect(audioCtx.destination);  // silent output; keeps the processor running
       recorder.start(1000);
       t0 = performance.now();
-      timer = setInterval(function () { elapsedEl.textContent = fmt(now()); }, 250);
+      timer = setInterval(function () { elapsedEl.textContent = fmt(now()); updateMeter(); }, 250);
       stopBtn.disabled = false;
       statusEl.textContent = "";
       setState("thinking", "The client is about to speak…");
@@ -161,6 +225,7 @@
     review.hidden = true;
     take.removeAttribute("src");
     blob = null; chunks = []; timeline = []; said = []; current = null;
+    resetMeter();
     elapsedEl.textContent = "0:00";
     setState("idle", "Not started.");
     startBtn.disabled = !consent.checked;

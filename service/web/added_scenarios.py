@@ -1,0 +1,225 @@
+"""Practice scenarios a supervisor adds in the web UI: checked, voiced locally, stored privately.
+
+An added scenario lives in the instance folder, one owner-only folder per scenario::
+
+    <instance>/scenarios/<id>/scenario.json   the scenario (format 1 or 2), audio paths filled in
+    <instance>/scenarios/<id>/<line-id>.flac  each client line, voiced with Piper on import
+    <instance>/scenarios/<id>/added.json      who added it and when
+
+:func:`import_scenario` checks the text with the same loader as the bundled scenarios
+(:func:`service.scenarios.load_scenario_file`), voices every line with the build-time code
+(:func:`service.synth.scenario_voice.voice_scenario_lines`) in a temporary folder under
+``<instance>/tmp`` and renames that folder into place: a scenario is stored whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from analysis.errors import ListenWellError
+from service.scenarios import Scenario, load_scenario_file, load_scenarios
+from service.store.storage import private_dir, private_file, temp_dir
+
+__all__ = [
+    "MAX_LINES",
+    "MAX_LINE_CHARS",
+    "MAX_SCENARIO_BYTES",
+    "ScenarioImportError",
+    "added_info",
+    "added_root",
+    "all_scenarios",
+    "delete_added",
+    "find_scenario",
+    "import_scenario",
+    "is_added",
+    "load_added",
+]
+
+logger = logging.getLogger(__name__)
+
+MAX_SCENARIO_BYTES = 100_000
+MAX_LINES = 40  # voicing takes about a second a line on two cores
+MAX_LINE_CHARS = 500
+_FILE = "scenario.json"
+_INFO = "added.json"
+
+
+class ScenarioImportError(ListenWellError):
+    """A scenario that cannot be added; ``errors`` lists every reason in plain words."""
+
+    status_code = 400
+    exit_code = 2
+    kind = "bad_scenario"
+
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = list(errors)
+
+
+def added_root(instance: str | os.PathLike) -> Path:
+    """``<instance>/scenarios`` (owner-only, created on demand)."""
+    return private_dir(Path(instance) / "scenarios")
+
+
+def load_added(instance: str | os.PathLike) -> list[Scenario]:
+    """The scenarios added in this instance, sorted by id (an unreadable one is logged and skipped)."""
+    root = Path(instance) / "scenarios"
+    out = []
+    if root.is_dir():
+        for d in sorted(root.iterdir()):
+            if (d / _FILE).is_file():
+                try:
+                    out.append(load_scenario_file(d / _FILE))
+                except ListenWellError as e:
+                    logger.warning("added scenario %s skipped: %s", d.name, e)
+    return out
+
+
+def is_added(scenario: Scenario, instance: str | os.PathLike) -> bool:
+    """True for a scenario stored in this instance (one a supervisor added), not a bundled one."""
+    root = (Path(instance) / "scenarios").resolve()
+    return scenario.path is not None and root in scenario.path.parents
+
+
+def all_scenarios(bundled_folder: str | os.PathLike | None, instance: str | os.PathLike) -> list[Scenario]:
+    """The bundled scenarios, then the added ones (an added id that clashes is left out, logged)."""
+    try:
+        bundled = load_scenarios(bundled_folder)
+    except ListenWellError as e:
+        logger.warning("no bundled practice scenarios: %s", e)
+        bundled = []
+    ids = {s.id for s in bundled}
+    added = []
+    for s in load_added(instance):
+        if s.id in ids:
+            logger.warning("added scenario %r clashes with a bundled one; left out", s.id)
+        else:
+            added.append(s)
+    return bundled + added
+
+
+def find_scenario(scenario_id: str, bundled_folder: str | os.PathLike | None,
+                  instance: str | os.PathLike) -> Scenario | None:
+    """The bundled or added scenario with this id, or None."""
+    return next((s for s in all_scenarios(bundled_folder, instance) if s.id == scenario_id), None)
+
+
+def added_info(scenario: Scenario) -> dict[str, Any]:
+    """Who added ``scenario`` and when (``{"user_id", "username", "added"}``); {} if not recorded."""
+    try:
+        return json.loads((scenario.path.parent / _INFO).read_text(encoding="utf-8"))
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _parse(text: str, taken: set[str]) -> tuple[dict[str, Any], list[str]]:
+    if not text.strip():
+        raise ScenarioImportError(["Paste the scenario's JSON or choose a .json file."])
+    if len(text.encode("utf-8")) > MAX_SCENARIO_BYTES:
+        raise ScenarioImportError([f"The scenario is larger than {MAX_SCENARIO_BYTES // 1000} kB."])
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ScenarioImportError([f"This is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}."]) from e
+    if not isinstance(data, dict):
+        raise ScenarioImportError(["The scenario must be one JSON object ({ ... })."])
+    errors = []
+    sid = data.get("id")
+    if isinstance(sid, str) and sid in taken:
+        errors.append(f"The id {sid!r} is already used by another scenario: choose a new id.")
+    return data, errors
+
+
+def _check_lines(data: dict[str, Any]) -> list[str]:
+    from service.synth.scenario_voice import scenario_lines
+
+    lines = scenario_lines(data)
+    errors = []
+    if len(lines) > MAX_LINES:
+        errors.append(f"The scenario has {len(lines)} client lines; at most {MAX_LINES} can be voiced.")
+    long = [x.get("id") or x.get("text", "")[:30] for x in lines if len(str(x.get("text", ""))) > MAX_LINE_CHARS]
+    if long:
+        errors.append(f"Line(s) {long} are longer than {MAX_LINE_CHARS} characters: split them.")
+    return errors
+
+
+def import_scenario(instance: str | os.PathLike, text: str, *, bundled_folder: str | os.PathLike | None,
+                    user_id: int, username: str) -> tuple[Scenario, float]:
+    """Check, voice and store a scenario given as JSON text; returns it and the voicing time (s).
+
+    Raises :class:`ScenarioImportError` (nothing stored) when the text is not a valid scenario,
+    its id is taken (bundled or added), or it has too many or too long lines.
+    """
+    from service.synth.scenario_voice import voice_scenario_lines
+
+    taken = {s.id for s in all_scenarios(bundled_folder, instance)}
+    data, errors = _parse(text, taken)
+    for line in _lines_or_empty(data):
+        line.pop("audio", None)  # never trust paths from outside: every line is voiced here
+    work = Path(tempfile.mkdtemp(prefix="scenario-", dir=temp_dir(instance)))
+    try:
+        (work / _FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        try:
+            load_scenario_file(work / _FILE)
+        except ListenWellError as e:
+            errors.append(_plain(e.message))
+        if not errors:
+            errors += _check_lines(data)
+        if errors:
+            raise ScenarioImportError(errors)
+        t0 = time.perf_counter()
+        voice_scenario_lines(data, work, default_prefix="")
+        seconds = time.perf_counter() - t0
+        (work / _FILE).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (work / _INFO).write_text(json.dumps({"user_id": int(user_id), "username": username,
+                                              "added": time.strftime("%Y-%m-%d %H:%M")}), encoding="utf-8")
+        scenario = load_scenario_file(work / _FILE)
+        if not scenario.has_audio:  # pragma: no cover - voicing wrote every file or raised
+            raise ScenarioImportError(["Some lines could not be voiced."])
+        for f in work.iterdir():
+            private_file(f)
+        final = added_root(instance) / scenario.id
+        try:
+            os.rename(work, final)  # atomic; fails if another request added the same id meanwhile
+        except OSError as e:
+            raise ScenarioImportError([f"The id {scenario.id!r} was just added by someone else."]) from e
+        private_dir(final)
+        logger.info("scenario %r added by %s (%d lines voiced in %.1f s)", scenario.id, username,
+                    len(scenario.all_lines), seconds)
+        return load_scenario_file(final / _FILE), seconds
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _lines_or_empty(data: dict[str, Any]) -> list[dict[str, Any]]:
+    from service.synth.scenario_voice import scenario_lines
+
+    try:
+        return scenario_lines(data)
+    except (KeyError, TypeError, AttributeError):
+        return []  # the loader names what is missing
+
+
+def _plain(message: str) -> str:
+    """The loader's message without the temporary file's name."""
+    prefix = f"{_FILE}: "
+    return message[len(prefix):] if message.startswith(prefix) else message.replace(_FILE, "the scenario")
+
+
+def delete_added(instance: str | os.PathLike, scenario_id: str) -> bool:
+    """Remove an added scenario (JSON and audio); False when no added scenario has this id."""
+    root = Path(instance) / "scenarios"
+    folder = root / scenario_id
+    if not scenario_id or "/" in scenario_id or scenario_id.startswith(".") or not (folder / _FILE).is_file():
+        return False
+    doomed = Path(tempfile.mkdtemp(prefix="deleted-", dir=temp_dir(instance))) / scenario_id
+    os.rename(folder, doomed)  # gone from the list at once, then removed
+    shutil.rmtree(doomed.parent, ignore_errors=True)
+    return True

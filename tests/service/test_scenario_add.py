@@ -1,0 +1,122 @@
+"""Adding a practice scenario in the web UI: checked, voiced locally with Piper, stored whole or not at all.
+
+Real Flask app (test client), real Piper voice, real files in a fresh instance folder.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from tests.web_fixtures import ROOT, app, instance, login, world
+
+EXAMPLE = ROOT / "samples" / "scenario-example.json"
+
+
+def _client(app, user):
+    c = app.test_client()
+    login(c, user)
+    return c
+
+
+def _stored(instance: Path) -> list[str]:
+    """Everything left under scenarios/ and tmp/ in the instance."""
+    return sorted(str(p.relative_to(instance)) for d in ("scenarios", "tmp") if (instance / d).is_dir()
+                  for p in (instance / d).rglob("*"))
+
+
+def test_supervisor_adds_a_scenario_trainee_practises_it_owner_deletes_it(app, world, instance):
+    pytest.importorskip("piper")
+    sup = _client(app, "sup1")
+    text = EXAMPLE.read_text(encoding="utf-8")
+    r = sup.post("/scenarios/add", data={"text": text})
+    assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+    page = sup.get("/scenarios/add").get_data(as_text=True)
+    assert "Added “Missed a meeting”: 7 client lines voiced" in page and "added by sup1" in page
+    folder = instance / "scenarios" / "missed-meeting"
+    assert (folder.stat().st_mode & 0o777) == 0o700
+    assert all((f.stat().st_mode & 0o777) == 0o600 for f in folder.iterdir())
+    assert not list((instance / "tmp").iterdir())  # the work folder was renamed into place
+
+    trainee = _client(app, "alice")
+    listing = trainee.get("/practice/").get_data(as_text=True)
+    assert "Missed a meeting" in listing and "/practice/missed-meeting" in listing
+    assert "Shame after a relapse" in listing  # the bundled ones are still there
+    # every line is served as real speech of a plausible length (short lines: 0.8-4 s)
+    data = json.loads(text)
+    n_lines = 2 + sum(len(b["variants"]) for b in data["beats"])
+    for n in range(n_lines):
+        r = trainee.get(f"/practice/missed-meeting/lines/{n}")
+        assert r.status_code == 200
+        audio, sr = sf.read(io.BytesIO(r.get_data()), dtype="float32")
+        assert sr == 16000 and 0.8 < audio.size / sr < 4.0, (n, audio.size / sr)
+        speech = np.abs(audio) > 0.02
+        assert speech.mean() > 0.2  # mostly voice, not silence
+        r.close()
+    assert trainee.get(f"/practice/missed-meeting/lines/{n_lines}").status_code == 404
+    # it can be practised like the bundled ones: the client reacts through the cue model
+    ask = lambda said, t: trainee.post("/practice/missed-meeting/next",
+                                       data={"said": json.dumps(said), "text": t}).get_json()
+    assert ask([], "")["line_id"] == "opening"
+    j = ask(["opening"], "What was that like for you?")
+    assert (j["line_id"], j["advice_early"]) == ("why-deeper", False)
+    j = ask(["opening"], "You should just go next week.")
+    assert (j["line_id"], j["advice_early"]) == ("why-yes-but", True)
+    assert "Missed a meeting" in trainee.get("/practice/missed-meeting").get_data(as_text=True)
+
+    # the same id again is refused, nothing changes
+    r = sup.post("/scenarios/add", data={"text": text})
+    assert r.status_code == 400 and "already used" in r.get_data(as_text=True)
+    # another supervisor may not delete it; bundled scenarios cannot be deleted
+    other = _client(app, "sup2")
+    assert other.post("/scenarios/missed-meeting/delete").status_code == 403
+    assert sup.post("/scenarios/relapse-shame/delete").status_code == 404
+    assert sup.post("/scenarios/missed-meeting/delete").status_code == 302
+    assert not folder.exists() and "Missed a meeting" not in trainee.get("/practice/").get_data(as_text=True)
+    assert trainee.get("/practice/missed-meeting").status_code == 404
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"id": "x", "title": ', "This is not valid JSON: Expecting value at line 1"),
+    ("", "Paste the scenario"),
+    ("[1, 2]", "one JSON object"),
+])
+def test_not_json_is_a_clear_error_and_nothing_is_stored(app, world, instance, text, message):
+    r = _client(app, "sup1").post("/scenarios/add", data={"text": text})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and "The scenario was not added" in page and message in page, page[:3000]
+    assert _stored(instance) == [] or all(not p.startswith("scenarios/") for p in _stored(instance))
+    assert not list((instance / "tmp").iterdir()) if (instance / "tmp").is_dir() else True
+
+
+def test_invalid_scenario_lists_the_loaders_reason_and_stores_nothing(app, world, instance):
+    data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    data["beats"][0]["variants"] = [v for v in data["beats"][0]["variants"] if v["id"] != "why-goes-on"]
+    r = _client(app, "sup1").post("/scenarios/add", data={"text": json.dumps(data)})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert "beat &#39;why&#39;: no variant answers" in page and "closed_question" in page, page[:3000]
+    assert "scenario.json" not in page  # the temporary file's name is not shown
+    assert not (instance / "scenarios").exists() or not list((instance / "scenarios").iterdir())
+    assert not list((instance / "tmp").iterdir())
+
+
+def test_bundled_id_is_refused_as_a_file_upload(app, world, instance):
+    data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    data["id"] = "relapse-shame"
+    r = _client(app, "sup1").post("/scenarios/add", data={"file": (io.BytesIO(json.dumps(data).encode()), "s.json")},
+                                  content_type="multipart/form-data")
+    assert r.status_code == 400 and "The id &#39;relapse-shame&#39; is already used" in r.get_data(as_text=True)
+
+
+def test_trainees_may_not_add_or_delete(app, world):
+    trainee = _client(app, "alice")
+    assert trainee.get("/scenarios/add").status_code == 403
+    assert trainee.post("/scenarios/add", data={"text": EXAMPLE.read_text()}).status_code == 403
+    assert trainee.post("/scenarios/missed-meeting/delete").status_code == 403
+    assert "/scenarios/add" not in trainee.get("/practice/").get_data(as_text=True)  # no menu entry
