@@ -168,15 +168,24 @@ def _pages() -> PageCache:
 
 
 def _scenarios_stamp(session) -> tuple:
-    """When the scenario files last changed (a session's page shows its scenario's checklist)."""
+    """When the scenario folders last changed (a session's page shows its scenario's checklist).
+
+    Bundled and added scenarios are written by renaming into their folder, which changes the
+    folder's modification time.
+    """
     if not session["scenario_id"]:
         return ()
     from service.scenarios import default_folder
 
-    try:
-        return (session["scenario_id"], default_folder().stat().st_mtime_ns)
-    except OSError:
-        return (session["scenario_id"],)
+    stamp: list = [session["scenario_id"]]
+    for folder in (Path(current_app.config.get("SCENARIOS_DIR") or default_folder()),
+                   Path(current_app.instance_path) / "scenarios",
+                   Path(current_app.instance_path) / "scenarios" / str(session["scenario_id"])):
+        try:
+            stamp.append(folder.stat().st_mtime_ns)
+        except OSError:
+            stamp.append(None)
+    return tuple(stamp)
 
 
 @bp.route("/sessions/<int:session_id>")

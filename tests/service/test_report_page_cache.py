@@ -96,3 +96,17 @@ def test_each_viewer_and_each_analysis_gets_its_own_page(app, instance):
     assert re.search(r"\b31\b", html) and not re.search(r"\b70\b", html.split("report-data")[0])
     # another user's session is still refused before any page is looked up
     assert _client(app, "sup2").get(f"/sessions/{sid}").status_code == 403
+
+
+def test_adding_or_replacing_a_scenario_changes_the_key_of_its_sessions_pages(app, instance):
+    from service.web.reports import _scenarios_stamp
+
+    with app.test_request_context("/"):
+        assert _scenarios_stamp({"scenario_id": None}) == ()
+        before = _scenarios_stamp({"scenario_id": "grief-call"})
+        folder = instance / "scenarios"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / ".tmp-grief-call").mkdir()
+        (folder / ".tmp-grief-call").rename(folder / "grief-call")  # how an import lands
+        after = _scenarios_stamp({"scenario_id": "grief-call"})
+    assert before != after and before[0] == after[0] == "grief-call"
