@@ -12,8 +12,8 @@ session, logs in as its supervisor and fires the requests from a thread pool.
 from __future__ import annotations
 
 import argparse
-import re
 import math
+import re
 import statistics
 import tempfile
 import time
@@ -94,6 +94,7 @@ def compare(concurrency: int, total: int, rounds: int = 2) -> dict:
 
     from service.bench.machine import cpu_model
 
+    load_start = list(os.getloadavg())
     runs: dict[str, list[list[dict]]] = {"cache off": [], "cache on": []}
     for _ in range(rounds):
         for name, value in (("cache off", "0"), ("cache on", "128")):
@@ -113,8 +114,8 @@ def compare(concurrency: int, total: int, rounds: int = 2) -> dict:
         "server": "listenwell serve (waitress), one finished session, logged in as its supervisor",
         "pages": table,
         "machine": {"cpus": os.cpu_count(), "cpu_model": cpu_model(), "platform": platform.platform(),
-                    "load_average_end": list(os.getloadavg()),
-                    "note": "the load generator runs on the same machine"},
+                    "load_average_start": load_start, "load_average_end": list(os.getloadavg()),
+                    "note": "the load generator runs on the same machine (it raises the load average itself)"},
     }
 
 
@@ -136,7 +137,8 @@ def main() -> None:
         off = "/".join(f"{v:.0f}" for v in row["p95_ms_cache_off"])
         on = "/".join(f"{v:.0f}" for v in row["p95_ms_cache_on"])
         print(f"{row['page']:<24} {off:>20} {on:>20} {row['ratio_off_over_on']:>7.2f}")
-    print(f"load average at the end: {result['machine']['load_average_end']}")
+    print(f"load average before: {result['machine']['load_average_start'][0]:.2f}, "
+          f"at the end: {result['machine']['load_average_end'][0]:.2f}")
     if args.out:
         import json
 
