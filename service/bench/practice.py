@@ -71,6 +71,7 @@ def run(minutes: float = 10.0, out_dir: Path | None = None) -> dict:
         return NextLine(f"line-{k}", line.text, audio[k % len(clips)], "after your reply",
                         ends_after_reply=k == n - 1)
 
+    load_start = [round(x, 2) for x in os.getloadavg()]
     quick, full = make_transcriber()
     options = TurnTakingOptions()
     t0 = time.perf_counter()
@@ -90,6 +91,10 @@ def run(minutes: float = 10.0, out_dir: Path | None = None) -> dict:
         "latency_median_s": round(float(np.median(lat)), 3),
         "latency_p90_s": round(float(np.percentile(lat, 90)), 3),
         "latency_max_s": round(float(lat.max()), 3),
+        "latency_parts_median_s": {
+            key: round(float(np.median([p[key] for p in result.processing])), 3)
+            for key in ("endpoint_s", "transcript_wait_s", "choose_s")
+        } if result.processing else {},
         "stop_to_report_s": round(options.silence_timeout_s + after_last + done["stop_to_report_s"], 3),
         "stop_to_report_parts_s": {"end_of_speech": options.silence_timeout_s,
                                    "last_reply_transcripts": round(after_last, 3),
@@ -100,7 +105,8 @@ def run(minutes: float = 10.0, out_dir: Path | None = None) -> dict:
         "options": {"silence_timeout_s": options.silence_timeout_s, "speculate_after_s": options.speculate_after_s,
                     "model": "tiny.en"},
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "processor": cpu_model(),
-                    "note": "shared with other jobs; see load_average_end",
+                    "note": "shared with other jobs; see the load averages",
+                    "load_average_start": load_start,
                     "load_average_end": [round(x, 2) for x in os.getloadavg()]},
     }
 
@@ -113,10 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     res = run(args.minutes)
     print(f"simulated practice: {res['session_s'] / 60:.1f} min, {res['replies']} replies")
     print(f"client response latency: median {res['latency_median_s']:.2f} s, p90 {res['latency_p90_s']:.2f} s "
-          f"(target: median <= 1.0 s)")
+          f"(target: median <= 1.0 s); median parts {res['latency_parts_median_s']}")
     print(f"stop to report: {res['stop_to_report_s']:.2f} s (target <= 5 s): {res['stop_to_report_parts_s']}; "
           f"all files (WAVs, report.html) {res['stop_to_all_files_s']:.2f} s")
-    print(f"machine: {res['machine']['cpus']} cores, load average at end {res['machine']['load_average_end']}")
+    print(f"machine: {res['machine']['cpus']} cores, load average at start {res['machine']['load_average_start']}, "
+          f"at end {res['machine']['load_average_end']}")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
