@@ -258,6 +258,9 @@ def serve(host: str, port: int, instance: Path | None, workers: int | None, thre
             config["JOB_WORKERS"] = analyze.capacity()
         click.echo(f"analyses go to the Dask scheduler at {scheduler} ({config['JOB_WORKERS']} at once)")
     app = create_app(config)
+    from service.web.upload_worker import warm_up
+
+    warm_up()  # the upload checker's fork server starts now, not at the first upload
     run_server(app, host, port, threads)
 
 

@@ -18,10 +18,10 @@ import multiprocessing
 import threading
 from typing import Any
 
-import analysis.errors as errors
+from analysis import errors
 from analysis.errors import CorruptAudioError, ListenWellError
 
-__all__ = ["CHECK", "call_in_worker", "check_audio_in_worker"]
+__all__ = ["CHECK", "call_in_worker", "check_audio_in_worker", "warm_up"]
 
 logger = logging.getLogger(__name__)
 CHECK = "service.web.upload_check:check_audio"
@@ -51,7 +51,7 @@ def _child(conn, target: str, args: tuple, kwargs: dict) -> None:
         conn.send(("ok", result))
     except ListenWellError as e:
         conn.send(("refused", type(e).__name__, e.message))
-    except BaseException as e:  # noqa: BLE001 - anything else is reported, not raised in the child
+    except BaseException as e:  # anything else is reported, not raised in the child
         conn.send(("failed", type(e).__name__, str(e)))
     finally:
         conn.close()
@@ -98,3 +98,15 @@ def check_audio_in_worker(path, name: str, max_seconds: float, min_seconds: floa
     """:func:`~service.web.upload_check.check_audio` in a worker process (hard limit: ``time_limit`` + 5 s)."""
     return call_in_worker(CHECK, str(path), name, max_seconds, min_seconds, time_limit,
                           time_limit=time_limit + 5.0, name=name)
+
+
+def warm_up() -> threading.Thread:
+    """Start the fork server (it loads FFmpeg once) on a background thread; returns the thread."""
+    def work() -> None:
+        try:
+            call_in_worker("builtins:len", "", time_limit=60.0)
+        except Exception:  # the first upload starts it instead
+            logger.warning("warming up the upload checker failed", exc_info=True)
+    thread = threading.Thread(target=work, name="listenwell-upload-warm-up", daemon=True)
+    thread.start()
+    return thread

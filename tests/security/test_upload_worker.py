@@ -44,3 +44,14 @@ def test_a_check_that_crashes_is_refused_and_the_server_lives_on():
     with pytest.raises(CorruptAudioError, match="crash.wav could not be checked: reading it stopped the checker"):
         call_in_worker("os:abort", time_limit=10.0, name="crash.wav")
     assert check_audio_in_worker(JFK, "jfk.flac", max_seconds=3600).duration > 10
+
+
+def test_warm_up_starts_the_checker_in_the_background():
+    from service.web.upload_worker import warm_up
+
+    thread = warm_up()
+    thread.join(60)
+    assert not thread.is_alive()
+    t0 = time.monotonic()
+    assert check_audio_in_worker(JFK, "jfk.flac", max_seconds=3600).format_name == "flac"
+    assert time.monotonic() - t0 < 5.0
