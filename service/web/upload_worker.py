@@ -51,7 +51,7 @@ def _child(conn, target: str, args: tuple, kwargs: dict) -> None:
         conn.send(("ok", result))
     except ListenWellError as e:
         conn.send(("refused", type(e).__name__, e.message))
-    except BaseException as e:  # anything else is reported, not raised in the child
+    except BaseException as e:  # noqa: BLE001 - anything else is reported, not raised in the child
         conn.send(("failed", type(e).__name__, str(e)))
     finally:
         conn.close()
