@@ -10,6 +10,7 @@ end-of-speech detector) and gets the client's next line, chosen by the cue model
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import math
@@ -175,6 +176,16 @@ def _transcriber():
         return _quick["fn"]
 
 
+_warming: list[threading.Thread] = []
+
+
+def _join_warm_up(timeout: float = 60.0) -> None:
+    """Let a warm-up still loading the models finish before the interpreter exits (a model
+    half-built by a daemon thread at exit aborts the process in CTranslate2's thread pool)."""
+    for thread in _warming:
+        thread.join(timeout)
+
+
 def _warm_up() -> None:
     def work() -> None:
         try:
@@ -184,7 +195,12 @@ def _warm_up() -> None:
             _transcriber()
         except Exception:  # a failed warm-up shows at the first reply instead
             logger.exception("warming up the practice models failed")
-    threading.Thread(target=work, daemon=True).start()
+    if "fn" in _quick or any(t.is_alive() for t in _warming):
+        return
+    if not _warming:
+        atexit.register(_join_warm_up)
+    _warming[:] = [threading.Thread(target=work, name="listenwell-practice-warm-up", daemon=True)]
+    _warming[0].start()
 
 
 def _advice_early(scenario, said: list[str], replies: list[str], heard: str) -> bool:

@@ -68,6 +68,15 @@ def test_supervisor_adds_a_scenario_trainee_practises_it_owner_deletes_it(app, w
     j = ask(["opening"], "You should just go next week.")
     assert (j["line_id"], j["advice_early"]) == ("why-yes-but", True)
     assert "Missed a meeting" in trainee.get("/practice/missed-meeting").get_data(as_text=True)
+    # a practice session of it: its report page lists the added scenario's items (none shown yet)
+    from tests.service.report_page_fixtures import AUDIO, poor_report
+
+    from service.store.storage import import_session
+
+    sid = import_session(instance, "alice", AUDIO, poor_report(), scenario_id="missed-meeting", source="browser")
+    report_page = trainee.get(f"/sessions/{sid}").get_data(as_text=True)
+    assert "Good listening in “Missed a meeting”" in report_page
+    assert "Reflect the guilt before anything else" in report_page and "Ask what kept him away" in report_page
 
     # the same id again is refused, nothing changes
     r = sup.post("/scenarios/add", data={"text": text})
@@ -78,6 +87,9 @@ def test_supervisor_adds_a_scenario_trainee_practises_it_owner_deletes_it(app, w
     assert sup.post("/scenarios/relapse-shame/delete").status_code == 404
     assert sup.post("/scenarios/missed-meeting/delete").status_code == 302
     assert not folder.exists() and "Missed a meeting" not in trainee.get("/practice/").get_data(as_text=True)
+    # the session stays; its page (kept in memory before) no longer claims the deleted scenario's items
+    after = trainee.get(f"/sessions/{sid}").get_data(as_text=True)
+    assert "Reflect the guilt before anything else" not in after and 'id="checklist"' not in after
     assert trainee.get("/practice/missed-meeting").status_code == 404
 
 
