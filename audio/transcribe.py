@@ -64,6 +64,9 @@ class TranscribeOptions:
     ``vad_min_silence_ms``: shortest pause that splits speech regions, ms.
     ``chunk_seconds``: longest stretch handed to the model at once (memory bound).
     ``cpu_threads``: CTranslate2 threads (0 = its default).
+    ``without_timestamps``: decode text only, no segment timestamp tokens (unbatched).
+    ``temperature_fallback``: re-decode at higher temperatures when a window looks garbled
+    (faster-whisper's default); off = one greedy pass, a bounded cost.
     """
 
     model: str = DEFAULT_MODEL
@@ -81,6 +84,8 @@ class TranscribeOptions:
     condition_on_previous_text: bool = False
     cpu_threads: int = 0
     chunk_seconds: float = 600.0
+    without_timestamps: bool = False
+    temperature_fallback: bool = True
 
     def __post_init__(self):
         if self.device not in ("auto", "cpu", "cuda"):
@@ -310,6 +315,10 @@ def transcribe(
         initial_prompt=options.initial_prompt,
         condition_on_previous_text=options.condition_on_previous_text,
     )
+    if options.without_timestamps:
+        kwargs["without_timestamps"] = True
+    if not options.temperature_fallback:
+        kwargs["temperature"] = 0.0
     segments: list[Segment] = []
     repaired = 0
     done = 0.0

@@ -54,6 +54,8 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+LEAD_KEEP_S = 0.01
+"""Silence kept before the client's voice when her line starts (the rest of a clip's lead is cut)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,13 @@ class NextLine:
     ends_now: bool = False
     info: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self):
+        # voiced clips carry silence before the voice; she starts LEAD_KEEP_S before her voice does
+        audio = np.asarray(self.audio, dtype=np.float32).reshape(-1)
+        onset, _ = speech_bounds(audio, SESSION_RATE)
+        cut = int(max(0.0, onset - LEAD_KEEP_S) * SESSION_RATE)
+        object.__setattr__(self, "audio", audio[cut:] if cut else audio)
+
 
 @dataclass(frozen=True)
 class ClientTurn:
@@ -132,7 +141,8 @@ def split_replies(mono: np.ndarray, sample_rate: int, min_silence_s: float = 3.0
 def make_transcriber(model: str | None = None) -> tuple[Callable[[np.ndarray], Any], Callable[[np.ndarray], Any]]:
     """Two reply transcribers, tiny.en (or ``model``), greedy, unbatched; the model loads now.
 
-    ``quick``: text only, no VAD, no prompt (what the decision needs, as fast as possible);
+    ``quick``: text only, no VAD, no prompt, no timestamp tokens, one greedy pass without
+    temperature fallback (what the decision needs, as fast as possible and never several passes);
     ``full``: with word times and the filler-keeping prompt (what the report needs; it runs while
     the client speaks, so it does not delay her).
     """
@@ -140,7 +150,8 @@ def make_transcriber(model: str | None = None) -> tuple[Callable[[np.ndarray], A
 
     extra = {"model": model} if model else {}
     quick_opts = TranscribeOptions(batched=False, beam_size=1, repair_truncated=False, vad_filter=False,
-                                   word_timestamps=False, initial_prompt=None, **extra)
+                                   word_timestamps=False, initial_prompt=None, without_timestamps=True,
+                                   temperature_fallback=False, **extra)
     full_opts = TranscribeOptions(batched=False, beam_size=1, **extra)
     load_model(quick_opts)
     load_model(full_opts)
