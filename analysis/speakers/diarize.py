@@ -133,6 +133,7 @@ def diarize(
             info_src = "energy"
     else:
         info_src = "given"
+    unbridged = [(float(a), float(b)) for a, b in speech]  # voiceprint windows stay inside one stretch of speech
     speech = bridge_intervals(list(speech), bridge=opts.bridge, min_speech=opts.min_speech, duration=duration)
     info: dict[str, Any] = {"speech_source": info_src}
     if not speech:
@@ -156,21 +157,23 @@ def diarize(
         sep2 = steps.separation(feats, core, fl2, 2)
         share = min(np.mean(lab2 == 0), np.mean(lab2 == 1))
         info.update(separation=round(sep2, 3), minor_share=round(float(share), 4))
-        voice = _voice_split(x, sr, speech, n, voice_embedder, opts) if voice_embedder is not None else None
-        if voice is not None:
+        two = sep2 >= opts.min_separation and share >= opts.min_share
+        if two and sep2 < opts.sure_separation:
+            unsure = f"the two voices found are close, separation {sep2:.2f}"
+        voice = _voice_split(x, sr, unbridged, n, voice_embedder, opts) if voice_embedder is not None and two else None
+        if voice is not None:  # the MFCC clusters look like two voices: the voiceprints confirm or overrule
             sim, vshare, voice_fl = voice
             info.update(voice_similarity=round(sim, 3), voice_minor_share=round(vshare, 4))
             two = sim < opts.voice_two_below and vshare >= opts.voice_min_share
+            unsure = ""
             if two and sim >= opts.voice_sure_below:
                 unsure = f"the two voices found are alike, voiceprint similarity {sim:.2f}"
             elif not two and sim < opts.voice_one_above:
                 unsure = f"the voices found differ only a little, voiceprint similarity {sim:.2f}"
             if two and opts.voice_labels:
                 fl2 = voice_fl
-        else:
-            two = sep2 >= opts.min_separation and share >= opts.min_share
-            if two and sep2 < opts.sure_separation:
-                unsure = f"the two voices found are close, separation {sep2:.2f}"
+            if not two:
+                voice_fl = None
         if two:
             k = n_detected = 2
             labels = fl2

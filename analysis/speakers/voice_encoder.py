@@ -153,6 +153,7 @@ class VoiceEncoder:
         Returns
         -------
         np.ndarray, shape (len(segments), 256), float32
+            All zeros for a silent (or empty) segment.
         """
         x = np.asarray(wav, dtype=np.float32)
         if sr != SAMPLE_RATE:
@@ -161,10 +162,12 @@ class VoiceEncoder:
             g = np.gcd(int(sr), SAMPLE_RATE)
             x = resample_poly(x, SAMPLE_RATE // g, int(sr) // g).astype(np.float32)
         mels = np.zeros((len(segments), PARTIAL_FRAMES, N_MELS), dtype=np.float32)
+        silent = np.zeros(len(segments), dtype=bool)
         for k, (a, b) in enumerate(segments):
             seg = x[max(0, int(a * SAMPLE_RATE)): max(0, int(b * SAMPLE_RATE))]
             rms = float(np.sqrt(np.mean(seg.astype(np.float64) ** 2))) if seg.size else 0.0
             if rms <= 1e-7:
+                silent[k] = True
                 continue
             seg = seg * np.float32(10 ** (TARGET_DBFS / 20) / rms)
             m = mel_power(seg)[:PARTIAL_FRAMES]
@@ -172,6 +175,7 @@ class VoiceEncoder:
         out = np.zeros((len(segments), self.w_out.shape[1]), dtype=np.float32)
         for s in range(0, len(segments), batch):
             out[s: s + batch] = self.forward(mels[s: s + batch])
+        out[silent] = 0.0
         return out
 
 

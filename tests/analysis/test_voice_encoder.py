@@ -12,7 +12,7 @@ from analysis.speakers.voice_encoder import VoiceEncoder, mel_power, speech_wind
 from audio.decode import decode
 from audio.vad import speech_intervals
 from audio.voice_weights import find_voice_weights, load_voice_weights
-from tests.paths import TEST_DATA
+from tests.paths import SHARED_DATA, TEST_DATA
 
 NEEDS_WEIGHTS = pytest.mark.skipif(find_voice_weights() is None,
                                    reason="voice-encoder weights not installed: pip install --no-deps resemblyzer==0.1.4")
@@ -111,18 +111,10 @@ def test_same_voice_closer_than_different_voices():
 
 
 @NEEDS_WEIGHTS
-def test_diarize_uses_voiceprints_for_one_or_two():
-    """One Piper voice stays one speaker (MFCC statistics split it in two); the Piper voice and JFK
-    taking turns are two."""
+def test_voiceprints_confirm_two_different_voices():
+    """The Piper voice and JFK taking turns: MFCC clusters say two, the voiceprints confirm it for sure."""
     enc = VoiceEncoder(load_voice_weights())
-    a, sr = _voice("practice/reflective-replies.flac")
-    b, _ = _voice("practice/fixing-replies.flac")
-    piper = np.concatenate([a, b])  # 45 s, 20 s of speech, one voice
-    speech = speech_intervals(piper, sr)
-    assert diarize(piper, sr, speech=speech).n_speakers_detected == 2  # the MFCC decision is wrong here
-    one = diarize(piper, sr, speech=speech, voice_embedder=enc.embed_segments)
-    assert one.n_speakers_detected == 1 and one.speakers == ("spk0",)
-    assert one.info["voice_similarity"] > DiarizeOptions().voice_one_above and not one.uncertain_count
+    piper, sr = _voice("practice/reflective-replies.flac")
     jfk, _ = _voice("jfk.flac")
     gap = np.zeros(int(0.6 * sr), dtype=np.float32)
     turns = [piper[: 6 * sr], gap, 0.5 * jfk[: 5 * sr], gap, piper[6 * sr: 13 * sr], gap, 0.5 * jfk[5 * sr:], gap,
@@ -135,3 +127,36 @@ def test_diarize_uses_voiceprints_for_one_or_two():
     jfk_part = sum(min(r.end, 11.6) - max(r.start, 6.6) for r in two.regions
                    if r.speaker == "spk1" and r.end > 6.6 and r.start < 11.6)
     assert jfk_part > 3.0
+
+
+@NEEDS_WEIGHTS
+def test_voiceprints_of_one_voice_make_the_split_unsure():
+    """One Piper voice (two practice files, 20 s of speech): the MFCC clusters split it in two for sure;
+    its voiceprints are alike (0.87-0.93), so the split is kept but marked unsure, with the note."""
+    enc = VoiceEncoder(load_voice_weights())
+    a, sr = _voice("practice/reflective-replies.flac")
+    b, _ = _voice("practice/fixing-replies.flac")
+    piper = np.concatenate([a, b])
+    speech = speech_intervals(piper, sr)
+    mfcc = diarize(piper, sr, speech=speech)
+    assert mfcc.n_speakers_detected == 2 and mfcc.uncertain_count  # MFCC: two, close voices
+    vp = diarize(piper, sr, speech=speech, voice_embedder=enc.embed_segments)
+    o = DiarizeOptions()
+    assert o.voice_sure_below <= vp.info["voice_similarity"] < o.voice_two_below
+    assert vp.n_speakers_detected == 2 and vp.uncertain_count
+    assert any("voiceprint similarity" in n and "say whether the helper speaks first" in n for n in vp.notes)
+
+
+@NEEDS_WEIGHTS
+@pytest.mark.skipif(not (SHARED_DATA / "dialogue" / "annomi119-high.stereo.flac").is_file(),
+                    reason="needs ../shared/data/dialogue")
+def test_voiceprints_overrule_a_split_of_one_voice():
+    """The helper's channel of a synthesised dialogue (one voice, 2 minutes): MFCC statistics split it
+    in two; its voiceprints are alike beyond voice_one_above, so one speaker is reported, not unsure."""
+    d = decode(SHARED_DATA / "dialogue" / "annomi119-high.stereo.flac")
+    x, sr = d.channels[0], d.sample_rate
+    speech = speech_intervals(x, sr)
+    assert diarize(x, sr, speech=speech).n_speakers_detected == 2
+    vp = diarize(x, sr, speech=speech, voice_embedder=VoiceEncoder(load_voice_weights()).embed_segments)
+    assert vp.info["voice_similarity"] >= DiarizeOptions().voice_one_above
+    assert vp.n_speakers_detected == 1 and vp.speakers == ("spk0",) and not vp.uncertain_count
