@@ -143,7 +143,11 @@ def diarization(data_dir: Path | None, out: Path | None, no_fixtures: bool, spee
 
     if voiceprints is not None:
         os.environ[ENV_SWITCH] = "1" if voiceprints else "0"
-    click.echo(f"one voice or two: decided from {'voiceprints' if voice_embedder() else 'MFCC statistics'}")
+    use_voice = voice_embedder() is not None
+    if voiceprints and not use_voice:
+        click.echo("--voiceprints: the voice-encoder weights are not installed "
+                   "(pip install --no-deps resemblyzer==0.1.4); using MFCC statistics", err=True)
+    click.echo(f"one voice or two: decided from {'voiceprints' if use_voice else 'MFCC statistics'}")
 
     if data_dir is not None and not data_dir.is_dir():
         raise NotFoundError(f"data folder {data_dir} does not exist", path=str(data_dir))
