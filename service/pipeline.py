@@ -342,9 +342,10 @@ def _speakers(decoded: DecodedAudio, heard: Heard, settings: AnalysisSettings, s
     else:
         from analysis.speakers.diarize import diarize
         from audio.vad import speech_intervals
+        from service.voices import voice_embedder
 
         speech = speech_intervals(decoded.mono, sr, speech_probs=heard.speech_probs)  # no second Silero pass
-        activity = diarize(decoded.mono, sr, transcript=transcript, speech=speech)
+        activity = diarize(decoded.mono, sr, transcript=transcript, speech=speech, voice_embedder=voice_embedder())
         ask = speaker_order_note(activity, helper)
         if ask:
             run.note(ask, partial=False)

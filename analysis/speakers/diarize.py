@@ -26,7 +26,7 @@ speaker (a note says so).
 from __future__ import annotations
 
 import logging
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -43,8 +43,11 @@ from analysis.speakers.energy_vad import (
     speech_mask,
 )
 from analysis.speakers.features import cepstra
+from analysis.speakers.voice_encoder import speech_windows, two_voice_split
 
-__all__ = ["DiarizeOptions", "diarize", "speech_from_words", "UNSURE_NOTE"]
+VoiceEmbedder = Callable[[np.ndarray, int, Sequence[tuple[float, float]]], np.ndarray]
+
+__all__ = ["DiarizeOptions", "diarize", "speech_from_words", "UNSURE_NOTE", "VoiceEmbedder"]
 
 UNSURE_NOTE = ("not sure whether one or two people speak ({why}); if two people speak, say whether the "
                "helper speaks first or second, or record in stereo (one microphone each)")
@@ -64,6 +67,23 @@ def _energy_speech(mono: np.ndarray, sr: int, opts: DiarizeOptions) -> list[tupl
     return mask_to_intervals(speech_mask(lv, v), v.hop)
 
 
+def _voice_split(x: np.ndarray, sr: int, speech: Sequence[tuple[float, float]], n: int,
+                 embedder: VoiceEmbedder, opts: DiarizeOptions) -> tuple[float, float, np.ndarray] | None:
+    """Voiceprints of speech windows split in two: (similarity, smaller share, frame labels), or None."""
+    wins = speech_windows(speech, window=opts.voice_window, step=opts.voice_step,
+                          min_len=min(1.0, opts.voice_window), max_windows=opts.voice_max_windows)
+    if len(wins) < 6:
+        return None
+    emb = np.asarray(embedder(x, sr, wins), dtype=np.float64)
+    if emb.shape[0] != len(wins) or not np.all(np.isfinite(emb)):
+        logger.warning("voice embedder gave %s for %d windows; MFCC decision used", emb.shape, len(wins))
+        return None
+    lab, sim = two_voice_split(emb)
+    share = float(np.bincount(lab, minlength=2).min() / len(lab))
+    fwins = [(int(round(a / opts.hop)), max(int(round(a / opts.hop)) + 1, int(round(b / opts.hop)))) for a, b in wins]
+    return sim, share, steps.frame_labels(n, fwins, lab)
+
+
 def diarize(
     mono: np.ndarray,
     sr: int,
@@ -71,6 +91,7 @@ def diarize(
     transcript: Transcript | None = None,
     *,
     speech: Sequence[tuple[float, float]] | None = None,
+    voice_embedder: VoiceEmbedder | None = None,
 ) -> SpeakerActivity:
     """Diarize a mono recording into (at most ``max_speakers``) speakers.
 
@@ -85,6 +106,10 @@ def diarize(
         When ``speech`` is not given, its words mark where speech is.
     speech : sequence of (start, end), optional
         Speech intervals in seconds from a VAD (best: :func:`audio.vad.speech_intervals`).
+    voice_embedder : callable, optional
+        ``(samples, sr, [(start, end), ...]) -> array (n, d)`` of L2-normalised voiceprints, e.g.
+        :meth:`analysis.speakers.voice_encoder.VoiceEncoder.embed_segments`. When given, it decides
+        one voice or two (options ``voice_*``); else the MFCC cluster separation decides.
 
     Returns
     -------
@@ -108,6 +133,7 @@ def diarize(
             info_src = "energy"
     else:
         info_src = "given"
+    unbridged = [(float(a), float(b)) for a, b in speech]  # voiceprint windows stay inside one stretch of speech
     speech = bridge_intervals(list(speech), bridge=opts.bridge, min_speech=opts.min_speech, duration=duration)
     info: dict[str, Any] = {"speech_source": info_src}
     if not speech:
@@ -123,6 +149,7 @@ def diarize(
     labels = np.zeros(n, dtype=int)
     speech_s = float(mask.sum()) * opts.hop
     info["speech_seconds"] = round(speech_s, 2)
+    voice_fl: np.ndarray | None = None
     if opts.max_speakers >= 2 and len(wins) >= 6 and speech_s >= opts.min_two_speech:
         emb = steps.embed_map(feats, core, wins, opts) if opts.embedding == "map" else steps.embed(feats, core, wins)
         lab2 = steps.cluster(emb, 2, opts.cluster, opts.seed)
@@ -130,10 +157,25 @@ def diarize(
         sep2 = steps.separation(feats, core, fl2, 2)
         share = min(np.mean(lab2 == 0), np.mean(lab2 == 1))
         info.update(separation=round(sep2, 3), minor_share=round(float(share), 4))
-        if sep2 >= opts.min_separation and share >= opts.min_share:
+        two = sep2 >= opts.min_separation and share >= opts.min_share
+        if two and sep2 < opts.sure_separation:
+            unsure = f"the two voices found are close, separation {sep2:.2f}"
+        voice = _voice_split(x, sr, unbridged, n, voice_embedder, opts) if voice_embedder is not None and two else None
+        if voice is not None:  # the MFCC clusters look like two voices: the voiceprints confirm or overrule
+            sim, vshare, voice_fl = voice
+            info.update(voice_similarity=round(sim, 3), voice_minor_share=round(vshare, 4))
+            two = sim < opts.voice_two_below and vshare >= opts.voice_min_share
+            unsure = ""
+            if two and sim >= opts.voice_sure_below:
+                unsure = f"the two voices found are alike, voiceprint similarity {sim:.2f}"
+            elif not two and sim < opts.voice_one_above:
+                unsure = f"the voices found differ only a little, voiceprint similarity {sim:.2f}"
+            if two and opts.voice_labels:
+                fl2 = voice_fl
+            if not two:
+                voice_fl = None
+        if two:
             k = n_detected = 2
-            if sep2 < opts.sure_separation:
-                unsure = f"the two voices found are close, separation {sep2:.2f}"
             labels = fl2
             if len(wins) >= 12:
                 lab3 = steps.cluster(emb, 3, opts.cluster, opts.seed)
@@ -155,6 +197,11 @@ def diarize(
             labels = steps.resegment(feats, mask, core, labels, 2, opts)
         labels = steps.remove_short_runs(labels, mask, max(1, int(round(opts.min_turn / opts.hop))))
         shares = np.bincount(labels[mask], minlength=2) / max(1, mask.sum())
+        if shares.min() < opts.min_share and voice_fl is not None:
+            # the voiceprints say two voices: keep their split rather than merge the quieter voice away
+            labels = steps.remove_short_runs(voice_fl.copy(), mask, max(1, int(round(opts.min_turn / opts.hop))))
+            shares = np.bincount(labels[mask], minlength=2) / max(1, mask.sum())
+            info["voice_split_kept"] = True
         if shares.min() < opts.min_share:
             labels[:] = int(np.argmax(shares))
             k = n_detected = 1

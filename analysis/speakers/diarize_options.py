@@ -47,6 +47,18 @@ class DiarizeOptions:
     min_turn: float = 0.3  # label runs shorter than this take their neighbour's label
     vad: VadOptions = VadOptions(top_db=40.0, bridge=0.5)
     seed: int = 0
+    # one-vs-two checked by voiceprints (only when diarize() is given a ``voice_embedder``, and only
+    # when the MFCC clusters say two): windows of ``voice_window`` s every ``voice_step`` s inside
+    # speech are embedded, split in two, and the two groups' mean voiceprints compared (cosine).
+    # Thresholds read off the dev half of the hard sets (docs/evaluation/speakers-hard-sets.md).
+    voice_window: float = 1.6
+    voice_step: float = 0.8
+    voice_max_windows: int = 0  # at most this many windows (spread evenly); 0: no limit
+    voice_two_below: float = 0.93  # mean voiceprints less alike than this: two voices, else one
+    voice_sure_below: float = 0.87  # ... below this, two voices for sure (0.87-0.93: two, unsure)
+    voice_one_above: float = 0.95  # one voice for sure above this (0.93-0.95: one, unsure)
+    voice_min_share: float = 0.05  # the smaller voiceprint group has at least this share of the windows
+    voice_labels: bool = False  # start resegmentation from the voiceprint groups (else from MFCC clusters)
 
     def __post_init__(self):
         if self.max_speakers < 1:

@@ -70,13 +70,15 @@ def bench_speakers(dialogue_dir: Path, *, seconds: float = 600.0, options=None, 
     from analysis.speakers.diarize import diarize
     from audio.transcribe import TranscribeOptions, load_model, transcribe
     from audio.vad import speech_intervals, speech_probabilities
+    from service.voices import voice_embedder
 
     mono, stereo, sr = load_bench_audio(dialogue_dir, seconds)
     options = options or TranscribeOptions()
     load_model(options)
     # warm up imports and caches on 20 s, as the model is loaded before timing
     warm = mono[: 20 * sr]
-    _speaker_chain(diarize(warm, sr, speech=speech_intervals(warm, sr)), ())
+    embedder = voice_embedder()  # None when switched off or not installed; weights load here, untimed
+    _speaker_chain(diarize(warm, sr, speech=speech_intervals(warm, sr), voice_embedder=embedder), ())
     activity_from_channels(stereo[:, : 20 * sr], sr)
 
     runs = []
@@ -89,7 +91,7 @@ def bench_speakers(dialogue_dir: Path, *, seconds: float = 600.0, options=None, 
         words = transcript.words
         t0 = time.perf_counter()
         speech = speech_intervals(mono, sr, speech_probs=probs)
-        act = diarize(mono, sr, speech=speech)
+        act = diarize(mono, sr, speech=speech, voice_embedder=embedder)
         t_dia = time.perf_counter() - t0
         m_mono = _speaker_chain(act, words)
         t_mono = time.perf_counter() - t0

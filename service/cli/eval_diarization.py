@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -126,14 +127,27 @@ def _print_decisions(decisions) -> dict:
               help="With DATA_DIR: include the generated hard sets (similar voices, telephone, short, noisy, AMI two women).")
 @click.option("--sets-dir", type=click.Path(path_type=Path), default=None,
               help="Folder of the hard sets (built there when missing; default: ~/.cache/listenwell/speaker-sets-vN).")
+@click.option("--voiceprints/--no-voiceprints", default=None,
+              help="Decide one voice or two from voiceprints (needs `pip install --no-deps resemblyzer==0.1.4`) "
+                   "or from MFCC statistics. Default: MFCC, unless LISTENWELL_VOICEPRINTS=1.")
 def diarization(data_dir: Path | None, out: Path | None, no_fixtures: bool, speed: bool, speed_seconds: float,
-                speed_repeats: int, speed_only: bool, hard_sets: bool, sets_dir: Path | None):
+                speed_repeats: int, speed_only: bool, hard_sets: bool, sets_dir: Path | None,
+                voiceprints: bool | None):
     """Diarization error rate (collar 0.25 s, overlap scored) and timing errors.
 
     DATA_DIR holds ami-excerpts/ (RTTM) and dialogue/ (JSON truth); the committed
     fixtures are always included unless --no-fixtures.
     """
     from service.eval.diarization import FIXTURE_DIR, evaluate, one_vs_two
+    from service.voices import ENV_SWITCH, voice_embedder
+
+    if voiceprints is not None:
+        os.environ[ENV_SWITCH] = "1" if voiceprints else "0"
+    use_voice = voice_embedder() is not None
+    if voiceprints and not use_voice:
+        click.echo("--voiceprints: the voice-encoder weights are not installed "
+                   "(pip install --no-deps resemblyzer==0.1.4); using MFCC statistics", err=True)
+    click.echo(f"one voice or two: decided from {'voiceprints' if use_voice else 'MFCC statistics'}")
 
     if data_dir is not None and not data_dir.is_dir():
         raise NotFoundError(f"data folder {data_dir} does not exist", path=str(data_dir))

@@ -79,6 +79,7 @@ class Decision:
     n_hyp: int
     notes: tuple[str, ...] = ()
     unsure: bool = False  # the diarizer said it was not sure (and asked for the order or stereo)
+    info: dict[str, Any] = field(default_factory=dict)  # the diarizer's measurements (separation, voiceprint similarity)
 
     @property
     def correct(self) -> bool:
@@ -88,14 +89,15 @@ class Decision:
     def to_dict(self) -> dict[str, Any]:
         return {"group": self.group, "name": self.name, "n_ref_speakers": self.n_ref,
                 "n_hyp_speakers": self.n_hyp, "correct": self.correct, "unsure": self.unsure,
-                "notes": list(self.notes)}
+                "notes": list(self.notes), "info": self.info}
 
 
 def analyse_mono(mono: np.ndarray, sr: int, options: DiarizeOptions | None = None) -> SpeakerActivity:
-    """Silero speech regions + diarization (the pipeline's mono path)."""
+    """Silero speech regions + diarization (the pipeline's mono path, with voiceprints when installed)."""
     from audio.vad import speech_intervals
+    from service.voices import voice_embedder
 
-    return diarize(mono, sr, options, speech=speech_intervals(mono, sr))
+    return diarize(mono, sr, options, speech=speech_intervals(mono, sr), voice_embedder=voice_embedder())
 
 
 def analyse_stereo(channels: np.ndarray, sr: int) -> SpeakerActivity:
@@ -153,7 +155,7 @@ def _timing_errors(ref: list[SpeechRegion], hyp: SpeakerActivity, mapping: dict[
 
 def _score(group, name, mode, ref, act, seconds, uem=None, truth=None, duration=0.0) -> EvalItem:
     sc = diarization_error(ref, act.regions, uem=uem, collar=COLLAR)
-    extra: dict[str, Any] = {"notes": list(act.notes), "unsure": act.uncertain_count}
+    extra: dict[str, Any] = {"notes": list(act.notes), "unsure": act.uncertain_count, "info": dict(act.info)}
     if truth is not None:
         mapping = {h: r for h, r in sc.mapping.items()}
         extra.update(_timing_errors(ref, act, mapping, duration, truth))
@@ -265,7 +267,7 @@ def _channel_decisions(path: Path, group: str, name: str) -> list[Decision]:
             continue
         act = analyse_mono(x, sr)
         label = name if ch.shape[0] == 1 else f"{name}/ch{i}"
-        out.append(Decision(group, label, 1, act.n_speakers_detected, act.notes, act.uncertain_count))
+        out.append(Decision(group, label, 1, act.n_speakers_detected, act.notes, act.uncertain_count, dict(act.info)))
     return out
 
 
@@ -277,14 +279,15 @@ def one_vs_two(items: list[EvalItem], data_dir: Path | None, *, fixtures: Path |
     (each channel carries one speaker).
     """
     out = [Decision(it.group, it.name, it.n_ref, it.n_hyp, tuple(it.extra.get("notes", ())),
-                    bool(it.extra.get("unsure", False)))
+                    bool(it.extra.get("unsure", False)), dict(it.extra.get("info", {})))
            for it in items if it.mode == "mono"]
     if fixtures is not None:
         jfk, stereo = ONE_VOICE_FILES
         if jfk.is_file():
             ch, sr = _load(jfk)
             act = analyse_mono(ch.mean(axis=0), sr)
-            out.append(Decision("one-voice", jfk.stem, 1, act.n_speakers_detected, act.notes, act.uncertain_count))
+            out.append(Decision("one-voice", jfk.stem, 1, act.n_speakers_detected, act.notes, act.uncertain_count,
+                                dict(act.info)))
         if stereo.is_file():
             out += _channel_decisions(stereo, "one-voice", stereo.stem)
         if fixtures.is_dir():
