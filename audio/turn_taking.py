@@ -51,6 +51,7 @@ __all__ = [
     "make_transcriber",
     "run_file_conversation",
     "split_replies",
+    "trim_lead",
 ]
 
 logger = logging.getLogger(__name__)
@@ -105,11 +106,15 @@ class NextLine:
     info: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):
-        # voiced clips carry silence before the voice; she starts LEAD_KEEP_S before her voice does
-        audio = np.asarray(self.audio, dtype=np.float32).reshape(-1)
-        onset, _ = speech_bounds(audio, SESSION_RATE)
-        cut = int(max(0.0, onset - LEAD_KEEP_S) * SESSION_RATE)
-        object.__setattr__(self, "audio", audio[cut:] if cut else audio)
+        object.__setattr__(self, "audio", trim_lead(self.audio))
+
+
+def trim_lead(audio: np.ndarray, sample_rate: int = SESSION_RATE, keep_s: float = LEAD_KEEP_S) -> np.ndarray:
+    """A client clip as played: the silence before the voice cut to ``keep_s`` (float32 mono)."""
+    audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+    onset, _ = speech_bounds(audio, sample_rate)
+    cut = int(max(0.0, onset - keep_s) * sample_rate)
+    return audio[cut:] if cut else audio
 
 
 @dataclass(frozen=True)

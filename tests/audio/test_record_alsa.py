@@ -117,6 +117,7 @@ def test_practice_through_portaudio_builds_the_session(tmp_path):
     assert np.count_nonzero(differs) <= meta["recording"]["filled_frames"]
     # each client line sits on the client channel exactly where the timeline says
     from audio.decode import decode
+    from audio.turn_taking import trim_lead
     from service.scenarios import get_scenario
 
     scenario = get_scenario("quiet-client")
@@ -124,7 +125,7 @@ def test_practice_through_portaudio_builds_the_session(tmp_path):
 
     for t, turn in zip(meta["lines"], meta["client_turns"], strict=True):
         s0 = int(round(t["audio_start"] * SR))
-        ref = decode(scenario.line(turn["line_id"]).audio).mono
+        ref = trim_lead(decode(scenario.line(turn["line_id"]).audio).mono)  # her line as played
         seg = client[s0:s0 + ref.size]
         np.testing.assert_allclose(seg, ref[: seg.size], atol=2.0 / 32768)
         onset, offset = speech_bounds(ref, SR)
