@@ -8,16 +8,11 @@ Chromium's fake microphone playing a bundled sample, submit, get a report.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.security.live import free_port, make_users
+from tests.security.live import make_users, start_server
 from tests.web_fixtures import JFK, PASSWORD, ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,31 +28,13 @@ REPORT_TIMEOUT_MS = 150_000
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """``listenwell serve`` on 127.0.0.1 with a supervisor (sup1) and a trainee (alice)."""
-
     instance = tmp_path_factory.mktemp("browser") / "instance"
     make_users(instance)  # sup1 -> alice
-    port = free_port()
-    env = {**os.environ, "LISTENWELL_ADMIN_PASSWORD": "admin-pass-1"}
-    log = open(instance / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli.main", "serve", "--port", str(port), "--instance", str(instance)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+    live = start_server(instance)
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url + "/login", timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError((instance / "server.log").read_text())
-                time.sleep(0.1)
-        yield url, instance
+        yield live.url, instance
     finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
+        live.stop()
 
 
 @pytest.fixture(scope="module")

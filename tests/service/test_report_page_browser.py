@@ -7,14 +7,11 @@ A real server process serves a practice session whose report is the poor sample'
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from tests.security.live import free_port, make_users
+from tests.security.live import make_users, start_server
+from tests.service.test_browser import BASE_ARGS as ARGS
 from tests.service.report_page_fixtures import AUDIO, poor_report
 from tests.web_fixtures import PASSWORD, ROOT
 
@@ -23,8 +20,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="/usr/bin/chromium is not installed"),
 ]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
@@ -38,27 +33,11 @@ def server(tmp_path_factory):
     make_users(instance)  # sup1 -> alice
     sid = import_session(instance, "alice", AUDIO, poor_report(), scenario_id="relapse-shame",
                          source="browser", title="Practice: shame after a relapse")
-    port = free_port()
-    log = open(instance / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli.main", "serve", "--port", str(port), "--instance", str(instance)],
-        cwd=ROOT, env={**os.environ, "LISTENWELL_ADMIN_PASSWORD": "admin-pass-1"}, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+    live = start_server(instance)
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url + "/login", timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError((instance / "server.log").read_text())
-                time.sleep(0.1)
-        yield url, sid
+        yield live.url, sid
     finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
+        live.stop()
 
 
 @pytest.fixture(scope="module")
