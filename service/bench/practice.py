@@ -21,20 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
+from service.bench.machine import cpu_model
+
 __all__ = ["main", "run"]
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def cpu_model() -> str:
-    """The CPU's model name (Linux /proc/cpuinfo), else platform.processor()."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def run(minutes: float = 10.0, out_dir: Path | None = None) -> dict:
