@@ -180,6 +180,18 @@ def _await_reply(k: int, line_end: float, cap: _Capture, options: PracticeOption
     return ReplyTiming(after_line=k, start=start, end=end, reason=reason, stopped_at=round(cap.now(), 4))
 
 
+def _recorder_and_capture(recorder_factory: Callable[..., Any]) -> tuple[Any, _Capture]:
+    """A recorder whose blocks go to a new :class:`_Capture` at the recorder's sample rate."""
+    holder: dict[str, _Capture] = {}
+
+    def sink(block: np.ndarray) -> None:
+        holder["cap"](block)
+
+    recorder = recorder_factory(sink=sink)
+    cap = holder["cap"] = _Capture(recorder.samplerate)
+    return recorder, cap
+
+
 def run_practice(lines: Sequence[ClientLine], recorder_factory: Callable[..., Any], player, *,
                  options: PracticeOptions | None = None, scenario_id: str = "",
                  next_line: threading.Event | None = None, quit_event: threading.Event | None = None,
@@ -206,13 +218,7 @@ def run_practice(lines: Sequence[ClientLine], recorder_factory: Callable[..., An
         raise ParameterError("a practice session needs at least one client line")
     options = options or PracticeOptions()
     emit = on_event or (lambda kind, payload: None)
-    holder: dict[str, _Capture] = {}
-
-    def sink(block: np.ndarray) -> None:
-        holder["cap"](block)
-
-    recorder = recorder_factory(sink=sink)
-    cap = holder["cap"] = _Capture(recorder.samplerate)
+    recorder, cap = _recorder_and_capture(recorder_factory)
     timings: list[ClientLineTiming] = []
     replies: list[ReplyTiming] = []
     recorder.start()
@@ -262,13 +268,7 @@ def run_conversation(choose, quick_transcribe, recorder_factory: Callable[..., A
     turn_options = turn_options or TurnTakingOptions()
     options = options or PracticeOptions()
     emit = on_event or (lambda kind, payload: None)
-    holder: dict[str, _Capture] = {}
-
-    def sink(block: np.ndarray) -> None:
-        holder["cap"](block)
-
-    recorder = recorder_factory(sink=sink)
-    cap = holder["cap"] = _Capture(recorder.samplerate)
+    recorder, cap = _recorder_and_capture(recorder_factory)
     timings: list[ClientLineTiming] = []
     replies: list[ReplyTiming] = []
     played: list[np.ndarray] = []
