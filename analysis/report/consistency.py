@@ -239,6 +239,13 @@ def _count(pattern: str, text: str) -> list[int]:
     return [_num(m) for m in re.findall(pattern, text)]
 
 
+def _says(out: list[str], text: str, pattern: str, want: Any, message: str) -> None:
+    """Each number ``pattern`` finds in ``text`` that is not ``want``: ``message`` with ``{n}`` and ``{want}``."""
+    for n in _count(pattern, text):
+        if n != want:
+            out.append(message.format(n=n, want=want))
+
+
 def _check_counts(d: dict[str, Any], out: list[str]) -> None:
     subs = d.get("subscores") or {}
     m = d.get("miti") or {}
@@ -249,48 +256,38 @@ def _check_counts(d: dict[str, Any], out: list[str]) -> None:
             out.append(f"MITI {key}: {m[key]} in the report but {cue[key]} in the cue stage's summary")
     rv = (subs.get("reflect_validate") or {}).get("summary", "")
     if rv and m:
-        for n in _count(r"questions: (\d+)", rv):
-            if n != m.get("questions"):
-                out.append(f"reflect and validate says {n} questions; the MITI block counts {m.get('questions')}")
-        for n in _count(r"what the client said\): (\d+)", rv):
-            if n != m.get("reflections"):
-                out.append(f"reflect and validate says {n} reflections; the MITI block counts {m.get('reflections')}")
+        _says(out, rv, r"questions: (\d+)", m.get("questions"),
+              "reflect and validate says {n} questions; the MITI block counts {want}")
+        _says(out, rv, r"what the client said\): (\d+)", m.get("reflections"),
+              "reflect and validate says {n} reflections; the MITI block counts {want}")
         cues = (d.get("cues") or {}).get("cues")
         if cues is not None:
             val = len({c["turn_index"] for c in cues if c.get("kind") in ("validation", "affirmation")})
-            for n in _count(r"validating or affirming remarks: (\d+)", rv):
-                if n != val:
-                    out.append(f"reflect and validate says {n} validating or affirming remarks; the cues hold {val}")
+            _says(out, rv, r"validating or affirming remarks: (\d+)", val,
+                  "reflect and validate says {n} validating or affirming remarks; the cues hold {want}")
     ex = (subs.get("explore") or {}).get("summary", "")
     if ex and m:
         if ex.startswith("You asked no questions") and m.get("questions"):
             out.append(f"explore says no questions; the MITI block counts {m.get('questions')}")
-        for n in _count(r"^(no|\d+) questions?:", ex):
-            if n != m.get("questions"):
-                out.append(f"explore says {n} questions; the MITI block counts {m.get('questions')}")
-        for n in _count(r": (\d+) open", ex):
-            if n != m.get("open_questions"):
-                out.append(f"explore says {n} open questions; the MITI block counts {m.get('open_questions')}")
+        _says(out, ex, r"^(no|\d+) questions?:", m.get("questions"),
+              "explore says {n} questions; the MITI block counts {want}")
+        _says(out, ex, r": (\d+) open", m.get("open_questions"),
+              "explore says {n} open questions; the MITI block counts {want}")
     hb = (subs.get("hold_back") or {}).get("summary", "")
-    for n in _count(r"gave advice (no|once|twice|\d+)\b", hb):
-        if m and n != m.get("advice"):
-            out.append(f"hold back says advice {n} times; the MITI block counts {m.get('advice')}")
+    if m:
+        _says(out, hb, r"gave advice (no|once|twice|\d+)\b", m.get("advice"),
+              "hold back says advice {n} times; the MITI block counts {want}")
     timing = d.get("timing") or {}
     ms = (subs.get("make_space") or {}).get("summary", "")
     share = timing.get("talk_share_helper")
     if share is not None and ms:
         want = int(float(share) * 100.0 + 0.5 + 1e-9)
-        for n in _count(r"You took (\d+) %", ms):
-            if n != want:
-                out.append(f"make space says talk share {n} %, the timing stage {want} % (rounding)")
-        for n in _count(r"cut in on the client: (\d+)", ms):
-            if n != len(timing.get("interruptions") or []):
-                out.append(f"make space says {n} interruptions; the timing stage lists "
-                           f"{len(timing.get('interruptions') or [])}")
-        for n in _count(r"the client talked: (\d+)", ms):
-            if n != len(timing.get("backchannels") or []):
-                out.append(f"make space says {n} short mm-hmms; the timing stage lists "
-                           f"{len(timing.get('backchannels') or [])}")
+        _says(out, ms, r"You took (\d+) %", want,
+              "make space says talk share {n} %, the timing stage {want} % (rounding)")
+        _says(out, ms, r"cut in on the client: (\d+)", len(timing.get("interruptions") or []),
+              "make space says {n} interruptions; the timing stage lists {want}")
+        _says(out, ms, r"the client talked: (\d+)", len(timing.get("backchannels") or []),
+              "make space says {n} short mm-hmms; the timing stage lists {want}")
         for p in (subs.get("make_space") or {}).get("parts") or ():
             if p.get("name") == "helper_talk_share" and p.get("value") is not None:
                 if abs(p["value"] - 100.0 * float(share)) > 0.051:
