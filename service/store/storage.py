@@ -155,14 +155,16 @@ def report_scores(report: dict[str, Any]) -> tuple[float | None, dict[str, float
     return (float(index) if isinstance(index, (int, float)) else None), subs
 
 
-def save_report(conn: sqlite3.Connection, session_id: int, report: dict[str, Any]) -> None:
-    """Store (or replace) a session's report dict."""
+def save_report(conn: sqlite3.Connection, session_id: int, report: dict[str, Any]) -> str:
+    """Store (or replace) a session's report dict; returns the JSON text stored."""
     index, subs = report_scores(report)
+    text = json.dumps(report)
     conn.execute(
         "INSERT OR REPLACE INTO reports (session_id, report_json, score_index, subscores_json)"
         " VALUES (?, ?, ?, ?)",
-        (session_id, json.dumps(report), index, json.dumps(subs)),
+        (session_id, text, index, json.dumps(subs)),
     )
+    return text
 
 
 def load_report(conn: sqlite3.Connection, session_id: int) -> dict[str, Any] | None:

@@ -201,20 +201,16 @@ class JobRunner:
             return
         conn.execute("BEGIN IMMEDIATE")
         kept = conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is not None
-        if kept:
-            save_report(conn, session_id, report)
+        stored = save_report(conn, session_id, report) if kept else None
         conn.execute("COMMIT")
-        if kept:
-            self._store_full_page(conn, session)
+        if stored is not None:
+            self._store_full_page(session, stored)
         self._finish(conn, job_id, "done", None)
 
-    def _store_full_page(self, conn, session) -> None:
+    def _store_full_page(self, session, report_json: str) -> None:
         """Render and store the standalone page now, so no viewer waits for its charts."""
-        row = conn.execute("SELECT report_json FROM reports WHERE session_id = ?", (session["id"],)).fetchone()
-        if row is None:
-            return
         try:
-            stored_full_page(self.instance_dir, session, row["report_json"])
+            stored_full_page(self.instance_dir, session, report_json)
         except Exception:  # the page is rendered on its first view instead
             logger.exception("could not store the standalone page of session %s", session["id"])
 
