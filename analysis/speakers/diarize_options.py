@@ -43,6 +43,7 @@ class DiarizeOptions:
     map_relevance: float = 8.0
     embed_dims: int = 20
     gmm_components: int = 4
+    reseg_equal_components: bool = False  # tried: mixed (docs/evaluation/speakers-hard-sets.md)
     smooth: float = 0.6  # median-smoothing span of frame decisions
     min_turn: float = 0.3  # label runs shorter than this take their neighbour's label
     vad: VadOptions = VadOptions(top_db=40.0, bridge=0.5)

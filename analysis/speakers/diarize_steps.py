@@ -116,11 +116,12 @@ def resegment(feats: np.ndarray, mask: np.ndarray, core: np.ndarray, labels: np.
     X = feats[speech_idx]
     ll = np.zeros((k, X.shape[0]))
     is_core = core[speech_idx]
+    sizes = [int(np.sum((labels[speech_idx] == c) & is_core)) for c in range(k)]
+    if min(sizes) < 20:
+        return labels
     for c in range(k):
         Xc = X[(labels[speech_idx] == c) & is_core]
-        n_comp = max(1, min(opts.gmm_components, Xc.shape[0] // 50))
-        if Xc.shape[0] < 20:
-            return labels
+        n_comp = max(1, min(opts.gmm_components, (min(sizes) if opts.reseg_equal_components else Xc.shape[0]) // 50))
         if Xc.shape[0] > opts.max_train_frames:  # a subsample trains as well, much faster
             Xc = Xc[np.random.default_rng(opts.seed + c).choice(Xc.shape[0], opts.max_train_frames, replace=False)]
         with warnings.catch_warnings():

@@ -46,7 +46,7 @@ TWO_SPEAKER_AMI = ("dev00", "dev01", "trn03")
 # committed recordings with one voice per channel (faster-whisper's test files)
 ONE_VOICE_FILES = (ROOT / "tests" / "data" / "jfk.flac", ROOT / "tests" / "data" / "stereo_diarization.wav")
 COLLAR = 0.25
-HARD_GROUPS = ("similar-f", "similar-m", "phone", "short", "noisy", "ami-f")
+HARD_GROUPS = ("similar-f", "similar-m", "phone", "short", "noisy", "listener", "ami-f")
 POOLED_GROUPS = HARD_GROUPS + ("ami-2spk",)  # the issue-15 target: DER <= 15 % pooled over these
 
 

@@ -46,7 +46,7 @@ __all__ = ["VoiceSpec", "ClipSpec", "CLIPS", "SETS_VERSION", "SAMPLE_RATE", "bui
 
 logger = logging.getLogger(__name__)
 
-SETS_VERSION = "1"
+SETS_VERSION = "2"
 SAMPLE_RATE = 16000
 
 SENTENCES = (
@@ -110,6 +110,8 @@ class ClipSpec:
     effects: tuple[str, ...] = ()
     seed: int = 0
     snr_db: float = 18.0
+    #: the second voice mostly listens: backchannels and now and then one sentence (5-15 % of the speech)
+    listener: bool = False
 
 
 def _es(voice: str, pitch: int, rate: float) -> VoiceSpec:
@@ -149,6 +151,14 @@ def _clips() -> tuple[ClipSpec, ...]:
         out.append(ClipSpec(f"{split}-one-f", "one-voice", split, (fem[0][1],), 35.0, (), base + 60))
         out.append(ClipSpec(f"{split}-one-m", "one-voice", split, (male[1][0],), 35.0, ("phone",), base + 61))
         out.append(ClipSpec(f"{split}-one-fn", "one-voice", split, (fem[1][0],), 30.0, ("room", "noise"), base + 62))
+        # one voice mostly listening (a quiet client, or a helper who only backchannels)
+        out.append(ClipSpec(f"{split}-listener-f", "listener", split, fem[1], 40.0, (), base + 70, listener=True))
+        out.append(ClipSpec(f"{split}-listener-m", "listener", split, male[0], 40.0, (), base + 71, listener=True))
+        out.append(ClipSpec(f"{split}-listener-fn", "listener", split, fem[0], 35.0, ("room", "noise"), base + 72,
+                            17.0, listener=True))
+        out.append(ClipSpec(f"{split}-listener-mp", "listener", split, male[1], 40.0, (), base + 73, listener=True))
+        out.append(ClipSpec(f"{split}-listener-phone", "listener", split, fem[0], 35.0, ("phone",), base + 74,
+                            listener=True))
     return tuple(out)
 
 
@@ -197,11 +207,12 @@ def _dialogue(spec: ClipSpec) -> tuple[list[np.ndarray], list[SpeechRegion]]:
     pieces: list[tuple[int, float, np.ndarray]] = []
     t, who, order = 0.3, 0, rng.permutation(len(SENTENCES)).tolist()
     while t < spec.seconds - 1.0:
-        if n_v == 2 and pieces and rng.random() < 0.2:
+        quiet = spec.listener and who == 1
+        if n_v == 2 and pieces and rng.random() < (0.6 if quiet else 0.2):
             texts = [BACKCHANNELS[int(rng.integers(len(BACKCHANNELS)))]]
         else:
             texts = []
-            for _ in range(int(rng.integers(1, 4))):
+            for _ in range(1 if quiet else int(rng.integers(2, 5) if spec.listener else rng.integers(1, 4))):
                 if not order:
                     order = rng.permutation(len(SENTENCES)).tolist()
                 texts.append(SENTENCES[order.pop()])

@@ -188,3 +188,39 @@ def test_too_little_speech_is_one_speaker_but_flagged():
     # hardly any speech: nothing to be unsure about
     quiet = np.zeros(5 * sr, dtype=np.float32)
     assert not diarize(quiet, sr, speech=[(1.0, 2.0)]).uncertain_count
+
+
+def test_resegmentation_model_sizes(monkeypatch):
+    """By default a speaker's mixture has one component per 50 core frames (at most 4); with
+    ``reseg_equal_components`` both speakers get the size the smaller one allows."""
+    from dataclasses import replace
+
+    import sklearn.mixture
+
+    import analysis.speakers.diarize_steps as steps
+
+    sizes: list[int] = []
+    real = sklearn.mixture.GaussianMixture
+
+    def spy(*a, **kw):
+        sizes.append(kw["n_components"])
+        return real(*a, **kw)
+
+    monkeypatch.setattr(sklearn.mixture, "GaussianMixture", spy)
+    rng = np.random.default_rng(0)
+    feats = rng.normal(0, 1, (1000, 6)).astype(np.float32)
+    feats[900:] += 3.0  # the last 100 frames: another voice
+    mask = np.ones(1000, bool)
+    labels = np.zeros(1000, int)
+    labels[900:] = 1
+    out = steps.resegment(feats, mask, mask, labels, 2, DiarizeOptions())
+    assert sizes == [4, 2]
+    assert out[900:].mean() > 0.9 and out[:900].mean() < 0.05
+    sizes.clear()
+    steps.resegment(feats, mask, mask, labels, 2, replace(DiarizeOptions(), reseg_equal_components=True))
+    assert sizes == [2, 2]
+    sizes.clear()
+    labels[990:] = 1
+    labels[900:990] = 0  # a "speaker" of 10 frames is too small to model: labels come back unchanged
+    assert np.array_equal(steps.resegment(feats, mask, mask, labels, 2, DiarizeOptions()), labels)
+    assert sizes == []

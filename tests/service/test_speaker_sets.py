@@ -44,12 +44,29 @@ def test_room_and_noise_snr():
 
 def test_clip_list_has_both_halves_and_every_set():
     groups = {(c.group, c.split) for c in CLIPS}
-    for g in ("similar-f", "similar-m", "phone", "short", "noisy", "one-voice"):
+    for g in ("similar-f", "similar-m", "phone", "short", "noisy", "one-voice", "listener"):
         assert (g, "dev") in groups and (g, "test") in groups
     dev_voices = {v for c in CLIPS if c.split == "dev" for v in c.voices}
     test_voices = {v for c in CLIPS if c.split == "test" for v in c.voices}
     assert not dev_voices & test_voices  # the test half uses other voices
     assert all(20 <= c.seconds <= 40 for c in CLIPS if c.group == "short")
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+def test_listener_clip_gives_the_second_voice_a_small_share():
+    """In a ``listener`` clip the second voice speaks 5-25 % of the time, mostly backchannels."""
+    from service.eval.speaker_sets import _dialogue
+
+    spec = next(c for c in CLIPS if c.name == "dev-listener-m")
+    assert spec.listener and spec.voices[0].engine == "espeak"
+    tracks, regions = _dialogue(spec)
+    talk = {v: sum(r.end - r.start for r in regions if r.speaker == v) for v in ("v0", "v1")}
+    assert 0.05 <= talk["v1"] / (talk["v0"] + talk["v1"]) <= 0.25, talk
+    assert len(tracks) == 2 and tracks[0].size == tracks[1].size
+    minor = [r.end - r.start for r in regions if r.speaker == "v1"]
+    major = [r.end - r.start for r in regions if r.speaker == "v0"]
+    assert sum(d < 1.2 for d in minor) >= len(minor) / 2  # mostly "Yeah.", "Mm, okay." ...
+    assert np.median(major) > 1.5 and len(major) > 2 * len(minor)
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
