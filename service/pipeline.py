@@ -289,7 +289,7 @@ def _same_channels(decoded: DecodedAudio) -> bool:
 
 ORDER_NOTE = ("One microphone, and the voices were hard to tell apart ({found}). To be sure who is who, "
               "say whether the helper speaks first or second (--helper first|second, or the speaking-order "
-              "choice when uploading), or record in stereo with one microphone each.")
+              "choice on the report page or when uploading), or record in stereo with one microphone each.")
 
 
 def speaker_order_note(activity: Any, helper: str | None) -> str | None:
@@ -303,6 +303,17 @@ def speaker_order_note(activity: Any, helper: str | None) -> str | None:
     n = len(getattr(activity, "speakers", ()))
     found = "only one voice was found" if n < 2 else "two voices were found, but they sound alike"
     return ORDER_NOTE.format(found=found)
+
+
+def _diarize_options(helper: str | None):
+    """Diarization settings for a mono recording: the helper's order, or a label like ``spk1``, tells
+    that two people speak, so the diarizer splits in two instead of deciding (None: decide)."""
+    from analysis.speakers.diarize_options import DiarizeOptions
+
+    key = (helper or "").strip().lower()
+    if key in HELPER_ORDER or key.startswith("spk"):
+        return DiarizeOptions(num_speakers=2)
+    return None
 
 
 def _speakers(decoded: DecodedAudio, heard: Heard, settings: AnalysisSettings, setup: str,
@@ -345,7 +356,8 @@ def _speakers(decoded: DecodedAudio, heard: Heard, settings: AnalysisSettings, s
         from service.voices import voice_embedder
 
         speech = speech_intervals(decoded.mono, sr, speech_probs=heard.speech_probs)  # no second Silero pass
-        activity = diarize(decoded.mono, sr, transcript=transcript, speech=speech, voice_embedder=voice_embedder())
+        activity = diarize(decoded.mono, sr, _diarize_options(helper), transcript=transcript, speech=speech,
+                           voice_embedder=voice_embedder())
         ask = speaker_order_note(activity, helper)
         if ask:
             run.note(ask, partial=False)

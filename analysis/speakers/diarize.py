@@ -15,7 +15,8 @@ Method (chosen by measured DER, see the README, "Who spoke when"):
    similar voices cannot be told apart: two speakers are reported with
    ``uncertain_count`` set and a note that asks for the speaking order or a
    stereo recording (never one speaker silently). A third voice is reported in
-   ``notes`` (not split).
+   ``notes`` (not split). When the user said how many people speak (``num_speakers``),
+   there is no decision: with 2, the best split is kept however small the second voice.
 5. Resegmentation: a diagonal Gaussian mixture per speaker on frame features,
    log-likelihoods smoothed over ``smooth`` s, each speech frame relabelled.
 
@@ -150,7 +151,20 @@ def diarize(
     speech_s = float(mask.sum()) * opts.hop
     info["speech_seconds"] = round(speech_s, 2)
     voice_fl: np.ndarray | None = None
-    if opts.max_speakers >= 2 and len(wins) >= 6 and speech_s >= opts.min_two_speech:
+    given = opts.num_speakers
+    if given == 2 and len(wins) >= 2:  # the user said two people speak: split, no decision to make
+        emb = steps.embed_map(feats, core, wins, opts) if opts.embedding == "map" else steps.embed(feats, core, wins)
+        lab2 = steps.cluster(emb, 2, opts.cluster, opts.seed)
+        labels = fl2 = steps.frame_labels(n, wins, lab2)
+        sep2 = steps.separation(feats, core, fl2, 2)
+        info.update(separation=round(sep2, 3), minor_share=round(float(min(np.mean(lab2 == 0), np.mean(lab2 == 1))), 4),
+                    speakers_given=2)
+        k = n_detected = 2
+    elif given == 2:
+        notes.append(f"two speakers were set, but {speech_s:.1f} s of speech is too little to split into two voices")
+    elif given == 1:
+        info["speakers_given"] = 1
+    elif opts.max_speakers >= 2 and len(wins) >= 6 and speech_s >= opts.min_two_speech:
         emb = steps.embed_map(feats, core, wins, opts) if opts.embedding == "map" else steps.embed(feats, core, wins)
         lab2 = steps.cluster(emb, 2, opts.cluster, opts.seed)
         fl2 = steps.frame_labels(n, wins, lab2)
@@ -202,9 +216,14 @@ def diarize(
             labels = steps.remove_short_runs(voice_fl.copy(), mask, max(1, int(round(opts.min_turn / opts.hop))))
             shares = np.bincount(labels[mask], minlength=2) / max(1, mask.sum())
             info["voice_split_kept"] = True
-        if shares.min() < opts.min_share:
+        if shares.min() < opts.min_share and given == 2:
+            if shares.min() == 0.0:  # resegmentation merged the second voice away: keep the clusters' split
+                labels = steps.remove_short_runs(fl2.copy(), mask, max(1, int(round(opts.min_turn / opts.hop))))
+                info["cluster_split_kept"] = True
+        elif shares.min() < opts.min_share:
             labels[:] = int(np.argmax(shares))
             k = n_detected = 1
+            notes = [x for x in notes if not x.startswith("more than two speakers")]  # one voice left, not three
             notes.append("only one speaker found")
             unsure = f"a second voice was found in only {100 * shares.min():.0f} % of the speech"
     if k == 2 and opts.snap_changes > 0:

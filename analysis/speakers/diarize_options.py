@@ -15,6 +15,9 @@ class DiarizeOptions:
     """Mono diarization settings (seconds unless stated)."""
 
     max_speakers: int = 2
+    # how many people speak, when the user said so (e.g. "the helper speaks first" means two): 2 skips
+    # the one-vs-two decision and keeps both voices however little the second speaks; None: decide
+    num_speakers: int | None = None
     hop: float = 0.02
     window: float = 1.5
     step: float = 0.5
@@ -66,3 +69,5 @@ class DiarizeOptions:
             raise ParameterError(f"max_speakers={self.max_speakers} must be at least 1")
         if self.window <= 0 or self.step <= 0 or self.hop <= 0:
             raise ParameterError("window, step and hop must be positive")
+        if self.num_speakers is not None and self.num_speakers not in (1, 2):
+            raise ParameterError(f"num_speakers={self.num_speakers} must be 1, 2 or None (decide)")

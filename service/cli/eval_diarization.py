@@ -53,7 +53,7 @@ def _print_table(items) -> dict:
     return {"summary_der_percent": summary, "items": [it.to_dict() for it in items]}
 
 
-def _print_hard_sets(items, summary: dict) -> dict:
+def _print_hard_sets(items, summary: dict, given: bool = False) -> dict:
     """One line per hard set (and the pooled line): DER, confusion, one-vs-two decisions right.
 
     Pooled and per-group DER are read from ``summary`` (:func:`service.eval.diarization.summarise`)."""
@@ -89,7 +89,8 @@ def _print_hard_sets(items, summary: dict) -> dict:
     if pooled:
         click.echo(f"pooled DER {pooled['der_percent']:.1f} % (target <= 15 %: "
                    f"{'met' if pooled['der_percent'] <= 15 else 'MISSED'}); one-vs-two right on "
-                   f"{pooled['one_vs_two_right']}/{pooled['files']} two-person files")
+                   f"{pooled['one_vs_two_right']}/{pooled['files']} two-person files"
+                   + (" (the count was given, not decided)" if given else ""))
     return {"hard_sets": out}
 
 
@@ -130,9 +131,12 @@ def _print_decisions(decisions) -> dict:
 @click.option("--voiceprints/--no-voiceprints", default=None,
               help="Decide one voice or two from voiceprints (needs `pip install --no-deps resemblyzer==0.1.4`) "
                    "or from MFCC statistics. Default: MFCC, unless LISTENWELL_VOICEPRINTS=1.")
+@click.option("--two-given", is_flag=True,
+              help="Diarize every mono recording as if the user had said that two people speak (their answer to "
+                   "the report's speaking-order question): the DER they get after answering. No one-vs-two table.")
 def diarization(data_dir: Path | None, out: Path | None, no_fixtures: bool, speed: bool, speed_seconds: float,
                 speed_repeats: int, speed_only: bool, hard_sets: bool, sets_dir: Path | None,
-                voiceprints: bool | None):
+                voiceprints: bool | None, two_given: bool):
     """Diarization error rate (collar 0.25 s, overlap scored) and timing errors.
 
     DATA_DIR holds ami-excerpts/ (RTTM) and dialogue/ (JSON truth); the committed
@@ -153,14 +157,24 @@ def diarization(data_dir: Path | None, out: Path | None, no_fixtures: bool, spee
         raise NotFoundError(f"data folder {data_dir} does not exist", path=str(data_dir))
     speed = speed or speed_only
     hard = (sets_dir or True) if hard_sets and data_dir is not None else None  # built for DATA_DIR runs only
-    items = [] if speed_only else evaluate(data_dir, fixtures=None if no_fixtures else FIXTURE_DIR, hard_sets=hard)
+    options = None
+    if two_given:
+        from analysis.speakers.diarize_options import DiarizeOptions
+
+        options = DiarizeOptions(num_speakers=2)
+        click.echo("two speakers given for every mono recording (as after answering the speaking-order question)")
+    items = [] if speed_only else evaluate(data_dir, fixtures=None if no_fixtures else FIXTURE_DIR, hard_sets=hard,
+                                           options=options)
     if not items and not speed_only:
         raise NotFoundError("no evaluation data found (ami-excerpts/, dialogue/ or the fixtures)")
     result: dict = {"collar": 0.25}
     if items:
         result.update(_print_table(items))
-        result.update(_print_hard_sets(items, result["summary_der_percent"]))
-        result.update(_print_decisions(one_vs_two(items, data_dir, fixtures=None if no_fixtures else FIXTURE_DIR)))
+        result.update(_print_hard_sets(items, result["summary_der_percent"], given=two_given))
+        if not two_given:
+            result.update(_print_decisions(one_vs_two(items, data_dir, fixtures=None if no_fixtures else FIXTURE_DIR)))
+        else:
+            result["speakers_given"] = 2
     if speed:
         from service.bench.speakers import bench_speakers
 

@@ -42,6 +42,7 @@ from service.web.auth import (
     visible_trainee_ids,
 )
 from service.web.full_page import stored_full_page, stored_page_csp
+from service.web.jobs import enqueue
 from service.web.page_cache import PageCache, StoredPage, page_key
 from service.web.report_page import (
     GLOSSARY,
@@ -53,6 +54,7 @@ from service.web.report_page import (
     public_report,
     subscore_rows,
 )
+from service.web.speaker_order import ANSWERS, answer_message, notes_beside_question, speaker_question
 
 __all__ = ["bp", "latest_job", "list_sessions"]
 
@@ -217,6 +219,7 @@ def session_page(session_id: int):
     report = public_report(stored, dict(session)) if stored else None
     subscores = subscore_rows(report) if report else []
     scenario_title, checklist = _scenario_checklist(session, report)
+    speaker_q = speaker_question(stored, dict(session), job) if rights[2] else None
     html = render_template(
         "report.html",
         session=session,
@@ -236,6 +239,8 @@ def session_page(session_id: int):
         can_comment=rights[0],
         can_reply=rights[1],
         can_delete=rights[2],
+        speaker_q=speaker_q,
+        partial_notes=notes_beside_question((report or {}).get("notes") or [], speaker_q),
     )
     if cacheable:
         pages.put(key, StoredPage(html, generate_csrf(), csp_nonce()))
@@ -321,6 +326,39 @@ def reply(session_id: int, comment_id: int):
     get_db().commit()
     flash("Reply added.", "info")
     return redirect(url_for("reports.session_page", session_id=session_id) + f"#comment-{top_id}")
+
+
+@bp.route("/sessions/<int:session_id>/speakers", methods=["POST"])
+@login_required
+def set_speakers(session_id: int):
+    """Store who speaks first (the answer to the report's question) and analyse the session again."""
+    session = session_or_404(session_id)
+    if not can_manage_session(current_user, session):
+        abort(403)
+    page = url_for("reports.session_page", session_id=session_id)
+    helper = request.form.get("helper_speaker", "")
+    if helper not in ANSWERS:
+        flash("Choose whether the helper speaks first or second.", "error")
+        return redirect(page)
+    db = get_db()
+    job = latest_job(session_id)
+    if job is not None and job["status"] in ("queued", "running"):
+        flash("This session is being analysed already: answer again when it is done.", "error")
+        return redirect(page)
+    if not session["audio_name"] or not audio_path(current_app.instance_path, session["audio_name"]).is_file():
+        flash("The audio of this session is no longer kept, so it cannot be analysed again.", "error")
+        return redirect(page)
+    db.execute("UPDATE sessions SET speaker_setup = 'mono', helper_speaker = ?, helper_channel = NULL WHERE id = ?",
+               (helper, session_id))
+    enqueue(db, session_id)
+    db.commit()
+    runner = current_app.extensions.get("listenwell_jobs")
+    if runner is not None:
+        runner.notify()
+    logger.info("session %d: speaking order set (helper %s) by user %d; queued again", session_id, helper,
+                current_user.id)
+    flash(answer_message(helper), "info")
+    return redirect(page)
 
 
 @bp.route("/sessions/<int:session_id>/delete", methods=["POST"])

@@ -224,3 +224,23 @@ def test_resegmentation_model_sizes(monkeypatch):
     labels[900:990] = 0  # a "speaker" of 10 frames is too small to model: labels come back unchanged
     assert np.array_equal(steps.resegment(feats, mask, mask, labels, 2, DiarizeOptions()), labels)
     assert sizes == []
+
+
+def test_given_number_of_speakers_replaces_the_decision():
+    """The user said how many people speak: no one-vs-two decision, no unsure flag."""
+    x, sr, truth = load("interruptions")
+    m = mono(x)[: 10 * sr]  # too little speech to decide: one speaker, unsure (test above)
+    sp = speech_intervals(m, sr)
+    two = diarize(m, sr, DiarizeOptions(num_speakers=2), speech=sp)
+    assert two.speakers == ("spk0", "spk1") and not two.uncertain_count and two.info["speakers_given"] == 2
+    # the split still follows the voices: scored against the truth it beats giving all to one speaker
+    ref = [r for r in truth_regions(truth) if r.start < 10.0]
+    one = diarize(m, sr, DiarizeOptions(num_speakers=1), speech=sp)
+    assert one.speakers == ("spk0",) and not one.uncertain_count and one.info["speakers_given"] == 1
+    assert diarization_error(ref, list(two.regions), collar=0.25).der < diarization_error(ref, list(one.regions), collar=0.25).der
+    # two voices given on one short stretch of speech: cannot split, says so
+    quiet = np.zeros(5 * sr, dtype=np.float32)
+    act = diarize(quiet, sr, DiarizeOptions(num_speakers=2), speech=[(1.0, 2.0)])
+    assert act.n_speakers_detected <= 1 and any("too little to split into two voices" in n for n in act.notes)
+    with pytest.raises(ParameterError):
+        DiarizeOptions(num_speakers=3)

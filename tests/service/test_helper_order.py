@@ -155,3 +155,12 @@ def test_a_partial_report_lists_no_strength():
     report = score_transcript(turns)
     assert report.partial and report.index is None
     assert report.strengths == ()
+
+
+def test_an_order_or_a_label_tells_the_diarizer_that_two_people_speak():
+    from service.pipeline import _diarize_options
+
+    for helper in ("first", "second", "Speaker1", "spk0"):
+        assert _diarize_options(helper).num_speakers == 2
+    assert _diarize_options(None) is None and _diarize_options("") is None
+    assert _diarize_options("ch0") is None  # a channel label: not a diarized speaker

@@ -1,0 +1,61 @@
+"""Answering the report's speaking-order question from the report page.
+
+When one microphone recorded the session and the diarizer could not tell whether one or two
+people speak (or two voices were alike), the report asks: "say whether the helper speaks first
+or second". :func:`speaker_question` says whether the report page offers that answer, and how
+prominently; the route (``POST /sessions/<id>/speakers`` in :mod:`service.web.reports`) stores
+it on the session and queues the analysis again, which then splits the recording into two
+voices (``DiarizeOptions.num_speakers = 2``) with the helper where the user said.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from analysis.scoring.summary import speakers_uncertain
+from analysis.speakers.diarize import UNSURE_NOTE
+from service.pipeline import ORDER_NOTE
+
+__all__ = ["ANSWERS", "speaker_question", "answer_message", "notes_beside_question"]
+
+# the report notes that ask the same question in words (the pipeline's and the diarizer's)
+_ASKING = (ORDER_NOTE.split("(")[0], "Speakers: " + UNSURE_NOTE.split("(")[0])
+
+#: the form's choices: the helper is the person who speaks first / second in time
+ANSWERS = ("first", "second")
+
+
+def speaker_question(report: Mapping[str, Any] | None, session: Mapping[str, Any],
+                     job: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """What the report page offers for the speaking order, or None (nothing to offer).
+
+    Offered for a one-microphone recording split by the diarizer whose audio is kept, when no
+    analysis is queued or running. ``ask`` is True when the diarizer was unsure and no order was
+    given (the question is then shown beside the headline); otherwise the answer sits in a
+    "Speakers mixed up?" box. ``current`` is the order already given ("first", "second" or None).
+    """
+    if not report or not session.get("audio_name"):
+        return None
+    if job is not None and job.get("status") in ("queued", "running"):
+        return None
+    speakers = report.get("speakers") or {}
+    if speakers.get("source") != "diarization":
+        return None
+    settings = report.get("settings") or {}
+    current = session.get("helper_speaker")
+    current = {"speaker0": "first", "speaker1": "second"}.get(current, current)
+    return {"ask": speakers_uncertain(speakers, settings), "current": current if current in ANSWERS else None,
+            "voices": len(speakers.get("speakers") or ())}
+
+
+def answer_message(helper: str) -> str:
+    """The flash message after the answer is stored and the analysis queued."""
+    return (f"Analysing again as two people, with the helper speaking {helper}. This takes about as long as "
+            "the first analysis; the page updates when it is done.")
+
+
+def notes_beside_question(notes: list[str], question: Mapping[str, Any] | None) -> list[str]:
+    """The report's notes, less those that ask for the speaking order when the page asks it itself."""
+    if not question or not question.get("ask"):
+        return list(notes)
+    return [n for n in notes if not n.startswith(_ASKING)]

@@ -1,0 +1,116 @@
+"""Answering the speaking-order question on the report page: stored, analysed again, shown."""
+
+from __future__ import annotations
+
+import io
+import time
+
+from tests.web_fixtures import JFK, add_users, instance, login, make_app, stop_jobs  # noqa: F401
+
+from service.store.db import connect, db_path
+from service.web.speaker_order import speaker_question
+
+
+def _session(instance, sid):
+    conn = connect(db_path(instance))
+    try:
+        return dict(conn.execute("SELECT * FROM sessions WHERE id = ?", (sid,)).fetchone())
+    finally:
+        conn.close()
+
+
+def _jobs(instance, sid):
+    conn = connect(db_path(instance))
+    try:
+        return [dict(r) for r in conn.execute("SELECT * FROM jobs WHERE session_id = ? ORDER BY id", (sid,))]
+    finally:
+        conn.close()
+
+
+def _wait(instance, sid, n_jobs, timeout=240.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        jobs = _jobs(instance, sid)
+        if len(jobs) >= n_jobs and all(j["status"] in ("done", "failed") for j in jobs):
+            return jobs[-1]
+        time.sleep(0.2)
+    raise AssertionError(f"jobs of session {sid} not finished after {timeout} s: {_jobs(instance, sid)}")
+
+
+def test_question_is_offered_only_for_diarized_mono_with_audio():
+    unsure = {"speakers": {"source": "diarization", "uncertain_count": True, "speakers": ["spk0"]}, "settings": {}}
+    session = {"audio_name": "a.flac", "helper_speaker": None}
+    assert speaker_question(unsure, session, None) == {"ask": True, "current": None, "voices": 1}
+    assert speaker_question(unsure, session, {"status": "running"}) is None
+    assert speaker_question(unsure, {"audio_name": None}, None) is None
+    stereo = {"speakers": {"source": "channels", "uncertain_count": False, "speakers": ["ch0", "ch1"]}}
+    assert speaker_question(stereo, session, None) is None
+    # once the order is given the question is answered: it moves to the "mixed up?" box
+    given = {"speakers": {"source": "diarization", "uncertain_count": False, "speakers": ["spk0", "spk1"]},
+             "settings": {"helper_speaker": "second"}}
+    q = speaker_question(given, {"audio_name": "a.flac", "helper_speaker": "speaker1"}, {"status": "done"})
+    assert q == {"ask": False, "current": "second", "voices": 2}
+
+
+def test_answer_reanalyses_the_session_as_two_people(instance):
+    """JFK alone on one microphone: one voice, unsure, so the page asks. Answering 'the helper speaks
+    first' stores the order and runs the real pipeline again, which now splits two voices."""
+    app = make_app(instance, JOB_WORKERS=1)
+    try:
+        users = add_users(instance)
+        c = app.test_client()
+        login(c, "sup1")
+        r = c.post("/upload", data={"trainee_id": str(users["alice"]), "speaker_setup": "auto", "title": "one mic",
+                                    "audio": (io.BytesIO(JFK.read_bytes()), "jfk.flac")},
+                   content_type="multipart/form-data")
+        assert r.status_code == 302, r.get_data(as_text=True)
+        sid = int(r.headers["Location"].rsplit("/", 1)[1])
+        assert _wait(instance, sid, 1)["status"] == "done"
+        first = c.get(f"/api/reports/{sid}").get_json()
+        assert first["speakers"]["uncertain_count"] and len(first["speakers"]["speakers"]) == 1
+        page = c.get(f"/sessions/{sid}").get_data(as_text=True)
+        assert 'id="ask-order"' in page and "One voice or two?" in page and 'id="speakers-fix"' not in page
+
+        # a trainee who does not own the session may not answer; a bad answer changes nothing
+        login(c, "bob")
+        assert c.post(f"/sessions/{sid}/speakers", data={"helper_speaker": "first"}).status_code == 403
+        login(c, "alice")
+        r = c.post(f"/sessions/{sid}/speakers", data={"helper_speaker": "third"}, follow_redirects=True)
+        assert "Choose whether the helper speaks first or second." in r.get_data(as_text=True)
+        assert len(_jobs(instance, sid)) == 1 and _session(instance, sid)["helper_speaker"] is None
+
+        r = c.post(f"/sessions/{sid}/speakers", data={"helper_speaker": "first"})
+        assert r.status_code == 302
+        s = _session(instance, sid)
+        assert (s["speaker_setup"], s["helper_speaker"]) == ("mono", "first")
+        job = _wait(instance, sid, 2)
+        assert job["status"] == "done", job["error"]
+        second = c.get(f"/api/reports/{sid}").get_json()
+        assert second["speakers"]["info"]["speakers_given"] == 2
+        assert second["speakers"]["speakers"] == ["spk0", "spk1"] and not second["speakers"]["uncertain_count"]
+        assert second["settings"]["helper_speaker"] == "first"
+        assert second["speakers"]["roles"]["helper"] == "spk0"
+        assert " ".join(t["text"] for t in second["turns"]).lower().count("country") >= 2
+        page = c.get(f"/sessions/{sid}").get_data(as_text=True)
+        assert 'id="ask-order"' not in page and 'id="speakers-fix"' in page
+        assert "the helper was set to speak first" in page
+        assert 'value="first" disabled' in page  # the answer already given cannot be sent twice
+    finally:
+        stop_jobs(app)
+
+
+def test_no_answer_while_an_analysis_is_queued(instance):
+    app = make_app(instance)  # no workers: the upload's job stays queued
+    try:
+        users = add_users(instance)
+        c = app.test_client()
+        login(c, "sup1")
+        r = c.post("/upload", data={"trainee_id": str(users["alice"]), "speaker_setup": "auto", "title": "q",
+                                    "audio": (io.BytesIO(JFK.read_bytes()), "jfk.flac")},
+                   content_type="multipart/form-data")
+        sid = int(r.headers["Location"].rsplit("/", 1)[1])
+        r = c.post(f"/sessions/{sid}/speakers", data={"helper_speaker": "second"}, follow_redirects=True)
+        assert "being analysed already" in r.get_data(as_text=True)
+        assert len(_jobs(instance, sid)) == 1 and _session(instance, sid)["helper_speaker"] is None
+    finally:
+        stop_jobs(app)
