@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 
 from analysis.speakers.diarize import DiarizeOptions, diarize
-from analysis.speakers.voice_encoder import VoiceEncoder, mel_power, speech_windows, two_voice_split
+from analysis.errors import ParameterError
+from analysis.speakers.voice_encoder import (
+    VoiceEncoder,
+    mel_power,
+    pick_windows,
+    speech_windows,
+    two_voice_split,
+    window_labels,
+)
 from audio.decode import decode
 from audio.vad import speech_intervals
 from audio.voice_weights import find_voice_weights, load_voice_weights
@@ -84,6 +92,39 @@ def test_speech_windows():
     assert wins[0] == (1.0, 2.2)  # short run: one window of its own; 0.5 s run skipped
     assert wins[1:] == [(3.0, 4.6), (3.8, 5.4), (4.4, 6.0)]
     assert len(speech_windows([(0, 100)], max_windows=10)) == 10
+
+
+def test_window_labels_majority_and_stability():
+    frames = np.array([0] * 50 + [1] * 50)  # 2 s of 20 ms frames: cluster 0, then cluster 1
+    lab, stab = window_labels(frames, [(0.0, 0.6), (0.8, 1.2), (0.9, 1.5), (1.2, 1.8), (1.9, 2.5)], 0.02)
+    assert lab.tolist() == [0, 0, 1, 1, 1]  # (0.8, 1.2): a tie goes to the lower label
+    assert stab.tolist() == pytest.approx([1.0, 0.5, 25 / 30, 1.0, 1.0])  # the last one is cut at the end
+
+
+def test_pick_windows_bounded_per_cluster_spread_and_stable():
+    lab = np.array([0] * 10 + [1] * 3)
+    stab = np.full(13, 0.9)
+    # 10 windows of cluster 0 in 4 runs ([0-2], [3-5], [6-7], [8-9]): the middle of each; cluster 1 keeps its 3
+    assert pick_windows(lab, stab, 4).tolist() == [1, 4, 6, 8, 10, 11, 12]
+    stab[0] = stab[7] = 1.0  # a stabler window wins its run
+    assert pick_windows(lab, stab, 4).tolist() == [0, 4, 7, 8, 10, 11, 12]
+    assert pick_windows(lab, stab, 1).tolist() == [7, 11]  # one run: of the two stablest, the nearer the middle
+    assert pick_windows(lab, stab, 50).tolist() == list(range(13))
+
+
+def test_pick_windows_spreads_over_time_with_interleaved_clusters():
+    lab = np.array([0, 1] * 50)  # 100 windows taking turns
+    keep = pick_windows(lab, np.ones(100), 5)
+    assert len(keep) == 10 and (lab[keep] == 0).sum() == 5 and (lab[keep] == 1).sum() == 5
+    for c in (0, 1):  # one from each fifth of the recording
+        assert sorted(k // 20 for k in keep[lab[keep] == c]) == [0, 1, 2, 3, 4]
+
+
+def test_pick_windows_bad_input():
+    with pytest.raises(ParameterError, match="per_label"):
+        pick_windows(np.zeros(3, int), np.ones(3), 0)
+    with pytest.raises(ParameterError, match="differ in shape"):
+        pick_windows(np.zeros(3, int), np.ones(4), 2)
 
 
 def _voice(path, seconds=None):
