@@ -57,7 +57,7 @@ class DiarizeOptions:
     # with > 0: embed at most this many windows per MFCC cluster (the cost is bounded whatever the
     # length): each cluster's windows, in time order, are cut into this many runs and the window
     # whose MFCC label is most stable is taken from each run (voice_max_windows is then not used)
-    voice_per_cluster: int = 0
+    voice_per_cluster: int = 32
     voice_two_below: float = 0.93  # mean voiceprints less alike than this: two voices, else one
     voice_sure_below: float = 0.87  # ... below this, two voices for sure (0.87-0.93: two, unsure)
     voice_one_above: float = 0.95  # one voice for sure above this (0.93-0.95: one, unsure)

@@ -171,6 +171,34 @@ def test_voiceprints_confirm_two_different_voices():
 
 
 @NEEDS_WEIGHTS
+def test_bounded_voiceprint_sample_still_confirms_two_voices():
+    """With voice_per_cluster=4 at most 8 windows are embedded (of 20 in the speech), spread over the
+    recording, taken from the full window grid; they still say two different voices for sure."""
+    enc = VoiceEncoder(load_voice_weights())
+    piper, sr = _voice("practice/reflective-replies.flac")
+    jfk, _ = _voice("jfk.flac")
+    gap = np.zeros(int(0.6 * sr), dtype=np.float32)
+    mix = np.concatenate([piper[: 6 * sr], gap, 0.5 * jfk[: 5 * sr], gap, piper[6 * sr: 13 * sr], gap,
+                          0.5 * jfk[5 * sr:], gap, piper[13 * sr:]]).astype(np.float32)
+    speech = speech_intervals(mix, sr)
+    seen: list[list[tuple[float, float]]] = []
+
+    def embed(x, rate, wins):
+        seen.append(list(wins))
+        return enc.embed_segments(x, rate, wins)
+
+    opts = DiarizeOptions(voice_per_cluster=4)
+    two = diarize(mix, sr, opts, speech=speech, voice_embedder=embed)
+    grid = speech_windows(speech, window=opts.voice_window, step=opts.voice_step)
+    assert len(seen) == 1 and len(grid) == 20
+    wins = seen[0]
+    assert 6 <= len(wins) <= 8 and set(wins) <= set(grid) and wins == sorted(wins)
+    end = mix.size / sr
+    assert wins[0][0] < end / 4 and wins[-1][1] > 3 * end / 4  # spread over the recording, not its start
+    assert two.n_speakers_detected == 2 and two.info["voice_similarity"] < opts.voice_sure_below
+
+
+@NEEDS_WEIGHTS
 def test_voiceprints_of_one_voice_make_the_split_unsure():
     """One Piper voice (two practice files, 20 s of speech): the MFCC clusters split it in two for sure;
     its voiceprints are alike (0.87-0.93), so the split is kept but marked unsure, with the note."""
