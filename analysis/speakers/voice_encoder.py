@@ -87,9 +87,16 @@ class VoiceEncoder:
     weights : mapping of str to np.ndarray
         ``lstm.weight_ih_l0`` ... ``lstm.bias_hh_l2``, ``linear.weight``, ``linear.bias``
         (PyTorch names and shapes).
+    blas_threads : int or None
+        BLAS threads for the forward pass (default 1; None: the library's default). The LSTM's
+        matrices are small (batch x 256 by 256 x 1024, 480 steps): on a shared machine more
+        threads made it 2-4 times slower (docs/evaluation/speakers-hard-sets.md, "Voiceprints").
     """
 
-    def __init__(self, weights: Mapping[str, np.ndarray]):
+    def __init__(self, weights: Mapping[str, np.ndarray], *, blas_threads: int | None = 1):
+        if blas_threads is not None and blas_threads < 1:
+            raise ParameterError(f"blas_threads={blas_threads} must be at least 1 (or None)")
+        self.blas_threads = blas_threads
         missing = [k for k in _KEYS if k not in weights]
         if missing:
             raise ParameterError(f"voice-encoder weights lack {', '.join(missing)}")
@@ -127,6 +134,14 @@ class VoiceEncoder:
         x = np.asarray(mels, dtype=np.float32)
         if x.ndim != 3 or x.shape[2] != N_MELS:
             raise ParameterError(f"mels must have shape (batch, frames, {N_MELS}), got {x.shape}")
+        if self.blas_threads is None:
+            return self._forward(x)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=self.blas_threads):
+            return self._forward(x)
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
         B, T, _ = x.shape
         H = self.hidden
         seq = np.ascontiguousarray(x.transpose(1, 0, 2))  # time-major: each step's rows are contiguous

@@ -75,6 +75,9 @@ def test_lstm_forward_matches_a_step_by_step_reference():
     assert got.shape == (2, E)
     np.testing.assert_allclose(got[0], e, atol=1e-5)
     assert got[0, 1] == 0.0 and not np.allclose(got[1], got[0])  # order matters: a recurrent net
+    np.testing.assert_allclose(VoiceEncoder(w, blas_threads=None).forward(np.stack([x, x[::-1]])), got, atol=1e-6)
+    with pytest.raises(ParameterError, match="blas_threads"):
+        VoiceEncoder(w, blas_threads=0)
 
 
 def test_two_voice_split_known_groups():
@@ -196,6 +199,8 @@ def test_bounded_voiceprint_sample_still_confirms_two_voices():
     end = mix.size / sr
     assert wins[0][0] < end / 4 and wins[-1][1] > 3 * end / 4  # spread over the recording, not its start
     assert two.n_speakers_detected == 2 and two.info["voice_similarity"] < opts.voice_sure_below
+    diarize(mix, sr, DiarizeOptions(voice_per_cluster=0), speech=speech, voice_embedder=embed)
+    assert seen[1] == grid  # 0: every window, as before
 
 
 @NEEDS_WEIGHTS
