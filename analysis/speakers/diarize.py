@@ -43,7 +43,12 @@ from analysis.speakers.energy_vad import (
     speech_mask,
 )
 from analysis.speakers.features import cepstra
-from analysis.speakers.voice_encoder import pick_windows, speech_windows, two_voice_split, window_labels
+from analysis.speakers.voice_encoder import (
+    pick_windows,
+    speech_windows,
+    two_voice_split,
+    window_labels,
+)
 
 VoiceEmbedder = Callable[[np.ndarray, int, Sequence[tuple[float, float]]], np.ndarray]
 

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from analysis.speakers.diarize import DiarizeOptions, diarize
 from analysis.errors import ParameterError
+from analysis.speakers.diarize import DiarizeOptions, diarize
 from analysis.speakers.voice_encoder import (
     VoiceEncoder,
     mel_power,
