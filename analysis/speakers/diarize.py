@@ -44,7 +44,12 @@ from analysis.speakers.energy_vad import (
     speech_mask,
 )
 from analysis.speakers.features import cepstra
-from analysis.speakers.voice_encoder import speech_windows, two_voice_split
+from analysis.speakers.voice_encoder import (
+    pick_windows,
+    speech_windows,
+    two_voice_split,
+    window_labels,
+)
 
 VoiceEmbedder = Callable[[np.ndarray, int, Sequence[tuple[float, float]]], np.ndarray]
 
@@ -68,11 +73,24 @@ def _energy_speech(mono: np.ndarray, sr: int, opts: DiarizeOptions) -> list[tupl
     return mask_to_intervals(speech_mask(lv, v), v.hop)
 
 
-def _voice_split(x: np.ndarray, sr: int, speech: Sequence[tuple[float, float]], n: int,
-                 embedder: VoiceEmbedder, opts: DiarizeOptions) -> tuple[float, float, np.ndarray] | None:
-    """Voiceprints of speech windows split in two: (similarity, smaller share, frame labels), or None."""
+def _voice_windows(speech: Sequence[tuple[float, float]], mfcc_frames: np.ndarray,
+                   opts: DiarizeOptions) -> list[tuple[float, float]]:
+    """The speech windows to embed: all of them, or (``voice_per_cluster`` > 0) a bounded sample per MFCC cluster."""
     wins = speech_windows(speech, window=opts.voice_window, step=opts.voice_step,
-                          min_len=min(1.0, opts.voice_window), max_windows=opts.voice_max_windows)
+                          min_len=min(1.0, opts.voice_window),
+                          max_windows=0 if opts.voice_per_cluster > 0 else opts.voice_max_windows)
+    if opts.voice_per_cluster > 0 and wins:
+        wl, stability = window_labels(mfcc_frames, wins, opts.hop)
+        wins = [wins[i] for i in pick_windows(wl, stability, opts.voice_per_cluster)]
+    return wins
+
+
+def _voice_split(x: np.ndarray, sr: int, speech: Sequence[tuple[float, float]], mfcc_frames: np.ndarray,
+                 embedder: VoiceEmbedder, opts: DiarizeOptions) -> tuple[float, float, np.ndarray] | None:
+    """Voiceprints of speech windows split in two: (similarity, smaller share, frame labels), or None.
+
+    Frames between the embedded windows take the label of the nearest one."""
+    wins = _voice_windows(speech, mfcc_frames, opts)
     if len(wins) < 6:
         return None
     emb = np.asarray(embedder(x, sr, wins), dtype=np.float64)
@@ -82,7 +100,7 @@ def _voice_split(x: np.ndarray, sr: int, speech: Sequence[tuple[float, float]], 
     lab, sim = two_voice_split(emb)
     share = float(np.bincount(lab, minlength=2).min() / len(lab))
     fwins = [(int(round(a / opts.hop)), max(int(round(a / opts.hop)) + 1, int(round(b / opts.hop)))) for a, b in wins]
-    return sim, share, steps.frame_labels(n, fwins, lab)
+    return sim, share, steps.frame_labels(mfcc_frames.size, fwins, lab)
 
 
 def diarize(
@@ -174,7 +192,7 @@ def diarize(
         two = sep2 >= opts.min_separation and share >= opts.min_share
         if two and sep2 < opts.sure_separation:
             unsure = f"the two voices found are close, separation {sep2:.2f}"
-        voice = _voice_split(x, sr, unbridged, n, voice_embedder, opts) if voice_embedder is not None and two else None
+        voice = _voice_split(x, sr, unbridged, fl2, voice_embedder, opts) if voice_embedder is not None and two else None
         if voice is not None:  # the MFCC clusters look like two voices: the voiceprints confirm or overrule
             sim, vshare, voice_fl = voice
             info.update(voice_similarity=round(sim, 3), voice_minor_share=round(vshare, 4))

@@ -58,6 +58,10 @@ class DiarizeOptions:
     voice_window: float = 1.6
     voice_step: float = 0.8
     voice_max_windows: int = 0  # at most this many windows (spread evenly); 0: no limit
+    # with > 0: embed at most this many windows per MFCC cluster (the cost is bounded whatever the
+    # length): each cluster's windows, in time order, are cut into this many runs and the window
+    # whose MFCC label is most stable is taken from each run (voice_max_windows is then not used)
+    voice_per_cluster: int = 32
     voice_two_below: float = 0.93  # mean voiceprints less alike than this: two voices, else one
     voice_sure_below: float = 0.87  # ... below this, two voices for sure (0.87-0.93: two, unsure)
     voice_one_above: float = 0.95  # one voice for sure above this (0.93-0.95: one, unsure)
@@ -71,3 +75,7 @@ class DiarizeOptions:
             raise ParameterError("window, step and hop must be positive")
         if self.num_speakers is not None and self.num_speakers not in (1, 2):
             raise ParameterError(f"num_speakers={self.num_speakers} must be 1, 2 or None (decide)")
+        if self.voice_window <= 0 or self.voice_step <= 0:
+            raise ParameterError("voice_window and voice_step must be positive")
+        if self.voice_per_cluster < 0 or self.voice_max_windows < 0:
+            raise ParameterError("voice_per_cluster and voice_max_windows must be 0 (no limit) or more")

@@ -23,7 +23,8 @@ import numpy as np
 from analysis.errors import ParameterError
 from analysis.speakers.features import _hz_to_mel, _mel_to_hz
 
-__all__ = ["VoiceEncoder", "mel_power", "mel_filterbank", "speech_windows", "two_voice_split", "SAMPLE_RATE", "PARTIAL_FRAMES"]
+__all__ = ["VoiceEncoder", "mel_power", "mel_filterbank", "speech_windows", "window_labels", "pick_windows",
+           "two_voice_split", "SAMPLE_RATE", "PARTIAL_FRAMES"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,10 +79,6 @@ def mel_power(wav: np.ndarray) -> np.ndarray:
     return power @ mel_filterbank().T
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))  # no overflow warnings
-
-
 class VoiceEncoder:
     """The GE2E voice encoder's forward pass.
 
@@ -90,9 +87,16 @@ class VoiceEncoder:
     weights : mapping of str to np.ndarray
         ``lstm.weight_ih_l0`` ... ``lstm.bias_hh_l2``, ``linear.weight``, ``linear.bias``
         (PyTorch names and shapes).
+    blas_threads : int or None
+        BLAS threads for the forward pass (default 1; None: the library's default). The LSTM's
+        matrices are small (batch x 256 by 256 x 1024, 480 steps): on a shared machine more
+        threads made it 2-4 times slower (docs/evaluation/speakers-hard-sets.md, "Voiceprints").
     """
 
-    def __init__(self, weights: Mapping[str, np.ndarray]):
+    def __init__(self, weights: Mapping[str, np.ndarray], *, blas_threads: int | None = 1):
+        if blas_threads is not None and blas_threads < 1:
+            raise ParameterError(f"blas_threads={blas_threads} must be at least 1 (or None)")
+        self.blas_threads = blas_threads
         missing = [k for k in _KEYS if k not in weights]
         if missing:
             raise ParameterError(f"voice-encoder weights lack {', '.join(missing)}")
@@ -105,6 +109,14 @@ class VoiceEncoder:
         self.hidden = self.layers[0][1].shape[0]
         if self.layers[0][0].shape[0] != N_MELS or self.layers[0][1].shape[1] != 4 * self.hidden:
             raise ParameterError("voice-encoder weights have unexpected shapes")
+        # sigmoid(v) = 0.5 + 0.5 tanh(v / 2): with the i, f, o columns halved (exact in floating point),
+        # one tanh over all four gates gives every gate; then scale/shift the i, f, o parts
+        H = self.hidden
+        half = np.ones(4 * H, dtype=np.float32)
+        half[:2 * H] = half[3 * H:] = 0.5
+        self._scaled = [(w_ih * half, w_hh * half, b * half) for w_ih, w_hh, b in self.layers]
+        self._gate_mul = half
+        self._gate_add = np.where(half == 0.5, 0.5, 0.0).astype(np.float32)
         self.w_out = np.ascontiguousarray(np.asarray(weights["linear.weight"], dtype=np.float32).T)
         self.b_out = np.asarray(weights["linear.bias"], dtype=np.float32)
 
@@ -122,29 +134,43 @@ class VoiceEncoder:
         x = np.asarray(mels, dtype=np.float32)
         if x.ndim != 3 or x.shape[2] != N_MELS:
             raise ParameterError(f"mels must have shape (batch, frames, {N_MELS}), got {x.shape}")
+        if self.blas_threads is None:
+            return self._forward(x)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=self.blas_threads):
+            return self._forward(x)
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
         B, T, _ = x.shape
         H = self.hidden
+        seq = np.ascontiguousarray(x.transpose(1, 0, 2))  # time-major: each step's rows are contiguous
         h = np.zeros((B, H), dtype=np.float32)
-        for li, (w_ih, w_hh, b) in enumerate(self.layers):
-            gx = (x.reshape(B * T, -1) @ w_ih + b).reshape(B, T, 4 * H)
+        g = np.empty((B, 4 * H), dtype=np.float32)
+        tc = np.empty((B, H), dtype=np.float32)
+        for li, (w_ih, w_hh, b) in enumerate(self._scaled):
+            gx = (seq.reshape(T * B, -1) @ w_ih + b).reshape(T, B, 4 * H)
             h = np.zeros((B, H), dtype=np.float32)
             c = np.zeros((B, H), dtype=np.float32)
-            top = li == len(self.layers) - 1
-            seq = None if top else np.empty((B, T, H), dtype=np.float32)
+            out = None if li == len(self._scaled) - 1 else np.empty((T, B, H), dtype=np.float32)
             for t in range(T):
-                g = gx[:, t] + h @ w_hh
-                i_, f_, o_ = _sigmoid(g[:, :H]), _sigmoid(g[:, H:2 * H]), _sigmoid(g[:, 3 * H:])
-                c = f_ * c + i_ * np.tanh(g[:, 2 * H:3 * H])
-                h = o_ * np.tanh(c)
-                if seq is not None:
-                    seq[:, t] = h
-            if seq is not None:
-                x = seq
+                np.matmul(h, w_hh, out=g)
+                g += gx[t]
+                np.tanh(g, out=g)
+                g *= self._gate_mul
+                g += self._gate_add  # i, f, o: sigmoid; g: tanh
+                c *= g[:, H:2 * H]
+                np.multiply(g[:, :H], g[:, 2 * H:3 * H], out=tc)
+                c += tc
+                np.tanh(c, out=tc)
+                h = np.multiply(g[:, 3 * H:], tc, out=out[t] if out is not None else None)
+            if out is not None:
+                seq = out
         e = np.maximum(h @ self.w_out + self.b_out, 0.0)
         return e / (np.linalg.norm(e, axis=1, keepdims=True) + 1e-9)
 
     def embed_segments(self, wav: np.ndarray, sr: int, segments: Sequence[tuple[float, float]],
-                       *, batch: int = 64) -> np.ndarray:
+                       *, batch: int = 128) -> np.ndarray:
         """One embedding per (start, end) segment (s) of a recording.
 
         Each segment is cut out, brought to -30 dBFS (loudness is not identity), and cut or
@@ -202,6 +228,78 @@ def speech_windows(speech: Sequence[tuple[float, float]], *, window: float = 1.6
         keep = np.unique(np.round(np.linspace(0, len(out) - 1, max_windows)).astype(int))
         out = [out[i] for i in keep]
     return out
+
+
+def window_labels(frame_labels: np.ndarray, windows: Sequence[tuple[float, float]],
+                  hop: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each window's majority frame label and how stable it is.
+
+    Parameters
+    ----------
+    frame_labels : np.ndarray of int, shape (n,)
+        One label per frame of ``hop`` seconds (e.g. the MFCC clusters of the diarizer).
+    windows : sequence of (start, end)
+        Seconds.
+    hop : float
+        Frame step (s).
+
+    Returns
+    -------
+    labels : np.ndarray of int, shape (len(windows),)
+    stability : np.ndarray of float, shape (len(windows),)
+        Share of the window's frames that carry its label (1.0: no label change inside).
+    """
+    fl = np.asarray(frame_labels)
+    labels = np.zeros(len(windows), dtype=int)
+    stability = np.zeros(len(windows), dtype=float)
+    for k, (a, b) in enumerate(windows):
+        lo = min(max(0, int(round(a / hop))), max(0, fl.size - 1))
+        seg = fl[lo: max(lo + 1, int(round(b / hop)))]
+        if seg.size == 0:
+            continue
+        counts = np.bincount(seg)
+        labels[k] = int(np.argmax(counts))
+        stability[k] = float(counts.max() / seg.size)
+    return labels, stability
+
+
+def pick_windows(labels: np.ndarray, stability: np.ndarray, per_label: int) -> np.ndarray:
+    """At most ``per_label`` windows of each label, spread over time, the most stable of each stretch.
+
+    The windows (in time order) of one label are cut into ``per_label`` consecutive runs of
+    (nearly) equal count; from each run the window with the highest ``stability`` is kept (on a
+    tie, the one nearest the run's middle). A label with at most ``per_label`` windows keeps all.
+
+    Parameters
+    ----------
+    labels : np.ndarray of int, shape (n,)
+        Label of each window, windows in time order.
+    stability : np.ndarray of float, shape (n,)
+    per_label : int
+        At least 1.
+
+    Returns
+    -------
+    np.ndarray of int
+        Indices of the kept windows, ascending.
+    """
+    if per_label < 1:
+        raise ParameterError(f"per_label={per_label} must be at least 1")
+    lab = np.asarray(labels)
+    stab = np.asarray(stability, dtype=float)
+    if lab.shape != stab.shape:
+        raise ParameterError(f"labels {lab.shape} and stability {stab.shape} differ in shape")
+    keep: list[int] = []
+    for c in np.unique(lab):
+        idx = np.flatnonzero(lab == c)
+        if idx.size <= per_label:
+            keep.extend(idx.tolist())
+            continue
+        for run in np.array_split(idx, per_label):
+            mid = (run.size - 1) / 2
+            best = max(range(run.size), key=lambda j: (stab[run[j]], -abs(j - mid)))
+            keep.append(int(run[best]))
+    return np.array(sorted(keep), dtype=int)
 
 
 def two_voice_split(emb: np.ndarray, *, iterations: int = 10) -> tuple[np.ndarray, float]:

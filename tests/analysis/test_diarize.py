@@ -78,6 +78,11 @@ def test_energy_vad_fallback_and_degenerate_input(rng):
         diarize(np.zeros((2, 10)), SR)
     with pytest.raises(ParameterError):
         DiarizeOptions(max_speakers=0)
+    with pytest.raises(ParameterError, match="voice_per_cluster"):
+        DiarizeOptions(voice_per_cluster=-1)
+    with pytest.raises(ParameterError, match="voice_window"):
+        DiarizeOptions(voice_step=0.0)
+    assert DiarizeOptions().voice_per_cluster == 32  # voiceprints (when switched on) embed at most 64 windows
 
 
 def test_eval_command_on_fixtures(tmp_path):
