@@ -15,8 +15,9 @@ fi
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-# Optional voice-encoder weights for mono diarization (off by default; LISTENWELL_VOICEPRINTS=1 turns
-# them on). Only the 17 MB weights file is used, read without PyTorch, so no dependencies are installed.
+# Voice-encoder weights for mono diarization's one-voice-or-two check (used when installed;
+# LISTENWELL_VOICEPRINTS=0 turns them off). Only the 17 MB weights file is used, read without
+# PyTorch, so no dependencies are installed.
 .venv/bin/python -m pip install -q --no-deps resemblyzer==0.1.4
 if [ "${1:-}" = "--test" ]; then
   .venv/bin/python -m pip install -q -e ".[test]"

@@ -130,7 +130,7 @@ def _print_decisions(decisions) -> dict:
               help="Folder of the hard sets (built there when missing; default: ~/.cache/listenwell/speaker-sets-vN).")
 @click.option("--voiceprints/--no-voiceprints", default=None,
               help="Decide one voice or two from voiceprints (needs `pip install --no-deps resemblyzer==0.1.4`) "
-                   "or from MFCC statistics. Default: MFCC, unless LISTENWELL_VOICEPRINTS=1.")
+                   "or from MFCC statistics. Default: voiceprints when installed, unless LISTENWELL_VOICEPRINTS=0.")
 @click.option("--two-given", is_flag=True,
               help="Diarize every mono recording as if the user had said that two people speak (their answer to "
                    "the report's speaking-order question): the DER they get after answering. No one-vs-two table.")

@@ -1,4 +1,4 @@
-"""The voice encoder is built at the edge and is off unless switched on (service/voices.py)."""
+"""The voice encoder is built at the edge and is on unless switched off (service/voices.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ import service.voices as voices
 from audio.voice_weights import find_voice_weights
 
 
-def test_off_by_default(monkeypatch):
+def test_on_by_default_off_by_the_switch(monkeypatch):
     monkeypatch.delenv(voices.ENV_SWITCH, raising=False)
-    assert voices.voice_embedder() is None
-    monkeypatch.setenv(voices.ENV_SWITCH, "0")
-    assert voices.voice_embedder() is None
+    assert voices.voiceprints_enabled()
+    for off in ("0", "off", "No", "false"):
+        monkeypatch.setenv(voices.ENV_SWITCH, off)
+        assert not voices.voiceprints_enabled() and voices.voice_embedder() is None
+    monkeypatch.setenv(voices.ENV_SWITCH, "1")
+    assert voices.voiceprints_enabled()
 
 
 @pytest.mark.skipif(find_voice_weights() is None,
