@@ -26,7 +26,7 @@ from service.store.db import connect
 from service.store.storage import audio_path, save_report
 from service.web.full_page import stored_full_page
 
-__all__ = ["MAX_ATTEMPTS", "JobRunner", "enqueue", "init_app", "recover_interrupted"]
+__all__ = ["MAX_ATTEMPTS", "JobRunner", "enqueue", "init_app", "notify_runner", "recover_interrupted"]
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,13 @@ def enqueue(conn, session_id: int) -> int:
     """Queue an analysis of ``session_id``; return the job id (caller commits)."""
     cur = conn.execute("INSERT INTO jobs (session_id) VALUES (?)", (session_id,))
     return int(cur.lastrowid)
+
+
+def notify_runner(app: Flask) -> None:
+    """Wake the app's job runner (if it has one) after a job was queued and committed."""
+    runner = app.extensions.get("listenwell_jobs")
+    if runner is not None:
+        runner.notify()
 
 
 def recover_interrupted(conn) -> int:

@@ -42,7 +42,7 @@ from service.web.auth import (
     visible_trainee_ids,
 )
 from service.web.full_page import stored_full_page, stored_page_csp
-from service.web.jobs import enqueue
+from service.web.jobs import enqueue, notify_runner
 from service.web.page_cache import PageCache, StoredPage, page_key
 from service.web.report_page import (
     GLOSSARY,
@@ -352,9 +352,7 @@ def set_speakers(session_id: int):
                (helper, session_id))
     enqueue(db, session_id)
     db.commit()
-    runner = current_app.extensions.get("listenwell_jobs")
-    if runner is not None:
-        runner.notify()
+    notify_runner(current_app)
     logger.info("session %d: speaking order set (helper %s) by user %d; queued again", session_id, helper,
                 current_user.id)
     flash(answer_message(helper), "info")

@@ -28,7 +28,7 @@ from analysis.errors import (
 from service.store.db import get_db
 from service.store.storage import audio_dir, audio_extension, create_session
 from service.web.auth import visible_trainees
-from service.web.jobs import enqueue
+from service.web.jobs import enqueue, notify_runner
 
 __all__ = [
     "ALLOWED_EXTENSIONS",
@@ -101,9 +101,7 @@ def queue_session(**fields) -> tuple[int, int]:
     session_id = create_session(db, created_by=current_user.id, **fields)
     job_id = enqueue(db, session_id)
     db.commit()
-    runner = current_app.extensions.get("listenwell_jobs")
-    if runner is not None:
-        runner.notify()
+    notify_runner(current_app)
     return session_id, job_id
 
 

@@ -37,6 +37,16 @@ def _wait(instance, sid, n_jobs, timeout=240.0):
     raise AssertionError(f"jobs of session {sid} not finished after {timeout} s: {_jobs(instance, sid)}")
 
 
+def _upload_jfk(c, trainee_id: int, title: str) -> int:
+    """Upload JFK (one voice, one channel) for a trainee as sup1; the new session's id."""
+    login(c, "sup1")
+    r = c.post("/upload", data={"trainee_id": str(trainee_id), "speaker_setup": "auto", "title": title,
+                                "audio": (io.BytesIO(JFK.read_bytes()), "jfk.flac")},
+               content_type="multipart/form-data")
+    assert r.status_code == 302, r.get_data(as_text=True)
+    return int(r.headers["Location"].rsplit("/", 1)[1])
+
+
 def test_question_is_offered_only_for_diarized_mono_with_audio():
     unsure = {"speakers": {"source": "diarization", "uncertain_count": True, "speakers": ["spk0"]}, "settings": {}}
     session = {"audio_name": "a.flac", "helper_speaker": None}
@@ -59,12 +69,7 @@ def test_answer_reanalyses_the_session_as_two_people(instance):
     try:
         users = add_users(instance)
         c = app.test_client()
-        login(c, "sup1")
-        r = c.post("/upload", data={"trainee_id": str(users["alice"]), "speaker_setup": "auto", "title": "one mic",
-                                    "audio": (io.BytesIO(JFK.read_bytes()), "jfk.flac")},
-                   content_type="multipart/form-data")
-        assert r.status_code == 302, r.get_data(as_text=True)
-        sid = int(r.headers["Location"].rsplit("/", 1)[1])
+        sid = _upload_jfk(c, users["alice"], "one mic")
         assert _wait(instance, sid, 1)["status"] == "done"
         first = c.get(f"/api/reports/{sid}").get_json()
         assert first["speakers"]["uncertain_count"] and len(first["speakers"]["speakers"]) == 1
@@ -104,11 +109,7 @@ def test_no_answer_while_an_analysis_is_queued(instance):
     try:
         users = add_users(instance)
         c = app.test_client()
-        login(c, "sup1")
-        r = c.post("/upload", data={"trainee_id": str(users["alice"]), "speaker_setup": "auto", "title": "q",
-                                    "audio": (io.BytesIO(JFK.read_bytes()), "jfk.flac")},
-                   content_type="multipart/form-data")
-        sid = int(r.headers["Location"].rsplit("/", 1)[1])
+        sid = _upload_jfk(c, users["alice"], "q")
         r = c.post(f"/sessions/{sid}/speakers", data={"helper_speaker": "second"}, follow_redirects=True)
         assert "being analysed already" in r.get_data(as_text=True)
         assert len(_jobs(instance, sid)) == 1 and _session(instance, sid)["helper_speaker"] is None
