@@ -5,8 +5,8 @@ when the weights are installed (``pip install --no-deps resemblyzer==0.1.4``, wh
 ``scripts/setup.sh`` does) and it is not switched off with ``LISTENWELL_VOICEPRINTS=0``; else
 ``None``. It is on by default since the bounded sample (at most 64 windows,
 ``DiarizeOptions.voice_per_cluster``) brought speaker analysis to about 5 % of transcription time:
-on the hard sets it gets 7 more single voices right than the MFCC statistics, with the same
-two-person results (docs/evaluation/speakers-hard-sets.md, "Voiceprints"). With ``None`` the
+on the hard sets it gets 7 more single voices and one more two-person file right than the MFCC
+statistics (docs/evaluation/speakers-hard-sets.md, "Voiceprints"). With ``None`` the
 diarizer decides one voice or two from MFCC statistics (and says when it is unsure).
 """
 

@@ -103,6 +103,16 @@ def _voice_split(x: np.ndarray, sr: int, speech: Sequence[tuple[float, float]], 
     return sim, share, steps.frame_labels(mfcc_frames.size, fwins, lab)
 
 
+def _two_clusters(feats: np.ndarray, core: np.ndarray, wins: list[tuple[int, int]], n: int,
+                  opts: DiarizeOptions) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Windows clustered in two: (window embeddings, frame labels, separation, smaller cluster's share)."""
+    emb = steps.embed_map(feats, core, wins, opts) if opts.embedding == "map" else steps.embed(feats, core, wins)
+    lab2 = steps.cluster(emb, 2, opts.cluster, opts.seed)
+    fl2 = steps.frame_labels(n, wins, lab2)
+    share = float(min(np.mean(lab2 == 0), np.mean(lab2 == 1)))
+    return emb, fl2, steps.separation(feats, core, fl2, 2), share
+
+
 def diarize(
     mono: np.ndarray,
     sr: int,
@@ -171,24 +181,17 @@ def diarize(
     voice_fl: np.ndarray | None = None
     given = opts.num_speakers
     if given == 2 and len(wins) >= 2:  # the user said two people speak: split, no decision to make
-        emb = steps.embed_map(feats, core, wins, opts) if opts.embedding == "map" else steps.embed(feats, core, wins)
-        lab2 = steps.cluster(emb, 2, opts.cluster, opts.seed)
-        labels = fl2 = steps.frame_labels(n, wins, lab2)
-        sep2 = steps.separation(feats, core, fl2, 2)
-        info.update(separation=round(sep2, 3), minor_share=round(float(min(np.mean(lab2 == 0), np.mean(lab2 == 1))), 4),
-                    speakers_given=2)
+        emb, fl2, sep2, share = _two_clusters(feats, core, wins, n, opts)
+        info.update(separation=round(sep2, 3), minor_share=round(share, 4), speakers_given=2)
+        labels = fl2
         k = n_detected = 2
     elif given == 2:
         notes.append(f"two speakers were set, but {speech_s:.1f} s of speech is too little to split into two voices")
     elif given == 1:
         info["speakers_given"] = 1
     elif opts.max_speakers >= 2 and len(wins) >= 6 and speech_s >= opts.min_two_speech:
-        emb = steps.embed_map(feats, core, wins, opts) if opts.embedding == "map" else steps.embed(feats, core, wins)
-        lab2 = steps.cluster(emb, 2, opts.cluster, opts.seed)
-        fl2 = steps.frame_labels(n, wins, lab2)
-        sep2 = steps.separation(feats, core, fl2, 2)
-        share = min(np.mean(lab2 == 0), np.mean(lab2 == 1))
-        info.update(separation=round(sep2, 3), minor_share=round(float(share), 4))
+        emb, fl2, sep2, share = _two_clusters(feats, core, wins, n, opts)
+        info.update(separation=round(sep2, 3), minor_share=round(share, 4))
         two = sep2 >= opts.min_separation and share >= opts.min_share
         if two and sep2 < opts.sure_separation:
             unsure = f"the two voices found are close, separation {sep2:.2f}"
@@ -225,18 +228,19 @@ def diarize(
         if speech_s >= opts.min_unsure_speech:
             unsure = f"only {speech_s:.0f} s of speech"
     if k == 2 and opts.resegment:
+        min_run = max(1, int(round(opts.min_turn / opts.hop)))
         for _ in range(opts.resegment_passes):
             labels = steps.resegment(feats, mask, core, labels, 2, opts)
-        labels = steps.remove_short_runs(labels, mask, max(1, int(round(opts.min_turn / opts.hop))))
+        labels = steps.remove_short_runs(labels, mask, min_run)
         shares = np.bincount(labels[mask], minlength=2) / max(1, mask.sum())
         if shares.min() < opts.min_share and voice_fl is not None:
             # the voiceprints say two voices: keep their split rather than merge the quieter voice away
-            labels = steps.remove_short_runs(voice_fl.copy(), mask, max(1, int(round(opts.min_turn / opts.hop))))
+            labels = steps.remove_short_runs(voice_fl.copy(), mask, min_run)
             shares = np.bincount(labels[mask], minlength=2) / max(1, mask.sum())
             info["voice_split_kept"] = True
         if shares.min() < opts.min_share and given == 2:
             if shares.min() == 0.0:  # resegmentation merged the second voice away: keep the clusters' split
-                labels = steps.remove_short_runs(fl2.copy(), mask, max(1, int(round(opts.min_turn / opts.hop))))
+                labels = steps.remove_short_runs(fl2.copy(), mask, min_run)
                 info["cluster_split_kept"] = True
         elif shares.min() < opts.min_share:
             labels[:] = int(np.argmax(shares))

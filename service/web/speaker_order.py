@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from analysis.scoring.summary import speakers_uncertain
 from analysis.speakers.diarize import UNSURE_NOTE
-from service.pipeline import ORDER_NOTE
+from service.pipeline import HELPER_ORDER, ORDER_NOTE
 
 __all__ = ["ANSWERS", "speaker_question", "answer_message", "notes_beside_question"]
 
@@ -42,9 +42,8 @@ def speaker_question(report: Mapping[str, Any] | None, session: Mapping[str, Any
     if speakers.get("source") != "diarization":
         return None
     settings = report.get("settings") or {}
-    current = session.get("helper_speaker")
-    current = {"speaker0": "first", "speaker1": "second"}.get(current, current)
-    return {"ask": speakers_uncertain(speakers, settings), "current": current if current in ANSWERS else None,
+    order = HELPER_ORDER.get((session.get("helper_speaker") or "").strip().lower())  # older sessions: speaker0/1
+    return {"ask": speakers_uncertain(speakers, settings), "current": None if order is None else ANSWERS[order],
             "voices": len(speakers.get("speakers") or ())}
 
 
