@@ -91,6 +91,15 @@ def csrf_token(client, path: str = "/") -> str:
     return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
 
 
+def rows(instance: Path, sql: str, *args) -> list[dict]:
+    """The rows of one query on the instance's database, as dicts."""
+    conn = connect(db_path(instance))
+    try:
+        return [dict(r) for r in conn.execute(sql, args)]
+    finally:
+        conn.close()
+
+
 def count(instance: Path, table: str) -> int:
     conn = connect(db_path(instance))
     try:

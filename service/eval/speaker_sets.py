@@ -110,7 +110,7 @@ class ClipSpec:
     effects: tuple[str, ...] = ()
     seed: int = 0
     snr_db: float = 18.0
-    #: the second voice mostly listens: backchannels and now and then one sentence (5-15 % of the speech)
+    #: the second voice mostly listens: backchannels and now and then one sentence (about 4-25 % of the speech)
     listener: bool = False
 
 

@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from tests.web_fixtures import JFK, add_users, instance, login, make_app, stop_jobs  # noqa: F401
+from tests.web_fixtures import JFK, add_users, instance, login, make_app, rows, stop_jobs  # noqa: F401
 
 from service.store.db import connect, db_path
 from service.web.jobs import MAX_ATTEMPTS, JobRunner
@@ -27,11 +27,7 @@ def _upload(app, trainee_id: int, n: int = 1) -> list[int]:
 
 
 def _job(instance, session_id):
-    conn = connect(db_path(instance))
-    try:
-        return dict(conn.execute("SELECT * FROM jobs WHERE session_id = ?", (session_id,)).fetchone())
-    finally:
-        conn.close()
+    return rows(instance, "SELECT * FROM jobs WHERE session_id = ?", session_id)[0]
 
 
 def _wait(instance, session_ids, timeout=240.0):

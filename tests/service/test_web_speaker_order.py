@@ -5,26 +5,17 @@ from __future__ import annotations
 import io
 import time
 
-from tests.web_fixtures import JFK, add_users, instance, login, make_app, stop_jobs  # noqa: F401
+from tests.web_fixtures import JFK, add_users, instance, login, make_app, rows, stop_jobs  # noqa: F401
 
-from service.store.db import connect, db_path
 from service.web.speaker_order import speaker_question
 
 
 def _session(instance, sid):
-    conn = connect(db_path(instance))
-    try:
-        return dict(conn.execute("SELECT * FROM sessions WHERE id = ?", (sid,)).fetchone())
-    finally:
-        conn.close()
+    return rows(instance, "SELECT * FROM sessions WHERE id = ?", sid)[0]
 
 
 def _jobs(instance, sid):
-    conn = connect(db_path(instance))
-    try:
-        return [dict(r) for r in conn.execute("SELECT * FROM jobs WHERE session_id = ? ORDER BY id", (sid,))]
-    finally:
-        conn.close()
+    return rows(instance, "SELECT * FROM jobs WHERE session_id = ? ORDER BY id", sid)
 
 
 def _wait(instance, sid, n_jobs, timeout=240.0):
