@@ -8,6 +8,8 @@ and renderers import it directly. :data:`SPEAKER_NAMES` turns a role into what t
 
 from __future__ import annotations
 
+from analysis.report.figures import FIGURES, PACE_BAND
+
 __all__ = ["GLOSSARY", "SPEAKER_NAMES", "BANDS", "speaker_name", "percent"]
 
 GLOSSARY: dict[str, str] = {
@@ -33,7 +35,7 @@ GLOSSARY: dict[str, str] = {
                    "without taking over.",
     "pause before answering": "The gap between the client stopping and you starting; a calm "
                               "half-second to a second gives them room.",
-    "pace": "How fast you speak, in words a minute; calm is about 120-160.",
+    "pace": f"How fast you speak, in words a minute; calm is about {PACE_BAND.lo:.0f}-{PACE_BAND.hi:.0f}.",
     "pitch variation": "How much your voice rises and falls; very little sounds flat. Measured in "
                        "semitones (musical steps); 2.5 or more sounds lively.",
     "loudness vs the client": "How much louder or softer you were than the client, in decibels "
@@ -51,13 +53,20 @@ GLOSSARY: dict[str, str] = {
 
 SPEAKER_NAMES: dict[str, str] = {"helper": "You (helper)", "client": "Client"}
 
-# (low, high, unit) target bands, read by the sentences and tables that show a figure.
+# (low, high, unit) target bands, read by the sentences and tables that show a figure: views of the
+# one definition in :data:`analysis.report.figures.FIGURES`, never bands of their own.
+def _band(name: str) -> tuple[float, float, str]:
+    d = FIGURES[name]
+    return (d.band.lo if d.band.lo is not None else float("-inf"),
+            d.band.hi if d.band.hi is not None else float("inf"), d.unit)
+
+
 BANDS: dict[str, tuple[float, float, str]] = {
-    "pace": (120.0, 160.0, "words a minute"),
-    "talk_share": (30.0, 50.0, "% of the speaking time"),
-    "pause": (0.5, 1.0, "s"),
-    "pitch_variation": (2.5, 6.0, "semitones"),
-    "loudness": (-3.0, 3.0, "dB"),
+    "pace": _band("speaking_rate"),
+    "talk_share": _band("helper_talk_share"),
+    "pause": _band("response_pause"),
+    "pitch_variation": _band("pitch_variation"),
+    "loudness": _band("level_vs_client"),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from analysis.report.figures import PACE_BAND
 from analysis.report.glossary import percent, speaker_name
 from analysis.report.types import NOT_JUDGED, Report, SubScore
 from analysis.schema import CLIENT, HELPER
@@ -156,7 +157,7 @@ _VOICE = (
     ("Voice rise and fall (2.5+ is lively)", "pitch_sd_st", ".1f", " semitones"),
     ("Loudness (dB, relative)", "energy_db", ".1f", " dB"),
     ("Loudness changes", "energy_sd_db", ".1f", " dB"),
-    ("Pace, words a minute (calm 120-160)", "wpm", ".0f", ""),
+    (f"Pace, words a minute (calm {PACE_BAND.lo:.0f}-{PACE_BAND.hi:.0f})", "wpm", ".0f", ""),
     ("Pace without pauses", "articulation_wpm", ".0f", ""),
     ("Fillers (um, uh) a minute", "fillers_per_min", ".1f", ""),
 )

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.cues.types import MitiSummary
+from analysis.report.figures import Band, figure
 from analysis.report.glossary import GLOSSARY
 from analysis.schema import Turn
 
@@ -23,6 +24,7 @@ __all__ = [
     "DISCLAIMER",
     "SCHEMA_PATH",
     "Evidence",
+    "Because",
     "ScorePart",
     "SubScore",
     "LOW_CONFIDENCE",
@@ -36,7 +38,8 @@ __all__ = [
     "load_schema",
 ]
 
-REPORT_VERSION = 2
+REPORT_VERSION = 3
+#: Version 3: claims carry their proof (``because``), parts their band, moments the figure they show.
 ROLES = ("helper", "client")
 DISCLAIMER = (
     "Practice feedback, not a clinical rating: an automatic reading of one role-play, "
@@ -71,6 +74,10 @@ class Evidence:
     positive: bool = False
     role: str | None = None
     unsure: bool = False
+    #: the figure (a ScorePart name) this moment shows, "" when it shows none in particular
+    figure: str = ""
+    #: what to say instead at this very moment (fault moments only)
+    try_instead: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +89,8 @@ class Evidence:
             "note": self.note,
             "positive": self.positive,
             "unsure": self.unsure,
+            "figure": self.figure,
+            "try_instead": self.try_instead,
         }
 
     def brief(self) -> dict[str, Any]:
@@ -104,7 +113,43 @@ class Evidence:
             positive=bool(d.get("positive", False)),
             role=None if role is None else str(role),
             unsure=bool(d.get("unsure", False)),
+            figure=str(d.get("figure", "")),
+            try_instead=str(d.get("try_instead", "")),
         )
+
+
+@dataclass(frozen=True)
+class Because:
+    """One figure a claim cites: its name, plain label, value, unit, band and whether it is inside."""
+
+    figure: str
+    value: float | None
+    band: Band
+    unit: str = ""
+    label: str = ""
+
+    @property
+    def in_band(self) -> bool | None:
+        return self.band.contains(self.value)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"figure": self.figure, "label": self.label, "value": self.value, "unit": self.unit,
+                "band": self.band.as_list(), "in_band": self.in_band}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Because":
+        lo, hi = (list(d.get("band") or [None, None]) + [None, None])[:2]
+        return cls(figure=str(d["figure"]), value=_opt_float(d.get("value")), band=Band(_opt_float(lo), _opt_float(hi)),
+                   unit=str(d.get("unit", "")), label=str(d.get("label", "")))
+
+    @classmethod
+    def of_part(cls, part: "ScorePart") -> "Because":
+        return cls(figure=part.name, value=part.value, band=part.band or Band(), unit=part.unit,
+                   label=part.label)
+
+
+def _because(items: Any) -> tuple[Because, ...]:
+    return tuple(Because.from_dict(b) for b in (items or ()))
 
 
 @dataclass(frozen=True)
@@ -122,14 +167,35 @@ class ScorePart:
     weight: float = 1.0
     target: str = ""
 
+    @property
+    def band(self) -> Band | None:
+        """The figure's target band, from :mod:`analysis.report.figures` (None for a figure it does not define)."""
+        d = figure(self.name)
+        return None if d is None else d.band
+
+    @property
+    def label(self) -> str:
+        d = figure(self.name)
+        return self.name.replace("_", " ") if d is None else d.label
+
+    @property
+    def in_band(self) -> bool | None:
+        """Inside its band (None: not measured, or a figure without a band)."""
+        band = self.band
+        return None if band is None else band.contains(self.value)
+
     def to_dict(self) -> dict[str, Any]:
+        band = self.band
         return {
             "name": self.name,
+            "label": self.label,
             "value": self.value,
             "unit": self.unit,
             "points": self.points,
             "weight": self.weight,
             "target": self.target,
+            "band": None if band is None else band.as_list(),
+            "in_band": self.in_band,
         }
 
     @classmethod
@@ -234,17 +300,20 @@ class Priority:
     gain: float
     evidence: Evidence | None = None
     try_instead: str = ""
+    #: the figures the claim rests on: at least one is outside its band
+    because: tuple[Because, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"subscore": self.subscore, "label": self.label, "message": self.message, "gain": self.gain,
                 "evidence": None if self.evidence is None else self.evidence.brief(),
-                "try_instead": self.try_instead}
+                "try_instead": self.try_instead, "because": [b.to_dict() for b in self.because]}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Priority":
         return cls(subscore=str(d["subscore"]), label=str(d.get("label", d["subscore"])),
                    message=str(d.get("message", "")), gain=float(d.get("gain", 0.0)),
-                   evidence=_opt_evidence(d.get("evidence"), False), try_instead=str(d.get("try_instead", "")))
+                   evidence=_opt_evidence(d.get("evidence"), False), try_instead=str(d.get("try_instead", "")),
+                   because=_because(d.get("because")))
 
 
 @dataclass(frozen=True)
@@ -255,15 +324,19 @@ class Strength:
     label: str
     message: str
     evidence: Evidence | None = None
+    #: the figures the praise rests on: every one inside its band
+    because: tuple[Because, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"subscore": self.subscore, "label": self.label, "message": self.message,
-                "evidence": None if self.evidence is None else self.evidence.brief()}
+                "evidence": None if self.evidence is None else self.evidence.brief(),
+                "because": [b.to_dict() for b in self.because]}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Strength":
         return cls(subscore=str(d["subscore"]), label=str(d.get("label", d["subscore"])),
-                   message=str(d.get("message", "")), evidence=_opt_evidence(d.get("evidence"), True))
+                   message=str(d.get("message", "")), evidence=_opt_evidence(d.get("evidence"), True),
+                   because=_because(d.get("because")))
 
 
 @dataclass(frozen=True)
@@ -278,11 +351,14 @@ class Summary:
     judged: bool = False
     priorities: tuple[Priority, ...] = ()
     strength: Strength | None = None
+    #: the headline verdict's proof: the index against the verdict's band (empty when not judged)
+    verdict_because: tuple[Because, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"headline": self.headline, "judged": self.judged,
                 "priorities": [p.to_dict() for p in self.priorities],
-                "strength": None if self.strength is None else self.strength.to_dict()}
+                "strength": None if self.strength is None else self.strength.to_dict(),
+                "verdict_because": [b.to_dict() for b in self.verdict_because]}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None) -> "Summary":
@@ -290,7 +366,8 @@ class Summary:
         strength = d.get("strength")
         return cls(headline=str(d.get("headline", "")), judged=bool(d.get("judged", False)),
                    priorities=tuple(Priority.from_dict(p) for p in d.get("priorities", ())),
-                   strength=None if not strength else Strength.from_dict(strength))
+                   strength=None if not strength else Strength.from_dict(strength),
+                   verdict_because=_because(d.get("verdict_because")))
 
 
 @dataclass(frozen=True)

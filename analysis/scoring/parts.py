@@ -8,10 +8,12 @@ when not measured), its :class:`ScorePart` list and keyword fields for
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Sequence
 
 from analysis.cues.text import is_backchannel
 from analysis.cues.view import CueView
+from analysis.report.figures import target_text
 from analysis.report.glossary import percent
 from analysis.report.types import Evidence, ScorePart
 from analysis.schema import CLIENT, HELPER, Turn
@@ -77,8 +79,31 @@ def _feeling_quote(turns: Sequence[Turn], view: CueView) -> str | None:
     return None
 
 
+def _client_before(turns: Sequence[Turn], t: Turn) -> Turn | None:
+    """The client's last turn before the helper turn ``t`` (None at the start)."""
+    for u in reversed(turns[: t.index]):
+        if u.role == CLIENT and u.text.strip():
+            return u
+    return None
+
+
+def _fault(turns: Sequence[Turn], figure: str, note: str, try_instead: str) -> list[Evidence]:
+    """Fault moments of ``figure``: each quoted turn carries what to say instead at that moment."""
+    return [replace(e, figure=figure, try_instead=try_instead.replace("{quote}", _short(e.quote)))
+            for e in evidence(turns, note)]
+
+
+def _praise(turns: Sequence[Turn], figure: str, note: str) -> list[Evidence]:
+    return [replace(e, figure=figure) for e in evidence(turns, note, positive=True)]
+
+
 def reflect_validate(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
-    """Reflections vs questions (MITI R:Q), reflection rate, % complex, validation."""
+    """Reflections vs questions (MITI R:Q), reflection rate, % complex, validation.
+
+    Every figure counts turns by the one cue decision (``CueView.has``), so the sentence's counts
+    and the parts agree: R:Q is reflections per question (the number of reflections when there are
+    no questions, as MITI reads it; not measured when there are neither).
+    """
     generic = ('Before your next question, say back what you heard: "It sounds like that has been '
                'really hard for you, and part of you is worried it will happen again."')
     gap = _missing(turns, has_cues, generic)
@@ -91,30 +116,39 @@ def reflect_validate(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Re
     cr = [t for t in r if view.has(t.index, "complex_reflection")]
     # validating and affirming remarks ("that makes sense", "that took real courage") count together
     val = [t for t in helper if view.has(t.index, "validation") or view.has(t.index, "affirmation")]
-    # Expected counts from the classifier's probabilities (soft evidence: steadier than counting
-    # the most likely code on short sessions); hard counts when the cue stage gave no probabilities.
-    r_exp = sum(view.expected(t.index, "reflection") for t in helper)
-    q_exp = sum(view.expected(t.index, "question") for t in helper)
-    rq = None if not r and not q else round(r_exp / max(q_exp, 1.0), 3)
-    share = (r_exp + 0.5 * len([t for t in val if t not in r])) / n
-    pct_cr = None if not r else 100.0 * len(cr) / len(r)
+    rq = None if not r and not q else round(len(r) / len(q), 3) if q else float(len(r))
+    heard = [t for t in helper if t in r or t in val]
+    share = len(heard) / n
+    pct_cr = None if not r else round(100.0 * len(cr) / len(r), 1)
     parts = [
-        ScorePart("reflection_to_question", rq, "ratio", ramp(rq, 0.0, 2.0), 0.45,
-                  "MITI fair 1:1, good 2:1"),
-        ScorePart("reflections_and_validations_per_turn", round(100 * share, 1), "% of helper turns",
-                  ramp(share, 0.0, 0.4), 0.35, "about 40 % of helper turns or more"),
-        ScorePart("complex_reflections", pct_cr, "% of reflections", ramp(pct_cr, 20.0, 50.0), 0.2,
-                  "MITI fair 40 %, good 50 %"),
+        ScorePart("reflection_to_question", rq, "per question", ramp(rq, 0.0, 2.0), 0.45,
+                  target_text("reflection_to_question")),
+        ScorePart("reflections_and_validations_per_turn", round(100 * share, 1), "% of your turns",
+                  ramp(share, 0.0, 0.4), 0.35, target_text("reflections_and_validations_per_turn")),
+        ScorePart("complex_reflections", pct_cr, "% of your reflections", ramp(pct_cr, 20.0, 50.0), 0.2,
+                  target_text("complex_reflections")),
     ]
     score = weighted(parts)
-    ev = evidence(cr[:2] or r[:2], "a reflection", positive=True)
-    if rq is None or rq < 1.0:
-        ev += evidence(q[:2], "a question where a reflection could go")
-    quote = _feeling_quote(turns, view)
+    ev = _praise(cr[:2] or r[:2], "reflection_to_question", "a reflection")
+    ev += _praise([t for t in val if t not in r][:1], "reflections_and_validations_per_turn",
+                  "a validating remark")
+    if rq is not None and rq < 1.0:  # the questions where a reflection could have gone first
+        for t in q[:2]:
+            before = _client_before(turns, t)
+            heard_text = f'when the client said "{_short(before.text)}", ' if before is not None else ""
+            ev += _fault([t], "reflection_to_question", "a question where a reflection could go",
+                         f'Before asking "{{quote}}", {heard_text}say back what you heard first: '
+                         '"It sounds like that has been weighing on you."')
     if not r:  # the moment a reflection could have gone: your reply to the client's first feeling
         missed = _reply_to_feeling(turns, view)
-        if missed is not None:
-            ev += evidence([missed], "your reply where a reflection could go")
+        if missed is not None and missed not in q[:2]:
+            before = _client_before(turns, missed)
+            said = _short(before.text) if before is not None else "what they shared"
+            ev += _fault([missed], "reflections_and_validations_per_turn",
+                         "your reply where a reflection could go",
+                         f'When the client said "{said}", reflect it instead of "{{quote}}": '
+                         '"It sounds like that has been weighing on you."')
+    quote = _feeling_quote(turns, view)
     try_instead = generic
     if quote:
         try_instead = (f'When the client says "{_short(quote)}", reflect it before asking anything: '
@@ -142,7 +176,7 @@ def _short(text: str, n: int = 80) -> str:
 
 
 def explore(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
-    """Share of open questions and runs of closed questions."""
+    """Share of open questions and runs of closed questions (not measured when no question was asked)."""
     generic = 'Swap a yes/no question for an open one: "What was that like for you?"'
     gap = _missing(turns, has_cues, generic)
     if gap:
@@ -151,16 +185,8 @@ def explore(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     oq = [t for t in helper if view.has(t.index, "open_question")]
     cq = [t for t in helper if view.has(t.index, "closed_question")]
     if not oq and not cq:
-        part = ScorePart("open_questions", 0.0, "count", 40.0, 1.0, "a few open questions")
-        inside = [t for t in helper if "?" in t.text]
-        summary = "You asked no questions, so the client's own view was not explored."
-        if inside:
-            # a turn coded as advice or information can still hold a question ("Have you thought about...?")
-            summary = (f"You asked no questions to explore; {_n(len(inside), 'suggestion')} ended in a question mark "
-                       "(\"Have you thought about...?\"), which counts as advice, not a question.")
-        return 40.0, [part], {"summary": summary,
-                              "try_instead": 'Ask one open question: "What has this been like for you?"',
-                              "evidence": tuple(evidence(inside[:2], "a question inside advice or information"))}
+        return None, [], {"summary": "Not measured: you asked no questions.",
+                          "try_instead": 'Ask one open question: "What has this been like for you?"'}
     pct = 100.0 * len(oq) / (len(oq) + len(cq))
     runs = 0
     prev = False
@@ -169,18 +195,20 @@ def explore(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
         runs += int(closed and prev)
         prev = closed
     parts = [
-        ScorePart("open_questions", round(pct, 1), "% of questions", ramp(pct, 25.0, 70.0), 0.7,
-                  "about 70 % open or more"),
-        ScorePart("closed_question_runs", float(runs), "count", ramp(runs, 4.0, 0.0), 0.3,
-                  "no strings of yes/no questions"),
+        ScorePart("open_questions", round(pct, 1), "% of your questions", ramp(pct, 25.0, 70.0), 0.7,
+                  target_text("open_questions")),
+        ScorePart("closed_question_runs", float(runs), "times", ramp(runs, 4.0, 0.0), 0.3,
+                  target_text("closed_question_runs")),
     ]
-    ev = evidence(oq[:2], "an open question", positive=True) + evidence(cq[:2], "a closed question")
+    ev = _praise(oq[:2], "open_questions", "an open question")
+    ev += _fault(cq[:2], "open_questions", "a yes/no question",
+                 'Instead of "{quote}", ask openly: "How has that been for you?" or "What would you like to happen?"')
     try_instead = generic
     if cq:
         try_instead = (f'Instead of "{_short(cq[0].text)}", ask openly: '
                        '"How has that been for you?" or "What would you like to happen?"')
     summary = (f"{_n(len(oq) + len(cq), 'question')}: {len(oq)} open, {len(cq)} yes/no "
-               f"({percent(pct / 100.0)} % open; aim for about 70 % or more).")
+               f"({percent(pct / 100.0)} % open; aim for at least half).")
     return weighted(parts), parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev)}
 
 
@@ -195,6 +223,7 @@ def hold_back(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     n = len(helper)
     advice = [t for t in helper if view.has(t.index, "advice")]
     asked = [t for t in advice if view.has(t.index, "advice_after_permission")]
+    unasked = [t for t in advice if t not in asked]
     # Expected information/advice turns: the classifier's probability of "input", or 1 for a turn
     # with an advice cue (hard counts when the cue stage gave no probabilities).
     inputs_exp = sum(1.0 if view.has(t.index, "advice") else view.expected(t.index, "input") for t in helper)
@@ -203,23 +232,30 @@ def hold_back(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     advice_share = (len(advice) - 0.5 * len(asked)) / n
     input_share = inputs_exp / n
     parts = [
-        ScorePart("advice", round(100 * advice_share, 1), "% of helper turns", ramp(advice_share, 0.25, 0.03),
-                  0.3, "AnnoMI good sessions 2 %, poor 23 %"),
-        ScorePart("information_and_advice", round(100 * input_share, 1), "% of helper turns",
-                  ramp(input_share, 0.5, 0.12), 0.45, "AnnoMI good 12.5 %, poor 48.6 %"),
-        ScorePart("solution_before_exploration", float(len(sbe)), "count", ramp(len(sbe), 3.0, 0.0), 0.15,
-                  "explore a disclosed feeling before any fix"),
-        ScorePart("minimising", float(len(minimising)), "count", ramp(len(minimising), 3.0, 0.0), 0.1,
-                  'no "at least…", "don\'t worry"'),
+        ScorePart("advice", round(100 * advice_share, 1), "% of your turns", ramp(advice_share, 0.25, 0.03),
+                  0.3, target_text("advice")),
+        ScorePart("information_and_advice", round(100 * input_share, 1), "% of your turns",
+                  ramp(input_share, 0.5, 0.12), 0.45, target_text("information_and_advice")),
+        ScorePart("solution_before_exploration", float(len(sbe)), "times", ramp(len(sbe), 3.0, 0.0), 0.15,
+                  target_text("solution_before_exploration")),
+        ScorePart("minimising", float(len(minimising)), "times", ramp(len(minimising), 3.0, 0.0), 0.1,
+                  target_text("minimising")),
     ]
     by_index = {t.index: t for t in turns}
     sbe_turns = [by_index[e.turn] for e in sbe if e.turn in by_index]
-    ev = merge_evidence(evidence(sbe_turns[:2], "a solution before exploring the feeling")
-                        + evidence([t for t in advice if t not in sbe_turns][:3], "advice")
-                        + evidence(minimising[:2], "minimising"))[:4]
+    ev = merge_evidence(
+        _fault(sbe_turns[:2], "solution_before_exploration", "a solution before exploring the feeling",
+               'Instead of "{quote}", explore the feeling first: "That sounds really hard. What has it been '
+               'like for you?"')
+        + _fault([t for t in unasked if t not in sbe_turns][:3], "advice", "advice",
+                 'Instead of "{quote}", ask first: "What have you already thought about trying?" and, if you '
+                 'still want to offer it, "Would it be OK if I shared an idea?"')
+        + _fault(minimising[:2], "minimising", "minimising",
+                 'Instead of "{quote}", acknowledge it: "That sounds really hard, and it makes sense you feel '
+                 'that way."'))[:4]
     try_instead = generic
-    if advice:
-        try_instead = (f'Instead of "{_short(advice[0].text)}", ask first: "What have you already thought '
+    if unasked:
+        try_instead = (f'Instead of "{_short(unasked[0].text)}", ask first: "What have you already thought '
                        'about trying?" and, if you still want to offer it, "Would it be OK if I shared an idea?"')
     elif minimising:
         try_instead = (f'Instead of "{_short(minimising[0].text)}", acknowledge it: '
@@ -232,12 +268,17 @@ def hold_back(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
         bits.append(f"made a feeling smaller {_times(len(minimising))} (\"at least\", \"don't worry\")")
     summary = ", ".join(bits) + ". Aim to understand first and ask before advising."
     if not advice and not sbe and not minimising:
-        summary = "You gave no advice and let the client find their own way."
+        summary = (f"You gave no advice; about {percent(input_share)} % of your turns gave information "
+                   "(aim for a quarter or fewer).")
     return weighted(parts), parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev)}
 
 
 def stay_with(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
-    """After the client names a feeling: does the helper stay with it?"""
+    """After the client names a feeling: does the helper stay with it?
+
+    A reply stays with the feeling when the one cue decision reads it as a reflection, a validation
+    or an open question (in any words) and not as advice, minimising or a change of subject.
+    """
     generic = ('When the client names a feeling, stay with it for one more turn: '
                '"Tell me more about the shame: when does it hit hardest?"')
     gap = _missing(turns, has_cues, generic)
@@ -254,28 +295,29 @@ def stay_with(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
         if reply is None:
             continue
         good = any(view.has(reply.index, k) for k in ("reflection", "validation", "open_question"))
-        bad = (reply.index in avoid
-               or any(view.has(reply.index, k) for k in ("advice", "minimising")))
+        bad = any(view.has(reply.index, k) for k in ("advice", "minimising"))
         if good and not bad:
             stayed.append(reply)
-        else:
+        elif bad or reply.index in avoid or not good:
             left.append((t, reply))
     total = len(stayed) + len(left)
     if total == 0:
         return None, [], {"summary": "Not measured: the client named no feelings the helper answered.",
                           "try_instead": generic}
     frac = len(stayed) / total
-    avoid_n = len([e for e in view.events if e.kind == "topic_avoidance"])
+    avoid_n = len({e.turn for e in view.events if e.kind == "topic_avoidance"} - {t.index for t in stayed})
     parts = [
-        ScorePart("stayed_after_feeling", round(100 * frac, 1), "% of disclosures", ramp(frac, 0.2, 0.9), 0.75,
-                  "reflect, validate or explore most disclosed feelings"),
-        ScorePart("topic_changes_after_disclosure", float(avoid_n), "count", ramp(avoid_n, 3.0, 0.0), 0.25,
-                  "no change of subject right after a disclosure"),
+        ScorePart("stayed_after_feeling", round(100 * frac, 1), "% of the feelings named", ramp(frac, 0.2, 0.9),
+                  0.75, target_text("stayed_after_feeling")),
+        ScorePart("topic_changes_after_disclosure", float(avoid_n), "times", ramp(avoid_n, 3.0, 0.0), 0.25,
+                  target_text("topic_changes_after_disclosure")),
     ]
-    ev: list[Evidence] = evidence(stayed[:2], "stayed with the feeling", positive=True)
+    ev: list[Evidence] = _praise(stayed[:2], "stayed_after_feeling", "stayed with the feeling")
     for client_turn, reply in left[:2]:
-        ev += evidence([client_turn], "the client named a feeling")
-        ev += evidence([reply], "the reply moved away from it")
+        said = _short(client_turn.text)
+        ev += _fault([reply], "stayed_after_feeling", f'the reply to "{said}" moved away from the feeling',
+                     f'When the client said "{said}", instead of "{{quote}}", stay with it: "That sounds '
+                     'painful. What is that like for you?"')
     try_instead = generic
     if left:
         try_instead = (f'When the client says "{_short(left[0][0].text)}", stay with it: '

@@ -28,12 +28,15 @@ import logging
 from dataclasses import replace
 from typing import Any, Collection, Mapping, Sequence
 
+from analysis.report.figures import VERDICT_BANDS, fault_phrase, praise_phrase
 from analysis.report.glossary import percent
 from analysis.report.types import (
     FIRM_CONFIDENCE,
+    Because,
     Evidence,
     Priority,
     Report,
+    ScorePart,
     Strength,
     SubScore,
     Summary,
@@ -188,26 +191,27 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
         return Summary(headline=headline, judged=False), cleaned, (), ()
     if index is None:  # unreachable: a missing score is a reason above
         return Summary(headline="No score for this session.", judged=False), cleaned, (), ()
-    weak = sorted((cleaned[s.name] for s in measured if s.name not in strong),
+    measured = [cleaned[s.name] for s in measured]
+    claims = {s.name: _fault_claim(s, cleaned) for s in measured if s.name not in strong}
+    weak = sorted((s for s in measured if claims.get(s.name) is not None),
                   key=lambda s: (-gain(s, cleaned), s.name))
     picked: list[Priority] = []
     used: set[tuple] = set()
     for s in weak[:MAX_PRIORITIES]:
-        quote = _pick(s.evidence, positive=False, used=used)
-        if quote is not None:
-            used.add(_moment(quote))
-        picked.append(Priority(subscore=s.name, label=s.label, message=s.summary, gain=gain(s, cleaned),
-                               evidence=quote, try_instead=s.try_instead))
+        p = _fault_claim(s, cleaned, used)
+        if p.evidence is not None:
+            used.add(_moment(p.evidence))
+        picked.append(p)
     priorities = tuple(picked)
-    # the strength to show: one with a sure quote of it first, then the highest score
-    best = sorted((cleaned[n] for n in strong),
-                  key=lambda s: (_pick(s.evidence, positive=True) is None, -(s.score or 0), -s.weight, s.name))
-    strength = None
-    if best:
-        b = best[0]
-        strength = Strength(subscore=b.name, label=b.label, message=b.summary,
-                            evidence=_pick(b.evidence, positive=True))
+    praise = {s.name: _praise_claim(s) for s in measured if s.name in strong}
+    # the strength: every cited figure in its band; a part whose figures are all in band first, then
+    # one that has a sure quote, then the highest score
+    best = sorted((s for s in measured if praise.get(s.name) is not None),
+                  key=lambda s: (not praise[s.name][1], praise[s.name][0].evidence is None, -(s.score or 0),
+                                 -s.weight, s.name))
+    strength = praise[best[0].name][0] if best else None
     unjudged = [s for s in cleaned.values() if s.score is not None and not s.judged]
+    verdict_because: tuple[Because, ...] = ()
     if not measured and unjudged:  # the whole score rests on little
         why = unjudged[0].not_judged_reason
         headline = (f"Only a rough reading: {percent(index / 100.0)} out of 100. Not enough to judge any part "
@@ -215,7 +219,9 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
         if helper_turns(turns) < CONFIDENCE_TURNS:
             headline += f" A longer role-play (about {CONFIDENCE_TURNS:.0f} of your turns or more) gives a score you can trust."
     else:
-        headline = f"{_verdict(index)}: {percent(index / 100.0)} out of 100."
+        verdict = _verdict(index)
+        verdict_because = (Because("index", index, VERDICT_BANDS[verdict], "out of 100", "listening score"),)
+        headline = f"{verdict}: {percent(index / 100.0)} out of 100."
     caution = ""
     if measured and any(s.confidence is not None and s.confidence < FIRM_CONFIDENCE for s in measured) \
             and helper_turns(turns) < CONFIDENCE_TURNS:
@@ -228,10 +234,64 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
     headline += caution
     if uncertain_speakers:
         headline += " " + UNSURE_SPEAKERS
-    strengths = tuple(f"{s.label}: {s.summary}" for s in best)
-    work_on = tuple(f"{s.label}: {s.summary}" + (f" Try instead: {s.try_instead}" if s.try_instead else "")
+    strengths = tuple(f"{s.label}: {praise[s.name][0].message}" for s in best)
+    work_on = tuple(f"{s.label}: {claims[s.name].message}"
+                    + (f" Try instead: {claims[s.name].try_instead}" if claims[s.name].try_instead else "")
                     for s in weak)
-    return Summary(headline, True, priorities, strength), cleaned, strengths, work_on
+    return (Summary(headline, True, priorities, strength, verdict_because), cleaned, strengths, work_on)
+
+
+def _sentence(phrases: Sequence[str]) -> str:
+    text = "; ".join(phrases)
+    return text[:1].upper() + text[1:] + "."
+
+
+def _cited(parts: Sequence[ScorePart]) -> list[ScorePart]:
+    """The parts a claim can cite: measured figures with a band, the heaviest first."""
+    return sorted((p for p in parts if p.value is not None and p.in_band is not None), key=lambda p: -p.weight)
+
+
+def _fault_claim(s: SubScore, subscores: Mapping[str, SubScore], used: Collection[tuple] = ()) -> Priority | None:
+    """The priority ``s`` supports, or None: it needs a figure outside its band and a moment of that fault.
+
+    The message states the figures outside their band (the heaviest two), the quote is a moment of
+    one of them (the heaviest with a moment; a sure one first) and the try-instead speaks about
+    that same moment.
+    """
+    out = [p for p in _cited(s.parts) if p.in_band is False]
+    if not out:
+        return None
+    names = [p.name for p in out]
+    moments = [e for e in s.evidence if not e.positive and e.figure in names and e.quote
+               and not e.quote.startswith("(")]
+    if not moments:
+        return None
+    moments.sort(key=lambda e: (e.unsure, _moment(e) in used, names.index(e.figure), e.role != HELPER))
+    quote = moments[0]
+    shown = out[:2] if quote.figure in names[:2] else [out[0], next(p for p in out if p.name == quote.figure)]
+    message = _sentence([fault_phrase(p.name, p.value) for p in shown])
+    return Priority(subscore=s.name, label=s.label, message=message, gain=gain(s, subscores),
+                    evidence=replace(quote, note="", try_instead="", figure=""),
+                    try_instead=quote.try_instead or s.try_instead,
+                    because=tuple(Because.of_part(p) for p in shown))
+
+
+def _praise_claim(s: SubScore) -> tuple[Strength, bool] | None:
+    """The strength ``s`` supports, citing only figures inside their band, and whether it cites them all.
+
+    None when the figures inside their band carry less than half of the part's measured weight.
+    """
+    cited = _cited(s.parts)
+    good = [p for p in cited if p.in_band]
+    if not good or sum(p.weight for p in good) < 0.5 * sum(p.weight for p in cited):
+        return None
+    names = {p.name for p in good}
+    items = [e for e in s.evidence if e.positive and e.figure in names and e.quote and not e.quote.startswith("(")]
+    items.sort(key=lambda e: (e.unsure, e.role != HELPER))
+    quote = replace(items[0], note="", figure="", try_instead="") if items else None
+    message = _sentence([praise_phrase(p.name, p.value) for p in good])
+    return (Strength(subscore=s.name, label=s.label, message=message, evidence=quote,
+                     because=tuple(Because.of_part(p) for p in good)), len(good) == len(cited))
 
 
 def mark_unsure(subscores: Mapping[str, SubScore], turns: Sequence[Turn],

@@ -127,8 +127,9 @@ def timing_metrics(
     elif not H:
         notes.append("no helper speech: the client was never answered")
     if activity.source == "diarization":
-        notes.append("one channel: overlaps, interruptions and backchannels inside the other "
-                     "person's speech cannot be seen; record in stereo for those")
+        notes.append("one microphone: cut-ins, overlaps, short \"mm-hmm\"s while the other person talks and "
+                     "the pause before answering are not measured; record in stereo (one microphone each) "
+                     "to measure them")
 
     # classify helper regions starting inside client speech (a turn bridges short pauses)
     Ht, Ct = _merge_spans(H, opts.turn_pause), _merge_spans(C, opts.turn_pause)
@@ -234,6 +235,7 @@ def timing_metrics(
         notes=tuple(notes),
         options=opts,
         over_time=_over_time(H, C, interruptions, backchannels, duration, opts.time_bin),
+        overlaps_measured=activity.source != "diarization",
     )
 
 

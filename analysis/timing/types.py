@@ -155,6 +155,9 @@ class TimingMetrics:
     notes: tuple[str, ...] = ()
     options: TimingOptions = TimingOptions()
     over_time: tuple[dict[str, Any], ...] = ()
+    #: False on one microphone (diarized): overlaps, cut-ins, backchannels inside the other's speech and
+    #: the pause before answering cannot be seen there, so they are "not measured", never 0
+    overlaps_measured: bool = True
 
     def summary(self) -> dict[str, Any]:
         """Headline numbers only (for tables and CSV rows)."""
@@ -184,6 +187,7 @@ class TimingMetrics:
             "notes": list(self.notes),
             "options": self.options.to_dict(),
             "over_time": [dict(b) for b in self.over_time],
+            "overlaps_measured": self.overlaps_measured,
             "longest_helper_monologue": None if self.longest_helper_monologue is None else self.longest_helper_monologue.to_dict(),
             "longest_client_story": None if self.longest_client_story is None else self.longest_client_story.to_dict(),
         }
@@ -195,7 +199,7 @@ class TimingMetrics:
     def from_dict(cls, d: dict[str, Any]) -> "TimingMetrics":
         ev = lambda x: None if x is None else TimingEvent.from_dict(x)  # noqa: E731
         return cls(
-            duration=float(d["duration"]), speech_time=dict(d.get("speech_time", {})),
+            duration=float(d.get("duration", 0.0)), speech_time=dict(d.get("speech_time", {})),
             talk_share_helper=d.get("talk_share_helper"), word_share_helper=d.get("word_share_helper"),
             latency=LatencyStats.from_dict(d.get("latency", {})),
             longest_helper_monologue=ev(d.get("longest_helper_monologue")),
@@ -204,5 +208,6 @@ class TimingMetrics:
             pauses=dict(d.get("pauses", {})), notes=tuple(d.get("notes", ())),
             options=TimingOptions.from_dict(d.get("options", {})),
             over_time=tuple(dict(b) for b in d.get("over_time", ())),
+            overlaps_measured=bool(d.get("overlaps_measured", True)),
             **{k: tuple(TimingEvent.from_dict(e) for e in d.get(k, ())) for k in _EVENT_LISTS},
         )

@@ -51,6 +51,10 @@ _TITLES = {
     "prosody.helper.pitch_std_semitones": "Helper voice rise and fall (semitones)",
     "prosody.helper.monotone": "Helper voice flat", "prosody.helper.rushed": "Helper rushed",
 }
+NOT_MEASURED = "not measured"
+# Timing figures one microphone cannot see (TimingMetrics.overlaps_measured is false): "not measured", never 0.
+ONE_MIC_NOT_MEASURED = ("timing.latency.median", "timing.latency.mean", "timing.interruptions.count",
+                        "timing.backchannels.count", "timing.overlaps.count", "timing.client_interruptions.count")
 # Columns holding a 0-1 share, written as a percentage.
 _GROUPS = {"timing": "Timing: ", "prosody": "Voice: ", "miti": "MITI: "}
 PERCENT_COLUMNS = frozenset({"timing.talk_share_helper", "timing.word_share_helper"})
@@ -83,6 +87,8 @@ def _shown(key: str, v: Any) -> str:
             return str(v)
     if key == "status":
         return STATUS_WORDS.get(str(v), str(v))
+    if key == "timing.latency.median" and isinstance(v, (int, float)) and v < 0:
+        return f"none: started {abs(float(v)):.1f} s before the other had finished"
     return str(v)
 
 BASE_COLUMNS = (
@@ -193,6 +199,9 @@ def summary_row(
             if num is not None:
                 row[f"miti.{key}"] = num
         _flatten("timing", report.get("timing"), row)
+        if (report.get("timing") or {}).get("overlaps_measured") is False:  # one microphone: not seen
+            for key in ONE_MIC_NOT_MEASURED:
+                row[key] = NOT_MEASURED
         _flatten("prosody", report.get("prosody"), row)
         for key in PERCENT_COLUMNS:  # shares as percentages, rounded once (as in the report)
             if isinstance(row.get(key), (int, float)):

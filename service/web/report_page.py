@@ -14,6 +14,7 @@ import re
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, Iterable
 
+from analysis.report.figures import PACE_BAND
 from analysis.report.sections import not_judged_line, not_judged_summary, score_text
 from analysis.report.types import SubScore
 
@@ -33,7 +34,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-CALM_PACE_WPM = (120.0, 160.0)
+CALM_PACE_WPM = (PACE_BAND.lo, PACE_BAND.hi)
 """Calm speaking pace, words a minute (the upper end is the report's "rushed" line when it gives one)."""
 
 GLOSSARY: dict[str, str] = {
@@ -46,7 +47,7 @@ GLOSSARY: dict[str, str] = {
     "reflection": "Saying back, in your own words, what the client said or feels, to show you heard it.",
     "validation": "Telling the client their feeling makes sense (\"No wonder you feel that way\").",
     "open question": "A question that cannot be answered with yes or no (\"What was that like?\").",
-    "pace": "How fast the helper talks, in words a minute. Calm is about 120-160.",
+    "pace": f"How fast the helper talks, in words a minute. Calm is about {PACE_BAND.lo:.0f}-{PACE_BAND.hi:.0f}.",
     "voice movement": "How much the voice rises and falls. A flat voice can sound bored or tense.",
     "index": "A 0-100 summary of the six listening areas below. Practice feedback, not a grade.",
 }

@@ -198,7 +198,7 @@ def test_priorities_not_ranked_by_gain_are_caught(poor):
 def test_poor_session_without_priorities_is_caught(poor):
     d = copy.deepcopy(poor)
     d["summary"]["priorities"] = []
-    assert _has(check_report(d), "has no priorities")
+    assert _has(check_report(d), "shows a fault with its moment but is not a priority")
 
 
 def test_rounding_two_ways_is_caught(poor):

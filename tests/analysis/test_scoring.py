@@ -169,7 +169,9 @@ def test_one_word_session_scores_without_crashing():
     assert r.subscores["stay_with"].score is None
 
 
-def test_question_inside_an_advice_turn_is_named_not_called_absent():
+def test_explore_is_not_measured_without_questions():
+    """Advice ending in a question mark is advice, not a question: with no question asked, "explore"
+    has no figure to judge, so it is not measured (never a made-up count of suggestions)."""
     turns = [
         Turn(speaker="c", role=CLIENT, text="I used again on Saturday and I feel so ashamed.", start=0.0, end=3.0, index=0),
         Turn(speaker="h", role=HELPER, text="You should call your sponsor. Have you been to a meeting since?",
@@ -178,11 +180,7 @@ def test_question_inside_an_advice_turn_is_named_not_called_absent():
         Turn(speaker="h", role=HELPER, text="You need to go tonight.", start=6.8, end=8.0, index=3),
     ]
     view = CueView({1: frozenset({"advice", "input"}), 3: frozenset({"advice", "input"})}, ())
-    explore = score_session(turns, view).subscores["explore"]
-    assert explore.score == 40.0
-    assert "1 suggestion ended in a question mark" in explore.summary
-    assert [e.start for e in explore.evidence] == [3.2]
-    # with no question anywhere the summary says so
-    plain = [t if t.index != 1 else Turn(speaker="h", role=HELPER, text="You should call your sponsor.",
-                                         start=3.2, end=6.0, index=1) for t in turns]
-    assert score_session(plain, view).subscores["explore"].summary.startswith("You asked no questions,")
+    res = score_session(turns, view)
+    explore = res.subscores["explore"]
+    assert explore.score is None and explore.summary == "Not measured: you asked no questions."
+    assert "explore" not in {p.subscore for p in res.summary.priorities}

@@ -30,7 +30,7 @@ def test_cue_view_keeps_probabilities_and_expected_falls_back_to_labels():
     assert view.probs == {1: probs}
 
 
-def test_index_uses_expected_counts():
+def test_reflections_follow_the_one_decision_and_input_share_the_probabilities():
     labels = {1: frozenset({"reflection", "simple_reflection"}), 3: frozenset({"question", "open_question"}),
               5: frozenset({"input"})}
     hard = score_session(_turns(), CueView(labels))
@@ -38,9 +38,10 @@ def test_index_uses_expected_counts():
         1: {"question": 0.0, "reflection": 0.6, "input": 0.4, "other": 0.0},
         3: {"question": 0.8, "reflection": 0.2, "input": 0.0, "other": 0.0},
         5: {"question": 0.0, "reflection": 0.3, "input": 0.5, "other": 0.2}}))
+    # R:Q counts the turns the one cue decision calls reflections and questions (the sentence beside it
+    # states the same counts), whatever the probabilities: 1 reflection, 1 question
     assert _part(hard, "reflect_validate", "reflection_to_question").value == pytest.approx(1.0)
-    # expected reflections 0.6 + 0.2 + 0.3 = 1.1; expected questions 0.8 -> divided by max(0.8, 1)
-    assert _part(soft, "reflect_validate", "reflection_to_question").value == pytest.approx(1.1)
+    assert _part(soft, "reflect_validate", "reflection_to_question").value == pytest.approx(1.0)
     assert _part(hard, "hold_back", "information_and_advice").value == pytest.approx(33.3, abs=0.1)
     # expected input 0.4 + 0 + 0.5 = 0.9 of 3 helper turns
     assert _part(soft, "hold_back", "information_and_advice").value == pytest.approx(30.0)
