@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.cues.types import MitiSummary
-from analysis.report.figures import Band, figure
+from analysis.report.figures import Band, figure, target_text
 from analysis.report.glossary import GLOSSARY
 from analysis.schema import Turn
 
@@ -134,7 +134,7 @@ class Because:
 
     def to_dict(self) -> dict[str, Any]:
         return {"figure": self.figure, "label": self.label, "value": self.value, "unit": self.unit,
-                "band": self.band.as_list(), "in_band": self.in_band}
+                "band": self.band.as_list(), "in_band": self.in_band, "target": target_text(self.figure)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Because":
