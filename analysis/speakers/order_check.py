@@ -118,7 +118,7 @@ def order_sentence(check: OrderCheck, where: str = "below") -> str:
     """
     sure = "almost certain" if check.confidence >= 0.99 else "very likely"
     return (f"You said {_phrase(check.given)}, but what each voice says suggests {_phrase(check.inferred)} "
-            f"({sure}): the scores {where} may be the client's words. {_redo(check)}")
+            f"({sure}): the scores {where} may be about the client's words. {_redo(check)}")
 
 
 def order_headline(speakers: Mapping[str, Any] | None) -> str | None:

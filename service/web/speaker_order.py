@@ -54,7 +54,8 @@ def order_fix(report: Mapping[str, Any] | None, session: Mapping[str, Any],
 
     ``field``/``value`` are what the "Use the other order" button posts to the speaking-order route:
     ``helper_speaker`` "first"/"second" for one microphone, ``helper_channel`` "0"/"1" for stereo.
-    ``sentence`` says what was given and what the words suggest. Offered when the audio is kept
+    ``sentence`` says what was given and what the words suggest; ``opening`` the session's first
+    words, so the reader can tell who speaks first. Offered when the audio is kept
     and no analysis is queued or running.
     """
     check = order_conflict((report or {}).get("speakers"))
@@ -63,13 +64,21 @@ def order_fix(report: Mapping[str, Any] | None, session: Mapping[str, Any],
     if job is not None and job.get("status") in ("queued", "running"):
         return None
     if check.inferred in ANSWERS:
-        field, value, words = "helper_speaker", check.inferred, f"the helper speaks {check.inferred}"
+        field, value, words = "helper_speaker", check.inferred, f"the helper speaking {check.inferred}"
     elif check.inferred in ("ch0", "ch1"):
         field, value = "helper_channel", check.inferred[2:]
         words = f"the helper on the {'left' if value == '0' else 'right'} channel"
     else:
         return None
-    return {"sentence": order_sentence(check), "field": field, "value": value, "words": words}
+    return {"sentence": order_sentence(check), "field": field, "value": value, "words": words,
+            "opening": _opening((report or {}).get("turns") or ())}
+
+
+def _opening(turns: Any, words: int = 12) -> str:
+    """The first words spoken in the session (so a trainee can tell who speaks first), or ""."""
+    text = next((str(t.get("text", "")).strip() for t in turns if str(t.get("text", "")).strip()), "")
+    cut = text.split()
+    return " ".join(cut[:words]) + ("…" if len(cut) > words else "")
 
 
 def answer_message(helper: str) -> str:

@@ -43,7 +43,7 @@ def test_wrong_order_is_reported_first(wrong):
     assert wrong["notes"][0] == sentence
     assert sentence.startswith("You said the helper speaks first, but what each voice says suggests the "
                                "helper speaks second")
-    assert "the scores below may be the client's words" in sentence
+    assert "the scores below may be about the client's words" in sentence
     assert wrong["partial"] is False  # it is said, not hidden: the report is still complete
     row = summary_row("a.wav", status="done", report=wrong)
     assert row["order_check"] == "rerun with helper_speaker=second"
@@ -79,7 +79,7 @@ def test_cli_prints_the_command_to_rerun_and_that_command_is_right(tmp_path):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     at = next(i for i, line in enumerate(lines) if line.startswith("Speaking order: You said the helper speaks first"))
-    assert "the scores above may be the client's words" in lines[at]
+    assert "the scores above may be about the client's words" in lines[at]
     command = lines[at + 1].strip()
     assert command == (f"listenwell analyze {shlex.quote(str(MONO))} --out {shlex.quote(str(tmp_path / 'wrong'))} "
                        "--setup mono --no-prosody --helper second")
