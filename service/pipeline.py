@@ -21,6 +21,7 @@ import service.pipeline_stages as S
 from analysis.errors import ParameterError
 from analysis.report.types import Report
 from analysis.schema import CLIENT, HELPER, DecodedAudio, Transcript, Turn, Word
+from analysis.speakers.order_check import ORDINALS, speaking_order
 from analysis.speakers.channels import (
     drop_bleed_words,
     drop_unsure_vocalisations,
@@ -44,7 +45,7 @@ ProgressFn = Callable[[str, float], None]
 SETUPS = ("auto", "stereo", "mono", "scripted")
 # "the helper speaks first/second": the speaker who holds the floor first (second) in time.
 # Older web sessions stored the form's choice as "speaker0"/"speaker1"; they mean the same.
-HELPER_ORDER = {"first": 0, "second": 1, "speaker0": 0, "speaker1": 1}
+HELPER_ORDER = ORDINALS
 
 
 def resolve_helper(helper: str | None, turns: Sequence[Turn]) -> tuple[str | None, str | None]:
@@ -59,11 +60,7 @@ def resolve_helper(helper: str | None, turns: Sequence[Turn]) -> tuple[str | Non
     key = helper.strip().lower()
     if key not in HELPER_ORDER:
         return helper, None
-    first: dict[str, float] = {}
-    for t in turns:
-        if t.text.strip() and t.speaker not in first:
-            first[t.speaker] = t.start if t.start is not None else float(t.index or 0)
-    order = sorted(first, key=lambda s: first[s])
+    order = speaking_order(turns)
     want = HELPER_ORDER[key]
     if want < len(order):
         return order[want], None
@@ -152,6 +149,12 @@ class _Run:
         finally:
             self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - t0, 3)
             self.tell(name, 1.0)
+
+    def note_first(self, text: str) -> None:
+        """A note that leads the list (it changes how the whole report reads); not partial."""
+        if text in self.notes:
+            self.notes.remove(text)
+        self.notes.insert(0, text)
 
     def note(self, text: str, partial: bool = True) -> None:
         if text not in self.notes:
@@ -374,7 +377,10 @@ def _speakers(decoded: DecodedAudio, heard: Heard, settings: AnalysisSettings, s
         if not problem:
             run.note(f"The helper ({helper}) never speaks in this recording.")
         labels.append(helper)
+    given = _given_helper(settings, setup)
     turns, roles = assign_roles(turns, helper, speakers=labels)
+    if given is not None and helper is not None and not problem:
+        roles = _check_order(turns, given, roles, run)
     for n in activity.notes:
         run.note(f"Speakers: {n}.", partial=False)
     for n in roles.notes:
@@ -384,6 +390,29 @@ def _speakers(decoded: DecodedAudio, heard: Heard, settings: AnalysisSettings, s
                  "set --helper or --helper-channel if it is wrong.", partial=False)
     turns = [replace(t, index=i) for i, t in enumerate(turns)]
     return turns, roles.helper, activity, roles
+
+
+def _given_helper(settings: AnalysisSettings, setup: str) -> str | None:
+    """Who the user said the helper is ("first", "spk1", "ch0"), or None when it was not said."""
+    if setup == "scripted":
+        return None
+    if setup == "stereo" and settings.helper_channel is not None:
+        return f"ch{settings.helper_channel}"
+    return settings.helper_speaker
+
+
+def _check_order(turns: Sequence[Turn], given: str, roles: RoleAssignment, run: _Run) -> RoleAssignment:
+    """Compare the given helper with the one the words suggest; a confident contradiction is the first note."""
+    from analysis.speakers.order_check import check_order, order_sentence
+
+    check = check_order(turns, given, roles.helper)
+    if check is None:
+        return roles
+    if check.conflict:
+        logger.info("given helper %s (%s) contradicts the inferred %s (confidence %.3f)", check.given,
+                    check.given_speaker, check.inferred_speaker, check.confidence)
+        run.note_first(order_sentence(check))
+    return replace(roles, check=check)
 
 
 def _timing(turns: Sequence[Turn], activity: SpeakerActivity) -> TimingMetrics:

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 from analysis.errors import ParameterError
 from analysis.schema import CLIENT, HELPER, Turn
 
-__all__ = ["RoleAssignment", "assign_roles", "role_cues"]
+__all__ = ["OrderCheck", "RoleAssignment", "assign_roles", "role_cues"]
 
 _QUESTION_START = re.compile(
     r"^(what|how|why|when|where|who|which|tell me|can you|could you|would you|do you|did you|"
@@ -31,11 +31,40 @@ _I = re.compile(r"\b(i|me|my|i'm|i've|i'd|i'll|myself|mine)\b", re.I)
 
 
 @dataclass(frozen=True)
+class OrderCheck:
+    """A given helper checked against the helper inferred from the words of the same turns.
+
+    ``given``/``inferred`` say who the helper is in the user's own terms ("first"/"second" in
+    time, a channel ``ch0``/``ch1``, or a speaker label); ``given_speaker``/``inferred_speaker``
+    are the speaker labels they stand for. ``confidence`` is the inference's
+    :attr:`RoleAssignment.confidence`; ``conflict`` is True when the two differ and the
+    inference is confident (see :mod:`analysis.speakers.order_check`).
+    """
+
+    given: str
+    given_speaker: str
+    inferred: str
+    inferred_speaker: str
+    confidence: float
+    conflict: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "OrderCheck":
+        return cls(given=str(d.get("given", "")), given_speaker=str(d.get("given_speaker", "")),
+                   inferred=str(d.get("inferred", "")), inferred_speaker=str(d.get("inferred_speaker", "")),
+                   confidence=float(d.get("confidence", 0.5)), conflict=bool(d.get("conflict", False)))
+
+
+@dataclass(frozen=True)
 class RoleAssignment:
     """Speaker label -> role; ``method`` is ``given``, ``scripted``, ``inferred`` or ``default``.
 
     ``confidence`` is in [0.5, 1] for two speakers (1 when given). ``scores`` holds
-    each speaker's helper score and its cues.
+    each speaker's helper score and its cues. ``check``: when the helper was given, the
+    automatic guess on the same turns (:class:`OrderCheck`), else None.
     """
 
     roles: dict[str, str]
@@ -45,10 +74,13 @@ class RoleAssignment:
     confidence: float
     scores: dict[str, dict[str, float]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    check: OrderCheck | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["notes"] = list(self.notes)
+        if self.check is None:
+            del d["check"]
         return d
 
     @classmethod
@@ -56,7 +88,8 @@ class RoleAssignment:
         return cls(roles=dict(d.get("roles", {})), helper=d.get("helper"), client=d.get("client"),
                    method=str(d.get("method", "default")), confidence=float(d.get("confidence", 0.5)),
                    scores={k: dict(v) for k, v in d.get("scores", {}).items()},
-                   notes=tuple(d.get("notes", ())))
+                   notes=tuple(d.get("notes", ())),
+                   check=OrderCheck.from_dict(d["check"]) if d.get("check") else None)
 
 
 def role_cues(turns: Sequence[Turn], speaker: str) -> dict[str, float]:

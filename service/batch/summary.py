@@ -31,13 +31,14 @@ __all__ = [
     "read_summary_csv",
     "column_title",
     "STATUS_WORDS",
+    "order_rerun",
 ]
 
 # What a coordinator reads: column titles, statuses in words, shares as percentages.
 _TITLES = {
     "file": "Recording", "trainee": "Trainee", "scenario": "Scenario", "setup": "Set-up", "status": "Status",
     "error_kind": "Problem", "reason": "Why", "duration_s": "Length (s)", "index": "Listening score (0-100)",
-    "partial": "Partial report", "analysis_s": "Analysis time (s)", "report": "Report",
+    "partial": "Partial report", "order_check": "Speaking order", "analysis_s": "Analysis time (s)", "report": "Report",
     "miti.questions": "Questions", "miti.open_questions": "Open questions",
     "miti.closed_questions": "Yes/no questions", "miti.reflections": "Reflections",
     "miti.simple_reflections": "Simple reflections", "miti.complex_reflections": "Complex reflections",
@@ -153,6 +154,18 @@ def _flatten(prefix: str, obj: Any, out: dict[str, Any], depth: int = 0) -> None
                 out[name] = num
 
 
+def order_rerun(report: dict[str, Any]) -> str:
+    """"rerun with helper_speaker=second" (or helper_channel=0) when the given order conflicts, else ""."""
+    from analysis.speakers.order_check import order_conflict
+
+    check = order_conflict(report.get("speakers"))
+    if check is None:
+        return ""
+    if check.inferred.startswith("ch") and check.inferred[2:].isdigit():
+        return f"rerun with helper_channel={check.inferred[2:]}"
+    return f"rerun with helper_speaker={check.inferred}"
+
+
 def summary_row(
     rel: str,
     *,
@@ -187,6 +200,10 @@ def summary_row(
         row["partial"] = int(bool(report.get("partial")))
         if report.get("partial") and not reason:
             row["reason"] = "; ".join(str(n) for n in report.get("notes", ()))[:300]
+        rerun = order_rerun(report)
+        if rerun:  # the manifest's order contradicts what each voice says: say which order to rerun with
+            row["order_check"] = rerun
+            row["reason"] = f"Speaking order looks wrong: {rerun}" + (f"; {row['reason']}" if row["reason"] else "")
         for name, sub in sorted((report.get("subscores") or {}).items()):
             score = sub.get("score") if isinstance(sub, dict) else None
             if score is not None and not SubScore.from_dict({"name": name, **sub}).judged:
@@ -239,6 +256,8 @@ def html_columns(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def _group_order(name: str) -> tuple[int, str]:
+    if name == "order_check":  # a warning about the whole row: next to the base columns
+        return -1, name
     for i, prefix in enumerate(("subscore.", "miti.", "timing.", "prosody.")):
         if name.startswith(prefix):
             return i, name
@@ -334,6 +353,7 @@ th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;white-space:now
 th{background:#f2f2f2;cursor:pointer;position:sticky;top:0}
 th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
 tr.failed td{background:#fde8e8}
+tr.order-conflict td{background:#fff3d6}
 .plots figure{display:inline-block;margin:0 1rem 1rem 0;vertical-align:top}
 .counts span{margin-right:1.2rem}
 .note{color:#555;font-size:.85rem}
@@ -354,7 +374,8 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
             elif c == "report":
                 shown = ""
             cells.append(f"<td data-v='{html.escape(v, quote=True)}'>{shown}</td>")
-        css = html.escape(str(row.get("status", "")), quote=True)
+        css = html.escape(str(row.get("status", "")) + (" order-conflict" if row.get("order_check") else ""),
+                          quote=True)
         body.append(f"<tr class='{css}'>{''.join(cells)}</tr>")
     return (
         f"<div class='wrap'><table class='sortable'><thead><tr>{head}</tr></thead>"

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import shlex
 import sys
 from pathlib import Path
+from typing import Any, Sequence
 
 import click
 
 from analysis.report.types import Report
 
-__all__ = ["analyze", "score", "write_report", "model_options", "transcribe_options_from"]
+__all__ = ["analyze", "score", "write_report", "model_options", "transcribe_options_from", "rerun_command"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +67,31 @@ class _Progress:
             click.echo("", err=True)
 
 
+_HELPER_OPTIONS = ("--helper", "--helper-channel")
+
+
+def rerun_command(report: Report, audio: Path, options: Sequence[tuple[str, Any]] = ()) -> str | None:
+    """The order sentence and, on the next line, the ``listenwell analyze`` command with the other
+    speaking order, when the given order conflicts with what was heard.
+
+    ``options`` are this run's other options as ``(name, value)`` (value True for a flag); they are
+    kept, and the helper option is replaced by the one the words suggest. None without a conflict.
+    """
+    from analysis.speakers.order_check import order_conflict, order_sentence
+
+    check = order_conflict(report.speakers)
+    if check is None:
+        return None
+    if check.inferred.startswith("ch") and check.inferred[2:].isdigit():
+        helper = ("--helper-channel", check.inferred[2:])
+    else:
+        helper = ("--helper", check.inferred)
+    args = ["listenwell", "analyze", str(audio)]
+    for name, value in [*(o for o in options if o[0] not in _HELPER_OPTIONS), helper]:
+        args += [name] if value is True else [name, str(value)]
+    return f"{order_sentence(check, where='above')}\n  " + " ".join(shlex.quote(a) for a in args)
+
+
 @click.command()
 @click.argument("audio", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -88,12 +115,20 @@ def analyze(audio, out, setup, helper_channel, helper_speaker, no_prosody, quiet
         setup=setup, helper_channel=helper_channel, helper_speaker=helper_speaker, prosody=not no_prosody,
         transcribe=transcribe_options_from(model, device, compute_type, beam_size, language),
     )
+    kept = [("--out", out), ("--setup", setup if setup != "auto" else None), ("--no-prosody", no_prosody or None),
+            ("--model", model), ("--device", device if device != "auto" else None),
+            ("--compute-type", compute_type if compute_type != "auto" else None),
+            ("--beam-size", beam_size if beam_size != 1 else None),
+            ("--language", language if language != "en" else None)]
     report = analyze_file(audio, settings, progress=_Progress())
     out = out or audio.with_name(audio.stem + ".report")
     paths = write_report(report, out)
     if not quiet:
         click.echo(render_text(report))
     click.echo(f"wrote {paths['json']}, {paths['html']}, {paths['txt']}")
+    rerun = rerun_command(report, audio, [(k, v) for k, v in kept if v is not None])
+    if rerun:  # last, where the eye lands: the given order contradicts what was heard
+        click.echo(f"\nSpeaking order: {rerun}")
 
 
 @click.command()

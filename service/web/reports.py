@@ -54,7 +54,13 @@ from service.web.report_page import (
     public_report,
     subscore_rows,
 )
-from service.web.speaker_order import ANSWERS, answer_message, notes_beside_question, speaker_question
+from service.web.speaker_order import (
+    ANSWERS,
+    answer_message,
+    notes_beside_question,
+    order_fix,
+    speaker_question,
+)
 
 __all__ = ["bp", "latest_job", "list_sessions"]
 
@@ -220,6 +226,7 @@ def session_page(session_id: int):
     subscores = subscore_rows(report) if report else []
     scenario_title, checklist = _scenario_checklist(session, report)
     speaker_q = speaker_question(stored, dict(session), job) if rights[2] else None
+    fix = order_fix(stored, dict(session), job)
     html = render_template(
         "report.html",
         session=session,
@@ -240,6 +247,8 @@ def session_page(session_id: int):
         can_reply=rights[1],
         can_delete=rights[2],
         speaker_q=speaker_q,
+        order_fix=fix,
+        can_fix_order=rights[2],
         partial_notes=notes_beside_question((report or {}).get("notes") or [], speaker_q),
     )
     if cacheable:
@@ -331,13 +340,21 @@ def reply(session_id: int, comment_id: int):
 @bp.route("/sessions/<int:session_id>/speakers", methods=["POST"])
 @login_required
 def set_speakers(session_id: int):
-    """Store who speaks first (the answer to the report's question) and analyse the session again."""
+    """Store who speaks first (the answer to the report's question) and analyse the session again.
+
+    A stereo session's "Use the other order" button sends ``helper_channel`` (0 or 1) instead:
+    the channels stay, only the helper's channel changes.
+    """
     session = session_or_404(session_id)
     if not can_manage_session(current_user, session):
         abort(403)
     page = url_for("reports.session_page", session_id=session_id)
     helper = request.form.get("helper_speaker", "")
-    if helper not in ANSWERS:
+    channel = request.form.get("helper_channel")
+    if channel is not None and channel not in ("0", "1"):
+        flash("Choose the left (0) or the right (1) channel for the helper.", "error")
+        return redirect(page)
+    if channel is None and helper not in ANSWERS:
         flash("Choose whether the helper speaks first or second.", "error")
         return redirect(page)
     db = get_db()
@@ -348,14 +365,20 @@ def set_speakers(session_id: int):
     if not session["audio_name"] or not audio_path(current_app.instance_path, session["audio_name"]).is_file():
         flash("The audio of this session is no longer kept, so it cannot be analysed again.", "error")
         return redirect(page)
-    db.execute("UPDATE sessions SET speaker_setup = 'mono', helper_speaker = ?, helper_channel = NULL WHERE id = ?",
-               (helper, session_id))
+    if channel is not None:
+        db.execute("UPDATE sessions SET speaker_setup = 'stereo', helper_speaker = NULL, helper_channel = ? "
+                   "WHERE id = ?", (int(channel), session_id))
+    else:
+        db.execute("UPDATE sessions SET speaker_setup = 'mono', helper_speaker = ?, helper_channel = NULL "
+                   "WHERE id = ?", (helper, session_id))
     enqueue(db, session_id)
     db.commit()
     notify_runner(current_app)
-    logger.info("session %d: speaking order set (helper %s) by user %d; queued again", session_id, helper,
-                current_user.id)
-    flash(answer_message(helper), "info")
+    logger.info("session %d: speaking order set (helper %s) by user %d; queued again", session_id,
+                helper if channel is None else f"channel {channel}", current_user.id)
+    flash(answer_message(helper) if channel is None else
+          f"Analysing again with the helper on the {'left' if channel == '0' else 'right'} channel. This takes "
+          "about as long as the first analysis; the page updates when it is done.", "info")
     return redirect(page)
 
 

@@ -14,9 +14,10 @@ from typing import Any, Mapping
 
 from analysis.scoring.summary import speakers_uncertain
 from analysis.speakers.diarize import UNSURE_NOTE
+from analysis.speakers.order_check import order_conflict, order_sentence
 from service.pipeline import HELPER_ORDER, ORDER_NOTE
 
-__all__ = ["ANSWERS", "speaker_question", "answer_message", "notes_beside_question"]
+__all__ = ["ANSWERS", "speaker_question", "order_fix", "answer_message", "notes_beside_question"]
 
 # the report notes that ask the same question in words (the pipeline's and the diarizer's)
 _ASKING = (ORDER_NOTE.split("(")[0], "Speakers: " + UNSURE_NOTE.split("(")[0])
@@ -45,6 +46,39 @@ def speaker_question(report: Mapping[str, Any] | None, session: Mapping[str, Any
     order = HELPER_ORDER.get((session.get("helper_speaker") or "").strip().lower())  # older sessions: speaker0/1
     return {"ask": speakers_uncertain(speakers, settings), "current": None if order is None else ANSWERS[order],
             "voices": len(speakers.get("speakers") or ())}
+
+
+def order_fix(report: Mapping[str, Any] | None, session: Mapping[str, Any],
+              job: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The one-click fix when the order the user gave contradicts a confident automatic guess, or None.
+
+    ``field``/``value`` are what the "Use the other order" button posts to the speaking-order route:
+    ``helper_speaker`` "first"/"second" for one microphone, ``helper_channel`` "0"/"1" for stereo.
+    ``sentence`` says what was given and what the words suggest; ``opening`` the session's first
+    words, so the reader can tell who speaks first. Offered when the audio is kept
+    and no analysis is queued or running.
+    """
+    check = order_conflict((report or {}).get("speakers"))
+    if check is None or not session.get("audio_name"):
+        return None
+    if job is not None and job.get("status") in ("queued", "running"):
+        return None
+    if check.inferred in ANSWERS:
+        field, value, words = "helper_speaker", check.inferred, f"the helper speaking {check.inferred}"
+    elif check.inferred in ("ch0", "ch1"):
+        field, value = "helper_channel", check.inferred[2:]
+        words = f"the helper on the {'left' if value == '0' else 'right'} channel"
+    else:
+        return None
+    return {"sentence": order_sentence(check), "field": field, "value": value, "words": words,
+            "opening": _opening((report or {}).get("turns") or ())}
+
+
+def _opening(turns: Any, words: int = 12) -> str:
+    """The first words spoken in the session (so a trainee can tell who speaks first), or ""."""
+    text = next((str(t.get("text", "")).strip() for t in turns if str(t.get("text", "")).strip()), "")
+    cut = text.split()
+    return " ".join(cut[:words]) + ("…" if len(cut) > words else "")
 
 
 def answer_message(helper: str) -> str:

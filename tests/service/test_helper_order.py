@@ -142,6 +142,14 @@ def test_batch_manifest_first_and_second(tmp_path):
     assert result.exit_code == 0, result.output
     _assert_full(json.loads((out / "a.wav" / "report.json").read_text()), helper_is_the_helper=True)
     _assert_full(json.loads((out / "b.wav" / "report.json").read_text()), helper_is_the_helper=False)
+    # b.wav's manifest order ("First": the client) contradicts what each voice says: the row says so
+    from service.batch.summary import read_summary_csv
+
+    rows = {r["file"]: r for r in read_summary_csv(out / "summary.csv")}
+    assert rows["b.wav"]["order_check"] == "rerun with helper_speaker=second"
+    assert rows["b.wav"]["reason"].startswith("Speaking order looks wrong")
+    assert not rows["a.wav"]["order_check"]
+    assert "order-conflict" in (out / "summary.html").read_text()
 
 
 def test_a_partial_report_lists_no_strength():

@@ -106,3 +106,48 @@ def test_no_answer_while_an_analysis_is_queued(instance):
         assert len(_jobs(instance, sid)) == 1 and _session(instance, sid)["helper_speaker"] is None
     finally:
         stop_jobs(app)
+
+
+def test_a_wrong_order_shows_the_conflict_box_and_one_click_fixes_it(instance):
+    """The good role-play on one microphone (the client speaks first) uploaded as "the helper speaks first":
+    the page leads with the conflict and one "Use the other order" button; clicking it analyses the session
+    again with the helper second (the real job runner and pipeline), and the box is gone."""
+    from pathlib import Path
+
+    listens_well = Path(__file__).resolve().parents[2] / "samples" / "dialogues" / "listens-well.wav"
+    app = make_app(instance, JOB_WORKERS=1)
+    try:
+        users = add_users(instance)
+        c = app.test_client()
+        login(c, "sup1")
+        r = c.post("/upload", data={"trainee_id": str(users["alice"]), "speaker_setup": "mono", "title": "swapped",
+                                    "helper_speaker": "first",
+                                    "audio": (io.BytesIO(listens_well.read_bytes()), "listens-well.wav")},
+                   content_type="multipart/form-data")
+        assert r.status_code == 302, r.get_data(as_text=True)
+        sid = int(r.headers["Location"].rsplit("/", 1)[1])
+        assert _wait(instance, sid, 1)["status"] == "done"
+        first = c.get(f"/api/reports/{sid}").get_json()
+        assert first["speakers"]["roles"]["check"]["conflict"] is True
+
+        login(c, "alice")
+        page = c.get(f"/sessions/{sid}").get_data(as_text=True)
+        assert 'id="order-conflict"' in page
+        assert page.index('id="order-conflict"') < page.index('id="summary"')  # above the score and headline
+        assert "You said the helper speaks first, but what each voice says suggests the helper speaks second" in page
+        box = page[page.index('id="order-conflict"'):page.index("</section>", page.index('id="order-conflict"'))]
+        assert box.count("<button") == 1
+        assert 'name="helper_speaker" value="second">Use the other order</button>' in box
+
+        r = c.post(f"/sessions/{sid}/speakers", data={"helper_speaker": "second"}, follow_redirects=True)
+        assert "with the helper speaking second" in r.get_data(as_text=True)
+        job = _wait(instance, sid, 2)
+        assert job["status"] == "done", job["error"]
+        second = c.get(f"/api/reports/{sid}").get_json()
+        assert second["settings"]["helper_speaker"] == "second"
+        assert second["speakers"]["roles"]["check"]["conflict"] is False
+        assert second["index"] > first["index"] + 20
+        page = c.get(f"/sessions/{sid}").get_data(as_text=True)
+        assert 'id="order-conflict"' not in page and "the helper was set to speak second" in page
+    finally:
+        stop_jobs(app)
