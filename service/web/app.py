@@ -95,8 +95,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from service.store.storage import secure_instance
     from service.web.upload_check import sweep_temp
 
+    from service.web.added_scenarios import check_added
+
     secure_instance(instance)  # 0700 folders, 0600 files, whatever the umask
     sweep_temp(instance)  # uploads left by a process that was killed mid-check
+    check_added(instance)  # an added scenario with an unsafe id or path is refused, with its reason logged
     app = Flask(
         __name__,
         instance_path=str(instance),
