@@ -103,14 +103,14 @@ def test_admin_sees_all_and_others_cannot_manage_users(app, world):
     login(c, "admin", ADMIN_PASSWORD)
     assert {s["id"] for s in c.get("/api/sessions").get_json()["sessions"]} == {world["s_alice"], world["s_bob"]}
     assert c.get("/admin/users").status_code == 200
-    r = c.post("/admin/users", data={"username": "carol", "password": "carol-pass", "role": "trainee",
+    r = c.post("/admin/users", data={"username": "carol", "password": "quiet-river-lamp-42", "role": "trainee",
                                       "supervisor_id": str(world["sup1"])}, follow_redirects=True)
     assert "Created trainee" in r.get_data(as_text=True)
     r = c.post("/admin/users", data={"username": "dan", "password": "short", "role": "trainee"},
                follow_redirects=True)
-    assert "at least 8 characters" in r.get_data(as_text=True)
+    assert "at least 10 characters" in r.get_data(as_text=True)
     c2 = app.test_client()
-    login(c2, "carol", "carol-pass")
+    login(c2, "carol", "quiet-river-lamp-42")
     assert c2.get("/admin/users").status_code == 403
     login(c2 := app.test_client(), "sup1")
     assert c2.get("/admin/users").status_code == 403
