@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user
 
 from service.store.db import get_db
-from service.store.storage import delete_session
+from service.store.storage import checkpoint, delete_session
 from service.web.auth import (
     ROLES,
     create_user,
@@ -136,5 +136,6 @@ def delete(user_id: int):
     end_sessions(db, user_id)
     db.execute("DELETE FROM users WHERE id = ?", (user_id,))
     db.commit()
+    checkpoint(db)
     flash(f"Deleted {row['username']!r} and their sessions.", "info")
     return redirect(url_for("admin.users"))

@@ -35,10 +35,8 @@ def _require_login():
 
 def _visible_session(session_id: int):
     row = get_db().execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
-    if row is None:
-        return None, _err("not_found", f"session {session_id} does not exist", 404)
-    if not can_view_session(current_user, row):
-        return None, _err("forbidden", f"you may not see session {session_id}", 403)
+    if row is None or not can_view_session(current_user, row):  # one answer: ids are not revealed
+        return None, _err("not_found", f"session {session_id} not found", 404)
     return row, None
 
 
@@ -104,11 +102,10 @@ def delete(session_id: int):
 @bp.get("/jobs/<int:job_id>")
 def job(job_id: int):
     row = get_db().execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-    if row is None:
-        return _err("not_found", f"job {job_id} does not exist", 404)
-    _, error = _visible_session(int(row["session_id"]))
-    if error:
-        return error
+    session = None if row is None else get_db().execute(
+        "SELECT * FROM sessions WHERE id = ?", (row["session_id"],)).fetchone()
+    if session is None or not can_view_session(current_user, session):
+        return _err("not_found", f"job {job_id} not found", 404)  # never names another user's session
     return jsonify(job_json(row))
 
 

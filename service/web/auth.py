@@ -257,12 +257,11 @@ def can_comment(user, session: sqlite3.Row) -> bool:
 
 
 def session_or_404(session_id: int) -> sqlite3.Row:
-    """The session row if it exists (404) and the current user may see it (403)."""
+    """The session row if it exists and the current user may see it; else 404, the same answer for
+    both (a 403 would tell which session ids exist)."""
     row = get_db().execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
-    if row is None:
+    if row is None or not can_view_session(current_user, row):
         abort(404)
-    if not can_view_session(current_user, row):
-        abort(403)
     return row
 
 

@@ -95,7 +95,7 @@ def test_each_viewer_and_each_analysis_gets_its_own_page(app, instance):
     assert app.extensions["listenwell_pages"].renders == 3
     assert re.search(r"\b31\b", html) and not re.search(r"\b70\b", html.split("report-data")[0])
     # another user's session is still refused before any page is looked up
-    assert _client(app, "sup2").get(f"/sessions/{sid}").status_code == 403
+    assert _client(app, "sup2").get(f"/sessions/{sid}").status_code == 404
 
 
 def test_adding_or_replacing_a_scenario_changes_the_key_of_its_sessions_pages(app, instance):
