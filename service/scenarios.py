@@ -43,6 +43,8 @@ __all__ = [
     "ScenarioLine",
     "default_folder",
     "get_scenario",
+    "inside",
+    "is_safe_id",
     "load_scenario_file",
     "load_scenarios",
 ]
@@ -53,6 +55,7 @@ LINE_KINDS = ("opening", "follow_up", "closing")
 #: What the helper just did, as read from the reply by the cue model (``analysis.cues.reply``).
 MOVES = ("reflection", "open_question", "closed_question", "fixing", "backchannel", "other")
 FORMAT_VERSION = 2
+#: The one pattern for scenario, beat and line ids: they name folders and files, so nothing else.
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _MIN_VARIANTS, _MAX_VARIANTS = 2, 5
 
@@ -178,6 +181,21 @@ def default_folder() -> Path:
     return Path(__file__).resolve().parents[1] / "samples" / "scenarios"
 
 
+def is_safe_id(value: Any) -> bool:
+    """True for an id usable as a file name: 1-64 lower-case letters, digits and dashes, no dash first."""
+    return isinstance(value, str) and _ID_RE.fullmatch(value) is not None
+
+
+def inside(folder: str | os.PathLike, path: str | os.PathLike) -> Path | None:
+    """``path`` resolved (relative to ``folder``), or None when it leaves ``folder`` or is not a path."""
+    try:
+        root = Path(folder).resolve()
+        full = (root / path).resolve()
+    except (ValueError, OSError):  # a NUL byte, a loop of links
+        return None
+    return full if full == root or root in full.parents else None
+
+
 def _fail(path: Path, msg: str) -> ScenarioFormatError:
     return ScenarioFormatError(f"{path.name}: {msg}", path=str(path))
 
@@ -203,7 +221,9 @@ def _audio(rel: Any, folder: Path, path: Path, where: str) -> Path | None:
         return None
     if not isinstance(rel, str):
         raise _fail(path, f"{where}.audio must be a path (string)")
-    candidate = (folder / rel).resolve()
+    candidate = inside(folder, rel) if not os.path.isabs(rel) else None
+    if candidate is None:
+        raise _fail(path, f"{where}.audio={rel!r} must be a relative path inside the scenario's folder")
     if candidate.is_file():
         return candidate
     logger.warning("%s: audio %s for %s is missing", path.name, rel, where)
@@ -216,6 +236,9 @@ def _line(item: Any, index: int, folder: Path, path: Path) -> ScenarioLine:
     text = item.get("text")
     if not isinstance(text, str) or not text.strip():
         raise _fail(path, f"lines[{index}].text must be a non-empty string")
+    lid = item.get("id")
+    if lid is not None and not is_safe_id(lid):  # it names the line's audio file when voiced
+        raise _fail(path, f"lines[{index}].id={lid!r} must be lower-case letters, digits and dashes (at most 64)")
     kind = item.get("kind", "follow_up")
     if kind not in LINE_KINDS[:2]:
         raise _fail(path, f"lines[{index}].kind={kind!r} must be one of {', '.join(LINE_KINDS[:2])}")
@@ -228,7 +251,7 @@ def _branch_line(item: Any, where: str, kind: str, folder: Path, path: Path, *,
     if not isinstance(item, dict):
         raise _fail(path, f"{where} must be an object with 'id' and 'text'")
     lid = item.get("id")
-    if not isinstance(lid, str) or not _ID_RE.match(lid):
+    if not is_safe_id(lid):
         raise _fail(path, f"{where}.id={lid!r} must be lower-case letters, digits and dashes")
     if lid in ids:
         raise _fail(path, f"line id {lid!r} is used twice")
@@ -285,7 +308,7 @@ def _load_branching(data: dict, path: Path) -> tuple[ScenarioLine, tuple[Beat, .
         if not isinstance(rb, dict):
             raise _fail(path, f"beats[{i}] must be an object with 'id' and 'variants'")
         bid = rb.get("id")
-        if not isinstance(bid, str) or not _ID_RE.match(bid) or bid in beat_ids:
+        if not is_safe_id(bid) or bid in beat_ids:
             raise _fail(path, f"beats[{i}].id={bid!r} must be a new id of lower-case letters, digits and dashes")
         beat_ids.add(bid)
         rv = rb.get("variants")
@@ -348,7 +371,7 @@ def load_scenario_file(path: str | os.PathLike) -> Scenario:
     if not isinstance(data, dict):
         raise ScenarioFormatError(f"{path.name} must hold a JSON object", path=str(path))
     sid = _text(data, "id", path)
-    if not _ID_RE.match(sid):
+    if not is_safe_id(sid):
         raise _fail(path, f"id={sid!r} must be lower-case letters, digits and dashes")
     fmt = data.get("format", 1)
     if fmt not in (1, FORMAT_VERSION):

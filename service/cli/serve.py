@@ -15,6 +15,7 @@ __all__ = [
     "import_batch_folder",
     "init_db",
     "load_demo",
+    "proxy_settings",
     "run_server",
     "serve",
     "server_threads",
@@ -188,6 +189,25 @@ def server_threads(cpus: int | None = None) -> int:
     return max(8, min(64, 4 * cpus))
 
 
+def proxy_settings(environ: dict | None = None) -> dict:
+    """Waitress's reverse-proxy options from ``LISTENWELL_PROXY_HOPS`` and ``LISTENWELL_TRUSTED_PROXY``.
+
+    With N hops, waitress takes the client address from the N-th ``X-Forwarded-For`` entry from
+    the right (and the scheme and host from ``X-Forwarded-Proto``/``-Host``), but only on
+    connections from the trusted proxy's address (default 127.0.0.1; ``*`` trusts every peer);
+    from any other peer those headers are dropped. {} when no proxy is configured.
+    """
+    import os
+
+    env = os.environ if environ is None else environ
+    hops = int(env.get("LISTENWELL_PROXY_HOPS") or 0)
+    if hops <= 0:
+        return {}
+    return {"trusted_proxy": env.get("LISTENWELL_TRUSTED_PROXY") or "127.0.0.1", "trusted_proxy_count": hops,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"},
+            "clear_untrusted_proxy_headers": True}
+
+
 def run_server(app, host: str, port: int, threads: int | None = None) -> None:
     """Serve ``app`` with waitress until SIGTERM/SIGINT; then stop the job workers and sweep temp files."""
     import signal
@@ -196,7 +216,7 @@ def run_server(app, host: str, port: int, threads: int | None = None) -> None:
 
     threads = threads or server_threads()
     server = create_server(app, host=host, port=port, threads=threads, ident="waitress",
-                           channel_timeout=120, connection_limit=200)
+                           channel_timeout=120, connection_limit=200, **proxy_settings())
 
     def _stop(signum, frame):  # waitress's loop ends on SystemExit and shuts its threads down
         raise SystemExit(0)
@@ -248,7 +268,8 @@ def serve(host: str, port: int, instance: Path | None, workers: int | None, thre
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: listening on {host}: other machines can reach this service; it has no TLS of its"
                    " own, so put it behind a reverse proxy with HTTPS (docs/usage/security.md)", err=True)
-    config: dict = {"INSTANCE_DIR": instance, "JOB_WORKERS": 1 if workers is None else workers, "DB_PER_THREAD": True}
+    config: dict = {"INSTANCE_DIR": instance, "JOB_WORKERS": 1 if workers is None else workers, "DB_PER_THREAD": True,
+                    "PROXY_IN_SERVER": True}  # waitress reads X-Forwarded-* (proxy_settings), not ProxyFix
     if scheduler:
         from service.web.dask_jobs import DaskAnalyze
 

@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from analysis.errors import ParameterError
 from analysis.schema import CLIENT
+from service.scenarios import inside
 from service.synth.voice import synthesize_line
 
 __all__ = ["LEAD_S", "scenario_lines", "voice_scenario_lines"]
@@ -60,7 +62,9 @@ def voice_scenario_lines(data: dict[str, Any], folder: Path, *, default_prefix: 
         rel = line.get("audio") or (f"{prefix}/{name}" if prefix else name)
         if line.get("audio") != rel:
             line["audio"], changed = rel, True
-        out = folder / rel
+        out = inside(folder, rel) if not Path(rel).is_absolute() else None
+        if out is None or out == Path(folder).resolve():
+            raise ParameterError(f"line {i}: audio path {rel!r} leaves the scenario's folder {folder}")
         if not out.is_file() or force:
             audio, sr = synthesize_line(line["text"], CLIENT)
             pad = np.zeros(int(LEAD_S * sr), dtype=np.float32)

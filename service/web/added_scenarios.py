@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import ListenWellError
-from service.scenarios import Scenario, load_scenario_file, load_scenarios
+from service.scenarios import Scenario, inside, is_safe_id, load_scenario_file, load_scenarios
 from service.store.storage import private_dir, private_file, temp_dir
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "added_info",
     "added_root",
     "all_scenarios",
+    "check_added",
     "delete_added",
     "find_scenario",
     "import_scenario",
@@ -68,18 +69,43 @@ def added_root(instance: str | os.PathLike) -> Path:
     return private_dir(Path(instance) / "scenarios")
 
 
-def load_added(instance: str | os.PathLike) -> list[Scenario]:
-    """The scenarios added in this instance, sorted by id (an unreadable one is logged and skipped)."""
+def _load_checked(folder: Path) -> Scenario:
+    """One added scenario, refused (:class:`ListenWellError`) unless its folder is named by its own safe id."""
+    if not is_safe_id(folder.name) or folder.is_symlink():
+        raise ListenWellError(f"folder name {folder.name!r} is not a scenario id")
+    scenario = load_scenario_file(folder / _FILE)  # audio paths must stay inside the folder
+    if scenario.id != folder.name:
+        raise ListenWellError(f"its id {scenario.id!r} is not its folder's name {folder.name!r}")
+    return scenario
+
+
+def _added_folders(instance: str | os.PathLike) -> list[Path]:
     root = Path(instance) / "scenarios"
+    return [d for d in sorted(root.iterdir()) if (d / _FILE).is_file()] if root.is_dir() else []
+
+
+def load_added(instance: str | os.PathLike) -> list[Scenario]:
+    """The scenarios added in this instance, sorted by id (an unreadable or unsafe one is left out)."""
     out = []
-    if root.is_dir():
-        for d in sorted(root.iterdir()):
-            if (d / _FILE).is_file():
-                try:
-                    out.append(load_scenario_file(d / _FILE))
-                except ListenWellError as e:
-                    logger.warning("added scenario %s skipped: %s", d.name, e)
+    for d in _added_folders(instance):
+        try:
+            out.append(_load_checked(d))
+        except ListenWellError:
+            pass  # named once, at start-up, by check_added
     return out
+
+
+def check_added(instance: str | os.PathLike) -> list[str]:
+    """At start-up: every added scenario that is refused (a bad id, a path leaving its folder), logged
+    as an error naming the folder and the reason; returns those messages."""
+    refused = []
+    for d in _added_folders(instance):
+        try:
+            _load_checked(d)
+        except ListenWellError as e:
+            refused.append(f"added scenario in {d} refused: {e.message}; fix or remove that folder")
+            logger.error("%s", refused[-1])
+    return refused
 
 
 def is_added(scenario: Scenario, instance: str | os.PathLike) -> bool:
@@ -216,8 +242,8 @@ def _plain(message: str) -> str:
 def delete_added(instance: str | os.PathLike, scenario_id: str) -> bool:
     """Remove an added scenario (JSON and audio); False when no added scenario has this id."""
     root = Path(instance) / "scenarios"
-    folder = root / scenario_id
-    if not scenario_id or "/" in scenario_id or scenario_id.startswith(".") or not (folder / _FILE).is_file():
+    folder = inside(root, scenario_id) if is_safe_id(scenario_id) else None
+    if folder is None or folder.parent != root.resolve() or not (folder / _FILE).is_file():
         return False
     doomed = Path(tempfile.mkdtemp(prefix="deleted-", dir=temp_dir(instance))) / scenario_id
     os.rename(folder, doomed)  # gone from the list at once, then removed

@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user
 
 from service.store.db import get_db
-from service.store.storage import delete_session
+from service.store.storage import checkpoint, delete_session
 from service.web.auth import (
     ROLES,
     create_user,
@@ -29,12 +29,14 @@ from service.web.auth import (
 __all__ = ["bp"]
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-MIN_PASSWORD = 8
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise ValueError(f"the password needs at least {MIN_PASSWORD} characters")
+def _check_password(password: str, username: str, previous_hash: str | None = None) -> None:
+    from service.web.passwords import password_problems
+
+    problems = password_problems(password, username=username, previous_hash=previous_hash)
+    if problems:
+        raise ValueError("; ".join(problems))
 
 
 def _supervisor_id(value: str | None) -> int | None:
@@ -70,7 +72,7 @@ def create():
             raise ValueError("a user name needs 1 to 64 characters")
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
-        _check_password(password)
+        _check_password(password, username)
         supervisor = _supervisor_id(request.form.get("supervisor_id")) if role == "trainee" else None
         create_user(get_db(), username, password, role, supervisor)
         get_db().commit()
@@ -92,7 +94,7 @@ def update(user_id: int):
     try:
         password = request.form.get("password", "")
         if password:
-            _check_password(password)
+            _check_password(password, row["username"], row["password_hash"])
             set_password(get_db(), user_id, password)  # also ends the user's sessions
         role = request.form.get("role") or row["role"]
         if role != row["role"]:
@@ -134,5 +136,6 @@ def delete(user_id: int):
     end_sessions(db, user_id)
     db.execute("DELETE FROM users WHERE id = ?", (user_id,))
     db.commit()
+    checkpoint(db)
     flash(f"Deleted {row['username']!r} and their sessions.", "info")
     return redirect(url_for("admin.users"))

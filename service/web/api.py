@@ -6,16 +6,20 @@ in the ``X-CSRFToken`` header, as the pages' scripts send it.
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from analysis.errors import ListenWellError
 from service.store.db import get_db
-from service.store.storage import delete_session, load_report
+from service.store.storage import delete_session
 from service.web.auth import can_manage_session, can_view_session
+from service.web.page_cache import StoredPage, page_key
 from service.web.report_page import public_report
-from service.web.reports import list_sessions
+from service.web.reports import list_sessions, report_pages
 
 __all__ = ["bp", "job_json", "register_errors", "session_json"]
 
@@ -35,10 +39,8 @@ def _require_login():
 
 def _visible_session(session_id: int):
     row = get_db().execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
-    if row is None:
-        return None, _err("not_found", f"session {session_id} does not exist", 404)
-    if not can_view_session(current_user, row):
-        return None, _err("forbidden", f"you may not see session {session_id}", 403)
+    if row is None or not can_view_session(current_user, row):  # one answer: ids are not revealed
+        return None, _err("not_found", f"session {session_id} not found", 404)
     return row, None
 
 
@@ -104,11 +106,10 @@ def delete(session_id: int):
 @bp.get("/jobs/<int:job_id>")
 def job(job_id: int):
     row = get_db().execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-    if row is None:
-        return _err("not_found", f"job {job_id} does not exist", 404)
-    _, error = _visible_session(int(row["session_id"]))
-    if error:
-        return error
+    session = None if row is None else get_db().execute(
+        "SELECT * FROM sessions WHERE id = ?", (row["session_id"],)).fetchone()
+    if session is None or not can_view_session(current_user, session):
+        return _err("not_found", f"job {job_id} not found", 404)  # never names another user's session
     return jsonify(job_json(row))
 
 
@@ -118,10 +119,19 @@ def report(session_id: int):
     row, error = _visible_session(session_id)
     if error:
         return error
-    data = load_report(get_db(), session_id)
-    if data is None:
+    stored = get_db().execute("SELECT report_json FROM reports WHERE session_id = ?", (session_id,)).fetchone()
+    if stored is None:
         return _err("not_found", f"session {session_id} has no report yet", 404)
-    return jsonify(public_report(data, dict(row)))  # no server path: source is the file's name
+    # Built once per version of the session row and the stored report, in the report pages' cache
+    # (access was checked above; the body depends on nothing about the viewer).
+    pages = report_pages()
+    key = page_key("api-report", tuple(row), hashlib.sha256(stored["report_json"].encode("utf-8")).hexdigest())
+    page = pages.get(key)
+    if page is None:
+        public = public_report(json.loads(stored["report_json"]), dict(row))  # no server path: the file's name
+        page = StoredPage(current_app.json.response(public).get_data(as_text=True), "", "")
+        pages.put(key, page)
+    return current_app.response_class(page.html, mimetype=current_app.json.mimetype)
 
 
 def register_errors(app: Flask) -> None:

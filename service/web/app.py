@@ -95,8 +95,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from service.store.storage import secure_instance
     from service.web.upload_check import sweep_temp
 
+    from service.web.added_scenarios import check_added
+
     secure_instance(instance)  # 0700 folders, 0600 files, whatever the umask
     sweep_temp(instance)  # uploads left by a process that was killed mid-check
+    check_added(instance)  # an added scenario with an unsafe id or path is refused, with its reason logged
     app = Flask(
         __name__,
         instance_path=str(instance),
@@ -124,9 +127,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         # log-in sessions: end after this long without a request / this long after log-in
         SESSION_IDLE_SECONDS=float(os.environ.get("LISTENWELL_SESSION_IDLE_SECONDS") or 30 * 60),
         SESSION_MAX_SECONDS=float(os.environ.get("LISTENWELL_SESSION_MAX_SECONDS") or 12 * 3600),
-        # log-in throttling: failures allowed per account / per client address, then doubling waits
+        # log-in throttling: failures allowed per account from one address / per client address /
+        # per account from all addresses (each address adds at most the first figure), then doubling waits
         LOGIN_FREE_FAILURES_USER=5,
         LOGIN_FREE_FAILURES_ADDR=20,
+        LOGIN_FREE_FAILURES_ACCOUNT=50,
         LOGIN_DELAY_BASE=1.0,
         LOGIN_DELAY_CAP=15 * 60.0,
     )
@@ -153,7 +158,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     app.add_template_global(csp_nonce)
     hops = int(os.environ.get("LISTENWELL_PROXY_HOPS") or app.config.get("PROXY_HOPS", 0) or 0)
-    if hops:  # behind a reverse proxy: the client address (log-in throttling) comes from X-Forwarded-For
+    if hops and not app.config.get("PROXY_IN_SERVER"):
+        # another WSGI server behind a reverse proxy: the client address (log-in throttling) comes from
+        # X-Forwarded-For; under `listenwell serve` waitress reads it itself (serve.proxy_settings)
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -6,9 +6,11 @@ the user ends all of that user's sessions at once (:func:`end_sessions`). A
 session also ends after ``SESSION_IDLE_SECONDS`` without a request and
 ``SESSION_MAX_SECONDS`` after log-in.
 
-Failed log-ins are counted per account name and per client address
-(``login_failures``); past a few failures each further try waits twice as long
-("try again in N s", HTTP 429). An unknown user name costs the same time as a
+Failed log-ins are counted per account name from one client address, per
+address, and per account from anywhere with a higher ceiling (``login_failures``,
+:class:`LoginThrottle`); past a few failures each further try waits twice as long
+("try again in N s", HTTP 429). Wrong current passwords on ``/account/password``
+count the same way. An unknown user name costs the same time as a
 known one: a dummy hash is verified.
 """
 
@@ -255,12 +257,11 @@ def can_comment(user, session: sqlite3.Row) -> bool:
 
 
 def session_or_404(session_id: int) -> sqlite3.Row:
-    """The session row if it exists (404) and the current user may see it (403)."""
+    """The session row if it exists and the current user may see it; else 404, the same answer for
+    both (a 403 would tell which session ids exist)."""
     row = get_db().execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
-    if row is None:
+    if row is None or not can_view_session(current_user, row):
         abort(404)
-    if not can_view_session(current_user, row):
-        abort(403)
     return row
 
 
@@ -273,23 +274,32 @@ def _safe_next(target: str | None) -> str:
 
 
 class LoginThrottle:
-    """Failed log-ins per account name and per client address, with doubling waits.
+    """Failed log-ins counted per (account, address), per address and per account, with doubling waits.
 
     After ``free`` failures for a key, each further failure locks it for
-    ``base * 2**(failures - free)`` seconds, at most ``cap``. A failure count is
-    forgotten ``forget`` seconds after the last failure; a successful log-in clears
-    the account's count (not the address's).
+    ``base * 2**(failures - free)`` seconds, at most ``cap``; a count is forgotten
+    ``forget`` seconds after its last failure.
+
+    * ``pair`` (an account from one address, ``free_user``): stops one address guessing one password.
+    * ``addr`` (``free_addr``): stops one address trying many names.
+    * ``user`` (the account from anywhere, ``free_account``, higher): stops guessing spread over
+      many addresses. One address adds at most ``free_user`` failures to it per ``forget`` period,
+      so no single address can lock an account for everyone else.
+
+    A successful log-in clears its ``pair`` and ``user`` counts (not the address's).
     """
 
     def __init__(self, conn, free_user: int = 5, free_addr: int = 20, base: float = 1.0, cap: float = 900.0,
-                 forget: float = 3600.0):
+                 forget: float = 3600.0, free_account: int = 50):
         self.conn = conn
-        self.free = {"user": free_user, "addr": free_addr}
+        self.free = {"pair": free_user, "addr": free_addr, "user": free_account}
         self.base, self.cap, self.forget = base, cap, forget
 
     @staticmethod
     def keys(username: str, address: str | None) -> list[str]:
-        return [f"user:{username.strip().lower()}", f"addr:{address or 'unknown'}"]
+        """The keys of one try: ``[pair, addr, user]``."""
+        name, addr = username.strip().lower(), address or "unknown"
+        return [f"pair:{addr} {name}", f"addr:{addr}", f"user:{name}"]
 
     def wait_seconds(self, keys: list[str], now: float | None = None) -> int:
         """Seconds until a log-in may be tried again (0: now)."""
@@ -300,23 +310,31 @@ class LoginThrottle:
         until = row[0] or 0.0
         return math.ceil(until - now) if until > now else 0
 
+    def _count(self, key: str, now: float) -> int:
+        row = self.conn.execute("SELECT failures, last_at FROM login_failures WHERE key = ?", (key,)).fetchone()
+        failures = 1 if row is None or now - row["last_at"] > self.forget else int(row["failures"]) + 1
+        free = self.free[key.split(":", 1)[0]]
+        locked = now + min(self.cap, self.base * 2 ** (failures - free)) if failures >= free else 0.0
+        self.conn.execute(
+            "INSERT INTO login_failures (key, failures, last_at, locked_until) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, last_at = excluded.last_at,"
+            " locked_until = excluded.locked_until", (key, failures, now, locked))
+        return failures
+
     def failed(self, keys: list[str], now: float | None = None) -> int:
         """Count a failure for each key; return the wait now imposed (seconds)."""
         now = time.time() if now is None else now
-        for key in keys:
-            row = self.conn.execute("SELECT failures, last_at FROM login_failures WHERE key = ?", (key,)).fetchone()
-            failures = 1 if row is None or now - row["last_at"] > self.forget else int(row["failures"]) + 1
-            free = self.free[key.split(":", 1)[0]]
-            locked = now + min(self.cap, self.base * 2 ** (failures - free)) if failures >= free else 0.0
-            self.conn.execute(
-                "INSERT INTO login_failures (key, failures, last_at, locked_until) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, last_at = excluded.last_at,"
-                " locked_until = excluded.locked_until", (key, failures, now, locked))
+        pair = self._count(keys[0], now)
+        for key in keys[1:]:
+            if key.startswith("user:") and pair > self.free["pair"]:
+                continue  # this address has had its share of the account's failures
+            self._count(key, now)
         self.conn.commit()
         return self.wait_seconds(keys, now)
 
     def succeeded(self, keys: list[str]) -> None:
-        self.conn.execute("DELETE FROM login_failures WHERE key = ?", (keys[0],))
+        self.conn.executemany("DELETE FROM login_failures WHERE key = ?",
+                              [(k,) for k in keys if not k.startswith("addr:")])
         self.conn.commit()
 
 
@@ -334,7 +352,8 @@ def _dummy_hash() -> str:
 def _throttle() -> LoginThrottle:
     cfg = current_app.config
     return LoginThrottle(get_db(), cfg["LOGIN_FREE_FAILURES_USER"], cfg["LOGIN_FREE_FAILURES_ADDR"],
-                         cfg["LOGIN_DELAY_BASE"], cfg["LOGIN_DELAY_CAP"])
+                         cfg["LOGIN_DELAY_BASE"], cfg["LOGIN_DELAY_CAP"],
+                         free_account=cfg["LOGIN_FREE_FAILURES_ACCOUNT"])
 
 
 def try_login(username: str, password: str) -> tuple[User | None, int]:
@@ -375,10 +394,7 @@ def login():
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
         if before:
-            flash(_wait_message(before), "error")
-            response = current_app.make_response((render_template("login.html"), 429))
-            response.headers["Retry-After"] = str(before)
-            return response
+            return _too_many("login.html", before)
         flash("Unknown user name or wrong password."
               + (f" Too many failed log-ins: try again in {wait} s." if wait else ""), "error")
         return render_template("login.html"), 401
@@ -410,23 +426,40 @@ def api_login():
     return jsonify(error="unauthorized", message="Unknown user name or wrong password.", retry_after=wait), 401
 
 
-MIN_PASSWORD = 8
+def _too_many(template: str, wait: int):
+    flash(_wait_message(wait), "error")
+    response = current_app.make_response((render_template(template), 429))
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
-    """Change one's own password: every other browser is logged out, this one logs in anew."""
+    """Change one's own password: every other browser is logged out, this one logs in anew.
+
+    A wrong current password counts as a failed log-in of this account from this address
+    (a stolen session cannot guess the password without limit); the new one must pass the policy.
+    """
     if request.method == "POST":
+        from service.web.passwords import password_problems
+
         current = request.form.get("current_password", "")
         new = request.form.get("new_password", "")
         db = get_db()
+        throttle = _throttle()
+        keys = throttle.keys(current_user.username, request.remote_addr)
+        wait = throttle.wait_seconds(keys)
+        if wait:
+            return _too_many("account.html", wait)
         row = db.execute("SELECT * FROM users WHERE id = ?", (current_user.id,)).fetchone()
         if not (row["password_hash"] and check_password_hash(row["password_hash"], current)):
-            flash("Your current password is not right.", "error")
+            wait = throttle.failed(keys)
+            flash("Your current password is not right." + (f" Try again in {wait} s." if wait else ""), "error")
             return render_template("account.html"), 400
-        if len(new) < MIN_PASSWORD:
-            flash(f"The new password needs at least {MIN_PASSWORD} characters.", "error")
+        problems = password_problems(new, username=row["username"], previous_hash=row["password_hash"])
+        if problems:
+            flash(f"Choose another new password: {'; '.join(problems)}.", "error")
             return render_template("account.html"), 400
         set_password(db, current_user.id, new)  # ends all of this user's sessions
         token = start_session(db, current_user.id)

@@ -18,6 +18,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from service.store.storage import private_dir
 from service.web.report_page import public_report
 
 __all__ = ["RENDER_COUNT", "full_page_csp", "full_page_path", "stored_full_page", "stored_page_csp"]
@@ -57,7 +58,7 @@ def stored_full_page(instance_dir: str | Path, session, report_json: str) -> Pat
             return path
         html = render_full(public_report(json.loads(report_json), dict(session)))
         RENDER_COUNT["full"] += 1
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)  # 0700 from the first moment (mkstemp makes the file 0600)
         for old in path.parent.glob(f"{int(session['id'])}-*.html"):
             old.unlink(missing_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")

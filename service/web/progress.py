@@ -116,11 +116,9 @@ def _trainee_or_abort(trainee_id: int):
     row = get_db().execute(
         "SELECT id, username FROM users WHERE id = ? AND role = 'trainee'", (trainee_id,)
     ).fetchone()
-    if row is None:
-        abort(404)
     ids = visible_trainee_ids(current_user)
-    if ids is not None and trainee_id not in ids:
-        abort(403)
+    if row is None or (ids is not None and trainee_id not in ids):
+        abort(404)  # one answer for "no such trainee" and "not yours": ids are not revealed
     return row
 
 

@@ -62,7 +62,7 @@ from service.web.speaker_order import (
     speaker_question,
 )
 
-__all__ = ["bp", "latest_job", "list_sessions"]
+__all__ = ["bp", "latest_job", "list_sessions", "report_pages"]
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("reports", __name__)
@@ -166,7 +166,7 @@ def _scenario_checklist(session, report: dict | None) -> tuple[str | None, list[
     return scenario.title, good_listening_checklist(scenario.good_listening, report)
 
 
-def _pages() -> PageCache:
+def report_pages() -> PageCache:
     """This app's cache of rendered report pages (``REPORT_PAGE_CACHE`` pages; 0 turns it off)."""
     pages = current_app.extensions.get("listenwell_pages")
     if pages is None:
@@ -217,7 +217,7 @@ def session_page(session_id: int):
         tuple(job.values()) if job else None, current_user.id, current_user.username, current_user.role,
         rights, request.script_root, _scenarios_stamp(session),
     )
-    pages = _pages()
+    pages = report_pages()
     stored_page = pages.get(key) if cacheable else None
     if stored_page is not None:
         return stored_page.with_values(generate_csrf(), csp_nonce())

@@ -95,7 +95,7 @@ def test_each_viewer_and_each_analysis_gets_its_own_page(app, instance):
     assert app.extensions["listenwell_pages"].renders == 3
     assert re.search(r"\b31\b", html) and not re.search(r"\b70\b", html.split("report-data")[0])
     # another user's session is still refused before any page is looked up
-    assert _client(app, "sup2").get(f"/sessions/{sid}").status_code == 403
+    assert _client(app, "sup2").get(f"/sessions/{sid}").status_code == 404
 
 
 def test_adding_or_replacing_a_scenario_changes_the_key_of_its_sessions_pages(app, instance):
@@ -110,3 +110,25 @@ def test_adding_or_replacing_a_scenario_changes_the_key_of_its_sessions_pages(ap
         (folder / ".tmp-grief-call").rename(folder / "grief-call")  # how an import lands
         after = _scenarios_stamp({"scenario_id": "grief-call"})
     assert before != after and before[0] == after[0] == "grief-call"
+
+
+def test_api_report_is_built_once_per_version_from_the_same_cache(app, instance):  # noqa: F811
+    """Before: /api/reports/<id> parsed and serialised the stored report on every request."""
+    add_users(instance)
+    sid = import_session(instance, "alice", JFK, make_report(70.0), source="test", title="alice 1")
+    c = _client(app, "sup1")
+    first = c.get(f"/api/reports/{sid}")
+    pages = app.extensions["listenwell_pages"]
+    renders, hits = pages.renders, pages.hits
+    second = c.get(f"/api/reports/{sid}")
+    assert first.status_code == second.status_code == 200 and second.mimetype == "application/json"
+    assert second.get_data() == first.get_data() and first.get_json()["index"] == 70.0
+    assert (pages.renders, pages.hits) == (renders, hits + 1)  # served from memory
+    assert _client(app, "alice").get(f"/api/reports/{sid}").get_json() == first.get_json()  # same body for its owner
+    assert _client(app, "bob").get(f"/api/reports/{sid}").status_code == 404  # access is checked first
+    conn = connect(db_path(instance))
+    save_report(conn, sid, make_report(31.0))
+    conn.commit()
+    conn.close()
+    assert c.get(f"/api/reports/{sid}").get_json()["index"] == 31.0  # a new analysis: built again
+    assert pages.renders == renders + 1

@@ -72,16 +72,17 @@ def test_trainee_sees_only_own_sessions(app, world):
     assert "alice 1" in listing and "bob 1" not in listing
     mine, other = world["s_alice"], world["s_bob"]
     assert c.get(f"/sessions/{mine}").status_code == 200
+    # not yours and not there get one answer (404), so ids are not revealed
     for path in (f"/sessions/{other}", f"/sessions/{other}/audio", f"/sessions/{other}/full"):
-        assert c.get(path).status_code == 403, path
+        assert c.get(path).status_code == 404, path
     api = c.get("/api/sessions").get_json()["sessions"]
     assert [s["id"] for s in api] == [mine]
     assert c.get(f"/api/reports/{mine}").get_json()["index"] == 70.0
-    assert c.get(f"/api/reports/{other}").status_code == 403
-    assert c.get(f"/api/sessions/{other}").status_code == 403
+    assert c.get(f"/api/reports/{other}").status_code == 404
+    assert c.get(f"/api/sessions/{other}").status_code == 404
     job_other = connect(db_path(app.instance_path)).execute(
         "SELECT id FROM jobs WHERE session_id = ?", (other,)).fetchone()[0]
-    assert c.get(f"/api/jobs/{job_other}").status_code == 403
+    assert c.get(f"/api/jobs/{job_other}").status_code == 404
     assert c.get("/api/reports/999").status_code == 404
     assert c.get("/sessions/999").status_code == 404
 
@@ -92,8 +93,8 @@ def test_supervisor_sees_assigned_trainees_only(app, world):
     page = c.get("/").get_data(as_text=True)
     assert "alice 1" in page and "bob 1" not in page
     assert c.get(f"/sessions/{world['s_alice']}").status_code == 200
-    assert c.get(f"/sessions/{world['s_bob']}").status_code == 403
-    assert c.get(f"/progress/{world['bob']}").status_code == 403
+    assert c.get(f"/sessions/{world['s_bob']}").status_code == 404
+    assert c.get(f"/progress/{world['bob']}").status_code == 404
     overview = c.get("/progress/").get_data(as_text=True)
     assert "alice" in overview and "bob" not in overview and ">70<" in overview
 
@@ -103,14 +104,14 @@ def test_admin_sees_all_and_others_cannot_manage_users(app, world):
     login(c, "admin", ADMIN_PASSWORD)
     assert {s["id"] for s in c.get("/api/sessions").get_json()["sessions"]} == {world["s_alice"], world["s_bob"]}
     assert c.get("/admin/users").status_code == 200
-    r = c.post("/admin/users", data={"username": "carol", "password": "carol-pass", "role": "trainee",
+    r = c.post("/admin/users", data={"username": "carol", "password": "quiet-river-lamp-42", "role": "trainee",
                                       "supervisor_id": str(world["sup1"])}, follow_redirects=True)
     assert "Created trainee" in r.get_data(as_text=True)
     r = c.post("/admin/users", data={"username": "dan", "password": "short", "role": "trainee"},
                follow_redirects=True)
-    assert "at least 8 characters" in r.get_data(as_text=True)
+    assert "at least 10 characters" in r.get_data(as_text=True)
     c2 = app.test_client()
-    login(c2, "carol", "carol-pass")
+    login(c2, "carol", "quiet-river-lamp-42")
     assert c2.get("/admin/users").status_code == 403
     login(c2 := app.test_client(), "sup1")
     assert c2.get("/admin/users").status_code == 403
@@ -126,7 +127,7 @@ def test_comments_pinned_to_time(app, world):
     assert trainee.post(f"/sessions/{sid}/comments", data={"body": "mine", "at_seconds": "1"}).status_code == 403
     other_sup = app.test_client()
     login(other_sup, "sup2")
-    assert other_sup.post(f"/sessions/{sid}/comments", data={"body": "x", "at_seconds": "1"}).status_code == 403
+    assert other_sup.post(f"/sessions/{sid}/comments", data={"body": "x", "at_seconds": "1"}).status_code == 404
     sup = app.test_client()
     login(sup, "sup1")
     r = sup.post(f"/sessions/{sid}/comments", data={"body": "Lovely pause here", "at_seconds": "75.5"},
@@ -164,7 +165,7 @@ def test_progress_chart_is_svg(app, world, instance):
     assert "alice 2" in page and ">80<" in page
     r = c.get(f"/progress/{world['alice']}/chart.svg")
     assert r.mimetype == "image/svg+xml" and b"<svg" in r.data and b"index" in r.data
-    assert c.get(f"/progress/{world['bob']}/chart.svg").status_code == 403
+    assert c.get(f"/progress/{world['bob']}/chart.svg").status_code == 404
 
 
 def test_delete_removes_audio_and_rows(app, world, instance):
@@ -172,7 +173,7 @@ def test_delete_removes_audio_and_rows(app, world, instance):
     assert len(audio) == 2
     c = app.test_client()
     login(c, "alice")
-    assert c.post(f"/sessions/{world['s_bob']}/delete").status_code == 403
+    assert c.post(f"/sessions/{world['s_bob']}/delete").status_code == 404
     assert len(list((instance / "audio").iterdir())) == 2
     r = c.post(f"/sessions/{world['s_alice']}/delete", follow_redirects=True)
     assert "deleted" in r.get_data(as_text=True)

@@ -69,7 +69,7 @@ def test_answer_reanalyses_the_session_as_two_people(instance):
 
         # a trainee who does not own the session may not answer; a bad answer changes nothing
         login(c, "bob")
-        assert c.post(f"/sessions/{sid}/speakers", data={"helper_speaker": "first"}).status_code == 403
+        assert c.post(f"/sessions/{sid}/speakers", data={"helper_speaker": "first"}).status_code == 404
         login(c, "alice")
         r = c.post(f"/sessions/{sid}/speakers", data={"helper_speaker": "third"}, follow_redirects=True)
         assert "Choose whether the helper speaks first or second." in r.get_data(as_text=True)
