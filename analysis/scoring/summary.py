@@ -42,6 +42,7 @@ from analysis.report.types import (
     Summary,
 )
 from analysis.schema import CLIENT, HELPER, Turn
+from analysis.speakers.order_check import order_headline
 from analysis.scoring.confidence import CONFIDENCE_TURNS, helper_turns
 
 __all__ = ["STRENGTH_AT", "UNSURE_SPEAKERS", "speakers_uncertain", "DELIVERY", "DELIVERY_NOTE", "MAX_PRIORITIES", "CLASSIFIER_SURE", "build_summary", "with_summary", "gain",
@@ -317,10 +318,18 @@ def mark_unsure(subscores: Mapping[str, SubScore], turns: Sequence[Turn],
 
 
 def with_summary(report: Report) -> Report:
-    """The report with its summary, strengths, work-on lines and sub-scores made to agree."""
+    """The report with its summary, strengths, work-on lines and sub-scores made to agree.
+
+    When the speaking order the user gave contradicts a confident guess from what each voice says
+    (:func:`analysis.speakers.order_check.order_headline`), the headline leads with that sentence.
+    """
+    conflict = order_headline(report.speakers)
+    notes = tuple(n for n in report.notes if n != conflict)
     summary, subs, strengths, work_on = build_summary(
-        report.index, report.subscores, report.turns, partial=report.partial, notes=report.notes,
+        report.index, report.subscores, report.turns, partial=report.partial, notes=notes,
         kind=report.kind, uncertain_speakers=speakers_uncertain(report.speakers, report.settings))
+    if conflict:
+        summary = replace(summary, headline=f"{conflict} {summary.headline}")
     return replace(report, summary=summary, subscores=subs, strengths=strengths, work_on=work_on)
 
 
