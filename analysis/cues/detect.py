@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import analysis.cues.rules as R
 from analysis.cues.decide import decide_turn
 from analysis.cues.events import cross_turn_events
+from analysis.cues.jargon import jargon_uses
 from analysis.cues.types import (
     BEHAVIOURS,
     CLIENT_CUE_KINDS,
@@ -166,9 +167,9 @@ def detect_cues(turns: Sequence[Turn], options: CueOptions | None = None, model=
                                    source, d.codes, d.reason, d.model_behaviour))
         for h in d.hits:
             add(i, h.kind, h.label, h.confidence, h.match, h.source)
-        jargon = R.match_jargon(text)
-        if jargon:
-            add(i, "jargon", ", ".join(sorted(set(jargon))), 0.7, jargon[0])
+        jargon = jargon_uses(text)
+        if jargon:  # label: the terms as the table names them; match: the first as written
+            add(i, "jargon", ", ".join(sorted({u.term for u in jargon})), 0.7, jargon[0].matched)
         fillers = R.count_fillers(text)
         if fillers:
             add(i, "filler", str(len(fillers)), 0.9, fillers[0])

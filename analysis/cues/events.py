@@ -31,7 +31,8 @@ _FIX = {"advice", "minimising", "confront", "persuade"}
 _MORE_FEELINGS = frozenset("worries scares scary hurts hurtful painful stung afraid fears shame shameful".split())
 # an open question that points back at what was just said ("what was that like", "how did it feel")
 _POINTS_BACK = re.compile(
-    r"\b(?:that|this|it|then|there|those|these)\b|\btell me more\b|\bwhat happened\b|\bfeel\w*\b|\bmean\b"
+    r"\b(?:that|this)\b|\b(?:was|is|has) it been like\b|\bwhat (?:was|is) it like\b|\btell me more\b|"
+    r"\bwhat happened\b|\bfeel\w*\b|\bmean\b"
 )
 
 

@@ -15,6 +15,7 @@ from analysis.cues.client import (
     match_feeling_disclosure,
     match_sustain_talk,
 )
+from analysis.cues.jargon import jargon_uses
 from analysis.cues.text import (
     FEELING_WORDS,
     _first,
@@ -214,16 +215,6 @@ _MINIMISE = _rx(
     r"get over it", r"(?:others|other people) have it worse", r"don't be (?:sad|upset|so)", r"stop worrying", r"just relax", r"you need to relax",
     r"think positive", r"(?:it's|it is) all in your head", r"you(?:'re| are) overreacting", r"could be worse", r"it's not the end of the world",
 )
-_JARGON = _rx(
-    r"relapse prevention", r"12[- ]step", r"twelve[- ]step", r"step work", r"suboxone", r"methadone", r"buprenorphine",
-    r"naloxone", r"narcan", r"harm reduction", r"detox", r"iop", r"intensive outpatient", r"partial hospitali[sz]ation",
-    r"cognitive behaviou?ral", r"cbt", r"dbt", r"mat", r"medication[- ]assisted", r"motivational interviewing",
-    r"stages? of change", r"pre-?contemplation", r"contemplation stage", r"co-?occurring", r"dual diagnosis", r"comorbid(?:ity)?",
-    r"sud", r"aud", r"dsm", r"trauma[- ]informed", r"recovery capital", r"wrap plan", r"case management", r"intake assessment",
-    r"treatment plan", r"level of care", r"evidence[- ]based", r"clinical(?:ly)?", r"psychoeducation", r"cognitive distortions?",
-    r"maladaptive", r"protective factors", r"risk factors", r"continuum of care", r"aftercare", r"sober living", r"tolerance",
-    r"withdrawal symptoms", r"contingency management",
-)
 _FILLER = re.compile(r"\b(?:um+|uh+|er+m?|ah+)\b|\byou know\b(?!\s+(?:what|how|that|why|if))|\bi mean\b|\blike,", re.IGNORECASE)
 _COLLAB = _rx(
     r"what do you think", r"how does that sound", r"let's", r"let us", r"together", r"we could", r"we can",
@@ -294,8 +285,8 @@ def match_minimising(text: str) -> str | None:
 
 
 def match_jargon(text: str) -> list[str]:
-    """All technical or programme terms in the utterance."""
-    return [m.group(0) for m in _JARGON.finditer(normalise(text))]
+    """All technical or programme terms in the utterance, as the jargon table names them ("IOP")."""
+    return [u.term for u in jargon_uses(text)]
 
 
 def count_fillers(text: str) -> list[str]:
