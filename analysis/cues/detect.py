@@ -1,11 +1,12 @@
 """Text cues of listening quality: per utterance, across turns, and a MITI-style summary.
 
-Entry point: :func:`detect_cues`. The helper's main behaviour per utterance (question,
-reflection, input, other, with open/closed and simple/complex subtypes) comes from the shipped
-classifier (``analysis/cues/model.py``, trained on AnnoMI) when its weights are present, else from
-rules; the other cues (validation, affirmation, advice, permission, minimising, jargon, fillers,
-MITI collaboration/autonomy/persuade/confront, client feeling disclosure) come from the rules in
-``analysis/cues/rules.py``; client change and sustain talk from the classifier or rules.
+Entry point: :func:`detect_cues`. Each helper utterance gets one decision
+(:func:`analysis.cues.decide.decide_turn`) from the shipped classifier's main behaviour (question,
+reflection, input, other; ``analysis/cues/model.py``, trained on AnnoMI; rules when its weights are
+absent) and the rules in ``analysis/cues/rules.py`` (validation, affirmation, advice, permission,
+minimising, sarcasm, MITI collaboration/autonomy/persuade/confront): its cues, its behaviour code
+and so the MITI summary are that decision's codes. Jargon and fillers are added on top; client
+feeling disclosure and change/sustain talk come from the classifier or rules.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import logging
 from collections.abc import Sequence
 
 import analysis.cues.rules as R
+from analysis.cues.decide import decide_turn
 from analysis.cues.events import cross_turn_events
+from analysis.cues.jargon import jargon_uses
 from analysis.cues.types import (
     BEHAVIOURS,
     CLIENT_CUE_KINDS,
@@ -48,11 +51,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_RULE_CONF = 0.6
+_RULE_CONF = 0.6  # client talk read by rules
 
 
 def rule_behaviour(text: str, previous_client: str = "") -> tuple[str, str]:
-    """Main behaviour and subtype of a helper utterance by rules alone.
+    """Main behaviour and subtype of a helper utterance by rules alone (the decision without a model).
 
     Returns
     -------
@@ -60,15 +63,8 @@ def rule_behaviour(text: str, previous_client: str = "") -> tuple[str, str]:
         Behaviour in ``BEHAVIOURS``; subtype "open"/"closed" for questions, "simple"/"complex" for
         reflections, "advice"/"information" for input, "" otherwise.
     """
-    if R.match_reflection(text):
-        return "reflection", "complex" if R.is_complex_reflection(text, previous_client) else "simple"
-    if R.is_question(text):
-        return "question", R.question_type(text)
-    if R.match_advice(text) or R.match_persuade(text):
-        return "input", "advice"
-    if len(R.words(text)) >= 12 and not R.match_affirmation(text) and not R.match_validation(text):
-        return "input", "information"
-    return "other", ""
+    d = decide_turn(text, previous_client)
+    return d.behaviour, d.subtype
 
 
 def _previous_client(turns: Sequence[Turn], i: int) -> str:
@@ -78,12 +74,8 @@ def _previous_client(turns: Sequence[Turn], i: int) -> str:
     return ""
 
 
-def _permission_before(turns: Sequence[Turn], i: int, text: str, advice: str | None) -> bool:
-    """True when the helper asked permission earlier in this turn or in one of their previous two turns."""
-    perm = R.match_permission(text)
-    low = R.normalise(text)
-    if perm and (not advice or low.find(perm) < low.find(advice)):
-        return True
+def _permission_earlier(turns: Sequence[Turn], i: int) -> bool:
+    """True when the helper asked permission in one of their previous two turns."""
     seen = 0
     for j in range(i - 1, -1, -1):
         if turns[j].role == HELPER:
@@ -164,37 +156,20 @@ def detect_cues(turns: Sequence[Turn], options: CueOptions | None = None, model=
     for i in helper:
         text = turns[i].text
         prev = _previous_client(turns, i)
-        rb, rsub = rule_behaviour(text, prev)
         if pred is not None and i in pred.helper:
             b, probs = pred.helper[i]
-            sub = pred.subtypes.get(i, rsub if rb == b else "")
-            if b == "input" and not sub:
-                sub = "advice" if R.match_advice(text, b) else "information"
-            conf = probs.get(b, 1.0)
+            d = decide_turn(text, prev, model_behaviour=b, probabilities=probs,
+                            model_subtype=pred.subtypes.get(i, ""), permission_before=_permission_earlier(turns, i))
         else:
-            b, sub, probs, conf = rb, rsub, {}, _RULE_CONF
-        codes.append(BehaviourCode(i, b, {k: round(v, 4) for k, v in probs.items()}, sub, source))
-        if b == "question":
-            add(i, "question", sub or R.question_type(text), conf, "?", source)
-        elif b == "reflection":
-            add(i, "reflection", sub or "simple", conf, R.match_reflection(text) or "", source)
-        advice = R.match_advice(text, b)
-        if advice or (b == "input" and sub == "advice"):
-            asked = _permission_before(turns, i, text, advice)
-            add(i, "advice", "after_permission" if asked else "unasked", 0.8 if advice else conf, advice or "",
-                "rules" if advice else source)
-        for kind, fn in (
-            ("validation", R.match_validation), ("affirmation", R.match_affirmation),
-            ("permission", R.match_permission), ("minimising", R.match_minimising),
-            ("seeking_collaboration", R.match_collaboration), ("emphasising_autonomy", R.match_autonomy),
-            ("persuade", R.match_persuade), ("confront", R.match_confront),
-        ):
-            m = fn(text)
-            if m:
-                add(i, kind, "", 0.8, m)
-        jargon = R.match_jargon(text)
-        if jargon:
-            add(i, "jargon", ", ".join(sorted(set(jargon))), 0.7, jargon[0])
+            probs = {}
+            d = decide_turn(text, prev, permission_before=_permission_earlier(turns, i))
+        codes.append(BehaviourCode(i, d.behaviour, {k: round(v, 4) for k, v in probs.items()}, d.subtype,
+                                   source, d.codes, d.reason, d.model_behaviour))
+        for h in d.hits:
+            add(i, h.kind, h.label, h.confidence, h.match, h.source)
+        jargon = jargon_uses(text)
+        if jargon:  # label: the terms as the table names them; match: the first as written
+            add(i, "jargon", ", ".join(sorted({u.term for u in jargon})), 0.7, jargon[0].matched)
         fillers = R.count_fillers(text)
         if fillers:
             add(i, "filler", str(len(fillers)), 0.9, fillers[0])
@@ -220,6 +195,9 @@ def detect_cues(turns: Sequence[Turn], options: CueOptions | None = None, model=
     for c in cues:
         kinds.setdefault(c.turn_index, set()).add(c.kind)
         labels.setdefault(c.turn_index, {})[c.kind] = c.label
+    for code in codes:  # information is a behaviour, not a cue: events need it to see a move away
+        if "information" in code.codes:
+            kinds.setdefault(code.turn_index, set()).add("information")
     events = cross_turn_events(turns, kinds, labels, options.response_window)
     summary = _summary(turns, helper, client, codes, cues, events)
     return CueResult(tuple(cues), tuple(events), tuple(codes), summary, tuple(notes),

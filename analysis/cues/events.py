@@ -1,25 +1,39 @@
 """Cross-turn cue events: how the helper responds after a client discloses a feeling.
 
+A reply *stays with* a disclosure when it does so in any words: it reflects or validates, or asks
+an open question about what the client said (sharing a word with it, naming a feeling, or pointing
+back at it: "what was that like?"). It *moves away* when it advises or fixes, minimises, confronts
+or persuades, gives information, or asks about something unrelated.
+
 * ``solution_before_exploration``: advice or a fix comes before any reflection, validation or
   open question in the helper's next turns.
 * ``topic_avoidance``: the helper's first turn after the disclosure moves away (an explicit
-  "anyway"/"moving on", or a question or statement sharing no content word with the disclosure
-  and naming no feeling).
-* ``feeling_reflected`` / ``feeling_missed``: whether a feeling the client named comes back in the
-  helper's next turns (the same word family, or a reflection/validation naming a feeling).
+  "anyway"/"moving on", a question about something else, information, or a statement that shares
+  no content word with the disclosure and names no feeling).
+* ``feeling_reflected`` / ``feeling_missed``: per feeling the client named, whether one of the
+  helper's next turns stays with it (before any move away).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import analysis.cues.rules as R
 from analysis.cues.types import CueEvent
 from analysis.schema import CLIENT, HELPER, Turn
 
-__all__ = ["cross_turn_events", "feeling_family"]
+__all__ = ["cross_turn_events", "feeling_family", "names_feeling", "asks_about", "reply_stance"]
 
 _EXPLORE = {"reflection", "validation"}
+_FIX = {"advice", "minimising", "confront", "persuade"}
+# feeling words beyond text.FEELING_WORDS (kept apart: that list feeds the classifier's features)
+_MORE_FEELINGS = frozenset("worries scares scary hurts hurtful painful stung afraid fears shame shameful".split())
+# an open question that points back at what was just said ("what was that like", "how did it feel")
+_POINTS_BACK = re.compile(
+    r"\b(?:that|this)\b|\b(?:was|is|has) it been like\b|\bwhat (?:was|is) it like\b|\btell me more\b|"
+    r"\bwhat happened\b|\bfeel\w*\b|\bmean\b"
+)
 
 
 def feeling_family(word: str) -> str:
@@ -32,6 +46,42 @@ def _kinds_with_labels(kinds: set[str], labels: Mapping[str, str]) -> set[str]:
     if "question" in kinds and labels.get("question") == "open":
         out.add("open_question")
     return out
+
+
+def names_feeling(text: str) -> bool:
+    """The text names a feeling (the cue lexicon or a few more forms: "worries", "hurts", "scary")."""
+    return bool(R.feelings_named(text)) or any(w in _MORE_FEELINGS for w in R.words(text))
+
+
+def asks_about(question: str, disclosure: str) -> bool:
+    """An open question about what the client said: shares a content word, names a feeling or points back at it."""
+    if R.content_words(question) & R.content_words(disclosure) or names_feeling(question):
+        return True
+    return bool(_POINTS_BACK.search(R.normalise(question)))
+
+
+def reply_stance(kinds: set[str], labels: Mapping[str, str], text: str, disclosure: str) -> str:
+    """How one helper reply answers a disclosure: "stays", "moves_away" or "neutral".
+
+    Parameters
+    ----------
+    kinds, labels : the reply's cue kinds and labels (the cue decision's codes).
+    text : the reply; disclosure : the client's disclosure it answers.
+    """
+    kinds = _kinds_with_labels(kinds, labels)
+    if kinds & _FIX or R.match_topic_shift(text) and not kinds & _EXPLORE:
+        return "moves_away"
+    if kinds & _EXPLORE:
+        return "stays"
+    if "open_question" in kinds:
+        return "stays" if asks_about(text, disclosure) else "moves_away"
+    if "question" in kinds:  # a closed question: about it, or about something else
+        return "neutral" if asks_about(text, disclosure) else "moves_away"
+    if "information" in kinds:
+        return "moves_away"
+    if names_feeling(text) or R.content_words(text) & R.content_words(disclosure) or len(R.content_words(text)) < 2:
+        return "neutral"
+    return "moves_away"
 
 
 def cross_turn_events(
@@ -89,27 +139,35 @@ def cross_turn_events(
                                  "advice came before any reflection or open question"))
                 break
 
-        # topic avoidance (first substantive helper response only)
+        # topic avoidance (first substantive helper response only): judged by what the reply does
         j = responses[0]
         kinds = kinds_by_turn.get(j, set())
         text = turns[j].text
         shift = R.match_topic_shift(text)
+        stance = {k: reply_stance(kinds_by_turn.get(k, set()), labels_by_turn.get(k, {}), turns[k].text, turn.text)
+                  for k in responses}
         if shift and not kinds & _EXPLORE:
             events.append(ev("topic_avoidance", j, "explicit", f"changed subject ('{shift}')"))
-        elif not kinds & _EXPLORE and not R.feelings_named(text):
-            mine = R.content_words(text)
-            if len(mine) >= 2 and not mine & R.content_words(turn.text):
-                events.append(ev("topic_avoidance", j, "no_overlap",
-                                 "response shares no content word with the disclosure"))
+        elif stance[j] == "moves_away":
+            why = ("a fix instead of the feeling" if kinds & _FIX
+                   else "a question about something else" if "question" in kinds
+                   else "information instead of the feeling" if "information" in kinds
+                   else "response shares no content word with the disclosure")
+            events.append(ev("topic_avoidance", j, "no_overlap" if "question" not in kinds else "other_question", why))
 
-        # were the named feelings reflected back?
-        named = R.feelings_named(turn.text)
-        families = {j: {feeling_family(x) for x in R.feelings_named(turns[j].text)} for j in responses}
-        generic = [j for j in responses if families[j] and kinds_by_turn.get(j, set()) & _EXPLORE]
-        for w in named:
-            same = [j for j in responses if feeling_family(w) in families[j]]
-            hit = bool(same or generic)
-            jj = (same or generic or responses)[0]
-            events.append(ev("feeling_reflected" if hit else "feeling_missed", jj, w,
-                             "feeling named back" if hit else "feeling not named back"))
+        # was each named feeling stayed with (reflected, validated or asked about, in any words) before a move away?
+        stayed = None
+        for k in responses:
+            if stance[k] == "stays":
+                stayed = k
+                break
+            if stance[k] == "moves_away":
+                break
+        for w in R.feelings_named(turn.text):
+            same = [k for k in responses if feeling_family(w) in {feeling_family(x) for x in R.feelings_named(turns[k].text)}
+                    and stance[k] != "moves_away"]
+            hit = stayed if stayed is not None else (same[0] if same else None)
+            jj = hit if hit is not None else responses[0]
+            events.append(ev("feeling_reflected" if hit is not None else "feeling_missed", jj, w,
+                             "stayed with the feeling" if hit is not None else "moved away from the feeling"))
     return events

@@ -1,8 +1,8 @@
 """What the helper just did, read from one reply: the move a practice client reacts to.
 
 :func:`classify_reply` reads one trainee reply (text) after the client's last line with the same
-cue model that scores sessions (:func:`analysis.cues.detect.detect_cues`: the shipped classifier
-for the main behaviour, the rules for advice, minimising and validation) and names the move:
+decision that scores sessions (:func:`analysis.cues.detect.detect_cues`, whose codes come from
+:func:`analysis.cues.decide.decide_turn`) and names the move from those codes (:func:`move_of`):
 
 * ``fixing``: advice or a fix the client did not ask for, minimising, persuading or confronting;
 * ``reflection``: a reflection or a validation of her feelings;
@@ -11,7 +11,7 @@ for the main behaviour, the rules for advice, minimising and validation) and nam
 * ``other``: anything else (information, self-disclosure, small talk).
 
 Fixing wins over the others: "that sounds hard, but you should call your sponsor" is heard as a
-fix. Pure: no files, no devices; milliseconds per reply.
+fix. A reflection or validation followed by a question reads as a reflection. Pure: no files, no devices; milliseconds per reply.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from analysis.cues.text import is_backchannel, words
 from analysis.cues.types import CueOptions
 from analysis.schema import CLIENT, HELPER, Turn
 
-__all__ = ["MOVES", "ReplyMove", "because_text", "classify_reply", "fix_before_exploring"]
+__all__ = ["MOVES", "ReplyMove", "because_text", "classify_reply", "fix_before_exploring", "move_of"]
 
 log = logging.getLogger(__name__)
 
@@ -104,23 +104,31 @@ def classify_reply(text: str, previous_client: str = "", model=None, *, use_mode
     res = detect_cues(turns, CueOptions(use_model=use_model), model=model)
     i = len(turns) - 1
     code = next((c for c in res.behaviours if c.turn_index == i), None)
-    behaviour, subtype = (code.behaviour, code.subtype) if code else ("other", "")
-    kinds = {c.kind: c for c in res.cues if c.turn_index == i}
-    src = res.classifier
+    if code is None:
+        return _make("other", "other", source=res.classifier)
+    return move_of(code.codes, code.behaviour, code.subtype, res.classifier)
+
+
+def move_of(codes: Sequence[str], behaviour: str = "", subtype: str = "", source: str = "") -> ReplyMove:
+    """The move a practice client hears, from one turn's decided codes (``BehaviourCode.codes``).
+
+    Fixing wins (minimising, confronting, persuading, advice not asked for), then a reflection or
+    validation (also when a question follows it), then an open or closed question.
+    """
+    have = set(codes)
     for kind in ("minimising", "confront", "persuade"):
-        if kind in kinds:
-            return _make("fixing", kind, behaviour, subtype, src)
-    advice = kinds.get("advice")
-    if advice is not None and advice.label != "after_permission":
-        return _make("fixing", "advice", behaviour, subtype, src)
-    if behaviour == "reflection":
-        return _make("reflection", "reflection", behaviour, subtype, src)
-    if "validation" in kinds:
-        return _make("reflection", "validation", behaviour, subtype, src)
-    if behaviour == "question":
-        q = "open_question" if subtype == "open" else "closed_question"
-        return _make(q, q, behaviour, subtype, src)
-    return _make("other", "other", behaviour, subtype, src)
+        if kind in have:
+            return _make("fixing", kind, behaviour, subtype, source)
+    if "advice" in have and "advice_after_permission" not in have:
+        return _make("fixing", "advice", behaviour, subtype, source)
+    if have & {"simple_reflection", "complex_reflection"}:
+        return _make("reflection", "reflection", behaviour, subtype, source)
+    if "validation" in have:
+        return _make("reflection", "validation", behaviour, subtype, source)
+    for q in ("open_question", "closed_question"):
+        if q in have:
+            return _make(q, q, behaviour, subtype, source)
+    return _make("other", "other", behaviour, subtype, source)
 
 
 _EXPLORING = ("reflection", "open_question")

@@ -15,6 +15,7 @@ from analysis.cues.client import (
     match_feeling_disclosure,
     match_sustain_talk,
 )
+from analysis.cues.jargon import jargon_uses
 from analysis.cues.text import (
     FEELING_WORDS,
     _first,
@@ -37,10 +38,13 @@ __all__ = [
     "is_question",
     "question_type",
     "match_reflection",
+    "match_reflection_clause",
+    "match_feeling_stem",
     "is_complex_reflection",
     "match_validation",
     "match_affirmation",
     "match_advice",
+    "match_advice_question",
     "match_permission",
     "match_minimising",
     "match_jargon",
@@ -49,6 +53,7 @@ __all__ = [
     "match_autonomy",
     "match_persuade",
     "match_confront",
+    "match_sarcasm",
     "match_topic_shift",
     "feelings_named",
     "match_feeling_disclosure",
@@ -90,6 +95,30 @@ def match_reflection(text: str) -> str | None:
         if m:
             return m.group(0)
     return None
+
+
+# a feeling said back about the event, without "you" ("it hurt that he saw it that way")
+_FEELING_STEM = re.compile(
+    r"^(?:(?:so|and|okay|ok|well|yeah|oh)[, ]+)*(?:it|that|this)(?:'s| is| was| has been)?\s+"
+    r"(?:(?:really|must|must have|would|would have|might|probably|still|kind of|sort of|so|such a|been|felt|feels)\s+)*"
+    r"(?:hurt|hurts|hurtful|stung|stings|scared you|scary|frightening|shook you|crushed you|broke your heart|"
+    r"painful|lonely|humiliating|embarrassing|shameful|heartbreaking|devastating|terrifying)\b"
+)
+
+
+def match_feeling_stem(clause: str) -> str | None:
+    """A feeling said back about what happened, without "you" ("it hurt that...", "that must have been painful")."""
+    m = _FEELING_STEM.match(normalise(clause))
+    return m.group(0) if m else None
+
+
+def match_reflection_clause(clause: str) -> str | None:
+    """A reflection stem at the start of one clause (a statement), or a feeling said back ("it hurt that...")."""
+    c = normalise(clause)
+    if not c or is_question(c):
+        return None
+    m = _REFLECT.match(c) or _FEELING_STEM.match(c)
+    return m.group(0) if m else None
 
 
 def is_complex_reflection(text: str, previous_client: str = "") -> bool:
@@ -146,27 +175,45 @@ _ADVICE = _rx(
     r"(?:it|that) (?:would|might|could|will) help (?:to|if you)", r"make sure (?:you|to)", r"(?:i'd|i would) (?:go|try|just)",
     r"(?:what )?you (?:want|need) to do is", r"one thing (?:you|that) (?:could|can|might)",
 )
+_ADVICE_Q_ALL = _rx(  # every suggestion phrased as a question (the decision's reading; _ADVICE_Q feeds the model)
+    r"why (?:don't|not) you", r"why not (?:try|just|go|call|talk|ask|get|join|take|tell|see|write|make)",
+    r"have you (?:ever )?(?:thought about|thought of|considered|tried|looked into|checked out)",
+    r"what if you", r"how about (?:you|trying|if|going|calling|talking|getting|joining|asking|taking)",
+    r"what about (?:trying|going|calling|talking|getting|joining|asking|taking|making|writing|doing|reaching)",
+    r"(?:could|can|would) you (?:just|not|try|maybe just|maybe try)", r"(?:can't|couldn't) you (?:just )?\w+",
+    r"shouldn't you", r"wouldn't it be (?:better|easier|good|a good idea|smart)",
+    r"(?:would|could|might) it (?:help|be (?:worth|a good idea|better|helpful)) (?:to|if)",
+    r"is there (?:any|a) reason you (?:can't|couldn't|don't|wouldn't)", r"maybe you (?:could|should|can)",
+    r"(?:do|would) you want to (?:try|call|go to|join|talk to)",
+)
+_SARCASM = _rx(  # MITI 4.2.1: a reflection said sarcastically or with disapproval is Confront
+    r"oh,? (?:great|wonderful|perfect|brilliant|lovely|fantastic|terrific|nice|good|super|marvell?ous|well done)",
+    r"yeah,? right", r"sure you (?:did|do|will|are|were|can)", r"nice going", r"how convenient",
+    r"(?:that's|well,? that's) just (?:great|perfect|wonderful|brilliant|lovely|fantastic)",
+    r"(?:real|very|really) smart", r"smart move", r"(?:what a|big) surprise", r"here we go again",
+    r"of course you (?:did|were|do)\b(?! feel)", r"good luck with that", r"thanks a lot", r"genius",
+    r"(?:great|wonderful|perfect|brilliant|nice|well done|good job|way to go|congratulations),? so\b[^.!?]*\b"
+    r"(?:bar|pub|drink|drinking|drunk|bottle|relapsed|using again|high|slipped|blew it|back to square one)",
+)
 _PERMISSION = _rx(
     r"(?:would|is) it (?:be )?(?:ok|okay|alright|all right) (?:if|with you if) i", r"(?:can|may|could) i (?:share|offer|suggest|tell you|give you|make a suggestion|ask)",
     r"would you (?:like|be interested in|want) (?:some|me to share|to hear|any) ?(?:ideas|suggestions|information|thoughts|options|tips|what)?",
     r"do you mind if i", r"(?:are you|would you be) (?:open|interested) (?:to|in) (?:hearing|some)",
 )
 _MINIMISE = _rx(
-    r"at least", r"don't worry", r"do not worry", r"calm down", r"(?:it's|it is|that's) not (?:that|so) bad",
+    r"at least(?! (?:a |some |one )?part of you)", r"(?<!you )(?<!i )(?<!they )(?<!we )don't worry", r"do not worry",
+    r"(?:every ?one|every ?body) (?:slips|relapses|makes mistakes|messes up|has (?:bad days|setbacks|slips|a slip))",
+    r"(?:it|this|that) happens to (?:every ?one|every ?body|the best of us|all of us)", r"these things happen",
+    r"don't (?:beat yourself up|be (?:too |so )?hard on yourself)", r"(?:stop|quit) beating yourself up",
+    r"(?:it's|it is|it was) (?:only|just) (?:once|one (?:drink|night|slip|time|day)|a slip)",
+    r"(?:it's|it is|that's|that is) not as bad as", r"(?:could|might) have been (?:a lot |much |way )?worse", r"no harm done",
+    r"(?:there's|there is) no (?:need|reason) to (?:feel|be|worry)", r"nothing to (?:be )?(?:ashamed|embarrassed|worried) (?:of|about)",
+    r"you shouldn't (?:feel|be) (?:bad|guilty|ashamed|sad|upset|so)", r"try not to (?:think about|dwell|worry)",
+    r"you'll get (?:over|past) it", r"(?:it's|it is) all good", r"calm down", r"(?:it's|it is|that's) not (?:that|so) bad",
     r"(?:it|things) could be worse", r"look on the bright side", r"everything happens for a reason", r"(?:it's|it is) no big deal",
     r"not a big deal", r"cheer up", r"you'll be (?:fine|ok|okay|alright)", r"(?:it|everything)(?:'ll| will) (?:be|work out) (?:fine|ok|okay|alright)",
     r"get over it", r"(?:others|other people) have it worse", r"don't be (?:sad|upset|so)", r"stop worrying", r"just relax", r"you need to relax",
     r"think positive", r"(?:it's|it is) all in your head", r"you(?:'re| are) overreacting", r"could be worse", r"it's not the end of the world",
-)
-_JARGON = _rx(
-    r"relapse prevention", r"12[- ]step", r"twelve[- ]step", r"step work", r"suboxone", r"methadone", r"buprenorphine",
-    r"naloxone", r"narcan", r"harm reduction", r"detox", r"iop", r"intensive outpatient", r"partial hospitali[sz]ation",
-    r"cognitive behaviou?ral", r"cbt", r"dbt", r"mat", r"medication[- ]assisted", r"motivational interviewing",
-    r"stages? of change", r"pre-?contemplation", r"contemplation stage", r"co-?occurring", r"dual diagnosis", r"comorbid(?:ity)?",
-    r"sud", r"aud", r"dsm", r"trauma[- ]informed", r"recovery capital", r"wrap plan", r"case management", r"intake assessment",
-    r"treatment plan", r"level of care", r"evidence[- ]based", r"clinical(?:ly)?", r"psychoeducation", r"cognitive distortions?",
-    r"maladaptive", r"protective factors", r"risk factors", r"continuum of care", r"aftercare", r"sober living", r"tolerance",
-    r"withdrawal symptoms", r"contingency management",
 )
 _FILLER = re.compile(r"\b(?:um+|uh+|er+m?|ah+)\b|\byou know\b(?!\s+(?:what|how|that|why|if))|\bi mean\b|\blike,", re.IGNORECASE)
 _COLLAB = _rx(
@@ -181,7 +228,7 @@ _AUTONOMY = _rx(
 )
 _PERSUADE = _rx(
     r"you (?:need to|have to|must|really should|ought to)", r"the (?:truth|fact|reality) is", r"research (?:shows|says)",
-    r"studies show", r"(?:it's|it is) (?:really )?important (?:that you|to)", r"if you don't", r"you can't keep",
+    r"studies show", r"(?:it's|it is) (?:really )?important (?:that you|to)", r"if you don't(?! mind)", r"you can't keep",
     r"don't you think you", r"you'll (?:end up|regret|lose)",
 )
 _CONFRONT = _rx(
@@ -217,6 +264,16 @@ def match_advice(text: str, behaviour: str = "") -> str | None:
     return None if behaviour == "reflection" else _first(_ADVICE, text)
 
 
+def match_advice_question(text: str) -> str | None:
+    """A suggestion phrased as a question ("Have you tried...?", "Why don't you...?", "Could you just...?")."""
+    return _first(_ADVICE_Q_ALL, text)
+
+
+def match_sarcasm(text: str) -> str | None:
+    """Sarcasm ("Oh great, so...", "yeah right", "nice going"): Confront, never a reflection."""
+    return _first(_SARCASM, text)
+
+
 def match_permission(text: str) -> str | None:
     """Asking permission before giving information or advice."""
     return _first(_PERMISSION, text)
@@ -228,8 +285,8 @@ def match_minimising(text: str) -> str | None:
 
 
 def match_jargon(text: str) -> list[str]:
-    """All technical or programme terms in the utterance."""
-    return [m.group(0) for m in _JARGON.finditer(normalise(text))]
+    """All technical or programme terms in the utterance, as the jargon table names them ("IOP")."""
+    return [u.term for u in jargon_uses(text)]
 
 
 def count_fillers(text: str) -> list[str]:

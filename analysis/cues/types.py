@@ -127,16 +127,26 @@ class CueEvent:
 
 @dataclass(frozen=True)
 class BehaviourCode:
-    """The main behaviour of one helper utterance (AnnoMI scheme) with class probabilities."""
+    """The decision on one helper utterance (``analysis.cues.decide``): main behaviour (AnnoMI scheme) and every code.
+
+    ``behaviour``/``subtype`` is the main behaviour; ``probabilities`` the classifier's class
+    probabilities (as it gave them); ``codes`` every code the turn carries ("complex_reflection",
+    "open_question", "minimising", ...), the same set as the turn's cues; ``reason`` says why;
+    ``model_behaviour`` is the classifier's call when the rules overruled it ("" otherwise), in
+    which case the probabilities are not the decision's and readers use the codes.
+    """
 
     turn_index: int
     behaviour: str
     probabilities: dict[str, float] = field(default_factory=dict)
     subtype: str = ""
     source: str = "rules"
+    codes: tuple[str, ...] = ()
+    reason: str = ""
+    model_behaviour: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "probabilities": dict(self.probabilities)}
+        return {**asdict(self), "probabilities": dict(self.probabilities), "codes": list(self.codes)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "BehaviourCode":
@@ -144,6 +154,8 @@ class BehaviourCode:
             turn_index=int(d["turn_index"]), behaviour=str(d["behaviour"]),
             probabilities={str(k): float(v) for k, v in d.get("probabilities", {}).items()},
             subtype=str(d.get("subtype", "")), source=str(d.get("source", "rules")),
+            codes=tuple(str(c) for c in d.get("codes", ())), reason=str(d.get("reason", "")),
+            model_behaviour=str(d.get("model_behaviour", "")),
         )
 
 

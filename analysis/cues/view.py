@@ -10,7 +10,9 @@ Label names (helper): ``open_question``, ``closed_question``,
 ``advice``, ``permission``, ``minimising``, ``jargon``, ``filler``, ``input``.
 Client: ``feeling``, ``change_talk``, ``sustain_talk``. ``probs`` holds the classifier's
 behaviour probabilities per helper turn when the cue stage gave them (soft evidence for the
-index: :meth:`CueView.expected`). Events:
+index: :meth:`CueView.expected`), except on turns where the cue decision overruled the
+classifier (``model_behaviour`` set: "Don't be so hard on yourself" is no reflection, whatever
+its probability), which read as their hard codes. Events:
 ``solution_before_exploration``, ``topic_avoidance``, ``feeling_missed``,
 ``feeling_reflected``.
 """
@@ -140,7 +142,8 @@ def cue_view(cues: Any) -> CueView:
             continue
         bucket = labels.setdefault(int(idx), set())
         p = _get(code, "probabilities", default=None) or {}
-        if isinstance(p, dict) and p and abs(sum(float(v) for v in p.values()) - 1.0) < 0.05:
+        overruled = bool(_get(code, "model_behaviour", default=""))  # the decision overruled the model
+        if isinstance(p, dict) and p and not overruled and abs(sum(float(v) for v in p.values()) - 1.0) < 0.05:
             probs[int(idx)] = {_norm(k): float(v) for k, v in p.items()}
         sub = str(_get(code, "subtype", default="") or "")
         if behaviour == "input":

@@ -1,0 +1,341 @@
+"""One decision per helper utterance: its final codes, from the model's behaviour and the rules.
+
+:func:`decide_turn` is the only place where the classifier's main behaviour (question,
+reflection, input, other) and the rule cues meet. ``detect_cues`` emits exactly its codes, so the
+report's cues, the behaviour codes, the MITI summary, the scorer (through ``CueView``), the scenario
+checklist (cue counts) and the practice reply reader (``classify_reply``) all see one answer.
+
+The rules come from the definitions (MITI 4.2.1; docs/stages/cues.md), decided per clause
+(sentences, and a ", but ..." tail) and joined:
+
+* a clause that minimises or reassures ("at least", "don't worry", "everyone slips"), confronts
+  (sarcasm included: MITI codes a reflection said with a sarcastic tone as Confront), persuades or
+  gives advice (also as a question: "Have you tried...?", "Why don't you...?") is never a
+  reflection, whatever the model's probability; advice phrased as a question is advice, not a
+  question;
+* a turn can carry several codes: a reflection or validation followed by an open question counts
+  as both;
+* advice after asking permission (earlier in the turn or in the helper's previous two turns) is
+  "after_permission", otherwise "unasked".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import analysis.cues.rules as R
+
+__all__ = ["CodeHit", "TurnDecision", "decide_turn", "clauses"]
+
+_RULE_CONF = 0.6  # main behaviour read by rules alone
+_CUE_CONF = 0.8  # a rule cue
+
+# Split into sentences, and a ", but ..." / " - ..." tail off its sentence.
+_SPLIT = re.compile(r"(?<=[.!?;])\s+|,\s+(?=but\b)|\s+[-\u2013\u2014]+\s+")
+# In a reflection clause, words that put what follows in the client's mouth ("you feel you have to").
+_ATTRIBUTE = re.compile(
+    r"\b(?:feel|feels|felt|feeling|think|thinks|thought|believe|say|said|saying|told|want|wanted|wish|"
+    r"worr\w*|afraid|scared|wonder\w*|know|knew|guess|sense|hope|decided|reali[sz]\w*|mean|meant|would like|'d like|if|"
+    r"can't|cannot|unsure|not sure|torn)\b"
+)
+
+
+@dataclass(frozen=True)
+class CodeHit:
+    """One code on one utterance: a cue ``kind`` with its ``label``, the phrase that shows it, its confidence."""
+
+    kind: str
+    label: str = ""
+    match: str = ""
+    confidence: float = _CUE_CONF
+    source: str = "rules"
+
+
+@dataclass(frozen=True)
+class TurnDecision:
+    """The final reading of one helper utterance.
+
+    ``behaviour``/``subtype`` is the main behaviour (AnnoMI's four classes, what the held-out
+    figures score); ``hits`` are every code the turn carries (multi-label); ``reason`` says in
+    words why, and ``model_behaviour`` holds the model's call when the rules overruled it.
+    """
+
+    behaviour: str
+    subtype: str = ""
+    hits: tuple[CodeHit, ...] = ()
+    reason: str = ""
+    model_behaviour: str = ""
+    probabilities: Mapping[str, float] = field(default_factory=dict)
+
+    def has(self, kind: str) -> bool:
+        return any(h.kind == kind for h in self.hits)
+
+    def hit(self, kind: str) -> CodeHit | None:
+        return next((h for h in self.hits if h.kind == kind), None)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Code names as the claims bench and ``CueView`` spell them ("open_question", "complex_reflection", ...)."""
+        out: list[str] = []
+        for h in self.hits:
+            if h.kind in ("question", "reflection"):
+                out.append(f"{h.label}_{h.kind}")
+            else:
+                out.append(h.kind)
+                if h.kind == "advice" and h.label == "after_permission":
+                    out.append("advice_after_permission")
+        if self.behaviour == "input" and self.subtype == "information":
+            out.append("information")
+        return tuple(dict.fromkeys(out))
+
+
+def clauses(text: str) -> list[str]:
+    """Sentences of an utterance, with a ", but ..." tail split off (lower-cased, quotes straightened)."""
+    return [c.strip() for c in _SPLIT.split(R.normalise(text)) if c and c.strip(" ,.;")]
+
+
+@dataclass
+class _Clause:
+    text: str
+    question: bool
+    stem: str | None
+    advice: str | None
+    persuade: str | None
+    minimising: str | None
+    confront: str | None
+    sarcasm: str | None
+    validation: str | None
+    permission: str | None
+
+    @property
+    def blocked(self) -> bool:
+        """Minimising, confronting, persuading or advising: never a reflection."""
+        return bool(self.minimising or self.confront or self.sarcasm or self.advice or self.persuade)
+
+
+# Directives that, inside a reflection, usually say back the client's own need ("it sounds like you need to rest")
+_OBLIGATION = re.compile(r"\b(?:need to|have to|must|got to|gotta|can't keep|if you don't|you'll)\b")
+
+
+def _in_client_mouth(text: str, stem: str | None, match: str | None) -> bool:
+    """True when a directive inside a reflection clause is the client's ("so you feel you have to", "you need to")."""
+    if not stem or not match:
+        return False
+    pos = text.find(match)
+    return pos >= 0 and bool(_ATTRIBUTE.search(text[:pos]) or _OBLIGATION.search(match))
+
+
+def _read(c: str) -> _Clause:
+    question = R.is_question(c)
+    stem = None if question else R.match_reflection_clause(c)
+    advice = R.match_advice_question(c) or R.match_advice(c)
+    if advice and not R.match_advice_question(c) and _in_client_mouth(c, stem, advice):
+        advice = None
+    persuade = R.match_persuade(c)
+    if persuade and _in_client_mouth(c, stem, persuade):
+        persuade = None
+    confront = R.match_confront(c)
+    if confront and stem and confront in ("you always", "you never"):
+        confront = None  # "so you never felt heard" says back the client's words
+    return _Clause(
+        text=c, question=question, stem=stem, advice=advice, persuade=persuade,
+        minimising=R.match_minimising(c), confront=confront, sarcasm=R.match_sarcasm(c),
+        validation=None if question else R.match_validation(c), permission=R.match_permission(c),
+    )
+
+
+def _rule_main(parts: list[_Clause], text: str) -> tuple[str, str]:
+    """Main behaviour by rules alone, from the clauses."""
+    refl = [p for p in parts if p.stem and not p.blocked]
+    qs = [p for p in parts if p.question and not (p.advice or p.persuade)]
+    if refl and not qs:
+        return "reflection", ""
+    if qs:
+        return "question", ""
+    if any(p.advice or p.persuade for p in parts):
+        return "input", "advice"
+    if any(p.minimising or p.confront or p.sarcasm for p in parts):
+        return "other", ""
+    if len(R.words(text)) >= 12 and not R.match_affirmation(text) and not any(p.validation for p in parts):
+        return "input", "information"
+    return "other", ""
+
+
+def decide_turn(
+    text: str,
+    previous_client: str = "",
+    *,
+    model_behaviour: str | None = None,
+    probabilities: Mapping[str, float] | None = None,
+    model_subtype: str = "",
+    permission_before: bool = False,
+) -> TurnDecision:
+    """Decide the codes of one helper utterance.
+
+    Parameters
+    ----------
+    text : str
+        The helper's utterance.
+    previous_client : str
+        The client's last utterance before it ("" when none): tells simple from complex reflections.
+    model_behaviour : str, optional
+        The classifier's main behaviour (question, reflection, input, other); ``None`` reads it by rules.
+    probabilities : mapping, optional
+        The classifier's class probabilities (0 to 1); the confidence of the model's codes.
+    model_subtype : str
+        The classifier's subtype (open/closed, simple/complex, advice/information), "" when none.
+    permission_before : bool
+        The helper asked permission in one of their previous two turns.
+
+    Returns
+    -------
+    TurnDecision
+        Pure: the same text and model output always give the same decision.
+    """
+    probs = dict(probabilities or {})
+    parts = [_read(c) for c in clauses(text)]
+    source = "model" if model_behaviour else "rules"
+    if model_behaviour:
+        b, sub = model_behaviour, model_subtype
+        conf = float(probs.get(b, 1.0))
+    else:
+        b, sub = _rule_main(parts, text)
+        conf = _RULE_CONF
+    hits: list[CodeHit] = []
+    why: list[str] = []
+    overruled = ""
+
+    def rule_hit(kind: str, label: str = "", match: str = "") -> None:
+        if not any(h.kind == kind for h in hits):
+            hits.append(CodeHit(kind, label, match))
+
+    blockers = [p for p in parts if p.blocked]
+    free_statements = [p for p in parts if not p.blocked and not p.question]
+    real_qs = [p for p in parts if p.question and not (p.advice or p.persuade)]
+
+    # ---- reflection: the model's (or the rules') call survives only on a clause that is no fix
+    reflection_clause: _Clause | None = None
+    said_back = [p for p in free_statements if p.stem and R.feelings_named(p.text) or R.match_feeling_stem(p.text)]
+    if b == "other" and said_back:
+        # a statement that says a feeling back ("it hurt that he saw it that way") is a reflection (MITI)
+        overruled, b, sub, conf, source = b, "reflection", "", _CUE_CONF, "rules"
+        why.append("says a feeling back: a reflection")
+    if b == "reflection" and parts:
+        cands = free_statements or ([] if blockers else parts)
+        if cands:
+            reflection_clause = cands[0]
+        else:
+            why.append(f"not a reflection: {_blocker_name(blockers[0])}")
+            overruled = b
+    elif b == "question" and real_qs and len(parts) > 1:
+        # reflect (or validate) then ask: the statement before the question is a reflection too
+        lead = [p for p in parts[: parts.index(real_qs[-1])] if p.stem and not p.blocked and not p.question]
+        if lead:
+            reflection_clause = lead[0]
+            why.append("a reflection followed by a question: both")
+    if reflection_clause is not None:
+        rsub = sub if b == "reflection" and sub in ("simple", "complex") else (
+            "complex" if R.is_complex_reflection(reflection_clause.text, previous_client) else "simple")
+        hits.append(CodeHit("reflection", rsub, reflection_clause.stem or "",
+                            conf if b == "reflection" else _CUE_CONF, source if b == "reflection" else "rules"))
+
+    # ---- questions: advice or persuasion phrased as a question is input, not a question
+    question_label = ""
+    suggestion_qs = [p for p in parts if p.question and (p.advice or p.persuade)]
+    after_reflection = b == "reflection" and reflection_clause is not None and reflection_clause not in real_qs
+    if real_qs and (b == "question" or after_reflection):
+        q = real_qs[-1]
+        question_label = sub if b == "question" and sub in ("open", "closed") else R.question_type(q.text)
+        hits.append(CodeHit("question", question_label, "?", conf if b == "question" else _CUE_CONF,
+                            source if b == "question" else "rules"))
+        if after_reflection:
+            why.append("a reflection followed by a question: both")
+    elif b == "question" and suggestion_qs:
+        overruled = b
+        why.append("the question is a suggestion: advice, not a question" if suggestion_qs[0].advice
+                   else "the question persuades: not a question")
+    elif b == "question":  # the model's question without a question form ("and you drink how much")
+        question_label = sub if sub in ("open", "closed") else R.question_type(text)
+        hits.append(CodeHit("question", question_label, "?", conf, source))
+
+    # ---- advice (unasked or after permission)
+    adv = next((p for p in parts if p.advice), None)
+    model_advice = b == "input" and sub == "advice"
+    if adv is not None or model_advice or (overruled and any(p.persuade for p in parts)):
+        asked = permission_before or _permission_first(parts, adv)
+        label = "after_permission" if asked else "unasked"
+        if adv is not None:
+            hits.append(CodeHit("advice", label, adv.advice or ""))
+        else:
+            hits.append(CodeHit("advice", label, "", conf if model_advice else _CUE_CONF,
+                                source if model_advice else "rules"))
+
+    # ---- the other rule cues, each on the clauses where it is true
+    for p in parts:
+        if p.validation and not p.blocked:
+            rule_hit("validation", "", p.validation)
+    for kind, fn in (("affirmation", R.match_affirmation), ("permission", R.match_permission)):
+        m = fn(text)
+        if m:
+            rule_hit(kind, "", m)
+    for p in parts:
+        if p.minimising:
+            rule_hit("minimising", "", p.minimising)
+    for kind, fn in (("seeking_collaboration", R.match_collaboration), ("emphasising_autonomy", R.match_autonomy)):
+        m = fn(text)
+        if m:
+            rule_hit(kind, "", m)
+    for p in parts:
+        if p.persuade:
+            rule_hit("persuade", "", p.persuade)
+    for p in parts:
+        if p.sarcasm:
+            rule_hit("confront", "sarcasm", p.sarcasm)
+        elif p.confront:
+            rule_hit("confront", "", p.confront)
+
+    # ---- the main behaviour agrees with the codes
+    if overruled and b == "reflection" and reflection_clause is not None:
+        sub = next(h.label for h in hits if h.kind == "reflection")
+        why.append(f"the model said {overruled}; decided reflection")
+    elif overruled:
+        if any(h.kind == "question" for h in hits):
+            b, sub = "question", question_label
+        elif any(p.advice or p.persuade for p in parts) or model_advice:
+            b, sub = "input", "advice"
+        else:
+            b, sub = "other", ""
+        why.append(f"the model said {overruled}; decided {b}")
+    elif b == "input" and not sub:
+        sub = "advice" if any(h.kind == "advice" for h in hits) else "information"
+    elif b == "reflection":
+        sub = next(h.label for h in hits if h.kind == "reflection")
+    elif b == "question":
+        sub = question_label
+    if not why:
+        why.append(f"{source}: {b}" + (f" ({sub})" if sub else ""))
+    return TurnDecision(b, sub, tuple(hits), "; ".join(why), overruled, probs)
+
+
+def _permission_first(parts: list[_Clause], adv: _Clause | None) -> bool:
+    """Permission asked in an earlier clause than the advice (or anywhere, when the advice is the model's)."""
+    for p in parts:
+        if p is adv:
+            return bool(p.permission and p.text.find(p.permission) < p.text.find(p.advice or ""))
+        if p.permission:
+            return True
+    return False
+
+
+def _blocker_name(p: _Clause) -> str:
+    if p.sarcasm:
+        return f"sarcasm ('{p.sarcasm}')"
+    if p.confront:
+        return f"confronting ('{p.confront}')"
+    if p.minimising:
+        return f"minimising ('{p.minimising}')"
+    if p.advice:
+        return f"advice ('{p.advice}')"
+    return f"persuading ('{p.persuade}')"

@@ -1,0 +1,158 @@
+"""The one cue decision per helper utterance: rules that hold whatever the model says, and their look-alikes."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.cues.decide import clauses, decide_turn
+from analysis.cues.detect import CueOptions, detect_cues
+from analysis.cues.reply import classify_reply
+from analysis.cues.view import cue_view
+from analysis.schema import CLIENT, HELPER, Turn
+
+RULES = CueOptions(use_model=False)
+SHAME = "I relapsed last weekend and I feel so ashamed. I had ninety days."
+# what the model might say, very sure of itself: the rules must still hold
+SURE = {b: {"question": 0.02, "reflection": 0.02, "input": 0.02, "other": 0.02, b: 0.94}
+        for b in ("question", "reflection", "input", "other")}
+
+
+def decide(text: str, model: str | None = None, client: str = SHAME, **kw):
+    return decide_turn(text, client, model_behaviour=model, probabilities=SURE[model] if model else None, **kw)
+
+
+@pytest.mark.parametrize("model", [None, "reflection", "question", "other"])
+@pytest.mark.parametrize("text", [
+    "Don't be so hard on yourself. At least it was only once.",
+    "Don't worry, everyone slips.",
+    "Aw, it's not that bad. Look on the bright side.",
+    "Well, it could be worse.",
+    "Oh great, so the first bad day and you're back at the bar.",
+    "Yeah right, you were just going to have one.",
+    "You're in denial about this.",
+    "Have you thought about going to a meeting?",
+    "Why don't you call your sponsor?",
+    "Have you tried going for a walk when it hits?",
+    "Could you just stop going to that bar?",
+    "You should call your sponsor right away.",
+])
+def test_minimising_sarcasm_confronting_and_advice_are_never_a_reflection(text, model):
+    d = decide(text, model)
+    assert "reflection" not in d.behaviour and not d.has("reflection"), d.reason
+    assert not {"simple_reflection", "complex_reflection"} & set(d.codes)
+    if model == "reflection":
+        assert d.model_behaviour == "reflection"  # the rules overruled a sure model, and say so
+        assert "not a reflection" in d.reason
+
+
+@pytest.mark.parametrize("text,kind,label", [
+    ("Don't be so hard on yourself. At least it was only once.", "minimising", ""),
+    ("Don't worry, everyone slips.", "minimising", ""),
+    ("Oh great, so the first bad day and you're back at the bar.", "confront", "sarcasm"),
+    ("You're in denial about this.", "confront", ""),
+])
+def test_the_fix_is_coded_as_what_it_is(text, kind, label):
+    d = decide(text, "reflection")
+    assert d.hit(kind) is not None and d.hit(kind).label == label
+    assert d.behaviour == "other"
+
+
+def test_warm_minimising_versus_validation():
+    warm = decide("Aw, don't be so hard on yourself, everyone slips.", "reflection")
+    assert "minimising" in warm.codes and "validation" not in warm.codes
+    val = decide("That makes sense you'd feel that way.", "reflection")
+    assert "validation" in val.codes and "minimising" not in val.codes
+    assert val.behaviour == "reflection" and not val.model_behaviour  # nothing overruled
+    assert classify_reply("That makes sense you'd feel that way.", SHAME, use_model=False).move == "reflection"
+    assert classify_reply("Aw, don't be so hard on yourself, everyone slips.", SHAME,
+                          use_model=False).move == "fixing"
+
+
+@pytest.mark.parametrize("model", [None, "question"])
+def test_advice_as_a_question_versus_an_open_question(model):
+    for text in ("Have you thought about going to a meeting?", "Why don't you call your sponsor?",
+                 "Have you tried calling someone?", "Could you just stay home on Friday?"):
+        d = decide(text, model)
+        assert d.behaviour == "input" and d.subtype == "advice", text
+        assert "advice" in d.codes and not {"open_question", "closed_question"} & set(d.codes), text
+    d = decide("What do you think might help?", model)
+    assert d.behaviour == "question" and "open_question" in d.codes and "advice" not in d.codes
+    assert classify_reply("What do you think might help?", SHAME, use_model=False).move == "open_question"
+    assert classify_reply("Have you thought about going to a meeting?", SHAME, use_model=False).move == "fixing"
+
+
+def test_advice_after_permission_versus_unasked_advice():
+    asked = decide("Would it be okay if I shared an idea? You could try calling your sponsor tonight.", "input")
+    assert "advice_after_permission" in asked.codes and asked.hit("advice").label == "after_permission"
+    earlier = decide("You could try calling your sponsor tonight.", "input", permission_before=True)
+    assert earlier.hit("advice").label == "after_permission"
+    unasked = decide("You could try calling your sponsor tonight.", "input")
+    assert unasked.hit("advice").label == "unasked" and "advice_after_permission" not in unasked.codes
+    assert classify_reply("You could try calling your sponsor tonight.", SHAME, use_model=False).move == "fixing"
+    res = detect_cues([Turn("c", SHAME, role=CLIENT), Turn("h", "Can I share something that helped others?", role=HELPER),
+                       Turn("c", "Okay.", role=CLIENT), Turn("h", "You could try calling your sponsor tonight.", role=HELPER)],
+                      RULES)
+    assert [c.label for c in res.cues if c.kind == "advice"] == ["after_permission"]
+
+
+def test_sarcasm_versus_a_sincere_reflection():
+    sarcastic = decide("Oh great, so the first bad day and you're back at the bar.", "reflection")
+    sincere = decide("So the first really bad day came, and you found yourself back at the bar.", "reflection")
+    assert sarcastic.hit("confront").label == "sarcasm" and not sarcastic.has("reflection")
+    assert sincere.has("reflection") and not sincere.has("confront")
+
+
+@pytest.mark.parametrize("model", ["reflection", "question", None])
+def test_a_reflection_or_validation_then_an_open_question_counts_as_both(model):
+    d = decide("No wonder you're nervous about Friday. What worries you most?", model,
+               client="I go back to work on Friday and I keep dreading it.")
+    assert "validation" in d.codes and "open_question" in d.codes
+    r = decide("It sounds like you're scared of going back. What scares you most about it?", model)
+    assert "open_question" in r.codes and {"simple_reflection", "complex_reflection"} & set(r.codes)
+    # read as a reflection by the practice client, and counted as both in the MITI summary
+    text = "No wonder you're nervous about Friday. What worries you most?"
+    assert classify_reply(text, "I go back to work on Friday and I keep dreading it.", use_model=False).move == "reflection"
+    res = detect_cues([Turn("c", "I go back to work on Friday.", role=CLIENT),
+                       Turn("h", "It sounds like you're scared of going back. What scares you most about it?",
+                            role=HELPER)], RULES)
+    assert res.summary.reflections == 1 and res.summary.open_questions == 1
+
+
+def test_a_lone_question_after_a_reflection_model_call_stays_a_reflection():
+    d = decide("So you're feeling stuck?", "reflection")
+    assert d.behaviour == "reflection" and "closed_question" not in d.codes
+
+
+def test_directives_said_back_inside_a_reflection_are_the_clients():
+    d = decide("So you feel you have to hide it from her.", "reflection")
+    assert d.has("reflection") and not d.has("advice")
+    assert decide("It sounds like you should go to more meetings.", "reflection").has("advice")
+
+
+def test_a_feeling_said_back_in_other_words_is_a_reflection_even_when_the_model_says_other():
+    d = decide("It hurt that he saw it that way.", "other", client="My dad was furious when he found out.")
+    assert d.behaviour == "reflection" and d.model_behaviour == "other"
+
+
+def test_clauses_split_sentences_and_a_but_tail():
+    assert clauses("That sounds hard, but you should call your sponsor. OK?") == [
+        "that sounds hard", "but you should call your sponsor.", "ok?"]
+    d = decide("That sounds hard, but you should call your sponsor.", "reflection")
+    assert "validation" in d.codes and "advice" in d.codes
+    assert classify_reply("That sounds hard, but you should call your sponsor.", SHAME, use_model=False).move == "fixing"
+
+
+def test_detect_cues_emits_exactly_the_decision():
+    turns = [Turn("c", SHAME, role=CLIENT),
+             Turn("h", "Don't be so hard on yourself. At least it was only once.", role=HELPER),
+             Turn("c", "I guess.", role=CLIENT),
+             Turn("h", "No wonder you're nervous. What worries you most?", role=HELPER)]
+    res = detect_cues(turns, RULES)
+    for code in res.behaviours:
+        d = decide_turn(turns[code.turn_index].text, turns[code.turn_index - 1].text)
+        assert code.codes == d.codes and code.behaviour == d.behaviour
+        view = cue_view(res)
+        for c in ("minimising", "validation", "open_question", "advice"):
+            assert view.has(code.turn_index, c) == (c in code.codes)
+    assert res.summary.reflections == 0 and res.summary.minimising == 1
+    assert res.summary.validations == 1 and res.summary.open_questions == 1
