@@ -111,6 +111,10 @@ _DEFS = (
               'none: no "at least…", "don\'t worry"',
               lambda v: "you never made a feeling smaller",
               lambda v: f"you made a feeling smaller {_times(v)} (\"at least\", \"don't worry\")"),
+    FigureDef("technical_terms", "technical words the client may not know", "times", Band(0.0, 0.0),
+              "none: plain words (\"the day programme\", not \"IOP\")",
+              lambda v: "you kept to plain words, no technical terms",
+              lambda v: f"you used technical words {_times(v)} (\"IOP\", \"MAT\"): say it in plain words"),
     # --- stay with hard topics
     FigureDef("stayed_after_feeling", "feelings you stayed with", "% of the feelings named", Band(50.0, 100.0),
               "most of them: reflect, validate or ask about the feeling",

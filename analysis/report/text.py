@@ -148,14 +148,17 @@ def render_text(report: Report) -> str:
             lines.append(_wrap(s.summary))
         for e in s.evidence:
             lines.append(_wrap(format_evidence(e), "    "))
+        for j in s.jargon:
+            when = f"at {format_time(j.start)}, " if j.start is not None else ""
+            lines.append(_wrap(f'- Technical word: {when}you said "{j.said}"; to the client, say "{j.plain}".', "    "))
         if s.judged and s.try_instead:
             lines.append(_wrap(f"Try instead: {s.try_instead}", "    "))
         if s.parts:
             lines.append(f"    How it was scored (counts {s.weight:.0%} of the listening score):")
         for p in s.parts:
             pts = "-" if p.points is None else f"{p.points:.0f}"
-            lines.append(_wrap(f"· {p.name.replace('_', ' ')}: {_part_value(p.value, p.unit)} -> {pts} of 100 "
-                               f"(target: {p.target})", "      "))
+            scored = f"-> {pts} of 100" if p.weight > 0 else "(shown, not counted in the score)"
+            lines.append(_wrap(f"· {p.label}: {_part_value(p.value, p.unit)} {scored} (aim: {p.target})", "      "))
         lines.append("")
     timing_lines = speakers_block(report)
     if timing_lines:

@@ -25,6 +25,7 @@ __all__ = [
     "SCHEMA_PATH",
     "Evidence",
     "Because",
+    "JargonNote",
     "ScorePart",
     "SubScore",
     "LOW_CONFIDENCE",
@@ -211,6 +212,30 @@ class ScorePart:
 
 
 @dataclass(frozen=True)
+class JargonNote:
+    """A technical term the helper used: the term, how it was said, a plain alternative, and the moment."""
+
+    term: str
+    plain: str
+    said: str
+    quote: str
+    start: float | None = None
+    end: float | None = None
+    speaker: str = ""
+    role: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"term": self.term, "plain": self.plain, "said": self.said, "quote": self.quote,
+                "start": self.start, "end": self.end, "speaker": self.speaker, "role": self.role}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "JargonNote":
+        return cls(term=str(d["term"]), plain=str(d.get("plain", "")), said=str(d.get("said", d["term"])),
+                   quote=str(d.get("quote", "")), start=_opt_float(d.get("start")), end=_opt_float(d.get("end")),
+                   speaker=str(d.get("speaker", "")), role=d.get("role"))
+
+
+@dataclass(frozen=True)
 class SubScore:
     """One aspect of listening, 0-100 (``None`` when not measured)."""
 
@@ -227,6 +252,8 @@ class SubScore:
     confidence: float | None = None
     #: why the confidence is low, in a trainee's words ("only 3 of your turns to go on")
     confidence_note: str = ""
+    #: technical terms the helper used in this part's turf, each with a plain alternative and its moment
+    jargon: tuple[JargonNote, ...] = ()
 
     @property
     def measured(self) -> bool:
@@ -262,6 +289,7 @@ class SubScore:
             "confidence": self.confidence,
             "judged": self.judged,
             "confidence_note": self.not_judged_reason,
+            "jargon": [j.to_dict() for j in self.jargon],
         }
 
     @classmethod
@@ -277,6 +305,7 @@ class SubScore:
             evidence=tuple(Evidence.from_dict(e) for e in d.get("evidence", ())),
             confidence=_opt_float(d.get("confidence")),
             confidence_note=str(d.get("confidence_note", "")),
+            jargon=tuple(JargonNote.from_dict(j) for j in d.get("jargon", ())),
         )
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Sequence
 
+from analysis.cues.jargon import jargon_uses
 from analysis.cues.text import is_backchannel
 from analysis.cues.view import CueView
 from analysis.report.figures import target_text
 from analysis.report.glossary import percent
-from analysis.report.types import Evidence, ScorePart
+from analysis.report.types import Evidence, JargonNote, ScorePart
 from analysis.schema import CLIENT, HELPER, Turn
 from analysis.scoring.audio import make_space, voice
 from analysis.scoring.util import evidence, merge_evidence, ramp, weighted
@@ -241,6 +242,8 @@ def hold_back(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
         ScorePart("minimising", float(len(minimising)), "times", ramp(len(minimising), 3.0, 0.0), 0.1,
                   target_text("minimising")),
     ]
+    jargon = _jargon(helper)
+    parts.append(ScorePart("technical_terms", float(len(jargon)), "times", None, 0.0, target_text("technical_terms")))
     by_index = {t.index: t for t in turns}
     sbe_turns = [by_index[e.turn] for e in sbe if e.turn in by_index]
     ev = merge_evidence(
@@ -253,6 +256,10 @@ def hold_back(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
         + _fault(minimising[:2], "minimising", "minimising",
                  'Instead of "{quote}", acknowledge it: "That sounds really hard, and it makes sense you feel '
                  'that way."'))[:4]
+    ev += [Evidence(speaker=j.speaker, role=j.role, quote=j.quote, start=j.start, end=j.end,
+                    note=f'technical word "{j.said}"', figure="technical_terms",
+                    try_instead=f'Instead of "{j.said}" in "{_short(j.quote)}", say "{j.plain}".')
+           for j in jargon[:2] if not any(e.quote == j.quote and e.start == j.start for e in ev)]
     try_instead = generic
     if unasked:
         try_instead = (f'Instead of "{_short(unasked[0].text)}", ask first: "What have you already thought '
@@ -270,7 +277,21 @@ def hold_back(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     if not advice and not sbe and not minimising:
         summary = (f"You gave no advice; about {percent(input_share)} % of your turns gave information "
                    "(aim for a quarter or fewer).")
-    return weighted(parts), parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev)}
+    if jargon:
+        summary += " Technical words: " + "; ".join(f'"{j.said}" (say "{j.plain}")' for j in jargon[:4]) + "."
+    return weighted(parts), parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev),
+                                    "jargon": tuple(jargon)}
+
+
+def _jargon(helper: Sequence[Turn]) -> list[JargonNote]:
+    """Each technical term the helper used, with its plain alternative and the turn it was said in."""
+    out = []
+    for t in helper:
+        for u in jargon_uses(t.text):
+            q = evidence([t], "")[0]
+            out.append(JargonNote(term=u.term, plain=u.plain, said=u.matched, quote=q.quote, start=q.start,
+                                  end=q.end, speaker=t.speaker, role=t.role))
+    return out
 
 
 def stay_with(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:

@@ -193,3 +193,24 @@ def test_each_figure_phrase_states_its_own_value(name):
     d = FIGURES[name]
     value = 3.0 if d.band.lo is None else d.band.lo + 1.0
     assert d.praise(value) and d.fault(value)
+
+
+def test_jargon_is_shown_where_it_was_said_with_a_plain_alternative():
+    """IOP, MAT and "treatment plan" were in report.json as cues but on neither the page nor report.txt."""
+    lines = [(CLIENT, "I relapsed last week and I feel so ashamed."),
+             (HELPER, "It sounds like the shame is heavy right now."),
+             (CLIENT, "It is. I don't know what to do next."),
+             (HELPER, "We could look at an I.O.P. and talk about M.A.T. as part of your treatment plan.")]
+    turns = make_turns(lines, timed=True)
+    from service.pipeline import score_transcript
+
+    report = score_transcript(turns)
+    hb = report.subscores["hold_back"]
+    assert [(j.term, j.said, j.plain) for j in hb.jargon] == [
+        ("IOP", "I.O.P.", "the day programme"), ("MAT", "M.A.T.", "medicine for recovery"),
+        ("treatment plan", "treatment plan", "your plan")]
+    assert {j.start for j in hb.jargon} == {turns[3].start}
+    assert {p.name: p.value for p in hb.parts}["technical_terms"] == 3.0
+    text = " ".join(render_text(report).split())
+    assert 'you said "I.O.P."; to the client, say "the day programme"' in text
+    assert check_report(report) == []
