@@ -14,6 +14,7 @@ STAGES = {
     "prosody": "service.cli.eval_prosody:prosody",
     "cues": "service.cli.eval_cues:cues",
     "index": "service.cli.eval_index:index",
+    "claims": "service.cli.eval_claims:claims",
 }
 
 
@@ -23,4 +24,4 @@ class _StageGroup(LazyGroup):
 
 @click.group("eval", cls=_StageGroup)
 def eval_group():
-    """Measure an analysis stage against reference data (prints a table, writes JSON)."""
+    """Measure an analysis stage against reference data, or the report's claims on planted scripts."""
