@@ -240,13 +240,12 @@ def _check_summary(r: Report, out: list[str]) -> None:
             continue
         if not s.judged:  # neither strength nor to work on: checked in _check_confidence
             continue
-        if s.score >= STRENGTH_AT and s.try_instead:
+        praised = name in strengths or (strength is not None and strength.subscore == name)
+        if praised and s.try_instead:
             out.append(f"{s.label} is a strength ({s.score:.0f}) but carries a try-instead line")
-        if s.score >= STRENGTH_AT and name in work_on:
-            out.append(f"{s.label} scores {s.score:.0f} but is listed to work on")
         if s.score < STRENGTH_AT and name in strengths:
             out.append(f"{s.label} scores {s.score:.0f} but is listed as a strength")
-        if s.score >= STRENGTH_AT and any(not e.positive and _DELIVERY_NOTE not in e.note for e in s.evidence):
+        if praised and any(not e.positive and _DELIVERY_NOTE not in e.note for e in s.evidence):
             out.append(f"{s.label} is a strength but quotes a fault")
     if len(prios) > 3:
         out.append(f"{len(prios)} priorities: at most 3")
@@ -259,8 +258,6 @@ def _check_summary(r: Report, out: list[str]) -> None:
         if s is None or s.score is None:
             out.append(f"priority {p.subscore!r} is not a measured sub-score")
             continue
-        if s.score >= STRENGTH_AT:
-            out.append(f"priority {s.label} scores {s.score:.0f}, a strength")
         if p.subscore in strengths:
             out.append(f"priority {s.label} is also listed as a strength")
         if total > 0:
@@ -278,7 +275,7 @@ def _check_summary(r: Report, out: list[str]) -> None:
         for name, s in r.subscores.items():
             out_of_band = {p.name for p in s.parts if p.in_band is False}
             shown = any(not e.positive and e.figure in out_of_band for e in s.evidence)
-            if s.judged and s.score < STRENGTH_AT and shown and name not in named:
+            if s.judged and shown and name not in named:
                 out.append(f"{s.label} shows a fault with its moment but is not a priority")
 
 

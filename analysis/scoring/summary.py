@@ -1,25 +1,27 @@
 """The summary a trainee reads first: a headline, up to three priorities, one strength.
 
 :func:`build_summary` is the one pure function that decides what is a strength and what to work
-on; :func:`with_summary` applies it to a :class:`~analysis.report.types.Report`, so the summary,
-the ``strengths``/``work_on`` lists and each sub-score's try-instead line and evidence can never
-disagree:
+on; :func:`with_summary` applies it to a :class:`~analysis.report.types.Report`. Every sentence it
+makes is a claim built from named figures (a sub-score's parts, each read against its one band in
+:mod:`analysis.report.figures`) and carries them in ``because``:
 
-- a sub-score scoring :data:`STRENGTH_AT` or more is a strength: it keeps only its positive
-  evidence and carries no try-instead line;
-- a measured sub-score below it is something to work on, ranked by *gain*, the points the
-  0-100 score would rise if that sub-score reached 100 (its weight share times its shortfall);
-  the first :data:`MAX_PRIORITIES` are the priorities;
+- a **priority** is stated only where the session shows the fault: a judged sub-score with a
+  figure outside its band and a quoted moment of that fault; its message states those figures,
+  its quote is that moment and its try-instead speaks about that same moment; ranked by *gain*,
+  the points the 0-100 score would rise if the sub-score reached 100; at most :data:`MAX_PRIORITIES`;
+- the **strength** is a judged sub-score scoring :data:`STRENGTH_AT` or more that shows no fault;
+  it cites only figures inside their band (all of them first; otherwise the in-band ones, when
+  they carry at least half of its measured weight), and keeps only its positive evidence;
+- the **headline verdict** cites the index against the verdict's band;
 - a moment praised somewhere is not also quoted as a fault elsewhere, except by a sub-score
   about delivery (:data:`DELIVERY`), whose quote then says the words were good;
 - a report that is partial, has no score, or whose helper or client never speaks is not
   judged: no priorities, no strength, empty lists, and a headline that says why;
-- a measured sub-score that is not judged (:attr:`SubScore.judged`: its confidence is under
-  ``LOW_CONFIDENCE``) still counts in the index as computed, but it is never a priority, the
-  strength, a ``strengths`` or ``work_on`` line, and renderers show no try-instead for it; when no
-  sub-score is judged the headline says the whole score rests on little;
+- a measured sub-score that is not judged (:attr:`SubScore.judged`) still counts in the index as
+  computed, but it is never a priority or the strength;
 - when mono diarization was unsure whether one or two people speak and the helper's order was
-  not given, the headline says so and asks for the order or a stereo recording.
+  not given, the headline says so and asks for the order or a stereo recording; when a given order
+  contradicts a confident guess, the headline leads with that.
 """
 
 from __future__ import annotations
@@ -156,10 +158,13 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
     reason = _not_judged_reason(index, partial, notes, turns, kind, uncertain_speakers)
     # only judged sub-scores (sure enough to show a number) can be a strength or something to work on
     measured = [s for s in subscores.values() if s.judged]
-    strong = {s.name for s in measured if s.score >= STRENGTH_AT}
+    # A part that shows a fault (a figure outside its band, with a moment of it) is never praised,
+    # whatever its score: its fault can be a priority instead.
+    faulty = {s.name for s in subscores.values() if s.score is not None and _shows_fault(s)}
+    strong = {s.name for s in measured if s.score >= STRENGTH_AT and s.name not in faulty}
     # which quotes to keep follows the score alone (judged or not), so no moment is read two ways
     scored = [s for s in subscores.values() if s.score is not None]
-    high = {s.name for s in scored if s.score >= STRENGTH_AT}
+    high = {s.name for s in scored if s.score >= STRENGTH_AT and s.name not in faulty}
     # A moment read two ways by the text sub-scores (praised in one, faulted in another) is doubtful:
     # a strength keeps its praise and the fault goes; otherwise the praise goes and the fault stays.
     praised = {_moment(e) for s in scored if s.name in high for e in s.evidence if e.positive}
@@ -240,6 +245,12 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
                     + (f" Try instead: {claims[s.name].try_instead}" if claims[s.name].try_instead else "")
                     for s in weak)
     return (Summary(headline, True, priorities, strength, verdict_because), cleaned, strengths, work_on)
+
+
+def _shows_fault(s: SubScore) -> bool:
+    """A figure of ``s`` is outside its band and ``s`` quotes a moment of it."""
+    out = {p.name for p in s.parts if p.value is not None and p.in_band is False}
+    return any(not e.positive and e.figure in out for e in s.evidence)
 
 
 def _sentence(phrases: Sequence[str]) -> str:
