@@ -57,6 +57,15 @@ def _pct(v: float) -> str:
     return f"{v:.0f} %"
 
 
+def _share(v: float, of: str, only: bool = True) -> str:
+    """"none of your turns", "all of your turns", "only 20 % of your turns" (a share in %)."""
+    if v <= 0.5:
+        return f"none of {of}"
+    if v >= 99.5:
+        return f"all of {of}"
+    return f"{'only ' if only else ''}{_pct(v)} of {of}"
+
+
 def _times(v: float) -> str:
     k = int(round(v))
     return {0: "no times", 1: "once", 2: "twice"}.get(k, f"{k} times")
@@ -79,7 +88,7 @@ _DEFS = (
     FigureDef("reflections_and_validations_per_turn", "your turns that reflect or validate", "% of your turns",
               Band(40.0, 100.0), "about 40 % of your turns or more",
               lambda v: f"{_pct(v)} of your turns reflected or validated what the client said",
-              lambda v: f"only {_pct(v)} of your turns reflected or validated what the client said "
+              lambda v: f"{_share(v, 'your turns')} reflected or validated what the client said "
                         "(aim for about 40 % or more)"),
     FigureDef("complex_reflections", "reflections that add meaning", "% of your reflections", Band(40.0, 100.0),
               "about 40 % of your reflections or more (half is good)",
@@ -89,7 +98,7 @@ _DEFS = (
     FigureDef("open_questions", "open questions", "% of your questions", Band(50.0, 100.0),
               "at least half of your questions open (7 in 10 is good)",
               lambda v: f"{_pct(v)} of your questions were open",
-              lambda v: f"only {_pct(v)} of your questions were open (aim for at least half)"),
+              lambda v: f"{_share(v, 'your questions')} were open (aim for at least half)"),
     FigureDef("closed_question_runs", "yes/no questions straight after another", "times", Band(0.0, 1.0),
               "no strings of yes/no questions",
               lambda v: "you did not string yes/no questions together",
@@ -98,11 +107,11 @@ _DEFS = (
     FigureDef("advice", "your turns giving advice", "% of your turns", Band(0.0, 5.0),
               "rarely: about 1 turn in 20 or fewer",
               lambda v: "you gave no advice" if v <= 0 else f"you seldom gave advice ({_pct(v)} of your turns)",
-              lambda v: f"{_pct(v)} of your turns gave advice (aim for 1 in 20 or fewer)"),
+              lambda v: f"{_share(v, 'your turns', only=False)} gave advice (aim for 1 in 20 or fewer)"),
     FigureDef("information_and_advice", "your turns giving information or advice", "% of your turns",
               Band(0.0, 25.0), "about a quarter of your turns or fewer",
               lambda v: f"you kept information and advice to {_pct(v)} of your turns",
-              lambda v: f"about {_pct(v)} of your turns gave information or advice (aim for a quarter or fewer)"),
+              lambda v: f"{_share(v, 'your turns', only=False)} gave information or advice (aim for a quarter or fewer)"),
     FigureDef("solution_before_exploration", "fixes offered right after a feeling", "times", Band(0.0, 0.0),
               "none: explore a feeling before any fix",
               lambda v: "you never jumped to a fix right after the client shared a feeling",
@@ -119,7 +128,8 @@ _DEFS = (
     FigureDef("stayed_after_feeling", "feelings you stayed with", "% of the feelings named", Band(50.0, 100.0),
               "most of them: reflect, validate or ask about the feeling",
               lambda v: f"you stayed with {_pct(v)} of the feelings the client named",
-              lambda v: f"you stayed with only {_pct(v)} of the feelings the client named (aim for most)"),
+              lambda v: (f"you did not stay with any of the feelings the client named (aim for most)"
+                         if v <= 0 else f"you stayed with only {_pct(v)} of the feelings the client named (aim for most)")),
     FigureDef("topic_changes_after_disclosure", "changes of subject after a feeling", "times", Band(0.0, 0.0),
               "none: no change of subject right after a feeling",
               lambda v: "you never changed the subject right after a feeling",
