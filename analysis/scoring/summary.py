@@ -9,7 +9,8 @@ makes is a claim built from named figures (a sub-score's parts, each read agains
   figure outside its band and a quoted moment of that fault; its message states those figures,
   its quote is that moment and its try-instead speaks about that same moment; ranked by *gain*,
   the points the 0-100 score would rise if the sub-score reached 100; at most :data:`MAX_PRIORITIES`;
-- the **strength** is a judged sub-score scoring :data:`STRENGTH_AT` or more that shows no fault;
+- the **strength** is a judged listening sub-score (not :data:`NOT_PRAISED`: voice is delivery, not
+  listening) scoring :data:`STRENGTH_AT` or more that shows no fault;
   it cites only figures inside their band (all of them first; otherwise the in-band ones, when
   they carry at least half of its measured weight), and keeps only its positive evidence;
 - the **headline verdict** cites the index against the verdict's band;
@@ -58,6 +59,9 @@ STRENGTH_AT = 70.0
 DELIVERY = ("make_space", "voice")
 DELIVERY_NOTE = "the words were good; this is about how it was said"
 MAX_PRIORITIES = 3
+#: Parts never named as the one thing to keep doing: "Keep doing" names a listening behaviour (what
+#: was said, the room left to the client); voice is delivery, shown with its figures in its part.
+NOT_PRAISED = ("voice",)
 # A quote is "sure" only when the classifier gave its turn's code at least this probability.
 CLASSIFIER_SURE = 0.6
 #: what the headline adds when the two voices could not be told apart and no order was given
@@ -161,7 +165,7 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
     # A part that shows a fault (a figure outside its band, with a moment of it) is never praised,
     # whatever its score: its fault can be a priority instead.
     faulty = {s.name for s in subscores.values() if s.score is not None and _shows_fault(s)}
-    strong = {s.name for s in measured if s.score >= STRENGTH_AT and s.name not in faulty}
+    strong = {s.name for s in measured if s.score >= STRENGTH_AT and s.name not in faulty and s.name not in NOT_PRAISED}
     # which quotes to keep follows the score alone (judged or not), so no moment is read two ways
     scored = [s for s in subscores.values() if s.score is not None]
     high = {s.name for s in scored if s.score >= STRENGTH_AT and s.name not in faulty}
