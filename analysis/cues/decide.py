@@ -119,25 +119,42 @@ class _Clause:
 _OBLIGATION = re.compile(r"\b(?:need to|have to|must|got to|gotta|can't keep|if you don't|you'll)\b")
 
 
+_EPISTEMIC_MUST = re.compile(r"\byou must (?:have )?(?:been |be )?(?:like|love|feel|felt|think|know|miss|hate|want|wonder|"
+                             r"be (?:so |really |pretty )?\w+|have|really)\b")
+
+
 def _in_client_mouth(text: str, stem: str | None, match: str | None) -> bool:
-    """True when a directive inside a reflection clause is the client's ("so you feel you have to", "you need to")."""
-    if not stem or not match:
+    """True when a directive is the client's, not the helper's: "you feel you have to", "you were told you must".
+
+    Attributed (a verb of feeling, saying or thinking before it), an inference ("you must like it"),
+    or, inside a reflection, an obligation said back ("it sounds like you need to rest").
+    """
+    if not match:
         return False
     pos = text.find(match)
-    return pos >= 0 and bool(_ATTRIBUTE.search(text[:pos]) or _OBLIGATION.search(match))
+    if pos < 0:
+        return False
+    if _ATTRIBUTE.search(text[:pos]) or _EPISTEMIC_MUST.search(text):
+        return True
+    return bool(stem) and bool(_OBLIGATION.search(match))
 
 
 def _read(c: str) -> _Clause:
     question = R.is_question(c)
     stem = None if question else R.match_reflection_clause(c)
-    advice = R.match_advice_question(c) or R.match_advice(c)
-    if advice and not R.match_advice_question(c) and _in_client_mouth(c, stem, advice):
-        advice = None
-    persuade = R.match_persuade(c)
-    if persuade and _in_client_mouth(c, stem, persuade):
-        persuade = None
+    if question:
+        # a question is advice only in a suggestion's form ("why don't you", "have you tried");
+        # "what do you need to do next?" asks, it does not tell
+        advice, persuade = R.match_advice_question(c), None
+    else:
+        advice = R.match_advice_question(c) or R.match_advice(c)
+        if advice and not R.match_advice_question(c) and _in_client_mouth(c, stem, advice):
+            advice = None
+        persuade = R.match_persuade(c)
+        if persuade and _in_client_mouth(c, stem, persuade):
+            persuade = None
     confront = R.match_confront(c)
-    if confront and stem and confront in ("you always", "you never"):
+    if confront in ("you always", "you never") and (stem or _in_client_mouth(c, stem, confront)):
         confront = None  # "so you never felt heard" says back the client's words
     return _Clause(
         text=c, question=question, stem=stem, advice=advice, persuade=persuade,

@@ -184,10 +184,10 @@ _ADVICE_Q_ALL = _rx(  # every suggestion phrased as a question (the decision's r
     r"shouldn't you", r"wouldn't it be (?:better|easier|good|a good idea|smart)",
     r"(?:would|could|might) it (?:help|be (?:worth|a good idea|better|helpful)) (?:to|if)",
     r"is there (?:any|a) reason you (?:can't|couldn't|don't|wouldn't)", r"maybe you (?:could|should|can)",
-    r"(?:do|would) you want to (?:try|call|go to|join|talk to)",
+    r"(?:do|would) you want to (?:try|call|go to|join|talk to)", r"don't you think (?:you|it would)",
 )
 _SARCASM = _rx(  # MITI 4.2.1: a reflection said sarcastically or with disapproval is Confront
-    r"oh,? (?:great|wonderful|perfect|brilliant|lovely|fantastic|terrific|nice|good|super|marvell?ous|well done)",
+    r"oh,? (?:great|wonderful|perfect|brilliant|lovely|fantastic|terrific|super|marvell?ous|well done)",
     r"yeah,? right", r"sure you (?:did|do|will|are|were|can)", r"nice going", r"how convenient",
     r"(?:that's|well,? that's) just (?:great|perfect|wonderful|brilliant|lovely|fantastic)",
     r"(?:real|very|really) smart", r"smart move", r"(?:what a|big) surprise", r"here we go again",

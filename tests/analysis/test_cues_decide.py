@@ -156,3 +156,28 @@ def test_detect_cues_emits_exactly_the_decision():
             assert view.has(code.turn_index, c) == (c in code.codes)
     assert res.summary.reflections == 0 and res.summary.minimising == 1
     assert res.summary.validations == 1 and res.summary.open_questions == 1
+
+
+@pytest.mark.parametrize("text", [
+    "What do you need to do next?",
+    "Do you feel confident that you could just stop completely?",
+    "Where do you think you might want to go from here?",
+])
+def test_a_question_about_what_the_client_needs_to_do_asks_it_does_not_tell(text):
+    d = decide(text, "question")
+    assert d.behaviour == "question" and not d.has("advice") and not d.has("persuade")
+
+
+@pytest.mark.parametrize("text", [
+    "You must like that statue.",  # an inference, not an order
+    "That's hard, being told that you have to give up your dog.",  # what someone else said
+    "You realise it's something you shouldn't have done.",
+])
+def test_directives_that_are_not_the_helpers_do_not_block_a_reflection(text):
+    d = decide(text, "reflection")
+    assert d.has("reflection") and not d.has("advice") and not d.has("persuade"), d.reason
+
+
+def test_persuasion_as_a_question_is_not_a_question():
+    d = decide("Don't you think you should stop drinking?", "question")
+    assert d.behaviour == "input" and d.has("advice") and not d.has("question")
