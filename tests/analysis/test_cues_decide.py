@@ -181,3 +181,20 @@ def test_directives_that_are_not_the_helpers_do_not_block_a_reflection(text):
 def test_persuasion_as_a_question_is_not_a_question():
     d = decide("Don't you think you should stop drinking?", "question")
     assert d.behaviour == "input" and d.has("advice") and not d.has("question")
+
+
+@pytest.mark.parametrize("text", [
+    "So why don't you start by telling me a little bit about yourself?",  # an invitation to talk
+    "Maybe you could tell me how that's been going?",
+    "What sorts of treatment have you tried before?",  # asks about the past
+    "Have you thought about when you want to quit by?",  # asks about the client's own thinking
+    "Would it be helpful to give you some information on safer drinking?",  # asks permission
+])
+def test_questions_that_only_look_like_suggestions_stay_questions(text):
+    d = decide(text, "question")
+    assert d.behaviour == "question" and not d.has("advice"), d.reason
+
+
+def test_a_narrated_just_is_not_an_order():
+    assert not decide("So that time you just let it go.", "reflection").has("advice")
+    assert decide("Just let it go.", "input").has("advice")
