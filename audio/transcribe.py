@@ -28,6 +28,7 @@ from audio.models import DEFAULT_MODEL, resolve_model
 __all__ = [
     "TranscribeOptions",
     "FILLER_PROMPT",
+    "VOCABULARY_HINT",
     "load_model",
     "transcribe",
     "select_device",
@@ -45,6 +46,10 @@ SAMPLE_RATE = 16000
 # about it." kept fewer and cut more windows short; no prompt kept 13 of 31 at 10.0 %.
 FILLER_PROMPT = "Um, well, I mean, uh, I've been feeling, you know, kind of stressed."
 EARLIER_FILLER_PROMPT = "Umm, so, uh, I was like, you know, hmm, thinking about it."
+# The recovery field's terms, so Whisper writes "IOP" and "MAT" rather than "I hope he" (passed as
+# faster-whisper's ``hotwords``, ahead of the filler prompt). The same terms as the jargon table
+# (analysis/cues/jargon.py; a test keeps the two in step). Measured: docs/stages/transcription.md.
+VOCABULARY_HINT = "IOP, MAT, MOUD, PHP, CBT, DBT, SUD, ASAM, treatment plan, relapse prevention plan, detox, naloxone."
 
 ProgressCallback = Callable[[float], None]
 
@@ -58,6 +63,7 @@ class TranscribeOptions:
     ``batched``: decode many 30 s windows at once (faster-whisper's batched
     pipeline over windows planned from the voice-activity regions).
     ``initial_prompt``: the filler-keeping prompt (Whisper drops "um"/"uh" without it).
+    ``hotwords``: a vocabulary hint (field terms) faster-whisper puts before the prompt; ``None`` for none.
     ``repair_truncated``: when a prompted window comes back with too few words
     for its speech (the decoder stopped early), decode it again without the
     prompt and keep the longer result.
@@ -80,6 +86,7 @@ class TranscribeOptions:
     repair_truncated: bool = True
     word_timestamps: bool = True
     initial_prompt: str | None = FILLER_PROMPT
+    hotwords: str | None = VOCABULARY_HINT
     language: str | None = "en"
     condition_on_previous_text: bool = False
     cpu_threads: int = 0
@@ -315,6 +322,8 @@ def transcribe(
         initial_prompt=options.initial_prompt,
         condition_on_previous_text=options.condition_on_previous_text,
     )
+    if options.hotwords:
+        kwargs["hotwords"] = options.hotwords
     if options.without_timestamps:
         kwargs["without_timestamps"] = True
     if not options.temperature_fallback:

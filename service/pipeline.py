@@ -101,7 +101,8 @@ class AnalysisSettings:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["transcribe"] = {k: v for k, v in asdict(self.transcribe).items() if k != "initial_prompt"}
+        d["transcribe"] = {k: v for k, v in asdict(self.transcribe).items()
+                          if k not in ("initial_prompt", "hotwords")}
         return d
 
 

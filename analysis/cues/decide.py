@@ -37,7 +37,7 @@ _SPLIT = re.compile(r"(?<=[.!?;])\s+|,\s+(?=but\b)|\s+[-\u2013\u2014]+\s+")
 # In a reflection clause, words that put what follows in the client's mouth ("you feel you have to").
 _ATTRIBUTE = re.compile(
     r"\b(?:feel|feels|felt|feeling|think|thinks|thought|believe|say|said|saying|told|want|wanted|wish|"
-    r"worr\w*|afraid|scared|wonder\w*|know|knew|guess|sense|hope|decided|reali[sz]\w*|mean|meant|would like|'d like|if|"
+    r"worr\w*|afraid|scared|wonder\w*|know|knew|guess|reckon|sense|hope|decided|reali[sz]\w*|mean|meant|would like|'d like|if|"
     r"can't|cannot|unsure|not sure|torn)\b"
 )
 
@@ -119,25 +119,67 @@ class _Clause:
 _OBLIGATION = re.compile(r"\b(?:need to|have to|must|got to|gotta|can't keep|if you don't|you'll)\b")
 
 
+_EPISTEMIC_MUST = re.compile(r"\byou must (?:have )?(?:been |be )?(?:like|love|feel|felt|think|know|miss|hate|want|wonder|"
+                             r"be (?:so |really |pretty )?\w+|have|really)\b")
+
+
+def _narrated(text: str, match: str) -> bool:
+    """ "you just let it go" tells what someone did; "just let it go" tells them to."""
+    pos = text.find(match)
+    return match.startswith("just ") and bool(re.search(r"\b(?:you|i|he|she|they|we)\s+$", text[:pos]))
+
+
 def _in_client_mouth(text: str, stem: str | None, match: str | None) -> bool:
-    """True when a directive inside a reflection clause is the client's ("so you feel you have to", "you need to")."""
-    if not stem or not match:
+    """True when a directive is the client's, not the helper's: "you feel you have to", "you were told you must".
+
+    Attributed (a verb of feeling, saying or thinking before it), an inference ("you must like it"),
+    or, inside a reflection, an obligation said back ("it sounds like you need to rest").
+    """
+    if not match:
         return False
     pos = text.find(match)
-    return pos >= 0 and bool(_ATTRIBUTE.search(text[:pos]) or _OBLIGATION.search(match))
+    if pos < 0:
+        return False
+    if _ATTRIBUTE.search(text[:pos]) or _EPISTEMIC_MUST.search(text):
+        return True
+    return bool(stem) and bool(_OBLIGATION.search(match))
+
+
+# not suggestions: an invitation to talk ("why don't you tell me about yourself"), asking about the
+# client's own thinking ("have you thought about when...?"), a wh-question about the past ("what have
+# you tried before?"), asking permission ("would it be okay if we...")
+_INVITE = re.compile(r"\b(?:start by )?(?:tell|telling|talk|talking|say|share|sharing|describe|walk me)\b")
+_ABOUT_THINKING = re.compile(r"\b(?:thought about|considered) (?:when|what|how|whether|why|where|who|if)\b")
+_WH_FIRST = re.compile(r"^(?:[\w'-]+[,.]?\s+){0,3}?(?:what|which|how|when|where|who|why)\b(?! don't| not)")
+
+
+def _suggestion(c: str) -> str | None:
+    """A suggestion phrased as a question, by its form (``R.match_advice_question``), minus what only looks like one."""
+    m = R.match_advice_question(c)
+    if not m or R.match_permission(c) or _ABOUT_THINKING.search(c):
+        return None
+    tail = c[c.find(m) + len(m):]
+    if _INVITE.match(tail.strip()) or (_WH_FIRST.match(c) and not m.startswith(("why", "what if", "what about", "how about"))):
+        return None
+    return m
 
 
 def _read(c: str) -> _Clause:
     question = R.is_question(c)
     stem = None if question else R.match_reflection_clause(c)
-    advice = R.match_advice_question(c) or R.match_advice(c)
-    if advice and not R.match_advice_question(c) and _in_client_mouth(c, stem, advice):
-        advice = None
-    persuade = R.match_persuade(c)
-    if persuade and _in_client_mouth(c, stem, persuade):
-        persuade = None
+    if question:
+        # a question is advice only in a suggestion's form ("why don't you", "have you tried");
+        # "what do you need to do next?" asks, it does not tell
+        advice, persuade = _suggestion(c), None
+    else:
+        advice = _suggestion(c) or R.match_advice(c)
+        if advice and advice != _suggestion(c) and (_in_client_mouth(c, stem, advice) or _narrated(c, advice)):
+            advice = None
+        persuade = R.match_persuade(c)
+        if persuade and _in_client_mouth(c, stem, persuade):
+            persuade = None
     confront = R.match_confront(c)
-    if confront and stem and confront in ("you always", "you never"):
+    if confront in ("you always", "you never") and (stem or _in_client_mouth(c, stem, confront)):
         confront = None  # "so you never felt heard" says back the client's words
     return _Clause(
         text=c, question=question, stem=stem, advice=advice, persuade=persuade,

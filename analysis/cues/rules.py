@@ -184,10 +184,10 @@ _ADVICE_Q_ALL = _rx(  # every suggestion phrased as a question (the decision's r
     r"shouldn't you", r"wouldn't it be (?:better|easier|good|a good idea|smart)",
     r"(?:would|could|might) it (?:help|be (?:worth|a good idea|better|helpful)) (?:to|if)",
     r"is there (?:any|a) reason you (?:can't|couldn't|don't|wouldn't)", r"maybe you (?:could|should|can)",
-    r"(?:do|would) you want to (?:try|call|go to|join|talk to)",
+    r"(?:do|would) you want to (?:try|call|go to|join|talk to)", r"don't you think (?:you|it would)",
 )
 _SARCASM = _rx(  # MITI 4.2.1: a reflection said sarcastically or with disapproval is Confront
-    r"oh,? (?:great|wonderful|perfect|brilliant|lovely|fantastic|terrific|nice|good|super|marvell?ous|well done)",
+    r"oh,? (?:great|wonderful|perfect|brilliant|lovely|fantastic|terrific|super|marvell?ous|well done)",
     r"yeah,? right", r"sure you (?:did|do|will|are|were|can)", r"nice going", r"how convenient",
     r"(?:that's|well,? that's) just (?:great|perfect|wonderful|brilliant|lovely|fantastic)",
     r"(?:real|very|really) smart", r"smart move", r"(?:what a|big) surprise", r"here we go again",
@@ -199,6 +199,7 @@ _PERMISSION = _rx(
     r"(?:would|is) it (?:be )?(?:ok|okay|alright|all right) (?:if|with you if) i", r"(?:can|may|could) i (?:share|offer|suggest|tell you|give you|make a suggestion|ask)",
     r"would you (?:like|be interested in|want) (?:some|me to share|to hear|any) ?(?:ideas|suggestions|information|thoughts|options|tips|what)?",
     r"do you mind if i", r"(?:are you|would you be) (?:open|interested) (?:to|in) (?:hearing|some)",
+    r"would it be (?:helpful|useful|okay|ok|alright|all right) (?:to give you|to share|to tell you|if i|if we|for me to)",
 )
 _MINIMISE = _rx(
     r"at least(?! (?:a |some |one )?part of you)", r"(?<!you )(?<!i )(?<!they )(?<!we )don't worry", r"do not worry",

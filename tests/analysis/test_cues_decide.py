@@ -156,3 +156,45 @@ def test_detect_cues_emits_exactly_the_decision():
             assert view.has(code.turn_index, c) == (c in code.codes)
     assert res.summary.reflections == 0 and res.summary.minimising == 1
     assert res.summary.validations == 1 and res.summary.open_questions == 1
+
+
+@pytest.mark.parametrize("text", [
+    "What do you need to do next?",
+    "Do you feel confident that you could just stop completely?",
+    "Where do you think you might want to go from here?",
+])
+def test_a_question_about_what_the_client_needs_to_do_asks_it_does_not_tell(text):
+    d = decide(text, "question")
+    assert d.behaviour == "question" and not d.has("advice") and not d.has("persuade")
+
+
+@pytest.mark.parametrize("text", [
+    "You must like that statue.",  # an inference, not an order
+    "That's hard, being told that you have to give up your dog.",  # what someone else said
+    "You realise it's something you shouldn't have done.",
+])
+def test_directives_that_are_not_the_helpers_do_not_block_a_reflection(text):
+    d = decide(text, "reflection")
+    assert d.has("reflection") and not d.has("advice") and not d.has("persuade"), d.reason
+
+
+def test_persuasion_as_a_question_is_not_a_question():
+    d = decide("Don't you think you should stop drinking?", "question")
+    assert d.behaviour == "input" and d.has("advice") and not d.has("question")
+
+
+@pytest.mark.parametrize("text", [
+    "So why don't you start by telling me a little bit about yourself?",  # an invitation to talk
+    "Maybe you could tell me how that's been going?",
+    "What sorts of treatment have you tried before?",  # asks about the past
+    "Have you thought about when you want to quit by?",  # asks about the client's own thinking
+    "Would it be helpful to give you some information on safer drinking?",  # asks permission
+])
+def test_questions_that_only_look_like_suggestions_stay_questions(text):
+    d = decide(text, "question")
+    assert d.behaviour == "question" and not d.has("advice"), d.reason
+
+
+def test_a_narrated_just_is_not_an_order():
+    assert not decide("So that time you just let it go.", "reflection").has("advice")
+    assert decide("Just let it go.", "input").has("advice")

@@ -68,3 +68,13 @@ def test_the_jargon_cue_agrees_with_the_finder():
     uses = jargon_uses(text)
     assert cue.label == ", ".join(sorted({u.term for u in uses})) == "IOP, MAT, treatment plan"
     assert cue.match == uses[0].matched == "M.A.T."
+
+
+def test_whisper_vocabulary_hint_names_table_terms_only():
+    from audio.transcribe import VOCABULARY_HINT, TranscribeOptions
+
+    hinted = [t.strip(" .") for t in VOCABULARY_HINT.split(",")]
+    assert {"IOP", "MAT", "treatment plan"} <= set(hinted)
+    assert set(hinted) <= set(whisper_terms())
+    assert [u.term for u in jargon_uses(VOCABULARY_HINT)] == hinted  # the finder reads the hint's own words
+    assert TranscribeOptions().hotwords == VOCABULARY_HINT
