@@ -165,7 +165,8 @@ def _suggestion(c: str) -> str | None:
 
 
 def _read(c: str) -> _Clause:
-    question = R.is_question(c)
+    # a one-word fragment ("what", a word the turn split cut off the next sentence) is no question
+    question = R.is_question(c) and (c.rstrip().endswith("?") or len(c.split()) >= 2)
     stem = None if question else R.match_reflection_clause(c)
     if question:
         # a question is advice only in a suggestion's form ("why don't you", "have you tried");

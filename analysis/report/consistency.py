@@ -178,14 +178,14 @@ def _check_claims(r: Report, raw: dict[str, Any], out: list[str]) -> None:
             out.append(f"{where} cites no figure")
             continue
         _check_because(where, p.because, s, list(d.get("because") or ()), out)
-        if not any(b.in_band is False for b in p.because):
-            out.append(f"{where}: every figure it cites is inside its band, so the session shows no fault")
+        if not any(b.fault for b in p.because):
+            out.append(f"{where}: no figure it cites is outside its band, so the session shows no fault")
         if p.evidence is None:
             out.append(f"{where} quotes no moment of the fault")
             continue
         moment = next((e for e in s.evidence if not e.positive and e.quote == p.evidence.quote
                        and e.start == p.evidence.start), None)
-        cited = {b.figure for b in p.because if b.in_band is False}
+        cited = {b.figure for b in p.because if b.fault}
         if moment is None or moment.figure not in cited:
             out.append(f"{where}: the quote {p.evidence.quote[:50]!r} is not a moment of the fault it states")
         before = _client_before(r.turns, p.evidence)
@@ -273,7 +273,7 @@ def _check_summary(r: Report, out: list[str]) -> None:
     if len(prios) < 3 and r.version >= 3:  # a fault the session shows, with its moment, left unsaid
         named = {p.subscore for p in prios}
         for name, s in r.subscores.items():
-            out_of_band = {p.name for p in s.parts if p.in_band is False}
+            out_of_band = {p.name for p in s.parts if p.fault}
             shown = any(not e.positive and e.figure in out_of_band for e in s.evidence)
             if s.judged and shown and name not in named:
                 out.append(f"{s.label} shows a fault with its moment but is not a priority")

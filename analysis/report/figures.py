@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["Band", "FigureDef", "FIGURES", "PACE_BAND", "VERDICT_BANDS", "figure", "band_of", "in_band",
+__all__ = ["Band", "FigureDef", "FIGURES", "PACE_BAND", "VERDICT_BANDS", "figure", "band_of", "in_band", "is_fault",
            "target_text", "praise_phrase", "fault_phrase", "format_value"]
 
 
@@ -51,6 +51,14 @@ class FigureDef:
     target: str
     praise: Callable[[float], str]
     fault: Callable[[float], str]
+    #: outside ``band`` but inside this is neither praised nor a fault (a pause longer than 1 s is
+    #: patience, not a fault); None: the band itself
+    tolerated: Band | None = None
+
+    def is_fault(self, value: float | None) -> bool | None:
+        """Outside the tolerated range: a fault the report may state (None when not measured)."""
+        inside = (self.tolerated or self.band).contains(value)
+        return None if inside is None else not inside
 
 
 def _pct(v: float) -> str:
@@ -147,7 +155,8 @@ _DEFS = (
               "a calm pause, about 0.5-1 s",
               lambda v: f"you left a calm {v:.1f} s pause before answering",
               lambda v: (f"you usually started {abs(v):.1f} s before the client had finished" if v < 0 else
-                         f"your usual pause before answering was {v:.1f} s (calm is 0.5-1 s)")),
+                         f"your usual pause before answering was {v:.1f} s (calm is 0.5-1 s)"),
+              tolerated=Band(0.5, None)),
     FigureDef("longest_helper_turn", "your longest turn", "s", Band(0.0, 20.0), "under about 20 s",
               lambda v: f"your turns stayed short (the longest {v:.0f} s)",
               lambda v: f"your longest turn ran {v:.0f} s (aim for under about 20 s)"),
@@ -194,6 +203,12 @@ def in_band(name: str, value: float | None) -> bool | None:
     """Whether ``value`` of figure ``name`` is inside its band (None: not measured or no band)."""
     d = FIGURES.get(name)
     return None if d is None else d.band.contains(value)
+
+
+def is_fault(name: str, value: float | None) -> bool | None:
+    """Whether ``value`` of figure ``name`` is a fault the report may state (None: not measured or no band)."""
+    d = FIGURES.get(name)
+    return None if d is None else d.is_fault(value)
 
 
 def target_text(name: str) -> str:

@@ -133,9 +133,16 @@ class Because:
     def in_band(self) -> bool | None:
         return self.band.contains(self.value)
 
+    @property
+    def fault(self) -> bool | None:
+        """A fault the report may state: outside the figure's tolerated range (its band unless wider)."""
+        d = figure(self.figure)
+        return (None if self.in_band is None else not self.in_band) if d is None else d.is_fault(self.value)
+
     def to_dict(self) -> dict[str, Any]:
         return {"figure": self.figure, "label": self.label, "value": self.value, "unit": self.unit,
-                "band": self.band.as_list(), "in_band": self.in_band, "target": target_text(self.figure)}
+                "band": self.band.as_list(), "in_band": self.in_band, "fault": self.fault,
+                "target": target_text(self.figure)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Because":
@@ -185,6 +192,12 @@ class ScorePart:
         band = self.band
         return None if band is None else band.contains(self.value)
 
+    @property
+    def fault(self) -> bool | None:
+        """Outside the figure's tolerated range: a fault the report may state (None: not measured)."""
+        d = figure(self.name)
+        return None if d is None else d.is_fault(self.value)
+
     def to_dict(self) -> dict[str, Any]:
         band = self.band
         return {
@@ -197,6 +210,7 @@ class ScorePart:
             "target": self.target,
             "band": None if band is None else band.as_list(),
             "in_band": self.in_band,
+            "fault": self.fault,
         }
 
     @classmethod

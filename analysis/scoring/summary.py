@@ -253,7 +253,7 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
 
 def _shows_fault(s: SubScore) -> bool:
     """A figure of ``s`` is outside its band and ``s`` quotes a moment of it."""
-    out = {p.name for p in s.parts if p.value is not None and p.in_band is False}
+    out = {p.name for p in s.parts if p.value is not None and p.fault}
     return any(not e.positive and e.figure in out for e in s.evidence)
 
 
@@ -274,7 +274,7 @@ def _fault_claim(s: SubScore, subscores: Mapping[str, SubScore], used: Collectio
     one of them (the heaviest with a moment; a sure one first) and the try-instead speaks about
     that same moment.
     """
-    out = [p for p in _cited(s.parts) if p.in_band is False]
+    out = [p for p in _cited(s.parts) if p.fault]
     if not out:
         return None
     names = [p.name for p in out]
