@@ -183,10 +183,10 @@ def _check_claims(r: Report, raw: dict[str, Any], out: list[str]) -> None:
         if p.evidence is None:
             out.append(f"{where} quotes no moment of the fault")
             continue
-        moment = next((e for e in s.evidence if not e.positive and e.quote == p.evidence.quote
-                       and e.start == p.evidence.start), None)
         cited = {b.figure for b in p.because if b.fault}
-        if moment is None or moment.figure not in cited:
+        moments = [e for e in s.evidence if not e.positive and e.quote == p.evidence.quote
+                   and e.start == p.evidence.start]
+        if not any(e.figure in cited for e in moments):
             out.append(f"{where}: the quote {p.evidence.quote[:50]!r} is not a moment of the fault it states")
         before = _client_before(r.turns, p.evidence)
         if not (_about(p.try_instead, p.evidence.quote) or (before is not None and _about(p.try_instead, before.text))):

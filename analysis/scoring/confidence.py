@@ -3,7 +3,9 @@
 A sub-score read from three helper turns, or from turns the classifier could not tell apart, is
 not worth a confident number. The confidence is ``n_eff / (n_eff + CONFIDENCE_TURNS)``, where
 ``n_eff`` is the number of helper turns weighted by how sure the classifier was of each (1 for a
-turn it was certain about, 0 for one where all four behaviours were equally likely). So ten
+turn it was certain about, 0 for one where all four behaviours were equally likely; a turn where a
+rule decided a code, "at least…" or "you should…", is read at least as surely as the rule's
+confidence, :data:`RULE_CERTAINTY`). So ten
 certain turns give 0.5, thirty give 0.75. ``CONFIDENCE_TURNS`` was fixed before looking at any
 figure (not fitted); the threshold under which a report should say "not enough to judge",
 :data:`LOW_CONFIDENCE`, is discussed in docs/evaluation/honest-figures.md.
@@ -26,6 +28,12 @@ CONFIDENCE_TURNS = 10.0
 # renderer reads, can use it; below it a sub-score is shown as "not enough to judge".
 
 _BEHAVIOURS = ("question", "reflection", "input", "other")
+#: Codes the one cue decision reads by rule (a phrase that shows them: "at least", "you should",
+#: "no wonder"), not from the classifier's probabilities.
+RULE_CODES = ("advice", "minimising", "validation", "affirmation", "confront", "persuade", "permission")
+#: A rule cue's confidence (``analysis.cues.decide``: 0.8), as a certainty on the scale of
+#: :func:`turn_certainty`: (0.8 - 1/4) / (1 - 1/4).
+RULE_CERTAINTY = round((0.8 - 0.25) / 0.75, 3)
 
 
 def turn_certainty(probs: dict[str, float] | None) -> float:
@@ -52,7 +60,15 @@ def text_confidence(turns: Sequence[Turn], view: CueView) -> float:
         The cue stage's view (``probs`` per helper turn when the model ran).
     """
     helper = [t for t in turns if t.role == HELPER and t.text.strip()]
-    return _confidence(sum(turn_certainty(view.probs.get(t.index)) for t in helper))
+    return _confidence(sum(_certainty(t, view) for t in helper))
+
+
+def _certainty(t: Turn, view: CueView) -> float:
+    """How surely a helper turn is read: the classifier's certainty, or a rule's when a rule decided a code."""
+    sure = turn_certainty(view.probs.get(t.index))
+    if any(view.has(t.index, k) for k in RULE_CODES):
+        sure = max(sure, RULE_CERTAINTY)
+    return sure
 
 
 def turns_confidence(turns: Sequence[Turn]) -> float:

@@ -88,6 +88,19 @@ def _client_before(turns: Sequence[Turn], t: Turn) -> Turn | None:
     return None
 
 
+def _unheard_replies(turns: Sequence[Turn], view: CueView, heard: Sequence[Turn], skip: set) -> list[Turn]:
+    """Helper replies to a client turn that neither reflect nor validate: replies to a feeling first."""
+    out = []
+    for pos, t in enumerate(turns):
+        if t.role != CLIENT or not t.text.strip():
+            continue
+        reply = _next_helper(turns, pos)
+        if reply is not None and reply not in heard and reply not in skip and reply not in out:
+            out.append(reply)
+    return sorted(out, key=lambda r: (not any(view.has(c.index, "feeling") for c in [_client_before(turns, r)]
+                                              if c is not None), r.index))
+
+
 def _fault(turns: Sequence[Turn], figure: str, note: str, try_instead: str) -> list[Evidence]:
     """Fault moments of ``figure``: each quoted turn carries what to say instead at that moment."""
     return [replace(e, figure=figure, try_instead=try_instead.replace("{quote}", _short(e.quote)))
@@ -140,14 +153,13 @@ def reflect_validate(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Re
             ev += _fault([t], "reflection_to_question", "a question where a reflection could go",
                          f'Before asking "{{quote}}", {heard_text}say back what you heard first: '
                          '"It sounds like that has been weighing on you."')
-    if not r:  # the moment a reflection could have gone: your reply to the client's first feeling
-        missed = _reply_to_feeling(turns, view)
-        if missed is not None and missed not in q[:2]:
-            before = _client_before(turns, missed)
+    if share < 0.4:  # the replies where a reflection could have gone, the client's feelings first
+        quoted = set(q[:2]) if rq is not None and rq < 1.0 else set()
+        for t in _unheard_replies(turns, view, heard, quoted)[:2]:
+            before = _client_before(turns, t)
             said = _short(before.text) if before is not None else "what they shared"
-            ev += _fault([missed], "reflections_and_validations_per_turn",
-                         "your reply where a reflection could go",
-                         f'When the client said "{said}", reflect it instead of "{{quote}}": '
+            ev += _fault([t], "reflections_and_validations_per_turn", "your reply where a reflection could go",
+                         f'When the client said "{said}", say back what you heard instead of "{{quote}}": '
                          '"It sounds like that has been weighing on you."')
     quote = _feeling_quote(turns, view)
     try_instead = generic
@@ -253,9 +265,17 @@ def hold_back(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
         + _fault([t for t in unasked if t not in sbe_turns][:3], "advice", "advice",
                  'Instead of "{quote}", ask first: "What have you already thought about trying?" and, if you '
                  'still want to offer it, "Would it be OK if I shared an idea?"')
+        + _fault([t for t in asked if t not in sbe_turns][:1] if advice_share > 0.05 else [], "advice",
+                 "advice, after asking first",
+                 'You asked first, well done; instead of "{quote}", keep it to one short idea and ask what they '
+                 'make of it: "How does that sound to you?"')
+        + _fault([t for t in helper if view.has(t.index, "input") and t not in advice][:2]
+                 if input_share > 0.25 else [], "information_and_advice", "information",
+                 'Instead of "{quote}", find out what the client already knows first: "What do you know about '
+                 'that already?"')
         + _fault(minimising[:2], "minimising", "minimising",
                  'Instead of "{quote}", acknowledge it: "That sounds really hard, and it makes sense you feel '
-                 'that way."'))[:4]
+                 'that way."'))[:5]
     ev += [Evidence(speaker=j.speaker, role=j.role, quote=j.quote, start=j.start, end=j.end,
                     note=f'technical word "{j.said}"', figure="technical_terms",
                     try_instead=f'Instead of "{j.said}" in "{_short(j.quote)}", say "{j.plain}".')
@@ -337,6 +357,16 @@ def stay_with(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     for client_turn, reply in left[:2]:
         said = _short(client_turn.text)
         ev += _fault([reply], "stayed_after_feeling", f'the reply to "{said}" moved away from the feeling',
+                     f'When the client said "{said}", instead of "{{quote}}", stay with it: "That sounds '
+                     'painful. What is that like for you?"')
+    by_index = {t.index: t for t in turns}
+    for e in view.events:
+        reply = by_index.get(e.turn) if e.kind == "topic_avoidance" else None
+        if reply is None or reply in stayed or any(x.start == reply.start for x in ev if not x.positive):
+            continue
+        cause = by_index.get(e.cause) if e.cause is not None else _client_before(turns, reply)
+        said = _short(cause.text) if cause is not None else "what they shared"
+        ev += _fault([reply], "topic_changes_after_disclosure", f'the reply to "{said}" changed the subject',
                      f'When the client said "{said}", instead of "{{quote}}", stay with it: "That sounds '
                      'painful. What is that like for you?"')
     try_instead = generic
