@@ -267,6 +267,8 @@ def decide_turn(
         why.append("says a feeling back: a reflection")
     if b == "reflection" and parts:
         cands = free_statements or ([] if blockers else parts)
+        if blockers:  # beside a fix or reassurance, only a clause that says back in form is a reflection
+            cands = [p for p in cands if p.stem]
         if cands:
             reflection_clause = cands[0]
         else:

@@ -215,6 +215,11 @@ _MINIMISE = _rx(
     r"not a big deal", r"cheer up", r"you'll be (?:fine|ok|okay|alright)", r"(?:it|everything)(?:'ll| will) (?:be|work out) (?:fine|ok|okay|alright)",
     r"get over it", r"(?:others|other people) have it worse", r"don't be (?:sad|upset|so)", r"stop worrying", r"just relax", r"you need to relax",
     r"think positive", r"(?:it's|it is) all in your head", r"you(?:'re| are) overreacting", r"could be worse", r"it's not the end of the world",
+    # reassurance: telling the client the feeling is not needed rather than hearing it
+    r"(?:don't|do not|no need to) stress", r"(?:it's|it is|everything's|everything is) (?:going|gonna) to be (?:fine|ok|okay|alright)",
+    r"you(?:'re| are) (?:being )?(?:way |far |much |a bit )?too (?:hard|tough) on yourself", r"(?:kids|people|you'll) bounce back",
+    r"tomorrow is (?:a new|another) day", r"(?:it's|that's) (?:just )?part of the process", r"(?:it's|that's) just a (?:bump|blip|hiccup)",
+    r"nobody(?:'s| is) judging you", r"you(?:'ll| will) be back on track",
 )
 _FILLER = re.compile(r"\b(?:um+|uh+|er+m?|ah+)\b|\byou know\b(?!\s+(?:what|how|that|why|if))|\bi mean\b|\blike,", re.IGNORECASE)
 _COLLAB = _rx(

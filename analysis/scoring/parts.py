@@ -328,7 +328,7 @@ def stay_with(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     turns = list(turns)
     stayed: list[Turn] = []
     left: list[tuple[Turn, Turn]] = []
-    avoid = {e.turn for e in view.events if e.kind in ("topic_avoidance", "feeling_missed")}
+    avoid = {e.turn for e in view.events if e.kind == "topic_avoidance"}
     for pos, t in enumerate(turns):
         if t.role != CLIENT or not view.has(t.index, "feeling"):
             continue
@@ -337,9 +337,9 @@ def stay_with(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
             continue
         good = any(view.has(reply.index, k) for k in ("reflection", "validation", "open_question"))
         bad = any(view.has(reply.index, k) for k in ("advice", "minimising"))
-        if good and not bad:
+        if good and not bad and reply.index not in avoid:
             stayed.append(reply)
-        elif bad or reply.index in avoid or not good:
+        else:  # a fix, minimising, or a reply the cue stage reads as leaving the feeling (another topic)
             left.append((t, reply))
     total = len(stayed) + len(left)
     if total == 0:

@@ -10,7 +10,8 @@ makes is a claim built from named figures (a sub-score's parts, each read agains
   its quote is that moment and its try-instead speaks about that same moment; ranked by *gain*,
   the points the 0-100 score would rise if the sub-score reached 100; at most :data:`MAX_PRIORITIES`;
 - the **strength** is a judged listening sub-score (not :data:`NOT_PRAISED`: voice is delivery, not
-  listening) scoring :data:`STRENGTH_AT` or more that shows no fault;
+  listening) scoring :data:`STRENGTH_AT` or more that shows no fault; when a part about the words
+  (:data:`WORDS`) is a priority, the strength is about the words too;
   it cites only figures inside their band (all of them first; otherwise the in-band ones, when
   they carry at least half of its measured weight), and keeps only its positive evidence;
 - the **headline verdict** cites the index against the verdict's band;
@@ -62,6 +63,9 @@ MAX_PRIORITIES = 3
 #: Parts never named as the one thing to keep doing: "Keep doing" names a listening behaviour (what
 #: was said, the room left to the client); voice is delivery, shown with its figures in its part.
 NOT_PRAISED = ("voice",)
+#: The parts about what the helper said. When one of them is a priority, the strength is one of them
+#: too: praising the room left (make space) beside words that need work rewards the wrong thing.
+WORDS = ("reflect_validate", "explore", "hold_back", "stay_with")
 # A quote is "sure" only when the classifier gave its turn's code at least this probability.
 CLASSIFIER_SURE = 0.6
 #: what the headline adds when the two voices could not be told apart and no order was given
@@ -219,6 +223,8 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
     best = sorted((s for s in measured if praise.get(s.name) is not None),
                   key=lambda s: (not praise[s.name][1], praise[s.name][0].evidence is None, -(s.score or 0),
                                  -s.weight, s.name))
+    if any(p.subscore in WORDS for p in priorities):  # the words need work: praise words, not quiet
+        best = [s for s in best if s.name in WORDS]
     strength = praise[best[0].name][0] if best else None
     unjudged = [s for s in cleaned.values() if s.score is not None and not s.judged]
     verdict_because: tuple[Because, ...] = ()
@@ -253,7 +259,7 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
 
 def _shows_fault(s: SubScore) -> bool:
     """A figure of ``s`` is outside its band and ``s`` quotes a moment of it."""
-    out = {p.name for p in s.parts if p.value is not None and p.fault}
+    out = {p.name for p in _cited(s.parts) if p.fault}
     return any(not e.positive and e.figure in out for e in s.evidence)
 
 
@@ -263,8 +269,10 @@ def _sentence(phrases: Sequence[str]) -> str:
 
 
 def _cited(parts: Sequence[ScorePart]) -> list[ScorePart]:
-    """The parts a claim can cite: measured figures with a band, the heaviest first."""
-    return sorted((p for p in parts if p.value is not None and p.in_band is not None), key=lambda p: -p.weight)
+    """The parts a claim can cite: measured figures with a band that count in the score, the heaviest first
+    (a figure shown but not scored, such as technical words, is listed in its part, never a claim's reason)."""
+    return sorted((p for p in parts if p.value is not None and p.in_band is not None and p.weight > 0),
+                  key=lambda p: -p.weight)
 
 
 def _fault_claim(s: SubScore, subscores: Mapping[str, SubScore], used: Collection[tuple] = ()) -> Priority | None:
