@@ -26,6 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 import soundfile as sf
 
+from service.scenarios import load_scenario_file
+from service.synth.scenario_voice import voice_scenario_lines
 from service.synth.voice import synthesize_line
 
 logger = logging.getLogger("make_scenarios")
@@ -39,9 +41,6 @@ def make_scenario(path: Path, force: bool = False) -> int:
     voicing is :func:`service.synth.scenario_voice.voice_scenario_lines`, the same
     code the web page uses when a supervisor adds a scenario.
     """
-    from service.scenarios import load_scenario_file
-    from service.synth.scenario_voice import voice_scenario_lines
-
     load_scenario_file(path)
     data = json.loads(path.read_text(encoding="utf-8"))
     written, changed = voice_scenario_lines(data, path.parent, force=force)

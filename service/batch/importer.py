@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.errors import ParameterError
+from service.store.db import connect, db_path, migrate
+from service.store.storage import import_session
 
 __all__ = ["ImportResult", "import_batch_output"]
 
@@ -30,8 +32,6 @@ class ImportResult:
 
 
 def _already_imported(instance: Path, trainee: str, title: str) -> bool:
-    from service.store.db import connect, db_path, migrate
-
     conn = connect(db_path(instance))
     try:
         migrate(conn)
@@ -59,8 +59,6 @@ def import_batch_output(
     the input folder recorded in ``batch.json`` (when the audio has moved).
     ``include_unscored=False`` leaves out reports without an index (silence...).
     """
-    from service.store.storage import import_session
-
     out = Path(out_dir)
     index_path = out / "batch.json"
     try:

@@ -14,6 +14,7 @@ import os
 import click
 
 from analysis.errors import ListenWellError
+from audio.models import cache_dir
 
 __all__ = ["main", "LazyGroup"]
 
@@ -39,8 +40,6 @@ COMMANDS = {
 def _setup_runtime_env() -> None:
     """Point numba's cache at a writable user folder (librosa compiles on first use)."""
     if "NUMBA_CACHE_DIR" not in os.environ:
-        from audio.models import cache_dir
-
         os.environ["NUMBA_CACHE_DIR"] = str(cache_dir() / "numba")
 
 

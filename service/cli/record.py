@@ -12,6 +12,12 @@ from pathlib import Path
 import click
 
 from analysis.errors import ParameterError
+from analysis.report.text import render_text
+from audio.devices.record import Recorder, list_input_devices
+from service.cli.analyze import _Progress, transcribe_options_from, write_report
+from service.pipeline import AnalysisSettings, analyze_audio, analyze_file
+from service.scenarios import load_scenarios
+from service.store.storage import import_session
 
 __all__ = ["devices", "record", "scenarios", "analyze_and_store", "store_session", "KeyListener"]
 
@@ -65,8 +71,6 @@ def _show_status(status) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the devices as JSON.")
 def devices(as_json):
     """List the input devices (microphones) PortAudio can see."""
-    from audio.devices.record import list_input_devices
-
     found = list_input_devices()
     if as_json:
         click.echo(json.dumps([d.__dict__ for d in found], indent=2))
@@ -90,10 +94,6 @@ def analyze_and_store(audio_path: Path, out_dir: Path, *, model: str | None, cli
                       decoded=None, trainee: str | None = None, instance: Path | None = None,
                       scenario_id: str | None = None, quiet: bool = False, title: str = "") -> dict:
     """Analyse a recording (or decoded practice audio), write the report, optionally store it."""
-    from analysis.report.text import render_text
-    from service.cli.analyze import _Progress, transcribe_options_from, write_report
-    from service.pipeline import AnalysisSettings, analyze_audio, analyze_file
-
     settings = AnalysisSettings(setup="scripted" if client_timeline is not None else "auto",
                                 transcribe=transcribe_options_from(model, "auto", "auto", 1, "en"))
     if decoded is not None:
@@ -119,8 +119,6 @@ def store_session(instance: Path, trainee: str, audio_path: Path, report_dict: d
     A scripted practice session also gets its speaker set-up and client timeline,
     so a re-analysis in the web app treats it as scripted (helper on channel 0).
     """
-    from service.store.storage import import_session
-
     pairs = None
     if client_timeline is not None:
         pairs = [[float(t["start"]), float(t["end"])] for t in client_timeline]
@@ -148,8 +146,6 @@ def _check_store_args(trainee, instance) -> None:
               help="...in this web-service instance folder.")
 def record(device, duration, out, channels, do_analyze, model, trainee, instance):
     """Record from the microphone to a WAV file (Enter stops)."""
-    from audio.devices.record import Recorder
-
     _check_store_args(trainee, instance)
     if trainee and not do_analyze:
         raise ParameterError("--trainee/--instance need --analyze (the web service stores analysed sessions)")
@@ -183,8 +179,6 @@ def record(device, duration, out, channels, do_analyze, model, trainee, instance
               help="Scenario folder (default: the bundled samples/scenarios).")
 def scenarios(as_json, folder):
     """List the practice scenarios."""
-    from service.scenarios import load_scenarios
-
     found = load_scenarios(folder)
     if as_json:
         click.echo(json.dumps([s.to_dict() for s in found], indent=2))

@@ -9,6 +9,14 @@ from pathlib import Path
 import click
 
 from analysis.errors import ParameterError
+from service.store.db import connect, db_path, migrate
+from service.store.storage import create_session, import_session, store_audio
+from service.web.app import create_app, default_instance_dir
+from service.web.auth import create_user, ensure_admin
+from service.web.dask_jobs import DaskAnalyze
+from service.web.jobs import enqueue
+from service.web.upload_check import sweep_temp
+from service.web.upload_worker import warm_up
 
 __all__ = [
     "import_batch",
@@ -39,8 +47,6 @@ _instance_option = click.option(
 
 
 def _instance(instance: Path | None) -> Path:
-    from service.web.app import default_instance_dir
-
     path = (instance or default_instance_dir()).expanduser().resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -48,9 +54,6 @@ def _instance(instance: Path | None) -> Path:
 
 def _prepare(instance: Path) -> None:
     """Create/upgrade the database and the first admin (printing a generated password once)."""
-    from service.store.db import connect, db_path, migrate
-    from service.web.auth import ensure_admin
-
     conn = connect(db_path(instance))
     try:
         version = migrate(conn)
@@ -77,8 +80,6 @@ def _find_audio(folder: Path, report: dict) -> Path | None:
 
 def _import_one(instance: Path, report_path: Path, trainee: str, audio: Path | None,
                 scenario: str | None, title: str) -> int | None:
-    from service.store.storage import import_session
-
     try:
         report = json.loads(report_path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as e:
@@ -133,10 +134,6 @@ def import_batch_folder(instance: Path, out_dir: Path, trainee: str | None = Non
 
 def _queue_demo_dialogues(instance: Path, trainee_id: int) -> list[int]:
     """Queue real analyses of the bundled stereo dialogues (helper on the left channel)."""
-    from service.store.db import connect, db_path
-    from service.store.storage import create_session, store_audio
-    from service.web.jobs import enqueue
-
     folder = ROOT / "samples" / "dialogues"
     ids = []
     conn = connect(db_path(instance))
@@ -157,9 +154,6 @@ def _queue_demo_dialogues(instance: Path, trainee_id: int) -> list[int]:
 def load_demo(instance: Path) -> list[int]:
     """Demo users, plus demo sessions: reports from ``samples/demo`` (a batch output folder) when
     present, else the bundled dialogues queued for analysis (done about a minute after start)."""
-    from service.store.db import connect, db_path
-    from service.web.auth import create_user
-
     conn = connect(db_path(instance))
     try:
         sup = conn.execute("SELECT id FROM users WHERE username = ? COLLATE NOCASE", (DEMO_USERS[0][0],)).fetchone()
@@ -232,8 +226,6 @@ def run_server(app, host: str, port: int, threads: int | None = None) -> None:
 
 def shutdown(app) -> None:
     """Stop the app's job workers and remove its temporary upload files."""
-    from service.web.upload_check import sweep_temp
-
     runner = app.extensions.get("listenwell_jobs")
     if runner is not None:
         runner.stop(timeout=5.0)
@@ -257,8 +249,6 @@ def shutdown(app) -> None:
 def serve(host: str, port: int, instance: Path | None, workers: int | None, threads: int | None,
           scheduler: str | None, demo: bool) -> None:
     """Start the web service (on this machine only, by default) on the waitress WSGI server."""
-    from service.web.app import create_app
-
     instance = _instance(instance)
     _prepare(instance)
     if demo:
@@ -271,15 +261,12 @@ def serve(host: str, port: int, instance: Path | None, workers: int | None, thre
     config: dict = {"INSTANCE_DIR": instance, "JOB_WORKERS": 1 if workers is None else workers, "DB_PER_THREAD": True,
                     "PROXY_IN_SERVER": True}  # waitress reads X-Forwarded-* (proxy_settings), not ProxyFix
     if scheduler:
-        from service.web.dask_jobs import DaskAnalyze
-
         analyze = DaskAnalyze(scheduler)
         config.update(JOB_SCHEDULER=scheduler, ANALYZE=analyze)
         if workers is None:
             config["JOB_WORKERS"] = analyze.capacity()
         click.echo(f"analyses go to the Dask scheduler at {scheduler} ({config['JOB_WORKERS']} at once)")
     app = create_app(config)
-    from service.web.upload_worker import warm_up
 
     warm_up()  # the upload checker's fork server starts now, not at the first upload
     run_server(app, host, port, threads)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import NotFoundError, ParameterError
+from audio.decode import probe
 from service.store.db import connect, db_path, migrate
 
 __all__ = [
@@ -135,8 +136,6 @@ def store_audio(instance_dir: str | Path, src: str | Path) -> tuple[str, str, fl
     Returns ``(audio_name, mime, duration_seconds)``. Raises an AudioError subclass
     when ``src`` is not decodable audio.
     """
-    from audio.decode import probe
-
     info = probe(src)
     ext, mime = audio_extension(info.format_name)
     name = f"{uuid.uuid4().hex}.{ext}"

@@ -26,6 +26,7 @@ from typing import Any
 from analysis.errors import ListenWellError
 from service.scenarios import Scenario, inside, is_safe_id, load_scenario_file, load_scenarios
 from service.store.storage import private_dir, private_file, temp_dir
+from service.synth.scenario_voice import scenario_lines, voice_scenario_lines
 
 __all__ = [
     "MAX_LINES",
@@ -164,8 +165,6 @@ def _parse(text: str, taken: set[str]) -> tuple[dict[str, Any], list[str]]:
 
 
 def _check_lines(data: dict[str, Any]) -> list[str]:
-    from service.synth.scenario_voice import scenario_lines
-
     lines = scenario_lines(data)
     errors = []
     if len(lines) > MAX_LINES:
@@ -183,8 +182,6 @@ def import_scenario(instance: str | os.PathLike, text: str, *, bundled_folder: s
     Raises :class:`ScenarioImportError` (nothing stored) when the text is not a valid scenario,
     its id is taken (bundled or added), or it has too many or too long lines.
     """
-    from service.synth.scenario_voice import voice_scenario_lines
-
     taken = {s.id for s in all_scenarios(bundled_folder, instance)}
     data, errors = _parse(text, taken)
     for line in _lines_or_empty(data):
@@ -225,8 +222,6 @@ def import_scenario(instance: str | os.PathLike, text: str, *, bundled_folder: s
 
 
 def _lines_or_empty(data: dict[str, Any]) -> list[dict[str, Any]]:
-    from service.synth.scenario_voice import scenario_lines
-
     try:
         return scenario_lines(data)
     except (KeyError, TypeError, AttributeError):

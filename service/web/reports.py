@@ -32,15 +32,16 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from analysis.errors import ListenWellError
+from service.scenarios import default_folder
 from service.store.db import get_db
 from service.store.storage import audio_path, delete_session
-from service.web.app import csp_nonce
 from service.web.auth import (
     can_comment,
     can_manage_session,
     session_or_404,
     visible_trainee_ids,
 )
+from service.web.extensions import csp_nonce
 from service.web.full_page import stored_full_page, stored_page_csp
 from service.web.jobs import enqueue, notify_runner
 from service.web.page_cache import PageCache, StoredPage, page_key
@@ -183,7 +184,6 @@ def _scenarios_stamp(session) -> tuple:
     """
     if not session["scenario_id"]:
         return ()
-    from service.scenarios import default_folder
 
     stamp: list = [session["scenario_id"]]
     for folder in (Path(current_app.config.get("SCENARIOS_DIR") or default_folder()),

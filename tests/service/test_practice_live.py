@@ -12,7 +12,7 @@ import soundfile as sf
 
 from audio.devices.practice import PracticeOptions, run_conversation
 from audio.devices.record import Recorder
-from audio.turn_taking import TurnTakingOptions, make_transcriber, split_replies
+from audio.devices.turn_taking import TurnTakingOptions, make_transcriber, split_replies
 from service.practice_run import ScenarioChooser
 from service.scenarios import get_scenario
 from tests.practice_fakes import SR, FakeInputStream, FakePlayer, SimulatedTrainee
