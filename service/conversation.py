@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analysis.cues.reply import ReplyMove, classify_reply
+from analysis.report.sections import mmss
 from service.scenarios import Scenario, ScenarioLine
 
 __all__ = ["Decision", "arc_sentence", "decide", "first_line", "next_line"]
@@ -118,11 +119,6 @@ def next_line(scenario: Scenario, said: Sequence[str], reply_text: str, model=No
     return decision
 
 
-def _mmss(t: float) -> str:
-    t = max(0, round(t))
-    return f"{t // 60}:{t % 60:02d}"
-
-
 def _quote(text: str, n: int = 20) -> str:
     w = text.split()
     return " ".join(w[:n]) + ("…" if len(w) > n else "")
@@ -145,7 +141,7 @@ def arc_sentence(scenario: Scenario, turns: Sequence[dict[str, Any]]) -> str:
 
     def when(t: dict[str, Any]) -> str:
         at = t.get("reply_start")
-        return f"{t['because']}" + ("" if at is None else f" at {_mmss(float(at))}")
+        return f"{t['because']}" + ("" if at is None else f" at {mmss(float(at))}")
 
     ids = [t["line_id"] for t in turns]
     for t in turns:

@@ -27,12 +27,12 @@ COMMANDS = {
     "eval": "service.cli.eval:eval_group",
     "batch": "service.cli.batch:batch",
     "serve": "service.cli.serve:serve",
-    "init-db": "service.cli.serve:init_db",
-    "import-batch": "service.cli.serve:import_batch",
+    "init-db": "service.cli.init_db:init_db",
+    "import-batch": "service.cli.import_batch:import_batch",
     "record": "service.cli.record:record",
     "practice": "service.cli.practice:practice",
-    "devices": "service.cli.record:devices",
-    "scenarios": "service.cli.record:scenarios",
+    "devices": "service.cli.devices:devices",
+    "scenarios": "service.cli.scenarios:scenarios",
     "demo": "service.cli.demo:demo",
 }
 

@@ -17,9 +17,10 @@ from audio.devices.playback import Player
 from audio.devices.practice import ClientLine, PracticeOptions, run_conversation, run_practice
 from audio.devices.record import Recorder, choose_input_device
 from audio.devices.turn_taking import TurnTakingOptions, make_transcriber
-from service.cli.record import KeyListener, _check_store_args, _device_arg, analyze_and_store, store_session
+from service.cli.capture import KeyListener, analyze_and_store, check_store_args, device_arg
 from service.practice_run import ScenarioChooser, finish_conversation, practice_from_file
 from service.scenarios import get_scenario
+from service.store.storage import store_analysed_session
 
 __all__ = ["load_client_lines", "practice"]
 
@@ -86,7 +87,7 @@ def practice(scenario_id, device, output_device, out, silence, no_reply_timeout,
         return _practice_from_file(scenario_id, trainee_audio, out, folder, model, no_analyze, trainee, instance,
                                    quiet)
 
-    _check_store_args(trainee, instance)
+    check_store_args(trainee, instance)
     if trainee and no_analyze:
         raise ParameterError("--trainee/--instance need the analysis (drop --no-analyze)")
     scenario = get_scenario(scenario_id, folder)
@@ -98,8 +99,8 @@ def practice(scenario_id, device, output_device, out, silence, no_reply_timeout,
         return _practice_live_conversation(scenario, options, device, output_device, out, model, no_analyze,
                                            trainee, instance, quiet, silence)
     lines = load_client_lines(scenario)
-    mic = choose_input_device(_device_arg(device))
-    player = Player(_device_arg(output_device))
+    mic = choose_input_device(device_arg(device))
+    player = Player(device_arg(output_device))
 
     click.echo(f"{scenario.title}\n\n{scenario.profile}\n")
     click.echo(f"microphone: {mic.label}. Headphones recommended. Reply aloud after each line; pause "
@@ -132,7 +133,7 @@ def practice(scenario_id, device, output_device, out, silence, no_reply_timeout,
 def _practice_from_file(scenario_id, trainee_audio: Path, out, folder, model, no_analyze, trainee, instance,
                         quiet) -> None:
     """The device-free path: the same conversation loop, replies read from a file."""
-    _check_store_args(trainee, instance)
+    check_store_args(trainee, instance)
     scenario = get_scenario(scenario_id, folder)
     out = out or Path(f"practice-{scenario.id}-{datetime.now():%Y%m%d-%H%M%S}")
 
@@ -168,7 +169,7 @@ def _report_conversation(result, scenario, out: Path, no_analyze, trainee, insta
     click.echo(f"report: {out / 'report.html'}")
     if trainee:
         timeline = [{"start": t["start"], "end": t["end"], "text": t["text"]} for t in report.practice["client_turns"]]
-        sid = store_session(instance, trainee, done["paths"]["stereo"], report.to_dict(), scenario_id=scenario.id,
+        sid = store_analysed_session(instance, trainee, done["paths"]["stereo"], report.to_dict(), scenario_id=scenario.id,
                             client_timeline=timeline, title=f"Practice: {scenario.title}")
         click.echo(f"sent to {instance} as session {sid} for trainee {trainee!r}")
 
@@ -184,8 +185,8 @@ def _practice_live_conversation(scenario, options, device, output_device, out: P
     chooser = ScenarioChooser(scenario)
     click.echo("loading the speech model...")
     quick, full = make_transcriber(model)
-    mic = choose_input_device(_device_arg(device))
-    player = Player(_device_arg(output_device))
+    mic = choose_input_device(device_arg(device))
+    player = Player(device_arg(output_device))
     click.echo(f"{scenario.title}\n\n{scenario.profile}\n")
     click.echo(f"microphone: {mic.label}. Headphones recommended. Reply aloud; the client answers when you "
                f"have been quiet for {turn.silence_timeout_s:g} s (or press Enter); q + Enter finishes early.")

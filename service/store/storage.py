@@ -37,6 +37,7 @@ __all__ = [
     "report_scores",
     "save_report",
     "secure_instance",
+    "store_analysed_session",
     "store_audio",
     "temp_dir",
 ]
@@ -317,3 +318,18 @@ def import_session(
         raise
     finally:
         conn.close()
+
+
+def store_analysed_session(instance: str | Path, trainee: str, audio_path: str | Path | None, report_dict: dict,
+                           *, scenario_id: str | None = None, client_timeline=None, title: str = "",
+                           source: str = "cli") -> int:
+    """Add the session to the web service's storage (same SQLite database as the web app).
+
+    A scripted practice session also gets its speaker set-up and client timeline,
+    so a re-analysis in the web app treats it as scripted (helper on channel 0).
+    """
+    pairs = None
+    if client_timeline is not None:
+        pairs = [[float(t["start"]), float(t["end"])] for t in client_timeline]
+    return import_session(instance, trainee, audio_path, report_dict, scenario_id=scenario_id, source=source,
+                          title=title, client_timeline=pairs)

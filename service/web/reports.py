@@ -99,16 +99,14 @@ def latest_job(session_id: int) -> dict | None:
     return dict(row) if row else None
 
 
-def _fmt_time(seconds) -> str:
+@bp.app_template_filter("clock")
+def clock(seconds) -> str:
+    """``m:ss.s``, to the tenth as the player shows it ("" when unknown); the text report's ``m:ss`` is
+    :func:`analysis.report.sections.mmss`."""
     if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
         return ""
     seconds = float(seconds)
     return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
-
-
-@bp.app_template_filter("mmss")
-def mmss_filter(seconds) -> str:
-    return _fmt_time(seconds)
 
 
 @bp.route("/")
