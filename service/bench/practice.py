@@ -25,8 +25,8 @@ from analysis.cues.reply import classify_reply
 from audio.decode import decode
 from audio.devices.turn_taking import NextLine, TurnTakingOptions, make_transcriber, run_file_conversation
 from service.bench.machine import cpu_model
-from service.practice_run import finish_conversation
-from service.scenarios import get_scenario, load_scenarios
+from service.practice.run import finish_conversation
+from service.practice.scenarios import get_scenario, load_scenarios
 
 __all__ = ["main", "run"]
 

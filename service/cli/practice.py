@@ -18,8 +18,8 @@ from audio.devices.practice import ClientLine, PracticeOptions, run_conversation
 from audio.devices.record import Recorder, choose_input_device
 from audio.devices.turn_taking import TurnTakingOptions, make_transcriber
 from service.cli.capture import KeyListener, analyze_and_store, check_store_args, device_arg
-from service.practice_run import ScenarioChooser, finish_conversation, practice_from_file
-from service.scenarios import get_scenario
+from service.practice.run import ScenarioChooser, finish_conversation, practice_from_file
+from service.practice.scenarios import get_scenario
 from service.store.storage import store_analysed_session
 
 __all__ = ["load_client_lines", "practice"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from service.scenarios import load_scenarios
+from service.practice.scenarios import load_scenarios
 
 __all__ = ["scenarios"]
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
 
+from service.practice.added import check_added
 from service.store import db
 from service.store.storage import secure_instance
 from service.web import admin, api, auth, jobs, practice, progress, reports, scenario_admin, upload
-from service.web.added_scenarios import check_added
 from service.web.dask_jobs import DaskAnalyze
 from service.web.extensions import BoundedIntConverter, csp_nonce, csrf, security_headers
 from service.web.upload_check import sweep_temp

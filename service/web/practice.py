@@ -2,10 +2,10 @@
 
 The stored recording is a WAV with both sides: channel 0 the trainee's mic,
 channel 1 the scenario's client lines placed where the page says they played
-(:mod:`service.web.practice_audio`). With a branching scenario the page talks to
+(:mod:`service.practice.recording`). With a branching scenario the page talks to
 ``/practice/<id>/next``: it sends each reply (16 kHz 16-bit PCM, cut by its own
 end-of-speech detector) and gets the client's next line, chosen by the cue model
-(:mod:`service.conversation`). Line numbers index ``Scenario.all_lines``.
+(:mod:`service.practice.conversation`). Line numbers index ``Scenario.all_lines``.
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ from analysis.cues.reply import fix_before_exploring
 from analysis.errors import ListenWellError, NotFoundError, ParameterError
 from analysis.report.glossary import BANDS
 from audio.devices.turn_taking import make_transcriber
-from service.conversation import first_line, next_line
+from service.practice.added import all_scenarios, is_added
+from service.practice.conversation import first_line, next_line
+from service.practice.recording import MIC_CHANNEL, write_practice_wav
 from service.store.storage import audio_dir, audio_path
-from service.web.added_scenarios import all_scenarios, is_added
-from service.web.practice_audio import MIC_CHANNEL, write_practice_wav
 from service.web.upload import accept_audio, queue_session
 
 __all__ = ["bp", "find_scenario", "parse_timeline", "scenarios_or_empty"]

@@ -32,7 +32,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from analysis.errors import ListenWellError
-from service.scenarios import default_folder
+from service.practice.scenarios import default_folder
 from service.store.db import get_db
 from service.store.storage import audio_path, delete_session
 from service.web.auth import (
@@ -134,7 +134,7 @@ def _browser_arc(session, report: dict | None) -> str:
     if (report or {}).get("practice") or not session["scenario_id"] or not session["client_timeline"]:
         return ""
     try:
-        from service.conversation import arc_sentence
+        from service.practice.conversation import arc_sentence
         from service.web.practice import find_scenario
 
         scenario = find_scenario(session["scenario_id"])

@@ -118,7 +118,7 @@ def test_practice_through_portaudio_builds_the_session(tmp_path):
     # each client line sits on the client channel exactly where the timeline says
     from audio.decode import decode
     from audio.devices.turn_taking import trim_lead
-    from service.scenarios import get_scenario
+    from service.practice.scenarios import get_scenario
 
     scenario = get_scenario("quiet-client")
     from audio.devices.endpoint import speech_bounds

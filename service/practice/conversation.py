@@ -1,6 +1,6 @@
 """The practice client's decision: which line she says next, and why. Pure (no I/O).
 
-:func:`next_line` takes a branching scenario (``service.scenarios``), the ids of the lines she has
+:func:`next_line` takes a branching scenario (``service.practice.scenarios``), the ids of the lines she has
 said so far and the trainee's reply (its transcript); it reads the reply's move with the shipped
 cue model (:func:`analysis.cues.reply.classify_reply`) and returns a :class:`Decision`: the line,
 ``because`` ("after a reflection") and whether the session ends after it.
@@ -24,7 +24,7 @@ from typing import Any
 
 from analysis.cues.reply import ReplyMove, classify_reply
 from analysis.report.sections import mmss
-from service.scenarios import Scenario, ScenarioLine
+from service.practice.scenarios import Scenario, ScenarioLine
 
 __all__ = ["Decision", "arc_sentence", "decide", "first_line", "next_line"]
 

@@ -1,6 +1,6 @@
 """Conversational practice with a branching scenario: the loop's service side.
 
-Joins the scenario's decision (:mod:`service.conversation`, cue model) to the turn-taking loop
+Joins the scenario's decision (:mod:`service.practice.conversation`, cue model) to the turn-taking loop
 (:mod:`audio.devices.turn_taking`) and turns the result into ``session.wav``/``session.json`` and a report
 built from the replies' own transcripts (each reply was transcribed as it ended, so the report
 needs no second transcription).
@@ -32,9 +32,9 @@ from audio.devices.turn_taking import (
     run_file_conversation,
     split_replies,
 )
-from service.conversation import arc_sentence, first_line, next_line
 from service.pipeline import AnalysisSettings, analyze_audio
-from service.scenarios import Scenario
+from service.practice.conversation import arc_sentence, first_line, next_line
+from service.practice.scenarios import Scenario
 
 __all__ = ["ScenarioChooser", "finish_conversation", "merged_transcript", "practice_from_file"]
 

@@ -7,8 +7,8 @@ An added scenario lives in the instance folder, one owner-only folder per scenar
     <instance>/scenarios/<id>/added.json      who added it and when
 
 :func:`import_scenario` checks the text with the same loader as the bundled scenarios
-(:func:`service.scenarios.load_scenario_file`), voices every line with the build-time code
-(:func:`service.synth.scenario_voice.voice_scenario_lines`) in a temporary folder under
+(:func:`service.practice.scenarios.load_scenario_file`), voices every line with the build-time code
+(:func:`service.practice.voicing.voice_scenario_lines`) in a temporary folder under
 ``<instance>/tmp`` and renames that folder into place: a scenario is stored whole or not at all.
 """
 
@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import ListenWellError
-from service.scenarios import Scenario, inside, is_safe_id, load_scenario_file, load_scenarios
+from service.practice.scenarios import Scenario, inside, is_safe_id, load_scenario_file, load_scenarios
+from service.practice.voicing import scenario_lines, voice_scenario_lines
 from service.store.storage import private_dir, private_file, temp_dir
-from service.synth.scenario_voice import scenario_lines, voice_scenario_lines
 
 __all__ = [
     "MAX_LINES",
