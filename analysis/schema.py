@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from analysis.errors import ParameterError
+
 __all__ = [
     "SCHEMA_VERSION",
     "Word",
@@ -156,8 +158,6 @@ class DecodedAudio:
         if index is None:
             return self.mono
         if not 0 <= index < self.n_channels:
-            from analysis.errors import ParameterError
-
             raise ParameterError(
                 f"channel={index} is out of range: this audio has {self.n_channels} channel(s)"
             )

@@ -11,6 +11,7 @@ import logging
 import numpy as np
 
 from audio.clips import WINDOW_SECONDS, plan_clips, short_clips
+from audio.vad import speech_timestamps
 
 __all__ = ["decode_batched", "speech_regions"]
 
@@ -27,8 +28,6 @@ def speech_regions(audio: np.ndarray, options, speech_probs: np.ndarray | None =
     post-processing then gives the same regions without running the model again.
     """
     if speech_probs is not None:
-        from audio.vad import speech_timestamps
-
         spans = speech_timestamps(speech_probs, audio.shape[0], max_speech_s=WINDOW_SECONDS,
                                   min_silence_ms=options.vad_min_silence_ms)
         return [(a / SAMPLE_RATE, b / SAMPLE_RATE) for a, b in spans]

@@ -19,6 +19,7 @@ from analysis.errors import (
     CorruptAudioError,
     EmptyFileError,
     NotAudioError,
+    NotFoundError,
     ParameterError,
     UnsupportedFormatError,
     ZeroLengthAudioError,
@@ -87,8 +88,6 @@ def _looks_like_text(head: bytes) -> bool:
 
 def _check_file(path: Path) -> None:
     if not path.exists():
-        from analysis.errors import NotFoundError
-
         raise NotFoundError(f"no such file: {path}", path=str(path))
     if path.is_dir():
         raise NotAudioError(f"{path} is a directory, not an audio file", path=str(path))

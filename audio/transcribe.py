@@ -23,7 +23,9 @@ from analysis.errors import (
 from analysis.schema import Segment, Transcript, Word
 from audio.batched import decode_batched
 from audio.clips import split_words
+from audio.cuda_libs import preload_cuda_libraries
 from audio.models import DEFAULT_MODEL, resolve_model
+from audio.vad import WINDOW, n_windows
 
 __all__ = [
     "TranscribeOptions",
@@ -129,8 +131,6 @@ def select_device(requested: str = "auto", *, device_count: int | None = None) -
     first (:func:`audio.cuda_libs.preload_cuda_libraries`; nothing without a driver).
     """
     if requested != "cpu" and device_count is None:
-        from audio.cuda_libs import preload_cuda_libraries
-
         preload_cuda_libraries()
     count = cuda_device_count() if device_count is None else device_count
     if requested == "auto":
@@ -263,7 +263,6 @@ def _chunk_probs(probs: np.ndarray | None, lo: int, hi: int) -> np.ndarray | Non
     """The VAD windows of samples lo..hi (the whole array when the chunk starts at 0)."""
     if probs is None:
         return None
-    from audio.vad import WINDOW, n_windows
 
     k0 = int(round(lo / WINDOW))
     part = probs[k0: k0 + n_windows(hi - lo)]
@@ -308,8 +307,6 @@ def transcribe(
         raise ParameterError(f"audio must be one channel, shape (n,), not {audio.shape}")
     duration = audio.shape[0] / SAMPLE_RATE
     if speech_probs is not None:
-        from audio.vad import n_windows
-
         speech_probs = np.asarray(speech_probs, dtype=np.float32).reshape(-1)
         if speech_probs.shape[0] != n_windows(audio.shape[0]):
             raise ParameterError(f"speech_probs has {speech_probs.shape[0]} values, but this audio has "

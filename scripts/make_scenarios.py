@@ -26,6 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 import soundfile as sf
 
+from service.practice.scenarios import load_scenario_file
+from service.practice.voicing import voice_scenario_lines
 from service.synth.voice import synthesize_line
 
 logger = logging.getLogger("make_scenarios")
@@ -34,14 +36,11 @@ logger = logging.getLogger("make_scenarios")
 def make_scenario(path: Path, force: bool = False) -> int:
     """Synthesise one scenario file's lines; returns how many files were written.
 
-    The file is validated first (``service.scenarios.load_scenario_file``), so a
+    The file is validated first (``service.practice.scenarios.load_scenario_file``), so a
     broken scenario stops with a clear message before any audio is made. The
-    voicing is :func:`service.synth.scenario_voice.voice_scenario_lines`, the same
+    voicing is :func:`service.practice.voicing.voice_scenario_lines`, the same
     code the web page uses when a supervisor adds a scenario.
     """
-    from service.scenarios import load_scenario_file
-    from service.synth.scenario_voice import voice_scenario_lines
-
     load_scenario_file(path)
     data = json.loads(path.read_text(encoding="utf-8"))
     written, changed = voice_scenario_lines(data, path.parent, force=force)

@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from analysis.cues.detect import detect_cues  # noqa: E402
 from analysis.cues.model import MODEL_PATH, BehaviourModel, fit_class_bias  # noqa: E402
-from service.eval.annomi import load_annomi  # noqa: E402
-from service.eval.cues import resolve_dirs  # noqa: E402
+from service.eval.annomi import load_annomi, resolve_dirs  # noqa: E402
+from service.eval.nested import gold_probs, inner_splits  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,8 +42,6 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     bias = None
     if args.calibrate:
-        from service.eval.nested import gold_probs, inner_splits
-
         oof = {}
         for tr, te in inner_splits(sessions, 3):
             m = BehaviourModel().fit([(sessions[i].turns, sessions[i].labels) for i in tr])

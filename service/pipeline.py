@@ -18,16 +18,35 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import service.pipeline_stages as S
+from analysis.cues.detect import detect_cues
 from analysis.errors import ParameterError
+from analysis.prosody.analyze import prosody_by_speaker
 from analysis.report.types import Report
 from analysis.schema import CLIENT, HELPER, DecodedAudio, Transcript, Turn, Word
-from analysis.speakers.order_check import ORDINALS, speaking_order
+from analysis.scoring.score import score_session
+from analysis.scoring.summary import with_summary
+from analysis.speakers.activity import (
+    activity_from_channels,
+    activity_from_timeline,
+    channels_look_identical,
+)
 from analysis.speakers.channels import (
     drop_bleed_words,
     drop_unsure_vocalisations,
     merge_channel_transcripts,
+    pack_speech,
+    unpack_transcript,
 )
-from audio.transcribe import TranscribeOptions
+from analysis.speakers.diarize import diarize
+from analysis.speakers.diarize_options import DiarizeOptions
+from analysis.speakers.order_check import ORDINALS, check_order, order_sentence, speaking_order
+from analysis.speakers.roles import assign_roles
+from analysis.speakers.turns import build_turns
+from analysis.timing.metrics import timing_metrics
+from audio.decode import decode
+from audio.transcribe import TranscribeOptions, transcribe
+from audio.vad import speech_intervals
+from service.voices import voice_embedder
 
 if TYPE_CHECKING:  # stage result types, for annotations only (each stage is imported where it runs)
     from analysis.cues.types import CueResult
@@ -166,8 +185,6 @@ class _Run:
 def analyze_file(path: str | Path, settings: AnalysisSettings | None = None, progress: ProgressFn | None = None,
                  client_timeline: Sequence[Any] | None = None) -> Report:
     """Decode an audio file and analyse it (see :func:`analyze_audio`)."""
-    from audio.decode import decode
-
     t0 = time.perf_counter()
     guarded = _Run(progress)  # a broken progress display must not stop the analysis
     guarded.tell("decode", 0.0)
@@ -251,8 +268,6 @@ def _transcribe(decoded: DecodedAudio, settings: AnalysisSettings, setup: str, r
     words in one sentence; one channel per speaker avoids both. Progress runs
     0-1 over both channels together.
     """
-    from audio.transcribe import transcribe
-
     if setup != "stereo" or decoded.n_channels < 2 or _same_channels(decoded):  # same sound twice: once is enough
         probs = None
         if settings.transcribe.batched:  # one Silero pass, reused by diarization (audio/vad.py)
@@ -260,8 +275,6 @@ def _transcribe(decoded: DecodedAudio, settings: AnalysisSettings, setup: str, r
         words = transcribe(decoded.mono, settings.transcribe, progress=lambda f: run.tell("transcribe", f),
                            speech_probs=probs)
         return Heard(words, speech_probs=probs)
-    from analysis.speakers.activity import activity_from_channels
-    from analysis.speakers.channels import pack_speech, unpack_transcript
 
     n, sr = decoded.n_channels, decoded.sample_rate
     activity = activity_from_channels(decoded.channels, sr)
@@ -286,8 +299,6 @@ def _mic_channel(decoded: DecodedAudio, channel: int) -> DecodedAudio:
 
 
 def _same_channels(decoded: DecodedAudio) -> bool:
-    from analysis.speakers.activity import channels_look_identical
-
     return bool(channels_look_identical(decoded.channels))
 
 
@@ -312,8 +323,6 @@ def speaker_order_note(activity: Any, helper: str | None) -> str | None:
 def _diarize_options(helper: str | None):
     """Diarization settings for a mono recording: the helper's order, or a label like ``spk1``, tells
     that two people speak, so the diarizer splits in two instead of deciding (None: decide)."""
-    from analysis.speakers.diarize_options import DiarizeOptions
-
     key = (helper or "").strip().lower()
     if key in HELPER_ORDER or key.startswith("spk"):
         return DiarizeOptions(num_speakers=2)
@@ -323,24 +332,17 @@ def _diarize_options(helper: str | None):
 def _speakers(decoded: DecodedAudio, heard: Heard, settings: AnalysisSettings, setup: str,
               client_timeline: Sequence[Any] | None, run: _Run):
     """Turns with roles, the helper's speaker label, and the speaker stage's result."""
-    from analysis.speakers.roles import assign_roles
-    from analysis.speakers.turns import build_turns
-
     sr = decoded.sample_rate
     transcript = heard.transcript
     words = list(transcript.words)
     helper = settings.helper_speaker
     if setup == "scripted":
-        from analysis.speakers.activity import activity_from_timeline
-
         timeline = S.timeline_items(client_timeline or ())
         activity = activity_from_timeline([(a, b) for a, b, _ in timeline], decoded.mono, sr)
         words = [Word(w.start, w.end, w.text, w.probability, HELPER) for w in words]
         turns = S.fill_client_text(build_turns(words, activity, floor_min=settings.floor_min), timeline)
         helper = HELPER
     elif setup == "stereo":
-        from analysis.speakers.activity import activity_from_channels
-
         activity = heard.channel_activity or activity_from_channels(decoded.channels, sr)
         if settings.helper_channel is not None:
             if settings.helper_channel >= decoded.n_channels:
@@ -355,10 +357,6 @@ def _speakers(decoded: DecodedAudio, heard: Heard, settings: AnalysisSettings, s
             logger.info("dropped %d words of short utterances Whisper was unsure of", dropped)
         turns = build_turns(words, activity, floor_min=settings.floor_min)
     else:
-        from analysis.speakers.diarize import diarize
-        from audio.vad import speech_intervals
-        from service.voices import voice_embedder
-
         speech = speech_intervals(decoded.mono, sr, speech_probs=heard.speech_probs)  # no second Silero pass
         activity = diarize(decoded.mono, sr, _diarize_options(helper), transcript=transcript, speech=speech,
                            voice_embedder=voice_embedder())
@@ -404,8 +402,6 @@ def _given_helper(settings: AnalysisSettings, setup: str) -> str | None:
 
 def _check_order(turns: Sequence[Turn], given: str, roles: RoleAssignment, run: _Run) -> RoleAssignment:
     """Compare the given helper with the one the words suggest; a confident contradiction is the first note."""
-    from analysis.speakers.order_check import check_order, order_sentence
-
     check = check_order(turns, given, roles.helper)
     if check is None:
         return roles
@@ -417,15 +413,11 @@ def _check_order(turns: Sequence[Turn], given: str, roles: RoleAssignment, run: 
 
 
 def _timing(turns: Sequence[Turn], activity: SpeakerActivity) -> TimingMetrics:
-    from analysis.timing.metrics import timing_metrics
-
     return timing_metrics(turns, activity)
 
 
 def _prosody(decoded: DecodedAudio, turns: Sequence[Turn], setup: str, cues: CueResult | None,
              activity: SpeakerActivity | None, run: _Run) -> ProsodyResult:
-    from analysis.prosody.analyze import prosody_by_speaker
-
     disclosures = sorted({c.turn_index for c in getattr(cues, "cues", ()) if c.kind == "feeling_disclosure"})
     channels = None
     audio = decoded.mono
@@ -444,8 +436,6 @@ def _prosody(decoded: DecodedAudio, turns: Sequence[Turn], setup: str, cues: Cue
 
 
 def _cues(turns: Sequence[Turn], run: _Run) -> CueResult:
-    from analysis.cues.detect import detect_cues
-
     result = detect_cues(turns)
     for n in getattr(result, "notes", ()):
         run.note(f"Text cues: {n}.", partial=bool(getattr(result, "partial", False)))
@@ -457,9 +447,6 @@ def _finish(run: _Run, turns: Sequence[Turn], helper: str | None, base: dict[str
             timing: TimingMetrics | None = None, prosody: ProsodyResult | None = None,
             cues: CueResult | None = None) -> Report:
     """Score the typed stage results and write the Report (their JSON form goes in here, once)."""
-    from analysis.scoring.score import score_session
-    from analysis.scoring.summary import with_summary
-
     turns = list(turns)
     present = {t.role for t in turns if t.text.strip()}
     both = HELPER in present and CLIENT in present
@@ -504,7 +491,6 @@ def score_transcript(turns: Sequence[Turn], settings: AnalysisSettings | None = 
     """
     settings = settings or AnalysisSettings()
     run = _Run(progress)
-    from analysis.speakers.roles import assign_roles
 
     turns = [replace(t, index=i) for i, t in enumerate(turns)]
     helper, problem = resolve_helper(settings.helper_speaker, turns)

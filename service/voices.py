@@ -19,6 +19,7 @@ import threading
 from analysis.errors import ModelUnavailableError
 from analysis.speakers.diarize import VoiceEmbedder
 from analysis.speakers.voice_encoder import VoiceEncoder
+from audio.voice_weights import load_voice_weights
 
 __all__ = ["voice_embedder", "voiceprints_enabled", "ENV_SWITCH"]
 
@@ -42,8 +43,6 @@ def voice_embedder() -> VoiceEmbedder | None:
         return None
     with _lock:
         if _encoder is None:
-            from audio.voice_weights import load_voice_weights
-
             try:
                 _encoder = VoiceEncoder(load_voice_weights())
             except (ModelUnavailableError, ValueError) as e:

@@ -18,6 +18,8 @@ import analysis.cues.rules as R
 from analysis.cues.decide import decide_turn
 from analysis.cues.events import cross_turn_events
 from analysis.cues.jargon import jargon_uses
+from analysis.cues.miti import miti_summary
+from analysis.cues.model import default_model
 from analysis.cues.types import (
     BEHAVIOURS,
     CLIENT_CUE_KINDS,
@@ -31,6 +33,8 @@ from analysis.cues.types import (
     CueResult,
     MitiSummary,
 )
+from analysis.cues.view import cue_view
+from analysis.errors import ParameterError
 from analysis.schema import CLIENT, HELPER, Turn
 
 __all__ = [
@@ -92,8 +96,6 @@ def _predict(turns: Sequence[Turn], options: CueOptions, model):
     if not options.use_model:
         return None
     if model is None:
-        from analysis.cues.model import default_model
-
         model = default_model()
     if model is None:
         return None
@@ -124,8 +126,6 @@ def detect_cues(turns: Sequence[Turn], options: CueOptions | None = None, model=
     turns = list(turns)
     bad = next((t for t in turns if not isinstance(t, Turn) or not isinstance(t.text, str)), None)
     if bad is not None:
-        from analysis.errors import ParameterError
-
         raise ParameterError(f"detect_cues needs Turn objects with text; got {type(bad).__name__}: {bad!r:.80}")
     notes: list[str] = []
     helper = [i for i, t in enumerate(turns) if t.role == HELPER and t.text.strip()]
@@ -206,7 +206,4 @@ def detect_cues(turns: Sequence[Turn], options: CueOptions | None = None, model=
 
 def _summary(turns, helper, client, codes, cues, events) -> MitiSummary:
     """The MITI summary by the one computation scoring also uses (``analysis.cues.miti``)."""
-    from analysis.cues.miti import miti_summary
-    from analysis.cues.view import cue_view
-
     return miti_summary(turns, cue_view(CueResult(tuple(cues), tuple(events), tuple(codes))))

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from analysis.errors import ParameterError
+
 __all__ = [
     "CUES_VERSION",
     "HELPER_CUE_KINDS",
@@ -55,8 +57,6 @@ class CueOptions:
     min_confidence: float = 0.0
 
     def __post_init__(self) -> None:
-        from analysis.errors import ParameterError
-
         if self.response_window < 1:
             raise ParameterError(f"response_window={self.response_window} must be at least 1")
         if not 0.0 <= self.min_confidence <= 1.0:

@@ -35,6 +35,7 @@ from audio.devices.practice_session import (
     PracticeSession,
     ReplyTiming,
 )
+from audio.devices.turn_taking import ClientTurn, ConversationResult, ReplyListener, TurnTakingOptions
 
 __all__ = ["ClientLine", "PracticeOptions", "run_conversation", "run_practice"]
 
@@ -251,20 +252,13 @@ def run_conversation(choose, quick_transcribe, recorder_factory: Callable[..., A
                      on_event: Callable[[str, Any], None] | None = None):
     """Live conversational practice: the client's next line depends on the trainee's last reply.
 
-    The same turn-taking as the device-free path (:class:`audio.turn_taking.ReplyListener`: end of
+    The same turn-taking as the device-free path (:class:`audio.devices.turn_taking.ReplyListener`: end of
     speech after ``turn_options.silence_timeout_s``, speculative tiny.en on a background thread),
     fed from the microphone. ``choose(None)`` gives the opening, ``choose(reply_text)`` each next
-    line (:class:`audio.turn_taking.NextLine`). ``full_transcribe`` (word times, for the report)
+    line (:class:`audio.devices.turn_taking.NextLine`). ``full_transcribe`` (word times, for the report)
     runs on each reply on a thread while the client speaks. Interruptions and ``client_yields``
-    work as in :func:`run_practice`. Returns an :class:`audio.turn_taking.ConversationResult`.
+    work as in :func:`run_practice`. Returns an :class:`audio.devices.turn_taking.ConversationResult`.
     """
-    from audio.turn_taking import (
-        ClientTurn,
-        ConversationResult,
-        ReplyListener,
-        TurnTakingOptions,
-    )
-
     turn_options = turn_options or TurnTakingOptions()
     options = options or PracticeOptions()
     emit = on_event or (lambda kind, payload: None)

@@ -16,6 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from analysis.schema import CLIENT, DecodedAudio, SpeechRegion
+from audio.devices.echo import cancel_echo
 
 __all__ = ["ClientLineTiming", "ReplyTiming", "PracticeSession", "SESSION_RATE"]
 
@@ -141,8 +142,6 @@ class PracticeSession:
         """A copy whose microphone channel has the client's loudspeaker echo subtracted
         (:func:`audio.devices.echo.cancel_echo`); the per-line figures go to ``recording["echo"]``."""
         from dataclasses import replace
-
-        from audio.devices.echo import cancel_echo
 
         cleaned, lines = cancel_echo(self.helper, self.client, self.sample_rate,
                                      [(t.start, t.end) for t in self.lines], options)

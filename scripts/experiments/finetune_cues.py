@@ -26,15 +26,15 @@ import random
 import sys
 import time
 
+from analysis.cues.features import contexts
+from analysis.cues.model import BEHAVIOURS
+from analysis.schema import HELPER
+from service.eval.annomi import load_annomi
+from service.eval.nested import outer_splits
+
 
 def export(annomi_dir: str, out: str) -> None:
     from pathlib import Path
-
-    from analysis.cues.features import contexts
-    from analysis.cues.model import BEHAVIOURS
-    from analysis.schema import HELPER
-    from service.eval.annomi import load_annomi
-    from service.eval.nested import outer_splits
 
     sessions = load_annomi(Path(annomi_dir))
     fold = {}

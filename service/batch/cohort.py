@@ -50,6 +50,7 @@ from typing import Any, Callable
 
 from analysis.errors import ParameterError
 from service.batch.manifest import RecordingJob, build_jobs
+from service.batch.plots import cohort_plots
 from service.batch.runner import RecordingTask, run_dask, run_pool, run_serial
 from service.batch.settings import (
     default_workers,
@@ -75,6 +76,7 @@ from service.batch.store import (
     write_recording,
 )
 from service.batch.summary import summary_row, write_summary_csv, write_summary_html
+from service.pipeline import AnalysisSettings
 
 __all__ = ["BatchOutcome", "run_batch", "default_workers", "EXIT_SOME_FAILED"]
 
@@ -166,8 +168,6 @@ def run_batch(
     receives one line per finished file. ``max_duration`` (seconds) fails
     longer recordings before any work. Returns a :class:`BatchOutcome`.
     """
-    from service.pipeline import AnalysisSettings
-
     input_dir, out_dir = Path(input_dir), Path(out_dir)
     base = settings if settings is not None else AnalysisSettings()
     if out_dir.resolve() == input_dir.resolve():
@@ -352,8 +352,6 @@ def _collect(results, by_rel, out_dir, version, rows, outcome, say, total, show_
 
 
 def _write_cohort(out_dir, input_dir, base, version, started, jobs, outcome) -> None:
-    from service.batch.plots import cohort_plots
-
     rows = outcome.rows
     write_summary_csv(out_dir / "summary.csv", rows)
     meta = {"version": version, "settings": settings_dict(base), "input_dir": str(input_dir.resolve())}

@@ -22,6 +22,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from analysis.errors import AudioTooLongError, ListenWellError
+from analysis.report.html import render_html
+from analysis.report.text import render_text
+from audio.decode import probe
+from audio.transcribe import load_model
+from service.pipeline import analyze_file
+
 __all__ = [
     "RecordingTask",
     "analyze_recording",
@@ -64,14 +71,9 @@ def _failure(kind: str, reason: str, started: float) -> dict[str, Any]:
 
 
 def _analyze_path(path: str, task: RecordingTask, started: float) -> dict[str, Any]:
-    from analysis.report.html import render_html
-    from service.pipeline import analyze_file
-
     report = analyze_file(path, task.settings, progress=None, client_timeline=None)
     files = {"report.json": report.to_json(indent=2), "report.html": render_html(report)}
     if task.render_text:
-        from analysis.report.text import render_text
-
         files["report.txt"] = render_text(report)
     return {
         "status": "done",
@@ -86,8 +88,6 @@ def _check_length(path: str, task: RecordingTask) -> None:
     """Fail a recording longer than ``task.max_duration`` from its header, before any decoding."""
     if task.max_duration is None:
         return
-    from analysis.errors import AudioTooLongError
-    from audio.decode import probe
 
     length = probe(path).duration
     if length is not None and length > task.max_duration:
@@ -107,8 +107,6 @@ def analyze_recording(task: RecordingTask) -> dict[str, Any]:
     Returns ``{"status": "done", "report": dict, "files": {name: text}, ...}`` or
     ``{"status": "failed", "error_kind": kind, "reason": message, ...}``.
     """
-    from analysis.errors import ListenWellError
-
     started = time.perf_counter()
     try:
         if task.data is None:
@@ -152,16 +150,12 @@ def init_worker(transcribe_options: Any, threads: int, parent_pid: int | None = 
         for var in _THREAD_VARS:
             os.environ[var] = str(threads)
     if transcribe_options is not None:
-        from audio.transcribe import load_model
-
         load_model(transcribe_options)
 
 
 def run_serial(tasks: Iterable[RecordingTask], transcribe_options: Any = None) -> Iterator[tuple[RecordingTask, dict]]:
     """Run every task in this process (one worker), in order."""
     if transcribe_options is not None:
-        from audio.transcribe import load_model
-
         load_model(transcribe_options)
     for task in tasks:
         yield task, analyze_recording(task)

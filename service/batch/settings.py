@@ -8,7 +8,9 @@ import os
 from typing import Any
 
 from analysis.errors import ParameterError
+from audio.transcribe import TranscribeOptions
 from service.batch.manifest import RecordingJob
+from service.pipeline import AnalysisSettings
 
 __all__ = [
     "WORKER_MEMORY",
@@ -34,8 +36,6 @@ def build_settings(setup: str, helper_channel: int | None, helper_speaker: str |
 
     ``transcribe`` is an :class:`audio.transcribe.TranscribeOptions`.
     """
-    from service.pipeline import AnalysisSettings
-
     return AnalysisSettings(setup=setup or "auto", helper_channel=helper_channel, helper_speaker=helper_speaker,
                             transcribe=transcribe)
 
@@ -64,8 +64,6 @@ def default_workers(n_jobs: int, *, cores: int | None = None, available_memory: 
 
 
 def _transcribe_field(settings: Any) -> str | None:
-    from audio.transcribe import TranscribeOptions
-
     for f in dataclasses.fields(settings):
         if isinstance(getattr(settings, f.name), TranscribeOptions):
             return f.name

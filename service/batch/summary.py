@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from analysis.report.types import NOT_JUDGED, SubScore
+from analysis.scoring.score import LABELS
+from analysis.speakers.order_check import order_conflict
 from service.batch.store import atomic_write_text
 
 __all__ = [
@@ -67,8 +69,6 @@ def column_title(key: str) -> str:
     if key in _TITLES:
         return _TITLES[key]
     if key.startswith("subscore."):
-        from analysis.scoring.score import LABELS
-
         name = key.split(".", 1)[1]
         return LABELS.get(name, name.replace("_", " ").capitalize())
     group, _, rest = key.partition(".")
@@ -156,8 +156,6 @@ def _flatten(prefix: str, obj: Any, out: dict[str, Any], depth: int = 0) -> None
 
 def order_rerun(report: dict[str, Any]) -> str:
     """"rerun with helper_speaker=second" (or helper_channel=0) when the given order conflicts, else ""."""
-    from analysis.speakers.order_check import order_conflict
-
     check = order_conflict(report.get("speakers"))
     if check is None:
         return ""
@@ -303,7 +301,6 @@ def read_summary_csv(path: str | Path) -> list[dict[str, str]]:
         rows = list(csv.DictReader(fh))
     if not rows:
         return rows
-    from analysis.scoring.score import LABELS
 
     back = {v: k for k, v in _TITLES.items()}
     back.update({label: f"subscore.{name}" for name, label in LABELS.items()})

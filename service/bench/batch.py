@@ -24,6 +24,11 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from audio.transcribe import TranscribeOptions
+from service.batch.cohort import run_batch, usable_cores
+from service.batch.manifest import discover
+from service.batch.settings import build_settings
+
 __all__ = ["run_benchmark", "main"]
 
 logger = logging.getLogger(__name__)
@@ -31,10 +36,6 @@ logger = logging.getLogger(__name__)
 
 def _one_run(data: Path, workers: int, cpu_threads: int, device: str, model: str) -> dict:
     """One batch over ``data`` into a fresh temporary folder; figures of that run."""
-    from audio.transcribe import TranscribeOptions
-    from service.batch.cohort import run_batch, usable_cores
-    from service.batch.settings import build_settings
-
     settings = build_settings("auto", None, None, TranscribeOptions(model=model, device=device))
     with tempfile.TemporaryDirectory(prefix="listenwell-bench-batch-") as tmp:
         t0 = time.perf_counter()
@@ -101,7 +102,6 @@ def _cohort(data: Path, limit: int, tmp: Path) -> Path:
     """``data`` itself, or a folder of links to its first ``limit`` audio files."""
     if limit <= 0:
         return data
-    from service.batch.manifest import discover
 
     files, _ = discover(data)
     cohort = tmp / "cohort"

@@ -25,7 +25,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from analysis.errors import NotFoundError
+from audio.decode import decode, decode_array
+from audio.transcribe import TranscribeOptions, load_model
 from service.bench.memory import peak_rss_mb
+from service.pipeline import AnalysisSettings, analyze_audio
 
 __all__ = ["build_recording", "run_benchmark", "main"]
 
@@ -34,9 +38,6 @@ TARGET_S = 40.0
 
 def build_recording(data_dir: str | Path, minutes: float, setup: str):
     """Concatenate the dialogue folder's stereo sessions into one ``minutes``-long DecodedAudio."""
-    from analysis.errors import NotFoundError
-    from audio.decode import decode, decode_array
-
     files = sorted(Path(data_dir).glob("*.stereo.flac"))
     if not files:
         raise NotFoundError(f"no *.stereo.flac files in {data_dir}")
@@ -80,9 +81,6 @@ class _StageClock:
 def run_benchmark(data_dir: str | Path, minutes: float = 10.0, setup: str = "stereo",
                   model: str | None = None) -> dict[str, Any]:
     """Build the recording, load the model once, then time one full pipeline run."""
-    from audio.transcribe import TranscribeOptions, load_model
-    from service.pipeline import AnalysisSettings, analyze_audio
-
     t0 = time.perf_counter()
     decoded = build_recording(data_dir, minutes, setup)
     build_s = time.perf_counter() - t0

@@ -2,7 +2,7 @@
 
 A simulated trainee (the committed Piper helper-voice replies, cycled) talks with a client whose
 lines are every voiced scenario line in turn, until the session is ``--minutes`` long. The same
-loop as ``listenwell practice --trainee-audio`` runs (:func:`audio.turn_taking.run_file_conversation`:
+loop as ``listenwell practice --trainee-audio`` runs (:func:`audio.devices.turn_taking.run_file_conversation`:
 end of speech, speculative tiny.en, the cue-model reading of each reply); then the report is built
 from the replies' own transcripts. Prints the latency median and p90 and the stop-to-report time
 (what is left after the trainee's last reply: its word-timed transcription + the analysis)::
@@ -21,7 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.cues.reply import classify_reply
+from audio.decode import decode
+from audio.devices.turn_taking import NextLine, TurnTakingOptions, make_transcriber, run_file_conversation
 from service.bench.machine import cpu_model
+from service.practice.run import finish_conversation
+from service.practice.scenarios import get_scenario, load_scenarios
 
 __all__ = ["main", "run"]
 
@@ -33,17 +38,6 @@ def run(minutes: float = 10.0, out_dir: Path | None = None) -> dict:
     import tempfile
 
     import soundfile as sf
-
-    from analysis.cues.reply import classify_reply
-    from audio.decode import decode
-    from audio.turn_taking import (
-        NextLine,
-        TurnTakingOptions,
-        make_transcriber,
-        run_file_conversation,
-    )
-    from service.practice_run import finish_conversation
-    from service.scenarios import get_scenario, load_scenarios
 
     data = ROOT / "tests" / "data" / "practice"
     replies = [sf.read(data / f"reply{i}.flac", dtype="float32")[0] for i in (1, 2, 3)]

@@ -28,6 +28,12 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.prosody.analyze import ProsodyOptions, prosody_by_speaker
+from analysis.prosody.pitch import frame_features, pitch_stats
+from analysis.schema import Turn
+from audio.transcribe import TranscribeOptions, load_model, transcribe
+from service.synth.voice import synthesize_line
+
 logger = logging.getLogger(__name__)
 
 NAMES = ("annomi119-high", "annomi131-low")
@@ -54,8 +60,6 @@ _BODIES = {
 def build_recording(folder: Path, minutes: float):
     """Mono (n,), stereo (2, n) and truth turns of the first ``minutes`` of the two dialogues."""
     import soundfile as sf
-
-    from analysis.schema import Turn
 
     monos, stereos, turns, offset = [], [], [], 0.0
     limit = minutes * 60.0
@@ -114,8 +118,6 @@ def _frame_mask(n: int, hop_s: float, turns, speaker: str) -> np.ndarray:
 
 def pitch_agreement(result, pyin_f0: np.ndarray, pyin_hop_s: float, mono: np.ndarray, turns) -> dict:
     """Per-speaker median pitch (ours vs pyin) and frame agreement on speech."""
-    from analysis.prosody.pitch import frame_features
-
     ff = frame_features(mono, SR)
     out: dict = {}
     for spk in ("helper", "client"):
@@ -144,9 +146,6 @@ def pitch_agreement(result, pyin_f0: np.ndarray, pyin_hop_s: float, mono: np.nda
 def shift_known_answer(n_lines: int) -> dict:
     """Piper lines vs the same audio shifted +4 st: the median difference each method reads."""
     import librosa
-
-    from analysis.prosody.pitch import frame_features, pitch_stats
-    from service.synth.voice import synthesize_line
 
     lines = [
         "I have been feeling really scared about going back to work. Everyone will be watching me.",
@@ -197,9 +196,6 @@ def main(argv=None) -> int:
     folder = args.data_dir / "dialogue" if (args.data_dir / "dialogue").is_dir() else args.data_dir
     if not (folder / f"{NAMES[0]}.flac").is_file():
         raise SystemExit(f"no {NAMES[0]}.flac in {folder}")
-
-    from analysis.prosody.analyze import ProsodyOptions, prosody_by_speaker
-    from audio.transcribe import TranscribeOptions, load_model, transcribe
 
     res: dict = {"machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(),
                              "platform": platform.platform()}}

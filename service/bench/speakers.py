@@ -15,6 +15,15 @@ from typing import Any
 import numpy as np
 
 from analysis.errors import NotFoundError
+from analysis.speakers.activity import activity_from_channels
+from analysis.speakers.diarize import diarize
+from analysis.speakers.roles import assign_roles
+from analysis.speakers.turns import build_turns
+from analysis.timing.metrics import timing_metrics
+from audio.decode import decode
+from audio.transcribe import TranscribeOptions, load_model, transcribe
+from audio.vad import speech_intervals, speech_probabilities
+from service.voices import voice_embedder
 
 __all__ = ["bench_speakers", "load_bench_audio"]
 
@@ -23,8 +32,6 @@ logger = logging.getLogger(__name__)
 
 def load_bench_audio(dialogue_dir: Path, seconds: float) -> tuple[np.ndarray, np.ndarray, int]:
     """(mono (n,), stereo (2, n), sample rate) of the dialogues joined and cut to ``seconds``."""
-    from audio.decode import decode
-
     monos, stereos = [], []
     for stereo_path in sorted(Path(dialogue_dir).glob("*.stereo.flac")):
         d = decode(stereo_path)
@@ -45,10 +52,6 @@ def load_bench_audio(dialogue_dir: Path, seconds: float) -> tuple[np.ndarray, np
 
 
 def _speaker_chain(activity, words):
-    from analysis.speakers.roles import assign_roles
-    from analysis.speakers.turns import build_turns
-    from analysis.timing.metrics import timing_metrics
-
     turns, _ = assign_roles(build_turns(words, activity))
     return timing_metrics(turns, activity)
 
@@ -66,12 +69,6 @@ def bench_speakers(dialogue_dir: Path, *, seconds: float = 600.0, options=None, 
     them into intervals, diarizes and times turns. ``ratio_mono_own_vad`` adds
     that VAD pass to speaker analysis too (how it was when diarization ran its own).
     """
-    from analysis.speakers.activity import activity_from_channels
-    from analysis.speakers.diarize import diarize
-    from audio.transcribe import TranscribeOptions, load_model, transcribe
-    from audio.vad import speech_intervals, speech_probabilities
-    from service.voices import voice_embedder
-
     mono, stereo, sr = load_bench_audio(dialogue_dir, seconds)
     options = options or TranscribeOptions()
     load_model(options)

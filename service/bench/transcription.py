@@ -20,9 +20,13 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from audio.transcribe import EARLIER_FILLER_PROMPT, TranscribeOptions
+from audio.models import resolve_model
+from audio.transcribe import EARLIER_FILLER_PROMPT, TranscribeOptions, cuda_device_count, load_model, select_compute_type, select_device, transcribe
 from service.bench.data import BenchItem, list_items, load_item_audio, write_item_wav
+from service.bench.machine import cpu_model
 from service.bench.memory import peak_rss_mb
+from service.bench.report import summarise
+from service.bench.wer import count_fillers, word_error_rate
 
 __all__ = ["BenchConfig", "CONFIGS", "run_benchmark", "environment", "BASELINE", "DEFAULT"]
 
@@ -77,8 +81,6 @@ def environment() -> dict:
     """Machine and library versions, for the JSON record."""
     from importlib import metadata
 
-    from service.bench.machine import cpu_model
-
     cpu = cpu_model()
     versions = {}
     for dist in ("faster-whisper", "ctranslate2", "onnxruntime", "numpy", "av", "listenwell"):
@@ -86,7 +88,6 @@ def environment() -> dict:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             versions[dist] = None
-    from audio.transcribe import cuda_device_count
 
     return {
         "cpu_model": cpu,
@@ -107,12 +108,6 @@ def _cpu_seconds() -> float:
 def _child(config_name: str, items: list[BenchItem]) -> dict:
     """Run one configuration over ``items`` in this process; return its measurements."""
     config = CONFIGS[config_name]
-    from audio.transcribe import (
-        load_model,
-        select_compute_type,
-        select_device,
-        transcribe,
-    )
 
     opts = config.options
     device = "cpu" if config.plain else select_device(opts.device)
@@ -120,8 +115,6 @@ def _child(config_name: str, items: list[BenchItem]) -> dict:
     t0 = time.perf_counter()
     if config.plain:
         from faster_whisper import WhisperModel
-
-        from audio.models import resolve_model
 
         model = WhisperModel(str(resolve_model("tiny.en")), device="cpu", compute_type="int8")
     else:
@@ -177,8 +170,6 @@ def _base_available() -> bool:
 
 def _score(out: dict, refs: dict) -> None:
     """Replace each result's text by its WER and filler counts; add the real-time factor."""
-    from service.bench.wer import count_fillers, word_error_rate
-
     out["description"] = CONFIGS[out["config"]].description
     for r in out.get("results", []):
         ref = refs.get(r["item"])
@@ -238,8 +229,6 @@ def run_benchmark(
     that length, to show its peak memory. With ``interleave`` each child runs
     one item and the configurations alternate item by item.
     """
-    from service.bench.report import summarise
-
     say = on_progress or (lambda msg: logger.info("%s", msg))
     items = list_items(data, quick=quick, long=not memory_minutes, memory_minutes=memory_minutes)
     scratch = None

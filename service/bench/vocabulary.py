@@ -16,8 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from analysis.cues.jargon import jargon_uses
+from audio.decode import decode
 from audio.transcribe import VOCABULARY_HINT, TranscribeOptions, transcribe
 from service.bench.wer import word_error_rate
+from service.synth.voice import synthesize_line
 
 # (as written, as spoken to Piper so the voice says the letters, the terms expected)
 LINES = (
@@ -39,9 +41,6 @@ def _text(audio: np.ndarray, options: TranscribeOptions) -> str:
 
 
 def run(dialogues: Path, files: int = 4) -> dict:
-    from audio.decode import decode
-    from service.synth.voice import synthesize_line
-
     base = TranscribeOptions(device="cpu")
     configs = {"without hint": base, "with hint": replace(base, hotwords=VOCABULARY_HINT)}
     out: dict = {"hint": VOCABULARY_HINT, "lines": [], "dialogues": []}

@@ -10,7 +10,13 @@ from typing import Any, Sequence
 
 import click
 
+from analysis.report.html import render_html
+from analysis.report.text import render_text
 from analysis.report.types import Report
+from analysis.speakers.order_check import order_conflict, order_sentence
+from audio.transcribe import TranscribeOptions
+from service.pipeline import AnalysisSettings, analyze_file, score_transcript
+from service.transcript_io import read_transcript
 
 __all__ = ["analyze", "score", "write_report", "model_options", "transcribe_options_from", "rerun_command"]
 
@@ -19,9 +25,6 @@ logger = logging.getLogger(__name__)
 
 def write_report(report: Report, out: Path) -> dict[str, Path]:
     """Write ``report.json``, ``report.html`` and ``report.txt`` into ``out`` (created if needed)."""
-    from analysis.report.html import render_html
-    from analysis.report.text import render_text
-
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "report.json", "html": out / "report.html", "txt": out / "report.txt"}
     paths["json"].write_text(report.to_json(), encoding="utf-8")
@@ -44,8 +47,6 @@ def model_options(fn):
 
 
 def transcribe_options_from(model, device, compute_type, beam_size, language):
-    from audio.transcribe import TranscribeOptions
-
     kw = dict(device=device, compute_type=compute_type, beam_size=beam_size,
               language=None if language == "auto" else language)
     if model:
@@ -77,8 +78,6 @@ def rerun_command(report: Report, audio: Path, options: Sequence[tuple[str, Any]
     ``options`` are this run's other options as ``(name, value)`` (value True for a flag); they are
     kept, and the helper option is replaced by the one the words suggest. None without a conflict.
     """
-    from analysis.speakers.order_check import order_conflict, order_sentence
-
     check = order_conflict(report.speakers)
     if check is None:
         return None
@@ -108,9 +107,6 @@ def rerun_command(report: Report, audio: Path, options: Sequence[tuple[str, Any]
 def analyze(audio, out, setup, helper_channel, helper_speaker, no_prosody, quiet, model, device, compute_type,
             beam_size, language):
     """Analyse a role-play recording and write the listening report."""
-    from analysis.report.text import render_text
-    from service.pipeline import AnalysisSettings, analyze_file
-
     settings = AnalysisSettings(
         setup=setup, helper_channel=helper_channel, helper_speaker=helper_speaker, prosody=not no_prosody,
         transcribe=transcribe_options_from(model, device, compute_type, beam_size, language),
@@ -140,10 +136,6 @@ def analyze(audio, out, setup, helper_channel, helper_speaker, no_prosody, quiet
 @click.option("--quiet", is_flag=True, help="Do not print the text report.")
 def score(transcript, out, helper_speaker, transcript_id, quiet):
     """Score a transcript (JSON, 'Helper: ...' text, or CSV of turns) from its text alone."""
-    from analysis.report.text import render_text
-    from service.pipeline import AnalysisSettings, score_transcript
-    from service.transcript_io import read_transcript
-
     turns = read_transcript(transcript, transcript_id=transcript_id)
     report = score_transcript(turns, AnalysisSettings(helper_speaker=helper_speaker), source=str(transcript))
     out = out or transcript.with_name(transcript.stem + ".report")

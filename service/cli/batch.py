@@ -7,6 +7,7 @@ import sys
 import click
 
 from analysis.errors import ParameterError
+from service.batch.cohort import run_batch
 from service.batch.settings import build_settings
 from service.cli.transcribe import build_options, transcribe_options
 
@@ -43,8 +44,6 @@ def batch(input_dir, out_dir, manifest, setup, helper_channel, helper_speaker, m
     Reruns skip recordings whose report is up to date; a bad file is listed
     with its reason and never stops the batch. Exit code 1 when any file failed.
     """
-    from service.batch.cohort import run_batch
-
     if workers is not None and workers < 1:
         raise ParameterError(f"--workers={workers} must be at least 1")
     if workers is not None and scheduler:

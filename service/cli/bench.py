@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 
 from analysis.errors import ParameterError
+from service.bench.report import format_table
+from service.bench.transcription import CONFIGS, run_benchmark
 
 __all__ = ["bench"]
 
@@ -28,9 +30,6 @@ DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
               help="Instead: peak memory of the default configuration on a file this many minutes long.")
 def bench(data_dir, out, quick, configs, interleave, memory_minutes):
     """Benchmark the transcription core against plain faster-whisper on the same audio."""
-    from service.bench.report import format_table
-    from service.bench.transcription import CONFIGS, run_benchmark
-
     data_dir = data_dir or DEFAULT_DATA
     if not data_dir.is_dir():
         raise ParameterError(f"--data {data_dir} is not a folder (point it at the shared data)")

@@ -9,6 +9,9 @@ from typing import Any
 
 import click
 
+from service.eval.claims import load_scripts, summarise
+from service.eval.claims_run import MODES, default_cache, run_script
+
 __all__ = ["claims", "format_script", "format_figures"]
 
 
@@ -68,9 +71,6 @@ def format_figures(mode: str, s: dict[str, Any]) -> str:
 def claims(scripts_dir: str, mode: str, only: tuple[str, ...], out: str | None, cache: str | None,
            reports: str | None):
     """Voice each script, run the real pipeline, and judge the report's claims against the labels."""
-    from service.eval.claims import load_scripts, summarise
-    from service.eval.claims_run import MODES, default_cache, run_script
-
     scripts = load_scripts(scripts_dir, only)
     cache_dir = Path(cache) if cache else default_cache()
     keep = None

@@ -8,6 +8,10 @@ from typing import Any
 
 import click
 
+from analysis.errors import ParameterError
+from service.eval.cues import evaluate_cues
+from service.eval.nested import machine_description
+
 __all__ = ["cues", "format_table"]
 
 
@@ -104,10 +108,6 @@ def cues(data_dir: str, out: str | None, folds: int, inner: int, n_boot: int, no
 
     DATA_DIR is the shared data folder (holding annomi-dev/ and empathy/) or the AnnoMI folder.
     """
-    from analysis.errors import ParameterError
-    from service.eval.cues import evaluate_cues
-    from service.eval.nested import machine_description
-
     if folds < 2 or inner < 2:
         raise ParameterError(f"--folds={folds} and --inner={inner} must be at least 2")
     if limit is not None and limit < 2 * folds:

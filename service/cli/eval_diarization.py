@@ -9,6 +9,11 @@ from pathlib import Path
 import click
 
 from analysis.errors import NotFoundError
+from analysis.speakers.diarize_options import DiarizeOptions
+from service.bench.speakers import bench_speakers
+from service.eval.der import DiarizationScore
+from service.eval.diarization import FIXTURE_DIR, HARD_GROUPS, POOLED_GROUPS, evaluate, one_vs_two, summarise
+from service.voices import ENV_SWITCH, voice_embedder
 
 __all__ = ["diarization"]
 
@@ -23,8 +28,6 @@ def _fmt(v, pct=False):
 
 def _print_table(items) -> dict:
     """Print one row per scored recording and the DER summary; return them for the JSON."""
-    from service.eval.diarization import summarise
-
     head = f"{'group':<10} {'file':<16} {'mode':<6} {'spk':>5} {'DER%':>6} {'miss%':>6} {'FA%':>5} {'conf%':>6} " \
            f"{'edge_s':>6} {'share r/h':>10} {'lat r/h':>11} {'intr':>7} {'sec':>5}"
     click.echo(head)
@@ -57,9 +60,6 @@ def _print_hard_sets(items, summary: dict, given: bool = False) -> dict:
     """One line per hard set (and the pooled line): DER, confusion, one-vs-two decisions right.
 
     Pooled and per-group DER are read from ``summary`` (:func:`service.eval.diarization.summarise`)."""
-    from service.eval.der import DiarizationScore
-    from service.eval.diarization import HARD_GROUPS, POOLED_GROUPS
-
     rows: dict[str, list] = {}
     for it in items:
         keys = [it.group] if it.group in HARD_GROUPS + ("one-voice", "ami-2spk") and it.mode == "mono" else []
@@ -142,9 +142,6 @@ def diarization(data_dir: Path | None, out: Path | None, no_fixtures: bool, spee
     DATA_DIR holds ami-excerpts/ (RTTM) and dialogue/ (JSON truth); the committed
     fixtures are always included unless --no-fixtures.
     """
-    from service.eval.diarization import FIXTURE_DIR, evaluate, one_vs_two
-    from service.voices import ENV_SWITCH, voice_embedder
-
     if voiceprints is not None:
         os.environ[ENV_SWITCH] = "1" if voiceprints else "0"
     use_voice = voice_embedder() is not None
@@ -159,8 +156,6 @@ def diarization(data_dir: Path | None, out: Path | None, no_fixtures: bool, spee
     hard = (sets_dir or True) if hard_sets and data_dir is not None else None  # built for DATA_DIR runs only
     options = None
     if two_given:
-        from analysis.speakers.diarize_options import DiarizeOptions
-
         options = DiarizeOptions(num_speakers=2)
         click.echo("two speakers given for every mono recording (as after answering the speaking-order question)")
     items = [] if speed_only else evaluate(data_dir, fixtures=None if no_fixtures else FIXTURE_DIR, hard_sets=hard,
@@ -176,8 +171,6 @@ def diarization(data_dir: Path | None, out: Path | None, no_fixtures: bool, spee
         else:
             result["speakers_given"] = 2
     if speed:
-        from service.bench.speakers import bench_speakers
-
         if data_dir is None or not (data_dir / "dialogue").is_dir():
             raise NotFoundError("--speed needs DATA_DIR/dialogue")
         b = bench_speakers(data_dir / "dialogue", seconds=speed_seconds, repeats=speed_repeats)

@@ -11,6 +11,10 @@ from pathlib import Path
 
 import click
 
+from analysis.errors import ParameterError
+from service.eval.index import evaluate_index, format_index
+from service.eval.nested import machine_description
+
 __all__ = ["index"]
 
 
@@ -25,10 +29,6 @@ __all__ = ["index"]
 def index(data_dir: str, out: str | None, folds: int, inner: int, limit: int | None, n_boot: int,
           no_cache: bool) -> None:
     """Session-level AUC of index variants on AnnoMI, nested CV (DATA_DIR or DATA_DIR/annomi-dev)."""
-    from analysis.errors import ParameterError
-    from service.eval.index import evaluate_index, format_index
-    from service.eval.nested import machine_description
-
     if folds < 2 or inner < 2:
         raise ParameterError(f"--folds={folds} and --inner={inner} must be at least 2")
     if limit is not None and limit < 2 * folds:

@@ -24,6 +24,11 @@ import click
 import numpy as np
 
 from analysis.errors import NotFoundError
+from analysis.prosody.analyze import prosody_by_speaker
+from analysis.prosody.fillers import find_fillers
+from analysis.prosody.rate import assign_words
+from analysis.schema import CLIENT, HELPER, Turn
+from audio.transcribe import TranscribeOptions, transcribe
 
 __all__ = ["prosody", "evaluate_dialogue"]
 
@@ -39,12 +44,6 @@ def _truth_wpm(turns, speaker=None) -> float:
 def evaluate_dialogue(json_path: Path, transcribe_options=None) -> dict:
     """Measure one voiced dialogue and compare with its truth (see the module docstring)."""
     import soundfile as sf
-
-    from analysis.prosody.analyze import prosody_by_speaker
-    from analysis.prosody.fillers import find_fillers
-    from analysis.prosody.rate import assign_words
-    from analysis.schema import CLIENT, HELPER, Turn
-    from audio.transcribe import TranscribeOptions, transcribe
 
     truth = json.loads(json_path.read_text())
     turns = [Turn(t["speaker"], t["text"], t["start"], t["end"], t["speaker"], index=i)

@@ -9,6 +9,9 @@ from pathlib import Path
 import click
 
 from analysis.errors import ParameterError
+from audio.transcribe import transcribe
+from service.bench.data import list_items, load_item_audio
+from service.bench.wer import count_fillers, word_error_rate
 from service.cli.transcribe import build_options, transcribe_options
 
 __all__ = ["transcription"]
@@ -20,10 +23,6 @@ __all__ = ["transcription"]
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also write JSON here.")
 def transcription(data_dir, model, device, compute_type, beam_size, max_duration, out):
     """Transcribe JFK and the counselling dialogues under DATA_DIR; print WER against their text."""
-    from audio.transcribe import transcribe
-    from service.bench.data import list_items, load_item_audio
-    from service.bench.wer import count_fillers, word_error_rate
-
     if not data_dir.is_dir():
         raise ParameterError(f"DATA_DIR {data_dir} is not a folder")
     opts = build_options(model, device, compute_type, beam_size)

@@ -14,6 +14,7 @@ import os
 import click
 
 from analysis.errors import ListenWellError
+from audio.models import cache_dir
 
 __all__ = ["main", "LazyGroup"]
 
@@ -26,12 +27,12 @@ COMMANDS = {
     "eval": "service.cli.eval:eval_group",
     "batch": "service.cli.batch:batch",
     "serve": "service.cli.serve:serve",
-    "init-db": "service.cli.serve:init_db",
-    "import-batch": "service.cli.serve:import_batch",
+    "init-db": "service.cli.init_db:init_db",
+    "import-batch": "service.cli.import_batch:import_batch",
     "record": "service.cli.record:record",
     "practice": "service.cli.practice:practice",
-    "devices": "service.cli.record:devices",
-    "scenarios": "service.cli.record:scenarios",
+    "devices": "service.cli.devices:devices",
+    "scenarios": "service.cli.scenarios:scenarios",
     "demo": "service.cli.demo:demo",
 }
 
@@ -39,8 +40,6 @@ COMMANDS = {
 def _setup_runtime_env() -> None:
     """Point numba's cache at a writable user folder (librosa compiles on first use)."""
     if "NUMBA_CACHE_DIR" not in os.environ:
-        from audio.models import cache_dir
-
         os.environ["NUMBA_CACHE_DIR"] = str(cache_dir() / "numba")
 
 

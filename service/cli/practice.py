@@ -10,6 +10,17 @@ from pathlib import Path
 import click
 
 from analysis.errors import ParameterError
+from analysis.report.text import render_text
+from audio.decode import decode
+from audio.devices.endpoint import EndpointOptions
+from audio.devices.playback import Player
+from audio.devices.practice import ClientLine, PracticeOptions, run_conversation, run_practice
+from audio.devices.record import Recorder, choose_input_device
+from audio.devices.turn_taking import TurnTakingOptions, make_transcriber
+from service.cli.capture import KeyListener, analyze_and_store, check_store_args, device_arg
+from service.practice.run import ScenarioChooser, finish_conversation, practice_from_file
+from service.practice.scenarios import get_scenario
+from service.store.storage import store_analysed_session
 
 __all__ = ["load_client_lines", "practice"]
 
@@ -18,9 +29,6 @@ logger = logging.getLogger(__name__)
 
 def load_client_lines(scenario) -> list:
     """The scenario's client lines as :class:`audio.devices.practice.ClientLine` (16 kHz mono)."""
-    from audio.decode import decode
-    from audio.devices.practice import ClientLine
-
     missing = [i for i, line in enumerate(scenario.lines) if line.audio is None]
     if missing:
         raise ParameterError(f"scenario {scenario.id!r} has no audio for line(s) {missing}: "
@@ -78,19 +86,8 @@ def practice(scenario_id, device, output_device, out, silence, no_reply_timeout,
     if trainee_audio is not None:
         return _practice_from_file(scenario_id, trainee_audio, out, folder, model, no_analyze, trainee, instance,
                                    quiet)
-    from audio.devices.endpoint import EndpointOptions
-    from audio.devices.playback import Player
-    from audio.devices.practice import PracticeOptions, run_practice
-    from audio.devices.record import Recorder, choose_input_device
-    from service.cli.record import (
-        KeyListener,
-        _check_store_args,
-        _device_arg,
-        analyze_and_store,
-    )
-    from service.scenarios import get_scenario
 
-    _check_store_args(trainee, instance)
+    check_store_args(trainee, instance)
     if trainee and no_analyze:
         raise ParameterError("--trainee/--instance need the analysis (drop --no-analyze)")
     scenario = get_scenario(scenario_id, folder)
@@ -102,8 +99,8 @@ def practice(scenario_id, device, output_device, out, silence, no_reply_timeout,
         return _practice_live_conversation(scenario, options, device, output_device, out, model, no_analyze,
                                            trainee, instance, quiet, silence)
     lines = load_client_lines(scenario)
-    mic = choose_input_device(_device_arg(device))
-    player = Player(_device_arg(output_device))
+    mic = choose_input_device(device_arg(device))
+    player = Player(device_arg(output_device))
 
     click.echo(f"{scenario.title}\n\n{scenario.profile}\n")
     click.echo(f"microphone: {mic.label}. Headphones recommended. Reply aloud after each line; pause "
@@ -136,11 +133,7 @@ def practice(scenario_id, device, output_device, out, silence, no_reply_timeout,
 def _practice_from_file(scenario_id, trainee_audio: Path, out, folder, model, no_analyze, trainee, instance,
                         quiet) -> None:
     """The device-free path: the same conversation loop, replies read from a file."""
-    from service.cli.record import _check_store_args
-    from service.practice_run import practice_from_file
-    from service.scenarios import get_scenario
-
-    _check_store_args(trainee, instance)
+    check_store_args(trainee, instance)
     scenario = get_scenario(scenario_id, folder)
     out = out or Path(f"practice-{scenario.id}-{datetime.now():%Y%m%d-%H%M%S}")
 
@@ -157,9 +150,6 @@ def _practice_from_file(scenario_id, trainee_audio: Path, out, folder, model, no
 
 def _report_conversation(result, scenario, out: Path, no_analyze, trainee, instance, quiet) -> None:
     """Write the session and report of a conversation (live or from a file) and print the summary."""
-    from service.cli.record import store_session
-    from service.practice_run import finish_conversation
-
     done = finish_conversation(result, scenario, out, analyze=not no_analyze)
     lat = result.latencies
     click.echo(f"\nwrote {done['paths']['stereo']} ({result.session.duration:.1f} s; left = you, right = client) "
@@ -173,15 +163,13 @@ def _report_conversation(result, scenario, out: Path, no_analyze, trainee, insta
     if report is None:
         return
     if not quiet:
-        from analysis.report.text import render_text
-
         click.echo(render_text(report))
     elif report.practice:
         click.echo(report.practice["arc"])
     click.echo(f"report: {out / 'report.html'}")
     if trainee:
         timeline = [{"start": t["start"], "end": t["end"], "text": t["text"]} for t in report.practice["client_turns"]]
-        sid = store_session(instance, trainee, done["paths"]["stereo"], report.to_dict(), scenario_id=scenario.id,
+        sid = store_analysed_session(instance, trainee, done["paths"]["stereo"], report.to_dict(), scenario_id=scenario.id,
                             client_timeline=timeline, title=f"Practice: {scenario.title}")
         click.echo(f"sent to {instance} as session {sid} for trainee {trainee!r}")
 
@@ -191,21 +179,14 @@ def _practice_live_conversation(scenario, options, device, output_device, out: P
     """Live practice with a branching scenario: the client reacts to each reply."""
     from dataclasses import replace as dc_replace
 
-    from audio.devices.playback import Player
-    from audio.devices.practice import run_conversation
-    from audio.devices.record import Recorder, choose_input_device
-    from audio.turn_taking import TurnTakingOptions, make_transcriber
-    from service.cli.record import KeyListener, _device_arg
-    from service.practice_run import ScenarioChooser
-
     turn = TurnTakingOptions(silence_timeout_s=silence or 0.5,
                              speculate_after_s=min(0.1, silence or 0.5),
                              no_reply_timeout_s=options.endpoint.no_reply_timeout_s)
     chooser = ScenarioChooser(scenario)
     click.echo("loading the speech model...")
     quick, full = make_transcriber(model)
-    mic = choose_input_device(_device_arg(device))
-    player = Player(_device_arg(output_device))
+    mic = choose_input_device(device_arg(device))
+    player = Player(device_arg(output_device))
     click.echo(f"{scenario.title}\n\n{scenario.profile}\n")
     click.echo(f"microphone: {mic.label}. Headphones recommended. Reply aloud; the client answers when you "
                f"have been quiet for {turn.silence_timeout_s:g} s (or press Enter); q + Enter finishes early.")

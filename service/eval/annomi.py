@@ -16,10 +16,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis.cues.view import CueView
 from analysis.errors import NotFoundError, ParameterError
 from analysis.schema import CLIENT, HELPER, Turn
 
-__all__ = ["AnnoMILabel", "AnnoMISession", "load_annomi"]
+__all__ = ["AnnoMILabel", "AnnoMISession", "expert_view", "load_annomi", "resolve_dirs"]
 
 log = logging.getLogger(__name__)
 
@@ -132,3 +133,32 @@ def load_annomi(data_dir: str | Path) -> list[AnnoMISession]:
         sessions.append(AnnoMISession(tid, rows[0]["mi_quality"], rows[0].get("topic", ""), tuple(turns), tuple(labels)))
     log.info("loaded %d AnnoMI transcripts from %s", len(sessions), folder)
     return sessions
+
+
+def resolve_dirs(data_dir: str | Path) -> tuple[Path, Path | None]:
+    """The AnnoMI folder and the EPITOME folder (or None) from the shared-data root or the AnnoMI folder."""
+    d = Path(data_dir)
+    if (d / "annomi-dev" / "AnnoMI-simple.csv").is_file():
+        return d / "annomi-dev", (d / "empathy") if (d / "empathy").is_dir() else None
+    if (d / "AnnoMI-simple.csv").is_file():
+        emp = d.parent / "empathy"
+        return d, emp if emp.is_dir() else None
+    raise NotFoundError(f"no AnnoMI-simple.csv in {d} or {d / 'annomi-dev'}", path=str(d))
+
+
+def expert_view(labels) -> CueView:
+    """A :class:`CueView` from AnnoMI's expert labels (behaviour and subtypes) per turn position."""
+    out: dict[int, frozenset[str]] = {}
+    for i, lab in enumerate(labels):
+        s: set[str] = set()
+        if lab.behaviour == "question":
+            s |= {"question", f"{lab.question}_question"} if lab.question else {"question"}
+        elif lab.behaviour == "reflection":
+            s |= {"reflection", f"{lab.reflection}_reflection"} if lab.reflection else {"reflection"}
+        elif lab.behaviour == "input":
+            s.add("input")
+            if lab.input == "advice":
+                s.add("advice")
+        if s:
+            out[i] = frozenset(s)
+    return CueView(out, ())

@@ -20,7 +20,12 @@ from typing import Any, Callable
 
 import numpy as np
 
+from analysis.report.consistency import check_report
+from analysis.report.text import render_text
+from audio.decode import decode_array
 from service.eval.claims import ClaimScript, LineTimes, ScriptResult, score_script
+from service.pipeline import AnalysisSettings, analyze_audio
+from service.synth.voice import synthesize_dialogue, synthesize_line, write_dialogue
 
 __all__ = ["HELPER_PACE", "CLIENT_PACE", "CLIENT_SEMITONES", "GAP_S", "CUT_IN_S", "MODES", "default_cache",
            "voice_lines", "voice_script", "run_script"]
@@ -49,8 +54,6 @@ def _is_overlay(script: ClaimScript, k: int) -> bool:
 
 def voice_lines(script: ClaimScript) -> list[dict[str, Any]]:
     """The synthesis script (``service.synth.voice`` format) for one bench script."""
-    from service.synth.voice import synthesize_line
-
     lines: list[dict[str, Any]] = []
     for k, t in enumerate(script.turns):
         line: dict[str, Any] = {"speaker": t.role, "text": t.text, "gap": GAP_S}
@@ -75,7 +78,6 @@ def voice_script(script: ClaimScript, cache: Path) -> tuple[np.ndarray, dict[str
     if wav.exists() and meta.exists():
         audio, _ = sf.read(wav, dtype="float32", always_2d=True)
         return audio.T.copy(), json.loads(meta.read_text(encoding="utf-8"))
-    from service.synth.voice import synthesize_dialogue, write_dialogue
 
     d = synthesize_dialogue(voice_lines(script), semitones=CLIENT_SEMITONES, name=script.id,
                             pace={"helper": HELPER_PACE, "client": CLIENT_PACE})
@@ -85,9 +87,6 @@ def voice_script(script: ClaimScript, cache: Path) -> tuple[np.ndarray, dict[str
 
 
 def _analyse(script: ClaimScript, stereo: np.ndarray, mode: str):
-    from audio.decode import decode_array
-    from service.pipeline import AnalysisSettings, analyze_audio
-
     if mode == "stereo":
         decoded = decode_array(stereo, 16000, source=f"{script.id}.stereo")
         settings = AnalysisSettings(setup="stereo", helper_channel=0)
@@ -100,9 +99,6 @@ def _analyse(script: ClaimScript, stereo: np.ndarray, mode: str):
 def run_script(script: ClaimScript, mode: str, cache: Path,
                keep: Callable[[str, dict[str, Any]], None] | None = None) -> ScriptResult:
     """Voice (or read from the cache), analyse in ``mode`` and score one script."""
-    from analysis.report.consistency import check_report
-    from analysis.report.text import render_text
-
     if mode not in MODES:
         raise ValueError(f"mode={mode!r} must be one of {MODES}")
     stereo, truth = voice_script(script, cache)

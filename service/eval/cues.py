@@ -24,11 +24,11 @@ import service.eval.metrics as M
 from analysis.cues.detect import detect_cues
 from analysis.cues.model import default_model
 from analysis.cues.types import BEHAVIOURS, CueOptions, CueResult
-from analysis.errors import NotFoundError
 from analysis.schema import CLIENT, HELPER, Turn
-from service.eval.annomi import AnnoMISession
+from service.eval.annomi import AnnoMISession, expert_view, resolve_dirs
+from service.eval.nested import run_nested
 
-__all__ = ["REFERENCE", "resolve_dirs", "evaluate_annomi", "evaluate_epitome", "evaluate_cues"]
+__all__ = ["REFERENCE", "evaluate_annomi", "evaluate_epitome", "evaluate_cues"]
 
 log = logging.getLogger(__name__)
 
@@ -38,17 +38,6 @@ REFERENCE = {
     "input_share": (12.5, 48.6), "advice_share": (2.0, 22.6), "helper_word_share": (53.9, 61.5),
 }
 _PERCENT = {"input_share", "advice_share", "helper_word_share"}
-
-
-def resolve_dirs(data_dir: str | Path) -> tuple[Path, Path | None]:
-    """The AnnoMI folder and the EPITOME folder (or None) from the shared-data root or the AnnoMI folder."""
-    d = Path(data_dir)
-    if (d / "annomi-dev" / "AnnoMI-simple.csv").is_file():
-        return d / "annomi-dev", (d / "empathy") if (d / "empathy").is_dir() else None
-    if (d / "AnnoMI-simple.csv").is_file():
-        emp = d.parent / "empathy"
-        return d, emp if emp.is_dir() else None
-    raise NotFoundError(f"no AnnoMI-simple.csv in {d} or {d / 'annomi-dev'}", path=str(d))
 
 
 def _gold_pred(sessions: list[AnnoMISession], results: dict[str, CueResult]) -> dict[str, list]:
@@ -148,16 +137,11 @@ def _session_level(sessions: list[AnnoMISession], results: dict[str, CueResult],
         out["index_distribution"] = {"high": _describe(hi), "low": _describe(lo)}
         out["index_per_session"] = [{"transcript_id": s.transcript_id, "quality": s.quality,
                                      "index": idx[s.transcript_id]} for s in sessions]
-        try:
-            from service.eval.index import expert_view
-        except ImportError:
-            expert_view = None  # type: ignore[assignment]
-        if expert_view is not None:
-            ex = {s.transcript_id: score_session(s.turns, expert_view(s.labels)).index for s in sessions}
-            b = M.bootstrap_auc(
-                [v for s in sessions if s.quality == "high" and (v := ex[s.transcript_id]) is not None],
-                [v for s in sessions if s.quality == "low" and (v := ex[s.transcript_id]) is not None], n_boot=n_boot)
-            out["index_auc_expert_labels"], out["index_auc_expert_labels_ci95"] = b["value"], b["ci"]
+        ex = {s.transcript_id: score_session(s.turns, expert_view(s.labels)).index for s in sessions}
+        b = M.bootstrap_auc(
+            [v for s in sessions if s.quality == "high" and (v := ex[s.transcript_id]) is not None],
+            [v for s in sessions if s.quality == "low" and (v := ex[s.transcript_id]) is not None], n_boot=n_boot)
+        out["index_auc_expert_labels"], out["index_auc_expert_labels_ci95"] = b["value"], b["ci"]
     summ = {s.transcript_id: results[s.transcript_id].summary.to_dict() for s in sessions}
     out["summary_lr_auc"] = _summary_lr_auc(sessions, summ)
     miti = {}
@@ -196,8 +180,6 @@ def evaluate_annomi(annomi_dir: Path, folds: int = 5, progress: Callable[[str], 
     and AUC carries a bootstrap 95 % interval over transcripts. ``limit`` keeps a balanced subset of
     that many transcripts (quick runs and tests).
     """
-    from service.eval.nested import run_nested
-
     sessions, run = run_nested(annomi_dir, folds, inner, limit, progress, model_kwargs, use_cache=use_cache)
     model_results: dict[str, CueResult] = {}
     cal_results: dict[str, CueResult] = {}

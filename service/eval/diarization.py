@@ -33,7 +33,11 @@ from analysis.speakers.activity import SpeakerActivity, activity_from_channels
 from analysis.speakers.diarize import DiarizeOptions, diarize
 from analysis.speakers.turns import turns_from_activity
 from analysis.timing.metrics import TimingOptions, timing_metrics
+from audio.decode import decode
+from audio.vad import speech_intervals
 from service.eval.der import DiarizationScore, diarization_error, parse_rttm, parse_uem
+from service.eval.speaker_sets import ensure_sets
+from service.voices import voice_embedder
 
 __all__ = ["EvalItem", "Decision", "evaluate", "eval_hard_sets", "HARD_GROUPS", "POOLED_GROUPS", "one_vs_two", "TWO_SPEAKER_AMI", "FIXTURE_DIR", "ONE_VOICE_FILES",
            "analyse_mono", "analyse_stereo"]
@@ -94,9 +98,6 @@ class Decision:
 
 def analyse_mono(mono: np.ndarray, sr: int, options: DiarizeOptions | None = None) -> SpeakerActivity:
     """Silero speech regions + diarization (the pipeline's mono path, with voiceprints when installed)."""
-    from audio.vad import speech_intervals
-    from service.voices import voice_embedder
-
     return diarize(mono, sr, options, speech=speech_intervals(mono, sr), voice_embedder=voice_embedder())
 
 
@@ -105,8 +106,6 @@ def analyse_stereo(channels: np.ndarray, sr: int) -> SpeakerActivity:
 
 
 def _load(path: Path):
-    from audio.decode import decode
-
     d = decode(path)
     return d.channels, d.sample_rate
 
@@ -250,8 +249,6 @@ def evaluate(data_dir: Path | None, *, fixtures: Path | None = FIXTURE_DIR,
         if (data_dir / "dialogue").is_dir():
             items += eval_dialogues(data_dir / "dialogue", "dialogue", options)
     if hard_sets:
-        from service.eval.speaker_sets import ensure_sets
-
         ami = data_dir / "ami-excerpts" if data_dir is not None and (data_dir / "ami-excerpts").is_dir() else None
         folder, manifest = ensure_sets(None if hard_sets is True else Path(hard_sets), ami)
         items += eval_hard_sets(folder, manifest, options)

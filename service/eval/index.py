@@ -23,11 +23,12 @@ from typing import Any
 import numpy as np
 
 import service.eval.metrics as M
-from analysis.cues.view import CueView
 from analysis.scoring.score import WEIGHTS, score_session
 from analysis.scoring.util import ramp
+from service.eval.annomi import expert_view, resolve_dirs
+from service.eval.nested import run_nested
 
-__all__ = ["auc", "expert_view", "derive_weights", "session_record", "VARIANTS", "CURRENT",
+__all__ = ["auc", "derive_weights", "session_record", "VARIANTS", "CURRENT",
            "evaluate_index", "format_index", "main"]
 
 # Sub-scores AnnoMI can inform (text only) and the share of the index they get;
@@ -57,24 +58,6 @@ def auc(pos: Sequence[float], neg: Sequence[float]) -> float:
     """Area under the ROC curve: P(score of a positive > score of a negative), ties count half."""
     v = M.auc(pos, neg)
     return float("nan") if v is None else v
-
-
-def expert_view(labels) -> CueView:
-    """A :class:`CueView` from AnnoMI's expert labels (behaviour and subtypes) per turn position."""
-    out: dict[int, frozenset[str]] = {}
-    for i, lab in enumerate(labels):
-        s: set[str] = set()
-        if lab.behaviour == "question":
-            s |= {"question", f"{lab.question}_question"} if lab.question else {"question"}
-        elif lab.behaviour == "reflection":
-            s |= {"reflection", f"{lab.reflection}_reflection"} if lab.reflection else {"reflection"}
-        elif lab.behaviour == "input":
-            s.add("input")
-            if lab.input == "advice":
-                s.add("advice")
-        if s:
-            out[i] = frozenset(s)
-    return CueView(out, ())
 
 
 # ------------------------------------------------------------------ session records
@@ -272,9 +255,6 @@ def evaluate_index(data_dir: str | Path, folds: int = 5, inner: int = 3, limit: 
     limit : int, optional
         Balanced subset of transcripts (quick runs).
     """
-    from service.eval.cues import resolve_dirs
-    from service.eval.nested import run_nested
-
     annomi_dir, _ = resolve_dirs(data_dir)
     sessions, run = run_nested(annomi_dir, folds, inner, limit, progress, use_cache=use_cache)
     by_id = {s.transcript_id: s for s in sessions}

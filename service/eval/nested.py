@@ -29,6 +29,7 @@ from sklearn.model_selection import StratifiedKFold
 from analysis.cues.detect import detect_cues
 from analysis.cues.model import BehaviourModel, fit_class_bias
 from analysis.cues.types import BEHAVIOURS, CueResult
+from service.bench.machine import cpu_model
 from service.eval.annomi import AnnoMISession, load_annomi
 
 __all__ = ["FoldRun", "NestedRun", "outer_splits", "inner_splits", "subset", "run_nested", "gold_probs",
@@ -222,8 +223,6 @@ def machine_description() -> dict[str, Any]:
     import platform
 
     import sklearn
-
-    from service.bench.machine import cpu_model
 
     cpu = cpu_model()
     try:

@@ -39,7 +39,10 @@ from typing import Any
 import numpy as np
 
 from analysis.errors import ModelUnavailableError
-from analysis.schema import SpeechRegion
+from analysis.schema import CLIENT, HELPER, SpeechRegion
+from audio.decode import decode
+from service.eval.der import parse_rttm, to_rttm
+from service.synth.voice import _trim, synthesize_line
 
 __all__ = ["VoiceSpec", "ClipSpec", "CLIPS", "SETS_VERSION", "SAMPLE_RATE", "build_sets", "load_sets",
            "default_cache_dir", "ensure_sets", "telephone", "add_room_and_noise", "ami_female_stretches"]
@@ -184,14 +187,9 @@ def _espeak(text: str, voice: str, pitch: int, rate: float) -> np.ndarray:
 
 
 def _speak(v: VoiceSpec, text: str) -> np.ndarray:
-    from service.synth.voice import _trim
-
     if v.engine == "espeak":
         a = _espeak(text, v.voice, v.pitch, v.rate)
     else:
-        from analysis.schema import CLIENT, HELPER
-        from service.synth.voice import synthesize_line
-
         who = CLIENT if v.semitones else HELPER
         a, _ = synthesize_line(text, who, semitones=v.semitones or 4.0, length_scale=v.rate)
     a = _trim(np.asarray(a, dtype=np.float32), SAMPLE_RATE)
@@ -305,9 +303,6 @@ AMI_STRETCHES = (("trn05", 0.4, 19.1), ("trn06", 8.9, 30.0))  # only women (FEE)
 
 def ami_female_stretches(ami_dir: Path) -> list[tuple[str, np.ndarray, list[SpeechRegion]]]:
     """Stretches of AMI excerpts where (by the reference) only two women speak."""
-    from audio.decode import decode
-    from service.eval.der import parse_rttm
-
     refs: dict[str, list[SpeechRegion]] = {}
     for f in sorted(Path(ami_dir).glob("*.rttm")):
         refs.update(parse_rttm(f.read_text(encoding="utf-8")))
@@ -336,8 +331,6 @@ def ami_female_stretches(ami_dir: Path) -> list[tuple[str, np.ndarray, list[Spee
 
 def _write(folder: Path, name: str, audio: np.ndarray, regions: list[SpeechRegion]) -> None:
     import soundfile as sf
-
-    from service.eval.der import to_rttm
 
     sf.write(folder / f"{name}.wav", audio, SAMPLE_RATE, subtype="PCM_16")
     (folder / f"{name}.rttm").write_text(to_rttm(regions, name), encoding="utf-8")

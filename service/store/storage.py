@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import NotFoundError, ParameterError
+from audio.decode import probe
 from service.store.db import connect, db_path, migrate
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "report_scores",
     "save_report",
     "secure_instance",
+    "store_analysed_session",
     "store_audio",
     "temp_dir",
 ]
@@ -135,8 +137,6 @@ def store_audio(instance_dir: str | Path, src: str | Path) -> tuple[str, str, fl
     Returns ``(audio_name, mime, duration_seconds)``. Raises an AudioError subclass
     when ``src`` is not decodable audio.
     """
-    from audio.decode import probe
-
     info = probe(src)
     ext, mime = audio_extension(info.format_name)
     name = f"{uuid.uuid4().hex}.{ext}"
@@ -318,3 +318,18 @@ def import_session(
         raise
     finally:
         conn.close()
+
+
+def store_analysed_session(instance: str | Path, trainee: str, audio_path: str | Path | None, report_dict: dict,
+                           *, scenario_id: str | None = None, client_timeline=None, title: str = "",
+                           source: str = "cli") -> int:
+    """Add the session to the web service's storage (same SQLite database as the web app).
+
+    A scripted practice session also gets its speaker set-up and client timeline,
+    so a re-analysis in the web app treats it as scripted (helper on channel 0).
+    """
+    pairs = None
+    if client_timeline is not None:
+        pairs = [[float(t["start"]), float(t["end"])] for t in client_timeline]
+    return import_session(instance, trainee, audio_path, report_dict, scenario_id=scenario_id, source=source,
+                          title=title, client_timeline=pairs)

@@ -25,6 +25,7 @@ from service.web.auth import (
     role_required,
     set_password,
 )
+from service.web.passwords import password_problems
 
 __all__ = ["bp"]
 
@@ -32,8 +33,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _check_password(password: str, username: str, previous_hash: str | None = None) -> None:
-    from service.web.passwords import password_problems
-
     problems = password_problems(password, username=username, previous_hash=previous_hash)
     if problems:
         raise ValueError("; ".join(problems))

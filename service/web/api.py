@@ -20,6 +20,7 @@ from service.web.auth import can_manage_session, can_view_session
 from service.web.page_cache import StoredPage, page_key
 from service.web.report_page import public_report
 from service.web.reports import list_sessions, report_pages
+from service.web.upload import human_bytes
 
 __all__ = ["bp", "job_json", "register_errors", "session_json"]
 
@@ -149,7 +150,6 @@ def register_errors(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(e):
         limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-        from service.web.upload import human_bytes
 
         message = f"The upload is too large: the limit is {human_bytes(limit)} per upload."
         if wants_json():

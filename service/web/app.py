@@ -6,14 +6,19 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, g, jsonify, render_template, request
-from flask_wtf.csrf import CSRFProtect
-from werkzeug.routing import IntegerConverter
+from flask import Flask, jsonify, render_template, request
 
-__all__ = ["MAX_ID", "create_app", "csp_nonce", "csrf", "default_instance_dir"]
+from service.practice.added import check_added
+from service.store import db
+from service.store.storage import secure_instance
+from service.web import admin, api, auth, jobs, practice, progress, reports, scenario_admin, upload
+from service.web.dask_jobs import DaskAnalyze
+from service.web.extensions import BoundedIntConverter, csp_nonce, csrf, security_headers
+from service.web.upload_check import sweep_temp
+
+__all__ = ["create_app", "default_instance_dir"]
 
 WEB = Path(__file__).resolve().parents[2] / "web"
-csrf = CSRFProtect()
 
 
 def default_instance_dir() -> Path:
@@ -35,47 +40,10 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
-# Nothing a page loads may come from, or be sent to, another machine. Scripts and
-# <style> elements run only from /static or with this response's nonce; style
-# attributes (the report's inline SVG charts) stay allowed.
-CSP = (
-    "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
-    "style-src 'self' 'nonce-{nonce}'; style-src-attr 'unsafe-inline'; "
-    "script-src 'self' 'nonce-{nonce}'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-# SQLite integers are signed 64-bit: a larger id in a URL can name nothing.
-MAX_ID = 2**63 - 1
 BAD_FORM_MESSAGE = (
     "The upload could not be read: its file name is not in UTF-8, or the form arrived damaged. "
     "Rename the file with plain letters and digits (for example session-1.wav) and upload it again."
 )
-
-
-def csp_nonce() -> str:
-    """This response's CSP nonce (templates: ``<script nonce="{{ csp_nonce() }}">``)."""
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(18)
-    return g.csp_nonce
-
-
-class BoundedIntConverter(IntegerConverter):
-    """``<int:...>`` that matches only ids SQLite can hold (0 .. 2**63-1): larger ones are 404."""
-
-    def __init__(self, map, fixed_digits=0, min=0, max=MAX_ID, signed=False):
-        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
-
-
-def _security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CSP.format(nonce=csp_nonce()))
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    if not request.path.startswith("/static/"):
-        # pages, reports, audio and the API are personal: never kept by a browser or proxy cache
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Pragma"] = "no-cache"
-    return response
 
 
 def _check_form():
@@ -92,10 +60,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the app; ``test_config`` overrides settings (``INSTANCE_DIR``, ``JOB_WORKERS`` ...)."""
     test_config = dict(test_config or {})
     instance = Path(test_config.pop("INSTANCE_DIR", None) or default_instance_dir()).resolve()
-    from service.store.storage import secure_instance
-    from service.web.upload_check import sweep_temp
-
-    from service.web.added_scenarios import check_added
 
     secure_instance(instance)  # 0700 folders, 0600 files, whatever the umask
     sweep_temp(instance)  # uploads left by a process that was killed mid-check
@@ -140,19 +104,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
 
-    from service.store import db
-    from service.web import (
-        admin,
-        api,
-        auth,
-        jobs,
-        practice,
-        progress,
-        reports,
-        scenario_admin,
-        upload,
-    )
-
     db.init_app(app)
     app.before_request(_check_form)  # before CSRF's own check, so a bad file name gets its own message
     csrf.init_app(app)
@@ -168,11 +119,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     for module in (auth, reports, upload, practice, progress, api, admin, scenario_admin):
         app.register_blueprint(module.bp)
     api.register_errors(app)
-    app.after_request(_security_headers)
+    app.after_request(security_headers)
     scheduler = app.config.get("JOB_SCHEDULER") or os.environ.get("LISTENWELL_SCHEDULER")
     if scheduler and app.config.get("ANALYZE") is None:
-        from service.web.dask_jobs import DaskAnalyze
-
         app.config["ANALYZE"] = DaskAnalyze(scheduler)  # analyses run on the Dask cluster; the queue stays here
     if app.config.get("START_JOBS", True):
         jobs.init_app(app)

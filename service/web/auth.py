@@ -48,6 +48,8 @@ from flask_login import (
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from service.store.db import connect, get_db
+from service.web.extensions import csrf
+from service.web.passwords import password_problems
 
 __all__ = [
     "ROLES",
@@ -195,8 +197,6 @@ def ensure_admin(database: str, password: str | None = None, method: str | None 
 
 
 def init_app(app: Flask) -> None:
-    from service.web.app import csrf
-
     login_manager.init_app(app)
     csrf.exempt(api_login)
     ensure_admin(app.config["DATABASE"], app.config.get("ADMIN_PASSWORD"), app.config.get("PASSWORD_HASH_METHOD"))
@@ -442,8 +442,6 @@ def change_password():
     (a stolen session cannot guess the password without limit); the new one must pass the policy.
     """
     if request.method == "POST":
-        from service.web.passwords import password_problems
-
         current = request.form.get("current_password", "")
         new = request.form.get("new_password", "")
         db = get_db()

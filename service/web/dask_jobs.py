@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import ListenWellError
+from service.web.jobs import _default_analyze
 
 __all__ = ["DaskAnalyze", "analyze_bytes"]
 
@@ -31,8 +32,6 @@ def analyze_bytes(data: bytes, suffix: str, session: dict[str, Any]) -> dict[str
     A ListenWellError (bad audio) comes back as ``{"__error__": message}`` so the
     job fails with the user's message instead of a Dask traceback.
     """
-    from service.web.jobs import _default_analyze
-
     with tempfile.TemporaryDirectory(prefix="listenwell-dask-") as tmp:
         path = Path(tmp) / f"recording{suffix}"
         path.write_bytes(data)

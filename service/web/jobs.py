@@ -22,6 +22,7 @@ from typing import Any
 from flask import Flask
 
 from analysis.errors import ListenWellError
+from service.pipeline import AnalysisSettings, analyze_file
 from service.store.db import connect
 from service.store.storage import audio_path, save_report
 from service.web.full_page import stored_full_page
@@ -67,8 +68,6 @@ def recover_interrupted(conn) -> int:
 
 def _default_analyze(path: Path, session: dict[str, Any], progress: Callable) -> dict[str, Any]:
     """Run the real pipeline with the session's speaker set-up; return the report dict."""
-    from service.pipeline import AnalysisSettings, analyze_file
-
     wanted = {
         "setup": session.get("speaker_setup") or "auto",
         "helper_channel": session.get("helper_channel"),

@@ -2,10 +2,10 @@
 
 The stored recording is a WAV with both sides: channel 0 the trainee's mic,
 channel 1 the scenario's client lines placed where the page says they played
-(:mod:`service.web.practice_audio`). With a branching scenario the page talks to
+(:mod:`service.practice.recording`). With a branching scenario the page talks to
 ``/practice/<id>/next``: it sends each reply (16 kHz 16-bit PCM, cut by its own
 end-of-speech detector) and gets the client's next line, chosen by the cue model
-(:mod:`service.conversation`). Line numbers index ``Scenario.all_lines``.
+(:mod:`service.practice.conversation`). Line numbers index ``Scenario.all_lines``.
 """
 
 from __future__ import annotations
@@ -29,9 +29,14 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from analysis.cues.reply import fix_before_exploring
 from analysis.errors import ListenWellError, NotFoundError, ParameterError
+from analysis.report.glossary import BANDS
+from audio.devices.turn_taking import make_transcriber
+from service.practice.added import all_scenarios, is_added
+from service.practice.conversation import first_line, next_line
+from service.practice.recording import MIC_CHANNEL, write_practice_wav
 from service.store.storage import audio_dir, audio_path
-from service.web.practice_audio import MIC_CHANNEL, write_practice_wav
 from service.web.upload import accept_audio, queue_session
 
 __all__ = ["bp", "find_scenario", "parse_timeline", "scenarios_or_empty"]
@@ -42,8 +47,6 @@ bp = Blueprint("practice", __name__, url_prefix="/practice")
 
 def scenarios_or_empty() -> list:
     """The bundled scenarios, then those a supervisor added in this instance; [] (logged) when none can be read."""
-    from service.web.added_scenarios import all_scenarios
-
     try:
         return all_scenarios(current_app.config.get("SCENARIOS_DIR"), current_app.instance_path)
     except (ImportError, ListenWellError) as e:
@@ -135,8 +138,6 @@ def _both_sides(mic_name: str, timeline: list[dict] | None, scenario) -> tuple[s
 @bp.route("/")
 @login_required
 def choose():
-    from service.web.added_scenarios import is_added
-
     scenarios = scenarios_or_empty()
     added = {s.id for s in scenarios if is_added(s, current_app.instance_path)}
     return render_template("practice_list.html", scenarios=scenarios, added=added)
@@ -145,8 +146,6 @@ def choose():
 @bp.route("/<scenario_id>")
 @login_required
 def record(scenario_id: str):
-    from analysis.report.glossary import BANDS
-
     low, high, _ = BANDS["talk_share"]  # the report's own target band for talk share
     return render_template("practice.html", scenario=_scenario(scenario_id), talk_band=(low, high))
 
@@ -170,8 +169,6 @@ def _transcriber():
     """tiny.en for replies, loaded once per process (the first caller waits)."""
     with _quick_lock:
         if "fn" not in _quick:
-            from audio.turn_taking import make_transcriber
-
             _quick["fn"] = make_transcriber()[0]
         return _quick["fn"]
 
@@ -205,8 +202,6 @@ def _warm_up() -> None:
 
 def _advice_early(scenario, said: list[str], replies: list[str], heard: str) -> bool:
     """The live meter's "you gave advice early" for this reply (the practice so far as exchanges)."""
-    from analysis.cues.reply import fix_before_exploring
-
     earlier = [r[:2000] for r in replies[: len(said) - 1]]
     earlier += [""] * (len(said) - 1 - len(earlier))
     texts = [scenario.line(x).text for x in said]
@@ -228,8 +223,6 @@ def next_line_api(scenario_id: str):
     import time
 
     import numpy as np
-
-    from service.conversation import first_line, next_line
 
     scenario = _scenario(scenario_id)
     if not scenario.branching:

@@ -32,15 +32,16 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from analysis.errors import ListenWellError
+from service.practice.scenarios import default_folder
 from service.store.db import get_db
 from service.store.storage import audio_path, delete_session
-from service.web.app import csp_nonce
 from service.web.auth import (
     can_comment,
     can_manage_session,
     session_or_404,
     visible_trainee_ids,
 )
+from service.web.extensions import csp_nonce
 from service.web.full_page import stored_full_page, stored_page_csp
 from service.web.jobs import enqueue, notify_runner
 from service.web.page_cache import PageCache, StoredPage, page_key
@@ -98,16 +99,14 @@ def latest_job(session_id: int) -> dict | None:
     return dict(row) if row else None
 
 
-def _fmt_time(seconds) -> str:
+@bp.app_template_filter("clock")
+def clock(seconds) -> str:
+    """``m:ss.s``, to the tenth as the player shows it ("" when unknown); the text report's ``m:ss`` is
+    :func:`analysis.report.sections.mmss`."""
     if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
         return ""
     seconds = float(seconds)
     return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
-
-
-@bp.app_template_filter("mmss")
-def mmss_filter(seconds) -> str:
-    return _fmt_time(seconds)
 
 
 @bp.route("/")
@@ -135,7 +134,7 @@ def _browser_arc(session, report: dict | None) -> str:
     if (report or {}).get("practice") or not session["scenario_id"] or not session["client_timeline"]:
         return ""
     try:
-        from service.conversation import arc_sentence
+        from service.practice.conversation import arc_sentence
         from service.web.practice import find_scenario
 
         scenario = find_scenario(session["scenario_id"])
@@ -183,7 +182,6 @@ def _scenarios_stamp(session) -> tuple:
     """
     if not session["scenario_id"]:
         return ()
-    from service.scenarios import default_folder
 
     stamp: list = [session["scenario_id"]]
     for folder in (Path(current_app.config.get("SCENARIOS_DIR") or default_folder()),

@@ -1,7 +1,7 @@
 """Supervisors and admins add practice scenarios (JSON, pasted or as a file) and delete their own.
 
 The work (checking, voicing with Piper, storing whole or not at all) is in
-:mod:`service.web.added_scenarios`; this blueprint is the page around it.
+:mod:`service.practice.added`; this blueprint is the page around it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from service.web.added_scenarios import (
+from service.practice.added import (
     MAX_LINES,
     MAX_SCENARIO_BYTES,
     ScenarioImportError,

@@ -29,6 +29,8 @@ from service.store.db import get_db
 from service.store.storage import audio_dir, audio_extension, create_session
 from service.web.auth import visible_trainees
 from service.web.jobs import enqueue, notify_runner
+from service.web.upload_check import check_audio, save_upload
+from service.web.upload_worker import check_audio_in_worker
 
 __all__ = [
     "ALLOWED_EXTENSIONS",
@@ -73,8 +75,6 @@ def accept_audio(file: FileStorage | None) -> tuple[str, str, float]:
             + ", ".join(ALLOWED_EXTENSIONS) if ext else
             f"{shown} has no file extension; upload audio in one of: " + ", ".join(ALLOWED_EXTENSIONS)
         )
-    from service.web.upload_check import check_audio, save_upload
-    from service.web.upload_worker import check_audio_in_worker
 
     limit_bytes = current_app.config["MAX_CONTENT_LENGTH"]
     try:

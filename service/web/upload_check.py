@@ -33,6 +33,8 @@ from analysis.errors import (
     EmptyFileError,
     ListenWellError,
 )
+from audio.containers import matroska_end_seconds, ogg_is_complete, wav_missing_bytes
+from audio.decode import probe
 from service.store.storage import PRIVATE_FILE_MODE, temp_dir
 
 __all__ = ["TEMP_PREFIX", "CheckedAudio", "check_audio", "save_upload", "sweep_temp"]
@@ -149,13 +151,6 @@ def check_audio(path: str | Path, name: str, max_seconds: float, min_seconds: fl
     max_seconds, min_seconds : length limits.
     time_limit : seconds the check may take before the upload is refused.
     """
-    from audio.containers import (
-        matroska_end_seconds,
-        ogg_is_complete,
-        wav_missing_bytes,
-    )
-    from audio.decode import probe
-
     path = Path(path)
     deadline = time.monotonic() + time_limit
     try:

@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from tests.practice_fakes import SR, FakeInputStream, FakePlayer, SimulatedTrainee
 
 from analysis.errors import ParameterError, RecordingError
 from audio.devices.endpoint import (
@@ -25,7 +24,8 @@ from audio.devices.endpoint import (
 )
 from audio.devices.practice import ClientLine, PracticeOptions, run_practice
 from audio.devices.record import Recorder
-from service.scenarios import get_scenario
+from service.practice.scenarios import get_scenario
+from tests.practice_fakes import SR, FakeInputStream, FakePlayer, SimulatedTrainee
 
 FRAME = 0.02  # the detector's frame: the resolution of every measured time
 

@@ -241,7 +241,7 @@ def test_player_falls_back_to_48k_and_plays_every_sample():
 def test_enter_stops_the_recording_and_q_quits(tmp_path):
     import os
 
-    from service.cli.record import KeyListener, _meter
+    from service.cli.capture import KeyListener, _meter
 
     r, w = os.pipe()
     with os.fdopen(r) as rd, os.fdopen(w, "w") as wr:

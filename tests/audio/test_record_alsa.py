@@ -117,8 +117,8 @@ def test_practice_through_portaudio_builds_the_session(tmp_path):
     assert np.count_nonzero(differs) <= meta["recording"]["filled_frames"]
     # each client line sits on the client channel exactly where the timeline says
     from audio.decode import decode
-    from audio.turn_taking import trim_lead
-    from service.scenarios import get_scenario
+    from audio.devices.turn_taking import trim_lead
+    from service.practice.scenarios import get_scenario
 
     scenario = get_scenario("quiet-client")
     from audio.devices.endpoint import speech_bounds

@@ -7,7 +7,7 @@ import pytest
 
 from audio.devices.endpoint import speech_bounds
 from audio.devices.practice_session import SESSION_RATE
-from audio.turn_taking import LEAD_KEEP_S, NextLine
+from audio.devices.turn_taking import LEAD_KEEP_S, NextLine
 
 
 def _clip(lead_s: float, tone_s: float = 0.5) -> np.ndarray:

@@ -15,7 +15,7 @@ import pytest
 import soundfile as sf
 import numpy as np
 
-from service.web.added_scenarios import delete_added
+from service.practice.added import delete_added
 from tests.security.live import log_in, make_users, start_server
 
 

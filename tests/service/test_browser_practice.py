@@ -51,7 +51,7 @@ def reply_mic_wav(tmp_path_factory) -> Path:
 def test_browser_conversation_answers_by_itself_and_stores_both_sides(server, reply_mic_wav):  # noqa: F811
     from playwright.sync_api import sync_playwright
 
-    from service.scenarios import get_scenario
+    from service.practice.scenarios import get_scenario
     from service.store.db import connect, db_path
 
     url, instance = server

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from analysis.cues.reply import classify_reply
-from service.conversation import decide, first_line, next_line
-from service.scenarios import get_scenario, load_scenario_file
+from service.practice.conversation import decide, first_line, next_line
+from service.practice.scenarios import get_scenario, load_scenario_file
 
 OPENING = "I wasn't going to come today. I used on Saturday. Eleven months, and I just threw it away."
 
@@ -74,7 +74,7 @@ def test_closed_question_gets_a_short_answer_and_backchannel_lets_her_go_on(dana
 
 
 def test_every_scenario_answers_every_move_and_only_listening_reaches_the_heart():
-    from service.scenarios import MOVES, load_scenarios
+    from service.practice.scenarios import MOVES, load_scenarios
 
     for s in load_scenarios():
         for b in s.beats:
@@ -112,7 +112,7 @@ def test_a_linear_scenario_plays_its_lines_in_order(tmp_path):
 
 
 def test_arc_sentences_tell_where_the_client_went(dana):
-    from service.conversation import arc_sentence
+    from service.practice.conversation import arc_sentence
 
     heart = arc_sentence(dana, [{"line_id": "opening", "because": "the opening", "reply_start": None},
                                 {"line_id": "sister-deeper", "because": "after a reflection", "reply_start": 8.2},

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from service.web.practice_audio import place_client_lines
+from service.practice.recording import place_client_lines
 from tests.web_fixtures import app, instance, login, world  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parents[2]

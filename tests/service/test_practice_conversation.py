@@ -74,7 +74,7 @@ def test_latency_is_end_of_speech_wait_plus_measured_processing(runs):
     measured by ``python -m service.bench.practice`` (it depends on the machine's load)."""
     import os
 
-    from audio.turn_taking import LEAD_KEEP_S
+    from audio.devices.turn_taking import LEAD_KEEP_S
 
     for name in ("reflective", "fixing"):
         s = runs[name][1]

@@ -12,9 +12,9 @@ import soundfile as sf
 
 from audio.devices.practice import PracticeOptions, run_conversation
 from audio.devices.record import Recorder
-from audio.turn_taking import TurnTakingOptions, make_transcriber, split_replies
-from service.practice_run import ScenarioChooser
-from service.scenarios import get_scenario
+from audio.devices.turn_taking import TurnTakingOptions, make_transcriber, split_replies
+from service.practice.run import ScenarioChooser
+from service.practice.scenarios import get_scenario
 from tests.practice_fakes import SR, FakeInputStream, FakePlayer, SimulatedTrainee
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "practice"

@@ -11,7 +11,7 @@ import soundfile as sf
 from click.testing import CliRunner
 
 from analysis.errors import NotFoundError
-from service.scenarios import (
+from service.practice.scenarios import (
     ScenarioFormatError,
     get_scenario,
     load_scenario_file,

@@ -18,7 +18,7 @@ import numpy as np
 
 from analysis.errors import ParameterError
 from analysis.schema import CLIENT
-from service.scenarios import inside
+from service.practice.scenarios import inside
 from service.synth.voice import synthesize_line
 
 __all__ = ["LEAD_S", "scenario_lines", "voice_scenario_lines"]

@@ -1,6 +1,6 @@
 """The practice client's decision: which line she says next, and why. Pure (no I/O).
 
-:func:`next_line` takes a branching scenario (``service.scenarios``), the ids of the lines she has
+:func:`next_line` takes a branching scenario (``service.practice.scenarios``), the ids of the lines she has
 said so far and the trainee's reply (its transcript); it reads the reply's move with the shipped
 cue model (:func:`analysis.cues.reply.classify_reply`) and returns a :class:`Decision`: the line,
 ``because`` ("after a reflection") and whether the session ends after it.
@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from analysis.cues.reply import ReplyMove, classify_reply
-from service.scenarios import Scenario, ScenarioLine
+from analysis.report.sections import mmss
+from service.practice.scenarios import Scenario, ScenarioLine
 
 __all__ = ["Decision", "arc_sentence", "decide", "first_line", "next_line"]
 
@@ -118,11 +119,6 @@ def next_line(scenario: Scenario, said: Sequence[str], reply_text: str, model=No
     return decision
 
 
-def _mmss(t: float) -> str:
-    t = max(0, round(t))
-    return f"{t // 60}:{t % 60:02d}"
-
-
 def _quote(text: str, n: int = 20) -> str:
     w = text.split()
     return " ".join(w[:n]) + ("…" if len(w) > n else "")
@@ -145,7 +141,7 @@ def arc_sentence(scenario: Scenario, turns: Sequence[dict[str, Any]]) -> str:
 
     def when(t: dict[str, Any]) -> str:
         at = t.get("reply_start")
-        return f"{t['because']}" + ("" if at is None else f" at {_mmss(float(at))}")
+        return f"{t['because']}" + ("" if at is None else f" at {mmss(float(at))}")
 
     ids = [t["line_id"] for t in turns]
     for t in turns:

@@ -1,7 +1,7 @@
 """Conversational practice with a branching scenario: the loop's service side.
 
-Joins the scenario's decision (:mod:`service.conversation`, cue model) to the turn-taking loop
-(:mod:`audio.turn_taking`) and turns the result into ``session.wav``/``session.json`` and a report
+Joins the scenario's decision (:mod:`service.practice.conversation`, cue model) to the turn-taking loop
+(:mod:`audio.devices.turn_taking`) and turns the result into ``session.wav``/``session.json`` and a report
 built from the replies' own transcripts (each reply was transcribed as it ended, so the report
 needs no second transcription).
 """
@@ -17,17 +17,24 @@ from typing import Any
 
 import numpy as np
 
+from analysis.cues.model import default_model
 from analysis.errors import ParameterError
+from analysis.report.html import render_html
+from analysis.report.text import render_text
 from analysis.schema import Segment, Transcript, Word
-from audio.turn_taking import (
+from audio.decode import decode
+from audio.devices.endpoint import speech_spans
+from audio.devices.turn_taking import (
     ConversationResult,
     NextLine,
     TurnTakingOptions,
+    make_transcriber,
     run_file_conversation,
     split_replies,
 )
-from service.conversation import arc_sentence, first_line, next_line
-from service.scenarios import Scenario
+from service.pipeline import AnalysisSettings, analyze_audio
+from service.practice.conversation import arc_sentence, first_line, next_line
+from service.practice.scenarios import Scenario
 
 __all__ = ["ScenarioChooser", "finish_conversation", "merged_transcript", "practice_from_file"]
 
@@ -38,9 +45,6 @@ class ScenarioChooser:
     """``choose(reply_text)`` for the loop: the scenario's next line (None = the opening)."""
 
     def __init__(self, scenario: Scenario, model=None):
-        from analysis.cues.model import default_model
-        from audio.decode import decode
-
         missing = [x.id or x.text[:30] for x in scenario.all_lines if x.audio is None]
         if missing:
             raise ParameterError(f"scenario {scenario.id!r} has no audio for line(s) {missing}: "
@@ -88,9 +92,6 @@ def practice_from_file(scenario: Scenario, trainee_audio: Path, *, options: Turn
                        model: str | None = None, on_event: Callable[[str, Any], None] | None = None
                        ) -> ConversationResult:
     """Run the conversation with the trainee's replies read from a recording."""
-    from audio.decode import decode
-    from audio.turn_taking import make_transcriber
-
     options = options or TurnTakingOptions()
     mono = decode(trainee_audio).mono
     replies = split_replies(mono, 16000, options.split_silence_s)
@@ -106,8 +107,6 @@ def practice_from_file(scenario: Scenario, trainee_audio: Path, *, options: Turn
 def uncovered_speech(result: ConversationResult) -> list[tuple[float, float]]:
     """Stretches of the trainee's speech outside every reply window (talking over the client,
     or after the last line): they were not transcribed during the session."""
-    from audio.devices.endpoint import speech_spans
-
     s = result.session
     windows = [(r.start, r.end) for r in s.replies if r.start is not None and r.end is not None]
     out = []
@@ -128,8 +127,6 @@ def finish_conversation(result: ConversationResult, scenario: Scenario, out: Pat
     the time until ``report.json`` and ``report.txt`` are written (the WAVs, session.json and
     report.html follow; ``times["all_files_s"]``).
     """
-    from service.pipeline import AnalysisSettings, analyze_audio
-
     t0 = time.perf_counter()
     session = result.session
     out = Path(out)
@@ -144,14 +141,10 @@ def finish_conversation(result: ConversationResult, scenario: Scenario, out: Pat
     if analyze:  # the report first (what the trainee waits for), then the files
         from dataclasses import replace
 
-        from analysis.report.text import render_text
-
         parts = list(result.reply_transcripts)
         extra_spans = uncovered_speech(result)
         if extra_spans:
             if full_transcribe is None:
-                from audio.turn_taking import make_transcriber
-
                 full_transcribe = make_transcriber()[1]
             sr = session.sample_rate
             for a, b in extra_spans:
@@ -179,8 +172,6 @@ def finish_conversation(result: ConversationResult, scenario: Scenario, out: Pat
     data.update(extra)
     paths["timeline"].write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     if report is not None:
-        from analysis.report.html import render_html
-
         (out / "report.html").write_text(render_html(report), encoding="utf-8")
     times["all_files_s"] = round(time.perf_counter() - t0, 3)
     return {"paths": paths, "session": data, "report": report, "stop_to_report_s": times["report_s"],

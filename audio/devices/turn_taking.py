@@ -41,6 +41,7 @@ from audio.devices.practice_session import (
     PracticeSession,
     ReplyTiming,
 )
+from audio.transcribe import TranscribeOptions, load_model, transcribe
 
 __all__ = [
     "ClientTurn",
@@ -151,8 +152,6 @@ def make_transcriber(model: str | None = None) -> tuple[Callable[[np.ndarray], A
     ``full``: with word times and the filler-keeping prompt (what the report needs; it runs while
     the client speaks, so it does not delay her).
     """
-    from audio.transcribe import TranscribeOptions, load_model, transcribe
-
     extra = {"model": model} if model else {}
     quick_opts = TranscribeOptions(batched=False, beam_size=1, repair_truncated=False, vad_filter=False,
                                    word_timestamps=False, initial_prompt=None, without_timestamps=True,

@@ -16,6 +16,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from audio.decode import DecodeOptions, decode
+
 __all__ = ["PRACTICE_SAMPLE_RATE", "MIC_CHANNEL", "CLIENT_CHANNEL", "place_client_lines", "write_practice_wav"]
 
 logger = logging.getLogger(__name__)
@@ -66,8 +68,6 @@ def write_practice_wav(
     the clip's own end) is cut there. Returns ``(channels, duration_s)``.
     """
     import soundfile as sf
-
-    from audio.decode import DecodeOptions, decode
 
     opts = DecodeOptions(sample_rate=sample_rate)
     mic = decode(mic_path, opts).mono

@@ -7,8 +7,8 @@ An added scenario lives in the instance folder, one owner-only folder per scenar
     <instance>/scenarios/<id>/added.json      who added it and when
 
 :func:`import_scenario` checks the text with the same loader as the bundled scenarios
-(:func:`service.scenarios.load_scenario_file`), voices every line with the build-time code
-(:func:`service.synth.scenario_voice.voice_scenario_lines`) in a temporary folder under
+(:func:`service.practice.scenarios.load_scenario_file`), voices every line with the build-time code
+(:func:`service.practice.voicing.voice_scenario_lines`) in a temporary folder under
 ``<instance>/tmp`` and renames that folder into place: a scenario is stored whole or not at all.
 """
 
@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import ListenWellError
-from service.scenarios import Scenario, inside, is_safe_id, load_scenario_file, load_scenarios
+from service.practice.scenarios import Scenario, inside, is_safe_id, load_scenario_file, load_scenarios
+from service.practice.voicing import scenario_lines, voice_scenario_lines
 from service.store.storage import private_dir, private_file, temp_dir
 
 __all__ = [
@@ -164,8 +165,6 @@ def _parse(text: str, taken: set[str]) -> tuple[dict[str, Any], list[str]]:
 
 
 def _check_lines(data: dict[str, Any]) -> list[str]:
-    from service.synth.scenario_voice import scenario_lines
-
     lines = scenario_lines(data)
     errors = []
     if len(lines) > MAX_LINES:
@@ -183,8 +182,6 @@ def import_scenario(instance: str | os.PathLike, text: str, *, bundled_folder: s
     Raises :class:`ScenarioImportError` (nothing stored) when the text is not a valid scenario,
     its id is taken (bundled or added), or it has too many or too long lines.
     """
-    from service.synth.scenario_voice import voice_scenario_lines
-
     taken = {s.id for s in all_scenarios(bundled_folder, instance)}
     data, errors = _parse(text, taken)
     for line in _lines_or_empty(data):
@@ -225,8 +222,6 @@ def import_scenario(instance: str | os.PathLike, text: str, *, bundled_folder: s
 
 
 def _lines_or_empty(data: dict[str, Any]) -> list[dict[str, Any]]:
-    from service.synth.scenario_voice import scenario_lines
-
     try:
         return scenario_lines(data)
     except (KeyError, TypeError, AttributeError):

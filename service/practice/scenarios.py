@@ -178,7 +178,7 @@ def default_folder() -> Path:
     env = os.environ.get("LISTENWELL_SCENARIOS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[1] / "samples" / "scenarios"
+    return Path(__file__).resolve().parents[2] / "samples" / "scenarios"
 
 
 def is_safe_id(value: Any) -> bool:
