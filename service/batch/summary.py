@@ -95,6 +95,8 @@ def _shown(key: str, v: Any) -> str:
             return str(v)
     if key == "status":
         return STATUS_WORDS.get(str(v), str(v))
+    if key == "partial":
+        return "yes" if v else "no"
     if key == "timing.latency.median" and isinstance(v, (int, float)) and v < 0:
         return f"none: started {abs(float(v)):.1f} s before the other had finished"
     return str(v)
