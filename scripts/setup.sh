@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 DEB="libportaudio2 libsndfile1 espeak-ng sox ffmpeg alsa-utils"
-[ "${1:-}" = "--test" ] && DEB="$DEB chromium"
+[ "${1:-}" = "--test" ] && DEB="$DEB chromium nodejs npm"
 missing=""
 for p in $DEB; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
@@ -21,6 +21,8 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --no-deps resemblyzer==0.1.4
 if [ "${1:-}" = "--test" ]; then
   .venv/bin/python -m pip install -q -e ".[test]"
+  # axe-core for the accessibility tests (tests/a11y), at the version package-lock.json pins
+  npm ci --prefix tests/a11y --no-audit --no-fund --silent
 else
   .venv/bin/python -m pip install -q -e .
 fi

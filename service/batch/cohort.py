@@ -75,7 +75,7 @@ from service.batch.store import (
     software_version,
     write_recording,
 )
-from service.batch.summary import summary_row, write_summary_csv, write_summary_html
+from service.batch.summary import counts_sentence, summary_row, write_summary_csv, write_summary_html
 from service.pipeline import AnalysisSettings
 
 __all__ = ["BatchOutcome", "run_batch", "default_workers", "EXIT_SOME_FAILED"]
@@ -95,6 +95,7 @@ class BatchOutcome:
     skipped: int = 0
     failed: int = 0
     interrupted: bool = False
+    total: int = 0  # recordings in the cohort (the manifest's or the folder's)
 
     @property
     def exit_code(self) -> int:
@@ -111,6 +112,13 @@ class BatchOutcome:
     def shown_counts(self) -> dict[str, int]:
         """The counts for people: "failed earlier" only when there are some."""
         return {k: v for k, v in self.counts.items() if k != "failed earlier" or v}
+
+    @property
+    def sentence(self) -> str:
+        """"6 of 6 done: 5 now, 1 earlier." (see :func:`service.batch.summary.counts_sentence`)."""
+        statuses = [r["status"] for r in self.rows]
+        return counts_sentence(self.total or len(self.rows), statuses.count("done"), statuses.count("skipped"),
+                               self.failed, self.counts["failed earlier"], self.interrupted)
 
 
 @dataclass
@@ -173,7 +181,7 @@ def run_batch(
     if out_dir.resolve() == input_dir.resolve():
         raise ParameterError(f"--out {out_dir} must not be the input folder itself")
     jobs, ignored = build_jobs(input_dir, manifest, skip_dir=out_dir)
-    outcome = BatchOutcome(out_dir=out_dir)
+    outcome = BatchOutcome(out_dir=out_dir, total=len(jobs))
     version = software_version()
     started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     say = echo or (lambda line: logger.info("%s", line))
@@ -355,7 +363,7 @@ def _write_cohort(out_dir, input_dir, base, version, started, jobs, outcome) -> 
     rows = outcome.rows
     write_summary_csv(out_dir / "summary.csv", rows)
     meta = {"version": version, "settings": settings_dict(base), "input_dir": str(input_dir.resolve())}
-    write_summary_html(out_dir / "summary.html", rows, counts=outcome.shown_counts, plots=cohort_plots(rows), meta=meta)
+    write_summary_html(out_dir / "summary.html", rows, counts=outcome.sentence, plots=cohort_plots(rows), meta=meta)
     recordings = []
     for row in rows:
         folder = report_dir(out_dir, row["file"])

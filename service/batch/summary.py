@@ -1,5 +1,10 @@
 """The cohort summary: one row per recording, written as ``summary.csv`` and ``summary.html``.
 
+``summary.csv`` is for programs: column keys as headers (``file``, ``index``, ``subscore.explore``),
+statuses as keys, numbers as plain numbers (a figure that was not measured or not judged is an
+empty cell, named in the ``not_measured`` column). ``summary.html`` is for people: readable
+titles, statuses in words, shares with %, "not enough to judge" spelled out.
+
 A row holds who and what (file, trainee, scenario, set-up), the outcome
 (status, error kind, reason), and for a finished report its duration, index,
 sub-scores, MITI-style figures and the numeric timing and prosody figures
@@ -12,7 +17,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 import math
 from pathlib import Path
 from typing import Any, Iterable
@@ -32,6 +36,8 @@ __all__ = [
     "write_summary_html",
     "read_summary_csv",
     "column_title",
+    "csv_cells",
+    "counts_sentence",
     "STATUS_WORDS",
     "order_rerun",
 ]
@@ -53,6 +59,7 @@ _TITLES = {
     "prosody.helper.speaking_rate_wpm": "Helper pace (words a minute)",
     "prosody.helper.pitch_std_semitones": "Helper voice rise and fall (semitones)",
     "prosody.helper.monotone": "Helper voice flat", "prosody.helper.rushed": "Helper rushed",
+    "not_measured": "Not measured",
 }
 NOT_MEASURED = "not measured"
 # Timing figures one microphone cannot see (TimingMetrics.overlaps_measured is false): "not measured", never 0.
@@ -88,6 +95,8 @@ def _shown(key: str, v: Any) -> str:
             return str(v)
     if key == "status":
         return STATUS_WORDS.get(str(v), str(v))
+    if key == "partial":
+        return "yes" if v else "no"
     if key == "timing.latency.median" and isinstance(v, (int, float)) and v < 0:
         return f"none: started {abs(float(v)):.1f} s before the other had finished"
     return str(v)
@@ -275,19 +284,37 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-def write_summary_csv(path: str | Path, rows: list[dict[str, Any]]) -> list[str]:
-    """Write ``summary.csv`` atomically with readable titles; returns the column keys.
+_FIGURE_PREFIXES = ("subscore.", "miti.", "timing.", "prosody.")
 
-    Shares are percentages (54.4, not 0.544) and finished work from an earlier run reads
-    "already done"; :func:`read_summary_csv` turns titles and statuses back into keys.
+
+def csv_cells(row: dict[str, Any], columns: list[str]) -> list[str]:
+    """One ``summary.csv`` line: numbers as numbers; a figure column holding words ("not measured",
+    "not enough to judge") is left empty and its key listed in ``not_measured``."""
+    unmeasured = [c for c in columns if c.startswith(_FIGURE_PREFIXES) and isinstance(row.get(c), str)]
+    out = []
+    for c in columns:
+        if c == "not_measured":
+            out.append("; ".join(unmeasured))
+        elif c in unmeasured:
+            out.append("")
+        else:
+            out.append(_cell(row.get(c)))
+    return out
+
+
+def write_summary_csv(path: str | Path, rows: list[dict[str, Any]]) -> list[str]:
+    """Write ``summary.csv`` atomically with the column keys as headers; returns the column keys.
+
+    Shares are percentages (54.4, not 0.544); statuses are keys (done, skipped, failed).
     """
     columns = columns_for(rows)
+    if any(isinstance(r.get(c), str) for r in rows for c in columns if c.startswith(_FIGURE_PREFIXES)):
+        columns.insert(columns.index(VOLATILE_COLUMNS[0]), "not_measured")
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([column_title(c) for c in columns])
+    writer.writerow(columns)
     for row in rows:
-        writer.writerow([STATUS_WORDS.get(str(row.get(c)), _cell(row.get(c))) if c == "status" else _cell(row.get(c))
-                         for c in columns])
+        writer.writerow(csv_cells(row, columns))
     atomic_write_text(path, buf.getvalue())
     return columns
 
@@ -295,7 +322,8 @@ def write_summary_csv(path: str | Path, rows: list[dict[str, Any]]) -> list[str]
 def read_summary_csv(path: str | Path) -> list[dict[str, str]]:
     """Rows of a ``summary.csv`` as dicts of strings, keyed by column key ("subscore.make_space").
 
-    Readable titles are mapped back to keys, and "already done" back to the status "skipped".
+    A summary written with readable titles (before the keys became the headers) reads the same:
+    titles are mapped back to keys, and "already done" back to the status "skipped".
     """
     with open(path, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -352,7 +380,7 @@ th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after
 tr.failed td{background:#fde8e8}
 tr.order-conflict td{background:#fff3d6}
 .plots figure{display:inline-block;margin:0 1rem 1rem 0;vertical-align:top}
-.counts span{margin-right:1.2rem}
+.counts{font-size:1.1rem;font-weight:600}
 .note{color:#555;font-size:.85rem}
 """
 
@@ -380,24 +408,66 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     )
 
 
+def counts_sentence(total: int, now: int, earlier: int, failed: int, failed_earlier: int = 0,
+                    interrupted: bool = False) -> str:
+    """What a run did, in numbers that add up: "6 of 6 done: 5 now, 1 earlier."; after an
+    interrupt "1 of 6 done: 1 now; stopped before 5 (…)."; failures "…; 2 failed (1 in an earlier run)."."""
+    done = now + earlier
+    text = f"{done} of {total} done"
+    how = [f"{n} {word}" for n, word in ((now, "now"), (earlier, "earlier")) if n]
+    if how:
+        text += ": " + ", ".join(how)
+    failed_all = failed + failed_earlier
+    if failed_all:
+        text += f"; {failed_all} failed" + ("" if not failed_earlier else " in an earlier run" if not failed
+                                             else f" ({failed_earlier} in an earlier run)")
+    left = total - done - failed_all
+    if interrupted and left > 0:
+        text += f"; stopped before {left} (run the same command again to go on)"
+    return text + "."
+
+
+def _settings_items(prefix: str, value: Any) -> list[tuple[str, str]]:
+    if isinstance(value, dict):
+        return [item for k in sorted(value, key=str) for item in _settings_items(f"{prefix}{k}.", value[k])]
+    if isinstance(value, (list, tuple)):
+        return [(prefix.rstrip("."), ", ".join(str(v) for v in value))]
+    return [(prefix.rstrip("."), "" if value is None else str(value))]
+
+
+def _meta_html(meta: dict[str, Any]) -> str:
+    """The run's version, input folder and settings as a list a person can read (not raw JSON)."""
+    meta = dict(meta)
+    head = []
+    if meta.get("version"):
+        head.append(f"ListenWell {html.escape(str(meta.pop('version')))}")
+    if meta.get("input_dir"):
+        head.append(f"recordings from <code>{html.escape(str(meta.pop('input_dir')))}</code>")
+    settings = _settings_items("", meta.pop("settings", {}) or {}) + _settings_items("", meta)
+    items = "".join(f"<li>{html.escape(k.replace('_', ' '))}: <b>{html.escape(v)}</b></li>" for k, v in settings if k)
+    out = f"<p class='note'>{'; '.join(head)}.</p>" if head else ""
+    if items:
+        out += f"<details class='note'><summary>Settings used</summary><ul>{items}</ul></details>"
+    return out
+
+
 def write_summary_html(
     path: str | Path,
     rows: list[dict[str, Any]],
     *,
-    counts: dict[str, int],
+    counts: str,
     title: str = "ListenWell cohort summary",
     plots: list[tuple[str, str]] | None = None,
     meta: dict[str, Any] | None = None,
 ) -> None:
-    """Write ``summary.html``: counts, plots (``(caption, inline SVG)``), and the sortable table."""
+    """Write ``summary.html``: the counts sentence (:func:`counts_sentence`), plots (``(caption,
+    inline SVG)``), the sortable table and the settings used."""
     columns = html_columns(rows)
-    counts_html = "".join(
-        f"<span><b>{html.escape(str(v))}</b> {html.escape(STATUS_WORDS.get(k, k))}</span>" for k, v in counts.items()
-    )
+    counts_html = html.escape(counts)
     figures = "".join(
         f"<figure>{svg}<figcaption>{html.escape(caption)}</figcaption></figure>" for caption, svg in (plots or [])
     )
-    meta_html = html.escape(json.dumps(meta or {}, sort_keys=True))
+    meta_html = _meta_html(meta or {})
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>{_CSS}</style></head><body>
@@ -405,10 +475,10 @@ def write_summary_html(
 <p class="note">Practice feedback, not a clinical rating. Click a column heading to sort;
 click a file name to open its report. Failed files list the reason. Every timing and voice
 figure is in summary.csv.</p>
-<p class="counts">{counts_html}</p>
+<p class="counts" id="counts">{counts_html}</p>
 <section class="plots">{figures}</section>
 {_table(rows, columns)}
-<p class="note">Settings: <code>{meta_html}</code></p>
+{meta_html}
 <script>{_SORT_JS}</script>
 </body></html>
 """

@@ -66,11 +66,6 @@ def batch(input_dir, out_dir, manifest, setup, helper_channel, helper_speaker, m
         show_progress=False if no_progress else None,
         echo=lambda line: click.echo(line, err=True),
     )
-    c = outcome.counts
-    earlier = f" (+{c['failed earlier']} failed in an earlier run)" if c["failed earlier"] else ""
-    stopped = f"interrupted after {len(outcome.rows)} recording(s): " if outcome.interrupted else ""
-    click.echo(
-        f"{stopped}{c['done']} done, {c['skipped']} skipped, {c['failed']} failed{earlier}, "
-        f"{len(outcome.rows)} recording(s); summary: {outcome.out_dir / 'summary.html'}"
-    )
+    stopped = "Interrupted: " if outcome.interrupted else ""
+    click.echo(f"{stopped}{outcome.sentence} Summary: {outcome.out_dir / 'summary.html'}")
     sys.exit(outcome.exit_code)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import ListenWellError
-from service.practice.scenarios import Scenario, inside, is_safe_id, load_scenario_file, load_scenarios
+from service.practice.scenarios import Scenario, inside, is_safe_id, load_scenario_file, load_scenarios, title_key
 from service.practice.voicing import scenario_lines, voice_scenario_lines
 from service.store.storage import private_dir, private_file, temp_dir
 
@@ -123,12 +123,16 @@ def all_scenarios(bundled_folder: str | os.PathLike | None, instance: str | os.P
         logger.warning("no bundled practice scenarios: %s", e)
         bundled = []
     ids = {s.id for s in bundled}
+    titles = {title_key(s.title) for s in bundled}
     added = []
     for s in load_added(instance):
         if s.id in ids:
             logger.warning("added scenario %r clashes with a bundled one; left out", s.id)
+        elif title_key(s.title) in titles:
+            logger.warning("added scenario %r has the title %r of another scenario; left out", s.id, s.title)
         else:
             added.append(s)
+            titles.add(title_key(s.title))
     return bundled + added
 
 
@@ -146,7 +150,7 @@ def added_info(scenario: Scenario) -> dict[str, Any]:
         return {}
 
 
-def _parse(text: str, taken: set[str]) -> tuple[dict[str, Any], list[str]]:
+def _parse(text: str, taken: set[str], titles: dict[str, str] | None = None) -> tuple[dict[str, Any], list[str]]:
     if not text.strip():
         raise ScenarioImportError(["Paste the scenario's JSON or choose a .json file."])
     if len(text.encode("utf-8")) > MAX_SCENARIO_BYTES:
@@ -161,6 +165,10 @@ def _parse(text: str, taken: set[str]) -> tuple[dict[str, Any], list[str]]:
     sid = data.get("id")
     if isinstance(sid, str) and sid in taken:
         errors.append(f"The id {sid!r} is already used by another scenario: choose a new id.")
+    title = data.get("title")
+    if isinstance(title, str) and title_key(title) in (titles or {}):
+        errors.append(f"The title {title.strip()!r} is already used by the scenario {titles[title_key(title)]!r}: "
+                      "trainees choose by title, so give this one a different title.")
     return data, errors
 
 
@@ -182,8 +190,8 @@ def import_scenario(instance: str | os.PathLike, text: str, *, bundled_folder: s
     Raises :class:`ScenarioImportError` (nothing stored) when the text is not a valid scenario,
     its id is taken (bundled or added), or it has too many or too long lines.
     """
-    taken = {s.id for s in all_scenarios(bundled_folder, instance)}
-    data, errors = _parse(text, taken)
+    known = all_scenarios(bundled_folder, instance)
+    data, errors = _parse(text, {s.id for s in known}, {title_key(s.title): s.id for s in known})
     for line in _lines_or_empty(data):
         line.pop("audio", None)  # never trust paths from outside: every line is voiced here
     work = Path(tempfile.mkdtemp(prefix="scenario-", dir=temp_dir(instance)))

@@ -47,6 +47,7 @@ __all__ = [
     "is_safe_id",
     "load_scenario_file",
     "load_scenarios",
+    "title_key",
 ]
 
 logger = logging.getLogger(__name__)
@@ -402,6 +403,11 @@ def load_scenario_file(path: str | os.PathLike) -> Scenario:
     )
 
 
+def title_key(title: str) -> str:
+    """A title as compared for duplicates: case and spacing do not make two titles distinct."""
+    return " ".join(str(title).casefold().split())
+
+
 def load_scenarios(folder: str | os.PathLike | None = None) -> list[Scenario]:
     """All scenarios in ``folder`` (default :func:`default_folder`), sorted by id."""
     folder = Path(folder) if folder is not None else default_folder()
@@ -409,10 +415,15 @@ def load_scenarios(folder: str | os.PathLike | None = None) -> list[Scenario]:
         raise NotFoundError(f"no scenarios folder at {folder}", path=str(folder))
     scenarios = [load_scenario_file(p) for p in sorted(folder.glob("*.json"))]
     seen: dict[str, Path] = {}
+    titles: dict[str, Path] = {}
     for s in scenarios:
         if s.id in seen:
             raise ScenarioFormatError(f"scenario id {s.id!r} is used by both {seen[s.id].name} and {s.path.name}")
         seen[s.id] = s.path
+        if title_key(s.title) in titles:  # a trainee picks by title: two alike cannot be told apart
+            raise ScenarioFormatError(f"scenario title {s.title!r} is used by both {titles[title_key(s.title)].name} "
+                                      f"and {s.path.name}: give one a different title")
+        titles[title_key(s.title)] = s.path
     return sorted(scenarios, key=lambda s: s.id)
 
 

@@ -11,7 +11,7 @@ import io
 import json
 import logging
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from service.web.progress_trends import (
     INDEX,
     SessionPoint,
+    axis_labels,
     choose_subscores,
     counted,
     needs_attention,
@@ -73,19 +74,19 @@ def _labels(history: list[SessionPoint]) -> dict[str, str]:
 
 
 def chart_svg(history: list[SessionPoint], keys: list[str]) -> str:
-    """SVG line chart over dates: the index (bold) and ``keys`` sub-scores; unmeasured points
-    are gaps; partial reports are not plotted."""
+    """SVG line chart, one step per counted session (labelled with its date, and its time when a day
+    holds several): the index (bold) and ``keys`` sub-scores; unmeasured points are gaps; partial
+    reports are not plotted."""
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.dates as mdates
     from matplotlib.figure import Figure
 
     points = counted(history)
     labels = _labels(history)
-    fig = Figure(figsize=(6.4, 3.4), dpi=100)
+    fig = Figure(figsize=(6.4, 3.6), dpi=100)
     ax = fig.add_subplot(111)
-    xs = [p.when for p in points]
+    xs = list(range(len(points)))
     colours = ("#1f77b4", "#d62728")
     for colour, key in zip(colours, keys):
         ys = [p.subscores.get(key) for p in points]
@@ -96,11 +97,11 @@ def chart_svg(history: list[SessionPoint], keys: list[str]) -> str:
     ax.set_ylabel("score (0-100)", fontsize=11)
     ax.grid(alpha=0.3)
     if points:
-        if len(points) <= 8:
-            ax.set_xticks(xs)
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-        if len(points) == 1:
-            ax.set_xlim(xs[0] - timedelta(days=3), xs[0] + timedelta(days=3))
+        every = max(1, math.ceil(len(points) / 8))  # at most eight labels
+        ticks = xs[::-1][::every][::-1]
+        names = axis_labels([p.when for p in points])
+        ax.set_xticks(ticks, [names[i][:6] + names[i][6:].replace(" ", "\n", 1) for i in ticks])
+        ax.set_xlim(-0.5, len(points) - 0.5)
         ax.legend(fontsize=10, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     else:
         ax.set_xticks([])

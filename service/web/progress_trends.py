@@ -4,7 +4,8 @@ Pure functions over :class:`SessionPoint` (no Flask, no database), so every
 figure the progress pages show is computed here once:
 
 * a session **counts** when its report was fully judged: not partial, with an
-  index (a partial report is listed but never plotted or used in a trend);
+  index, and with at least one sub-score judged (a partial report, or one where
+  nothing could be judged, is listed but never plotted or used in a trend);
 * a **trend** compares the first and the last of the last three counted
   sessions where the measure was taken ("Reflect and validate up from 13 to 81
   over three sessions");
@@ -37,6 +38,7 @@ __all__ = [
     "choose_subscores",
     "needs_attention",
     "parse_time",
+    "axis_labels",
 ]
 
 logger = logging.getLogger(__name__)
@@ -122,7 +124,8 @@ def parse_time(text: str) -> datetime:
 def point_from_report(session_id: int, title: str, created_at: str, report: dict[str, Any] | None) -> SessionPoint:
     """A :class:`SessionPoint` from a stored report dict (``Report.to_dict()`` shape).
 
-    A report that says ``judged: false`` (top level or in its ``summary``) counts as partial.
+    A report that says ``judged: false`` (top level or in its ``summary``) counts as partial, and so
+    does one with sub-scores none of which was judged ("not measured" throughout).
     """
     report = report or {}
     subs: dict[str, float | None] = {}
@@ -141,7 +144,8 @@ def point_from_report(session_id: int, title: str, created_at: str, report: dict
     index = float(index) if _number(index) else None
     summary = report.get("summary") if isinstance(report.get("summary"), dict) else {}
     judged = report.get("judged", summary.get("judged", True)) is not False
-    partial = bool(report.get("partial", False)) or not judged or not report
+    nothing_judged = bool(subs) and all(v is None for v in subs.values())
+    partial = bool(report.get("partial", False)) or not judged or not report or nothing_judged
     return SessionPoint(int(session_id), title, parse_time(created_at), index, subs, labels, partial)
 
 
@@ -198,3 +202,12 @@ def needs_attention(points: Sequence[SessionPoint], now: datetime, *, fall: floa
     if not everything[-1].counts:
         reasons.append("The last session could not be fully scored (a partial report): check its recording.")
     return Attention(tuple(reasons))
+
+
+def axis_labels(whens: Sequence[datetime]) -> list[str]:
+    """One distinct label per session for the chart's x-axis: the day ("07 Dec"), with the time
+    ("07 Dec 14:05") for days that hold more than one session, and "#n" (the session's number on
+    the chart) for sessions in the same minute."""
+    days = [w.strftime("%d %b") for w in whens]
+    labels = [d if days.count(d) == 1 else w.strftime("%d %b %H:%M") for d, w in zip(days, whens)]
+    return [f"{label} #{n}" if labels.count(label) > 1 else label for n, label in enumerate(labels, 1)]

@@ -45,6 +45,7 @@ from service.web.extensions import csp_nonce
 from service.web.full_page import stored_full_page, stored_page_csp
 from service.web.jobs import enqueue, notify_runner
 from service.web.page_cache import PageCache, StoredPage, page_key
+from service.web.report_text import timeline_summary, webvtt
 from service.web.report_page import (
     GLOSSARY,
     comment_threads,
@@ -224,6 +225,7 @@ def session_page(session_id: int):
     subscores = subscore_rows(report) if report else []
     scenario_title, checklist = _scenario_checklist(session, report)
     speaker_q = speaker_question(stored, dict(session), job) if rights[2] else None
+    data = page_data(report, comments) if report else None
     fix = order_fix(stored, dict(session), job)
     html = render_template(
         "report.html",
@@ -234,7 +236,8 @@ def session_page(session_id: int):
         summary=(report or {}).get("summary") or None,
         subscores=subscores,
         not_judged=not_judged_text(report) if report else "",
-        data=page_data(report, comments) if report else None,
+        data=data,
+        timeline_text=timeline_summary(data) if data else "",
         job=job,
         threads=comment_threads(comments),
         scenario_title=scenario_title,
@@ -262,6 +265,19 @@ def session_audio(session_id: int):
     if path is None or not path.exists():
         abort(404)
     return send_file(path, mimetype=session["audio_mime"] or "application/octet-stream", conditional=True)
+
+
+@bp.route("/sessions/<int:session_id>/captions.vtt")
+@login_required
+def session_captions(session_id: int):
+    """The player's captions (WebVTT), one cue per turn of the report; checked like the audio."""
+    session = session_or_404(session_id)
+    row = get_db().execute("SELECT report_json FROM reports WHERE session_id = ?", (session_id,)).fetchone()
+    if row is None:
+        abort(404)
+    report = public_report(json.loads(row["report_json"]), dict(session))
+    body = webvtt(page_data(report)["turns"])
+    return current_app.response_class(body, mimetype="text/vtt", headers={"Cache-Control": "private, no-cache"})
 
 
 @bp.route("/sessions/<int:session_id>/full")

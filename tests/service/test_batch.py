@@ -79,7 +79,7 @@ def local_run(tmp_path_factory):
 def test_batch_completes_good_files_and_reports_bad_ones(local_run):
     cohort, out, first, _, _ = local_run
     assert first.exit_code == 1, first.output
-    assert "2 done, 0 skipped, 4 failed" in first.output
+    assert "2 of 6 done: 2 now; 4 failed." in first.output
     rows = {r["file"]: r for r in read_summary_csv(out.parent / "first-summary.csv")}
     assert sorted(rows) == sorted([*GOOD, *BAD])
     for rel in GOOD:
@@ -110,7 +110,7 @@ def test_batch_completes_good_files_and_reports_bad_ones(local_run):
 def test_second_run_does_no_work(local_run):
     _, out, _, second, mtimes = local_run
     assert second.exit_code == 1  # the cohort still holds failed files
-    assert "0 done, 6 skipped, 0 failed (+4 failed in an earlier run)" in second.output
+    assert "2 of 6 done: 2 earlier; 4 failed in an earlier run." in second.output
     assert mtimes and {p: p.stat().st_mtime_ns for p in out.rglob("report.json")} == mtimes
     statuses = [r["status"] for r in read_summary_csv(out / "summary.csv")]
     assert statuses.count("skipped") == 2 and statuses.count("failed") == 4
@@ -188,7 +188,7 @@ def test_killed_run_leaves_no_partial_report(tmp_path):
     assert not (out / "summary.csv").exists() or read_summary_csv(out / "summary.csv") is not None
     again = CliRunner().invoke(main, ["batch", str(cohort), "--out", str(out), "--workers", "1", "--no-progress"])
     assert again.exit_code == 0, again.output
-    assert f"{3 - len(finished)} done, {len(finished)} skipped, 0 failed" in again.output
+    assert f"3 of 3 done: {3 - len(finished)} now, {len(finished)} earlier." in again.output
     assert not list(out.rglob(".partial-*")) and not list(out.rglob(".old-*"))
 
 
@@ -207,7 +207,7 @@ def test_cli_scheduler_address_over_tcp(tmp_path):
         result = CliRunner().invoke(main, ["batch", str(cohort), "--out", str(tmp_path / "out"),
                                            "--scheduler", address, "--no-progress"])
     assert result.exit_code == 1, result.output
-    assert "0 done, 0 skipped, 3 failed" in result.output
+    assert "0 of 3 done; 3 failed." in result.output
     kinds = {r["file"]: r["error_kind"] for r in read_summary_csv(tmp_path / "out" / "summary.csv")}
     assert kinds == {"carol/corrupt.wav": "corrupt_audio", "dave/empty.wav": "empty_file",
                      "dave/notes.wav": "not_audio"}

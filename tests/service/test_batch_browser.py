@@ -32,7 +32,7 @@ def test_summary_table_sorts_by_clicked_column(tmp_path):
         summary_row("c/1.wav", trainee="Cy", status="done", report=_report(100.0, 60.0), report_link="c/1.wav/report.html"),
     ]
     page_path = tmp_path / "summary.html"
-    write_summary_html(page_path, rows, counts={"done": 3, "failed": 1}, plots=cohort_plots(rows))
+    write_summary_html(page_path, rows, counts="3 of 4 done: 3 now; 1 failed.", plots=cohort_plots(rows))
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                     args=["--no-sandbox", "--disable-gpu"])

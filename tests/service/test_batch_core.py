@@ -120,8 +120,12 @@ def test_batch_reports_bad_files_and_resumes(tmp_path, fake_analysis):
     assert rows["alice/jfk.flac"]["status"] == "done"
     assert float(rows["alice/jfk.flac"]["index"]) == pytest.approx(55.0)  # 11 s * 5
     assert rows["alice/jfk.flac"]["timing.talk_share_helper"] == "40.0"  # a percentage, as in the report
-    header = (out / "summary.csv").read_text().splitlines()[0]
-    assert "Listening score (0-100)" in header and "Helper talk share (%)" in header and "subscore." not in header
+    header = (out / "summary.csv").read_text().splitlines()[0].split(",")
+    assert header[:10] == ["file", "trainee", "scenario", "setup", "status", "error_kind", "reason", "duration_s",
+                           "index", "partial"]  # the documented keys, for programs
+    assert "subscore.explore" in header and "timing.talk_share_helper" in header and header[-2:] == ["analysis_s", "report"]
+    raw = {line.split(",")[0]: dict(zip(header, line.split(","))) for line in (out / "summary.csv").read_text().splitlines()[1:]}
+    assert raw["alice/jfk.flac"]["status"] == "done" and raw["alice/jfk.flac"]["index"] == "55.0"  # a plain number
     assert "timing.options.guard" not in rows["alice/jfk.flac"]  # settings are not figures
     assert rows["alice/jfk.flac"]["timing.events.count"] == "2"
     assert rows["alice/jfk.flac"]["timing.nested.latency_s"] == "0.2"
@@ -147,6 +151,9 @@ def test_batch_reports_bad_files_and_resumes(tmp_path, fake_analysis):
     assert "<table class='sortable'>" in page and "<svg" in page and "addEventListener" in page
     assert "<script src" not in page and "<link" not in page and "https://" not in page  # self-contained
     assert ">Listening score (0-100)</th>" in page and ">Helper talk share (%)</th>" in page and "40 %" in page
+    assert "<p class=\"counts\" id=\"counts\">2 of 6 done: 2 now; 4 failed.</p>" in page
+    assert '{"' not in page.split("</table>")[1]  # the settings as a list, not raw JSON
+    assert "Settings used</summary>" in page
 
     # second run: nothing to do
     fake_analysis.clear()
@@ -157,6 +164,7 @@ def test_batch_reports_bad_files_and_resumes(tmp_path, fake_analysis):
     assert again.exit_code == 1  # the cohort still has failed files
     assert (good / "report.json").stat().st_mtime_ns == mtime
     assert [r["status"] for r in again.rows].count("skipped") == 2
+    assert again.sentence == "2 of 6 done: 2 earlier; 4 failed in an earlier run."
     index = {r["file"]: r for r in json.loads((out / "batch.json").read_text())["recordings"]}
     assert index["alice/jfk.flac"]["status"] == "done" and index["alice/jfk.flac"]["run"] == "skipped"
     assert index["dave/empty.wav"]["status"] == "failed"
@@ -165,6 +173,7 @@ def test_batch_reports_bad_files_and_resumes(tmp_path, fake_analysis):
     shutil.copyfile(DATA / "stereo_diarization.wav", cohort / "alice" / "jfk.flac")
     third = run_batch(cohort, out, FakeSettings(), workers=1, show_progress=False)
     assert fake_analysis == ["alice/jfk.flac"] and third.done == 1
+    assert third.sentence == "2 of 6 done: 1 now, 1 earlier; 4 failed in an earlier run."
     fake_analysis.clear()
     run_batch(cohort, out, FakeSettings(extra={"x": 1}), workers=1, show_progress=False)
     assert len(fake_analysis) == 6
@@ -215,6 +224,9 @@ def test_interrupt_keeps_finished_reports_and_resumes(tmp_path, fake_analysis, m
     assert (out / "alice" / "jfk.flac" / "report.json").is_file()
     assert not (out / "bob" / "stereo.wav").exists()
     assert not [p for p in out.rglob(".partial-*")]
+    assert outcome.sentence.startswith("1 of 6 done: 1 now; ") and outcome.sentence.endswith(
+        "(run the same command again to go on).")
+    assert outcome.sentence in (out / "summary.html").read_text()
     monkeypatch.setattr(batch_runner, "_analyze_path", real)
     fake_analysis.clear()
     resumed = run_batch(cohort, out, FakeSettings(), workers=1, show_progress=False)
@@ -324,3 +336,40 @@ def test_max_duration_rejects_long_files_until_the_limit_is_raised(tmp_path, fak
     assert fake_analysis == ["five.wav"]  # the long file never reached the analysis
     again = run_batch(cohort, out, FakeSettings(), workers=1, show_progress=False, max_duration=60.0)
     assert {r["file"]: r["status"] for r in again.rows} == {"eleven.flac": "done", "five.wav": "skipped"}
+
+
+def test_counts_sentence_adds_up():
+    from service.batch.summary import counts_sentence
+
+    assert counts_sentence(6, 5, 1, 0) == "6 of 6 done: 5 now, 1 earlier."
+    assert counts_sentence(6, 1, 0, 0, interrupted=True) == \
+        "1 of 6 done: 1 now; stopped before 5 (run the same command again to go on)."
+    assert counts_sentence(6, 2, 0, 1, 3) == "2 of 6 done: 2 now; 4 failed (3 in an earlier run)."
+    assert counts_sentence(3, 0, 0, 3) == "0 of 3 done; 3 failed."
+
+
+def test_summary_csv_numbers_stay_numbers(tmp_path):
+    """A one-microphone row's unmeasured timing and an unjudged sub-score: empty cells named in not_measured."""
+    import csv
+
+    from service.batch.summary import summary_row, write_summary_csv
+
+    report = {"duration": 30.0, "index": 61.26, "partial": False,
+              "subscores": {"explore": {"score": 70.0}, "hold_back": {"score": 40.0, "confidence": 0.1}},
+              "timing": {"overlaps_measured": False, "talk_share_helper": 0.5, "latency": {"median": 0.4}}}
+    rows = [summary_row("a.wav", status="done", report=report), summary_row("b.wav", status="skipped", report={
+        **report, "subscores": {"explore": {"score": 20.0}}, "timing": {"talk_share_helper": 0.25}})]
+    columns = write_summary_csv(tmp_path / "summary.csv", rows)
+    with open(tmp_path / "summary.csv", newline="") as fh:
+        got = list(csv.DictReader(fh))
+    assert list(got[0]) == columns and "not_measured" in columns
+    assert got[0]["index"] == "61.3" and got[0]["subscore.explore"] == "70.0"
+    assert got[0]["subscore.hold_back"] == "" and got[0]["timing.latency.median"] == ""
+    assert got[0]["not_measured"] == "subscore.hold_back; timing.backchannels.count; timing.client_interruptions.count; " \
+        "timing.interruptions.count; timing.latency.mean; timing.latency.median; timing.overlaps.count"
+    assert got[0]["timing.talk_share_helper"] == "50.0" and got[1]["timing.talk_share_helper"] == "25.0"
+    assert (got[1]["status"], got[1]["not_measured"]) == ("skipped", "")
+    for r in got:  # every figure column parses as a number or is empty
+        for k, v in r.items():
+            if k.startswith(("subscore.", "timing.", "miti.", "prosody.")) and v:
+                float(v)

@@ -12,6 +12,7 @@ import pytest
 
 from service.web.progress_trends import (
     SessionPoint,
+    axis_labels,
     choose_subscores,
     counted,
     needs_attention,
@@ -93,6 +94,32 @@ def test_point_from_report_reads_measured_and_judged():
     assert point_from_report(7, "t", "2026-03-01 10:00:00", unsure).subscores["reflect_validate"] is None
 
 
+def test_a_session_with_nothing_judged_does_not_count_or_drive_a_fall():
+    report = make_report(70.0)
+    unjudged = {**report, "index": 34.0, "subscores": {
+        "reflect_validate": {**report["subscores"]["reflect_validate"], "judged": False},
+        "voice": {"name": "voice", "label": "Voice", "score": None, "measured": False}}}
+    p = point_from_report(9, "t", "2026-03-19T10:00:00Z", unjudged)
+    assert not p.counts and p.partial
+    history = [point_from_report(i, "t", f"2026-03-1{i}T10:00:00Z", report) for i in (6, 7)] + [p]
+    # without the rule, 65 -> 34 read as "Index fell by 36 points"; now the last session is flagged for its
+    # recording and the trend is over the two judged sessions (70 to 70)
+    assert needs_attention(history, NOW).reasons == (
+        "The last session could not be fully scored (a partial report): check its recording.",)
+    assert trend(history).sentence == "Listening index about the same (70 to 70) over two sessions."
+
+
+def test_axis_labels_are_distinct_per_session():
+    d = datetime(2025, 12, 7, 9, 5, tzinfo=timezone.utc)
+    assert axis_labels([d - timedelta(days=2), d]) == ["05 Dec", "07 Dec"]
+    assert axis_labels([d - timedelta(days=2), d, d + timedelta(hours=5, minutes=1)]) == [
+        "05 Dec", "07 Dec 09:05", "07 Dec 14:06"]
+    same = axis_labels([d, d + timedelta(seconds=20), d + timedelta(minutes=1)])
+    assert same == ["07 Dec 09:05 #1", "07 Dec 09:05 #2", "07 Dec 09:06"]
+    ten = axis_labels([d + timedelta(minutes=3 * k) for k in range(10)])
+    assert len(set(ten)) == 10 and all(label.startswith("07 Dec ") for label in ten)
+
+
 # -- the pages, with sessions seeded in a real instance -------------------------------------------
 
 def _seed(instance_dir, username: str, sessions: list[tuple[int, float | None, bool, dict]]) -> list[int]:
@@ -160,3 +187,23 @@ def test_overview_flags_with_reasons(app, seeded):  # noqa: F811
     assert "alice" in alice and "Index fell by 15 points over the last three sessions (70 to 55)." in alice
     assert "<strong>55</strong>" in alice and "3 scored, 1 partial" in alice
     assert "bob" not in page
+
+
+def test_chart_axis_tells_same_day_sessions_apart(app, instance):  # noqa: F811
+    import re
+
+    ids = add_users(instance)
+    sids = _seed(instance, "alice", [(1, 50.0 + k, False, {"explore": 40.0}) for k in range(5)])
+    conn = connect(db_path(instance))  # five sessions on one day, 14 minutes apart
+    for k, sid in enumerate(sids):
+        conn.execute("UPDATE sessions SET created_at = ? WHERE id = ?", (f"2025-12-07T09:{14 * k:02d}:00Z", sid))
+    conn.commit()
+    conn.close()
+    c = app.test_client()
+    login(c, "alice")
+    svg = c.get(f"/progress/{ids['alice']}/chart.svg").get_data(as_text=True)
+    # the tick labels: matplotlib writes each text as a comment before its glyphs
+    ticks = [t for t in re.findall(r"<!-- (.*?) -->", svg) if re.match(r"\d\d [A-Z][a-z]{2}$|\d\d:\d\d", t)]
+    times = [t for t in ticks if re.match(r"\d\d:\d\d", t)]
+    assert times == ["09:00", "09:14", "09:28", "09:42", "09:56"], ticks
+    assert ticks.count("07 Dec") == 5

@@ -84,5 +84,5 @@ def test_batch_summary_shows_not_enough_to_judge(tmp_path):
     assert rows[0]["subscore.hold_back"] == "not enough to judge"
     assert rows[1]["subscore.hold_back"] == round(long["subscores"]["hold_back"]["score"], 1)
     assert rows[0]["index"] == round(short["index"], 1)  # the index is kept as computed
-    write_summary_html(tmp_path / "summary.html", rows, counts={"done": 2}, plots=cohort_plots(rows))
+    write_summary_html(tmp_path / "summary.html", rows, counts="2 of 2 done: 2 now.", plots=cohort_plots(rows))
     assert "not enough to judge" in (tmp_path / "summary.html").read_text()

@@ -132,3 +132,31 @@ def test_trainees_may_not_add_or_delete(app, world):
     assert trainee.post("/scenarios/add", data={"text": EXAMPLE.read_text()}).status_code == 403
     assert trainee.post("/scenarios/missed-meeting/delete").status_code == 403
     assert "/scenarios/add" not in trainee.get("/practice/").get_data(as_text=True)  # no menu entry
+
+
+def test_a_title_already_used_is_refused(app, world, instance):
+    """Trainees choose a scenario by its title: a new id with a bundled scenario's title (any case or spacing)."""
+    from service.practice.scenarios import get_scenario
+
+    bundled = get_scenario("relapse-shame").title
+    data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    data["id"], data["title"] = "my-new-id", "  " + bundled.upper().replace(" ", "  ") + " "
+    r = _client(app, "sup1").post("/scenarios/add", data={"text": json.dumps(data)})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and "is already used by the scenario &#39;relapse-shame&#39;" in page, page[:2000]
+    assert "give this one a different title" in page
+    assert not (instance / "scenarios").exists() or not list((instance / "scenarios").iterdir())
+
+
+def test_loader_refuses_two_files_with_one_title(tmp_path):
+    from analysis.errors import ListenWellError
+    from service.practice.scenarios import load_scenarios
+
+    data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    (tmp_path / "a.json").write_text(json.dumps(data), encoding="utf-8")
+    (tmp_path / "b.json").write_text(json.dumps({**data, "id": "other-id", "title": data["title"].lower()}),
+                                     encoding="utf-8")
+    with pytest.raises(ListenWellError, match="scenario title .* is used by both a.json and b.json"):
+        load_scenarios(tmp_path)
+    (tmp_path / "b.json").write_text(json.dumps({**data, "id": "other-id", "title": "Another title"}), encoding="utf-8")
+    assert [s.id for s in load_scenarios(tmp_path)] == sorted([data["id"], "other-id"])

@@ -10,6 +10,7 @@
   try { data = dataEl ? JSON.parse(dataEl.textContent) : null; } catch (e) { data = null; }
   var stopAt = null;
   var currentTurn = -1;
+  var focusTurn = -1;  // the one timeline turn in the Tab order (arrow keys move it)
 
   function mmss(t) {
     if (t === null || t === undefined || !isFinite(t)) return "…";
@@ -101,13 +102,18 @@
     }
     var speakers = [];
     data.turns.forEach(function (turn) { if (speakers.indexOf(turn.who) < 0) speakers.push(turn.who); });
+    var timed = timedTurns();
+    if (timed.indexOf(focusTurn) < 0) focusTurn = timed.length ? timed[0] : -1;
     data.turns.forEach(function (turn) {
       if (turn.start === null || turn.end === null) return;
       var lane = laneOf(turn, speakers);
       var r = el("rect", {
         x: x(turn.start), y: lane === 0 ? y.helper : y.client,
         width: Math.max(2, x(turn.end) - x(turn.start)), height: laneH, rx: 3,
-        "class": "tl-turn " + (lane === 0 ? "helper" : "client"), "data-i": turn.i, tabindex: 0,
+        "class": "tl-turn " + (lane === 0 ? "helper" : "client"), "data-i": turn.i,
+        tabindex: turn.i === focusTurn ? 0 : -1, role: "button",
+        "aria-label": "Turn " + (timed.indexOf(turn.i) + 1) + " of " + timed.length + ", " + turn.who + " at " +
+          mmss(turn.start) + ": " + turn.text.slice(0, 120),
       }, svg);
       titled(r, turn.who + " " + mmss(turn.start) + ": " + turn.text.slice(0, 120));
     });
@@ -160,11 +166,35 @@
       }
     });
     tl.addEventListener("keydown", function (ev) {
-      if ((ev.key === "Enter" || ev.key === " ") && ev.target.hasAttribute("data-i")) {
+      if (!ev.target.hasAttribute("data-i")) return;
+      var i = +ev.target.getAttribute("data-i");
+      if (ev.key === "Enter" || ev.key === " ") {
         ev.preventDefault();
-        seek(data.turns[+ev.target.getAttribute("data-i")].start + 0.02);
+        seek(data.turns[i].start + 0.02);
+        return;
       }
+      var timed = timedTurns(), k = timed.indexOf(i);
+      var next = { ArrowRight: k + 1, ArrowDown: k + 1, ArrowLeft: k - 1, ArrowUp: k - 1, Home: 0, End: timed.length - 1 }[ev.key];
+      if (next === undefined) return;
+      ev.preventDefault();
+      moveFocus(timed[Math.max(0, Math.min(timed.length - 1, next))]);
     });
+  }
+
+  function timedTurns() {  // indexes of the turns the timeline draws, in time order
+    return data.turns.filter(function (t) { return t.start !== null && t.end !== null; })
+      .sort(function (a, b) { return a.start - b.start || a.i - b.i; })
+      .map(function (t) { return t.i; });
+  }
+
+  function moveFocus(i) {
+    var old = tl.querySelector('.tl-turn[tabindex="0"]');
+    if (old) old.setAttribute("tabindex", "-1");
+    var bar = tl.querySelector('.tl-turn[data-i="' + i + '"]');
+    if (!bar) return;
+    focusTurn = i;
+    bar.setAttribute("tabindex", "0");
+    bar.focus();
   }
 
   function highlightComment(cid) {
@@ -212,7 +242,8 @@
 
   function track(W, label, value, max, lo, hi, text) {
     var H = 34, left = 52, right = 6;
-    var svg = el("svg", { width: W, height: H, viewBox: "0 0 " + W + " " + H, "class": "pace-svg" });
+    var svg = el("svg", { width: W, height: H, viewBox: "0 0 " + W + " " + H, "class": "pace-svg",
+      role: "img", "aria-label": label + ": " + text });
     var x = function (v) { return left + (W - left - right) * Math.min(1, Math.max(0, v / max)); };
     el("text", { x: 0, y: 14, "class": "pace-label" }, svg).textContent = label;
     el("rect", { x: left, y: 4, width: W - left - right, height: 14, "class": "pace-track" }, svg);
