@@ -203,7 +203,7 @@ def _check_claims(r: Report, raw: dict[str, Any], out: list[str]) -> None:
                 out.append(f"the strength {s.label} cites {b.figure} = {b.value}, outside its band {b.band.as_list()}")
     if summ.judged and r.index is not None and summ.verdict_because:
         b = summ.verdict_because[0]
-        verdict = next((v for v, band in VERDICT_BANDS.items() if summ.headline.startswith(v)), None)
+        verdict = next((v for v in VERDICT_BANDS if f"{v}: " in summ.headline), None)
         if b.value != r.index or verdict is None or b.band != VERDICT_BANDS[verdict] or not b.in_band:
             out.append(f"the headline verdict does not match the index {r.index} and its band")
 

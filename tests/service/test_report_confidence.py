@@ -78,7 +78,8 @@ def test_batch_summary_shows_not_enough_to_judge(tmp_path):
     from service.batch.plots import cohort_plots
     from service.batch.summary import summary_row, write_summary_html
 
-    short = json.loads(P.score_transcript(make_turns(POOR, timed=True)).to_json())
+    # two helper turns: even read surely (each a rule's advice or minimising) that is too little to judge
+    short = json.loads(P.score_transcript(make_turns(POOR[:4], timed=True)).to_json())
     long = json.loads(P.score_transcript(make_turns(POOR * 5, timed=True)).to_json())
     rows = [summary_row(rel=f"{n}.wav", trainee="t", status="done", report=r) for n, r in (("a", short), ("b", long))]
     assert rows[0]["subscore.hold_back"] == "not enough to judge"
