@@ -261,8 +261,10 @@ def decide_turn(
     # ---- reflection: the model's (or the rules') call survives only on a clause that is no fix
     reflection_clause: _Clause | None = None
     said_back = [p for p in free_statements if p.stem and R.feelings_named(p.text) or R.match_feeling_stem(p.text)]
-    if b == "other" and said_back:
-        # a statement that says a feeling back ("it hurt that he saw it that way") is a reflection (MITI)
+    informing = b == "input" and sub != "advice" and not any(p.advice or p.persuade for p in parts)
+    if (b == "other" or informing) and said_back and not blockers:
+        # a statement that says a feeling back ("it hurt that he saw it that way"), even beside a
+        # word of one's own ("I remember that feeling"), is a reflection (MITI)
         overruled, b, sub, conf, source = b, "reflection", "", _CUE_CONF, "rules"
         why.append("says a feeling back: a reflection")
     if b == "reflection" and parts:

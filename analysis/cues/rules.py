@@ -175,6 +175,9 @@ _ADVICE = _rx(
     r"(?:it|that) (?:would|might|could|will) help (?:to|if you)", r"make sure (?:you|to)", r"(?:i'd|i would) (?:go|try|just)",
     r"(?:what )?you (?:want|need) to do is", r"one thing (?:you|that) (?:could|can|might)",
 )
+# "you should be proud", "you need to be heard": about the client's worth or need, not a fix
+_NOT_ADVICE = re.compile(r"\byou (?:really |just )?(?:should|need to|deserve to|have to|must) (?:be|feel) (?:really |so |very )?"
+                         r"(?:proud|heard|listened to|understood|believed|taken seriously|respected)\b")
 _ADVICE_Q_ALL = _rx(  # every suggestion phrased as a question (the decision's reading; _ADVICE_Q feeds the model)
     r"why (?:don't|not) you", r"why not (?:try|just|go|call|talk|ask|get|join|take|tell|see|write|make)",
     r"have you (?:ever )?(?:thought about|thought of|considered|tried|looked into|checked out)",
@@ -192,6 +195,7 @@ _SARCASM = _rx(  # MITI 4.2.1: a reflection said sarcastically or with disapprov
     r"(?:that's|well,? that's) just (?:great|perfect|wonderful|brilliant|lovely|fantastic)",
     r"(?:real|very|really) smart", r"smart move", r"(?:what a|big) surprise", r"here we go again",
     r"of course you (?:did|were|do)\b(?! feel)", r"good luck with that", r"thanks a lot", r"genius",
+    r"sure,? because\b", r"(?:great|good|nice) plan\b", r"down the drain,? congratulations",
     r"(?:great|wonderful|perfect|brilliant|nice|well done|good job|way to go|congratulations),? so\b[^.!?]*\b"
     r"(?:bar|pub|drink|drinking|drunk|bottle|relapsed|using again|high|slipped|blew it|back to square one)",
 )
@@ -267,7 +271,9 @@ def match_advice(text: str, behaviour: str = "") -> str | None:
     hit = _first(_ADVICE_Q, text)
     if hit:
         return hit
-    return None if behaviour == "reflection" else _first(_ADVICE, text)
+    if behaviour == "reflection" or _NOT_ADVICE.search(normalise(text)):
+        return None
+    return _first(_ADVICE, text)
 
 
 def match_advice_question(text: str) -> str | None:

@@ -195,12 +195,16 @@ def explore(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     if gap:
         return gap
     helper = _helper(turns)
-    oq = [t for t in helper if view.has(t.index, "open_question")]
+    asked_open = [t for t in helper if view.has(t.index, "open_question")]
     cq = [t for t in helper if view.has(t.index, "closed_question")]
-    if not oq and not cq:
+    if not asked_open and not cq:
         return None, [], {"summary": "Not measured: you asked no questions.",
                           "try_instead": 'Ask one open question: "What has this been like for you?"'}
-    pct = 100.0 * len(oq) / (len(oq) + len(cq))
+    # an open question that changes the subject right after a feeling explores nothing of the client's
+    changes = {e.turn for e in view.events if e.kind == "topic_avoidance"}
+    oq = [t for t in asked_open if t.index not in changes]
+    away = [t for t in asked_open if t.index in changes]
+    pct = 100.0 * len(oq) / (len(asked_open) + len(cq))
     runs = 0
     prev = False
     for t in helper:
@@ -214,14 +218,18 @@ def explore(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
                   target_text("closed_question_runs")),
     ]
     ev = _praise(oq[:2], "open_questions", "an open question")
+    ev += _fault(away[:1], "open_questions", "an open question that changed the subject",
+                 'Instead of "{quote}", ask about what the client just said: "What was that like for you?"')
     ev += _fault(cq[:2], "open_questions", "a yes/no question",
                  'Instead of "{quote}", ask openly: "How has that been for you?" or "What would you like to happen?"')
     try_instead = generic
     if cq:
         try_instead = (f'Instead of "{_short(cq[0].text)}", ask openly: '
                        '"How has that been for you?" or "What would you like to happen?"')
-    summary = (f"{_n(len(oq) + len(cq), 'question')}: {len(oq)} open, {len(cq)} yes/no "
-               f"({percent(pct / 100.0)} % open; aim for at least half).")
+    summary = (f"{_n(len(asked_open) + len(cq), 'question')}: {len(asked_open)} open, {len(cq)} yes/no"
+               + (f"; {len(away)} of the open ones changed the subject" if away else "")
+               + f" ({percent(pct / 100.0)} % open{' and on the client' + chr(39) + 's topic' if away else ''}; "
+               "aim for at least half).")
     return weighted(parts), parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev)}
 
 
