@@ -38,6 +38,7 @@ from analysis.speakers.channels import (
     unpack_transcript,
 )
 from analysis.speakers.diarize import diarize
+from analysis.speakers.result import SpeakerResult
 from analysis.speakers.diarize_options import DiarizeOptions
 from analysis.speakers.order_check import ORDINALS, check_order, order_sentence, speaking_order
 from analysis.speakers.roles import assign_roles
@@ -473,10 +474,10 @@ def _finish(run: _Run, turns: Sequence[Turn], helper: str | None, base: dict[str
         partial=run.partial,
         turns=tuple(turns),
         helper_speaker=helper,
-        speakers=None if activity is None else {**activity.to_dict(), **({"roles": roles.to_dict()} if roles else {})},
-        timing=None if timing is None else timing.to_dict(),
-        prosody=None if prosody is None else prosody.to_dict(),
-        cues=None if cues is None else cues.to_dict(),
+        speakers=None if activity is None else SpeakerResult(activity, roles),
+        timing=timing,
+        prosody=prosody,
+        cues=cues,
         stage_seconds=dict(run.seconds),
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **base,

@@ -29,11 +29,9 @@ import logging
 import re
 from typing import Any, Iterator
 
-from analysis.cues.types import CueResult
 from analysis.report.figures import VERDICT_BANDS, band_of
 from analysis.report.types import Because, Evidence, Report, SubScore
 from analysis.schema import CLIENT, Turn
-from analysis.timing.types import TimingMetrics
 
 __all__ = ["check_report", "STRENGTH_AT"]
 
@@ -293,8 +291,8 @@ def _part_value(s: SubScore | None, name: str) -> float | None:
 def _check_counts(r: Report, out: list[str]) -> None:
     m = r.miti
     subs = r.subscores
-    cues = CueResult.from_dict(r.cues) if r.cues else None
-    if cues is not None and cues.summary is not None:
+    cues = r.cues
+    if cues is not None:
         for key in ("questions", "open_questions", "reflections", "complex_reflections", "validations",
                     "affirmations", "advice", "reflection_to_question", "pct_complex_reflections"):
             if getattr(cues.summary, key) != getattr(m, key):
@@ -330,9 +328,9 @@ def _check_counts(r: Report, out: list[str]) -> None:
 
 def _check_timing(r: Report, out: list[str]) -> None:
     ms = r.subscores.get("make_space")
-    if not r.timing or ms is None:
+    timing = r.timing
+    if timing is None or ms is None:
         return
-    timing = TimingMetrics.from_dict(r.timing)
     share = timing.talk_share_helper
     if share is not None and ms.summary:
         want = int(float(share) * 100.0 + 0.5 + 1e-9)

@@ -9,11 +9,13 @@ from __future__ import annotations
 import io
 import logging
 import re
-from typing import Any
+from typing import Any, Sequence
 
+from analysis.prosody.types import ProsodyResult, ProsodyTrack
 from analysis.report.glossary import percent, speaker_name
 from analysis.report.types import Report
 from analysis.schema import CLIENT, HELPER
+from analysis.timing.types import TimingEvent
 
 __all__ = ["report_figures", "timeline_svg", "talk_share_svg", "prosody_svg"]
 
@@ -37,14 +39,8 @@ def _svg(fig) -> str:
     return text
 
 
-def _spans(events: Any) -> list[tuple[float, float]]:
-    out = []
-    for e in events or ():
-        if isinstance(e, dict):
-            s, t = e.get("start", e.get("time")), e.get("end")
-            if isinstance(s, (int, float)):
-                out.append((float(s), float(t) if isinstance(t, (int, float)) else float(s) + 0.3))
-    return out
+def _spans(events: Sequence[TimingEvent]) -> list[tuple[float, float]]:
+    return [(e.start, e.end if e.end > e.start else e.start + 0.3) for e in events]
 
 
 def timeline_svg(report: Report) -> str | None:
@@ -59,14 +55,15 @@ def timeline_svg(report: Report) -> str | None:
         role = t.role if t.role in rows else CLIENT
         ax.broken_barh([(t.start, max(t.end - t.start, 0.05))], (rows[role] - 0.35, 0.7),
                        color=COLORS[role], alpha=0.85)
-    timing = report.timing or {}
-    for s, e in _spans(timing.get("overlaps")):
+    timing = report.timing
+    seen = timing is not None and timing.overlaps_measured  # one microphone: none of these can be seen
+    for s, e in _spans(timing.overlaps if seen else ()):
         ax.axvspan(s, e, color="#f0b400", alpha=0.35, lw=0)
-    ints = _spans(timing.get("interruptions"))
+    ints = _spans(timing.interruptions if seen else ())
     if ints:
         ax.scatter([s for s, _ in ints], [1.5] * len(ints), marker="v", color="#d0301c", zorder=5,
                    label="you cut in")
-    backs = _spans(timing.get("backchannels"))
+    backs = _spans(timing.backchannels if seen else ())
     if backs:
         ax.scatter([s for s, _ in backs], [1.5] * len(backs), marker="o", color="#2e9e5b", zorder=5, s=14,
                    label="short mm-hmm (listening)")
@@ -86,7 +83,7 @@ def talk_share_svg(report: Report) -> str | None:
     Reads the one talk-share figure the timing stage measured (``timing.talk_share_helper``),
     rounded by :func:`~analysis.report.glossary.percent` like every sentence and table.
     """
-    share = (report.timing or {}).get("talk_share_helper")
+    share = None if report.timing is None else report.timing.talk_share_helper
     timed = share is not None
     if share is None:
         amount = {HELPER: 0.0, CLIENT: 0.0}
@@ -114,13 +111,8 @@ def talk_share_svg(report: Report) -> str | None:
     return _svg(fig)
 
 
-def _track(prosody: dict[str, Any], role: str) -> dict[str, Any] | None:
-    tracks = prosody.get("tracks")
-    if isinstance(tracks, list):
-        for tr in tracks:
-            if isinstance(tr, dict) and tr.get("role") == role and tr.get("times"):
-                return tr
-    return None
+def _track(prosody: ProsodyResult, role: str) -> ProsodyTrack | None:
+    return next((tr for tr in prosody.tracks if tr.role == role and tr.times), None)
 
 
 def _with_gaps(times: list[float], values: list, hop: float) -> tuple[list[float], list[float]]:
@@ -146,14 +138,12 @@ def prosody_svg(report: Report) -> str | None:
         return None
     fig, (a1, a2) = _figure(9, 3.2, rows=2, sharex=True)
     for role, tr in tracks.items():
-        times = list(tr.get("times") or [])
-        pitch = tr.get("pitch_hz", tr.get("f0_hz", tr.get("pitch")))
-        energy = tr.get("energy_db", tr.get("rms_db", tr.get("energy")))
-        if pitch and len(pitch) == len(times):
-            a1.plot(times, [float("nan") if p is None else p for p in pitch], ".", ms=1.5, color=COLORS[role],
+        times = list(tr.times)
+        if len(tr.f0_hz) == len(times):
+            a1.plot(times, [float("nan") if p is None else p for p in tr.f0_hz], ".", ms=1.5, color=COLORS[role],
                     label=role)
-        if energy and len(energy) == len(times):
-            a2.plot(*_with_gaps(times, energy, float(tr.get("hop_s") or 0.05)), lw=0.6, color=COLORS[role])
+        if len(tr.energy_db) == len(times):
+            a2.plot(*_with_gaps(times, list(tr.energy_db), tr.hop_s or 0.05), lw=0.6, color=COLORS[role])
     a1.set_ylabel("pitch (Hz)")
     a2.set_ylabel("energy (dB)")
     a2.set_xlabel("time (s)")

@@ -13,6 +13,7 @@ from typing import Any, Iterable
 from analysis.report.figures import PACE_BAND
 from analysis.report.glossary import percent, speaker_name
 from analysis.report.types import NOT_JUDGED, Report, SubScore
+from analysis.timing.types import TimingEvent
 from analysis.schema import CLIENT, HELPER
 
 __all__ = ["score_text", "not_judged_line", "not_judged_summary", "speaker_rows", "voice_rows", "transcript_rows", "turn_counts", "SOURCE_LABELS", "mmss"]
@@ -72,11 +73,10 @@ def turn_counts(report: Report) -> dict[str, int]:
     return out
 
 
-def _event(e: dict[str, Any] | None) -> str:
-    if not e:
+def _event(e: TimingEvent | None) -> str:
+    if e is None:
         return "-"
-    d = e.get("details", {}).get("duration", (e.get("end") or 0) - (e.get("start") or 0))
-    return f"{d:.1f} s at {mmss(e.get('start'))}"
+    return f"{e.duration:.1f} s at {mmss(e.start)}"
 
 
 def speaker_rows(report: Report) -> list[tuple[str, str]]:
@@ -92,61 +92,64 @@ def speaker_rows(report: Report) -> list[tuple[str, str]]:
         Speaker source, speakers with roles and role confidence, turns per role,
         turns per minute, talk share (time, s), response latency (median, s, and bins),
         overlaps, interruptions, backchannels, longest helper monologue and client
-        story (s), pauses by length.
+        story (s), pauses by length; on one microphone what it cannot see reads "not measured".
     """
     rows: list[tuple[str, str]] = []
-    sp = report.speakers or {}
-    roles = sp.get("roles") or {}
-    if sp:
-        rows.append(("Speakers from", SOURCE_LABELS.get(sp.get("source", ""), str(sp.get("source", "-")))))
-        labels = roles.get("roles") or {}
-        names = sorted(sp.get("speakers") or labels, key=lambda s: {HELPER: 0, CLIENT: 1}.get(labels.get(s), 2))
+    sp = report.speakers
+    if sp is not None:
+        roles = sp.roles
+        rows.append(("Speakers from", SOURCE_LABELS.get(sp.source, sp.source or "-")))
+        labels = roles.roles if roles else {}
+        names = sorted(sp.activity.speakers or labels, key=lambda s: {HELPER: 0, CLIENT: 1}.get(labels.get(s), 2))
         who = ", ".join(f"{speaker_name(labels.get(s))} = {_label(s)}" for s in names)
-        conf = roles.get("confidence")
-        how = roles.get("method", "")
+        how = roles.method if roles else ""
         rows.append(("Speakers", f"{who or '-'} (who is who: {how}"
-                     + (f", {percent(conf)} % sure)" if conf is not None else ")")))
+                     + (f", {percent(roles.confidence)} % sure)" if roles else ")")))
     if report.turns:
         c = turn_counts(report)
         minutes = (report.duration or 0) / 60.0
         per_min = f", {len(report.turns) / minutes:.1f} per minute" if minutes > 0 else ""
         rows.append(("Turns", f"{len(report.turns)} (you {c.get(HELPER, 0)}, client {c.get(CLIENT, 0)}){per_min}"))
     t = report.timing
-    if not t:
+    if t is None:
         if rows:
             rows.append(("Timing", "not measured"))
         return rows
-    st = t.get("speech_time") or {}
-    share = t.get("talk_share_helper")
+    share = t.talk_share_helper
     if share is not None:
-        rows.append(("Talk share (time)", f"you {percent(share)} % ({st.get(HELPER, 0):.1f} s), client "
-                     f"{100 - percent(share)} % ({st.get(CLIENT, 0):.1f} s); aim for under 50 %"))
-    lat = t.get("latency") or {}
-    if lat.get("count"):
-        b = lat.get("bins") or {}
+        rows.append(("Talk share (time)", f"you {percent(share)} % ({t.speech_time.get(HELPER, 0):.1f} s), client "
+                     f"{100 - percent(share)} % ({t.speech_time.get(CLIENT, 0):.1f} s); aim for under 50 %"))
+    unseen = "not measured (one microphone: record in stereo)"
+    lat = t.latency
+    if not t.overlaps_measured:
+        rows.append(("Pause before you answered", unseen))
+    elif lat.count and lat.median is not None:
+        b = lat.bins
+        usual = (f"usually started {abs(lat.median):.1f} s before the client had finished" if lat.median < 0
+                 else f"usually {lat.median:.1f} s")
         rows.append(("Pause before you answered",
-                     f"usually {lat.get('median'):.1f} s over {lat['count']} replies (calm is 0.5-1 s); started before the "
-                     f"client finished {b.get('overlap', 0)}, under 0.2 s {b.get('fast', 0)}, 0.2-1 s {b.get('medium', 0)}, "
+                     f"{usual} over {lat.count} replies (calm is 0.5-1 s); started before the client finished "
+                     f"{b.get('overlap', 0)}, under 0.2 s {b.get('fast', 0)}, 0.2-1 s {b.get('medium', 0)}, "
                      f"over 1 s {b.get('long', 0)}"))
     else:
         rows.append(("Pause before you answered", "no replies measured"))
-    ints = t.get("interruptions") or []
-    when = ", ".join(mmss(e.get("start")) for e in ints[:6])
-    if sp.get("source") == "diarization":  # one channel: speech inside the other person's is not seen
-        rows.append(("Both talking at once", "not measured (one microphone: record in stereo)"))
-        rows.append(("You cut in on the client", "not measured (one microphone: record in stereo)"))
+    if not t.overlaps_measured:  # one microphone: speech inside the other person's is not seen
+        rows.append(("Both talking at once", unseen))
+        rows.append(("You cut in on the client", unseen))
+        rows.append(('Short "mm-hmm"s while the client talked', unseen))
     else:
-        rows.append(("Both talking at once", str(len(t.get("overlaps") or []))))
-        rows.append(("You cut in on the client", f"{len(ints)}" + (f" (at {when})" if when else "")))
-    if t.get("client_interruptions"):
-        rows.append(("The client cut in on you", str(len(t["client_interruptions"]))))
-    rows.append(('Short "mm-hmm"s while the client talked', str(len(t.get("backchannels") or []))))
-    rows.append(("Your longest turn", _event(t.get("longest_helper_monologue"))))
-    rows.append(("The client's longest turn", _event(t.get("longest_client_story"))))
-    p = t.get("pauses") or {}
+        when = ", ".join(mmss(e.start) for e in t.interruptions[:6])
+        rows.append(("Both talking at once", str(len(t.overlaps))))
+        rows.append(("You cut in on the client", f"{len(t.interruptions)}" + (f" (at {when})" if when else "")))
+        if t.client_interruptions:
+            rows.append(("The client cut in on you", str(len(t.client_interruptions))))
+        rows.append(('Short "mm-hmm"s while the client talked', str(len(t.backchannels))))
+    rows.append(("Your longest turn", _event(t.longest_helper_monologue)))
+    rows.append(("The client's longest turn", _event(t.longest_client_story)))
+    p = t.pauses
     rows.append(("Pauses", f"under 0.2 s {p.get('brief', 0)}, 0.2-1 s {p.get('medium', 0)}, "
                  f"over 1 s {p.get('long', 0)}"))
-    for n in t.get("notes") or []:
+    for n in t.notes:
         rows.append(("Note", str(n)))
     return rows
 
@@ -185,33 +188,33 @@ def voice_rows(report: Report) -> tuple[list[str], list[list[str]], list[str]]:
     length (count under 0.2 s / 0.2-1 s / over 1 s), fillers per minute, rushed.
     Footnotes: the helper's level and pitch relative to the client's.
     """
-    d = report.prosody or {}
-    spk = [s for s in d.get("speakers") or [] if isinstance(s, dict)]
+    d = report.prosody
     order = {HELPER: 0, CLIENT: 1}
-    spk.sort(key=lambda s: order.get(s.get("role") or "", 2))
+    spk = sorted(d.speakers if d else (), key=lambda s: order.get(s.role or "", 2))
     if not spk:
         return [], [], []
-    heads = [speaker_name(s.get("role")) for s in spk]
+    heads = [speaker_name(s.role) for s in spk]
     rows = []
     for label, key, fmt, unit in _VOICE[:3]:
-        rows.append([label] + [_num(s.get(key), fmt, unit) for s in spk])
-    rows.append(["Flat voice"] + [_flag(s.get("monotone")) for s in spk])
+        rows.append([label] + [_num(_finite(getattr(s, key)), fmt, unit) for s in spk])
+    rows.append(["Flat voice"] + [_flag(s.monotone) for s in spk])
     for label, key, fmt, unit in _VOICE[3:]:
-        rows.append([label] + [_num(s.get(key), fmt, unit) for s in spk])
-    rows.append(["Pauses <0.2 / 0.2-1 / >1 s"] + [
-        "{brief}/{medium}/{long}".format(**{"brief": 0, "medium": 0, "long": 0, **(s.get("pauses") or {})})
-        for s in spk])
-    rows.append(["Rushed (faster than calm)"] + [_flag(s.get("rushed")) for s in spk])
+        rows.append([label] + [_num(_finite(getattr(s, key)), fmt, unit) for s in spk])
+    rows.append(["Pauses <0.2 / 0.2-1 / >1 s"] + [f"{s.pauses.brief}/{s.pauses.medium}/{s.pauses.long}" for s in spk])
+    rows.append(["Rushed (faster than calm)"] + [_flag(s.rushed) for s in spk])
     notes = []
-    db, st = d.get("helper_minus_client_db"), d.get("helper_minus_client_st")
+    db, st = _finite(d.helper_minus_client_db), _finite(d.helper_minus_client_st)
     if db is not None or st is not None:
         notes.append(f"You vs the client: loudness {_num(db, '+.1f', ' dB')} (within 3 dB is even), "
                      f"pitch {_num(st, '+.1f', ' semitones')}")
-    rushed = d.get("rushed_after_disclosure") or []
-    if rushed:
-        notes.append(f"Rushed replies right after the client shared a feeling: {len(rushed)}")
-    notes.extend(str(n) for n in d.get("notes") or [])
+    if d.rushed_after_disclosure:
+        notes.append(f"Rushed replies right after the client shared a feeling: {len(d.rushed_after_disclosure)}")
+    notes.extend(str(n) for n in d.notes)
     return heads, rows, notes
+
+
+def _finite(v: Any) -> float | None:
+    return None if v is None or v != v else float(v)
 
 
 def transcript_rows(report: Report) -> list[tuple[str, str, str]]:

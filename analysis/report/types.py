@@ -3,8 +3,8 @@
 A :class:`Report` holds the 0-100 index, its sub-scores (each with its parts,
 evidence and a "try instead" line), the MITI-style summary, strengths, things
 to work on, notes on anything that could not be measured, the turns, and the
-JSON form of each stage's own result (speakers, timing, prosody, cues).
-``to_dict()`` output validates against ``analysis/report/report.schema.json``.
+typed result of each stage (speakers, timing, prosody, cues): typed end to end, JSON only in
+``to_dict()``/``to_json()``. ``to_dict()`` output validates against ``analysis/report/report.schema.json``.
 """
 
 from __future__ import annotations
@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from analysis.cues.types import MitiSummary
+from analysis.cues.types import CueResult, MitiSummary
+from analysis.prosody.types import ProsodyResult
 from analysis.report.figures import Band, figure, target_text
 from analysis.report.glossary import GLOSSARY
 from analysis.schema import Turn
+from analysis.speakers.result import SpeakerResult
+from analysis.timing.types import TimingMetrics
 
 __all__ = [
     "REPORT_VERSION",
@@ -421,7 +424,7 @@ class Report:
     could be scored); ``subscores`` maps a sub-score name to its
     :class:`SubScore`; ``partial`` is true when a stage was skipped or failed,
     with the reasons in ``notes``. ``speakers``, ``timing``, ``prosody`` and
-    ``cues`` hold each stage's own ``to_dict()`` output (``None`` when absent).
+    ``cues`` hold each stage's typed result (``None`` when absent).
     """
 
     source: str = ""
@@ -438,10 +441,10 @@ class Report:
     partial: bool = False
     turns: tuple[Turn, ...] = ()
     helper_speaker: str | None = None
-    speakers: dict[str, Any] | None = None
-    timing: dict[str, Any] | None = None
-    prosody: dict[str, Any] | None = None
-    cues: dict[str, Any] | None = None
+    speakers: SpeakerResult | None = None
+    timing: TimingMetrics | None = None
+    prosody: ProsodyResult | None = None
+    cues: CueResult | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     created: str = ""
@@ -473,10 +476,10 @@ class Report:
             "notes": list(self.notes),
             "helper_speaker": self.helper_speaker,
             "turns": [t.to_dict() for t in self.turns],
-            "speakers": self.speakers,
-            "timing": self.timing,
-            "prosody": self.prosody,
-            "cues": self.cues,
+            "speakers": None if self.speakers is None else self.speakers.to_dict(),
+            "timing": None if self.timing is None else self.timing.to_dict(),
+            "prosody": None if self.prosody is None else self.prosody.to_dict(),
+            "cues": None if self.cues is None else self.cues.to_dict(),
             "stage_seconds": dict(self.stage_seconds),
             "settings": dict(self.settings),
             **({"practice": dict(self.practice)} if self.practice else {}),
@@ -509,10 +512,10 @@ class Report:
             partial=bool(d.get("partial", False)),
             turns=tuple(Turn.from_dict(t) for t in d.get("turns", ())),
             helper_speaker=d.get("helper_speaker"),
-            speakers=d.get("speakers"),
-            timing=d.get("timing"),
-            prosody=d.get("prosody"),
-            cues=d.get("cues"),
+            speakers=_stage(SpeakerResult, d.get("speakers")),
+            timing=_stage(TimingMetrics, d.get("timing")),
+            prosody=_stage(ProsodyResult, d.get("prosody")),
+            cues=_stage(CueResult, d.get("cues")),
             stage_seconds={str(k): float(v) for k, v in dict(d.get("stage_seconds", {})).items()},
             settings=dict(d.get("settings", {})),
             created=str(d.get("created", "")),
@@ -526,6 +529,11 @@ class Report:
         """Read a report from JSON (version 1 reports get an empty, unjudged summary; see
         :func:`analysis.scoring.summary.with_summary` to fill it)."""
         return cls.from_dict(json.loads(text))
+
+
+def _stage(cls: Any, d: Any) -> Any:
+    """A stage's typed result from its JSON form (``None`` when absent)."""
+    return None if not d else cls.from_dict(d)
 
 
 def load_schema() -> dict[str, Any]:

@@ -47,6 +47,7 @@ from analysis.report.types import (
 )
 from analysis.schema import CLIENT, HELPER, Turn
 from analysis.speakers.order_check import order_headline
+from analysis.speakers.result import SpeakerResult
 from analysis.scoring.confidence import CONFIDENCE_TURNS, helper_turns
 
 __all__ = ["STRENGTH_AT", "UNSURE_SPEAKERS", "speakers_uncertain", "DELIVERY", "DELIVERY_NOTE", "MAX_PRIORITIES", "CLASSIFIER_SURE", "build_summary", "with_summary", "gain",
@@ -73,13 +74,13 @@ UNSURE_SPEAKERS = ("The two voices were hard to tell apart, so some words may be
                    "say whether the helper speaks first or second, or record in stereo (one microphone each).")
 
 
-def speakers_uncertain(speakers: Mapping[str, Any] | None, settings: Mapping[str, Any] | None = None) -> bool:
+def speakers_uncertain(speakers: SpeakerResult | None, settings: Mapping[str, Any] | None = None) -> bool:
     """The diarizer was unsure whether one or two people speak, and the helper's order was not given."""
-    if not speakers or not speakers.get("uncertain_count"):
+    if speakers is None or not speakers.activity.uncertain_count:
         return False
     if (settings or {}).get("helper_speaker"):
         return False
-    return (speakers.get("roles") or {}).get("method") != "given"
+    return speakers.roles is None or speakers.roles.method != "given"
 
 
 def gain(sub: SubScore, subscores: Mapping[str, SubScore]) -> float:

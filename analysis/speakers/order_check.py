@@ -22,9 +22,10 @@ Everything here is pure: :func:`order_conflict` reads ``report.json``'s ``speake
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Sequence
 
 from analysis.schema import Turn
+from analysis.speakers.result import SpeakerResult
 from analysis.speakers.roles import OrderCheck, assign_roles
 
 __all__ = ["ORDER_SURE", "ORDINALS", "speaking_order", "check_order", "order_conflict", "order_sentence",
@@ -85,13 +86,10 @@ def check_order(turns: Sequence[Turn], given: str, given_speaker: str) -> OrderC
                       conflict=differs and guess.confidence >= ORDER_SURE)
 
 
-def order_conflict(speakers: Mapping[str, Any] | None) -> OrderCheck | None:
-    """The check stored in ``report.json``'s ``speakers.roles.check`` when it is a conflict, else None."""
-    check = ((speakers or {}).get("roles") or {}).get("check")
-    if not check:
-        return None
-    parsed = OrderCheck.from_dict(dict(check))
-    return parsed if parsed.conflict else None
+def order_conflict(speakers: SpeakerResult | None) -> OrderCheck | None:
+    """The speaker stage's order check (``speakers.roles.check`` in report.json) when it is a conflict."""
+    check = None if speakers is None else speakers.order_check
+    return check if check is not None and check.conflict else None
 
 
 def _phrase(who: str) -> str:
@@ -121,10 +119,10 @@ def order_sentence(check: OrderCheck, where: str = "below") -> str:
             f"({sure}): the scores {where} may be about the client's words. {_redo(check)}")
 
 
-def order_headline(speakers: Mapping[str, Any] | None) -> str | None:
+def order_headline(speakers: SpeakerResult | None) -> str | None:
     """The sentence the headline leads with when the given order contradicts a confident guess, else None.
 
-    ``speakers`` is the report's ``speakers`` block (``Report.speakers`` or ``report.json``'s).
+    ``speakers`` is the report's speaker result (``Report.speakers``).
     """
     check = order_conflict(speakers)
     return None if check is None else order_sentence(check)

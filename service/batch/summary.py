@@ -24,6 +24,7 @@ from typing import Any, Iterable
 from analysis.report.types import NOT_JUDGED, SubScore
 from analysis.scoring.score import LABELS
 from analysis.speakers.order_check import order_conflict
+from analysis.speakers.result import SpeakerResult
 from service.batch.store import atomic_write_text
 
 __all__ = [
@@ -165,7 +166,8 @@ def _flatten(prefix: str, obj: Any, out: dict[str, Any], depth: int = 0) -> None
 
 def order_rerun(report: dict[str, Any]) -> str:
     """"rerun with helper_speaker=second" (or helper_channel=0) when the given order conflicts, else ""."""
-    check = order_conflict(report.get("speakers"))
+    speakers = report.get("speakers")
+    check = order_conflict(SpeakerResult.from_dict(speakers)) if speakers else None
     if check is None:
         return ""
     if check.inferred.startswith("ch") and check.inferred[2:].isdigit():

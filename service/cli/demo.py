@@ -70,7 +70,7 @@ def _interruptions(r: Report) -> str:
 def _share(r: Report) -> str:
     from analysis.report.glossary import percent
 
-    share = (r.timing or {}).get("talk_share_helper")  # the one figure, rounded as everywhere
+    share = None if r.timing is None else r.timing.talk_share_helper  # the one figure, rounded as everywhere
     if share is not None:
         return f"{percent(share)} %"
     p = _part(r, "make_space", "helper_talk_share")
@@ -82,66 +82,66 @@ def timing_block(r: Report) -> list[str]:
     from analysis.report.glossary import percent
     from analysis.report.sections import mmss, turn_counts
 
-    t, sp = r.timing or {}, r.speakers or {}
-    if not t and not sp:
+    t, sp = r.timing, r.speakers
+    if t is None and sp is None:
         return []
     c = turn_counts(r)
     minutes = (r.duration or 0) / 60.0
-    roles = (sp.get("roles") or {})
-    src = str(sp.get("source", "-"))  # supervisors' view: the raw speaker source and labels
-    labels = roles.get("roles") or {}
-    who = ", ".join(f"{k}={v}" for k, v in sorted(labels.items(), key=lambda kv: kv[1] != "helper"))
-    lines = [f"  speakers  {src}: {who} (roles {roles.get('method', '?')}, confidence "
-             f"{roles.get('confidence', 0):.2f})"]
+    lines = []
+    if sp is not None:  # supervisors' view: the raw speaker source and labels
+        roles = sp.roles
+        labels = roles.roles if roles else {}
+        who = ", ".join(f"{k}={v}" for k, v in sorted(labels.items(), key=lambda kv: kv[1] != "helper"))
+        lines.append(f"  speakers  {sp.source}: {who} (roles {roles.method if roles else '?'}, confidence "
+                     f"{roles.confidence if roles else 0:.2f})")
     per_min = f", {len(r.turns) / minutes:.1f}/min" if minutes > 0 else ""
-    share = t.get("talk_share_helper")
+    share = None if t is None else t.talk_share_helper
     lines.append(f"  turns     {len(r.turns)} (helper {c.get('helper', 0)}, client {c.get('client', 0)}){per_min}; "
                  f"helper talk {'-' if share is None else f'{percent(share)} %'}")
-    lat = t.get("latency") or {}
-    b = lat.get("bins") or {}
-    if lat.get("count"):
-        lines.append(f"  replies   median latency {lat['median']:.2f} s; overlap {b.get('overlap', 0)}, "
-                     f"<0.2 s {b.get('fast', 0)}, 0.2-1 s {b.get('medium', 0)}, >1 s {b.get('long', 0)}")
-    ints = t.get("interruptions") or []
-    at = f" (at {', '.join(mmss(e.get('start')) for e in ints[:4])})" if ints else ""
-    if sp.get("source") == "diarization":  # one channel: speech inside the other's cannot be seen
-        lines.append(f"  events    overlaps and interruptions not measured (one channel), "
-                     f"backchannels {len(t.get('backchannels') or [])}")
+    if t is None:
+        return lines
+    lat, b = t.latency, t.latency.bins
+    if not t.overlaps_measured:  # one microphone: speech inside the other's cannot be seen
+        lines.append("  replies   pause before answering, overlaps, interruptions and backchannels not measured "
+                     "(one microphone)")
     else:
-        lines.append(f"  events    overlaps {len(t.get('overlaps') or [])}, interruptions {len(ints)}{at}, "
-                     f"backchannels {len(t.get('backchannels') or [])}")
-    dur = lambda e: "-" if not e else f"{e.get('details', {}).get('duration', 0):.1f} s"  # noqa: E731
-    p = t.get("pauses") or {}
-    lines.append(f"  longest   helper turn {dur(t.get('longest_helper_monologue'))}, client story "
-                 f"{dur(t.get('longest_client_story'))}; pauses <0.2 s {p.get('brief', 0)}, "
+        if lat.count and lat.median is not None:
+            lines.append(f"  replies   median latency {lat.median:.2f} s; overlap {b.get('overlap', 0)}, "
+                         f"<0.2 s {b.get('fast', 0)}, 0.2-1 s {b.get('medium', 0)}, >1 s {b.get('long', 0)}")
+        at = f" (at {', '.join(mmss(e.start) for e in t.interruptions[:4])})" if t.interruptions else ""
+        lines.append(f"  events    overlaps {len(t.overlaps)}, interruptions {len(t.interruptions)}{at}, "
+                     f"backchannels {len(t.backchannels)}")
+    dur = lambda e: "-" if e is None else f"{e.duration:.1f} s"  # noqa: E731
+    p = t.pauses
+    lines.append(f"  longest   helper turn {dur(t.longest_helper_monologue)}, client story "
+                 f"{dur(t.longest_client_story)}; pauses <0.2 s {p.get('brief', 0)}, "
                  f"0.2-1 s {p.get('medium', 0)}, >1 s {p.get('long', 0)}")
     return lines
 
 
 def voice_block(r: Report) -> list[str]:
     """Compact "voice per speaker" table for one report (one line when not measured)."""
-    spk = {s.get("role"): s for s in (r.prosody or {}).get("speakers") or []}
+    spk = {s.role: s for s in (r.prosody.speakers if r.prosody else ())}
     if not spk:
         return ["  voice     not measured"]
 
     def f(x, fmt):
-        return "-" if x is None else format(x, fmt)
+        return "-" if x is None or x != x else format(x, fmt)
 
     lines = [f"  {'voice':<8}{'pitch Hz':>9}{'sd st':>7}{'range st':>9}{'mono':>6}{'level dB':>9}{'sd dB':>7}"
              f"{'wpm':>6}{'artic':>7}{'pauses':>10}{'fill/min':>9}"]
     for role in ("helper", "client"):
         s = spk.get(role)
-        if not s:
+        if s is None:
             continue
-        p = s.get("pauses") or {}
-        mono = "-" if s.get("monotone") is None else ("yes" if s["monotone"] else "no")
-        lines.append(f"  {role:<8}{f(s.get('pitch_median_hz'), '9.0f')}{f(s.get('pitch_sd_st'), '7.2f')}"
-                     f"{f(s.get('pitch_range_st'), '9.1f')}{mono:>6}{f(s.get('energy_db'), '9.1f')}"
-                     f"{f(s.get('energy_sd_db'), '7.1f')}{f(s.get('wpm'), '6.0f')}{f(s.get('articulation_wpm'), '7.0f')}"
-                     f"{'/'.join(str(p.get(k, 0)) for k in ('brief', 'medium', 'long')):>10}"
-                     f"{f(s.get('fillers_per_min'), '9.1f')}")
-    db = (r.prosody or {}).get("helper_minus_client_db")
-    if db is not None:
+        mono = "-" if s.monotone is None else ("yes" if s.monotone else "no")
+        lines.append(f"  {role:<8}{f(s.pitch_median_hz, '9.0f')}{f(s.pitch_sd_st, '7.2f')}"
+                     f"{f(s.pitch_range_st, '9.1f')}{mono:>6}{f(s.energy_db, '9.1f')}"
+                     f"{f(s.energy_sd_db, '7.1f')}{f(s.wpm, '6.0f')}{f(s.articulation_wpm, '7.0f')}"
+                     f"{f'{s.pauses.brief}/{s.pauses.medium}/{s.pauses.long}':>10}"
+                     f"{f(s.fillers_per_min, '9.1f')}")
+    db = r.prosody.helper_minus_client_db
+    if db is not None and db == db:
         lines.append(f"  helper vs client level {db:+.1f} dB (pauses: <0.2 s / 0.2-1 s / >1 s)")
     return lines
 

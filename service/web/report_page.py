@@ -11,12 +11,16 @@ from __future__ import annotations
 import copy
 import logging
 import re
+from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, Iterable
 
 from analysis.report.figures import PACE_BAND
+from analysis.prosody.types import ProsodyOptions
 from analysis.report.sections import not_judged_line, not_judged_summary, score_text
-from analysis.report.types import SubScore
+from analysis.report.types import Report, ScorePart, SubScore
+from analysis.schema import HELPER
+from analysis.scoring.summary import upgrade_report
 
 __all__ = [
     "CALM_PACE_WPM",
@@ -24,6 +28,8 @@ __all__ = [
     "CHECK_RULES",
     "display_source",
     "public_report",
+    "public_view",
+    "SubScoreRow",
     "page_data",
     "comment_threads",
     "good_listening_checklist",
@@ -70,16 +76,18 @@ def _basename(value: str) -> str:
     return name or "audio"
 
 
-def display_source(session: dict | None, report: dict | None) -> str:
-    """The recording's name as the trainee knows it: the uploaded file's name, else a plain label."""
+def display_source(session: dict | None, source: str = "") -> str:
+    """The recording's name as the trainee knows it: the uploaded file's name, else a plain label.
+
+    ``source`` is the report's own ``source`` (the analysed path), used when the session has no name.
+    """
     if session is not None:
         name = (dict(session).get("source_name") or "").strip()
         if name:
             return _basename(name)
-    src = str((report or {}).get("source") or "")
     audio_name = (dict(session).get("audio_name") if session is not None else None) or ""
-    if src and _basename(src) != audio_name and not src.startswith(("<", "channels")):
-        return _basename(src)
+    if source and _basename(source) != audio_name and not source.startswith(("<", "channels")):
+        return _basename(source)
     kind = (dict(session).get("source") if session is not None else "") or ""
     return {"browser": "browser practice recording", "upload": "uploaded recording"}.get(kind, "recording")
 
@@ -95,98 +103,99 @@ def _strip_paths(value: Any) -> Any:
 
 
 def public_report(report: dict, session: dict | None = None) -> dict:
-    """A copy of ``report`` safe to show: ``source`` is the file's name, no absolute path anywhere."""
+    """A copy of the stored ``report.json`` safe to show: ``source`` is the file's name, no absolute path."""
     out = _strip_paths(copy.deepcopy(report))
-    out["source"] = display_source(session, report)
+    out["source"] = display_source(session, str(report.get("source") or ""))
     return out
 
 
-def _num(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if f == f else None
+def public_view(report: dict, session: dict | None = None) -> Report:
+    """The stored report, safe to show (:func:`public_report`), read into the typed :class:`Report`
+    (older versions upgraded): what every function below and the page template read."""
+    return upgrade_report(public_report(report, session))
 
 
-def _evidence_marks(report: dict) -> list[dict]:
+def _evidence_marks(report: Report) -> list[dict]:
     marks: list[dict] = []
-    summary = report.get("summary") or {}
-    for rank, p in enumerate(summary.get("priorities") or [], 1):
-        ev = p.get("evidence") or {}
-        if _num(ev.get("start")) is not None:
-            marks.append({"start": _num(ev["start"]), "end": _num(ev.get("end")), "kind": "priority",
-                          "label": f"To try {rank}: {p.get('label') or p.get('subscore')}"})
-    strength = summary.get("strength") or {}
-    ev = strength.get("evidence") or {}
-    if _num(ev.get("start")) is not None:
-        marks.append({"start": _num(ev["start"]), "end": _num(ev.get("end")), "kind": "strength",
-                      "label": f"Keep doing: {strength.get('label') or strength.get('subscore')}"})
-    if not marks:  # no summary (older report): mark the sub-scores' evidence instead
-        for sub in (report.get("subscores") or {}).values():
-            for ev in sub.get("evidence") or []:
-                if _num(ev.get("start")) is not None:
-                    marks.append({"start": _num(ev["start"]), "end": _num(ev.get("end")),
-                                  "kind": "strength" if ev.get("positive") else "evidence",
-                                  "label": f"{sub.get('label') or sub.get('name')}: {ev.get('note') or ''}".strip(": ")})
+    summary = report.summary
+    for rank, p in enumerate(summary.priorities, 1):
+        if p.evidence is not None and p.evidence.start is not None:
+            marks.append({"start": p.evidence.start, "end": p.evidence.end, "kind": "priority",
+                          "label": f"To try {rank}: {p.label}"})
+    st = summary.strength
+    if st is not None and st.evidence is not None and st.evidence.start is not None:
+        marks.append({"start": st.evidence.start, "end": st.evidence.end, "kind": "strength",
+                      "label": f"Keep doing: {st.label}"})
+    if not marks:  # no summary: mark the sub-scores' evidence instead
+        for sub in report.subscores.values():
+            for ev in sub.evidence:
+                if ev.start is not None:
+                    marks.append({"start": ev.start, "end": ev.end, "kind": "strength" if ev.positive else "evidence",
+                                  "label": f"{sub.label}: {ev.note}".strip(": ")})
     return marks
 
 
-def _pace_rows(report: dict, turns: list[dict]) -> list[dict]:
-    prosody = report.get("prosody") or {}
+def _pace_rows(report: Report, turns: list[dict]) -> list[dict]:
     rows = []
-    for t in prosody.get("turns") or []:
-        if t.get("role") != "helper" or _num(t.get("start")) is None:
+    for t in report.prosody.turns if report.prosody else ():
+        if t.role != HELPER or t.start is None:
             continue
-        i = t.get("turn_index")
+        i = t.turn_index
         text = turns[i]["text"] if isinstance(i, int) and 0 <= i < len(turns) else ""
-        rows.append({
-            "turn": i, "start": _num(t.get("start")), "end": _num(t.get("end")),
-            "wpm": _num(t.get("wpm")), "n_words": t.get("n_words"),
-            "pitch_sd": _num(t.get("pitch_sd_st")), "pitch_range": _num(t.get("pitch_range_st")),
-            "rushed": bool(t.get("rushed")), "text": text,
-        })
+        rows.append({"turn": i, "start": t.start, "end": t.end, "wpm": _finite(t.wpm), "n_words": t.n_words,
+                     "pitch_sd": _finite(t.pitch_sd_st), "pitch_range": _finite(t.pitch_range_st),
+                     "rushed": bool(t.rushed), "text": text})
     return rows
 
 
-def _bands(report: dict) -> dict:
-    options = (report.get("prosody") or {}).get("options") or {}
-    high = _num(options.get("rushed_wpm")) or CALM_PACE_WPM[1]
-    flat = _num(options.get("monotone_sd_st")) or 1.5
-    return {"pace": [CALM_PACE_WPM[0], high], "voice_flat": flat, "voice_lively": max(flat, 2.5)}
+def _finite(v: float | None) -> float | None:
+    return None if v is None or v != v else float(v)
 
 
-def subscore_rows(report: dict) -> list[dict]:
-    """The sub-scores for the details section, most weight first, each with ``shown`` ("72/100",
-    "not enough to judge" or "not measured"), ``judged`` and ``why`` (the reason it is not judged),
-    from the one rule in :attr:`analysis.report.types.SubScore.judged`."""
-    rows = []
-    for name, d in (report.get("subscores") or {}).items():
-        sub = SubScore.from_dict({"name": name, **d})
-        rows.append({**d, "shown": score_text(sub), "judged": sub.judged, "why": not_judged_line(sub)})
-    return sorted(rows, key=lambda s: -float(s.get("weight") or 0))
+def _bands(report: Report) -> dict:
+    options = report.prosody.options if report.prosody else ProsodyOptions()
+    flat = options.monotone_sd_st
+    return {"pace": [CALM_PACE_WPM[0], options.rushed_wpm or CALM_PACE_WPM[1]], "voice_flat": flat,
+            "voice_lively": max(flat, 2.5)}
 
 
-def not_judged_text(report: dict) -> str:
+@dataclass(frozen=True)
+class SubScoreRow:
+    """A sub-score as the details section shows it: ``shown`` ("72/100", "not enough to judge" or
+    "not measured") and ``why`` it is not judged, from the one rule in :attr:`SubScore.judged`;
+    every other attribute is the sub-score's own."""
+
+    sub: SubScore
+    shown: str
+    why: str
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sub, name)
+
+
+def subscore_rows(report: Report) -> list[SubScoreRow]:
+    """The sub-scores for the details section, most weight first."""
+    rows = [SubScoreRow(s, score_text(s), not_judged_line(s)) for s in report.subscores.values()]
+    return sorted(rows, key=lambda r: -r.sub.weight)
+
+
+def not_judged_text(report: Report) -> str:
     """The line under the summary naming the parts not judged when others are ("" otherwise)."""
-    return not_judged_summary(SubScore.from_dict({"name": n, **d}) for n, d in (report.get("subscores") or {}).items())
+    return not_judged_summary(report.subscores.values())
 
 
-def page_data(report: dict, comments: Iterable[dict] = ()) -> dict:
+def page_data(report: Report, comments: Iterable[dict] = ()) -> dict:
     """The compact JSON the page's script draws from (timeline, transcript, pace, pins)."""
-    timing = report.get("timing") or {}
-    turns = []
-    for i, t in enumerate(report.get("turns") or []):
-        turns.append({"i": i, "role": t.get("role"), "who": role_name(t.get("role"), t.get("speaker")),
-                      "start": _num(t.get("start")), "end": _num(t.get("end")), "text": t.get("text", "")})
+    turns = [{"i": i, "role": t.role, "who": role_name(t.role, t.speaker), "start": t.start, "end": t.end,
+              "text": t.text} for i, t in enumerate(report.turns)]
     ends = [t["end"] for t in turns if t["end"] is not None]
-    duration = _num(report.get("duration")) or (max(ends) if ends else 0.0)
+    duration = report.duration or (max(ends) if ends else 0.0)
 
-    def events(key: str) -> list[dict]:
-        return [{"start": _num(e.get("start")), "end": _num(e.get("end")), "who": e.get("speaker"),
-                 "text": e.get("text", "")} for e in timing.get(key) or [] if _num(e.get("start")) is not None]
+    def events(kind: str) -> list[dict]:
+        found = getattr(report.timing, kind) if report.timing else ()
+        return [{"start": e.start, "end": e.end, "who": e.speaker, "text": e.text} for e in found]
 
-    pins = [{"id": c["id"], "at": _num(c.get("at_seconds")) or 0.0, "author": c.get("author") or "deleted user",
+    pins = [{"id": c["id"], "at": float(c.get("at_seconds") or 0.0), "author": c.get("author") or "deleted user",
              "body": c.get("body", "")} for c in comments if c.get("parent_id") is None]
     return {
         "duration": duration,
@@ -214,100 +223,103 @@ def comment_threads(rows: Iterable[dict]) -> list[dict]:
 
 
 # --- the scenario's "good listening" list -----------------------------------------------------------
-# Each rule: words that select it (first match wins, in this order), then a check over the
-# report's counts and sub-score parts that returns (ticked, reason) or None (not measured).
+# Each rule: words that select it (first match wins, in this order), then a check over the report's
+# counts (the one cue decision's, MITI block) and sub-score parts (read against their one band,
+# analysis/report/figures.py) that returns (ticked, reason) or None (not measured).
 
-def _cue_count(report: dict, *names: str) -> int:
-    summary = (report.get("cues") or {}).get("summary") or {}
-    return int(sum(int(summary.get(n) or 0) for n in names))
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
-def _part(report: dict, sub: str, part: str) -> float | None:
-    for p in ((report.get("subscores") or {}).get(sub) or {}).get("parts") or []:
-        if p.get("name") == part:
-            return _num(p.get("value"))
+def _count(report: Report, *names: str) -> int:
+    counts = report.cues.summary if report.cues is not None else report.miti  # the same numbers by design
+    return int(sum(getattr(counts, n) for n in names))
+
+
+def _part(report: Report, sub: str, name: str) -> ScorePart | None:
+    s = report.subscores.get(sub)
+    return next((p for p in (s.parts if s else ()) if p.name == name and p.value is not None), None)
+
+
+def _first_cue(report: Report, kinds: tuple[str, ...], label: str | None = None) -> dict | None:
+    for c in report.cues.cues if report.cues else ():
+        if c.role == HELPER and c.kind in kinds and c.start is not None and (label is None or c.label == label):
+            return {"quote": c.quote, "start": c.start, "end": c.end}
     return None
 
 
-def _first_cue(report: dict, kinds: tuple[str, ...], label: str | None = None) -> dict | None:
-    for c in (report.get("cues") or {}).get("cues") or []:
-        if (c.get("role") == "helper" and c.get("kind") in kinds and _num(c.get("start")) is not None
-                and (label is None or c.get("label") == label)):
-            return {"quote": c.get("quote", ""), "start": _num(c["start"]), "end": _num(c.get("end"))}
-    return None
-
-
-def _count_rule(label: str, counts: tuple[str, ...], kinds: tuple[str, ...], cue_label: str | None = None):
-    def check(report: dict):
-        if not (report.get("cues") or {}).get("summary"):
+def _count_rule(one: str, many: str, counts: tuple[str, ...], kinds: tuple[str, ...], cue_label: str | None = None):
+    def check(report: Report):
+        if report.cues is None:
             return None, None
-        n = _cue_count(report, *counts)
-        return (n > 0, f"{n} {label} found"), _first_cue(report, kinds, cue_label)
+        n = _count(report, *counts)
+        return (n > 0, f"{_plural(n, one, many)} found"), _first_cue(report, kinds, cue_label)
     return check
 
 
-def _silence(report: dict):
+def _silence(report: Report):
     pause = _part(report, "make_space", "response_pause")
     if pause is None:
         return None, None
-    return (pause >= 0.5, f"usual pause before answering {pause:.1f} s (calm is about 0.5-1 s)"), None
+    return (not pause.fault, f"usual pause before answering {pause.value:.1f} s (aim: {pause.target})"), None
 
 
-def _floor(report: dict):
+def _floor(report: Report):
     share = _part(report, "make_space", "helper_talk_share")
     if share is None:
         return None, None
-    return (share <= 55.0, f"helper talk share {share:.0f} % (under about half leaves room)"), None
+    return (bool(share.in_band), f"your share of the talking {share.value:.0f} % (aim: {share.target})"), None
 
 
-def _hold_back(report: dict):
+def _hold_back(report: Report):
     early = _part(report, "hold_back", "solution_before_exploration")
     if early is None:
         return None, None
-    advice = _cue_count(report, "advice")
-    return (early == 0, f"{advice} piece(s) of advice, {early:.0f} before exploring a feeling"), None
+    advice = _count(report, "advice")
+    return (early.value == 0, f"{_plural(advice, 'piece', 'pieces')} of advice, {early.value:.0f} before "
+                              "exploring a feeling"), None
 
 
-def _permission(report: dict):
-    advice = _cue_count(report, "advice")
-    asked = _cue_count(report, "advice_after_permission")
+def _permission(report: Report):
+    advice, asked = _count(report, "advice"), _count(report, "advice_after_permission")
     if advice == 0:
         return None, None  # nothing offered: nothing to show either way
-    return (asked >= advice, f"{asked} of {advice} piece(s) of advice came after asking"), None
+    return (asked >= advice, f"{asked} of {_plural(advice, 'piece', 'pieces')} of advice came after asking"), None
 
 
-def _stay_with(report: dict):
+def _stay_with(report: Report):
     share = _part(report, "stay_with", "stayed_after_feeling")
     if share is None:
         return None, None
-    return (share >= 50.0, f"stayed with {share:.0f} % of the feelings the client named"), None
+    return (bool(share.in_band), f"stayed with {share.value:.0f} % of the feelings the client named"), None
 
 
-def _no_arguing(report: dict):
-    n = _cue_count(report, "confront", "persuade")
-    if not (report.get("cues") or {}).get("summary"):
+def _no_arguing(report: Report):
+    if report.cues is None:
         return None, None
-    return (n == 0, f"{n} moment(s) of arguing or persuading"), None
+    n = _count(report, "confront", "persuade")
+    return (n == 0, f"{_plural(n, 'moment', 'moments')} of arguing or persuading"), None
 
 
-def _slow(report: dict):
+def _slow(report: Report):
     rate = _part(report, "voice", "speaking_rate")
     if rate is None:
         return None, None
-    lo, hi = CALM_PACE_WPM
-    return (rate <= hi, f"pace {rate:.0f} words a minute (calm is {lo:.0f}-{hi:.0f})"), None
+    return (not rate.fault, f"pace {rate.value:.0f} words a minute (aim: {rate.target})"), None
 
 
 CHECK_RULES: list[tuple[tuple[str, ...], Any]] = [
     (("permission",), _permission),
     (("autonomy", "decision is", "his call", "her call"),
-     _count_rule("moment(s) of stressing their choice", ("emphasising_autonomy",), ("emphasising_autonomy",))),
+     _count_rule("moment of stressing their choice", "moments of stressing their choice", ("emphasising_autonomy",),
+                 ("emphasising_autonomy",))),
     (("silence", "pause", "slow down"), _silence),
     (("validate", "affirm"),
-     _count_rule("validation(s) or affirmation(s)", ("validations", "affirmations"), ("validation", "affirmation"))),
-    (("reflect", "summarise", "name what"), _count_rule("reflection(s)", ("reflections",), ("reflection",))),
+     _count_rule("validation or affirmation", "validations or affirmations", ("validations", "affirmations"),
+                 ("validation", "affirmation"))),
+    (("reflect", "summarise", "name what"), _count_rule("reflection", "reflections", ("reflections",), ("reflection",))),
     (("open question", "ask what", "invite", "ask how", "gently ask"),
-     _count_rule("open question(s)", ("open_questions",), ("question",), "open")),
+     _count_rule("open question", "open questions", ("open_questions",), ("question",), "open")),
     (("stay with", "do not rush"), _stay_with),
     (("before offering", "before any plan", "rather than deciding", "before anything"), _hold_back),
     (("resistance", "debate", "arguing", "argue"), _no_arguing),
@@ -316,7 +328,7 @@ CHECK_RULES: list[tuple[tuple[str, ...], Any]] = [
 ]
 
 
-def good_listening_checklist(items: Iterable[str], report: dict | None) -> list[dict]:
+def good_listening_checklist(items: Iterable[str], report: Report | None) -> list[dict]:
     """Each scenario item with ``status`` "yes", "no" or "unknown", a plain ``reason`` and evidence.
 
     "yes" only when the report holds evidence for it; items no rule covers stay "unknown".
@@ -327,7 +339,7 @@ def good_listening_checklist(items: Iterable[str], report: dict | None) -> list[
         status, reason, evidence = "unknown", "not measured automatically: ask your supervisor", None
         for words, rule in CHECK_RULES:
             if any(w in low for w in words):
-                if report:
+                if report is not None:
                     result, evidence = rule(report)
                     if result is not None:
                         status, reason = ("yes" if result[0] else "no"), result[1]

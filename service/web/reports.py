@@ -32,6 +32,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from analysis.errors import ListenWellError
+from analysis.report.types import Report
 from service.practice.scenarios import default_folder
 from service.store.db import get_db
 from service.store.storage import audio_path, delete_session
@@ -53,7 +54,7 @@ from service.web.report_page import (
     good_listening_checklist,
     not_judged_text,
     page_data,
-    public_report,
+    public_view,
     subscore_rows,
 )
 from service.web.speaker_order import (
@@ -130,9 +131,9 @@ def _can_reply(user, session) -> bool:
     return can_comment(user, session) or int(session["trainee_id"]) == int(user.id)
 
 
-def _browser_arc(session, report: dict | None) -> str:
+def _browser_arc(session, report: Report | None) -> str:
     """The client's arc for a browser conversation (the report of a CLI one carries its own)."""
-    if (report or {}).get("practice") or not session["scenario_id"] or not session["client_timeline"]:
+    if (report is not None and report.practice) or not session["scenario_id"] or not session["client_timeline"]:
         return ""
     try:
         from service.practice.conversation import arc_sentence
@@ -152,7 +153,7 @@ def _browser_arc(session, report: dict | None) -> str:
     return arc_sentence(scenario, turns)
 
 
-def _scenario_checklist(session, report: dict | None) -> tuple[str | None, list[dict]]:
+def _scenario_checklist(session, report: Report | None) -> tuple[str | None, list[dict]]:
     scenario_id = session["scenario_id"]
     if not scenario_id:
         return None, []
@@ -220,20 +221,19 @@ def session_page(session_id: int):
     stored_page = pages.get(key) if cacheable else None
     if stored_page is not None:
         return stored_page.with_values(generate_csrf(), csp_nonce())
-    stored = json.loads(report_json) if report_json else None
-    report = public_report(stored, dict(session)) if stored else None
+    report = public_view(json.loads(report_json), dict(session)) if report_json else None
     subscores = subscore_rows(report) if report else []
     scenario_title, checklist = _scenario_checklist(session, report)
-    speaker_q = speaker_question(stored, dict(session), job) if rights[2] else None
+    speaker_q = speaker_question(report, dict(session), job) if rights[2] else None
     data = page_data(report, comments) if report else None
-    fix = order_fix(stored, dict(session), job)
+    fix = order_fix(report, dict(session), job)
     html = render_template(
         "report.html",
         session=session,
-        source=display_source(dict(session), stored),
+        source=report.source if report else display_source(dict(session)),
         trainee=trainee["username"] if trainee else "?",
         report=report,
-        summary=(report or {}).get("summary") or None,
+        summary=report.summary if report and report.summary.headline else None,
         subscores=subscores,
         not_judged=not_judged_text(report) if report else "",
         data=data,
@@ -242,7 +242,7 @@ def session_page(session_id: int):
         threads=comment_threads(comments),
         scenario_title=scenario_title,
         checklist=checklist,
-        arc=((report or {}).get("practice") or {}).get("arc") or _browser_arc(session, report),
+        arc=((report.practice if report else None) or {}).get("arc") or _browser_arc(session, report),
         glossary=GLOSSARY,
         can_comment=rights[0],
         can_reply=rights[1],
@@ -250,7 +250,7 @@ def session_page(session_id: int):
         speaker_q=speaker_q,
         order_fix=fix,
         can_fix_order=rights[2],
-        partial_notes=notes_beside_question((report or {}).get("notes") or [], speaker_q),
+        partial_notes=notes_beside_question(list(report.notes) if report else [], speaker_q),
     )
     if cacheable:
         pages.put(key, StoredPage(html, generate_csrf(), csp_nonce()))
@@ -275,7 +275,7 @@ def session_captions(session_id: int):
     row = get_db().execute("SELECT report_json FROM reports WHERE session_id = ?", (session_id,)).fetchone()
     if row is None:
         abort(404)
-    report = public_report(json.loads(row["report_json"]), dict(session))
+    report = public_view(json.loads(row["report_json"]), dict(session))
     body = webvtt(page_data(report)["turns"])
     return current_app.response_class(body, mimetype="text/vtt", headers={"Cache-Control": "private, no-cache"})
 

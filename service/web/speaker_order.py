@@ -10,8 +10,10 @@ voices (``DiarizeOptions.num_speakers = 2``) with the helper where the user said
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
+from analysis.report.types import Report
+from analysis.schema import Turn
 from analysis.scoring.summary import speakers_uncertain
 from analysis.speakers.diarize import UNSURE_NOTE
 from analysis.speakers.order_check import order_conflict, order_sentence
@@ -26,7 +28,7 @@ _ASKING = (ORDER_NOTE.split("(")[0], "Speakers: " + UNSURE_NOTE.split("(")[0])
 ANSWERS = ("first", "second")
 
 
-def speaker_question(report: Mapping[str, Any] | None, session: Mapping[str, Any],
+def speaker_question(report: Report | None, session: Mapping[str, Any],
                      job: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """What the report page offers for the speaking order, or None (nothing to offer).
 
@@ -39,16 +41,15 @@ def speaker_question(report: Mapping[str, Any] | None, session: Mapping[str, Any
         return None
     if job is not None and job.get("status") in ("queued", "running"):
         return None
-    speakers = report.get("speakers") or {}
-    if speakers.get("source") != "diarization":
+    speakers = report.speakers
+    if speakers is None or speakers.source != "diarization":
         return None
-    settings = report.get("settings") or {}
     order = HELPER_ORDER.get((session.get("helper_speaker") or "").strip().lower())  # older sessions: speaker0/1
-    return {"ask": speakers_uncertain(speakers, settings), "current": None if order is None else ANSWERS[order],
-            "voices": len(speakers.get("speakers") or ())}
+    return {"ask": speakers_uncertain(speakers, report.settings), "current": None if order is None else ANSWERS[order],
+            "voices": len(speakers.activity.speakers)}
 
 
-def order_fix(report: Mapping[str, Any] | None, session: Mapping[str, Any],
+def order_fix(report: Report | None, session: Mapping[str, Any],
               job: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """The one-click fix when the order the user gave contradicts a confident automatic guess, or None.
 
@@ -58,7 +59,7 @@ def order_fix(report: Mapping[str, Any] | None, session: Mapping[str, Any],
     words, so the reader can tell who speaks first. Offered when the audio is kept
     and no analysis is queued or running.
     """
-    check = order_conflict((report or {}).get("speakers"))
+    check = None if report is None else order_conflict(report.speakers)
     if check is None or not session.get("audio_name"):
         return None
     if job is not None and job.get("status") in ("queued", "running"):
@@ -71,12 +72,12 @@ def order_fix(report: Mapping[str, Any] | None, session: Mapping[str, Any],
     else:
         return None
     return {"sentence": order_sentence(check), "field": field, "value": value, "words": words,
-            "opening": _opening((report or {}).get("turns") or ())}
+            "opening": _opening(report.turns)}
 
 
-def _opening(turns: Any, words: int = 12) -> str:
+def _opening(turns: Sequence[Turn], words: int = 12) -> str:
     """The first words spoken in the session (so a trainee can tell who speaks first), or ""."""
-    text = next((str(t.get("text", "")).strip() for t in turns if str(t.get("text", "")).strip()), "")
+    text = next((t.text.strip() for t in turns if t.text.strip()), "")
     cut = text.split()
     return " ".join(cut[:words]) + ("…" if len(cut) > words else "")
 

@@ -37,7 +37,7 @@ def _timing(**kw) -> TimingMetrics:
 def _report(turns, view, timing=None, prosody=None) -> Report:
     res = score_session(turns, view, timing, prosody)
     return with_summary(Report(index=res.index, subscores=res.subscores, miti=res.miti, turns=tuple(turns),
-                               timing=None if timing is None else timing.to_dict()))
+                               timing=timing))
 
 
 def _claims(report: Report) -> dict:

@@ -88,7 +88,7 @@ def test_voiced_dialogue_reports_are_consistent(shared_data, name):
     scored = score_session(turns, cues, timing)
     report = with_summary(Report(source=name, duration=len(audio) / sr, index=scored.index,
                                  subscores=scored.subscores, miti=scored.miti, turns=tuple(turns),
-                                 helper_speaker=HELPER, timing=timing.to_dict(), cues=cues.to_dict()))
+                                 helper_speaker=HELPER, timing=timing, cues=cues))
     assert report.summary.judged and report.subscores["make_space"].score is not None
     assert _problems(report) == []
     if name.endswith("low"):

@@ -12,6 +12,7 @@ from analysis.cues.reply import classify_reply
 from analysis.cues.view import cue_view
 from analysis.schema import CLIENT, HELPER, Turn
 from service.pipeline import score_transcript
+from analysis.report.types import Report
 from service.web.report_page import good_listening_checklist
 from tests.report_fixtures import make_turns
 
@@ -25,11 +26,10 @@ def test_the_shame_line_reads_the_same_in_all_three_readers(use_model):
     from analysis.cues.types import CueOptions as _O  # noqa: F401  (the pipeline uses its defaults)
 
     if use_model:
-        report = score_transcript(turns).to_dict()
-        cues = report["cues"]
+        report = score_transcript(turns)
     else:
-        cues = detect_cues(turns, CueOptions(use_model=False)).to_dict()
-        report = {"cues": cues}
+        report = Report(cues=detect_cues(turns, CueOptions(use_model=False)))
+    cues = report.cues.to_dict()
     # 1. the report: its cues and MITI summary
     assert cues["summary"]["reflections"] == 0 and cues["summary"]["minimising"] == 1
     assert not [c for c in cues["cues"] if c["kind"] == "reflection"]
@@ -41,7 +41,7 @@ def test_the_shame_line_reads_the_same_in_all_three_readers(use_model):
     assert view.expected(1, "reflection") == 0.0
     # 2. the scenario checklist (cue counts in report.json)
     item = good_listening_checklist(["Reflect the shame and the courage together."], report)[0]
-    assert item["status"] == "no" and "0 reflection(s)" in item["reason"]
+    assert item["status"] == "no" and item["reason"] == "0 reflections found"
     # 3. the practice client's reply reader
     move = classify_reply(MINIMISING, SHAME, use_model=use_model)
     assert move.move == "fixing" and move.label == "minimising"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from analysis.schema import Turn
+from analysis.speakers.result import SpeakerResult
 from analysis.speakers.order_check import (
     ORDER_SURE,
     check_order,
@@ -93,10 +94,12 @@ def test_the_check_travels_in_report_json_and_reads_back():
     d = roles.to_dict()
     assert d["check"]["conflict"] is True and d["check"]["inferred"] == "second"
     assert RoleAssignment.from_dict(d) == roles
-    speakers = {"source": "diarization", "roles": d}
+    speakers = SpeakerResult.from_dict({"source": "diarization", "roles": d})
     assert order_conflict(speakers) == check
     assert order_headline(speakers) == order_sentence(check)
     # no check, or a check that agrees: nothing to say; a report without a check keeps its old shape
-    assert "check" not in given.to_dict() and order_headline({"roles": given.to_dict()}) is None
-    agrees = {"roles": {**d, "check": OrderCheck.from_dict({**d["check"], "conflict": False}).to_dict()}}
+    assert "check" not in given.to_dict()
+    assert order_headline(SpeakerResult.from_dict({"source": "diarization", "roles": given.to_dict()})) is None
+    agrees = SpeakerResult.from_dict(
+        {"roles": {**d, "check": OrderCheck.from_dict({**d["check"], "conflict": False}).to_dict()}})
     assert order_conflict(agrees) is None and order_headline(None) is None

@@ -96,11 +96,16 @@ def test_figures_from_timing_and_prosody_and_in_threads(reports):
 
     from analysis.report.plots import report_figures
 
+    from analysis.prosody.types import ProsodyResult
+    from analysis.timing.types import TimingMetrics
+
     r = replace(reports["good"],
-                timing={"interruptions": [{"start": 2.0, "end": 2.4}], "overlaps": [{"start": 2.0, "end": 2.4}],
-                        "backchannels": []},
-                prosody={"tracks": [{"role": "helper", "hop_s": 0.05, "times": [0.0, 0.05, 3.0],
-                                     "f0_hz": [110.0, None, 120.0], "energy_db": [-30.0, -31.0, None]}]})
+                timing=TimingMetrics.from_dict({"interruptions": [{"kind": "interruption", "start": 2.0, "end": 2.4}],
+                                                "overlaps": [{"kind": "overlap", "start": 2.0, "end": 2.4}],
+                                                "backchannels": []}),
+                prosody=ProsodyResult.from_dict({"tracks": [{"speaker": "helper", "role": "helper", "hop_s": 0.05,
+                                                             "times": [0.0, 0.05, 3.0], "f0_hz": [110.0, None, 120.0],
+                                                             "energy_db": [-30.0, -31.0, None]}]}))
     assert [c for c, _ in report_figures(r)][2].startswith("Pitch and energy")
     assert len(report_figures(reports["empty"])) == 0
     counts: list[int] = []
@@ -116,22 +121,30 @@ def _with_measurements(report):
     """The good text report with hand-written speaker, timing and prosody results (known numbers)."""
     from dataclasses import replace
 
+    from analysis.prosody.types import ProsodyResult
+    from analysis.speakers.result import SpeakerResult
+    from analysis.timing.types import TimingMetrics
+
     speakers = {"source": "channels", "speakers": ["ch1", "ch0"], "regions": [],
                 "roles": {"roles": {"ch0": "helper", "ch1": "client"}, "method": "given", "confidence": 1.0}}
     timing = {"speech_time": {"helper": 24.0, "client": 36.0}, "talk_share_helper": 0.4,
               "latency": {"count": 5, "median": 0.85, "bins": {"overlap": 1, "fast": 0, "medium": 2, "long": 2}},
-              "overlaps": [{"start": 3.0, "end": 3.5}], "interruptions": [{"start": 65.0, "end": 65.4}],
-              "backchannels": [{"start": 10.0, "end": 10.4}, {"start": 20.0, "end": 20.3}],
-              "longest_helper_monologue": {"start": 30.0, "end": 42.5, "details": {"duration": 12.5}},
-              "longest_client_story": {"start": 5.0, "end": 25.0, "details": {"duration": 20.0}},
+              "overlaps": [{"kind": "overlap", "start": 3.0, "end": 3.5}],
+              "interruptions": [{"kind": "interruption", "start": 65.0, "end": 65.4}],
+              "backchannels": [{"kind": "backchannel", "start": 10.0, "end": 10.4},
+                               {"kind": "backchannel", "start": 20.0, "end": 20.3}],
+              "longest_helper_monologue": {"kind": "helper_monologue", "start": 30.0, "end": 42.5},
+              "longest_client_story": {"kind": "client_story", "start": 5.0, "end": 25.0},
               "pauses": {"brief": 4, "medium": 9, "long": 3}, "notes": []}
-    spk = lambda role, f0, wpm: {"speaker": role, "role": role, "pitch_median_hz": f0, "pitch_range_st": 9.5,  # noqa
+    spk = lambda role, f0, wpm: {"scope": "speaker", "speaker": role, "role": role, "pitch_median_hz": f0,  # noqa
+                                 "pitch_range_st": 9.5,
                                  "pitch_sd_st": 1.2, "monotone": True if role == "helper" else False,
                                  "energy_db": -28.0, "energy_sd_db": 6.5, "wpm": wpm, "articulation_wpm": wpm + 30,
                                  "pauses": {"brief": 2, "medium": 5, "long": 1}, "fillers_per_min": 1.5}
     prosody = {"speakers": [spk("client", 180.0, 150.0), spk("helper", 110.0, 120.0)],
                "helper_minus_client_db": -2.5, "helper_minus_client_st": -8.7, "notes": []}
-    return replace(report, speakers=speakers, timing=timing, prosody=prosody, duration=90.0)
+    return replace(report, speakers=SpeakerResult.from_dict(speakers), timing=TimingMetrics.from_dict(timing),
+                   prosody=ProsodyResult.from_dict(prosody), duration=90.0)
 
 
 def test_text_report_shows_speakers_timing_voice_and_transcript(reports):
@@ -166,7 +179,8 @@ def test_text_report_shows_speakers_timing_voice_and_transcript(reports):
     from analysis.report.sections import mmss
 
     assert f"[{mmss(first.start)}-{mmss(first.end)}] {'You (helper)' if first.role == 'helper' else 'Client'}" in txt
-    mono = replace(r, speakers={**r.speakers, "source": "diarization"})
+    mono = replace(r, speakers=replace(r.speakers, activity=replace(r.speakers.activity, source="diarization")),
+                   timing=replace(r.timing, overlaps_measured=False))
     assert dict(speaker_rows(mono))["You cut in on the client"].startswith("not measured (one microphone")
     html = render_html(r, plots=False)
     assert "id='speakers-timing'" in html and "id='voice-per-speaker'" in html and "12.5 s at 0:30" in html
