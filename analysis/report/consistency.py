@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from analysis.report.figures import VERDICT_BANDS, band_of
@@ -116,11 +117,11 @@ def _listed(lines: tuple[str, ...], r: Report) -> set[str]:
     return {name for line in lines for name, s in r.subscores.items() if line.startswith(s.label + ":")}
 
 
-def _check_confidence(r: Report, stored: dict[str, Any], out: list[str]) -> None:
+def _check_confidence(r: Report, stored: "_Stored", out: list[str]) -> None:
     """Sub-scores not judged are never a priority or strength; unsure quotes are marked."""
     listed = _listed(r.strengths, r) | _listed(r.work_on, r)
     for name, s in r.subscores.items():
-        flag = (stored.get(name) or {}).get("judged")
+        flag = stored.judged[name] if name in stored.judged else None
         if flag is not None and bool(flag) != s.judged:
             out.append(f"{s.label}: stored judged={flag} but its confidence {s.confidence} gives {s.judged}")
         if s.score is not None and not s.judged and name in listed:
@@ -142,10 +143,11 @@ def _check_confidence(r: Report, stored: dict[str, Any], out: list[str]) -> None
             out.append(f"the {what} {s.label} rests on the unsure quote {e.quote[:50]!r} without marking it unsure")
 
 
-def _check_because(where: str, items: tuple[Because, ...], s: SubScore, raw: list[Any], out: list[str]) -> None:
-    """Each cited figure is the sub-score's own part, with its value, unit and the one band."""
+def _check_because(where: str, items: tuple[Because, ...], s: SubScore, stored: list[Any], out: list[str]) -> None:
+    """Each cited figure is the sub-score's own part, with its value, unit and the one band; ``stored``
+    holds each cited figure's stored ``in_band`` flag (None when absent)."""
     parts = {p.name: p for p in s.parts}
-    for b, d in zip(items, raw):
+    for b, flag in zip(items, stored + [None] * (len(items) - len(stored))):
         p = parts.get(b.figure)
         if p is None:
             out.append(f"{where} cites {b.figure!r}, not a part of {s.label}")
@@ -154,8 +156,8 @@ def _check_because(where: str, items: tuple[Because, ...], s: SubScore, raw: lis
             out.append(f"{where} cites {b.figure} = {b.value} {b.unit} but the part holds {p.value} {p.unit}")
         if band_of(b.figure) is None or b.band != band_of(b.figure):
             out.append(f"{where} cites {b.figure} against the band {b.band.as_list()}, not its own")
-        if isinstance(d, dict) and d.get("in_band") is not None and bool(d["in_band"]) != b.in_band:
-            out.append(f"{where}: {b.figure} is stored in_band={d['in_band']} but its band gives {b.in_band}")
+        if flag is not None and bool(flag) != b.in_band:
+            out.append(f"{where}: {b.figure} is stored in_band={flag} but its band gives {b.in_band}")
 
 
 def _about(text: str, quoted: str) -> bool:
@@ -164,10 +166,9 @@ def _about(text: str, quoted: str) -> bool:
     return bool(words) and " ".join(words[:4]) in _norm(text)
 
 
-def _check_claims(r: Report, raw: dict[str, Any], out: list[str]) -> None:
+def _check_claims(r: Report, stored: "_Stored", out: list[str]) -> None:
     summ = r.summary
-    raw_prios = list(raw.get("priorities") or ())
-    for p, d in zip(summ.priorities, raw_prios):
+    for k, p in enumerate(summ.priorities):
         s = r.subscores.get(p.subscore)
         if s is None:
             continue
@@ -175,7 +176,8 @@ def _check_claims(r: Report, raw: dict[str, Any], out: list[str]) -> None:
         if not p.because:
             out.append(f"{where} cites no figure")
             continue
-        _check_because(where, p.because, s, list(d.get("because") or ()), out)
+        _check_because(where, p.because, s, stored.priority_in_band[k] if k < len(stored.priority_in_band) else [],
+                       out)
         if not any(b.fault for b in p.because):
             out.append(f"{where}: no figure it cites is outside its band, so the session shows no fault")
         if p.evidence is None:
@@ -194,8 +196,7 @@ def _check_claims(r: Report, raw: dict[str, Any], out: list[str]) -> None:
         s = r.subscores[st.subscore]
         if not st.because:
             out.append(f"the strength {s.label} cites no figure")
-        _check_because(f"the strength {s.label}", st.because, s, list((raw.get("strength") or {}).get("because") or ()),
-                       out)
+        _check_because(f"the strength {s.label}", st.because, s, stored.strength_in_band, out)
         for b in st.because:
             if b.in_band is not True:
                 out.append(f"the strength {s.label} cites {b.figure} = {b.value}, outside its band {b.band.as_list()}")
@@ -290,7 +291,6 @@ def _part_value(s: SubScore | None, name: str) -> float | None:
 
 def _check_counts(r: Report, out: list[str]) -> None:
     m = r.miti
-    subs = r.subscores
     cues = r.cues
     if cues is not None:
         for key in ("questions", "open_questions", "reflections", "complex_reflections", "validations",
@@ -298,7 +298,7 @@ def _check_counts(r: Report, out: list[str]) -> None:
             if getattr(cues.summary, key) != getattr(m, key):
                 out.append(f"MITI {key}: {getattr(m, key)} in the report but {getattr(cues.summary, key)} in the "
                            "cue stage's summary")
-    rv = subs.get("reflect_validate")
+    rv = _sub(r, "reflect_validate")
     if rv is not None and rv.summary:
         _says(out, rv.summary, r"questions: (\d+)", m.questions,
               "reflect and validate says {n} questions; the MITI block counts {want}")
@@ -313,13 +313,13 @@ def _check_counts(r: Report, out: list[str]) -> None:
             out.append(f"reflect and validate gives R:Q {rq}; the MITI block {m.reflection_to_question}")
         if rq is not None and not m.reflections and m.questions == 0:
             out.append("reflect and validate shows an R:Q with neither reflections nor questions")
-    ex = subs.get("explore")
+    ex = _sub(r, "explore")
     if ex is not None and ex.summary:
         _says(out, ex.summary, r"^(no|\d+) questions?:", m.questions,
               "explore says {n} questions; the MITI block counts {want}")
         _says(out, ex.summary, r": (\d+) open", m.open_questions,
               "explore says {n} open questions; the MITI block counts {want}")
-    hb = subs.get("hold_back")
+    hb = _sub(r, "hold_back")
     if hb is not None:
         _says(out, hb.summary, r"gave advice (no|once|twice|\d+)\b", m.advice,
               "hold back says advice {n} times; the MITI block counts {want}")
@@ -327,7 +327,7 @@ def _check_counts(r: Report, out: list[str]) -> None:
 
 
 def _check_timing(r: Report, out: list[str]) -> None:
-    ms = r.subscores.get("make_space")
+    ms = _sub(r, "make_space")
     timing = r.timing
     if timing is None or ms is None:
         return
@@ -351,6 +351,28 @@ def _check_timing(r: Report, out: list[str]) -> None:
         out.append("make space shows a negative pause")
 
 
+def _sub(r: Report, name: str) -> SubScore | None:
+    return r.subscores[name] if name in r.subscores else None
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """The flags a stored report.json carries beside what the typed Report recomputes: the
+    sub-scores' ``judged`` and each cited figure's ``in_band`` (checked against the rules)."""
+
+    judged: dict[str, Any] = field(default_factory=dict)
+    priority_in_band: list[list[Any]] = field(default_factory=list)
+    strength_in_band: list[Any] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, raw: dict[str, Any]) -> "_Stored":
+        summary = raw["summary"] if isinstance(raw.get("summary"), dict) else {}
+        flags = lambda claim: [b["in_band"] if "in_band" in b else None for b in claim.get("because") or ()]  # noqa
+        return cls(judged={k: v["judged"] for k, v in (raw.get("subscores") or {}).items() if "judged" in v},
+                   priority_in_band=[flags(p) for p in summary.get("priorities") or ()],
+                   strength_in_band=flags(summary["strength"]) if summary.get("strength") else [])
+
+
 def check_report(report: Report | dict[str, Any]) -> list[str]:
     """Every contradiction in one report, as plain lines.
 
@@ -371,14 +393,14 @@ def check_report(report: Report | dict[str, Any]) -> list[str]:
     else:
         return [f"not a report: {type(report).__name__}"]
     r = report if isinstance(report, Report) else Report.from_dict(raw)
-    summary = raw.get("summary")
-    if not isinstance(summary, dict):
+    if not isinstance(raw.get("summary"), dict):
         return ["the report has no summary"]
+    stored = _Stored.of(raw)
     out: list[str] = []
     _check_summary(r, out)
-    _check_confidence(r, raw.get("subscores") or {}, out)
+    _check_confidence(r, stored, out)
     if r.version >= 3:
-        _check_claims(r, summary, out)
+        _check_claims(r, stored, out)
     _check_evidence(r, out)
     _check_counts(r, out)
     return out

@@ -76,19 +76,22 @@ def _basename(value: str) -> str:
     return name or "audio"
 
 
+def _field(row: Any, name: str) -> str:
+    """A text column of a session row (or dict), "" when absent or empty."""
+    return str((dict(row) if row is not None else {}).get(name) or "")
+
+
 def display_source(session: dict | None, source: str = "") -> str:
     """The recording's name as the trainee knows it: the uploaded file's name, else a plain label.
 
     ``source`` is the report's own ``source`` (the analysed path), used when the session has no name.
     """
-    if session is not None:
-        name = (dict(session).get("source_name") or "").strip()
-        if name:
-            return _basename(name)
-    audio_name = (dict(session).get("audio_name") if session is not None else None) or ""
-    if source and _basename(source) != audio_name and not source.startswith(("<", "channels")):
+    name = _field(session, "source_name").strip()
+    if name:
+        return _basename(name)
+    if source and _basename(source) != _field(session, "audio_name") and not source.startswith(("<", "channels")):
         return _basename(source)
-    kind = (dict(session).get("source") if session is not None else "") or ""
+    kind = _field(session, "source")
     return {"browser": "browser practice recording", "upload": "uploaded recording"}.get(kind, "recording")
 
 
@@ -105,7 +108,7 @@ def _strip_paths(value: Any) -> Any:
 def public_report(report: dict, session: dict | None = None) -> dict:
     """A copy of the stored ``report.json`` safe to show: ``source`` is the file's name, no absolute path."""
     out = _strip_paths(copy.deepcopy(report))
-    out["source"] = display_source(session, str(report.get("source") or ""))
+    out["source"] = display_source(session, str(out["source"] if "source" in report else ""))
     return out
 
 
@@ -195,8 +198,8 @@ def page_data(report: Report, comments: Iterable[dict] = ()) -> dict:
         found = getattr(report.timing, kind) if report.timing else ()
         return [{"start": e.start, "end": e.end, "who": e.speaker, "text": e.text} for e in found]
 
-    pins = [{"id": c["id"], "at": float(c.get("at_seconds") or 0.0), "author": c.get("author") or "deleted user",
-             "body": c.get("body", "")} for c in comments if c.get("parent_id") is None]
+    pins = [{"id": c["id"], "at": float(c["at_seconds"] or 0.0), "author": c["author"] or "deleted user",
+             "body": c["body"]} for c in map(_comment, comments) if c["parent_id"] is None]
     return {
         "duration": duration,
         "turns": turns,
@@ -212,14 +215,18 @@ def page_data(report: Report, comments: Iterable[dict] = ()) -> dict:
 
 def comment_threads(rows: Iterable[dict]) -> list[dict]:
     """Top-level comments in time order, each with ``replies`` (one level) in posting order."""
-    rows = [dict(r) for r in rows]
-    top = [dict(r, replies=[]) for r in rows if r.get("parent_id") is None]
+    rows = [_comment(r) for r in rows]
+    top = [dict(r, replies=[]) for r in rows if r["parent_id"] is None]
     by_id = {c["id"]: c for c in top}
-    for r in sorted((r for r in rows if r.get("parent_id") is not None), key=lambda r: r["id"]):
-        parent = by_id.get(r["parent_id"])
-        if parent is not None:
-            parent["replies"].append(r)
-    return sorted(top, key=lambda c: (c.get("at_seconds") or 0.0, c["id"]))
+    for r in sorted((r for r in rows if r["parent_id"] is not None), key=lambda r: r["id"]):
+        if r["parent_id"] in by_id:
+            by_id[r["parent_id"]]["replies"].append(r)
+    return sorted(top, key=lambda c: (c["at_seconds"] or 0.0, c["id"]))
+
+
+def _comment(row: Any) -> dict:
+    """A comment row as a dict with every column the page reads (older rows may lack some)."""
+    return {"parent_id": None, "at_seconds": None, "author": None, "body": "", **dict(row)}
 
 
 # --- the scenario's "good listening" list -----------------------------------------------------------
