@@ -20,7 +20,6 @@ from analysis.prosody.types import ProsodyOptions
 from analysis.report.sections import not_judged_line, not_judged_summary, score_text
 from analysis.report.types import Report, ScorePart, SubScore
 from analysis.schema import HELPER
-from analysis.scoring.summary import upgrade_report
 
 __all__ = [
     "CALM_PACE_WPM",
@@ -113,9 +112,9 @@ def public_report(report: dict, session: dict | None = None) -> dict:
 
 
 def public_view(report: dict, session: dict | None = None) -> Report:
-    """The stored report, safe to show (:func:`public_report`), read into the typed :class:`Report`
-    (older versions upgraded): what every function below and the page template read."""
-    return upgrade_report(public_report(report, session))
+    """The stored report, safe to show (:func:`public_report`), read into the typed :class:`Report`:
+    what every function below and the page template read (a version-1 report has no summary)."""
+    return Report.from_dict(public_report(report, session))
 
 
 def _evidence_marks(report: Report) -> list[dict]:

@@ -49,6 +49,7 @@ def fake_analysis(monkeypatch):
     """Replace the model-backed analysis with decode + a report scored from the duration."""
     from analysis.report.types import Report, SubScore
     from analysis.schema import Turn
+    from analysis.timing.types import TimingMetrics
     from audio.decode import decode
 
     calls: list[str] = []
@@ -62,8 +63,10 @@ def fake_analysis(monkeypatch):
             sub = SubScore(name="explore", label="Explore", score=round(audio.duration * 5, 1), weight=1.0)
             report = Report(source=str(path), duration=round(audio.duration, 3), index=round(audio.duration * 5, 1),
                             subscores={"explore": sub}, turns=(Turn(speaker="a", text="hi", role="helper"),),
-                            timing={"talk_share_helper": 0.4, "nested": {"latency_s": 0.2}, "events": [1, 2],
-                                    "options": {"guard": 0.3}})
+                            timing=TimingMetrics.from_dict({
+                                "duration": 10.0, "talk_share_helper": 0.4, "latency": {"count": 2, "median": 0.2},
+                                "interruptions": [{"kind": "interruption", "start": 1.0, "end": 1.5},
+                                                  {"kind": "interruption", "start": 4.0, "end": 4.5}]}))
         return {"status": "done", "report": report.to_dict(), "worker": "test",
                 "files": {"report.json": report.to_json(), "report.html": "<html></html>", "report.txt": "text"},
                 "analysis_seconds": 0.01}
@@ -127,8 +130,8 @@ def test_batch_reports_bad_files_and_resumes(tmp_path, fake_analysis):
     raw = {line.split(",")[0]: dict(zip(header, line.split(","))) for line in (out / "summary.csv").read_text().splitlines()[1:]}
     assert raw["alice/jfk.flac"]["status"] == "done" and raw["alice/jfk.flac"]["index"] == "55.0"  # a plain number
     assert "timing.options.guard" not in rows["alice/jfk.flac"]  # settings are not figures
-    assert rows["alice/jfk.flac"]["timing.events.count"] == "2"
-    assert rows["alice/jfk.flac"]["timing.nested.latency_s"] == "0.2"
+    assert rows["alice/jfk.flac"]["timing.interruptions.count"] == "2"
+    assert rows["alice/jfk.flac"]["timing.latency.median"] == "0.2"
     assert rows["bob/stereo.wav"]["setup"] == "stereo"
     assert rows["carol/corrupt.wav"]["error_kind"] == "corrupt_audio"
     assert rows["dave/empty.wav"]["error_kind"] == "empty_file"

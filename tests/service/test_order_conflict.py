@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from analysis.speakers.order_check import ORDER_SURE, order_headline
+from analysis.speakers.result import SpeakerResult
 from service.batch.summary import summary_row
 from service.pipeline import AnalysisSettings, analyze_file
 
@@ -39,7 +40,7 @@ def test_wrong_order_is_reported_first(wrong):
     assert check["conflict"] is True and (check["given"], check["inferred"]) == ("first", "second")
     assert check["confidence"] >= ORDER_SURE
     assert CLIENT_OPENS in _helper_text(wrong)  # the finding: the client's words are scored as the helper's
-    sentence = order_headline(wrong["speakers"])
+    sentence = order_headline(SpeakerResult.from_dict(wrong["speakers"]))
     assert wrong["notes"][0] == sentence
     assert sentence.startswith("You said the helper speaks first, but what each voice says suggests the "
                                "helper speaks second")
@@ -54,7 +55,7 @@ def test_right_order_has_no_conflict(wrong):
     right = analyze_file(MONO, AnalysisSettings(setup="mono", helper_speaker="second", prosody=False)).to_dict()
     check = right["speakers"]["roles"]["check"]
     assert check["conflict"] is False and check["inferred"] == "second"
-    assert order_headline(right["speakers"]) is None
+    assert order_headline(SpeakerResult.from_dict(right["speakers"])) is None
     assert not any(n.startswith("You said the helper") for n in right["notes"])
     assert CLIENT_OPENS not in _helper_text(right)
     assert right["index"] > wrong["index"] + 20  # the good helper's own words score well

@@ -13,6 +13,7 @@ from tests.web_fixtures import JFK, ROOT, add_users, app, instance, login  # noq
 from service.store.db import connect, db_path, migrate
 from service.store.storage import import_session, save_report
 from service.web import full_page
+from analysis.report.types import Report
 from service.web.report_page import comment_threads, good_listening_checklist, page_data, public_report
 
 
@@ -194,17 +195,17 @@ def test_checklist_ticks_only_with_evidence():
              "Let the silence after her first sentence be.", "Ask permission before offering anything practical.",
              "Notice the weather outside."]
     poor = poor_report()
-    got = {c["text"]: c for c in good_listening_checklist(items, poor)}
-    assert got[items[0]]["status"] == "no" and "0 reflection(s)" in got[items[0]]["reason"]
+    got = {c["text"]: c for c in good_listening_checklist(items, Report.from_dict(poor))}
+    assert got[items[0]]["status"] == "no" and got[items[0]]["reason"] == "0 reflections found"
     assert got[items[1]]["status"] == "no"
     assert got[items[2]]["status"] == "no" and "0.1 s" in got[items[2]]["reason"]  # median pause 0.07 s
-    assert got[items[3]]["status"] == "no" and "0 of 4" in got[items[3]]["reason"]
+    assert got[items[3]]["status"] == "no" and got[items[3]]["reason"] == "0 of 4 pieces of advice came after asking"
     assert got[items[4]]["status"] == "unknown" and got[items[4]]["evidence"] is None
     # the same report with one reflection found: ticked, with the reflection as evidence
     poor["cues"]["summary"]["reflections"] = 1
     poor["cues"]["cues"].append({"turn_index": 3, "role": "helper", "kind": "reflection", "label": "complex",
                                  "quote": "It sounds like you feel like a fraud.", "start": 19.05, "end": 21.0})
-    ticked = good_listening_checklist(items[:1], poor)[0]
+    ticked = good_listening_checklist(items[:1], Report.from_dict(poor))[0]
     assert ticked["status"] == "yes" and ticked["evidence"]["start"] == 19.05
     assert [c["status"] for c in good_listening_checklist(items, None)] == ["unknown"] * 5
 
@@ -226,4 +227,4 @@ def test_public_report_strips_paths_but_keeps_words():
     assert out["source"] == "my role-play.m4a"
     assert out["notes"] == ["a/b is not a path", "f.wav"]
     assert report["source"].startswith("/srv")  # the stored dict is not changed
-    assert page_data({"turns": [], "duration": None})["duration"] == 0.0
+    assert page_data(Report.from_dict({"turns": [], "duration": None}))["duration"] == 0.0

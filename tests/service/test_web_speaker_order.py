@@ -7,6 +7,7 @@ import time
 
 from tests.web_fixtures import JFK, add_users, instance, login, make_app, rows, stop_jobs  # noqa: F401
 
+from analysis.report.types import Report
 from service.web.speaker_order import speaker_question
 
 
@@ -39,16 +40,17 @@ def _upload_jfk(c, trainee_id: int, title: str) -> int:
 
 
 def test_question_is_offered_only_for_diarized_mono_with_audio():
-    unsure = {"speakers": {"source": "diarization", "uncertain_count": True, "speakers": ["spk0"]}, "settings": {}}
+    unsure = Report.from_dict({"speakers": {"source": "diarization", "uncertain_count": True, "speakers": ["spk0"]},
+                               "settings": {}})
     session = {"audio_name": "a.flac", "helper_speaker": None}
     assert speaker_question(unsure, session, None) == {"ask": True, "current": None, "voices": 1}
     assert speaker_question(unsure, session, {"status": "running"}) is None
     assert speaker_question(unsure, {"audio_name": None}, None) is None
-    stereo = {"speakers": {"source": "channels", "uncertain_count": False, "speakers": ["ch0", "ch1"]}}
+    stereo = Report.from_dict({"speakers": {"source": "channels", "uncertain_count": False, "speakers": ["ch0", "ch1"]}})
     assert speaker_question(stereo, session, None) is None
     # once the order is given the question is answered: it moves to the "mixed up?" box
-    given = {"speakers": {"source": "diarization", "uncertain_count": False, "speakers": ["spk0", "spk1"]},
-             "settings": {"helper_speaker": "second"}}
+    given = Report.from_dict({"speakers": {"source": "diarization", "uncertain_count": False, "speakers": ["spk0", "spk1"]},
+                              "settings": {"helper_speaker": "second"}})
     q = speaker_question(given, {"audio_name": "a.flac", "helper_speaker": "speaker1"}, {"status": "done"})
     assert q == {"ask": False, "current": "second", "voices": 2}
 
