@@ -154,7 +154,8 @@ def test_practice_analyses_and_sends_the_session_to_the_web_storage(tmp_path):
     report = json.loads((out / "report.json").read_text())
     turns = json.loads((out / "session.json").read_text())["client_turns"]
     assert [t["line_id"] for t in turns[:2]] == ["opening", "one-night-deeper"]
-    assert turns[1]["because"] == "after a validation"
+    # a reflection-family move (the reader may name it a validation or a reflection: the same line follows)
+    assert turns[1]["because"] in ("after a validation", "after a reflection")
     assert report["practice"]["scenario_id"] == "court-mandate-anger" and report["practice"]["arc"]
     assert report["settings"]["setup_used"] == "scripted"
     helper_text = " ".join(t["text"] for t in report["turns"] if t["role"] == "helper").lower()

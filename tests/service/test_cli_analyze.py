@@ -117,8 +117,8 @@ def test_demo_timing_matches_the_samples_known_answers(demo_dir):
         assert t["pauses"]["long"] == len(events["long_pause"]), name  # 7 and 0
     good = Report.from_json((demo_dir / "listens-well" / "report.json").read_text())
     poor = Report.from_json((demo_dir / "jumps-to-fixes" / "report.json").read_text())
-    assert good.timing["latency"]["median"] > 1.0 > 0.3 > poor.timing["latency"]["median"]
-    assert good.timing["latency"]["bins"]["long"] >= 6 and poor.timing["latency"]["bins"]["overlap"] == 2
+    assert good.timing.latency.median > 1.0 > 0.3 > poor.timing.latency.median
+    assert good.timing.latency.bins["long"] >= 6 and poor.timing.latency.bins["overlap"] == 2
 
 
 def test_per_channel_transcription_keeps_quotes_clean(demo_dir):

@@ -200,8 +200,8 @@ def test_real_pipeline_on_a_good_listener_and_a_fixer(voiced):
     assert "minimising" in rows[1]["got"] and "advice" in rows[3]["got"]
 
 
-@pytest.mark.xfail(reason="issue 25 item 1: a fixer session is praised for a part its own lines fault "
-                          "(strength 'explore' quoting the advice 'Have you thought about...?')")
 def test_real_pipeline_claims_no_strength_on_the_fixer(voiced):
+    """Issue 25 item 1: the fixer was praised for a part its own lines fault ("explore" quoting the
+    advice "Have you thought about...?"); no claim of the fixer's report contradicts its labels now."""
     res, _ = voiced
     assert all(not c["problems"] for c in res["c002"].claims)
