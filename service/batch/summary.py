@@ -218,7 +218,7 @@ def summary_row(
             if score is not None and not SubScore.from_dict({"name": name, **sub}).judged:
                 row[f"subscore.{name}"] = NOT_JUDGED  # the same rule as every report renderer
             else:
-                row[f"subscore.{name}"] = None if score is None else round(float(score), 1)
+                row[f"subscore.{name}"] = NOT_MEASURED if score is None else round(float(score), 1)
         miti = report.get("miti") or {}
         for key in _MITI_KEYS:
             num = _number(miti.get(key))

@@ -112,9 +112,9 @@ def test_demo_timing_matches_the_samples_known_answers(demo_dir):
         for e, want in zip(t.interruptions, events["interruption"]):
             assert abs(e.start - want["start"]) <= 0.3, (name, e, want)
         assert len(t.backchannels) == len(events["backchannel"]), name  # 1 and 0
-        for e, want in zip(t["backchannels"], events["backchannel"]):
-            assert abs(e["start"] - want["start"]) <= 0.3, (name, e, want)
-        assert t["pauses"]["long"] == len(events["long_pause"]), name  # 7 and 0
+        for e, want in zip(t.backchannels, events["backchannel"]):
+            assert abs(e.start - want["start"]) <= 0.3, (name, e, want)
+        assert t.pauses["long"] == len(events["long_pause"]), name  # 7 and 0
     good = Report.from_json((demo_dir / "listens-well" / "report.json").read_text())
     poor = Report.from_json((demo_dir / "jumps-to-fixes" / "report.json").read_text())
     assert good.timing.latency.median > 1.0 > 0.3 > poor.timing.latency.median
