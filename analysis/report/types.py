@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.cues.types import CueResult, MitiSummary
+from analysis.errors import ParameterError
 from analysis.prosody.types import ProsodyResult
 from analysis.report.figures import Band, figure, target_text
 from analysis.report.glossary import GLOSSARY
@@ -490,8 +491,6 @@ class Report:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Report":
-        from analysis.errors import ParameterError
-
         version = int(d.get("report_version", REPORT_VERSION))
         if version > REPORT_VERSION:
             raise ParameterError(

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import ParameterError
+from analysis.report.types import REPORT_VERSION
 
 __all__ = [
     "RECORD_NAME",
@@ -87,10 +88,6 @@ def software_version() -> str:
         pkg = metadata.version("listenwell")
     except metadata.PackageNotFoundError:
         pkg = "0+unknown"
-    try:
-        from analysis.report.types import REPORT_VERSION
-    except ImportError:  # pragma: no cover - report module always present
-        REPORT_VERSION = 0
     return f"listenwell {pkg} report {REPORT_VERSION}"
 
 

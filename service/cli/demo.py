@@ -13,8 +13,14 @@ from pathlib import Path
 
 import click
 
+from analysis.errors import NotFoundError
+from analysis.report.consistency import check_report
+from analysis.report.glossary import percent
+from analysis.report.sections import mmss, turn_counts
 from analysis.report.types import Report
 from analysis.scoring.score import LABELS
+from service.cli.analyze import write_report
+from service.pipeline import AnalysisSettings, analyze_file
 
 __all__ = ["demo", "SAMPLES", "samples_dir", "side_by_side", "timing_block", "voice_block"]
 
@@ -68,8 +74,6 @@ def _interruptions(r: Report) -> str:
 
 
 def _share(r: Report) -> str:
-    from analysis.report.glossary import percent
-
     share = None if r.timing is None else r.timing.talk_share_helper  # the one figure, rounded as everywhere
     if share is not None:
         return f"{percent(share)} %"
@@ -79,9 +83,6 @@ def _share(r: Report) -> str:
 
 def timing_block(r: Report) -> list[str]:
     """Compact "speakers / turns / timing" lines for one report (empty when not measured)."""
-    from analysis.report.glossary import percent
-    from analysis.report.sections import mmss, turn_counts
-
     t, sp = r.timing, r.speakers
     if t is None and sp is None:
         return []
@@ -164,11 +165,6 @@ def _index_html(reports: dict[str, Report], table: str) -> str:
 @click.option("--no-prosody", is_flag=True, help="Skip voice measurements (faster).")
 def demo(out, setup, no_prosody):
     """Analyse the bundled role-plays (good vs poor listening) and compare their reports."""
-    from analysis.errors import NotFoundError
-    from analysis.report.consistency import check_report
-    from service.cli.analyze import write_report
-    from service.pipeline import AnalysisSettings, analyze_file
-
     folder = samples_dir()
     reports: dict[str, Report] = {}
     for name, title in SAMPLES.items():
