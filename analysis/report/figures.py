@@ -92,7 +92,9 @@ _DEFS = (
     FigureDef("reflection_to_question", "reflections for each question", "per question", Band(1.0, None),
               "at least one reflection for each question (two is good)",
               lambda v: f"you reflected {v:.1f} times for each question you asked",
-              lambda v: f"you reflected {v:.1f} times for each question you asked (aim for at least 1)"),
+              lambda v: ("you asked questions but did not once say back what you heard (aim for at least one "
+                         "reflection for each question)" if v <= 0 else
+                         f"you reflected {v:.1f} times for each question you asked (aim for at least 1)")),
     FigureDef("reflections_and_validations_per_turn", "your turns that reflect or validate", "% of your turns",
               Band(40.0, 100.0), "about 40 % of your turns or more",
               lambda v: f"{_pct(v)} of your turns reflected or validated what the client said",
