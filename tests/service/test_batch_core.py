@@ -376,3 +376,17 @@ def test_summary_csv_numbers_stay_numbers(tmp_path):
         for k, v in r.items():
             if k.startswith(("subscore.", "timing.", "miti.", "prosody.")) and v:
                 float(v)
+
+
+def test_summary_never_shows_a_negative_pause_or_a_one_microphone_zero():
+    """Issue 25: a negative "usual pause" (-0.485 s) in the batch summary; cut-ins shown as 0 on one microphone."""
+    from service.batch.summary import NOT_MEASURED, _shown, summary_row
+
+    assert _shown("timing.latency.median", -0.485) == "none: started 0.5 s before the other had finished"
+    assert _shown("timing.latency.median", 0.8) == "0.8"
+    mono = {"index": 60.0, "subscores": {}, "timing": {"duration": 30.0, "talk_share_helper": 0.4,
+                                                       "latency": {"count": 3, "median": 0.0},
+                                                       "interruptions": [], "overlaps_measured": False}}
+    row = summary_row("a.wav", status="done", report=mono)
+    assert row["timing.interruptions.count"] == NOT_MEASURED and row["timing.latency.median"] == NOT_MEASURED
+    assert row["timing.talk_share_helper"] == 40.0
