@@ -1,4 +1,4 @@
-"""``listenwell analyze AUDIO`` and ``listenwell score TRANSCRIPT``: write report.json/.html/.txt."""
+"""``listenwell analyze AUDIO``: write report.json/.html/.txt (and the helpers other commands share)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,9 @@ from analysis.report.text import render_text
 from analysis.report.types import Report
 from analysis.speakers.order_check import order_conflict, order_sentence
 from audio.transcribe import TranscribeOptions
-from service.pipeline import AnalysisSettings, analyze_file, score_transcript
-from service.transcript_io import read_transcript
+from service.pipeline import AnalysisSettings, analyze_file
 
-__all__ = ["analyze", "score", "write_report", "model_options", "transcribe_options_from", "rerun_command"]
+__all__ = ["analyze", "write_report", "model_options", "transcribe_options_from", "rerun_command"]
 
 logger = logging.getLogger(__name__)
 
@@ -125,21 +124,3 @@ def analyze(audio, out, setup, helper_channel, helper_speaker, no_prosody, quiet
     rerun = rerun_command(report, audio, [(k, v) for k, v in kept if v is not None])
     if rerun:  # last, where the eye lands: the given order contradicts what was heard
         click.echo(f"\nSpeaking order: {rerun}")
-
-
-@click.command()
-@click.argument("transcript", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for report.json/.html/.txt (default: TRANSCRIPT's name + '.report').")
-@click.option("--helper", "helper_speaker", default=None, help="The helper's speaker name in the file.")
-@click.option("--transcript-id", default=None, help="CSV with several transcripts: which one.")
-@click.option("--quiet", is_flag=True, help="Do not print the text report.")
-def score(transcript, out, helper_speaker, transcript_id, quiet):
-    """Score a transcript (JSON, 'Helper: ...' text, or CSV of turns) from its text alone."""
-    turns = read_transcript(transcript, transcript_id=transcript_id)
-    report = score_transcript(turns, AnalysisSettings(helper_speaker=helper_speaker), source=str(transcript))
-    out = out or transcript.with_name(transcript.stem + ".report")
-    paths = write_report(report, out)
-    if not quiet:
-        click.echo(render_text(report))
-    click.echo(f"wrote {paths['json']}, {paths['html']}, {paths['txt']}")

@@ -23,7 +23,7 @@ COMMANDS = {
     "transcribe": "service.cli.transcribe:transcribe",
     "bench": "service.cli.bench:bench",
     "analyze": "service.cli.analyze:analyze",
-    "score": "service.cli.analyze:score",
+    "score": "service.cli.score:score",
     "eval": "service.cli.eval:eval_group",
     "batch": "service.cli.batch:batch",
     "serve": "service.cli.serve:serve",
