@@ -195,7 +195,7 @@ _SARCASM = _rx(  # MITI 4.2.1: a reflection said sarcastically or with disapprov
     r"(?:that's|well,? that's) just (?:great|perfect|wonderful|brilliant|lovely|fantastic)",
     r"(?:real|very|really) smart", r"smart move", r"(?:what a|big) surprise", r"here we go again",
     r"of course you (?:did|were|do)\b(?! feel)", r"good luck with that", r"thanks a lot", r"genius",
-    r"sure,? because\b", r"(?:great|good|nice) plan\b", r"down the drain,? congratulations",
+    r"sure,? because\b", r"down the drain,? congratulations",
     r"(?:great|wonderful|perfect|brilliant|nice|well done|good job|way to go|congratulations),? so\b[^.!?]*\b"
     r"(?:bar|pub|drink|drinking|drunk|bottle|relapsed|using again|high|slipped|blew it|back to square one)",
 )
