@@ -5,7 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 DEB="libportaudio2 libsndfile1 espeak-ng sox ffmpeg alsa-utils"
-[ "${1:-}" = "--test" ] && DEB="$DEB chromium nodejs npm"
+if [ "${1:-}" = "--test" ]; then
+  DEB="$DEB chromium"
+  # Node.js and npm for the accessibility check (axe-core): Debian's packages unless a Node.js with
+  # its own npm is already installed (a nodesource nodejs bundles npm and conflicts with Debian's)
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || DEB="$DEB nodejs npm"
+fi
 missing=""
 for p in $DEB; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
