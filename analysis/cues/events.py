@@ -170,4 +170,31 @@ def cross_turn_events(
             jj = hit if hit is not None else responses[0]
             events.append(ev("feeling_reflected" if hit is not None else "feeling_missed", jj, w,
                              "stayed with the feeling" if hit is not None else "moved away from the feeling"))
+    events.extend(_explicit_shifts(turns, kinds_by_turn, {e.turn_index for e in events if e.kind == "topic_avoidance"}))
     return events
+
+
+_SELF = re.compile(r"\b(?:i|i'm|i've|i'd|my|me|myself)\b", re.I)
+
+
+def _explicit_shifts(turns: Sequence[Turn], kinds_by_turn: Mapping[int, set[str]], flagged: set[int]) -> list[CueEvent]:
+    """An explicit change of subject ("anyway", "moving on", "let's talk about something more positive")
+    as the helper's first reply to a client turn that tells of the client's own life (a disclosure
+    without a named feeling word): topic avoidance too, by the definition (the helper changes subject
+    right after a disclosure)."""
+    out = []
+    for i, turn in enumerate(turns):
+        if turn.role != CLIENT or "feeling_disclosure" in kinds_by_turn.get(i, set()):
+            continue
+        if len(R.words(turn.text)) < 8 or not _SELF.search(turn.text):
+            continue
+        j = next((k for k in range(i + 1, len(turns)) if turns[k].role == HELPER
+                  and not R.is_backchannel(turns[k].text)), None)
+        if j is None or j in flagged or any(turns[k].role == CLIENT for k in range(i + 1, j)):
+            continue
+        shift = R.match_topic_shift(turns[j].text)
+        if shift and not kinds_by_turn.get(j, set()) & _EXPLORE:
+            out.append(CueEvent(kind="topic_avoidance", turn_index=j, trigger_index=i, label="explicit",
+                                quote=turns[j].text, trigger_quote=turn.text, start=turns[j].start, end=turns[j].end,
+                                detail=f"changed subject ('{shift}') after the client spoke of their life"))
+    return out

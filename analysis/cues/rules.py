@@ -249,6 +249,8 @@ _CONFRONT = _rx(
 _TOPIC_SHIFT = _rx(
     r"anyway", r"(?:let's|let us) (?:move on|talk about something|change|get back)", r"moving on", r"on (?:a|another) (?:different|other)? ?note",
     r"changing the subject", r"by the way", r"(?:but|so) (?:back to|getting back to)", r"speaking of", r"different topic", r"next question",
+    r"(?:let's|let us) (?:talk about|focus on|think about) (?:something )?(?:more |a bit more )?(?:positive|happier|lighter|else|the good)",
+    r"enough about (?:that|this)",
 )
 
 

@@ -354,7 +354,10 @@ def stay_with(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
         return None, [], {"summary": "Not measured: the client named no feelings the helper answered.",
                           "try_instead": generic}
     frac = len(stayed) / total
-    avoid_n = len({e.turn for e in view.events if e.kind == "topic_avoidance"} - {t.index for t in stayed})
+    # changes of subject right after a named feeling (the others count under "explore")
+    feelings = {t.index for t in turns if t.role == CLIENT and view.has(t.index, "feeling")}
+    avoid_n = len({e.turn for e in view.events if e.kind == "topic_avoidance" and e.cause in feelings}
+                  - {t.index for t in stayed})
     parts = [
         ScorePart("stayed_after_feeling", round(100 * frac, 1), "% of the feelings named", ramp(frac, 0.2, 0.9),
                   0.75, target_text("stayed_after_feeling")),
@@ -369,7 +372,7 @@ def stay_with(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
                      'painful. What is that like for you?"')
     by_index = {t.index: t for t in turns}
     for e in view.events:
-        reply = by_index.get(e.turn) if e.kind == "topic_avoidance" else None
+        reply = by_index.get(e.turn) if e.kind == "topic_avoidance" and e.cause in feelings else None
         if reply is None or reply in stayed or any(x.start == reply.start for x in ev if not x.positive):
             continue
         cause = by_index.get(e.cause) if e.cause is not None else _client_before(turns, reply)

@@ -198,3 +198,21 @@ def test_questions_that_only_look_like_suggestions_stay_questions(text):
 def test_a_narrated_just_is_not_an_order():
     assert not decide("So that time you just let it go.", "reflection").has("advice")
     assert decide("Just let it go.", "input").has("advice")
+
+
+def test_an_explicit_change_of_subject_after_the_client_speaks_of_their_life_is_topic_avoidance():
+    """No feeling word in the client's line, but she tells of her life: "Moving on, ..." right after it
+    changes the subject; a follow-up about what she said does not."""
+    from analysis.cues.detect import detect_cues
+    from analysis.schema import CLIENT, HELPER, Turn
+
+    client = "My mum is back in hospital and I have been going every night after work."
+    moved = detect_cues([Turn("c", client, role=CLIENT, index=0),
+                         Turn("h", "Moving on, did you get your bus pass sorted out?", role=HELPER, index=1)])
+    assert [(e.kind, e.turn_index, e.label) for e in moved.events] == [("topic_avoidance", 1, "explicit")]
+    stayed = detect_cues([Turn("c", client, role=CLIENT, index=0),
+                          Turn("h", "Every night after work: what is that like for you?", role=HELPER, index=1)])
+    assert not [e for e in stayed.events if e.kind == "topic_avoidance"]
+    short = detect_cues([Turn("c", "Fine, thanks.", role=CLIENT, index=0),
+                         Turn("h", "Let's talk about something more positive.", role=HELPER, index=1)])
+    assert not [e for e in short.events if e.kind == "topic_avoidance"]
