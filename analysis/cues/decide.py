@@ -108,12 +108,11 @@ class _Clause:
     sarcasm: str | None
     validation: str | None
     permission: str | None
-    shift: str | None = None
 
     @property
     def blocked(self) -> bool:
-        """Minimising, confronting, persuading, advising or changing the subject: never a reflection."""
-        return bool(self.minimising or self.confront or self.sarcasm or self.advice or self.persuade or self.shift)
+        """Minimising, confronting, persuading or advising: never a reflection."""
+        return bool(self.minimising or self.confront or self.sarcasm or self.advice or self.persuade)
 
 
 # Directives that, inside a reflection, usually say back the client's own need ("it sounds like you need to rest")
@@ -187,7 +186,6 @@ def _read(c: str) -> _Clause:
         text=c, question=question, stem=stem, advice=advice, persuade=persuade,
         minimising=R.match_minimising(c), confront=confront, sarcasm=R.match_sarcasm(c),
         validation=None if question else R.match_validation(c), permission=R.match_permission(c),
-        shift=None if stem else R.match_topic_shift(c),  # "anyway, it sounds like..." still says back
     )
 
 
@@ -294,7 +292,7 @@ def decide_turn(
     question_label = ""
     suggestion_qs = [p for p in parts if p.question and (p.advice or p.persuade)]
     after_reflection = b == "reflection" and reflection_clause is not None and reflection_clause not in real_qs
-    if real_qs and (b == "question" or after_reflection or overruled == "reflection"):
+    if real_qs and (b == "question" or after_reflection):
         q = real_qs[-1]
         question_label = sub if b == "question" and sub in ("open", "closed") else R.question_type(q.text)
         hits.append(CodeHit("question", question_label, "?", conf if b == "question" else _CUE_CONF,
@@ -379,8 +377,6 @@ def _permission_first(parts: list[_Clause], adv: _Clause | None) -> bool:
 
 
 def _blocker_name(p: _Clause) -> str:
-    if p.shift:
-        return f"a change of subject ('{p.shift}')"
     if p.sarcasm:
         return f"sarcasm ('{p.sarcasm}')"
     if p.confront:
