@@ -193,7 +193,8 @@ def _explicit_shifts(turns: Sequence[Turn], kinds_by_turn: Mapping[int, set[str]
         if j is None or j in flagged or any(turns[k].role == CLIENT for k in range(i + 1, j)):
             continue
         shift = R.match_topic_shift(turns[j].text)
-        if shift and not kinds_by_turn.get(j, set()) & _EXPLORE:
+        # the marker decides, unless the reply also says back in form ("anyway, it sounds like...")
+        if shift and not R.match_reflection(turns[j].text) and "validation" not in kinds_by_turn.get(j, set()):
             out.append(CueEvent(kind="topic_avoidance", turn_index=j, trigger_index=i, label="explicit",
                                 quote=turns[j].text, trigger_quote=turn.text, start=turns[j].start, end=turns[j].end,
                                 detail=f"changed subject ('{shift}') after the client spoke of their life"))
