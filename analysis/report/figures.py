@@ -19,7 +19,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 __all__ = ["Band", "FigureDef", "FIGURES", "PACE_BAND", "VERDICT_BANDS", "figure", "band_of", "in_band", "is_fault",
-           "target_text", "praise_phrase", "fault_phrase", "format_value"]
+           "target_text", "praise_phrase", "fault_phrase", "finite"]
+
+
+def finite(value: float | None) -> float | None:
+    """``value`` as a float, or None when it was not measured (None, NaN or infinite)."""
+    return None if value is None or not math.isfinite(float(value)) else float(value)
 
 
 @dataclass(frozen=True)
@@ -31,9 +36,9 @@ class Band:
 
     def contains(self, value: float | None) -> bool | None:
         """True inside the band, False outside, None when the value was not measured."""
-        if value is None or not math.isfinite(float(value)):
+        v = finite(value)
+        if v is None:
             return None
-        v = float(value)
         return (self.lo is None or v >= self.lo - 1e-9) and (self.hi is None or v <= self.hi + 1e-9)
 
     def as_list(self) -> list[float | None]:
@@ -225,12 +230,3 @@ def praise_phrase(name: str, value: float) -> str:
 
 def fault_phrase(name: str, value: float) -> str:
     return FIGURES[name].fault(float(value))
-
-
-def format_value(value: float | None, unit: str) -> str:
-    """A figure with its unit for tables ("63 % of the speaking time", "0.8 s"); "not measured" for None."""
-    if value is None:
-        return "not measured"
-    if unit.startswith("%"):
-        return f"{value:.0f} {unit}"
-    return f"{value:g} {unit}".strip()

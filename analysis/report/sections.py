@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from analysis.report.figures import PACE_BAND
+from analysis.report.figures import PACE_BAND, finite
 from analysis.report.glossary import percent, speaker_name
 from analysis.report.types import NOT_JUDGED, Report, SubScore
 from analysis.timing.types import TimingEvent
@@ -196,14 +196,14 @@ def voice_rows(report: Report) -> tuple[list[str], list[list[str]], list[str]]:
     heads = [speaker_name(s.role) for s in spk]
     rows = []
     for label, key, fmt, unit in _VOICE[:3]:
-        rows.append([label] + [_num(_finite(getattr(s, key)), fmt, unit) for s in spk])
+        rows.append([label] + [_num(finite(getattr(s, key)), fmt, unit) for s in spk])
     rows.append(["Flat voice"] + [_flag(s.monotone) for s in spk])
     for label, key, fmt, unit in _VOICE[3:]:
-        rows.append([label] + [_num(_finite(getattr(s, key)), fmt, unit) for s in spk])
+        rows.append([label] + [_num(finite(getattr(s, key)), fmt, unit) for s in spk])
     rows.append(["Pauses <0.2 / 0.2-1 / >1 s"] + [f"{s.pauses.brief}/{s.pauses.medium}/{s.pauses.long}" for s in spk])
     rows.append(["Rushed (faster than calm)"] + [_flag(s.rushed) for s in spk])
     notes = []
-    db, st = _finite(d.helper_minus_client_db), _finite(d.helper_minus_client_st)
+    db, st = finite(d.helper_minus_client_db), finite(d.helper_minus_client_st)
     if db is not None or st is not None:
         notes.append(f"You vs the client: loudness {_num(db, '+.1f', ' dB')} (within 3 dB is even), "
                      f"pitch {_num(st, '+.1f', ' semitones')}")
@@ -211,10 +211,6 @@ def voice_rows(report: Report) -> tuple[list[str], list[list[str]], list[str]]:
         notes.append(f"Rushed replies right after the client shared a feeling: {len(d.rushed_after_disclosure)}")
     notes.extend(str(n) for n in d.notes)
     return heads, rows, notes
-
-
-def _finite(v: Any) -> float | None:
-    return None if v is None or v != v else float(v)
 
 
 def transcript_rows(report: Report) -> list[tuple[str, str, str]]:

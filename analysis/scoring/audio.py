@@ -7,25 +7,20 @@ on the helper's share of words and "voice" is not measured.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from typing import Any, Sequence
 
 from analysis.prosody.types import ProsodyResult, ProsodySummary
-from analysis.report.figures import PACE_BAND, target_text
+from analysis.report.figures import PACE_BAND, finite, target_text
 from analysis.report.glossary import percent
 from analysis.report.types import Evidence, ScorePart
 from analysis.schema import CLIENT, HELPER, Turn
-from analysis.scoring.util import evidence, ramp, weighted
+from analysis.scoring.util import evidence, quote, ramp, weighted
 from analysis.timing.types import TimingEvent, TimingMetrics
 
 __all__ = ["make_space", "voice"]
 
 Result = tuple[float | None, list[ScorePart], dict[str, Any]]
-
-
-def _finite(x: float | None) -> float | None:
-    return None if x is None or not math.isfinite(float(x)) else float(x)
 
 
 def _words(t: Turn) -> int:
@@ -73,7 +68,7 @@ def make_space(turns: Sequence[Turn], timing: TimingMetrics | None) -> Result:
     client_w = sum(_words(t) for t in turns if t.role == CLIENT)
     try_instead = ("Let a pause sit for two seconds after the client stops; if they go on, "
                    'just say "mm-hmm" and let them finish.')
-    share = None if timing is None else _finite(timing.talk_share_helper)
+    share = None if timing is None else finite(timing.talk_share_helper)
     basis = "speaking time"
     if share is None:
         if helper_w == 0 or client_w == 0:
@@ -90,7 +85,7 @@ def make_space(turns: Sequence[Turn], timing: TimingMetrics | None) -> Result:
         rate = len(interruptions) / minutes
         parts.append(ScorePart("interruptions_per_minute", round(rate, 2), "per minute", ramp(rate, 2.0, 0.0),
                                0.25, target_text("interruptions_per_minute")))
-    latency = _finite(timing.latency.median) if seen else None
+    latency = finite(timing.latency.median) if seen else None
     if latency is not None:
         parts.append(ScorePart("response_pause", round(latency, 2), "s", ramp(latency, -0.2, 0.7), 0.15,
                                target_text("response_pause")))
@@ -135,9 +130,9 @@ def _let_finish(cut: TimingEvent) -> str:
     return (f"Let the client finish{came}; a short \"mm-hmm\" keeps them going.")
 
 
-def _short(text: str, n: int = 80) -> str:
-    text = " ".join(text.lstrip("…").split())
-    return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
+def _short(text: str) -> str:
+    """A quoted moment shortened for a try-instead line (a cut-in quote's leading "…" dropped)."""
+    return quote(text.lstrip("…"), 80)
 
 
 def voice(turns: Sequence[Turn], prosody: ProsodyResult | None) -> Result:
@@ -149,13 +144,13 @@ def voice(turns: Sequence[Turn], prosody: ProsodyResult | None) -> Result:
         return None, [], {"summary": "Not measured: no audio or the prosody stage did not run.",
                           "try_instead": try_instead}
     helper: ProsodySummary | None = prosody.speaker(HELPER)
-    rate = None if helper is None else _finite(helper.wpm)
-    pitch = None if helper is None else _finite(helper.pitch_sd_st)
-    diff_db = _finite(prosody.helper_minus_client_db)
+    rate = None if helper is None else finite(helper.wpm)
+    pitch = None if helper is None else finite(helper.pitch_sd_st)
+    diff_db = finite(prosody.helper_minus_client_db)
     if diff_db is None:
         client = prosody.speaker(CLIENT)
-        h_db = None if helper is None else _finite(helper.energy_db)
-        c_db = None if client is None else _finite(client.energy_db)
+        h_db = None if helper is None else finite(helper.energy_db)
+        c_db = None if client is None else finite(client.energy_db)
         diff_db = None if h_db is None or c_db is None else h_db - c_db
     parts = []
     if rate is not None:

@@ -19,7 +19,7 @@ from analysis.report.glossary import percent
 from analysis.report.types import Evidence, JargonNote, ScorePart
 from analysis.schema import CLIENT, HELPER, Turn
 from analysis.scoring.audio import make_space, voice
-from analysis.scoring.util import evidence, merge_evidence, ramp, weighted
+from analysis.scoring.util import evidence, merge_evidence, quote, ramp, weighted
 
 __all__ = ["reflect_validate", "explore", "hold_back", "stay_with", "make_space", "voice"]
 
@@ -183,9 +183,8 @@ def _times(k: int) -> str:
     return {0: "no times", 1: "once", 2: "twice"}.get(k, f"{k} times")
 
 
-def _short(text: str, n: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
+def _short(text: str) -> str:
+    return quote(text, 80)
 
 
 def explore(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:

@@ -121,17 +121,6 @@ def _verdict(index: float) -> str:
     return "A session with clear room to grow"
 
 
-def _pick(evidence: Sequence[Evidence], positive: bool, used: Collection[tuple] = ()) -> Evidence | None:
-    """The first sure quote of the wanted kind (the helper's words first); an unsure one only if no other.
-
-    A moment already quoted by a higher priority (``used``, see :func:`_moment`) comes last, so
-    three priorities show three moments where the session has them.
-    """
-    items = [e for e in evidence if e.positive == positive and e.quote and not e.quote.startswith("(")]
-    items.sort(key=lambda e: (e.unsure, _moment(e) in used, e.role != HELPER))
-    return replace(items[0], note="") if items else None  # the summary carries the brief form
-
-
 def _moment(e: Evidence) -> tuple:
     return (e.role, e.start, e.quote)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, Iterable
 
-from analysis.report.figures import PACE_BAND
+from analysis.report.figures import PACE_BAND, finite
 from analysis.prosody.types import ProsodyOptions
 from analysis.report.sections import not_judged_line, not_judged_summary, score_text
 from analysis.report.types import Report, ScorePart, SubScore
@@ -144,14 +144,10 @@ def _pace_rows(report: Report, turns: list[dict]) -> list[dict]:
             continue
         i = t.turn_index
         text = turns[i]["text"] if isinstance(i, int) and 0 <= i < len(turns) else ""
-        rows.append({"turn": i, "start": t.start, "end": t.end, "wpm": _finite(t.wpm), "n_words": t.n_words,
-                     "pitch_sd": _finite(t.pitch_sd_st), "pitch_range": _finite(t.pitch_range_st),
+        rows.append({"turn": i, "start": t.start, "end": t.end, "wpm": finite(t.wpm), "n_words": t.n_words,
+                     "pitch_sd": finite(t.pitch_sd_st), "pitch_range": finite(t.pitch_range_st),
                      "rushed": bool(t.rushed), "text": text})
     return rows
-
-
-def _finite(v: float | None) -> float | None:
-    return None if v is None or v != v else float(v)
 
 
 def _bands(report: Report) -> dict:
