@@ -50,3 +50,16 @@ def every_report_is_consistent(monkeypatch):
     monkeypatch.setattr(pipeline, "_finish", checked)
     yield
     assert not problems, "contradictions in a report the pipeline wrote:\n" + "\n".join(problems)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium through Playwright, one per test module (every browser test's pages)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.service.test_browser import BASE_ARGS, CHROMIUM
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=BASE_ARGS)
+        yield b
+        b.close()

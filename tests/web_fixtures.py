@@ -133,3 +133,14 @@ def world(app, instance):
     ids["s_alice"] = import_session(instance, "alice", JFK, make_report(70.0), source="test", title="alice 1")
     ids["s_bob"] = import_session(instance, "bob", JFK, make_report(40.0), source="test", title="bob 1")
     return ids
+
+
+def log_in(browser, url: str, user: str, viewport: dict, *, password: str = PASSWORD, **context):
+    """A new page in its own browser context at ``viewport``, logged in as ``user`` on the live server at ``url``."""
+    page = browser.new_context(viewport=viewport, **context).new_page()
+    page.goto(url + "/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(url + "/")
+    return page

@@ -17,8 +17,7 @@ import pytest
 
 from tests.security.live import make_users, start_server
 from tests.service.report_page_fixtures import AUDIO, poor_report
-from tests.service.test_browser import BASE_ARGS
-from tests.web_fixtures import ADMIN_PASSWORD, PASSWORD
+from tests.web_fixtures import ADMIN_PASSWORD, PASSWORD, log_in
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -62,24 +61,9 @@ def server(tmp_path_factory):
         live.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=BASE_ARGS)
-        yield b
-        b.close()
-
-
 def _log_in(browser, url: str, user: str, view: str):
-    page = browser.new_context(viewport=WIDTHS[view], bypass_csp=True).new_page()
-    page.goto(url + "/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", ADMIN_PASSWORD if user == "admin" else PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(url + "/")
-    return page
+    return log_in(browser, url, user, WIDTHS[view], password=ADMIN_PASSWORD if user == "admin" else PASSWORD,
+                  bypass_csp=True)
 
 
 def serious_violations(page) -> list[str]:

@@ -15,7 +15,6 @@ import pytest
 from tests.a11y.test_axe_pages import CHROMIUM, WIDTHS
 from tests.security.live import make_users, start_server
 from tests.service.report_page_fixtures import AUDIO, poor_report
-from tests.service.test_browser import BASE_ARGS
 from tests.web_fixtures import PASSWORD
 
 pytestmark = [
@@ -40,16 +39,6 @@ def server(tmp_path_factory):
         yield live.url, sid
     finally:
         live.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=BASE_ARGS)
-        yield b
-        b.close()
 
 
 def _report(browser, url, sid, view="desktop"):

@@ -43,18 +43,6 @@ def server(tmp_path_factory):
         live.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from tests.service.test_browser import BASE_ARGS
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=BASE_ARGS)
-        yield b
-        b.close()
-
-
 @pytest.mark.parametrize("view", list(VIEWPORTS))
 def test_the_conflict_box_is_the_first_thing_seen(server, browser, view):
     url, sid = server

@@ -18,8 +18,7 @@ import pytest
 
 from tests.paths import SAMPLES
 from tests.security.live import make_users, start_server
-from tests.service.test_browser import BASE_ARGS as ARGS
-from tests.web_fixtures import PASSWORD, ROOT
+from tests.web_fixtures import ROOT, log_in
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
@@ -72,33 +71,13 @@ def server(tmp_path_factory):
         live.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
-def _page(browser, url, view):
-    page = browser.new_context(viewport=VIEWPORTS[view]).new_page()
-    page.goto(url + "/login")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(url + "/")
-    return page
-
-
 @pytest.mark.parametrize("view", ["desktop", "phone"])
 @pytest.mark.parametrize("kind", ["good", "poor", "minimising", "one-mic"])
 def test_claims_show_their_figures(server, browser, kind, view):
     url, sessions = server
     sid, report = sessions[kind]
     summary = report["summary"]
-    page = _page(browser, url, view)
+    page = log_in(browser, url, "alice", VIEWPORTS[view])
     page.goto(f"{url}/sessions/{sid}")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), view
     assert page.inner_text("#headline") == summary["headline"]

@@ -11,7 +11,6 @@ import os
 import pytest
 
 from tests.security.live import make_users, start_server
-from tests.service.test_browser import BASE_ARGS as ARGS
 from tests.service.report_page_fixtures import AUDIO, poor_report
 from tests.web_fixtures import PASSWORD, ROOT
 
@@ -38,16 +37,6 @@ def server(tmp_path_factory):
         yield live.url, sid
     finally:
         live.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 def _page(browser, url, user, view):
