@@ -13,7 +13,7 @@ from analysis.cues.text import (
     normalise,
 )
 
-__all__ = ["match_feeling_disclosure", "match_change_talk", "match_sustain_talk"]
+__all__ = ["match_feeling_disclosure", "match_emotion_shown", "match_change_talk", "match_sustain_talk"]
 
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|myself|im)\b", re.IGNORECASE)
 _CHANGE = _rx(
@@ -47,6 +47,22 @@ def match_feeling_disclosure(text: str) -> str | None:
     if _FIRST_PERSON.search(text) and feelings_named(text) and not is_question(text):
         return feelings_named(text)[0]
     return None
+
+
+# A feeling shown rather than named: crying, falling apart, or a judgement of oneself said as a feeling
+# ("I feel like I failed him"). Kept apart from match_feeling_disclosure, which feeds the classifier.
+_EMOTION_SHOWN = _rx(
+    r"i (?:was|am|'m|have been|'ve been|keep|kept|started|couldn't stop|can't stop) (?:sobbing|crying|in tears|"
+    r"shaking|falling apart|breaking down)",
+    r"i (?:cried|sobbed|broke down|fell apart|burst into tears)",
+    r"i (?:just |still |really )?feel like (?:i(?:'m| am) )?(?:a failure|a bad (?:mom|mother|dad|father|parent|person)|"
+    r"i (?:failed|let (?:\w+ )?down|ruined|blew it|screwed (?:it )?up|messed (?:it )?up))",
+)
+
+
+def match_emotion_shown(text: str) -> str | None:
+    """A first-person feeling shown, not named: "I was sobbing in the parking lot", "I feel like I failed him"."""
+    return None if is_question(text) else _first(_EMOTION_SHOWN, text)
 
 
 def match_change_talk(text: str) -> str | None:

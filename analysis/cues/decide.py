@@ -129,18 +129,41 @@ def _narrated(text: str, match: str) -> bool:
     return match.startswith("just ") and bool(re.search(r"\b(?:you|i|he|she|they|we)\s+$", text[:pos]))
 
 
+# The helper's own view ("I think you should", "I'd say you need to") is advice, not the client's words.
+_OWN_VIEW = re.compile(r"\b(?:i|we)(?:'d|'m| would| do| really| just| honestly| kind of| sort of)?\s+$")
+# A directive inside a subordinate clause describes, it does not direct: "a place where you have to
+# be on guard", "when you have to face him" (advice is said in a main clause).
+_SUBORDINATE = re.compile(r"\b(?:where|when|whenever|while|which|who|whom|because|since|until|unless|though|"
+                          r"although|the way|everything|anything|nothing|something|all the things|things)\s+$")
+
+
+def _attributed(before: str) -> bool:
+    """The last verb of feeling, saying or thinking before a directive has the client (not I/we) as subject."""
+    last = None
+    for m in _ATTRIBUTE.finditer(before):
+        last = m
+    if last is None:
+        return False
+    if last.group(0) == "if":  # "I wonder if you could try": the helper's own suggestion
+        return not re.search(r"\b(?:wonder|wondering|see)\s+$", before[: last.start()])
+    return not _OWN_VIEW.search(before[: last.start()])
+
+
 def _in_client_mouth(text: str, stem: str | None, match: str | None) -> bool:
     """True when a directive is the client's, not the helper's: "you feel you have to", "you were told you must".
 
-    Attributed (a verb of feeling, saying or thinking before it), an inference ("you must like it"),
-    or, inside a reflection, an obligation said back ("it sounds like you need to rest").
+    Attributed (a verb of feeling, saying or thinking before it whose subject is not the helper:
+    "I think you should" stays advice), an inference ("you must like it"), a subordinate clause
+    that describes ("a place where you have to be on guard"), or, inside a reflection, an obligation
+    said back ("it sounds like you need to rest").
     """
     if not match:
         return False
     pos = text.find(match)
     if pos < 0:
         return False
-    if _ATTRIBUTE.search(text[:pos]) or _EPISTEMIC_MUST.search(text):
+    before = text[:pos]
+    if _attributed(before) or _EPISTEMIC_MUST.search(text) or _SUBORDINATE.search(before):
         return True
     return bool(stem) and bool(_OBLIGATION.search(match))
 
@@ -164,6 +187,38 @@ def _suggestion(c: str) -> str | None:
     return m
 
 
+# "try" + a way of doing something, as a suggestion: "next time, try walking past it", "maybe try calling"
+_TRY_NEXT_TIME = re.compile(r"^(?:so |well |and |maybe |then )*(?:next time,? |just )?try (?:to |not |\w+ing\b)")
+# "you should be proud", "you need to be heard": about the client's worth or need, not a fix
+_NOT_A_FIX = re.compile(r"\byou (?:really |just )?(?:should|need to|deserve to|have to|must) (?:be|feel) "
+                        r"(?:really |so |very )?(?:proud|heard|listened to|understood|believed|taken seriously|"
+                        r"respected|safe)\b")
+
+
+# "You're carrying a lot of guilt", "you've been so lonely": a feeling said back to the client in a statement
+_YOU_FEELING = re.compile(r"^(?:(?:so|and|okay|ok|well|yeah|oh)[, ]+)*you(?:'re| are|'ve| have|'d| had| still| must)?\b")
+# "That fear of running out of time is real", "your anger makes sense": the client's feeling called valid
+_VALID_TAIL = re.compile(r"\b(?:is|was|'s) (?:so |really |completely |totally )?(?:real|understandable|valid|natural|normal)\b|"
+                         r"\bmakes (?:total |a lot of |complete )?sense\b")
+
+
+def _feeling_valid(c: str) -> str | None:
+    m = _VALID_TAIL.search(c)
+    return m.group(0) if m and R.feelings_named(c[: m.start()]) else None
+
+
+# "You're carrying a lot of guilt", "you've been so lonely": a feeling said back to the client in a statement
+_YOU_FEELING = re.compile(r"^(?:(?:so|and|okay|ok|well|yeah|oh)[, ]+)*you(?:'re| are|'ve| have|'d| had| still| must)?\b")
+# "That fear of running out of time is real", "your anger makes sense": the client's feeling called valid
+_VALID_TAIL = re.compile(r"\b(?:is|was|'s) (?:so |really |completely |totally )?(?:real|understandable|valid|natural|normal)\b|"
+                         r"\bmakes (?:total |a lot of |complete )?sense\b")
+
+
+def _feeling_valid(c: str) -> str | None:
+    m = _VALID_TAIL.search(c)
+    return m.group(0) if m and R.feelings_named(c[: m.start()]) else None
+
+
 def _read(c: str) -> _Clause:
     # a one-word fragment ("what", a word the turn split cut off the next sentence) is no question
     question = R.is_question(c) and (c.rstrip().endswith("?") or len(c.split()) >= 2)
@@ -176,17 +231,32 @@ def _read(c: str) -> _Clause:
         advice = _suggestion(c) or R.match_advice(c)
         if advice and advice != _suggestion(c) and (_in_client_mouth(c, stem, advice) or _narrated(c, advice)):
             advice = None
+        if advice is None and _TRY_NEXT_TIME.search(c):
+            advice = _TRY_NEXT_TIME.search(c).group(0)  # "maybe next time try walking past it"
         persuade = R.match_persuade(c)
-        if persuade and _in_client_mouth(c, stem, persuade):
-            persuade = None
+        if persuade and (_in_client_mouth(c, stem, persuade) or _NOT_A_FIX.search(c)):
+            persuade = None  # "you need to be heard first": the client's need, not a fix
     confront = R.match_confront(c)
-    if confront in ("you always", "you never") and (stem or _in_client_mouth(c, stem, confront)):
-        confront = None  # "so you never felt heard" says back the client's words
+    if confront and (_in_client_mouth(c, stem, confront) or (stem and confront in ("you always", "you never"))):
+        confront = None  # "so you never felt heard", "you want to be honest": the client's words
     return _Clause(
         text=c, question=question, stem=stem, advice=advice, persuade=persuade,
         minimising=R.match_minimising(c), confront=confront, sarcasm=R.match_sarcasm(c),
-        validation=None if question else R.match_validation(c), permission=R.match_permission(c),
+        validation=None if question else R.match_validation(c) or _feeling_valid(c), permission=R.match_permission(c),
     )
+
+
+_LEAD = r"^(?:(?:so|and|but|okay|ok|well|now|alright|right|um|uh|yeah)[, ]+)*"
+_AUX_START = re.compile(_LEAD + r"(?:do|does|did|is|are|was|were|am|can|could|would|will|have|has|had|should|shall|"
+                        r"may|might|isn't|aren't|don't|doesn't|didn't|won't|wouldn't|can't|couldn't|haven't|hasn't)\b")
+
+
+def _question_form(q: str) -> str | None:
+    """A question's form when it is plain: "open" (what/how/why ...), "closed" (starts with a verb: "do you...?")."""
+    t = re.sub(r"^.*?,\s*(?=(?:what|how|why|tell me)\b)", "", q) if "," in q else q
+    if _AUX_START.match(t):
+        return "closed"
+    return "open" if R.question_type(t) == "open" else None
 
 
 def _rule_main(parts: list[_Clause], text: str) -> tuple[str, str]:
@@ -260,7 +330,8 @@ def decide_turn(
 
     # ---- reflection: the model's (or the rules') call survives only on a clause that is no fix
     reflection_clause: _Clause | None = None
-    said_back = [p for p in free_statements if p.stem and R.feelings_named(p.text) or R.match_feeling_stem(p.text)]
+    said_back = [p for p in free_statements
+                 if (p.stem or _YOU_FEELING.match(p.text)) and R.feelings_named(p.text) or R.match_feeling_stem(p.text)]
     informing = b == "input" and sub != "advice" and not any(p.advice or p.persuade for p in parts)
     if (b == "other" or informing) and said_back and not blockers:
         # a statement that says a feeling back ("it hurt that he saw it that way"), even beside a
@@ -294,6 +365,7 @@ def decide_turn(
     after_reflection = b == "reflection" and reflection_clause is not None and reflection_clause not in real_qs
     if real_qs and (b == "question" or after_reflection):
         q = real_qs[-1]
+        # the question's plain form (what/how/why: open; a verb first: closed) decides over the model
         question_label = sub if b == "question" and sub in ("open", "closed") else R.question_type(q.text)
         hits.append(CodeHit("question", question_label, "?", conf if b == "question" else _CUE_CONF,
                             source if b == "question" else "rules"))

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Sequence
 
 import analysis.cues.rules as R
+from analysis.cues.client import match_emotion_shown
 from analysis.cues.decide import decide_turn
 from analysis.cues.events import cross_turn_events
 from analysis.cues.jargon import jargon_uses
@@ -176,7 +177,7 @@ def detect_cues(turns: Sequence[Turn], options: CueOptions | None = None, model=
 
     for i in client:
         text = turns[i].text
-        m = R.match_feeling_disclosure(text)
+        m = R.match_feeling_disclosure(text) or match_emotion_shown(text)
         if m:
             feel = R.feelings_named(text)
             add(i, "feeling_disclosure", feel[0] if feel else "", 0.8, m)

@@ -216,3 +216,54 @@ def test_an_explicit_change_of_subject_after_the_client_speaks_of_their_life_is_
     short = detect_cues([Turn("c", "Fine, thanks.", role=CLIENT, index=0),
                          Turn("h", "Let's talk about something more positive.", role=HELPER, index=1)])
     assert not [e for e in short.events if e.kind == "topic_avoidance"]
+
+
+# ---- look-alikes read by the clause's form (issue 25, item 2)
+
+@pytest.mark.parametrize("model", [None, "reflection", "question"])
+def test_a_directive_inside_a_subordinate_clause_describes_and_is_no_advice(model):
+    d = decide("Your own home has turned into a place where you have to be on guard. What's that been like?", model)
+    assert not d.has("advice") and not d.has("persuade")
+    assert "open_question" in d.codes
+    assert not decide("When you have to face him, it gets hard.", model).has("advice")
+
+
+@pytest.mark.parametrize("model", [None, "reflection", "input"])
+def test_the_helpers_own_view_of_what_to_do_is_advice(model):
+    d = decide("I think you should call your sponsor tonight.", model)
+    assert d.has("advice") and d.behaviour == "input"
+    # the client's own thought said back stays theirs
+    assert not decide("It sounds like you feel you have to work late.", model).has("advice")
+
+
+@pytest.mark.parametrize("model", [None, "reflection", "other"])
+def test_the_clients_need_to_be_heard_is_not_a_fix(model):
+    d = decide("That's fair. You need to be heard first.", model)
+    assert not d.has("advice") and not d.has("persuade")
+
+
+def test_a_want_said_back_is_not_a_confrontation():
+    d = decide("You want to be honest without giving away more than feels safe.", "reflection")
+    assert not d.has("confront") and d.behaviour == "reflection"
+    assert decide("Be honest with yourself, you knew it would happen.", "reflection").has("confront")
+
+
+@pytest.mark.parametrize("model", [None, "reflection"])
+def test_next_time_try_is_advice(model):
+    d = decide("Maybe next time try walking past it just for a change.", model)
+    assert d.has("advice") and d.behaviour == "input"
+
+
+def test_a_feeling_said_back_to_you_is_a_reflection_even_when_the_model_reads_information():
+    text = ("You're carrying a lot of guilt about not being there for your son. I remember that feeling so well. "
+            "In my second year I missed his birthday.")
+    d = decide(text, "input", model_subtype="information")
+    assert d.behaviour == "reflection" and not d.has("advice")
+    # a "you" statement with no feeling in it stays what the model said
+    assert decide("You're going to get a letter from the court next week.", "input",
+                  model_subtype="information").behaviour == "input"
+
+
+def test_a_feeling_called_real_is_validation():
+    assert decide("That fear of running out of time with her is real.", "other").has("validation")
+    assert not decide("That letter from the court is real.", "other").has("validation")

@@ -1,0 +1,55 @@
+"""Cross-turn look-alikes: a question that points back at what was said vs one about something new,
+and a feeling shown (crying, "I feel like I failed him") vs named."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.cues.client import match_emotion_shown
+from analysis.cues.detect import CueOptions, detect_cues
+from analysis.cues.events import asks_about
+from analysis.schema import CLIENT, HELPER, Turn
+
+SCARED = "I still can't sleep, though. I'm so scared."
+
+
+@pytest.mark.parametrize("question, about", [
+    ("What was that like?", True),
+    ("How did that feel?", True),
+    ("Tell me about that.", True),
+    ("What is that fear about for you?", True),
+    ("So what did you do this weekend?", False),  # "this" names a new thing
+    ("How is that new job going?", False),
+    ("What are you having for dinner tonight?", False),
+])
+def test_a_question_points_back_only_with_that_or_this_as_a_pronoun(question, about):
+    assert asks_about(question, SCARED) is about
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("Um, the job's fine. I just feel like I failed him. I was sobbing in the parking lot.", True),
+    ("Nothing much. I cried most of Sunday, to be honest.", True),
+    ("I feel like going to the meeting tonight.", False),
+    ("Did you cry when he left?", False),
+])
+def test_a_feeling_shown_is_a_disclosure(text, shown):
+    assert bool(match_emotion_shown(text)) is shown
+
+
+def _turns(*pairs):
+    out, t = [], 0.0
+    for i, (role, text) in enumerate(pairs):
+        out.append(Turn(speaker=role, text=text, start=t, end=t + 3.0, role=role, index=i))
+        t += 3.5
+    return out
+
+
+def test_an_unrelated_question_after_a_feeling_shown_is_topic_avoidance():
+    turns = _turns((CLIENT, "Nothing much. I cried most of Sunday, to be honest."),
+                   (HELPER, "So what did you do this weekend?"))
+    res = detect_cues(turns, CueOptions(use_model=False))
+    kinds = {(e.kind, e.turn_index) for e in res.events}
+    assert ("topic_avoidance", 1) in kinds
+    same = _turns((CLIENT, "Nothing much. I cried most of Sunday, to be honest."),
+                  (HELPER, "What was that like, crying all day?"))
+    assert not any(e.kind == "topic_avoidance" for e in detect_cues(same, CueOptions(use_model=False)).events)
