@@ -91,6 +91,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         EXPRESS_LANE_SECONDS=_env_float("LISTENWELL_EXPRESS_LANE_SECONDS", 120.0),
         JOB_NICE=int(_env_float("LISTENWELL_JOB_NICE", 10)),
         JOB_CPU_THREADS=int(_env_float("LISTENWELL_JOB_CPU_THREADS", 0)),
+        # per-user limit (service/web/queue_limits.py): minutes of audio a trainee may have waiting to be
+        # analysed (0: no limit)
+        QUEUED_MINUTES_PER_USER=_env_float("LISTENWELL_QUEUED_MINUTES_PER_USER", 120.0),
         # rendered report pages kept in memory (service/web/page_cache.py); 0 turns it off
         REPORT_PAGE_CACHE=int(os.environ.get("LISTENWELL_REPORT_PAGE_CACHE", "128")),
         ANALYZE=None,  # None: service.pipeline.analyze_file

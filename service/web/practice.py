@@ -36,7 +36,9 @@ from audio.devices.turn_taking import make_transcriber
 from service.practice.added import all_scenarios, is_added
 from service.practice.conversation import first_line, next_line
 from service.practice.recording import MIC_CHANNEL, write_practice_wav
+from service.store.db import get_db
 from service.store.storage import audio_dir, audio_path
+from service.web.queue_limits import QueueRoom
 from service.web.upload import accept_audio, queue_session
 
 __all__ = ["bp", "find_scenario", "parse_timeline", "scenarios_or_empty"]
@@ -282,16 +284,19 @@ def submit():
             return jsonify(error="not_found", message=f"no scenario {scenario_id!r}"), 404
     try:
         timeline = parse_timeline(request.form.get("client_timeline"), scenario.all_lines if scenario else ())
-        name, _, _ = accept_audio(request.files.get("audio"))
+        room = QueueRoom(int(current_user.id), None, float(current_app.config["QUEUED_MINUTES_PER_USER"]),
+                         again="Submit it")
+        room.check(get_db(), None)  # a full queue refuses at once, before the recording is read
+        name, _, _ = accept_audio(request.files.get("audio"), admit=lambda seconds: room.check(get_db(), seconds))
         name, channels, duration = _both_sides(name, timeline, scenario)
+        session_id, job_id = queue_session(
+            trainee_id=current_user.id, audio_name=name, audio_mime="audio/wav", duration=duration,
+            source="browser", title=f"Practice: {scenario.title}" if scenario else "Practice",
+            scenario_id=scenario_id, speaker_setup="scripted" if timeline else "auto", client_timeline=timeline,
+            helper_channel=MIC_CHANNEL if channels == 2 else None, room=room,
+        )
     except ListenWellError as e:
         return jsonify(e.to_dict()), e.status_code
-    session_id, job_id = queue_session(
-        trainee_id=current_user.id, audio_name=name, audio_mime="audio/wav", duration=duration,
-        source="browser", title=f"Practice: {scenario.title}" if scenario else "Practice", scenario_id=scenario_id,
-        speaker_setup="scripted" if timeline else "auto", client_timeline=timeline,
-        helper_channel=MIC_CHANNEL if channels == 2 else None,
-    )
     return jsonify(
         session_id=session_id,
         job_id=job_id,
