@@ -91,9 +91,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         EXPRESS_LANE_SECONDS=_env_float("LISTENWELL_EXPRESS_LANE_SECONDS", 120.0),
         JOB_NICE=int(_env_float("LISTENWELL_JOB_NICE", 10)),
         JOB_CPU_THREADS=int(_env_float("LISTENWELL_JOB_CPU_THREADS", 0)),
-        # per-user limit (service/web/queue_limits.py): minutes of audio a trainee may have waiting to be
-        # analysed (0: no limit)
+        # per-user limits (service/web/queue_limits.py): minutes of audio a trainee may have waiting to be
+        # analysed (0: no limit), scenarios a supervisor may have waiting to be voiced
         QUEUED_MINUTES_PER_USER=_env_float("LISTENWELL_QUEUED_MINUTES_PER_USER", 120.0),
+        VOICINGS_PER_USER=3,
         # rendered report pages kept in memory (service/web/page_cache.py); 0 turns it off
         REPORT_PAGE_CACHE=int(os.environ.get("LISTENWELL_REPORT_PAGE_CACHE", "128")),
         ANALYZE=None,  # None: service.pipeline.analyze_file

@@ -3,7 +3,8 @@
 ``QUEUED_MINUTES_PER_USER`` (default 120): minutes of audio a trainee may have waiting or being
 analysed. A new upload or practice recording for that trainee is refused (429) when it would pass the
 limit; one recording is always accepted when nothing of theirs waits, so a recording longer than the
-limit (up to ``MAX_AUDIO_SECONDS``) can still be analysed.
+limit (up to ``MAX_AUDIO_SECONDS``) can still be analysed. ``VOICINGS_PER_USER`` (default 3):
+scenarios a supervisor may have waiting to be voiced.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import sqlite3
 from dataclasses import dataclass
 
 from analysis.errors import QueueFullError
-from service.web.job_queue import queued_audio_seconds
+from service.web.job_queue import queued_audio_seconds, queued_voicings
 
-__all__ = ["QueueRoom", "amount"]
+__all__ = ["QueueRoom", "amount", "check_voicing_room"]
 
 
 def amount(seconds: float) -> str:
@@ -48,3 +49,9 @@ class QueueRoom:
         raise QueueFullError(f"{who} {amount(queued)} waiting to be analysed{this}; the limit is "
                              f"{self.limit_minutes:g} minutes. {self.again} when some have finished.")
 
+
+def check_voicing_room(conn: sqlite3.Connection, user_id: int, limit: int) -> None:
+    """Raise :class:`QueueFullError` when ``user_id`` already has ``limit`` scenarios waiting to be voiced."""
+    if limit > 0 and queued_voicings(conn, user_id) >= limit:
+        raise QueueFullError(f"You have {limit} scenario{'s' if limit != 1 else ''} waiting to be voiced; "
+                             "add this one when one of them is done.")
