@@ -95,6 +95,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         # analysed (0: no limit), scenarios a supervisor may have waiting to be voiced
         QUEUED_MINUTES_PER_USER=_env_float("LISTENWELL_QUEUED_MINUTES_PER_USER", 120.0),
         VOICINGS_PER_USER=3,
+        # practice decisions (POST /practice/<id>/next) running at once, per user and in all (0: one per core)
+        PRACTICE_DECISIONS_PER_USER=int(_env_float("LISTENWELL_PRACTICE_DECISIONS_PER_USER", 1)),
+        PRACTICE_DECISIONS_AT_ONCE=int(_env_float("LISTENWELL_PRACTICE_DECISIONS_AT_ONCE", 0)),
         # rendered report pages kept in memory (service/web/page_cache.py); 0 turns it off
         REPORT_PAGE_CACHE=int(os.environ.get("LISTENWELL_REPORT_PAGE_CACHE", "128")),
         ANALYZE=None,  # None: service.pipeline.analyze_file
@@ -142,6 +145,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     scheduler = app.config.get("JOB_SCHEDULER") or os.environ.get("LISTENWELL_SCHEDULER")
     if scheduler and app.config.get("ANALYZE") is None:
         app.config["ANALYZE"] = DaskAnalyze(scheduler)  # analyses run on the Dask cluster; the queue stays here
+    practice.init_app(app)
     if app.config.get("START_JOBS", True):
         jobs.init_app(app)
     return app

@@ -1,4 +1,4 @@
-"""Per-user limit on minutes of audio waiting to be analysed (QueueRoom)."""
+"""Per-user limits: minutes of audio waiting (QueueRoom) and practice decisions at once (WorkGate)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 from analysis.errors import QueueFullError
 from service.store.db import connect, db_path
 from service.store.storage import create_session
+from service.web.busy import Busy, WorkGate
 from service.web.job_queue import enqueue
 from service.web.queue_limits import QueueRoom, amount
 from tests.web_fixtures import add_users, make_app, stop_jobs
@@ -65,3 +66,23 @@ def test_a_full_queue_refuses_before_the_length_is_known(conn):
         room.check(conn, None)
     QueueRoom(alice, "alice", 71).check(conn, None)
 
+
+def test_work_gate_bounds_per_user_and_in_all_and_never_waits():
+    gate = WorkGate(per_user=1, total=2)
+    with gate.admit("alice"):
+        with pytest.raises(Busy) as e:
+            with gate.admit("alice"):
+                pass
+        assert e.value.scope == "user"
+        with gate.admit("bob"):
+            assert gate.running() == 2 and gate.running("bob") == 1
+            with pytest.raises(Busy) as e:
+                with gate.admit("carol"):
+                    pass
+            assert e.value.scope == "server"
+    assert gate.running() == 0
+    with pytest.raises(RuntimeError):  # a failing decision gives its place back
+        with gate.admit("alice"):
+            raise RuntimeError("transcription failed")
+    with gate.admit("alice"):
+        assert gate.running("alice") == 1
