@@ -18,6 +18,7 @@ __all__ = [
     "ParameterError",
     "NotFoundError",
     "ForbiddenError",
+    "QueueFullError",
     "RecordingError",
     "PortAudioMissingError",
     "NoInputDeviceError",
@@ -129,6 +130,14 @@ class ForbiddenError(ListenWellError):
     status_code = 403
     exit_code = 31
     kind = "forbidden"
+
+
+class QueueFullError(ListenWellError):
+    """A user's share of the job queue is full (queued minutes of audio, scenarios waiting to be voiced)."""
+
+    status_code = 429
+    exit_code = 32
+    kind = "queue_full"
 
 
 class RecordingError(ListenWellError):

@@ -140,7 +140,8 @@ def shutdown(app) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @instance_option
 @click.option("--workers", default=None, type=int,
-              help="Analyses run at once (default: 1 here; with --scheduler, the cluster's thread count).")
+              help="Jobs (analyses, scenario voicing) run at once (default: 1 here; with --scheduler, the cluster's "
+                   "thread count), plus one express worker for recordings of at most 2 minutes; 0 runs no jobs.")
 @click.option("--threads", default=None, type=int,
               help="Web request threads (default: 4 per CPU core, 8 to 64).")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:8786",

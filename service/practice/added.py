@@ -6,10 +6,12 @@ An added scenario lives in the instance folder, one owner-only folder per scenar
     <instance>/scenarios/<id>/<line-id>.flac  each client line, voiced with Piper on import
     <instance>/scenarios/<id>/added.json      who added it and when
 
-:func:`import_scenario` checks the text with the same loader as the bundled scenarios
-(:func:`service.practice.scenarios.load_scenario_file`), voices every line with the build-time code
-(:func:`service.practice.voicing.voice_scenario_lines`) in a temporary folder under
-``<instance>/tmp`` and renames that folder into place: a scenario is stored whole or not at all.
+:func:`check_scenario` checks the text with the same loader as the bundled scenarios
+(:func:`service.practice.scenarios.load_scenario_file`) in well under a second; the web page does that
+in the request and queues the rest as a voicing job. :func:`voice_and_store` (the job) voices every
+line with the build-time code (:func:`service.practice.voicing.voice_scenario_lines`) in a temporary
+folder under ``<instance>/tmp`` and renames that folder into place: a scenario is stored whole or not
+at all. :func:`import_scenario` does both at once.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,16 +36,21 @@ __all__ = [
     "MAX_LINES",
     "MAX_LINE_CHARS",
     "MAX_SCENARIO_BYTES",
+    "CheckedScenario",
     "ScenarioImportError",
+    "WORK_PREFIX",
     "added_info",
     "added_root",
     "all_scenarios",
     "check_added",
+    "check_scenario",
     "delete_added",
     "find_scenario",
     "import_scenario",
     "is_added",
     "load_added",
+    "sweep_work_folders",
+    "voice_and_store",
 ]
 
 logger = logging.getLogger(__name__)
@@ -51,6 +60,7 @@ MAX_LINES = 40  # voicing takes about a second a line on two cores
 MAX_LINE_CHARS = 500
 _FILE = "scenario.json"
 _INFO = "added.json"
+WORK_PREFIX = "scenario-"  # <instance>/tmp/scenario-*: a scenario being checked or voiced
 
 
 class ScenarioImportError(ListenWellError):
@@ -183,30 +193,65 @@ def _check_lines(data: dict[str, Any]) -> list[str]:
     return errors
 
 
-def import_scenario(instance: str | os.PathLike, text: str, *, bundled_folder: str | os.PathLike | None,
-                    user_id: int, username: str) -> tuple[Scenario, float]:
-    """Check, voice and store a scenario given as JSON text; returns it and the voicing time (s).
+@dataclass(frozen=True)
+class CheckedScenario:
+    """A scenario that passed every check (not voiced yet): its JSON text (no ``audio`` paths) and what a
+    page shows of it while it is voiced."""
 
-    Raises :class:`ScenarioImportError` (nothing stored) when the text is not a valid scenario,
-    its id is taken (bundled or added), or it has too many or too long lines.
+    text: str
+    id: str
+    title: str
+    lines: int
+
+
+def check_scenario(instance: str | os.PathLike, text: str, *, bundled_folder: str | os.PathLike | None,
+                   pending: Iterable[tuple[str, str]] = ()) -> CheckedScenario:
+    """Check a scenario given as JSON text, quickly and without voicing it.
+
+    The same loader as the bundled scenarios, a new id and title (bundled, added, or ``pending``: the
+    ``(id, title)`` of scenarios queued for voicing), at most :data:`MAX_LINES` lines of at most
+    :data:`MAX_LINE_CHARS` characters. Raises :class:`ScenarioImportError` listing every reason.
     """
     known = all_scenarios(bundled_folder, instance)
-    data, errors = _parse(text, {s.id for s in known}, {title_key(s.title): s.id for s in known})
+    pending = list(pending)
+    taken = {s.id for s in known} | {sid for sid, _ in pending}
+    titles = {title_key(s.title): s.id for s in known} | {title_key(t): sid for sid, t in pending}
+    data, errors = _parse(text, taken, titles)
     for line in _lines_or_empty(data):
         line.pop("audio", None)  # never trust paths from outside: every line is voiced here
-    work = Path(tempfile.mkdtemp(prefix="scenario-", dir=temp_dir(instance)))
+    work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=temp_dir(instance)))
     try:
         (work / _FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         try:
-            load_scenario_file(work / _FILE)
+            scenario = load_scenario_file(work / _FILE)
         except ListenWellError as e:
             errors.append(_plain(e.message))
         if not errors:
             errors += _check_lines(data)
         if errors:
             raise ScenarioImportError(errors)
+        return CheckedScenario(json.dumps(data, ensure_ascii=False), scenario.id, scenario.title,
+                               len(scenario.all_lines))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def voice_and_store(instance: str | os.PathLike, checked_text: str, *, bundled_folder: str | os.PathLike | None,
+                    user_id: int, username: str,
+                    progress: Callable[[int, int], None] | None = None) -> tuple[Scenario, float]:
+    """Voice a checked scenario's lines and store it; returns it and the voicing time (s).
+
+    The checks run again first (an id or title may have been taken since it was queued). The lines are
+    voiced in a temporary folder under ``<instance>/tmp`` that is renamed into place at the end: the
+    scenario is stored whole or not at all, whatever fails or stops on the way. ``progress(done, total)``
+    is called after each line.
+    """
+    checked = check_scenario(instance, checked_text, bundled_folder=bundled_folder)
+    data = json.loads(checked.text)
+    work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=temp_dir(instance)))
+    try:
         t0 = time.perf_counter()
-        voice_scenario_lines(data, work, default_prefix="")
+        voice_scenario_lines(data, work, default_prefix="", progress=progress)
         seconds = time.perf_counter() - t0
         (work / _FILE).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         (work / _INFO).write_text(json.dumps({"user_id": int(user_id), "username": username,
@@ -218,7 +263,7 @@ def import_scenario(instance: str | os.PathLike, text: str, *, bundled_folder: s
             private_file(f)
         final = added_root(instance) / scenario.id
         try:
-            os.rename(work, final)  # atomic; fails if another request added the same id meanwhile
+            os.rename(work, final)  # atomic; fails if another job added the same id meanwhile
         except OSError as e:
             raise ScenarioImportError([f"The id {scenario.id!r} was just added by someone else."]) from e
         private_dir(final)
@@ -227,6 +272,28 @@ def import_scenario(instance: str | os.PathLike, text: str, *, bundled_folder: s
         return load_scenario_file(final / _FILE), seconds
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def import_scenario(instance: str | os.PathLike, text: str, *, bundled_folder: str | os.PathLike | None,
+                    user_id: int, username: str) -> tuple[Scenario, float]:
+    """Check, voice and store a scenario given as JSON text at once (no job queue); returns it and the
+    voicing time (s). Raises :class:`ScenarioImportError` (nothing stored) as :func:`check_scenario`."""
+    checked = check_scenario(instance, text, bundled_folder=bundled_folder)
+    return voice_and_store(instance, checked.text, bundled_folder=bundled_folder, user_id=user_id,
+                           username=username)
+
+
+def sweep_work_folders(instance: str | os.PathLike) -> int:
+    """At start-up: remove the work folders of voicings a stopped process left half done; return how many.
+
+    Their jobs are queued again (:func:`service.web.jobs.recover_interrupted`) and start afresh."""
+    folder = Path(instance) / "tmp"
+    stale = [d for d in folder.glob(WORK_PREFIX + "*") if d.is_dir()] if folder.is_dir() else []
+    for d in stale:
+        shutil.rmtree(d, ignore_errors=True)
+    if stale:
+        logger.info("removed %d half-voiced scenario folder(s) from %s", len(stale), folder)
+    return len(stale)
 
 
 def _lines_or_empty(data: dict[str, Any]) -> list[dict[str, Any]]:

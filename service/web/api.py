@@ -46,8 +46,10 @@ def _visible_session(session_id: int):
 
 
 def job_json(row) -> dict:
-    return {
+    """A job as the pages poll it; a voicing job also names its scenario (``scenario``: id, title, lines)."""
+    out = {
         "id": row["id"],
+        "kind": row["kind"],
         "session_id": row["session_id"],
         "status": row["status"],
         "stage": row["stage"],
@@ -58,6 +60,10 @@ def job_json(row) -> dict:
         "started_at": row["started_at"],
         "finished_at": row["finished_at"],
     }
+    if row["kind"] == "voicing":
+        payload = json.loads(row["payload"])
+        out["scenario"] = {"id": payload.get("id"), "title": payload.get("title"), "lines": payload.get("lines")}
+    return out
 
 
 def session_json(row: dict) -> dict:
@@ -107,9 +113,13 @@ def delete(session_id: int):
 @bp.get("/jobs/<int:job_id>")
 def job(job_id: int):
     row = get_db().execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-    session = None if row is None else get_db().execute(
-        "SELECT * FROM sessions WHERE id = ?", (row["session_id"],)).fetchone()
-    if session is None or not can_view_session(current_user, session):
+    if row is not None and row["kind"] == "voicing":  # the supervisor who added the scenario, or an admin
+        visible = current_user.role == "admin" or int(row["user_id"]) == int(current_user.id)
+    else:
+        session = None if row is None else get_db().execute(
+            "SELECT * FROM sessions WHERE id = ?", (row["session_id"],)).fetchone()
+        visible = session is not None and can_view_session(current_user, session)
+    if not visible:
         return _err("not_found", f"job {job_id} not found", 404)  # never names another user's session
     return jsonify(job_json(row))
 

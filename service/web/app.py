@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
 
-from service.practice.added import check_added
+from service.practice.added import check_added, sweep_work_folders
 from service.store import db
 from service.store.storage import secure_instance
 from service.web import admin, api, auth, jobs, practice, progress, reports, scenario_admin, upload
@@ -28,6 +28,12 @@ def default_instance_dir() -> Path:
         return Path(env).expanduser().resolve()
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return (Path(base) / "listenwell").resolve()
+
+
+def _env_float(name: str, default: float) -> float:
+    """A number from the environment (``default`` when unset or empty)."""
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else float(default)
 
 
 def _secret_key(instance: Path) -> str:
@@ -64,6 +70,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     secure_instance(instance)  # 0700 folders, 0600 files, whatever the umask
     sweep_temp(instance)  # uploads left by a process that was killed mid-check
     check_added(instance)  # an added scenario with an unsafe id or path is refused, with its reason logged
+    if test_config.get("START_JOBS", True):
+        sweep_work_folders(instance)  # voicings a stopped process left half done (their jobs run again)
     app = Flask(
         __name__,
         instance_path=str(instance),
@@ -77,9 +85,23 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_AUDIO_SECONDS=60 * 60.0,
         MIN_AUDIO_SECONDS=1.0,
         JOB_WORKERS=1,
+        # the job runner (service/web/jobs.py): an extra worker for analyses of at most this many seconds
+        # of audio (0: none); how much the workers lower their CPU priority; CTranslate2 threads per
+        # analysis (0: one per core)
+        EXPRESS_LANE_SECONDS=_env_float("LISTENWELL_EXPRESS_LANE_SECONDS", 120.0),
+        JOB_NICE=int(_env_float("LISTENWELL_JOB_NICE", 10)),
+        JOB_CPU_THREADS=int(_env_float("LISTENWELL_JOB_CPU_THREADS", 0)),
+        # per-user limits (service/web/queue_limits.py): minutes of audio a trainee may have waiting to be
+        # analysed (0: no limit), scenarios a supervisor may have waiting to be voiced
+        QUEUED_MINUTES_PER_USER=_env_float("LISTENWELL_QUEUED_MINUTES_PER_USER", 120.0),
+        VOICINGS_PER_USER=3,
+        # practice decisions (POST /practice/<id>/next) running at once, per user and in all (0: one per core)
+        PRACTICE_DECISIONS_PER_USER=int(_env_float("LISTENWELL_PRACTICE_DECISIONS_PER_USER", 1)),
+        PRACTICE_DECISIONS_AT_ONCE=int(_env_float("LISTENWELL_PRACTICE_DECISIONS_AT_ONCE", 0)),
         # rendered report pages kept in memory (service/web/page_cache.py); 0 turns it off
         REPORT_PAGE_CACHE=int(os.environ.get("LISTENWELL_REPORT_PAGE_CACHE", "128")),
         ANALYZE=None,  # None: service.pipeline.analyze_file
+        VOICE=None,  # None: service.practice.added.voice_and_store
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("LISTENWELL_SECURE_COOKIES", "0") == "1",
@@ -123,6 +145,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     scheduler = app.config.get("JOB_SCHEDULER") or os.environ.get("LISTENWELL_SCHEDULER")
     if scheduler and app.config.get("ANALYZE") is None:
         app.config["ANALYZE"] = DaskAnalyze(scheduler)  # analyses run on the Dask cluster; the queue stays here
+    practice.init_app(app)
     if app.config.get("START_JOBS", True):
         jobs.init_app(app)
     return app

@@ -19,6 +19,7 @@ import uuid
 
 from flask import (
     Blueprint,
+    Flask,
     abort,
     current_app,
     jsonify,
@@ -36,10 +37,14 @@ from audio.devices.turn_taking import make_transcriber
 from service.practice.added import all_scenarios, is_added
 from service.practice.conversation import first_line, next_line
 from service.practice.recording import MIC_CHANNEL, write_practice_wav
+from service.store.db import get_db
 from service.store.storage import audio_dir, audio_path
+from service.web.busy import Busy, WorkGate
+from service.web.jobs import usable_cores
+from service.web.queue_limits import QueueRoom
 from service.web.upload import accept_audio, queue_session
 
-__all__ = ["bp", "find_scenario", "parse_timeline", "scenarios_or_empty"]
+__all__ = ["bp", "find_scenario", "init_app", "parse_timeline", "scenarios_or_empty"]
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("practice", __name__, url_prefix="/practice")
@@ -161,6 +166,27 @@ def line_audio(scenario_id: str, n: int):
 
 
 _MAX_REPLY_S = 60.0
+_RETRY_AFTER_S = {"user": 1, "server": 2}
+_BUSY_MESSAGE = {
+    "user": "The client is still answering your previous reply; the page sends this one again in a moment.",
+    "server": "The server is answering other trainees' replies; the page sends yours again in a moment.",
+}
+
+
+def init_app(app: Flask) -> WorkGate:
+    """The app's bound on practice decisions running at once (per user, and in all: one per core by default)."""
+    total = int(app.config.get("PRACTICE_DECISIONS_AT_ONCE") or 0) or usable_cores()
+    gate = WorkGate(int(app.config.get("PRACTICE_DECISIONS_PER_USER") or 1), total)
+    app.extensions["listenwell_decisions"] = gate
+    return gate
+
+
+def _busy(scope: str):
+    """The answer to a decision refused by the gate: at once, JSON, with when to try again."""
+    wait = _RETRY_AFTER_S[scope]
+    response = jsonify(error="busy", message=_BUSY_MESSAGE[scope], retry_after=wait)
+    response.headers["Retry-After"] = str(wait)
+    return response, 429 if scope == "user" else 503
 _quick: dict[str, object] = {}
 _quick_lock = threading.Lock()
 
@@ -245,17 +271,22 @@ def next_line_api(scenario_id: str):
     if not said:
         _warm_up()
         decision = first_line(scenario)
+        early = False
     else:
-        f = request.files.get("audio")
-        if f is not None:
-            raw = f.stream.read(int(_MAX_REPLY_S * 16000 * 2) + 2)
-            if len(raw) > _MAX_REPLY_S * 16000 * 2:
-                return jsonify(error="too_long", message=f"a reply may be at most {_MAX_REPLY_S:g} s"), 400
-            pcm = np.frombuffer(raw[: len(raw) // 2 * 2], dtype="<i2").astype(np.float32) / 32768.0
-            if pcm.size >= 1600:
-                heard = _transcriber()(pcm).text.strip()
-        decision = next_line(scenario, said, heard)
-    early = bool(said) and _advice_early(scenario, said, replies, heard)
+        try:
+            with current_app.extensions["listenwell_decisions"].admit(int(current_user.id)):
+                f = request.files.get("audio")
+                if f is not None:
+                    raw = f.stream.read(int(_MAX_REPLY_S * 16000 * 2) + 2)
+                    if len(raw) > _MAX_REPLY_S * 16000 * 2:
+                        return jsonify(error="too_long", message=f"a reply may be at most {_MAX_REPLY_S:g} s"), 400
+                    pcm = np.frombuffer(raw[: len(raw) // 2 * 2], dtype="<i2").astype(np.float32) / 32768.0
+                    if pcm.size >= 1600:
+                        heard = _transcriber()(pcm).text.strip()
+                decision = next_line(scenario, said, heard)
+                early = _advice_early(scenario, said, replies, heard)
+        except Busy as e:
+            return _busy(e.scope)
     lines = scenario.all_lines
     if decision.line is None:
         return jsonify(done=True, heard=heard, because=decision.because, advice_early=early)
@@ -282,16 +313,19 @@ def submit():
             return jsonify(error="not_found", message=f"no scenario {scenario_id!r}"), 404
     try:
         timeline = parse_timeline(request.form.get("client_timeline"), scenario.all_lines if scenario else ())
-        name, _, _ = accept_audio(request.files.get("audio"))
+        room = QueueRoom(int(current_user.id), None, float(current_app.config["QUEUED_MINUTES_PER_USER"]),
+                         again="Submit it")
+        room.check(get_db(), None)  # a full queue refuses at once, before the recording is read
+        name, _, _ = accept_audio(request.files.get("audio"), admit=lambda seconds: room.check(get_db(), seconds))
         name, channels, duration = _both_sides(name, timeline, scenario)
+        session_id, job_id = queue_session(
+            trainee_id=current_user.id, audio_name=name, audio_mime="audio/wav", duration=duration,
+            source="browser", title=f"Practice: {scenario.title}" if scenario else "Practice",
+            scenario_id=scenario_id, speaker_setup="scripted" if timeline else "auto", client_timeline=timeline,
+            helper_channel=MIC_CHANNEL if channels == 2 else None, room=room,
+        )
     except ListenWellError as e:
         return jsonify(e.to_dict()), e.status_code
-    session_id, job_id = queue_session(
-        trainee_id=current_user.id, audio_name=name, audio_mime="audio/wav", duration=duration,
-        source="browser", title=f"Practice: {scenario.title}" if scenario else "Practice", scenario_id=scenario_id,
-        speaker_setup="scripted" if timeline else "auto", client_timeline=timeline,
-        helper_channel=MIC_CHANNEL if channels == 2 else None,
-    )
     return jsonify(
         session_id=session_id,
         job_id=job_id,

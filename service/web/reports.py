@@ -31,7 +31,7 @@ from flask import session as flask_session
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from analysis.errors import ListenWellError
+from analysis.errors import ListenWellError, QueueFullError
 from analysis.report.types import Report
 from service.practice.scenarios import default_folder
 from service.store.db import get_db
@@ -45,6 +45,7 @@ from service.web.auth import (
 from service.web.extensions import csp_nonce
 from service.web.full_page import stored_full_page, stored_page_csp
 from service.web.jobs import enqueue, notify_runner
+from service.web.queue_limits import QueueRoom
 from service.web.page_cache import PageCache, StoredPage, page_key
 from service.web.report_text import timeline_summary, webvtt
 from service.web.report_page import (
@@ -378,6 +379,15 @@ def set_speakers(session_id: int):
         return redirect(page)
     if not session["audio_name"] or not audio_path(current_app.instance_path, session["audio_name"]).is_file():
         flash("The audio of this session is no longer kept, so it cannot be analysed again.", "error")
+        return redirect(page)
+    trainee = int(session["trainee_id"])
+    owner = db.execute("SELECT username FROM users WHERE id = ?", (trainee,)).fetchone()
+    room = QueueRoom(trainee, None if trainee == int(current_user.id) else (owner["username"] if owner else "the trainee"),
+                     float(current_app.config["QUEUED_MINUTES_PER_USER"]), again="Answer again")
+    try:
+        room.check(db, float(session["duration"] or 0.0))
+    except QueueFullError as e:
+        flash(e.message, "error")
         return redirect(page)
     if channel is not None:
         db.execute("UPDATE sessions SET speaker_setup = 'stereo', helper_speaker = NULL, helper_channel = ? "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import (
@@ -23,12 +24,14 @@ from analysis.errors import (
     AudioTooLongError,
     ListenWellError,
     ParameterError,
+    QueueFullError,
     UnsupportedFormatError,
 )
 from service.store.db import get_db
-from service.store.storage import audio_dir, audio_extension, create_session
+from service.store.storage import audio_dir, audio_extension, audio_path, create_session
 from service.web.auth import visible_trainees
 from service.web.jobs import enqueue, notify_runner
+from service.web.queue_limits import QueueRoom
 from service.web.upload_check import check_audio, save_upload
 from service.web.upload_worker import check_audio_in_worker
 
@@ -59,11 +62,13 @@ def human_seconds(s: float) -> str:
     return f"{s:.0f} s" if s < 120 else f"{s / 60:.1f} min"
 
 
-def accept_audio(file: FileStorage | None) -> tuple[str, str, float]:
+def accept_audio(file: FileStorage | None,
+                 admit: Callable[[float], None] | None = None) -> tuple[str, str, float]:
     """Check an uploaded file (name, size, content, duration) and store it under a generated name.
 
-    Returns ``(audio_name, mime, duration_seconds)``; raises a ListenWellError with
-    a message for the user, and then nothing is stored.
+    ``admit(duration_seconds)``, when given, runs once the length is known and before the file is
+    stored; it refuses by raising. Returns ``(audio_name, mime, duration_seconds)``; raises a
+    ListenWellError with a message for the user, and then nothing is stored.
     """
     if file is None or not file.filename:
         raise ParameterError("Choose an audio file to upload.")
@@ -87,6 +92,8 @@ def accept_audio(file: FileStorage | None) -> tuple[str, str, float]:
                            float(current_app.config["MIN_AUDIO_SECONDS"]),
                            float(current_app.config.get("UPLOAD_CHECK_SECONDS", 20.0)))
         duration = info.duration
+        if admit is not None:
+            admit(float(duration))
         ext_out, mime = audio_extension(info.format_name)
         name = f"{uuid.uuid4().hex}.{ext_out}"
         os.replace(tmp, audio_dir(current_app.instance_path) / name)
@@ -95,9 +102,25 @@ def accept_audio(file: FileStorage | None) -> tuple[str, str, float]:
         tmp.unlink(missing_ok=True)
 
 
-def queue_session(**fields) -> tuple[int, int]:
-    """Create a session row and queue its analysis; return ``(session_id, job_id)``."""
+def queue_session(room: QueueRoom | None = None, **fields) -> tuple[int, int]:
+    """Create a session row and queue its analysis; return ``(session_id, job_id)``.
+
+    With ``room``, the trainee's queue is checked again in the same transaction (another upload may
+    have filled it meanwhile); when it is full the stored audio is removed and QueueFullError raised.
+    """
     db = get_db()
+    if room is not None:
+        if db.in_transaction:
+            db.commit()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            room.check(db, float(fields.get("duration") or 0.0))
+        except QueueFullError:
+            db.rollback()
+            stored = audio_path(current_app.instance_path, fields.get("audio_name"))
+            if stored is not None:
+                stored.unlink(missing_ok=True)
+            raise
     session_id = create_session(db, created_by=current_user.id, **fields)
     job_id = enqueue(db, session_id)
     db.commit()
@@ -134,21 +157,26 @@ def upload():
     if request.method == "POST":
         try:
             trainee_id = int(request.form.get("trainee_id", "0"))
-            if trainee_id not in {int(t["id"]) for t in trainees}:
+            names = {int(t["id"]): t["username"] for t in trainees}
+            if trainee_id not in names:
                 raise ParameterError("Choose one of your trainees.")
             speakers = _speaker_fields(request.form)
-            name, mime, duration = accept_audio(request.files.get("audio"))
+            room = QueueRoom(trainee_id, None if trainee_id == int(current_user.id) else names[trainee_id],
+                             float(current_app.config["QUEUED_MINUTES_PER_USER"]))
+            room.check(get_db(), None)  # a full queue refuses at once, before the file is read
+            name, mime, duration = accept_audio(request.files.get("audio"),
+                                                admit=lambda seconds: room.check(get_db(), seconds))
+            title = request.form.get("title", "").strip()[:200] or "uploaded session"
+            session_id, _ = queue_session(
+                trainee_id=trainee_id, audio_name=name, audio_mime=mime, duration=duration,
+                source="upload", title=title, **speakers, room=room,
+                source_name=getattr(request.files.get("audio"), "filename", None),  # shown as the source
+            )
         except (ListenWellError, ValueError) as e:
             message = e.message if isinstance(e, ListenWellError) else "Choose one of your trainees."
             flash(message, "error")
             status = e.status_code if isinstance(e, ListenWellError) else 400
             return render_template("upload.html", trainees=trainees), status
-        title = request.form.get("title", "").strip()[:200] or "uploaded session"
-        session_id, _ = queue_session(
-            trainee_id=trainee_id, audio_name=name, audio_mime=mime, duration=duration,
-            source="upload", title=title, **speakers,
-            source_name=getattr(request.files.get("audio"), "filename", None),  # shown as the source
-        )
         flash("Uploaded: the analysis is queued.", "info")
         return redirect(url_for("reports.session_page", session_id=session_id))
     return render_template("upload.html", trainees=trainees)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import requests
 
-__all__ = ["measure", "percentile", "run"]
+__all__ = ["LatencyProbe", "measure", "percentile", "run"]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -30,6 +30,50 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1))
     return ordered[k]
+
+
+class LatencyProbe:
+    """GET ``url`` every ``every`` seconds on a thread until :meth:`stop`; the latencies (s) in ``times``.
+
+    Each probe waits for its answer (at most ``timeout`` s, counted as that long if it never comes)
+    before the next one starts, so a server that holds requests shows up as one long probe.
+    """
+
+    def __init__(self, url: str, every: float = 0.5, timeout: float = 120.0):
+        import threading
+
+        self.url, self.every, self.timeout = url, every, timeout
+        self.times: list[float] = []
+        self.statuses: set[int] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            t0 = time.perf_counter()
+            try:
+                self.statuses.add(requests.get(self.url, timeout=self.timeout).status_code)
+            except requests.RequestException:
+                self.statuses.add(0)
+            self.times.append(time.perf_counter() - t0)
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> "LatencyProbe":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(self.timeout + 5)
+
+    def summary(self) -> str:
+        if not self.times:
+            return "no probes"
+        return (f"{len(self.times)} probes, max {1000 * max(self.times):.0f} ms, "
+                f"p95 {1000 * percentile(self.times, 95):.0f} ms, median {1000 * statistics.median(self.times):.0f} ms")
 
 
 def measure(session: requests.Session, url: str, concurrency: int, total: int,

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.web_fixtures import ROOT, app, instance, login, world
+from tests.web_fixtures import ADMIN_PASSWORD, ROOT, app, instance, login, rows, world
 
 EXAMPLE = ROOT / "samples" / "scenario-example.json"
 
@@ -36,8 +36,19 @@ def test_supervisor_adds_a_scenario_trainee_practises_it_owner_deletes_it(app, w
     text = EXAMPLE.read_text(encoding="utf-8")
     r = sup.post("/scenarios/add", data={"text": text})
     assert r.status_code == 302, r.get_data(as_text=True)[:2000]
-    page = sup.get("/scenarios/add").get_data(as_text=True)
+    follow = r.headers["Location"]
+    job_id = int(follow.rsplit("=", 1)[1])
+    page = sup.get(follow).get_data(as_text=True)  # queued: the page follows the voicing job
+    assert "Voicing “Missed a meeting”" in page and f"/api/jobs/{job_id}" in page and "added by sup1" not in page
+    assert sup.get(f"/api/jobs/{job_id}").get_json()["scenario"] == {
+        "id": "missed-meeting", "title": "Missed a meeting", "lines": 7}
+    assert not (instance / "scenarios" / "missed-meeting").exists()
+    assert _run_jobs(instance) == 1  # the job runner voices it
+    job = sup.get(f"/api/jobs/{job_id}").get_json()
+    assert (job["kind"], job["status"], job["progress"]) == ("voicing", "done", 1.0)
+    page = sup.get(follow).get_data(as_text=True)
     assert "Added “Missed a meeting”: 7 client lines voiced" in page and "added by sup1" in page
+    assert "Voicing “Missed a meeting”" not in page
     folder = instance / "scenarios" / "missed-meeting"
     assert (folder.stat().st_mode & 0o777) == 0o700
     assert all((f.stat().st_mode & 0o777) == 0o600 for f in folder.iterdir())
@@ -91,6 +102,17 @@ def test_supervisor_adds_a_scenario_trainee_practises_it_owner_deletes_it(app, w
     after = trainee.get(f"/sessions/{sid}").get_data(as_text=True)
     assert "Reflect the guilt before anything else" not in after and 'id="checklist"' not in after
     assert trainee.get("/practice/missed-meeting").status_code == 404
+
+
+def _run_jobs(instance: Path) -> int:
+    """Run every queued job in this process (the app under test has no workers); return how many ran."""
+    from service.store.db import db_path
+    from service.web.jobs import JobRunner
+
+    runner, n = JobRunner(db_path(instance), instance, workers=0), 0
+    while runner.run_one():
+        n += 1
+    return n
 
 
 @pytest.mark.parametrize("text, message", [
@@ -160,3 +182,54 @@ def test_loader_refuses_two_files_with_one_title(tmp_path):
         load_scenarios(tmp_path)
     (tmp_path / "b.json").write_text(json.dumps({**data, "id": "other-id", "title": "Another title"}), encoding="utf-8")
     assert [s.id for s in load_scenarios(tmp_path)] == sorted([data["id"], "other-id"])
+
+
+def test_a_voicing_that_fails_stores_nothing_and_the_page_says_why(app, world, instance, monkeypatch):
+    """Piper fails on the third line: the job fails with the reason, no folder is left, the text comes back."""
+    from analysis.errors import ModelUnavailableError
+    from service.practice import voicing
+
+    real = voicing.synthesize_line
+    calls = {"n": 0}
+
+    def third_fails(text, voice):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise ModelUnavailableError("could not load the Piper voice: broken install")
+        return real(text, voice)
+
+    monkeypatch.setattr(voicing, "synthesize_line", third_fails)
+    sup = _client(app, "sup1")
+    r = sup.post("/scenarios/add", data={"text": EXAMPLE.read_text(encoding="utf-8")})
+    assert r.status_code == 302
+    follow = r.headers["Location"]
+    assert _run_jobs(instance) == 1
+    job = sup.get(f"/api/jobs/{int(follow.rsplit('=', 1)[1])}").get_json()
+    assert job["status"] == "failed" and job["error"] == "could not load the Piper voice: broken install"
+    page = sup.get(follow).get_data(as_text=True)
+    assert "“Missed a meeting” was not added" in page and "broken install. Nothing was stored." in page
+    assert "broken install" in page and "missed-meeting" in page.split('id="scenario-text"')[1][:2000]
+    assert not (instance / "scenarios" / "missed-meeting").exists()
+    assert not list((instance / "tmp").iterdir())  # the half-voiced work folder is gone
+    assert "Missed a meeting" not in _client(app, "alice").get("/practice/").get_data(as_text=True)
+
+
+def test_an_id_or_title_waiting_to_be_voiced_is_taken(app, world, instance):
+    sup = _client(app, "sup1")
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert sup.post("/scenarios/add", data={"text": text}).status_code == 302
+    r = sup.post("/scenarios/add", data={"text": text})  # the same id, still queued
+    assert r.status_code == 400 and "The id &#39;missed-meeting&#39; is already used" in r.get_data(as_text=True)
+    other = json.loads(text)
+    other["id"] = "another-id"
+    r = _client(app, "sup2").post("/scenarios/add", data={"text": json.dumps(other)})
+    assert r.status_code == 400 and "The title &#39;Missed a meeting&#39; is already used" in r.get_data(as_text=True)
+    page = sup.get("/scenarios/add").get_data(as_text=True)  # its adder sees it waiting
+    assert "Voicing “Missed a meeting”" in page and "Waiting for its turn" in page
+    assert "Voicing “Missed a meeting”" not in _client(app, "sup2").get("/scenarios/add").get_data(as_text=True)
+    # another supervisor cannot follow it; an admin can
+    job_id = rows(instance, "SELECT id FROM jobs WHERE kind = 'voicing'")[0]["id"]
+    assert _client(app, "sup2").get(f"/api/jobs/{job_id}").status_code == 404
+    admin = app.test_client()
+    login(admin, "admin", ADMIN_PASSWORD)
+    assert admin.get(f"/api/jobs/{job_id}").get_json()["scenario"]["id"] == "missed-meeting"

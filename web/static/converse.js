@@ -126,15 +126,26 @@
     ask(pcmOut);
   }
 
-  function ask(pcmOut) {
+  // A busy server answers at once with {error: "busy"} (429 or 503) and Retry-After: wait that long
+  // and send the same reply again, for up to BUSY_GIVE_UP_S, while "The client is thinking…" stays.
+  var BUSY_GIVE_UP_S = 60;
+
+  function ask(pcmOut, tried) {
+    tried = tried || 0;
     var form = new FormData(), answering = said.length > 0, at = replyStart === null ? now() : replyStart;
     form.append("said", JSON.stringify(said));
     form.append("replies", JSON.stringify(heard));
     if (pcmOut) form.append("audio", new Blob([pcmOut.buffer], { type: "application/octet-stream" }), "reply.pcm");
     fetch(box.dataset.next, { method: "POST", body: form, credentials: "same-origin", headers: { "X-CSRFToken": token } })
-      .then(function (r) { return r.json().then(function (j) { return [r.ok, j]; }); })
+      .then(function (r) {
+        return r.json().then(function (j) { return [r.ok, j, r.status, r.headers.get("Retry-After")]; });
+      })
       .then(function (res) {
         if (state === "idle" || state === "review") return;
+        if (!res[0] && res[1].error === "busy" && (res[2] === 429 || res[2] === 503)) {
+          var wait = Math.max(0.5, Math.min(10, parseFloat(res[3]) || res[1].retry_after || 1));
+          if (tried + wait <= BUSY_GIVE_UP_S) { setTimeout(function () { ask(pcmOut, tried + wait); }, 1000 * wait); return; }
+        }
         if (!res[0]) { finish("The client could not answer: " + res[1].message); return; }
         var j = res[1];
         if (answering) heard.push(j.heard || "");
