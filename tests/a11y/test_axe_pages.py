@@ -111,3 +111,23 @@ def test_page_has_no_serious_violation(server, browser, name, view):
     page.wait_for_selector(ready)
     assert serious_violations(page) == [], name
     page.context.close()
+
+
+def test_scenario_voicing_card_and_its_end_have_no_serious_violation(server, browser):
+    """The card that follows a voicing job (issue 21) and the note when it is done, at both widths."""
+    url, _, _ = server
+    text = (Path(__file__).resolve().parents[2] / "samples" / "scenario-example.json").read_text()
+    page = _log_in(browser, url, "sup1", "desktop")
+    page.goto(url + "/scenarios/add")
+    page.fill("textarea[name=text]", text)
+    page.click("#scenario-submit")
+    page.wait_for_selector("section.voicing-job, #voicing-done")
+    for view in WIDTHS:
+        page.set_viewport_size(WIDTHS[view])
+        assert serious_violations(page) == [], view
+    page.wait_for_selector("#voicing-done", timeout=120_000)
+    for view in WIDTHS:
+        page.set_viewport_size(WIDTHS[view])
+        page.reload()
+        assert serious_violations(page) == [], view
+    page.context.close()
