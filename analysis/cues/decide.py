@@ -202,7 +202,14 @@ _VALID_TAIL = re.compile(r"\b(?:is|was|'s) (?:so |really |completely |totally )?
                          r"\bmakes (?:total |a lot of |complete )?sense\b")
 
 
+# sympathy for what happened to the client: "I'm so sorry about Marcus", "I'm sorry you went through that"
+_SYMPATHY = re.compile(r"\bi(?:'m| am) (?:so |really |very |truly )?sorry (?:about|for|to hear|that|you|it)\b")
+
+
 def _feeling_valid(c: str) -> str | None:
+    s = _SYMPATHY.search(c)
+    if s:
+        return s.group(0)
     m = _VALID_TAIL.search(c)
     return m.group(0) if m and R.feelings_named(c[: m.start()]) else None
 
@@ -214,7 +221,14 @@ _VALID_TAIL = re.compile(r"\b(?:is|was|'s) (?:so |really |completely |totally )?
                          r"\bmakes (?:total |a lot of |complete )?sense\b")
 
 
+# sympathy for what happened to the client: "I'm so sorry about Marcus", "I'm sorry you went through that"
+_SYMPATHY = re.compile(r"\bi(?:'m| am) (?:so |really |very |truly )?sorry (?:about|for|to hear|that|you|it)\b")
+
+
 def _feeling_valid(c: str) -> str | None:
+    s = _SYMPATHY.search(c)
+    if s:
+        return s.group(0)
     m = _VALID_TAIL.search(c)
     return m.group(0) if m and R.feelings_named(c[: m.start()]) else None
 

@@ -33,7 +33,7 @@ _MORE_FEELINGS = frozenset("worries scares scary hurts hurtful painful stung afr
 # ("that"/"this" as a pronoun: "what was that like", "how did that feel", "tell me about that"; not
 # a new thing's determiner: "this weekend", "that new job")
 _POINTS_BACK = re.compile(
-    r"\b(?:that|this)\b(?=\s*(?:[?.!,]|$|(?:is|was|has|had|must|might|would|could|will|does|did|do|feels?|felt|"
+    r"\b(?:that|this)\b(?=\s*(?:[?.!,]|$|(?:is|was|'s|has|had|been|must|might|would|could|will|does|did|do|feels?|felt|"
     r"means?|meant|makes?|made|brings?|brought|leaves?|left|sounds?|seems?|like|for you|to you|with you|on you|"
     r"part|moment|feeling|fear|shame|guilt|pain|hurt)\b))|"
     r"\b(?:was|is|has) it been like\b|\bwhat (?:was|is) it like\b|\btell me more\b|"

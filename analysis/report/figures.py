@@ -110,10 +110,10 @@ _DEFS = (
               lambda v: f"{_pct(v)} of your reflections added meaning (a feeling or what matters to the client)",
               lambda v: f"{_pct(v)} of your reflections added meaning (aim for about 40 % or more)"),
     # --- explore
-    FigureDef("open_questions", "open questions that follow the client", "% of your questions", Band(50.0, 100.0),
-              "at least half of your questions open and on the client's topic (7 in 10 is good)",
-              lambda v: f"{_pct(v)} of your questions were open and followed what the client said",
-              lambda v: f"{_share(v, 'your questions')} were open and followed what the client said "
+    FigureDef("open_questions", "open questions", "% of your questions on the client's topic", Band(50.0, 100.0),
+              "at least half of your questions on the client's topic open (7 in 10 is good)",
+              lambda v: f"{_pct(v)} of your questions on the client's topic were open",
+              lambda v: f"{_share(v, 'your questions on the client' + chr(39) + 's topic')} were open "
                         "(aim for at least half)"),
     FigureDef("closed_question_runs", "yes/no questions straight after another", "times", Band(0.0, 1.0),
               "no strings of yes/no questions",

@@ -199,11 +199,17 @@ def explore(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     if not asked_open and not cq:
         return None, [], {"summary": "Not measured: you asked no questions.",
                           "try_instead": 'Ask one open question: "What has this been like for you?"'}
-    # an open question that changes the subject right after a feeling explores nothing of the client's
+    # a question that changes the subject (after a feeling, or an explicit "anyway") explores nothing of the
+    # client's: it is neither praised nor faulted here but counted under "stay with hard topics"
     changes = {e.turn for e in view.events if e.kind == "topic_avoidance"}
-    oq = [t for t in asked_open if t.index not in changes]
-    away = [t for t in asked_open if t.index in changes]
-    pct = 100.0 * len(oq) / (len(asked_open) + len(cq))
+    away = [t for t in helper if t.index in changes and (t in asked_open or t in cq)]
+    oq = [t for t in asked_open if t not in away]
+    on_topic = len(oq) + len([t for t in cq if t not in away])
+    if not on_topic:
+        return None, [], {"summary": f"Not measured: every question you asked ({len(away)}) changed the subject; "
+                                     "see Stay with hard topics.",
+                          "try_instead": 'Ask about what the client just said: "What was that like for you?"'}
+    pct = 100.0 * len(oq) / on_topic
     runs = 0
     prev = False
     for t in helper:
@@ -211,23 +217,21 @@ def explore(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
         runs += int(closed and prev)
         prev = closed
     parts = [
-        ScorePart("open_questions", round(pct, 1), "% of your questions", ramp(pct, 25.0, 70.0), 0.7,
+        ScorePart("open_questions", round(pct, 1), "% of your questions on the client's topic", ramp(pct, 25.0, 70.0), 0.7,
                   target_text("open_questions")),
         ScorePart("closed_question_runs", float(runs), "times", ramp(runs, 4.0, 0.0), 0.3,
                   target_text("closed_question_runs")),
     ]
     ev = _praise(oq[:2], "open_questions", "an open question")
-    ev += _fault(away[:1], "open_questions", "an open question that changed the subject",
-                 'Instead of "{quote}", ask about what the client just said: "What was that like for you?"')
-    ev += _fault(cq[:2], "open_questions", "a yes/no question",
+    ev += _fault([t for t in cq if t not in away][:2], "open_questions", "a yes/no question",
                  'Instead of "{quote}", ask openly: "How has that been for you?" or "What would you like to happen?"')
     try_instead = generic
     if cq:
         try_instead = (f'Instead of "{_short(cq[0].text)}", ask openly: '
                        '"How has that been for you?" or "What would you like to happen?"')
     summary = (f"{_n(len(asked_open) + len(cq), 'question')}: {len(asked_open)} open, {len(cq)} yes/no"
-               + (f"; {len(away)} of the open ones changed the subject" if away else "")
-               + f" ({percent(pct / 100.0)} % open{' and on the client' + chr(39) + 's topic' if away else ''}; "
+               + (f"; {len(away)} changed the subject (a thing for Stay with hard topics, not counted here)" if away else "")
+               + f" ({percent(pct / 100.0)} % open{' of those on the client' + chr(39) + 's topic' if away else ''}; "
                "aim for at least half).")
     return weighted(parts), parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev)}
 

@@ -267,3 +267,8 @@ def test_a_feeling_said_back_to_you_is_a_reflection_even_when_the_model_reads_in
 def test_a_feeling_called_real_is_validation():
     assert decide("That fear of running out of time with her is real.", "other").has("validation")
     assert not decide("That letter from the court is real.", "other").has("validation")
+
+
+def test_sympathy_for_what_happened_is_validation():
+    assert decide("Oh, Tanya, I'm so sorry about Marcus.", "other").has("validation")
+    assert not decide("Sorry, I'm late, the bus was full.", "other").has("validation")
