@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Sequence
 
+from analysis.cues.events import asks_about
 from analysis.cues.jargon import jargon_uses
 from analysis.cues.text import is_backchannel
 from analysis.cues.view import CueView
@@ -187,6 +188,12 @@ def _short(text: str) -> str:
     return quote(text, 80)
 
 
+def _follows(turns: Sequence[Turn], question: Turn) -> bool:
+    """The question asks about what the client said last (shares a word with it, names a feeling or points back)."""
+    before = _client_before(turns, question)
+    return before is not None and asks_about(question.text, before.text)
+
+
 def explore(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     """Share of open questions and runs of closed questions (not measured when no question was asked)."""
     generic = 'Swap a yes/no question for an open one: "What was that like for you?"'
@@ -203,11 +210,16 @@ def explore(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     # client's: it is neither praised nor faulted here but counted under "stay with hard topics"
     changes = {e.turn for e in view.events if e.kind == "topic_avoidance"}
     away = [t for t in helper if t.index in changes and (t in asked_open or t in cq)]
-    oq = [t for t in asked_open if t not in away]
+    # an open question counts when it is shown to follow the client (a word of theirs, a feeling, or "that");
+    # one that neither follows nor was read as a change of subject is left out either way
+    oq = [t for t in asked_open if t not in away and _follows(turns, t)]
+    unsure = [t for t in asked_open if t not in away and t not in oq]
     on_topic = len(oq) + len([t for t in cq if t not in away])
     if not on_topic:
-        return None, [], {"summary": f"Not measured: every question you asked ({len(away)}) changed the subject; "
-                                     "see Stay with hard topics.",
+        why = ([f"{len(away)} changed the subject (see Stay with hard topics)"] if away else []) + (
+            [f"{len(unsure)} did not clearly follow what the client said"] if unsure else [])
+        return None, [], {"summary": f"Not measured: of your {_n(len(away) + len(unsure), 'question')}, "
+                                     f"{' and '.join(why)}.",
                           "try_instead": 'Ask about what the client just said: "What was that like for you?"'}
     pct = 100.0 * len(oq) / on_topic
     runs = 0
@@ -229,10 +241,14 @@ def explore(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     if cq:
         try_instead = (f'Instead of "{_short(cq[0].text)}", ask openly: '
                        '"How has that been for you?" or "What would you like to happen?"')
+    left_out = []
+    if away:
+        left_out.append(f"{len(away)} changed the subject (a thing for Stay with hard topics)")
+    if unsure:
+        left_out.append(f"{len(unsure)} of the open ones did not clearly follow what the client said")
     summary = (f"{_n(len(asked_open) + len(cq), 'question')}: {len(asked_open)} open, {len(cq)} yes/no"
-               + (f"; {len(away)} changed the subject (a thing for Stay with hard topics, not counted here)" if away else "")
-               + f" ({percent(pct / 100.0)} % open{' of those on the client' + chr(39) + 's topic' if away else ''}; "
-               "aim for at least half).")
+               + (f"; {' and '.join(left_out)}, so they are not counted here" if left_out else "")
+               + f" ({percent(pct / 100.0)} % open{' of the rest' if left_out else ''}; aim for at least half).")
     return weighted(parts), parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev)}
 
 
