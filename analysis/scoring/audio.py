@@ -99,6 +99,11 @@ def make_space(turns: Sequence[Turn], timing: TimingMetrics | None) -> Result:
     ev += [replace(e, figure="interruptions_per_minute") for e in _event_evidence(
         backchannels[:1], "a short \"mm-hmm\" while the client talked: listening without taking over", turns,
         positive=True)]
+    room = max((t for t in turns if t.role == CLIENT), key=_words, default=None)
+    if room is not None and share <= 0.5:  # the moment that shows the room the client had
+        let_finish = " and you let them finish" if seen and not interruptions else ""
+        ev += [replace(e, figure="helper_talk_share")
+               for e in evidence([room], f"the client's longest turn: room to talk{let_finish}", positive=True)]
     longest = max((t for t in turns if t.role == HELPER), key=_words, default=None)
     if longest is not None and share > 0.5:
         ev += [replace(e, figure="helper_talk_share",

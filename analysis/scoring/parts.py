@@ -303,6 +303,9 @@ def hold_back(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
         + _fault(minimising[:2], "minimising", "minimising",
                  'Instead of "{quote}", acknowledge it: "That sounds really hard, and it makes sense you feel '
                  'that way."'))[:5]
+    if not unasked:  # asking before offering anything: holding back, in a moment
+        ev += _praise([t for t in helper if view.has(t.index, "permission")][:1], "advice",
+                      "asked before offering an idea")
     ev += [Evidence(speaker=j.speaker, role=j.role, quote=j.quote, start=j.start, end=j.end,
                     note=f'technical word "{j.said}"', figure="technical_terms",
                     try_instead=f'Instead of "{j.said}" in "{_short(j.quote)}", say "{j.plain}".')

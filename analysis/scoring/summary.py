@@ -208,10 +208,11 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
         picked.append(p)
     priorities = tuple(picked)
     praise = {s.name: _praise_claim(s) for s in measured if s.name in strong}
-    # the strength: every cited figure in its band; a part whose figures are all in band first, then
-    # one that has a sure quote, then the highest score
-    best = sorted((s for s in measured if praise.get(s.name) is not None),
-                  key=lambda s: (not praise[s.name][1], praise[s.name][0].evidence is None, -(s.score or 0),
+    # the strength: every cited figure in its band and a moment that shows it (a part with nothing to
+    # quote, such as "no advice" alone, is not praised); a part whose figures are all in band first,
+    # then a sure quote, then the highest score
+    best = sorted((s for s in measured if praise.get(s.name) is not None and praise[s.name][0].evidence is not None),
+                  key=lambda s: (not praise[s.name][1], praise[s.name][0].evidence.unsure, -(s.score or 0),
                                  -s.weight, s.name))
     if any(p.subscore in WORDS for p in priorities):  # the words need work: praise words, not quiet
         best = [s for s in best if s.name in WORDS]

@@ -81,6 +81,9 @@ def test_make_space_praised_only_for_what_is_in_band():
     assert [b.figure for b in s.because] == ["helper_talk_share", "interruptions_per_minute"]
     assert s.message == ("You took 35 % of the talking, leaving the client the larger share; "
                          "you never cut in on the client.")
+    # the moment that shows it: the client's longest turn, let run to its end
+    longest = max((t for t in turns if t.role == "client"), key=lambda t: len(t.text.split()))
+    assert s.evidence is not None and s.evidence.role == "client" and s.evidence.start == longest.start
 
 
 def test_no_priority_without_a_fault_the_session_shows():
@@ -214,3 +217,19 @@ def test_jargon_is_shown_where_it_was_said_with_a_plain_alternative():
     text = " ".join(render_text(report).split())
     assert 'you said "I.O.P."; to the client, say "the day programme"' in text
     assert check_report(report) == []
+
+
+def test_a_strength_needs_a_moment_that_shows_it():
+    """No advice in a session is no moment to praise: hold back alone, with nothing to quote, is not the strength;
+    asking permission first is such a moment."""
+    turns = make_turns(GOOD)
+    sub = score_session(turns, GOOD_VIEW, None).subscores["hold_back"]
+    assert sub.score >= 70 and not any(e.positive for e in sub.evidence)
+    report = with_summary(Report(index=90.0, subscores={"hold_back": sub}, turns=tuple(turns)))
+    assert report.summary.strength is None
+    labels = dict(GOOD_VIEW.labels)
+    labels[3] = labels[3] | {"permission"}
+    sub = score_session(turns, CueView(labels, GOOD_VIEW.events, GOOD_VIEW.probs), None).subscores["hold_back"]
+    report = with_summary(Report(index=90.0, subscores={"hold_back": sub}, turns=tuple(turns)))
+    s = report.summary.strength
+    assert s is not None and s.subscore == "hold_back" and s.evidence.start == turns[3].start
