@@ -187,6 +187,10 @@ def _suggestion(c: str) -> str | None:
     return m
 
 
+# "you might look for a route", "you could call her": a suggestion by its verb (not "you could lose it")
+_YOU_COULD = re.compile(r"\byou (?:could|might|may want to|can always) (?:just |always |also )?(?:look for|look into|call|ask|"
+                        r"go to|try|talk to|write|take|find|join|reach out|tell|start|bring|plan|use|check|switch|"
+                        r"download|text|sign up|set up|put|leave|change|avoid)\b")
 # "try" + a way of doing something, as a suggestion: "next time, try walking past it", "maybe try calling"
 _TRY_NEXT_TIME = re.compile(r"^(?:so |well |and |maybe |then )*(?:next time,? |just )?try (?:to |not |\w+ing\b)")
 # "you should be proud", "you need to be heard": about the client's worth or need, not a fix
@@ -245,8 +249,10 @@ def _read(c: str) -> _Clause:
         advice = _suggestion(c) or R.match_advice(c)
         if advice and advice != _suggestion(c) and (_in_client_mouth(c, stem, advice) or _narrated(c, advice)):
             advice = None
-        if advice is None and _TRY_NEXT_TIME.search(c):
-            advice = _TRY_NEXT_TIME.search(c).group(0)  # "maybe next time try walking past it"
+        for rx in (_TRY_NEXT_TIME, _YOU_COULD):  # "maybe next time try walking past it", "you might look for"
+            m = rx.search(c) if advice is None else None
+            if m and not _in_client_mouth(c, stem, m.group(0)):
+                advice = m.group(0)
         persuade = R.match_persuade(c)
         if persuade and (_in_client_mouth(c, stem, persuade) or _NOT_A_FIX.search(c)):
             persuade = None  # "you need to be heard first": the client's need, not a fix
@@ -258,19 +264,6 @@ def _read(c: str) -> _Clause:
         minimising=R.match_minimising(c), confront=confront, sarcasm=R.match_sarcasm(c),
         validation=None if question else R.match_validation(c) or _feeling_valid(c), permission=R.match_permission(c),
     )
-
-
-_LEAD = r"^(?:(?:so|and|but|okay|ok|well|now|alright|right|um|uh|yeah)[, ]+)*"
-_AUX_START = re.compile(_LEAD + r"(?:do|does|did|is|are|was|were|am|can|could|would|will|have|has|had|should|shall|"
-                        r"may|might|isn't|aren't|don't|doesn't|didn't|won't|wouldn't|can't|couldn't|haven't|hasn't)\b")
-
-
-def _question_form(q: str) -> str | None:
-    """A question's form when it is plain: "open" (what/how/why ...), "closed" (starts with a verb: "do you...?")."""
-    t = re.sub(r"^.*?,\s*(?=(?:what|how|why|tell me)\b)", "", q) if "," in q else q
-    if _AUX_START.match(t):
-        return "closed"
-    return "open" if R.question_type(t) == "open" else None
 
 
 def _rule_main(parts: list[_Clause], text: str) -> tuple[str, str]:

@@ -9,7 +9,7 @@ import re
 
 __all__ = [
     "FEELING_WORDS", "normalise", "words", "content_words", "is_question", "question_type",
-    "feelings_named", "is_backchannel", "english_share",
+    "feelings_named", "is_backchannel", "english_share", "yes_no_form",
 ]
 
 def _rx(*phrases: str) -> re.Pattern[str]:
@@ -80,6 +80,22 @@ _CLOSED_WH = re.compile(
     r"^(?:(?:so|and|but|okay|well)[, ]+)*(?:how (?:many|much|often|long|old)|what time|which|"
     r"(?:when|where|who) (?:did|do|does|is|was|were|are|will)\b)\b"
 )
+
+
+_YES_NO = re.compile(
+    r"^(?:(?:so|and|but|okay|ok|well|now|alright|right|um|uh|yeah)[, ]+)*(?:do|does|did|is|are|was|were|am|can|could|"
+    r"would|will|have|has|had|should|shall|may|might|isn't|aren't|don't|doesn't|didn't|won't|wouldn't|can't|couldn't|"
+    r"haven't|hasn't)\b(?! you (?:tell me|say more|describe|walk me|help me understand))"
+)
+
+
+def yes_no_form(question: str) -> bool:
+    """The last question starts with a verb ("Is your sponsor coming?", "Do you want to?"): answerable by yes or no.
+
+    "Can you tell me more about...?" invites talk and is not counted."""
+    t = normalise(question)
+    qs = [s for s in re.split(r"(?<=[.!?])\s+", t) if s.endswith("?")] or [_last_sentence(t)]
+    return bool(_YES_NO.match(qs[-1]))
 
 
 def _last_sentence(text: str) -> str:

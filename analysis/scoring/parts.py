@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 from analysis.cues.events import asks_about
 from analysis.cues.jargon import jargon_uses
-from analysis.cues.text import is_backchannel
+from analysis.cues.text import is_backchannel, yes_no_form
 from analysis.cues.view import CueView
 from analysis.report.figures import target_text
 from analysis.report.glossary import percent
@@ -234,7 +234,8 @@ def explore(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
         ScorePart("closed_question_runs", float(runs), "times", ramp(runs, 4.0, 0.0), 0.3,
                   target_text("closed_question_runs")),
     ]
-    ev = _praise(oq[:2], "open_questions", "an open question")
+    # a quote praised as an open question has no yes/no form ("Is your sponsor coming?" is not one, whatever was read)
+    ev = _praise([t for t in oq if not yes_no_form(t.text)][:2], "open_questions", "an open question")
     ev += _fault([t for t in cq if t not in away][:2], "open_questions", "a yes/no question",
                  'Instead of "{quote}", ask openly: "How has that been for you?" or "What would you like to happen?"')
     try_instead = generic

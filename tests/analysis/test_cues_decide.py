@@ -272,3 +272,10 @@ def test_a_feeling_called_real_is_validation():
 def test_sympathy_for_what_happened_is_validation():
     assert decide("Oh, Tanya, I'm so sorry about Marcus.", "other").has("validation")
     assert not decide("Sorry, I'm late, the bus was full.", "other").has("validation")
+
+
+def test_you_might_plus_a_doing_verb_is_a_suggestion_and_a_consequence_is_not():
+    assert decide("I took a different bus for a while. You might look for a route that skips that block.",
+                  "reflection").has("advice")
+    assert not decide("You could lose custody if this goes on.", "reflection").has("advice")
+    assert not decide("It sounds like you feel you could call her any time.", "reflection").has("advice")

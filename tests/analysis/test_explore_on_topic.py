@@ -49,3 +49,18 @@ def test_an_open_question_that_follows_counts_and_one_that_may_not_is_left_out()
     assert "1 of the open ones did not clearly follow" in extra["summary"]
     praised = [e.quote for e in extra["evidence"] if e.positive]
     assert praised and all("sponsor" in q for q in praised)
+
+
+def test_a_yes_no_question_is_never_quoted_as_an_open_one():
+    from analysis.cues.view import CueView
+    turns = _turns(
+        (CLIENT, "My sponsor says I can leave the wedding after the first dance."),
+        (HELPER, "Is your sponsor coming to the wedding?"),
+        (CLIENT, "He's invited. He said he'd sit near the door."),
+        (HELPER, "What would it mean to you to have him near the door?"),
+    )
+    # the reading says both are open (as a model may): the praise still quotes only the open form
+    view = CueView({1: frozenset({"question", "open_question"}), 3: frozenset({"question", "open_question"})})
+    _, _, extra = explore(turns, view, True)
+    praised = [e.quote for e in extra["evidence"] if e.positive]
+    assert praised and not any(q.startswith("Is your sponsor") for q in praised)
