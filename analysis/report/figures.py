@@ -120,10 +120,12 @@ _DEFS = (
               lambda v: "you did not string yes/no questions together",
               lambda v: f"you asked a yes/no question straight after another {_times(v)}"),
     # --- hold back solutions
-    FigureDef("advice", "your turns giving advice", "% of your turns", Band(0.0, 5.0),
-              "rarely: about 1 turn in 20 or fewer",
-              lambda v: "you gave no advice" if v <= 0 else f"you seldom gave advice ({_pct(v)} of your turns)",
-              lambda v: f"{_share(v, 'your turns', only=False)} gave advice (aim for 1 in 20 or fewer)"),
+    FigureDef("advice", "your turns giving advice without asking first", "% of your turns", Band(0.0, 5.0),
+              "rarely: about 1 turn in 20 or fewer (one idea after each time you asked is fine)",
+              lambda v: "you gave no advice without asking first" if v <= 0
+              else f"you seldom gave advice without asking first ({_pct(v)} of your turns)",
+              lambda v: f"{_share(v, 'your turns', only=False)} gave advice without asking first "
+                        "(aim for 1 in 20 or fewer)"),
     FigureDef("information_and_advice", "your turns giving information or advice", "% of your turns",
               Band(0.0, 25.0), "about a quarter of your turns or fewer",
               lambda v: f"you kept information and advice to {_pct(v)} of your turns",

@@ -270,7 +270,10 @@ def hold_back(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     inputs_exp = sum(1.0 if view.has(t.index, "advice") else view.expected(t.index, "input") for t in helper)
     minimising = [t for t in helper if view.has(t.index, "minimising")]
     sbe = [e for e in view.events if e.kind == "solution_before_exploration"]
-    advice_share = (len(advice) - 0.5 * len(asked)) / n
+    # one idea after each time permission was asked is fine (MITI: advice with permission); more is a lecture
+    permissions = sum(1 for t in helper if view.has(t.index, "permission"))
+    beyond = max(0, len(asked) - permissions)
+    advice_share = (len(unasked) + beyond) / n
     input_share = inputs_exp / n
     parts = [
         ScorePart("advice", round(100 * advice_share, 1), "% of your turns", ramp(advice_share, 0.25, 0.03),
@@ -293,8 +296,8 @@ def hold_back(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
         + _fault([t for t in unasked if t not in sbe_turns][:3], "advice", "advice",
                  'Instead of "{quote}", ask first: "What have you already thought about trying?" and, if you '
                  'still want to offer it, "Would it be OK if I shared an idea?"')
-        + _fault([t for t in asked if t not in sbe_turns][:1] if advice_share > 0.05 else [], "advice",
-                 "advice, after asking first",
+        + _fault([t for t in asked if t not in sbe_turns][-beyond:][:1] if beyond and advice_share > 0.05 else [],
+                 "advice", "more advice than you asked to share",
                  'You asked first, well done; instead of "{quote}", keep it to one short idea and ask what they '
                  'make of it: "How does that sound to you?"')
         + _fault([t for t in helper if view.has(t.index, "input") and t not in advice][:2]

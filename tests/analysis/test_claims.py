@@ -233,3 +233,20 @@ def test_a_strength_needs_a_moment_that_shows_it():
     report = with_summary(Report(index=90.0, subscores={"hold_back": sub}, turns=tuple(turns)))
     s = report.summary.strength
     assert s is not None and s.subscore == "hold_back" and s.evidence.start == turns[3].start
+
+
+def test_one_idea_after_asking_is_no_fault_and_a_lecture_after_one_ask_is():
+    """Advice after permission vs unasked advice: one idea per time asked is fine; more is faulted."""
+    turns = make_turns(GOOD)
+    labels = dict(GOOD_VIEW.labels)
+    labels[5] = frozenset({"permission", "question", "closed_question"})
+    labels[7] = frozenset({"advice", "advice_after_permission"})
+    sub = score_session(turns, CueView(labels), None).subscores["hold_back"]
+    advice = next(p for p in sub.parts if p.name == "advice")
+    assert advice.value == 0.0 and advice.in_band
+    lecture = dict(labels)
+    lecture[3] = frozenset({"advice", "advice_after_permission"})  # a second idea on the same ask
+    sub = score_session(turns, CueView(lecture), None).subscores["hold_back"]
+    advice = next(p for p in sub.parts if p.name == "advice")
+    assert advice.value > 5.0 and not advice.in_band
+    assert any(e.figure == "advice" and not e.positive for e in sub.evidence)
