@@ -199,6 +199,10 @@ _NOT_A_FIX = re.compile(r"\byou (?:really |just )?(?:should|need to|deserve to|h
                         r"respected|safe)\b")
 
 
+# a statement about the client or what they told: "you've carried a lot", "so it was the one thing just for you",
+# "that's what really shook you" (not "I", not a fact about the programme)
+_ABOUT_CLIENT = re.compile(r"^(?:(?:so|and|okay|ok|well|yeah|oh)[, ]+)*(?:you|you're|you've|you'd|your|so it|it was|"
+                           r"that's what|that was|being)\b")
 # "You're carrying a lot of guilt", "you've been so lonely": a feeling said back to the client in a statement
 _YOU_FEELING = re.compile(r"^(?:(?:so|and|okay|ok|well|yeah|oh)[, ]+)*you(?:'re| are|'ve| have|'d| had| still| must)?\b")
 # "That fear of running out of time is real", "your anger makes sense": the client's feeling called valid
@@ -218,6 +222,10 @@ def _feeling_valid(c: str) -> str | None:
     return m.group(0) if m and R.feelings_named(c[: m.start()]) else None
 
 
+# a statement about the client or what they told: "you've carried a lot", "so it was the one thing just for you",
+# "that's what really shook you" (not "I", not a fact about the programme)
+_ABOUT_CLIENT = re.compile(r"^(?:(?:so|and|okay|ok|well|yeah|oh)[, ]+)*(?:you|you're|you've|you'd|your|so it|it was|"
+                           r"that's what|that was|being)\b")
 # "You're carrying a lot of guilt", "you've been so lonely": a feeling said back to the client in a statement
 _YOU_FEELING = re.compile(r"^(?:(?:so|and|okay|ok|well|yeah|oh)[, ]+)*you(?:'re| are|'ve| have|'d| had| still| must)?\b")
 # "That fear of running out of time is real", "your anger makes sense": the client's feeling called valid
@@ -356,7 +364,11 @@ def decide_turn(
             overruled = b
     elif b == "question" and real_qs and len(parts) > 1:
         # reflect (or validate) then ask: the statement before the question is a reflection too
-        lead = [p for p in parts[: parts.index(real_qs[-1])] if p.stem and not p.blocked and not p.question]
+        # a statement about the client before the question says back what they said ("So it was the one
+        # thing just for you. What changed after the crash?"): stem or not, unless it advises or informs
+        lead = [p for p in parts[: parts.index(real_qs[-1])]
+                if (p.stem or (_ABOUT_CLIENT.search(p.text) and not blockers and len(R.words(p.text)) >= 4))
+                and not p.blocked and not p.question]
         if lead:
             reflection_clause = lead[0]
             why.append("a reflection followed by a question: both")

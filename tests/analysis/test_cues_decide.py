@@ -279,3 +279,12 @@ def test_you_might_plus_a_doing_verb_is_a_suggestion_and_a_consequence_is_not():
                   "reflection").has("advice")
     assert not decide("You could lose custody if this goes on.", "reflection").has("advice")
     assert not decide("It sounds like you feel you could call her any time.", "reflection").has("advice")
+
+
+def test_a_statement_about_the_client_before_a_question_is_a_reflection_too():
+    for text in ("So it was the one thing just for you. What changed after the crash?",
+                 "You've carried a lot on your own for a long time. How did drinking fit into that?"):
+        d = decide(text, "question", model_subtype="open")
+        assert d.has("reflection") and d.has("question"), text
+    assert not decide("I'll give you a pamphlet. What do you think?", "question", model_subtype="open").has("reflection")
+    assert not decide("You should call her. What do you think?", "question", model_subtype="open").has("reflection")
