@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import analysis.cues.rules as R
+from analysis.cues.text import open_form, statement_form
 
 __all__ = ["CodeHit", "TurnDecision", "decide_turn", "clauses"]
 
@@ -193,6 +194,17 @@ _YOU_COULD = re.compile(r"\byou (?:could|might|may want to|can always) (?:just |
                         r"download|text|sign up|set up|put|leave|change|avoid)\b")
 # "try" + a way of doing something, as a suggestion: "next time, try walking past it", "maybe try calling"
 _TRY_NEXT_TIME = re.compile(r"^(?:so |well |and |maybe |then )*(?:next time,? |just )?try (?:to |not |\w+ing\b)")
+# a plan handed over as orders: "then line up a call with your sponsor", "first, drive yourself", "and bring your own
+# drinks" (a sentence that opens with a doing verb addressed to the client; not "take your time", "call me", "tell me")
+_DO_THIS = re.compile(
+    r"^(?:(?:then|and|so|also|first|second|third|next|just|maybe|oh|okay|ok|well|now|plus)[, ]+)*"
+    r"(?:go (?:to|for|see|back)|call (?!me\b)|line up|drive|bring|tell (?:him|her|them|your|one|someone|a |the )|"
+    r"set (?:up|an|a|yourself)|text (?!me\b)|ask (?:him|her|them|your|for|someone)|take (?:a |the |some |it |your (?!time))|"
+    r"write|find|join|skip|leave|avoid|get (?:a |some |rid|yourself|to |out|help|in touch)|put|plan|"
+    r"make (?:a |sure|it |time)|stay (?:away|with|close|home)|pick|grab|use|sign up|reach out|talk to|start|stop|"
+    r"remember to|download|look (?:for|into)|cut (?:down|back)|switch|replace|limit|schedule|"
+    r"keep (?:a |track|your|it |the ))\b"
+)
 # "you should be proud", "you need to be heard": about the client's worth or need, not a fix
 _NOT_A_FIX = re.compile(r"\byou (?:really |just )?(?:should|need to|deserve to|have to|must) (?:be|feel) "
                         r"(?:really |so |very )?(?:proud|heard|listened to|understood|believed|taken seriously|"
@@ -222,27 +234,9 @@ def _feeling_valid(c: str) -> str | None:
     return m.group(0) if m and R.feelings_named(c[: m.start()]) else None
 
 
-# a statement about the client or what they told: "you've carried a lot", "so it was the one thing just for you",
-# "that's what really shook you" (not "I", not a fact about the programme)
-_ABOUT_CLIENT = re.compile(r"^(?:(?:so|and|okay|ok|well|yeah|oh)[, ]+)*(?:you|you're|you've|you'd|your|so it|it was|"
-                           r"that's what|that was|being)\b")
-# "You're carrying a lot of guilt", "you've been so lonely": a feeling said back to the client in a statement
-_YOU_FEELING = re.compile(r"^(?:(?:so|and|okay|ok|well|yeah|oh)[, ]+)*you(?:'re| are|'ve| have|'d| had| still| must)?\b")
-# "That fear of running out of time is real", "your anger makes sense": the client's feeling called valid
-_VALID_TAIL = re.compile(r"\b(?:is|was|'s) (?:so |really |completely |totally )?(?:real|understandable|valid|natural|normal)\b|"
-                         r"\bmakes (?:total |a lot of |complete )?sense\b")
-
-
-# sympathy for what happened to the client: "I'm so sorry about Marcus", "I'm sorry you went through that"
-_SYMPATHY = re.compile(r"\bi(?:'m| am) (?:so |really |very |truly )?sorry (?:about|for|to hear|that|you|it)\b")
-
-
-def _feeling_valid(c: str) -> str | None:
-    s = _SYMPATHY.search(c)
-    if s:
-        return s.group(0)
-    m = _VALID_TAIL.search(c)
-    return m.group(0) if m and R.feelings_named(c[: m.start()]) else None
+def _says_back(question: str) -> str | None:
+    """A reflection stem in a question's clothes ("So what you're saying is you had a rough night?")."""
+    return R.match_reflection_clause(question.rstrip(" ?") + ".")
 
 
 def _read(c: str) -> _Clause:
@@ -257,7 +251,7 @@ def _read(c: str) -> _Clause:
         advice = _suggestion(c) or R.match_advice(c)
         if advice and advice != _suggestion(c) and (_in_client_mouth(c, stem, advice) or _narrated(c, advice)):
             advice = None
-        for rx in (_TRY_NEXT_TIME, _YOU_COULD):  # "maybe next time try walking past it", "you might look for"
+        for rx in (_TRY_NEXT_TIME, _YOU_COULD, _DO_THIS):  # "next time try walking past it", "you might look for"
             m = rx.search(c) if advice is None else None
             if m and not _in_client_mouth(c, stem, m.group(0)):
                 advice = m.group(0)
@@ -343,6 +337,22 @@ def decide_turn(
     free_statements = [p for p in parts if not p.blocked and not p.question]
     real_qs = [p for p in parts if p.question and not (p.advice or p.persuade)]
 
+    # ---- a turn that only asks, in open form ("What's it like keeping that from him?"), is a question
+    # whatever the model read: in AnnoMI-dev 247 of 258 such helper turns are coded question
+    if (b in ("reflection", "other") and parts and all(p.question for p in parts) and real_qs
+            and open_form(real_qs[-1].text) and not any(_says_back(p.text) for p in parts)):
+        overruled, b, sub, conf, source = b, "question", "open", _CUE_CONF, "rules"
+        why.append("only asks, in open form: a question")
+
+    # ---- a reflection said with a rising voice ("You want them to see a mom who's present now?") is a
+    # reflection (MITI), not an open question: a reflection stem in statement form, no other question, and
+    # the model called it open (a form it cannot have); a closed call ("I hear you're sure you don't want
+    # advice?": checking) stands
+    if (b == "question" and sub == "open" and len(real_qs) == 1 and not blockers and real_qs[0] is parts[-1]
+          and statement_form(real_qs[0].text) and _says_back(real_qs[0].text)):
+        overruled, b, sub, conf, source = b, "reflection", "", _CUE_CONF, "rules"
+        why.append("says back with a rising voice: a reflection")
+
     # ---- reflection: the model's (or the rules') call survives only on a clause that is no fix
     reflection_clause: _Clause | None = None
     said_back = [p for p in free_statements
@@ -385,7 +395,10 @@ def decide_turn(
     if real_qs and (b == "question" or after_reflection):
         q = real_qs[-1]
         # the question's plain form (what/how/why: open; a verb first: closed) decides over the model
-        question_label = sub if b == "question" and sub in ("open", "closed") else R.question_type(q.text)
+        if open_form(q.text):
+            question_label = "open"
+        else:
+            question_label = sub if b == "question" and sub in ("open", "closed") else R.question_type(q.text)
         hits.append(CodeHit("question", question_label, "?", conf if b == "question" else _CUE_CONF,
                             source if b == "question" else "rules"))
         if after_reflection:

@@ -71,7 +71,7 @@ _REFLECT = re.compile(
     r"it seems (?:like|that|as)|seems like|it feels like|"
     r"you(?:'re| are) (?:feeling|saying|wondering|worried|thinking|not sure|really|pretty|kind of|still)|"
     r"you feel|you felt|you(?:'ve| have) been|you want|you don't want|you(?:'d| would) like|you really|"
-    r"what i(?:'m| am) hearing|i(?:'m| am) hearing|i hear (?:that )?you|if i(?:'m| am) hearing you|"
+    r"what i(?:'m| am) hearing|what you(?:'re| are) saying|i(?:'m| am) hearing|i hear (?:that )?you|if i(?:'m| am) hearing you|"
     r"part of you|on (?:the )?one hand|it's like|you(?:'re| are) (?:kind of )?(?:torn|stuck)|"
     r"you(?:'re| are) in a|you(?:'re| are) someone who|for you,|you see|you think|you know that you|you care|"
     r"you(?:'re| are) (?:so |really |pretty |a bit |quite )?(?:afraid|scared|worried|concerned|angry|frustrated|sad|upset|"
@@ -140,6 +140,8 @@ def is_complex_reflection(text: str, previous_client: str = "") -> bool:
 # ---------------------------------------------------------------- others
 _VALIDATION = _rx(
     r"(?:that|it) makes (?:a lot of |total |complete )?sense", r"makes sense (?:that|why)",
+    # "that fear makes sense", "your worry makes sense" (a one-word name for what the client feels or did)
+    r"^(?:(?:so|and|yeah|well)[, ]+)?(?:that|your|this) [a-z]+ makes (?:a lot of |total |complete )?sense",
     r"(?:it's|that's|it is|that is) (?:completely |totally |really |very )?(?:understandable|normal|natural|okay to feel|ok to feel|valid)",
     r"(?:of course|no wonder) you(?:'d| would)? (?:feel|be|are|were)", r"no wonder",
     r"anyone would (?:feel|be)", r"(?:that|it) (?:sounds|must be|must have been) (?:so |really |very |incredibly )?"

@@ -10,6 +10,7 @@ import re
 __all__ = [
     "FEELING_WORDS", "normalise", "words", "content_words", "is_question", "question_type",
     "feelings_named", "is_backchannel", "english_share", "yes_no_form",
+    "open_form", "statement_form",
 ]
 
 def _rx(*phrases: str) -> re.Pattern[str]:
@@ -96,6 +97,26 @@ def yes_no_form(question: str) -> bool:
     t = normalise(question)
     qs = [s for s in re.split(r"(?<=[.!?])\s+", t) if s.endswith("?")] or [_last_sentence(t)]
     return bool(_YES_NO.match(qs[-1]))
+
+
+def open_form(question: str) -> bool:
+    """The last question opens with what/how/why ("What goes through your mind when it does?"): open in form.
+
+    Fact questions ("how many", "when did") and yes/no questions are not; MITI counts a question in
+    this form as open whoever asks it, so it decides over a classifier's open/closed call."""
+    t = normalise(question)
+    qs = [s for s in re.split(r"(?<=[.!?])\s+", t) if s.endswith("?")] or [_last_sentence(t)]
+    q = qs[-1]
+    q = re.sub(r"^.*?,\s*(?=(?:what|how|why|tell me)\b)", "", q) if "," in q else q
+    return bool(_WH_START.match(q) and not _CLOSED_WH.match(q) and not _YES_NO.match(q))
+
+
+def statement_form(question: str) -> bool:
+    """The last question is a statement said with a rising voice ("You want them to see a mom who's present now?"):
+    neither a what/how/why opening nor a verb first."""
+    t = normalise(question)
+    qs = [s for s in re.split(r"(?<=[.!?])\s+", t) if s.endswith("?")] or [_last_sentence(t)]
+    return not (_WH_START.match(qs[-1]) or _YES_NO.match(qs[-1]) or _IMPERATIVE_Q.match(qs[-1]))
 
 
 def _last_sentence(text: str) -> str:

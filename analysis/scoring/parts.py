@@ -20,7 +20,7 @@ from analysis.report.glossary import percent
 from analysis.report.types import Evidence, JargonNote, ScorePart
 from analysis.schema import CLIENT, HELPER, Turn
 from analysis.scoring.audio import make_space, voice
-from analysis.scoring.util import evidence, merge_evidence, quote, ramp, weighted
+from analysis.scoring.util import CLASSIFIER_SURE, evidence, merge_evidence, quote, ramp, transcript_unsure, weighted
 
 __all__ = ["reflect_validate", "explore", "hold_back", "stay_with", "make_space", "voice"]
 
@@ -108,6 +108,16 @@ def _fault(turns: Sequence[Turn], figure: str, note: str, try_instead: str) -> l
             for e in evidence(turns, note)]
 
 
+def _surest(turns: Sequence[Turn], view: CueView) -> list[Turn]:
+    """``turns`` with the ones a quote can be sure of first (every word clearly heard, the classifier's
+    call at least :data:`~analysis.scoring.util.CLASSIFIER_SURE`), in order otherwise: praise quotes its
+    clearest moments."""
+    def doubt(t: Turn) -> bool:
+        p = view.probs.get(t.index)
+        return transcript_unsure(t) or bool(p) and max(p.values()) < CLASSIFIER_SURE
+    return sorted(turns, key=doubt)
+
+
 def _praise(turns: Sequence[Turn], figure: str, note: str) -> list[Evidence]:
     return [replace(e, figure=figure) for e in evidence(turns, note, positive=True)]
 
@@ -144,8 +154,8 @@ def reflect_validate(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Re
                   target_text("complex_reflections")),
     ]
     score = weighted(parts)
-    ev = _praise(cr[:2] or r[:2], "reflection_to_question", "a reflection")
-    ev += _praise([t for t in val if t not in r][:1], "reflections_and_validations_per_turn",
+    ev = _praise(_surest(cr, view)[:2] or _surest(r, view)[:2], "reflection_to_question", "a reflection")
+    ev += _praise(_surest([t for t in val if t not in r], view)[:1], "reflections_and_validations_per_turn",
                   "a validating remark")
     if rq is not None and rq < 1.0:  # the questions where a reflection could have gone first
         for t in q[:2]:
@@ -235,7 +245,7 @@ def explore(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
                   target_text("closed_question_runs")),
     ]
     # a quote praised as an open question has no yes/no form ("Is your sponsor coming?" is not one, whatever was read)
-    ev = _praise([t for t in oq if not yes_no_form(t.text)][:2], "open_questions", "an open question")
+    ev = _praise(_surest([t for t in oq if not yes_no_form(t.text)], view)[:2], "open_questions", "an open question")
     ev += _fault([t for t in cq if t not in away][:2], "open_questions", "a yes/no question",
                  'Instead of "{quote}", ask openly: "How has that been for you?" or "What would you like to happen?"')
     try_instead = generic
@@ -390,7 +400,7 @@ def stay_with(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
         ScorePart("topic_changes_after_disclosure", float(avoid_n), "times", ramp(avoid_n, 3.0, 0.0), 0.25,
                   target_text("topic_changes_after_disclosure")),
     ]
-    ev: list[Evidence] = _praise(stayed[:2], "stayed_after_feeling", "stayed with the feeling")
+    ev: list[Evidence] = _praise(_surest(stayed, view)[:2], "stayed_after_feeling", "stayed with the feeling")
     for client_turn, reply in left[:2]:
         said = _short(client_turn.text)
         ev += _fault([reply], "stayed_after_feeling", f'the reply to "{said}" moved away from the feeling',

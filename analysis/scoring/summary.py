@@ -49,6 +49,7 @@ from analysis.schema import CLIENT, HELPER, Turn
 from analysis.speakers.order_check import order_headline
 from analysis.speakers.result import SpeakerResult
 from analysis.scoring.confidence import CONFIDENCE_TURNS, helper_turns
+from analysis.scoring.util import CLASSIFIER_SURE
 
 __all__ = ["STRENGTH_AT", "UNSURE_SPEAKERS", "speakers_uncertain", "DELIVERY", "DELIVERY_NOTE", "MAX_PRIORITIES", "CLASSIFIER_SURE", "build_summary", "with_summary", "gain",
            "mark_unsure", "upgrade_report"]
@@ -67,8 +68,10 @@ NOT_PRAISED = ("voice",)
 #: The parts about what the helper said. When one of them is a priority, the strength is one of them
 #: too: praising the room left (make space) beside words that need work rewards the wrong thing.
 WORDS = ("reflect_validate", "explore", "hold_back", "stay_with")
-# A quote is "sure" only when the classifier gave its turn's code at least this probability.
-CLASSIFIER_SURE = 0.6
+#: Between parts with the same score, the strength named: reflecting and validating first, then open
+#: questions, staying with hard topics, holding back and the room left (the order the training names
+#: what a good helper does), never the weights fitted for the index
+PRAISE_ORDER = ("reflect_validate", "explore", "stay_with", "hold_back", "make_space")
 #: what the headline adds when the two voices could not be told apart and no order was given
 UNSURE_SPEAKERS = ("The two voices were hard to tell apart, so some words may be given to the wrong person: "
                    "say whether the helper speaks first or second, or record in stereo (one microphone each).")
@@ -210,10 +213,10 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
     praise = {s.name: _praise_claim(s) for s in measured if s.name in strong}
     # the strength: every cited figure in its band and a moment that shows it (a part with nothing to
     # quote, such as "no advice" alone, is not praised); a part whose figures are all in band first,
-    # then a sure quote, then the highest score
+    # then a sure quote, then the highest score, then PRAISE_ORDER
     best = sorted((s for s in measured if praise.get(s.name) is not None and praise[s.name][0].evidence is not None),
                   key=lambda s: (not praise[s.name][1], praise[s.name][0].evidence.unsure, -(s.score or 0),
-                                 -s.weight, s.name))
+                                 _praise_rank(s.name), s.name))
     if any(p.subscore in WORDS for p in priorities):  # the words need work: praise words, not quiet
         best = [s for s in best if s.name in WORDS]
     strength = praise[best[0].name][0] if best else None
@@ -246,6 +249,10 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
                     + (f" Try instead: {claims[s.name].try_instead}" if claims[s.name].try_instead else "")
                     for s in weak)
     return (Summary(headline, True, priorities, strength, verdict_because), cleaned, strengths, work_on)
+
+
+def _praise_rank(name: str) -> int:
+    return PRAISE_ORDER.index(name) if name in PRAISE_ORDER else len(PRAISE_ORDER)
 
 
 def _shows_fault(s: SubScore) -> bool:

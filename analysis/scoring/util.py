@@ -8,11 +8,13 @@ from typing import Iterable, Sequence
 from analysis.report.types import Evidence, ScorePart
 from analysis.schema import Turn
 
-__all__ = ["ramp", "weighted", "evidence", "quote", "merge_evidence", "transcript_unsure", "WORD_SURE"]
+__all__ = ["ramp", "weighted", "evidence", "quote", "merge_evidence", "transcript_unsure", "WORD_SURE", "CLASSIFIER_SURE"]
 
 # A quoted turn with any word below this Whisper probability may hold a transcription slip
 # ("Everyone in group thinks I've had it in the area"): it is shown as unsure.
 WORD_SURE = 0.35
+# A quote is "sure" only when the classifier gave its turn's code at least this probability.
+CLASSIFIER_SURE = 0.6
 
 
 def transcript_unsure(turn: Turn) -> bool:

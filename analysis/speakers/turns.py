@@ -166,17 +166,42 @@ def _snap(t: float, speaker: str, regions: Sequence[SpeechRegion], edge: str, li
     return best
 
 
+#: A short reply said alone in a silence of the other speaker at least this long takes the floor ("Did you
+#: tell him?" / "No." / "Have you talked to your sponsor?": three turns, not one question turn with a backchannel)
+ANSWER_GAP = 1.5
+
+
+def _takes_floor(r: SpeechRegion, mine: Sequence[SpeechRegion], mine_starts: Sequence[float], floor_min: float) -> bool:
+    """Region ``r`` of another speaker holds the floor against ``mine`` (one speaker's regions, by start).
+
+    It does when it lasts more than ``floor_min`` s, or when it is said in the clear: it overlaps none
+    of ``mine`` and falls in a silence of theirs of at least :data:`ANSWER_GAP` s (a short answer, not a
+    backchannel, which comes inside or over the other's talk).
+    """
+    if r.duration > floor_min:
+        return True
+    k = bisect.bisect_left(mine_starts, r.end)
+    before = [m for m in mine[max(0, k - 3):k] if m.start < r.end]
+    if any(m.end > r.start for m in before):  # overlaps one of mine
+        return False
+    prev_end = max((m.end for m in before), default=None)
+    next_start = mine_starts[k] if k < len(mine) else None
+    return prev_end is not None and next_start is not None and next_start - prev_end >= ANSWER_GAP
+
+
 def _floor_segments(activity: SpeakerActivity, floor_min: float) -> list[SpeechRegion]:
     """Each speaker's regions joined until another speaker holds the floor in between.
 
-    Another speaker holds the floor when one of their regions longer than
-    ``floor_min`` s ends after the first region and starts before the second.
+    Another speaker holds the floor when one of their regions that ends after the first region and
+    starts before the second lasts more than ``floor_min`` s, or is said in the clear in a silence
+    of at least :data:`ANSWER_GAP` s (see :func:`_takes_floor`).
     """
     segs: list[SpeechRegion] = []
     for spk in activity.speakers:
         mine = sorted(activity.regions_of(spk), key=lambda r: r.start)
-        others = sorted((r for r in activity.regions if r.speaker != spk and r.duration > floor_min),
-                        key=lambda r: r.start)
+        mine_starts = [m.start for m in mine]
+        others = sorted((r for r in activity.regions if r.speaker != spk
+                         and _takes_floor(r, mine, mine_starts, floor_min)), key=lambda r: r.start)
         o_starts = [o.start for o in others]
         o_maxend = list(itertools.accumulate((o.end for o in others), max))
         cur: SpeechRegion | None = None
