@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import analysis.cues.rules as R
+from analysis.cues.types import CLASSIFIER_SURE
 from analysis.cues.text import open_form, statement_form
 
 __all__ = ["CodeHit", "TurnDecision", "decide_turn", "clauses"]
@@ -345,13 +346,20 @@ def decide_turn(
         why.append("only asks, in open form: a question")
 
     # ---- a reflection said with a rising voice ("You want them to see a mom who's present now?") is a
-    # reflection (MITI), not an open question: a reflection stem in statement form, no other question, and
-    # the model called it open (a form it cannot have); a closed call ("I hear you're sure you don't want
-    # advice?": checking) stands
-    if (b == "question" and sub == "open" and len(real_qs) == 1 and not blockers and real_qs[0] is parts[-1]
+    # reflection (MITI), not a question: a reflection stem in statement form, no other question, and the
+    # model called it open (a form it cannot have) or was unsure; a sure closed call ("I hear you're sure
+    # you don't want advice?": checking) stands
+    if (b == "question" and (sub == "open" or sub == "closed" and conf < CLASSIFIER_SURE) and len(real_qs) == 1 and not blockers and real_qs[0] is parts[-1]
           and statement_form(real_qs[0].text) and _says_back(real_qs[0].text)):
         overruled, b, sub, conf, source = b, "reflection", "", _CUE_CONF, "rules"
         why.append("says back with a rising voice: a reflection")
+
+    # ---- the model's advice with no suggestion in the words, on a turn that affirms ("You've already thought
+    # through where your days could go, and that's a real plan of your own"): an affirmation, not advice
+    if (b == "input" and sub == "advice" and not any(p.advice or p.persuade for p in parts)
+            and R.match_affirmation(text)):
+        overruled, b, sub, conf, source = b, "other", "", _CUE_CONF, "rules"
+        why.append("affirms, with no suggestion in the words: not advice")
 
     # ---- reflection: the model's (or the rules') call survives only on a clause that is no fix
     reflection_clause: _Clause | None = None

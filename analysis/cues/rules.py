@@ -159,6 +159,8 @@ _AFFIRM = _rx(
     r"good for you", r"well done", r"great job", r"nice work",
     r"(?:that|it) (?:took|takes) (?:a lot of |real |some |so much |great )?(?:courage|guts|strength|bravery)",
     r"you(?:'ve| have) (?:really )?(?:worked|done|come|made|managed|shown)", r"you should be proud",
+    r"you(?:'ve| have) already (?:thought (?:it |this |that )?through|figured out|worked out|planned|found|built|taken)",
+    r"(?:that's|it's|that is|it is) a (?:real |good |solid |great )?plan of your own",
     r"(?:i'm|i am) (?:really )?(?:impressed|proud)", r"(?:it's|that's) (?:great|wonderful|impressive|fantastic|brilliant) (?:that|how)",
     r"you(?:'re| are) (?:clearly|obviously|really) (?:a |someone )?(?:strong|determined|committed|caring|resourceful)",
     r"you(?:'re| are) (?:a )?(?:strong|resourceful|determined|brave|courageous)", r"thank you for (?:sharing|telling|being)",

@@ -35,6 +35,9 @@ HELPER_CUE_KINDS = (
 CLIENT_CUE_KINDS = ("feeling_disclosure", "change_talk", "sustain_talk")
 EVENT_KINDS = ("solution_before_exploration", "topic_avoidance", "feeling_reflected", "feeling_missed")
 BEHAVIOURS = ("question", "reflection", "input", "other")
+#: The classifier is "sure" of a turn's code at this probability or more: below it the form of the words
+#: decides where the one cue decision can read it, and a report quotes the turn as unsure
+CLASSIFIER_SURE = 0.6
 
 
 @dataclass(frozen=True)

@@ -211,9 +211,12 @@ def explore(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     if gap:
         return gap
     helper = _helper(turns)
-    asked_open = [t for t in helper if view.has(t.index, "open_question")]
-    cq = [t for t in helper if view.has(t.index, "closed_question")]
-    if not asked_open and not cq:
+    # asking permission ("Would it be okay if I shared something?") holds back (see hold_back); it is no
+    # question about the client's story, so it is neither an open nor a closed one here
+    asking = [t for t in helper if view.has(t.index, "permission") and view.has(t.index, "question")]
+    asked_open = [t for t in helper if view.has(t.index, "open_question") and t not in asking]
+    cq = [t for t in helper if view.has(t.index, "closed_question") and t not in asking]
+    if not asked_open and not cq and not asking:
         return None, [], {"summary": "Not measured: you asked no questions.",
                           "try_instead": 'Ask one open question: "What has this been like for you?"'}
     # a question that changes the subject (after a feeling, or an explicit "anyway") explores nothing of the
@@ -227,15 +230,16 @@ def explore(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
     on_topic = len(oq) + len([t for t in cq if t not in away])
     if not on_topic:
         why = ([f"{len(away)} changed the subject (see Stay with hard topics)"] if away else []) + (
-            [f"{len(unsure)} did not clearly follow what the client said"] if unsure else [])
-        return None, [], {"summary": f"Not measured: of your {_n(len(away) + len(unsure), 'question')}, "
+            [f"{len(unsure)} did not clearly follow what the client said"] if unsure else []) + (
+            [f"{len(asking)} asked permission (see Hold back solutions)"] if asking else [])
+        return None, [], {"summary": f"Not measured: of your {_n(len(away) + len(unsure) + len(asking), 'question')}, "
                                      f"{' and '.join(why)}.",
                           "try_instead": 'Ask about what the client just said: "What was that like for you?"'}
     pct = 100.0 * len(oq) / on_topic
     runs = 0
     prev = False
     for t in helper:
-        closed = view.has(t.index, "closed_question")
+        closed = t in cq
         runs += int(closed and prev)
         prev = closed
     parts = [
@@ -257,7 +261,11 @@ def explore(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
         left_out.append(f"{len(away)} changed the subject (a thing for Stay with hard topics)")
     if unsure:
         left_out.append(f"{len(unsure)} of the open ones did not clearly follow what the client said")
-    summary = (f"{_n(len(asked_open) + len(cq), 'question')}: {len(asked_open)} open, {len(cq)} yes/no"
+    if asking:
+        left_out.append(f"{len(asking)} asked permission (a thing for Hold back solutions)")
+    n_open = len(asked_open) + sum(1 for t in asking if view.has(t.index, "open_question"))
+    n_all = len(asked_open) + len(cq) + len(asking)
+    summary = (f"{_n(n_all, 'question')}: {n_open} open, {n_all - n_open} yes/no"
                + (f"; {' and '.join(left_out)}, so they are not counted here" if left_out else "")
                + f" ({percent(pct / 100.0)} % open{' of the rest' if left_out else ''}; aim for at least half).")
     return weighted(parts), parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev)}

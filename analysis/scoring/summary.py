@@ -68,6 +68,10 @@ NOT_PRAISED = ("voice",)
 #: The parts about what the helper said. When one of them is a priority, the strength is one of them
 #: too: praising the room left (make space) beside words that need work rewards the wrong thing.
 WORDS = ("reflect_validate", "explore", "hold_back", "stay_with")
+#: Parts praised for moments they count (reflections, open questions, feelings stayed with): "keep doing"
+#: needs the behaviour at least this often, a pattern rather than a single moment
+COUNTED = ("reflect_validate", "explore", "stay_with")
+MIN_PRAISED_MOMENTS = 2
 #: Between parts with the same score, the strength named: reflecting and validating first, then open
 #: questions, staying with hard topics, holding back and the room left (the order the training names
 #: what a good helper does), never the weights fitted for the index
@@ -251,6 +255,10 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
     return (Summary(headline, True, priorities, strength, verdict_because), cleaned, strengths, work_on)
 
 
+def _part_value(s: SubScore, name: str) -> float | None:
+    return next((p.value for p in s.parts if p.name == name), None)
+
+
 def _praise_rank(name: str) -> int:
     return PRAISE_ORDER.index(name) if name in PRAISE_ORDER else len(PRAISE_ORDER)
 
@@ -301,7 +309,9 @@ def _fault_claim(s: SubScore, subscores: Mapping[str, SubScore], used: Collectio
 def _praise_claim(s: SubScore) -> tuple[Strength, bool] | None:
     """The strength ``s`` supports, citing only figures inside their band, and whether it cites them all.
 
-    None when the figures inside their band carry less than half of the part's measured weight.
+    None when the figures inside their band carry less than half of the part's measured weight, or
+    when a :data:`COUNTED` part shows fewer than :data:`MIN_PRAISED_MOMENTS` moments of what it praises, or
+    make space when cut-ins were not measured.
     """
     cited = _cited(s.parts)
     good = [p for p in cited if p.in_band]
@@ -309,6 +319,10 @@ def _praise_claim(s: SubScore) -> tuple[Strength, bool] | None:
         return None
     names = {p.name for p in good}
     items = [e for e in s.evidence if e.positive and e.figure in names and e.quote and not e.quote.startswith("(")]
+    if s.name in COUNTED and len(items) < MIN_PRAISED_MOMENTS:
+        return None
+    if s.name == "make_space" and _part_value(s, "interruptions_per_minute") is None:
+        return None  # room left is not shown while cut-ins went unmeasured (one microphone): they may be there
     items.sort(key=lambda e: (e.unsure, e.role != HELPER))
     quote = replace(items[0], note="", figure="", try_instead="") if items else None
     message = _sentence([praise_phrase(p.name, p.value) for p in good])

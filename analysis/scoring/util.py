@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Iterable, Sequence
 
+from analysis.cues.types import CLASSIFIER_SURE
 from analysis.report.types import Evidence, ScorePart
 from analysis.schema import Turn
 
@@ -13,8 +14,6 @@ __all__ = ["ramp", "weighted", "evidence", "quote", "merge_evidence", "transcrip
 # A quoted turn with any word below this Whisper probability may hold a transcription slip
 # ("Everyone in group thinks I've had it in the area"): it is shown as unsure.
 WORD_SURE = 0.35
-# A quote is "sure" only when the classifier gave its turn's code at least this probability.
-CLASSIFIER_SURE = 0.6
 
 
 def transcript_unsure(turn: Turn) -> bool:

@@ -250,3 +250,49 @@ def test_one_idea_after_asking_is_no_fault_and_a_lecture_after_one_ask_is():
     advice = next(p for p in sub.parts if p.name == "advice")
     assert advice.value > 5.0 and not advice.in_band
     assert any(e.figure == "advice" and not e.positive for e in sub.evidence)
+
+
+def test_a_counted_strength_needs_two_moments_and_ties_follow_the_training_order():
+    """One open question is no pattern to keep doing; between equal scores reflecting is named first."""
+    turns = make_turns(GOOD)
+    subs = score_session(turns, GOOD_VIEW, None).subscores
+    ex, rv = subs["explore"], subs["reflect_validate"]
+    assert sum(e.positive for e in ex.evidence) == 1  # GOOD asks one open question
+    report = with_summary(Report(index=90.0, subscores={"explore": ex}, turns=tuple(turns)))
+    assert report.summary.strength is None
+    assert rv.score == ex.score == 100.0
+    report = with_summary(Report(index=90.0, subscores={"explore": ex, "reflect_validate": rv}, turns=tuple(turns)))
+    assert report.summary.strength.subscore == "reflect_validate"
+
+
+def test_praise_quotes_a_sure_moment_before_a_doubtful_one():
+    turns = make_turns(GOOD)
+    probs = {1: {"reflection": 0.5, "other": 0.5}, 3: {"reflection": 0.55, "other": 0.45},
+             7: {"reflection": 0.95, "other": 0.05}}
+    sub = score_session(turns, CueView(GOOD_VIEW.labels, GOOD_VIEW.events, probs), None).subscores["reflect_validate"]
+    praised = [e.start for e in sub.evidence if e.positive]
+    assert praised[0] == turns[7].start  # the sure reflection first, the two doubtful ones after it
+
+
+def test_asking_permission_is_neither_an_open_nor_a_closed_question_in_explore():
+    turns = make_turns(GOOD)
+    labels = dict(GOOD_VIEW.labels)
+    labels[3] = frozenset({"permission", "question", "closed_question"})
+    ex = score_session(turns, CueView(labels), None).subscores["explore"]
+    share = next(p for p in ex.parts if p.name == "open_questions")
+    assert share.value == 100.0 and share.in_band  # the one real question was open
+    assert ex.summary.startswith("2 questions: 1 open, 1 yes/no") and "1 asked permission" in ex.summary
+
+
+def test_make_space_is_never_the_strength_while_cut_ins_went_unmeasured():
+    """'Keep doing: make space' on a one-microphone recording where the helper cut in twice (issue 25)."""
+    turns = make_turns(GOOD, timed=True)
+    one_mic = _timing(talk_share_helper=0.3, interruptions=[], latency={"median": 0.0}, overlaps_measured=False)
+    sub = score_session(turns, GOOD_VIEW, one_mic).subscores["make_space"]
+    assert all(p.in_band for p in sub.parts)  # the talk share alone is in band ...
+    report = with_summary(Report(index=90.0, subscores={"make_space": sub}, turns=tuple(turns), timing=one_mic))
+    assert report.summary.strength is None  # ... yet room left is not praised unmeasured
+    stereo = _timing(talk_share_helper=0.3, interruptions=[], latency={"median": 0.7})
+    sub = score_session(turns, GOOD_VIEW, stereo).subscores["make_space"]
+    report = with_summary(Report(index=90.0, subscores={"make_space": sub}, turns=tuple(turns), timing=stereo))
+    assert report.summary.strength is not None and report.summary.strength.subscore == "make_space"

@@ -288,3 +288,76 @@ def test_a_statement_about_the_client_before_a_question_is_a_reflection_too():
         assert d.has("reflection") and d.has("question"), text
     assert not decide("I'll give you a pamphlet. What do you think?", "question", model_subtype="open").has("reflection")
     assert not decide("You should call her. What do you think?", "question", model_subtype="open").has("reflection")
+
+
+def test_a_what_or_how_question_is_open_whatever_the_model_read():
+    """MITI: the question's form decides: 'What goes through your mind...?' is open even when the model says closed."""
+    d = decide("Even with your lawyer's hope, jail keeps crowding in. What goes through your mind when it does?",
+               "question", model_subtype="closed")
+    assert d.hit("question").label == "open"
+    # a fact question and a yes/no question keep the model's closed call
+    assert decide("How many days do you have now?", "question", model_subtype="closed").hit("question").label == "closed"
+    assert decide("Is your sponsor coming on Thursday?", "question", model_subtype="closed").hit("question").label == "closed"
+
+
+@pytest.mark.parametrize("model", ["reflection", "other"])
+def test_a_turn_that_only_asks_in_open_form_is_a_question(model):
+    d = decide("What's it like keeping that part of your life from him?", model, model_subtype="complex")
+    assert d.behaviour == "question" and d.hit("question").label == "open" and not d.has("reflection")
+    # a reflection stem dressed as a question stays the model's reflection
+    d = decide("So what you're saying is you've had a rough night?", "reflection", model_subtype="simple")
+    assert d.behaviour == "reflection" and not d.has("question")
+
+
+def test_a_reflection_said_with_a_rising_voice_is_a_reflection():
+    """A statement form with '?' that the model called an open question (a form it cannot have) says back."""
+    d = decide("You want them to see a mom who's present now?", "question", model_subtype="open")
+    assert d.behaviour == "reflection" and d.has("reflection") and not d.has("question")
+    # checking ("I hear you're sure you don't want advice?") read as closed stays a closed question
+    d = decide("I hear you're sure you don't want advice?", "question", model_subtype="closed")
+    assert d.behaviour == "question" and d.hit("question").label == "closed"
+    # a real open question keeps its reading
+    assert decide("Your first visit. What's that bringing up for you?", "question",
+                  model_subtype="open").hit("question").label == "open"
+
+
+def test_that_fear_makes_sense_validates():
+    assert decide("That fear makes sense. Shelters can be hard places to stay clean.", "input",
+                  model_subtype="information").has("validation")
+    assert decide("Your worry makes sense.", "other").has("validation")
+    assert not decide("That bus leaves at six, so plan for it.", "other").has("validation")
+
+
+@pytest.mark.parametrize("text", [
+    "Then line up a call with your sponsor for right after and go to the Sunday morning meeting.",
+    "First, drive yourself, so you can leave whenever you want.",
+    "And bring your own drinks, sparkling water or whatever you like.",
+])
+def test_a_plan_handed_over_as_orders_is_advice(text):
+    d = decide(text, "reflection", model_subtype="complex")
+    assert d.has("advice") and d.behaviour == "input" and not d.has("reflection")
+
+
+@pytest.mark.parametrize("text", ["Take your time.", "Call me anytime.", "Tell me more about that."])
+def test_an_offer_or_an_invitation_is_no_order(text):
+    assert not decide(text, "other").has("advice")
+
+
+def test_an_unsure_closed_call_on_a_reflection_with_a_rising_voice_is_a_reflection():
+    unsure = {"question": 0.51, "reflection": 0.49}
+    d = decide_turn("So you'd be asking again, expecting the same no?", "He'll say he's busy. He always does.",
+                    model_behaviour="question", model_subtype="closed", probabilities=unsure)
+    assert d.behaviour == "reflection" and not d.has("question")
+    sure = {"question": 0.9, "reflection": 0.1}
+    d = decide_turn("So you'd be asking again, expecting the same no?", "He'll say he's busy. He always does.",
+                    model_behaviour="question", model_subtype="closed", probabilities=sure)
+    assert d.behaviour == "question" and d.hit("question").label == "closed"
+
+
+def test_the_models_advice_on_a_turn_that_only_affirms_is_an_affirmation():
+    d = decide("You've already thought through where your days could go, and that's a real plan of your own.",
+               "input", model_subtype="advice")
+    assert d.has("affirmation") and not d.has("advice") and d.behaviour == "other"
+    # a suggestion beside the praise stays advice
+    d = decide("You've done so well. You should call her tonight.", "input", model_subtype="advice")
+    assert d.has("advice") and d.behaviour == "input"

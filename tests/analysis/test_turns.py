@@ -91,3 +91,21 @@ def test_sentence_carried_across_a_change_is_joined():
     turns = build_turns(words, act)
     assert [(t.speaker, t.text) for t in turns] == [
         (CLIENT, "Lonely. Nobody knew."), (HELPER, "That sounds like a struggle.")]
+
+
+def test_a_short_answer_in_the_clear_takes_the_floor():
+    """'Did you tell him?' / 'No.' / 'Have you talked to your sponsor?': three turns, not one question turn.
+
+    A short client region in a helper silence of at least ANSWER_GAP s, overlapping none of the helper's
+    speech, takes the floor; the same short region laid over the helper's talk, or in a short pause, does not."""
+    from analysis.speakers.turns import ANSWER_GAP
+
+    act = _act([R(0.0, 1.5, HELPER), R(2.2, 2.6, CLIENT), R(3.3, 5.0, HELPER)])
+    assert 3.3 - 1.5 >= ANSWER_GAP
+    assert [t.speaker for t in turns_from_activity(act)] == [HELPER, CLIENT, HELPER]
+    # in a short pause (0.9 s): a backchannel, the helper's turn goes on
+    act = _act([R(0.0, 1.5, HELPER), R(1.6, 2.0, CLIENT), R(2.4, 5.0, HELPER)])
+    assert [t.speaker for t in turns_from_activity(act)] == [HELPER, CLIENT]
+    # over the helper's talk: a backchannel
+    act = _act([R(0.0, 5.0, HELPER), R(2.0, 2.4, CLIENT), R(6.0, 7.0, HELPER)])
+    assert [t.speaker for t in turns_from_activity(act)] == [HELPER, CLIENT]
