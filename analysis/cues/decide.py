@@ -178,6 +178,18 @@ _ABOUT_THINKING = re.compile(r"\b(?:thought about|considered) (?:when|what|how|w
 _WH_FIRST = re.compile(r"^(?:[\w'-]+[,.]?\s+){0,3}?(?:what|which|how|when|where|who|why)\b(?! don't| not)")
 
 
+_TAG = re.compile(r",? (?:okay|ok|alright|all right|right|yeah|yes|deal)\?$")
+
+
+def _tagged_order(c: str) -> str | None:
+    """An order with a tag question ("And try not to skip the next one, okay?"): advice, not a question."""
+    if not _TAG.search(c):
+        return None
+    body = _TAG.sub("", c)
+    m = _TRY_NEXT_TIME.search(body) or _DO_THIS.search(body) or R.match_advice(body)
+    return m if isinstance(m, str) else m.group(0) if m else None
+
+
 def _suggestion(c: str) -> str | None:
     """A suggestion phrased as a question, by its form (``R.match_advice_question``), minus what only looks like one."""
     m = R.match_advice_question(c)
@@ -245,9 +257,9 @@ def _read(c: str) -> _Clause:
     question = R.is_question(c) and (c.rstrip().endswith("?") or len(c.split()) >= 2)
     stem = None if question else R.match_reflection_clause(c)
     if question:
-        # a question is advice only in a suggestion's form ("why don't you", "have you tried");
-        # "what do you need to do next?" asks, it does not tell
-        advice, persuade = _suggestion(c), None
+        # a question is advice only in a suggestion's form ("why don't you", "have you tried") or an order
+        # with a tag ("and try not to skip the next one, okay?"); "what do you need to do next?" asks
+        advice, persuade = _suggestion(c) or _tagged_order(c), None
     else:
         advice = _suggestion(c) or R.match_advice(c)
         if advice and advice != _suggestion(c) and (_in_client_mouth(c, stem, advice) or _narrated(c, advice)):
@@ -319,6 +331,10 @@ def decide_turn(
     """
     probs = dict(probabilities or {})
     parts = [_read(c) for c in clauses(text)]
+    sarcasm = R.match_sarcasm(text)  # a sarcastic turn read whole ("Oh, sure. You're totally fine.")
+    if sarcasm and not any(p.sarcasm for p in parts):
+        for p in parts:
+            p.sarcasm = sarcasm
     source = "model" if model_behaviour else "rules"
     if model_behaviour:
         b, sub = model_behaviour, model_subtype
@@ -360,6 +376,13 @@ def decide_turn(
             and R.match_affirmation(text)):
         overruled, b, sub, conf, source = b, "other", "", _CUE_CONF, "rules"
         why.append("affirms, with no suggestion in the words: not advice")
+
+    # ---- the model's information on a sarcastic or confronting turn with no suggestion in it: a
+    # confrontation (MITI codes it Confront), not information given
+    if (b == "input" and sub != "advice" and any(p.sarcasm or p.confront for p in parts)
+            and not any(p.advice or p.persuade for p in parts)):
+        overruled, b, sub, conf, source = b, "other", "", _CUE_CONF, "rules"
+        why.append("confronts: not information")
 
     # ---- reflection: the model's (or the rules') call survives only on a clause that is no fix
     reflection_clause: _Clause | None = None

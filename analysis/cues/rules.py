@@ -172,6 +172,7 @@ _ADVICE_Q = _rx(  # suggestions phrased as questions: advice whatever the uttera
 )
 _ADVICE = _rx(
     r"you (?:just |really |really just |simply )?(?:should|shouldn't|need to|have to|must|ought to|gotta|got to)",
+    r"you(?:'d| had) better",
     r"you(?:'ve| have) (?:just )?got to",
     r"just (?:try|do|stop|go|tell|call|say|ignore|relax|get|take|think|let)", r"^(?:so |well |maybe )?try (?:to|doing|not)",
     r"i (?:would )?(?:suggest|recommend|advise)", r"my advice",
@@ -199,7 +200,9 @@ _SARCASM = _rx(  # MITI 4.2.1: a reflection said sarcastically or with disapprov
     r"(?:that's|well,? that's) just (?:great|perfect|wonderful|brilliant|lovely|fantastic)",
     r"(?:real|very|really) smart", r"smart move", r"(?:what a|big) surprise", r"here we go again",
     r"of course you (?:did|were|do)\b(?! feel)", r"good luck with that", r"thanks a lot", r"genius",
-    r"sure,? because\b", r"down the drain,? congratulations",
+    r"sure[,.]? because\b", r"down the drain[,.!]? congratulations",
+    r"oh,? sure[,.!]? you(?:'re| are| did| do| will| were)",
+    r"too \w+ for [^.?!]{1,40}?,? but not for\b",
     r"(?:great|wonderful|perfect|brilliant|nice|well done|good job|way to go|congratulations),? so\b[^.!?]*\b"
     r"(?:bar|pub|drink|drinking|drunk|bottle|relapsed|using again|high|slipped|blew it|back to square one)",
 )

@@ -51,6 +51,19 @@ def _is_backchannel_turn(t: Turn, client: Turn) -> bool:
     return short and is_backchannel(t.text)
 
 
+def _minimal_reply(turns: Sequence[Turn], pos: int) -> Turn | None:
+    """A bare "alright." once the client at ``pos`` has finished, and nothing else before they speak again:
+    the whole reply, where a reflection could have gone (a long story answered only with "mm-hmm"s)."""
+    client = turns[pos]
+    for t in turns[pos + 1:]:
+        if t.role == CLIENT and t.text.strip():
+            return None
+        if (t.role == HELPER and t.text.strip() and t.start is not None and client.end is not None
+                and t.start >= client.end - 0.05):
+            return t
+    return None
+
+
 def _next_helper(turns: Sequence[Turn], pos: int) -> Turn | None:
     """The helper's reply to the client turn at ``pos``: the first helper turn after it that is
     not a backchannel (a short "mm-hmm" inside the client's turn, however Whisper heard it)."""
@@ -95,7 +108,7 @@ def _unheard_replies(turns: Sequence[Turn], view: CueView, heard: Sequence[Turn]
     for pos, t in enumerate(turns):
         if t.role != CLIENT or not t.text.strip():
             continue
-        reply = _next_helper(turns, pos)
+        reply = _next_helper(turns, pos) or _minimal_reply(turns, pos)
         if reply is not None and reply not in heard and reply not in skip and reply not in out:
             out.append(reply)
     return sorted(out, key=lambda r: (not any(view.has(c.index, "feeling") for c in [_client_before(turns, r)]

@@ -296,3 +296,32 @@ def test_make_space_is_never_the_strength_while_cut_ins_went_unmeasured():
     sub = score_session(turns, GOOD_VIEW, stereo).subscores["make_space"]
     report = with_summary(Report(index=90.0, subscores={"make_space": sub}, turns=tuple(turns), timing=stereo))
     assert report.summary.strength is not None and report.summary.strength.subscore == "make_space"
+
+
+def test_the_words_are_praised_before_the_room_left():
+    """Both in band and sure: 'keep doing' names what was said (reflect and validate), not make space."""
+    turns = make_turns(GOOD, timed=True)
+    timing = _timing(talk_share_helper=0.35, interruptions=[], latency={"median": 0.7})
+    labels = dict(GOOD_VIEW.labels)
+    labels[7] = frozenset({"question", "open_question"})  # one reflection per question: in band, below 100
+    subs = score_session(turns, CueView(labels, GOOD_VIEW.events), timing).subscores
+    ms, rv = subs["make_space"], subs["reflect_validate"]
+    assert all(p.in_band for p in ms.parts if p.value is not None) and ms.score > rv.score
+    assert all(p.in_band for p in rv.parts if p.value is not None)
+    report = with_summary(Report(index=90.0, subscores={"make_space": ms, "reflect_validate": rv}, turns=tuple(turns)))
+    assert report.summary.strength.subscore == "reflect_validate"
+
+
+def test_a_story_answered_only_with_mm_hmms_is_faulted_at_its_end():
+    """A long client story, the helper's only words 'okay', 'right', then 'alright.' once it ends: the fault
+    moment is that last reply, where a reflection could have gone."""
+    story = ("My mom found my old pipe in the garage and now she won't let me see my little brother. "
+             "I tried to explain it was old. She just cried. I feel so helpless.")
+    turns = [Turn(speaker=CLIENT, role=CLIENT, text=story, start=0.0, end=30.0, index=0),
+             Turn(speaker=HELPER, role=HELPER, text="Okay,", start=8.0, end=8.5, index=1),
+             Turn(speaker=HELPER, role=HELPER, text="right,", start=16.0, end=16.4, index=2),
+             Turn(speaker=HELPER, role=HELPER, text="alright.", start=30.6, end=31.0, index=3)]
+    report = _report(turns, CueView({0: frozenset({"feeling"})}))
+    p = _claims(report)["priorities"]["reflect_validate"]
+    assert p["evidence"]["quote"] == "alright." and p["evidence"]["start"] == 30.6
+    assert "say back what you heard" in p["try_instead"]

@@ -361,3 +361,32 @@ def test_the_models_advice_on_a_turn_that_only_affirms_is_an_affirmation():
     # a suggestion beside the praise stays advice
     d = decide("You've done so well. You should call her tonight.", "input", model_subtype="advice")
     assert d.has("advice") and d.behaviour == "input"
+
+
+@pytest.mark.parametrize("text", [
+    "Oh, sure. You're totally fine. That's what everybody says right before a relapse.",
+    "Right, too exhausted for a one-hour meeting, but not for Netflix, I bet.",
+])
+def test_sarcasm_read_across_sentences_is_never_a_reflection(text):
+    d = decide(text, "reflection", model_subtype="complex")
+    assert d.has("confront") and d.hit("confront").label == "sarcasm" and not d.has("reflection")
+    assert decide(text, "input", model_subtype="information").behaviour == "other"  # confronts, informs nothing
+
+
+def test_you_had_better_and_an_order_with_a_tag_are_advice():
+    assert decide("Well, you'd better start going again, then.", "reflection", model_subtype="simple").has("advice")
+    d = decide("And try not to skip the next one, okay?", "question", model_subtype="closed")
+    assert d.has("advice") and not d.has("question")
+    assert decide("Is that okay?", "question", model_subtype="closed").has("question")
+    # two sides said back is no sarcasm
+    assert not decide("You were too tired to go, but not too tired to worry about it.", "reflection",
+                      model_subtype="complex").has("confront")
+
+
+@pytest.mark.parametrize("text", [
+    "Sure. Because the bartender on Ninth is such a good listener.",
+    "Well, that's forty-one days down the drain. Congratulations.",
+])
+def test_sarcasm_across_a_full_stop(text):
+    d = decide(text, "reflection", model_subtype="simple")
+    assert d.has("confront") and not d.has("reflection")
