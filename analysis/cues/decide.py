@@ -370,19 +370,20 @@ def decide_turn(
         overruled, b, sub, conf, source = b, "reflection", "", _CUE_CONF, "rules"
         why.append("says back with a rising voice: a reflection")
 
-    # ---- the model's advice with no suggestion in the words, on a turn that affirms ("You've already thought
-    # through where your days could go, and that's a real plan of your own"): an affirmation, not advice
+    # ---- the model's advice with no suggestion in the words, on a short turn that affirms ("You've already
+    # thought through where your days could go, and that's a real plan of your own"): an affirmation, not
+    # advice (a long turn that informs and says "I appreciate you..." on the way stays input)
     if (b == "input" and sub == "advice" and not any(p.advice or p.persuade for p in parts)
-            and R.match_affirmation(text)):
+            and R.match_affirmation(text) and len(parts) <= 2 and len(R.words(text)) <= 25):
         overruled, b, sub, conf, source = b, "other", "", _CUE_CONF, "rules"
         why.append("affirms, with no suggestion in the words: not advice")
 
-    # ---- the model's information on a sarcastic or confronting turn with no suggestion in it: a
-    # confrontation (MITI codes it Confront), not information given
-    if (b == "input" and sub != "advice" and any(p.sarcasm or p.confront for p in parts)
+    # ---- the model's information on a sarcastic turn with no suggestion in it: a confrontation (MITI
+    # codes it Confront), not information given
+    if (b == "input" and sub != "advice" and any(p.sarcasm for p in parts)
             and not any(p.advice or p.persuade for p in parts)):
         overruled, b, sub, conf, source = b, "other", "", _CUE_CONF, "rules"
-        why.append("confronts: not information")
+        why.append("sarcasm: not information")
 
     # ---- reflection: the model's (or the rules') call survives only on a clause that is no fix
     reflection_clause: _Clause | None = None
