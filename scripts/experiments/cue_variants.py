@@ -1,0 +1,147 @@
+"""Experiment (not shipped): cue-model variants for issue 24, built on the shipped model's hooks.
+
+Each variant is the shipped :class:`analysis.cues.model.BehaviourModel` with more inputs for its two
+main stages (the subtype and client-talk heads are unchanged):
+
+- ``minilm`` / ``wordllama``: the frozen sentence embedding of the helper utterance
+  (:mod:`text_encoders`), appended as a dense block of unit length (weight fixed at 1 before any
+  run, like the word and character TF-IDF blocks, which are also of unit length).
+- ``context_bow``: wider context as bags of words: the helper's and the client's turns among the
+  previous ``HISTORY`` turns, one bag each (the current model already has the client's previous
+  and next turns).
+- ``minilm_context``: MiniLM embeddings of the utterance, the client's previous turn, the client's
+  next turn and of the previous ``HISTORY`` turns (both speakers, averaged with weights halving
+  every two turns back).
+
+``HISTORY`` = 10 turns, after M3TCM (about ten utterances of context), fixed before any run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from analysis.cues.features import Context, TextFeaturizer, contexts
+from analysis.cues.model import BehaviourModel
+from analysis.schema import CLIENT, HELPER, Turn
+from text_encoders import EmbeddingStore
+
+__all__ = ["HISTORY", "WideContext", "wide_contexts", "EmbedFeaturizer", "VariantModel", "VARIANTS", "make_model"]
+
+HISTORY = 10
+
+
+@dataclass(frozen=True)
+class WideContext(Context):
+    """A :class:`Context` with the previous turns of both speakers (most recent first)."""
+
+    history: tuple[tuple[str, str], ...] = ()  # (role, text)
+
+    @property
+    def history_helper(self) -> str:
+        return " ".join(t for r, t in self.history if r == HELPER)
+
+    @property
+    def history_client(self) -> str:
+        return " ".join(t for r, t in self.history if r == CLIENT)
+
+
+def wide_contexts(turns: Sequence[Turn], role: str = HELPER, k: int = HISTORY) -> list[WideContext]:
+    """:func:`analysis.cues.features.contexts` plus the ``k`` non-empty turns before each utterance."""
+    out = []
+    for c in contexts(turns, role):
+        hist = []
+        j = c.index - 1
+        while j >= 0 and len(hist) < k:
+            if turns[j].text.strip():
+                hist.append((turns[j].role, turns[j].text))
+            j -= 1
+        out.append(WideContext(**{f.name: getattr(c, f.name) for f in dataclasses.fields(Context)},
+                               history=tuple(hist)))
+    return out
+
+
+_STORES: dict[str, EmbeddingStore] = {}
+
+
+def _store(name: str) -> EmbeddingStore:
+    if name not in _STORES:
+        _STORES[name] = EmbeddingStore(name)
+    return _STORES[name]
+
+
+def history_vector(store: EmbeddingStore, history: Sequence[tuple[str, str]]) -> np.ndarray:
+    """Mean of the history's embeddings, weight halving every two turns back (zeros if none)."""
+    texts = [t for _, t in history]
+    if not texts:
+        return np.zeros(store.get(["x"]).shape[1], np.float32)
+    v = store.get(texts)
+    w = 0.5 ** (np.arange(len(texts)) / 2.0)
+    return (w[:, None] * v).sum(0) / w.sum()
+
+
+class EmbedFeaturizer(TextFeaturizer):
+    """The shipped features plus dense embedding blocks (frozen encoders: nothing is fitted on them).
+
+    Parameters
+    ----------
+    encoder : str
+        ``minilm`` or ``wordllama``.
+    fields : tuple of str
+        Which texts to embed: ``text``, ``prev_client``, ``next_client``, ``history``.
+    weight : float
+        Scale of each (unit-length) block.
+    """
+
+    def __init__(self, encoder: str = "minilm", fields: tuple[str, ...] = ("text",), weight: float = 1.0,
+                 context_fields: tuple[str, ...] = ("prev_client", "next_client")):
+        super().__init__(context_fields=context_fields)
+        self.encoder, self.fields, self.weight = encoder, fields, weight
+
+    def embed_block(self, cs: Sequence[Context]) -> np.ndarray:
+        store = _store(self.encoder)
+        blocks = []
+        for f in self.fields:
+            if f == "history":
+                blocks.append(np.stack([history_vector(store, getattr(c, "history", ())) for c in cs]))
+            else:
+                blocks.append(store.get([getattr(c, f) for c in cs]))
+        return np.hstack(blocks) * self.weight
+
+    def transform(self, cs: Sequence[Context]) -> sparse.csr_matrix:
+        return sparse.hstack([super().transform(cs), sparse.csr_matrix(self.embed_block(cs).astype(np.float32))],
+                             format="csr", dtype=np.float32)
+
+
+class VariantModel(BehaviourModel):
+    """:class:`BehaviourModel` whose main stages use ``featurizer()`` and wide contexts."""
+
+    def __init__(self, featurizer, wide: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.make_featurizer, self.wide = featurizer, wide
+
+    def _featurizer(self) -> TextFeaturizer:
+        return self.make_featurizer()
+
+    def _contexts(self, turns: Sequence[Turn]) -> list[Context]:
+        return wide_contexts(turns) if self.wide else contexts(turns, HELPER)
+
+
+_BOW_FIELDS = ("prev_client", "next_client", "history_helper", "history_client")
+
+VARIANTS = {
+    "minilm": lambda: VariantModel(lambda: EmbedFeaturizer("minilm", ("text",))),
+    "wordllama": lambda: VariantModel(lambda: EmbedFeaturizer("wordllama", ("text",))),
+    "context_bow": lambda: VariantModel(lambda: TextFeaturizer(context_fields=_BOW_FIELDS), wide=True),
+    "minilm_context": lambda: VariantModel(
+        lambda: EmbedFeaturizer("minilm", ("text", "prev_client", "next_client", "history")), wide=True),
+}
+
+
+def make_model(name: str) -> BehaviourModel:
+    """A fresh, unfitted model of variant ``name`` (``baseline`` is the shipped class)."""
+    return BehaviourModel() if name == "baseline" else VARIANTS[name]()

