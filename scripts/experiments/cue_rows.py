@@ -19,7 +19,8 @@ difference of each from the baseline (the shipped model class, same folds).
     .venv/bin/python scripts/experiments/cue_rows.py report ../shared/data/annomi-dev \
         --out benchmarks/results/cues-issue24-rows.json
 
-``run`` keeps each fold's test cues in ``~/.cache/listenwell/issue24/`` (or ``$LISTENWELL_CACHE``)
+``speed ENCODER`` times the encoder (one thread) on the first 20 transcripts: each turn alone, and
+every turn of a session in batches of 32 sorted by length. ``run`` keeps each fold's test cues in ``~/.cache/listenwell/issue24/`` (or ``$LISTENWELL_CACHE``)
 and resumes from there. ``--folds``/``--limit`` give quick runs.
 """
 
@@ -140,9 +141,8 @@ def row_figures(sessions: list[AnnoMISession], run: dict[str, Any], base: dict[s
 
 def report(sessions: list[AnnoMISession], folds: int, limit: int | None, rows: list[str], n_boot: int) -> dict:
     runs = {r: pickle.loads(_cache(r, folds, limit).read_bytes()) for r in rows if _cache(r, folds, limit).is_file()}
-    for r, run in runs.items():
-        if len(run["folds"]) < folds:
-            raise SystemExit(f"{r}: only {len(run['folds'])} of {folds} folds run")
+    for r in [r for r, run in runs.items() if len(run["folds"]) < folds]:
+        print(f"{r}: only {len(runs.pop(r)['folds'])} of {folds} folds run, left out", file=sys.stderr)
     base = runs.get("baseline")
     return {"what": "issue 24 cue-model rows: each variant trained on each outer training fold of the nested "
                     "run and scored once on its outer test fold; paired bootstrap over transcripts against "
@@ -155,9 +155,32 @@ def report(sessions: list[AnnoMISession], folds: int, limit: int | None, rows: l
             "machine": machine_description()}
 
 
+def speed(sessions: list[AnnoMISession], name: str, n: int = 20) -> dict[str, Any]:
+    """Median seconds per utterance of a frozen encoder: one at a time, and a session's turns in batches."""
+    from text_encoders import encoder
+
+    enc = encoder(name)
+    enc.encode(["warm up"])
+    single, batched = [], []
+    for s in sessions[:n]:
+        texts = sorted((t.text for t in s.turns if t.text.strip()), key=len)
+        t0 = time.perf_counter()
+        for i in range(0, len(texts), 32):
+            enc.encode(texts[i:i + 32])
+        batched.append((time.perf_counter() - t0) / len(texts))
+        for t in texts[::max(1, len(texts) // 10)]:  # a spread of lengths
+            t1 = time.perf_counter()
+            enc.encode([t])
+            single.append(time.perf_counter() - t1)
+    return {"encoder": name, "transcripts": min(n, len(sessions)),
+            "median_seconds_per_utterance_alone": round(float(np.median(single)), 5),
+            "median_seconds_per_utterance_in_session_batches": round(float(np.median(batched)), 5),
+            "machine": machine_description()}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=["run", "report"])
+    ap.add_argument("what", choices=["run", "report", "speed"])
     ap.add_argument("variant", nargs="?", default=None, help=f"for run: one of {', '.join(ROWS)}")
     ap.add_argument("annomi_dir")
     ap.add_argument("--folds", type=int, default=5)
@@ -166,6 +189,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     sessions = subset(load_annomi(args.annomi_dir), args.limit)
+    if args.what == "speed":
+        res = speed(sessions, args.variant or "minilm")
+        print(json.dumps(res, indent=1))
+        if args.out:
+            Path(args.out).write_text(json.dumps(res, indent=1), encoding="utf-8")
+        return 0
     if args.what == "run":
         if args.variant not in ROWS:
             ap.error(f"variant must be one of {ROWS}")

@@ -14,6 +14,13 @@ main stages (the subtype and client-talk heads are unchanged):
   every two turns back).
 
 ``HISTORY`` = 10 turns, after M3TCM (about ten utterances of context), fixed before any run.
+
+``plus_mi_gold``, ``plus_esconv``, ``plus_mibot``, ``plus_all_extra``: the shipped model trained on
+the outer training transcripts plus each extra written set (:mod:`extra_data`), weight 1 per row
+(an earlier run, code not kept, had tried these without intervals).
+
+Added once the first four rows were seen (so not chosen blind): ``context_bow_3`` (the previous 3
+turns, the issue's lower end) and ``minilm_w2`` (the utterance's MiniLM block at weight 2).
 """
 
 from __future__ import annotations
@@ -28,9 +35,11 @@ from scipy import sparse
 from analysis.cues.features import Context, TextFeaturizer, contexts
 from analysis.cues.model import BehaviourModel
 from analysis.schema import CLIENT, HELPER, Turn
+from extra_data import extra_sessions
 from text_encoders import EmbeddingStore
 
-__all__ = ["HISTORY", "WideContext", "wide_contexts", "EmbedFeaturizer", "VariantModel", "VARIANTS", "make_model"]
+__all__ = ["HISTORY", "WideContext", "wide_contexts", "EmbedFeaturizer", "VariantModel", "ExtraDataModel", "VARIANTS",
+           "make_model"]
 
 HISTORY = 10
 
@@ -118,17 +127,17 @@ class EmbedFeaturizer(TextFeaturizer):
 
 
 class VariantModel(BehaviourModel):
-    """:class:`BehaviourModel` whose main stages use ``featurizer()`` and wide contexts."""
+    """:class:`BehaviourModel` whose main stages use ``featurizer()`` and, if ``history``, wide contexts."""
 
-    def __init__(self, featurizer, wide: bool = False, **kwargs):
+    def __init__(self, featurizer, history: int = 0, **kwargs):
         super().__init__(**kwargs)
-        self.make_featurizer, self.wide = featurizer, wide
+        self.make_featurizer, self.history = featurizer, history
 
     def _featurizer(self) -> TextFeaturizer:
         return self.make_featurizer()
 
     def _contexts(self, turns: Sequence[Turn]) -> list[Context]:
-        return wide_contexts(turns) if self.wide else contexts(turns, HELPER)
+        return wide_contexts(turns, k=self.history) if self.history else contexts(turns, HELPER)
 
 
 _BOW_FIELDS = ("prev_client", "next_client", "history_helper", "history_client")
@@ -136,10 +145,29 @@ _BOW_FIELDS = ("prev_client", "next_client", "history_helper", "history_client")
 VARIANTS = {
     "minilm": lambda: VariantModel(lambda: EmbedFeaturizer("minilm", ("text",))),
     "wordllama": lambda: VariantModel(lambda: EmbedFeaturizer("wordllama", ("text",))),
-    "context_bow": lambda: VariantModel(lambda: TextFeaturizer(context_fields=_BOW_FIELDS), wide=True),
+    "context_bow": lambda: VariantModel(lambda: TextFeaturizer(context_fields=_BOW_FIELDS), history=HISTORY),
     "minilm_context": lambda: VariantModel(
-        lambda: EmbedFeaturizer("minilm", ("text", "prev_client", "next_client", "history")), wide=True),
+        lambda: EmbedFeaturizer("minilm", ("text", "prev_client", "next_client", "history")), history=HISTORY),
+    # added after the four rows above had been seen (so chosen with their figures in view):
+    "context_bow_3": lambda: VariantModel(lambda: TextFeaturizer(context_fields=_BOW_FIELDS), history=3),
+    "minilm_w2": lambda: VariantModel(lambda: EmbedFeaturizer("minilm", ("text",), weight=2.0)),
 }
+
+
+class ExtraDataModel(BehaviourModel):
+    """The shipped model trained on the given AnnoMI sessions plus the extra written sets ``names``."""
+
+    def __init__(self, names: tuple[str, ...], **kwargs):
+        super().__init__(**kwargs)
+        self.extra = names
+
+    def fit(self, sessions):
+        return super().fit(list(sessions) + [s for n in self.extra for s in extra_sessions(n)])
+
+
+for _name in ("mi_gold", "esconv", "mibot"):
+    VARIANTS[f"plus_{_name}"] = lambda n=_name: ExtraDataModel((n,))
+VARIANTS["plus_all_extra"] = lambda: ExtraDataModel(("mi_gold", "esconv", "mibot"))
 
 
 def make_model(name: str) -> BehaviourModel:

@@ -83,3 +83,24 @@ def test_minilm_puts_a_paraphrase_nearer_than_advice():
     assert v.shape == (3, 384)
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
     assert v[0] @ v[1] > 0.5 > v[0] @ v[2]
+
+
+def test_extra_sessions_keep_order_context_and_the_cleaner_esconv_labels(tmp_path):
+    from extra_data import extra_sessions
+
+    (tmp_path / "esconv").mkdir()
+    rows = [  # dialogue_id, turn_index, speaker, text, label_original, label_mapped, label_detail, has_qmark
+        ("d2", "0", "client", "I lost my job.", "", "", "", "0"),
+        ("d1", "1", "helper", "How do you feel?", "Question", "question", "", "1"),
+        ("d1", "0", "client", "Hi.", "", "", "", "0"),
+        ("d1", "2", "helper", "Tell me more.", "Question", "question", "", "0"),  # no "?": label dropped
+        ("d1", "3", "helper", "Have you tried yoga?", "Suggestion", "input", "", "1"),  # "?" but input: dropped
+        ("d2", "1", "helper", "That sounds hard.", "Reflection", "reflection", "", "0"),
+    ]
+    head = "dialogue_id,turn_index,speaker,text,label_original,label_mapped,label_detail,has_qmark\n"
+    (tmp_path / "esconv" / "esconv_cues.csv").write_text(head + "".join(",".join(r) + "\n" for r in rows))
+    s = extra_sessions("esconv", str(tmp_path))
+    assert [[t.text for t in turns] for turns, _ in s] == [
+        ["Hi.", "How do you feel?", "Tell me more.", "Have you tried yoga?"], ["I lost my job.", "That sounds hard."]]
+    assert [[lab.behaviour for lab in labels] for _, labels in s] == [["", "question", "", ""], ["", "reflection"]]
+    assert [t.role for t in s[0][0]] == [CLIENT, HELPER, HELPER, HELPER]
