@@ -206,6 +206,7 @@ def _fit_gate(train):
         hi = [_gated({"gate": g, "weights": w}, r) for r in train["inner"] if r["quality"] == "high"]
         lo = [_gated({"gate": g, "weights": w}, r) for r in train["inner"] if r["quality"] == "low"]
         a = auc([v for v in hi if v is not None], [v for v in lo if v is not None])
+        a = -1.0 if a != a else a  # no AUC (a class missing): never preferred
         if best is None or a > best[0] + 1e-9:
             best = (a, g)
     return {"weights": w, "gate": best[1], "inner_auc": round(best[0], 4)}
