@@ -19,6 +19,11 @@ main stages (the subtype and client-talk heads are unchanged):
 the outer training transcripts plus each extra written set (:mod:`extra_data`), weight 1 per row
 (an earlier run, code not kept, had tried these without intervals).
 
+``minilm_stacked`` (added last, after all other rows were seen): a separate logistic regression
+(C = 1) on the MiniLM embeddings of the utterance and the client's previous and next turns; its
+out-of-fold class probabilities are appended to both main stages (stacking rather than
+concatenating the embeddings).
+
 Added once the first four rows were seen (so not chosen blind): ``context_bow_3`` (the previous 3
 turns, the issue's lower end) and ``minilm_w2`` (the utterance's MiniLM block at weight 2).
 """
@@ -168,6 +173,79 @@ class ExtraDataModel(BehaviourModel):
 for _name in ("mi_gold", "esconv", "mibot"):
     VARIANTS[f"plus_{_name}"] = lambda n=_name: ExtraDataModel((n,))
 VARIANTS["plus_all_extra"] = lambda: ExtraDataModel(("mi_gold", "esconv", "mibot"))
+
+
+class SideProbs:
+    """A logistic regression on frozen embeddings alone, whose class probabilities become features.
+
+    Fitted on the training contexts; for those it answers with *out-of-fold* probabilities (3
+    folds grouped by session), so the main model learns from probabilities as noisy as it gets
+    at run time; for any other context, with the model fitted on all training contexts.
+    """
+
+    def __init__(self, encoder: str = "minilm", fields: tuple[str, ...] = ("text", "prev_client", "next_client"),
+                 c: float = 1.0):
+        self.embed = EmbedFeaturizer(encoder, fields)
+        self.c = c
+        self.oof: dict[Context, np.ndarray] = {}
+        self.lr = None
+
+    def fit(self, cs: Sequence[Context], y: Sequence[str], groups: Sequence[int]) -> "SideProbs":
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import GroupKFold
+
+        x, y_arr = self.embed.embed_block(cs), np.array(y)
+        self.classes = sorted(set(y))
+        oof = np.zeros((len(cs), len(self.classes)))
+        for tr, te in GroupKFold(n_splits=3).split(x, y_arr, groups):
+            m = LogisticRegression(C=self.c, class_weight="balanced", max_iter=3000).fit(x[tr], y_arr[tr])
+            oof[np.ix_(te, [self.classes.index(k) for k in m.classes_])] = m.predict_proba(x[te])
+        self.oof = {c: p for c, p in zip(cs, oof)}
+        self.lr = LogisticRegression(C=self.c, class_weight="balanced", max_iter=3000).fit(x, y_arr)
+        return self
+
+    def __call__(self, cs: Sequence[Context]) -> np.ndarray:
+        out = self.lr.predict_proba(self.embed.embed_block(cs)) if cs else np.zeros((0, len(self.classes)))
+        for i, c in enumerate(cs):
+            if c in self.oof:
+                out[i] = self.oof[c]
+        return out
+
+
+class SideFeaturizer(TextFeaturizer):
+    """The shipped features plus the class probabilities of a :class:`SideProbs` model."""
+
+    def __init__(self, side: SideProbs):
+        super().__init__()
+        self.side = side
+
+    def transform(self, cs: Sequence[Context]) -> sparse.csr_matrix:
+        return sparse.hstack([super().transform(cs), sparse.csr_matrix(self.side(cs).astype(np.float32))],
+                             format="csr", dtype=np.float32)
+
+
+class StackedEmbedModel(BehaviourModel):
+    """The shipped model whose main stages also see a side model's probabilities from MiniLM embeddings."""
+
+    def fit(self, sessions):
+        from analysis.cues.types import BEHAVIOURS
+
+        cs, y, groups = [], [], []
+        for g, (turns, labels) in enumerate(sessions):
+            for c in self._contexts(turns):
+                if labels[c.index].behaviour in BEHAVIOURS:
+                    cs.append(c)
+                    y.append(labels[c.index].behaviour)
+                    groups.append(g)
+        self.side = SideProbs().fit(cs, y, groups)
+        return super().fit(sessions)
+
+    def _featurizer(self) -> TextFeaturizer:
+        return SideFeaturizer(self.side)
+
+
+# added last, after every row above had been seen:
+VARIANTS["minilm_stacked"] = StackedEmbedModel
 
 
 def make_model(name: str) -> BehaviourModel:

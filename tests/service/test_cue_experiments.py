@@ -104,3 +104,29 @@ def test_extra_sessions_keep_order_context_and_the_cleaner_esconv_labels(tmp_pat
         ["Hi.", "How do you feel?", "Tell me more.", "Have you tried yoga?"], ["I lost my job.", "That sounds hard."]]
     assert [[lab.behaviour for lab in labels] for _, labels in s] == [["", "question", "", ""], ["", "reflection"]]
     assert [t.role for t in s[0][0]] == [CLIENT, HELPER, HELPER, HELPER]
+
+
+def test_side_model_answers_training_contexts_out_of_fold(tmp_path, monkeypatch):
+    import cue_variants as V
+    from analysis.cues.features import contexts
+
+    store = E.EmbeddingStore("fake", tmp_path)
+    store._enc = _Counting()
+    monkeypatch.setitem(V._STORES, "fake", store)
+    lines = [(CLIENT, "c"), (HELPER, "a"), (CLIENT, "c"), (HELPER, "bbbbbbbb")]
+    cs, y, groups = [], [], []
+    for g in range(6):  # six sessions; the text length alone tells the two classes apart
+        turns = [Turn(r, t + "x" * g if r == CLIENT else t, role=r, index=i) for i, (r, t) in enumerate(lines)]
+        for c in contexts(turns, HELPER):
+            cs.append(c)
+            y.append("question" if len(c.text) == 1 else "input")
+            groups.append(g)
+    side = V.SideProbs("fake", ("text",)).fit(cs, y, groups)
+    assert side.classes == ["input", "question"]
+    assert set(side.oof) == set(cs)
+    p = side(cs)
+    assert np.allclose(p, np.stack([side.oof[c] for c in cs]))  # training contexts: out-of-fold answers
+    new = [c for c in contexts([Turn(CLIENT, "zz", role=CLIENT), Turn(HELPER, "a", role=HELPER)], HELPER)]
+    q = side(new)
+    assert np.allclose(q, side.lr.predict_proba(np.array([[1.0, 1.0]])))  # other contexts: the full model
+    assert q[0, 1] > 0.5  # a one-letter text reads as a question
