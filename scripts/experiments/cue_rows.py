@@ -4,8 +4,8 @@
 Each row is a variant of the cue model (:mod:`cue_variants`) trained, for each outer fold of the
 nested run (``service.eval.nested.outer_splits``: same seed, same transcripts), on the outer training
 transcripts only, and run once through ``detect_cues`` on the outer test transcripts. No variant has
-a knob chosen on any figure (embedding weight and history length were fixed before the first run),
-so the outer folds alone give honest figures; the inner folds of the nested run are needed only
+a knob fitted on any figure (embedding weight and history length were fixed before the first run;
+the rows added later are marked in :mod:`cue_variants`), so the outer folds alone give honest figures; the inner folds of the nested run are needed only
 where something is fitted on predicted cues (class calibration, the index variants of
 ``listenwell eval index``).
 
