@@ -177,7 +177,7 @@ class BehaviourModel:
         sub = {"question": ([], []), "reflection": ([], []), "input": ([], [])}
         ccs, cy = [], []
         for g, (turns, labels) in enumerate(sessions):
-            hs = [c for c in contexts(turns, HELPER) if labels[c.index].behaviour in BEHAVIOURS]
+            hs = [c for c in self._contexts(turns) if labels[c.index].behaviour in BEHAVIOURS]
             cs += hs
             y += [labels[c.index].behaviour for c in hs]
             groups += [g] * len(hs)
@@ -200,10 +200,10 @@ class BehaviourModel:
         oof = np.zeros((len(cs), len(self.classes)))
         n_groups = len(set(groups))
         for tr, te in GroupKFold(n_splits=min(self.inner_folds, n_groups)).split(cs, y_arr, groups):
-            f = TextFeaturizer().fit([cs[i] for i in tr])
+            f = self._featurizer().fit([cs[i] for i in tr])
             m = _lr(self.c1).fit(f.transform([cs[i] for i in tr]), y_arr[tr])
             oof[te] = self._align(m, m.predict_proba(f.transform([cs[i] for i in te])))
-        self.feat1 = TextFeaturizer().fit(cs)
+        self.feat1 = self._featurizer().fit(cs)
         x1 = self.feat1.transform(cs)
         self.stage1 = _lr(self.c1).fit(x1, y_arr)
         x2 = sparse.hstack([x1, _neighbour_block(oof, sizes, self.neighbour_weight)], format="csr")
@@ -214,6 +214,16 @@ class BehaviourModel:
         if len(set(cy)) == len(TALK):
             self.heads["talk"] = _Head(context_fields=("prev_helper",)).fit(ccs, cy)
         return self
+
+    # Hooks for variants (experiments subclass these; the shipped model uses the defaults). They are
+    # methods, not attributes, so weights pickled before they existed still load.
+    def _featurizer(self) -> TextFeaturizer:
+        """A new, unfitted featurizer for the main behaviour stages."""
+        return TextFeaturizer()
+
+    def _contexts(self, turns: Sequence[Turn]) -> list[Context]:
+        """Context records of the helper utterances the main behaviour stages code."""
+        return contexts(turns, HELPER)
 
     def _align(self, m: LogisticRegression, p: np.ndarray) -> np.ndarray:
         out = np.zeros((p.shape[0], len(self.classes)))
@@ -230,7 +240,7 @@ class BehaviourModel:
     def _predict(self, turns: Sequence[Turn]) -> SessionCodes:
         if self.stage1 is None or self.stage2 is None or self.feat1 is None:
             raise ModelUnavailableError("the behaviour model is not trained")
-        hs = contexts(turns, HELPER)
+        hs = self._contexts(turns)
         helper: dict[int, tuple[str, dict[str, float]]] = {}
         subtypes: dict[int, str] = {}
         if hs:

@@ -23,10 +23,13 @@ from typing import Any
 import numpy as np
 
 import service.eval.metrics as M
+from analysis.cues.view import cue_view
 from analysis.scoring.score import WEIGHTS, score_session
 from analysis.scoring.util import ramp
 from service.eval.annomi import expert_view, resolve_dirs
 from service.eval.nested import run_nested
+from service.eval.soft_cues import (fit_reflection_calibration, gate_reflections, sample_reflections,
+                                    unsure_reflections)
 
 __all__ = ["auc", "derive_weights", "session_record", "VARIANTS", "CURRENT",
            "evaluate_index", "format_index", "main"]
@@ -64,8 +67,10 @@ def auc(pos: Sequence[float], neg: Sequence[float]) -> float:
 
 
 def session_record(session, cues: Any) -> dict[str, Any]:
-    """What the variants need from one scored session: sub-scores, raw part values, confidences."""
-    res = score_session(session.turns, cues)
+    """What the variants need from one scored session: sub-scores, raw part values, confidences
+    (and the session and its cue view, for variants that re-score a changed view)."""
+    view = cue_view(cues)
+    res = score_session(session.turns, view)
     parts = {}
     points = {}
     for name, sub in res.subscores.items():
@@ -75,7 +80,7 @@ def session_record(session, cues: Any) -> dict[str, Any]:
     return {"transcript_id": session.transcript_id, "quality": session.quality,
             "sub": {k: v.score for k, v in res.subscores.items()},
             "conf": {k: v.confidence for k, v in res.subscores.items()},
-            "parts": parts, "points": points, "index": res.index}
+            "parts": parts, "points": points, "index": res.index, "session": session, "view": view}
 
 
 def _subs_with_anchors(rec: dict[str, Any], anchors: dict[tuple[str, str], tuple[float, float]] | None
@@ -179,6 +184,53 @@ def _shrunk(params, rec):
     return _index(_shrink(_subs_with_anchors(rec, params.get("anchors")), rec["conf"]), params["weights"])
 
 
+# Issue 24, part 2: the reflections the classifier is unsure of must not lift a poor session's index.
+GATE = 0.5  # "more likely than not", fixed before any run
+GATE_GRID = (0.4, 0.5, 0.6, 0.7, 0.8)
+DRAWS = 32
+
+
+def _subs(rec: dict[str, Any], view) -> dict[str, float | None]:
+    return {k: v.score for k, v in score_session(rec["session"].turns, view).subscores.items()}
+
+
+def _gated(params, rec):
+    return _index(_subs(rec, gate_reflections(rec["view"], params["gate"])), params["weights"])
+
+
+def _fit_gate(train):
+    """Weights from the experts' labels; the gate that ranks the training sessions' inner cues best."""
+    w = derive_weights(train["expert"])
+    best = None
+    for g in GATE_GRID:
+        hi = [_gated({"gate": g, "weights": w}, r) for r in train["inner"] if r["quality"] == "high"]
+        lo = [_gated({"gate": g, "weights": w}, r) for r in train["inner"] if r["quality"] == "low"]
+        a = auc([v for v in hi if v is not None], [v for v in lo if v is not None])
+        a = -1.0 if a != a else a  # no AUC (a class missing): never preferred
+        if best is None or a > best[0] + 1e-9:
+            best = (a, g)
+    return {"weights": w, "gate": best[1], "inner_auc": round(best[0], 4)}
+
+
+def _soft(params, rec):
+    keep = params.get("calibration") or (lambda p: p)
+    vals = [_index(_subs(rec, v), params["weights"])
+            for v in sample_reflections(rec["view"], keep, DRAWS, key=rec["transcript_id"])]
+    vals = [v for v in vals if v is not None]
+    return float(np.mean(vals)) if vals else None
+
+
+def _fit_calibration(train):
+    """Weights from the experts' labels; P(expert reflection | P(reflection)) from the inner cues."""
+    probs, gold = [], []
+    for r in train["inner"]:
+        labels = r["session"].labels
+        for i, p in unsure_reflections(r["view"]).items():
+            probs.append(p)
+            gold.append(labels[i].behaviour == "reflection")
+    return {"weights": derive_weights(train["expert"]), "calibration": fit_reflection_calibration(probs, gold)}
+
+
 VARIANTS: dict[str, dict[str, Any]] = {
     "shipped_constants": {"cues": "test", "fit": lambda train: {"weights": dict(WEIGHTS)}, "score": _plain,
                           "note": "shipped WEIGHTS, chosen on all annomi-dev expert labels (in-sample constants)"},
@@ -198,6 +250,17 @@ VARIANTS: dict[str, dict[str, Any]] = {
                      "note": "(d) current on class-calibrated soft cues (biases fit on inner folds)"},
     "d_calibrated_weights_from_predicted": {"cues": "test_calibrated", "fit": _w_inner_cal, "score": _plain,
                                             "note": "(a)+(d) calibrated cues, weights from inner calibrated cues"},
+    "e_gate_0.5": {"cues": "test", "fit": lambda train: _w_expert(train) | {"gate": GATE}, "score": _gated,
+                   "note": "current, but a reflection whose classifier probability is under 0.5 does not count"},
+    "e_gate_fitted": {"cues": "test", "fit": _fit_gate, "score": _gated,
+                      "note": "current, reflections under a probability gate chosen on inner out-of-fold cues "
+                              f"(from {GATE_GRID}) do not count"},
+    "e_soft": {"cues": "test", "fit": _w_expert, "score": _soft,
+               "note": f"current, each classifier reflection counted with its probability (mean index over "
+                       f"{DRAWS} draws: soft counts)"},
+    "e_soft_calibrated": {"cues": "test", "fit": _fit_calibration, "score": _soft,
+                          "note": "soft counts with P(the experts coded a reflection | classifier probability), "
+                                  "isotonic, fitted on inner out-of-fold cues"},
     "expert_labels": {"cues": "expert", "fit": _w_expert, "score": _plain,
                       "note": "upper bound: the experts' own labels through the current method"},
 }
@@ -274,7 +337,8 @@ def evaluate_index(data_dir: str | Path, folds: int = 5, inner: int = 3, limit: 
         fold_auc = {}
         for name, v in VARIANTS.items():
             params = v["fit"](train)
-            params_per_fold[name].append({k: ({"/".join(a): b for a, b in p.items()} if k == "anchors" else p)
+            params_per_fold[name].append({k: ({"/".join(a): b for a, b in p.items()} if k == "anchors"
+                                              else p.to_dict() if hasattr(p, "to_dict") else p)
                                           for k, p in params.items()})
             for t, rec in test[v["cues"]].items():
                 scores[name][t] = v["score"](params, rec)

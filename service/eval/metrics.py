@@ -168,14 +168,20 @@ def bootstrap_auc_difference(a: Sequence[float], b: Sequence[float], labels: Seq
 
 def bootstrap_macro_f1_difference(conf_a: np.ndarray, conf_b: np.ndarray, n_boot: int = 2000, seed: int = 0,
                                   level: float = 0.95) -> dict[str, Any]:
-    """Macro-F1(a) - macro-F1(b) over the same sessions, paired bootstrap interval."""
+    """Macro-F1(a) - macro-F1(b) over the same sessions, paired bootstrap interval.
+
+    Also each class's F1 difference (``per_class_value``) with its paired interval (``per_class_ci``),
+    from the same resamples.
+    """
     conf_a, conf_b = np.asarray(conf_a, float), np.asarray(conf_b, float)
     rng = np.random.default_rng(seed)
     n = conf_a.shape[0]
     weights = np.zeros((n_boot, n))
     draws = rng.integers(0, n, size=(n_boot, n))
     np.add.at(weights, (np.repeat(np.arange(n_boot), n), draws.ravel()), 1.0)
-    fa = np.stack([f1_from_confusion(m).mean() for m in np.tensordot(weights, conf_a, axes=(1, 0))])
-    fb = np.stack([f1_from_confusion(m).mean() for m in np.tensordot(weights, conf_b, axes=(1, 0))])
-    value = f1_from_confusion(conf_a.sum(0)).mean() - f1_from_confusion(conf_b.sum(0)).mean()
-    return {"value": round(float(value), 4), "ci": _interval(fa - fb, level)}
+    fa = np.stack([f1_from_confusion(m) for m in np.tensordot(weights, conf_a, axes=(1, 0))])
+    fb = np.stack([f1_from_confusion(m) for m in np.tensordot(weights, conf_b, axes=(1, 0))])
+    per_class = f1_from_confusion(conf_a.sum(0)) - f1_from_confusion(conf_b.sum(0))
+    return {"value": round(float(per_class.mean()), 4), "ci": _interval(fa.mean(1) - fb.mean(1), level),
+            "per_class_value": [round(float(v), 4) for v in per_class],
+            "per_class_ci": [_interval(fa[:, j] - fb[:, j], level) for j in range(conf_a.shape[1])]}

@@ -79,3 +79,42 @@ def test_fragment_context_joins_split_utterance():
     assert cs[0].joined == "So you've been- -drinking more since the move."
     assert cs[1].joined == cs[0].joined
     assert cs[2].joined == "" and cs[2].prev_client == "Yes." and cs[2].next_client == ""
+
+
+class _Label:
+    def __init__(self, behaviour: str = "", talk: str = ""):
+        self.behaviour, self.talk, self.question, self.reflection, self.input = behaviour, talk, "", "", ""
+
+
+_CODES = {0: "question", 2: "reflection", 4: "other", 6: "input", 8: "question"}
+
+
+def _corpus(n: int = 4):
+    turns = turns_of(DIALOGUE)
+    labels = [_Label(_CODES[i]) if t.role == HELPER else _Label(talk="neutral") for i, t in enumerate(turns)]
+    return [(turns, labels)] * n
+
+
+def test_variant_hooks_feed_both_stages():
+    """Subclasses change the main stages' features and contexts through ``_featurizer``/``_contexts``."""
+    from analysis.cues.features import TextFeaturizer, contexts
+
+    seen = []
+
+    class OnlyPrevClient(BehaviourModel):
+        def _featurizer(self):
+            return TextFeaturizer(context_fields=("prev_client",))
+
+        def _contexts(self, turns):
+            cs = contexts(turns, HELPER)
+            seen.append(len(cs))
+            return cs[:-1]  # leave the last helper turn uncoded
+
+    m = OnlyPrevClient().fit(_corpus())
+    assert m.feat1.context_fields == ("prev_client",)
+    assert seen == [5, 5, 5, 5]
+    codes = m.predict_session(turns_of(DIALOGUE)).helper
+    assert sorted(codes) == [0, 2, 4, 6]
+    plain = BehaviourModel().fit(_corpus())
+    assert plain.feat1.context_fields == ("prev_client", "next_client")
+    assert sorted(plain.predict_session(turns_of(DIALOGUE)).helper) == [0, 2, 4, 6, 8]

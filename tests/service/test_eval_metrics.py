@@ -83,3 +83,18 @@ def test_class_bias_recovers_an_under_predicted_class():
     assert mf1(apply_class_bias(probs, classes, bias)) > mf1(probs) + 0.05
     assert np.allclose(apply_class_bias(probs, classes, bias).sum(1), 1.0)
     assert apply_class_bias(probs, classes, None) is probs
+
+
+def test_paired_f1_difference_per_class_has_known_value():
+    # Ten sessions of four utterances (two "a", two "b"). Method A is always right; method B calls
+    # one "b" of every session "a": its F1 is 2*20/(20+30) = 0.8 for "a" and 2*10/(10+20) = 2/3 for "b".
+    gold = [["a", "a", "b", "b"]] * 10
+    right = M.session_confusions(gold, gold, ("a", "b"))
+    wrong = M.session_confusions(gold, [["a", "a", "a", "b"]] * 10, ("a", "b"))
+    d = M.bootstrap_macro_f1_difference(right, wrong, n_boot=300)
+    assert d["per_class_value"] == [pytest.approx(0.2, abs=1e-4), pytest.approx(1 / 3, abs=1e-4)]
+    assert d["value"] == pytest.approx((0.2 + 1 / 3) / 2, abs=1e-4)
+    # every session is alike, so every resample gives the same difference: the intervals are points
+    assert d["per_class_ci"][0] == (0.2, 0.2)
+    same = M.bootstrap_macro_f1_difference(right, right, n_boot=100)
+    assert same["per_class_value"] == [0.0, 0.0] and same["per_class_ci"] == [(0.0, 0.0), (0.0, 0.0)]
