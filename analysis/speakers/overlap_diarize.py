@@ -70,7 +70,7 @@ class OverlapOptions:
     min_region: float = 0.1
     fill_gap: float = 0.5
     speech_pad: float = 1.0
-    threshold: float = 0.4
+    threshold: float = 0.5
 
     def __post_init__(self):
         if self.link not in LINKS:
