@@ -62,19 +62,20 @@ def powerset_to_speakers(classes: np.ndarray) -> np.ndarray:
 
 
 def _instance_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    """x: (batch, channels, time); normalised over time per channel (biased variance), then affine."""
-    mean = x.mean(axis=2, keepdims=True)
-    var = x.var(axis=2, keepdims=True)
-    return (x - mean) / np.sqrt(var + _EPS) * weight[None, :, None] + bias[None, :, None]
+    """x: (batch, time, channels); normalised over time per channel (biased variance), then affine."""
+    mean = x.mean(axis=1, keepdims=True)
+    var = x.var(axis=1, keepdims=True)
+    return (x - mean) * (weight / np.sqrt(var + _EPS)) + bias
 
 
 def _max_pool3(x: np.ndarray) -> np.ndarray:
-    n = x.shape[2] // 3
-    return x[:, :, : 3 * n].reshape(x.shape[0], x.shape[1], n, 3).max(axis=3)
+    """Max over non-overlapping triples of frames: (batch, time, channels) -> (batch, time // 3, channels)."""
+    n = x.shape[1] // 3
+    return x[:, : 3 * n].reshape(x.shape[0], n, 3, x.shape[2]).max(axis=2)
 
 
 def _leaky(x: np.ndarray) -> np.ndarray:
-    return np.where(x > 0, x, _SLOPE * x)
+    return np.maximum(x, _SLOPE * x)
 
 
 def sinc_filters(low_hz: np.ndarray, band_hz: np.ndarray, window: np.ndarray, n_: np.ndarray,
@@ -105,9 +106,16 @@ class SegmentationModel:
     ----------
     weights : mapping of str to np.ndarray
         The PyTorch state dict (``sincnet.*``, ``lstm.*``, ``linear.*``, ``classifier.*``).
+    blas_threads : int or None
+        BLAS threads for the forward pass (default 1; None: the library's default). On the shared
+        2-core machine more threads made the LSTM steps 10-50 times slower at some batch sizes
+        (OpenBLAS threads waiting on busy cores; docs/evaluation/history.md).
     """
 
-    def __init__(self, weights: Mapping[str, np.ndarray]):
+    def __init__(self, weights: Mapping[str, np.ndarray], *, blas_threads: int | None = 1):
+        if blas_threads is not None and blas_threads < 1:
+            raise ParameterError(f"blas_threads={blas_threads} must be at least 1 (or None)")
+        self.blas_threads = blas_threads
         try:
             p = "sincnet.conv1d.0.filterbank."
             self.filters = sinc_filters(weights[p + "low_hz_"], weights[p + "band_hz_"], weights[p + "window_"],
@@ -157,26 +165,28 @@ class SegmentationModel:
 
     # -- SincNet -------------------------------------------------------------------------------
     def features(self, chunks: np.ndarray) -> np.ndarray:
-        """SincNet features of a batch of chunks: (batch, samples) -> (batch, frames, 60)."""
+        """SincNet features of a batch of chunks: (batch, samples) -> (batch, frames, 60).
+
+        Works in (batch, time, channels) layout throughout, so every step reads contiguous memory."""
         x = np.asarray(chunks, dtype=np.float32)
         mean = x.mean(axis=1, keepdims=True)
         std = np.sqrt(x.var(axis=1, keepdims=True) + _EPS)
         x = (x - mean) / std * self.wav_norm[0] + self.wav_norm[1]
         taps = self.filters.shape[1]
         n_out = (x.shape[1] - taps) // 10 + 1
-        out = np.empty((x.shape[0], self.filters.shape[0], n_out), dtype=np.float32)
         ft = np.ascontiguousarray(self.filters.T)
+        out = np.empty((x.shape[0], n_out // 3, ft.shape[1]), dtype=np.float32)
         for b in range(x.shape[0]):
-            frames = np.lib.stride_tricks.sliding_window_view(x[b], taps)[::10][:n_out]
-            out[b] = (frames @ ft).T
-        h = _leaky(_instance_norm(_max_pool3(np.abs(out)), *self.norms[0]))
+            frames = np.ascontiguousarray(np.lib.stride_tricks.sliding_window_view(x[b], taps)[::10][:n_out])
+            y = frames @ ft
+            np.abs(y, out=y)
+            out[b] = _max_pool3(y[None])[0]
+        h = _leaky(_instance_norm(out, *self.norms[0]))
         for (w, bias, k), norm in zip(self.convs, self.norms[1:]):
-            t = h.transpose(0, 2, 1)  # (batch, time, channels)
-            cols = np.lib.stride_tricks.sliding_window_view(t, k, axis=1)  # (batch, time-k+1, ch, k)
-            cols = cols.transpose(0, 1, 3, 2).reshape(t.shape[0], t.shape[1] - k + 1, -1)
-            y = (cols @ w + bias).transpose(0, 2, 1)
-            h = _leaky(_instance_norm(_max_pool3(y), *norm))
-        return np.ascontiguousarray(h.transpose(0, 2, 1))
+            cols = np.lib.stride_tricks.sliding_window_view(h, k, axis=1)  # (batch, time-k+1, ch, k)
+            cols = cols.transpose(0, 1, 3, 2).reshape(h.shape[0], h.shape[1] - k + 1, -1)
+            h = _leaky(_instance_norm(_max_pool3(cols @ w + bias), *norm))
+        return np.ascontiguousarray(h)
 
     # -- LSTM ----------------------------------------------------------------------------------
     def _bilstm(self, seq: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -218,6 +228,14 @@ class SegmentationModel:
         x = np.asarray(chunks, dtype=np.float32)
         if x.ndim != 2 or x.shape[1] < 991:
             raise ParameterError(f"chunks must have shape (batch, samples >= 991), got {x.shape}")
+        if self.blas_threads is None:
+            return self._forward(x)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=self.blas_threads):
+            return self._forward(x)
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
         feats = self.features(x)
         seq = np.ascontiguousarray(feats.transpose(1, 0, 2))  # time-major
         for w_ih, w_hh, b in self._lstm_scaled:
