@@ -84,7 +84,7 @@ def diarize_mono(mono: np.ndarray, sr: int, options: DiarizeOptions | None = Non
         return base
     try:
         local = segment_chunks(mono, sr, seg, step=step)
-        return overlap_activity(base, local, overlap, speech=speech, mono=mono, sr=sr, voice_embedder=embedder)
+        return overlap_activity(base, local, overlap, speech=speech)
     except (ParameterError, ValueError, FloatingPointError) as e:  # a bad recording never loses the MFCC result
         logger.warning("overlap-aware segmentation failed (%s); the MFCC path's result is used", e)
         base.info["segmentation_failed"] = str(e)
