@@ -83,8 +83,12 @@ def diarize_mono(mono: np.ndarray, sr: int, options: DiarizeOptions | None = Non
     if not base.speakers:
         return base
     try:
-        local = segment_chunks(mono, sr, seg, step=step)
-        return overlap_activity(base, local, overlap, speech=speech)
+        opts = overlap or OverlapOptions()
+        # chunks far from any VAD speech are not run: the overlap path would drop what they hold
+        only = None if speech is None or opts.speech_pad < 0 else [
+            (a - opts.speech_pad, b + opts.speech_pad) for a, b in speech]
+        local = segment_chunks(mono, sr, seg, step=step, only=only)
+        return overlap_activity(base, local, opts, speech=speech)
     except (ParameterError, ValueError, FloatingPointError) as e:  # a bad recording never loses the MFCC result
         logger.warning("overlap-aware segmentation failed (%s); the MFCC path's result is used", e)
         base.info["segmentation_failed"] = str(e)

@@ -11,12 +11,19 @@ same people: :mod:`analysis.speakers.overlap_diarize` links them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
 from analysis.errors import ParameterError
-from analysis.speakers.segmentation_model import CHUNK_SAMPLES, POWERSET, SAMPLE_RATE, frame_step, powerset_to_speakers
+from analysis.speakers.segmentation_model import (
+    CHUNK_SAMPLES,
+    POWERSET,
+    SAMPLE_RATE,
+    frame_step,
+    num_frames,
+    powerset_to_speakers,
+)
 
 __all__ = ["LocalSegmentation", "segment_chunks", "SegmentFn"]
 
@@ -79,7 +86,7 @@ class LocalSegmentation:
 
 
 def segment_chunks(mono: np.ndarray, sr: int, segment: SegmentFn, *, step: float = 10.0,
-                   batch: int = 64) -> LocalSegmentation:
+                   batch: int = 64, only: Sequence[tuple[float, float]] | None = None) -> LocalSegmentation:
     """Run the segmentation network over 10 s chunks every ``step`` s.
 
     Parameters
@@ -93,6 +100,8 @@ def segment_chunks(mono: np.ndarray, sr: int, segment: SegmentFn, *, step: float
         Seconds between chunk starts (10: no overlap; 5: every moment seen twice).
     batch : int
         Chunks per call (the LSTM steps them together).
+    only : sequence of (start, end), optional
+        Speech intervals (s): a chunk that none of them touches is not run (nobody speaks in it).
 
     Returns
     -------
@@ -115,15 +124,17 @@ def segment_chunks(mono: np.ndarray, sr: int, segment: SegmentFn, *, step: float
     starts = list(range(0, last + 1, hop))
     if starts[-1] < last:
         starts.append(starts[-1] + hop)
-    chunks_out = []
-    for s in range(0, len(starts), batch):
-        block = np.zeros((len(starts[s: s + batch]), CHUNK_SAMPLES), dtype=np.float32)
-        for i, a in enumerate(starts[s: s + batch]):
-            piece = x[a: a + CHUNK_SAMPLES]
+    run = [i for i, a in enumerate(starts) if only is None or any(
+        b0 < (a + CHUNK_SAMPLES) / SAMPLE_RATE and b1 > a / SAMPLE_RATE for b0, b1 in only)]
+    n_frames = num_frames(CHUNK_SAMPLES)
+    activity = np.zeros((len(starts), n_frames, _MEMBERSHIP.shape[1]), dtype=np.float32)
+    for s in range(0, len(run), batch):
+        block = np.zeros((len(run[s: s + batch]), CHUNK_SAMPLES), dtype=np.float32)
+        for i, c in enumerate(run[s: s + batch]):
+            piece = x[starts[c]: starts[c] + CHUNK_SAMPLES]
             block[i, : piece.size] = piece
         probs = np.exp(np.asarray(segment(block), dtype=np.float32))  # (b, F, 7)
-        chunks_out.append(probs @ _MEMBERSHIP)
-    activity = np.concatenate(chunks_out, axis=0).astype(np.float32)
+        activity[run[s: s + batch]] = probs @ _MEMBERSHIP
     f_step, field = frame_step()
     frame_times = np.arange(activity.shape[1]) * f_step + field / 2
     return LocalSegmentation(np.asarray(starts, dtype=np.float64) / SAMPLE_RATE, activity, frame_times, duration,

@@ -67,6 +67,11 @@ def test_segment_chunks_windows_and_probabilities():
     assert short.n_chunks == 1 and short.binary().sum() == 0
     with pytest.raises(ParameterError):
         segment_chunks(x, 16000, _fake_segment(lambda c, f: 0 * f), step=12.0)
+    # chunks no speech interval touches are not run, and hold nobody
+    ran = []
+    some = segment_chunks(x, 16000, lambda block: ran.append(block.shape[0]) or _fake_segment(
+        lambda c, f: np.where(f < 300, 1, 4))(block), only=[(21.0, 22.0)])
+    assert ran == [1] and some.binary()[:2].sum() == 0 and some.binary()[2, 0].tolist() == [1, 0, 0]
 
 
 def _local(duration, acts):
