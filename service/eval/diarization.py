@@ -53,7 +53,6 @@ TWO_SPEAKER_AMI = ("dev00", "dev01", "trn03")
 # committed recordings with one voice per channel (faster-whisper's test files)
 ONE_VOICE_FILES = (ROOT / "tests" / "data" / "jfk.flac", ROOT / "tests" / "data" / "stereo_diarization.wav")
 COLLAR = 0.25
-OVERLAP_OPTIONS: dict[str, Any] = {}  # {"options": OverlapOptions(...)} set by the CLI for a comparison run
 HARD_GROUPS = ("similar-f", "similar-m", "phone", "short", "noisy", "listener", "ami-f")
 POOLED_GROUPS = HARD_GROUPS + ("ami-2spk",)  # the issue-15 target: DER <= 15 % pooled over these
 
@@ -103,7 +102,7 @@ class Decision:
 def analyse_mono(mono: np.ndarray, sr: int, options: DiarizeOptions | None = None) -> SpeakerActivity:
     """Silero speech regions + diarization: the pipeline's mono path (:func:`service.mono_speakers.diarize_mono`:
     overlap-aware segmentation when installed, voiceprints when installed, else MFCC clusters)."""
-    return diarize_mono(mono, sr, options, speech=speech_intervals(mono, sr), overlap=OVERLAP_OPTIONS.get("options"))
+    return diarize_mono(mono, sr, options, speech=speech_intervals(mono, sr))
 
 
 def analyse_stereo(channels: np.ndarray, sr: int) -> SpeakerActivity:
