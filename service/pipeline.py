@@ -37,7 +37,7 @@ from analysis.speakers.channels import (
     pack_speech,
     unpack_transcript,
 )
-from analysis.speakers.diarize import diarize
+
 from analysis.speakers.result import SpeakerResult
 from analysis.speakers.diarize_options import DiarizeOptions
 from analysis.speakers.order_check import ORDINALS, check_order, order_sentence, speaking_order
@@ -47,7 +47,7 @@ from analysis.timing.metrics import timing_metrics
 from audio.decode import decode
 from audio.transcribe import TranscribeOptions, transcribe
 from audio.vad import speech_intervals
-from service.voices import voice_embedder
+from service.mono_speakers import diarize_mono
 
 if TYPE_CHECKING:  # stage result types, for annotations only (each stage is imported where it runs)
     from analysis.cues.types import CueResult
@@ -359,8 +359,7 @@ def _speakers(decoded: DecodedAudio, heard: Heard, settings: AnalysisSettings, s
         turns = build_turns(words, activity, floor_min=settings.floor_min)
     else:
         speech = speech_intervals(decoded.mono, sr, speech_probs=heard.speech_probs)  # no second Silero pass
-        activity = diarize(decoded.mono, sr, _diarize_options(helper), transcript=transcript, speech=speech,
-                           voice_embedder=voice_embedder())
+        activity = diarize_mono(decoded.mono, sr, _diarize_options(helper), transcript=transcript, speech=speech)
         ask = speaker_order_note(activity, helper)
         if ask:
             run.note(ask, partial=False)

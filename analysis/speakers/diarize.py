@@ -53,8 +53,9 @@ from analysis.speakers.voice_encoder import (
 
 VoiceEmbedder = Callable[[np.ndarray, int, Sequence[tuple[float, float]]], np.ndarray]
 
-__all__ = ["DiarizeOptions", "diarize", "speech_from_words", "UNSURE_NOTE", "VoiceEmbedder"]
+__all__ = ["DiarizeOptions", "diarize", "speech_from_words", "UNSURE_NOTE", "MIXED_NOTE", "VoiceEmbedder"]
 
+MIXED_NOTE = "one channel: overlapping speech is given to one speaker"
 UNSURE_NOTE = ("not sure whether one or two people speak ({why}); if two people speak, say whether the "
                "helper speaks first or second, or record in stereo (one microphone each)")
 
@@ -152,7 +153,7 @@ def diarize(
     if sr <= 0:
         raise ParameterError(f"sr={sr} must be positive")
     duration = x.size / sr
-    notes: list[str] = ["one channel: overlapping speech is given to one speaker"]
+    notes: list[str] = [MIXED_NOTE]
     if speech is None:
         if transcript is not None and transcript.words:
             speech = speech_from_words(transcript)

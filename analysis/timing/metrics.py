@@ -235,7 +235,8 @@ def timing_metrics(
         notes=tuple(notes),
         options=opts,
         over_time=_over_time(H, C, interruptions, backchannels, duration, opts.time_bin),
-        overlaps_measured=activity.source != "diarization",
+        # one microphone: measured only where the diarizer says its overlaps were validated
+        overlaps_measured=activity.source != "diarization" or activity.info.get("overlaps_measured") is True,
     )
 
 

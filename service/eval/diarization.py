@@ -7,6 +7,8 @@ Data sets (each optional; missing ones are skipped):
   truth, ``NAME.flac`` (mono) and ``NAME.stereo.flac`` (helper left, client right).
 - the committed fixtures ``tests/data/dialogues`` (``NAME.stereo.flac`` + truth;
   mono = the sum of the channels), with planted interruptions.
+- the dialogues of ``DATA_DIR/dialogue`` re-timed with planted helper cut-ins, one channel
+  (:mod:`service.eval.cutins`; group ``cutins``).
 - the hard sets of :mod:`service.eval.speaker_sets` (similar voices, telephone
   band, short clips, room echo + noise, single voices, AMI two-women stretches),
   built into a cache folder when missing. Groups ``similar-f``, ``similar-m``,
@@ -30,14 +32,15 @@ import numpy as np
 
 from analysis.schema import CLIENT, HELPER, SpeechRegion
 from analysis.speakers.activity import SpeakerActivity, activity_from_channels
-from analysis.speakers.diarize import DiarizeOptions, diarize
+from analysis.speakers.diarize import DiarizeOptions
 from analysis.speakers.turns import turns_from_activity
 from analysis.timing.metrics import TimingOptions, timing_metrics
 from audio.decode import decode
 from audio.vad import speech_intervals
 from service.eval.der import DiarizationScore, diarization_error, parse_rttm, parse_uem
-from service.eval.speaker_sets import ensure_sets
-from service.voices import voice_embedder
+from service.eval.cutins import ensure_cutins
+from service.eval.speaker_sets import default_cache_dir, ensure_sets
+from service.mono_speakers import diarize_mono
 
 __all__ = ["EvalItem", "Decision", "evaluate", "eval_hard_sets", "HARD_GROUPS", "POOLED_GROUPS", "one_vs_two", "TWO_SPEAKER_AMI", "FIXTURE_DIR", "ONE_VOICE_FILES",
            "analyse_mono", "analyse_stereo"]
@@ -97,8 +100,9 @@ class Decision:
 
 
 def analyse_mono(mono: np.ndarray, sr: int, options: DiarizeOptions | None = None) -> SpeakerActivity:
-    """Silero speech regions + diarization (the pipeline's mono path, with voiceprints when installed)."""
-    return diarize(mono, sr, options, speech=speech_intervals(mono, sr), voice_embedder=voice_embedder())
+    """Silero speech regions + diarization: the pipeline's mono path (:func:`service.mono_speakers.diarize_mono`:
+    overlap-aware segmentation when installed, voiceprints when installed, else MFCC clusters)."""
+    return diarize_mono(mono, sr, options, speech=speech_intervals(mono, sr))
 
 
 def analyse_stereo(channels: np.ndarray, sr: int) -> SpeakerActivity:
@@ -234,11 +238,13 @@ def eval_hard_sets(folder: Path, manifest: list[dict[str, Any]],
 
 
 def evaluate(data_dir: Path | None, *, fixtures: Path | None = FIXTURE_DIR,
-             options: DiarizeOptions | None = None, hard_sets: Path | bool | None = None) -> list[EvalItem]:
+             options: DiarizeOptions | None = None, hard_sets: Path | bool | None = None,
+             cutins: bool = True) -> list[EvalItem]:
     """Score every available data set (see the module docstring).
 
     ``hard_sets``: a folder for the hard sets (built there when missing), ``True``
-    for the default cache folder, ``None``/``False`` to skip them.
+    for the default cache folder, ``None``/``False`` to skip them. ``cutins``: also the
+    dialogues with planted cut-ins (:mod:`service.eval.cutins`, group ``cutins``, mono only).
     """
     items: list[EvalItem] = []
     if fixtures is not None and fixtures.is_dir():
@@ -248,6 +254,9 @@ def evaluate(data_dir: Path | None, *, fixtures: Path | None = FIXTURE_DIR,
             items += eval_ami(data_dir / "ami-excerpts", options)
         if (data_dir / "dialogue").is_dir():
             items += eval_dialogues(data_dir / "dialogue", "dialogue", options)
+            if cutins:
+                folder = ensure_cutins(data_dir / "dialogue", default_cache_dir().parent)
+                items += [it for it in eval_dialogues(folder, "cutins", options) if it.mode == "mono"]
     if hard_sets:
         ami = data_dir / "ami-excerpts" if data_dir is not None and (data_dir / "ami-excerpts").is_dir() else None
         folder, manifest = ensure_sets(None if hard_sets is True else Path(hard_sets), ami)

