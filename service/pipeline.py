@@ -37,7 +37,6 @@ from analysis.speakers.channels import (
     pack_speech,
     unpack_transcript,
 )
-
 from analysis.speakers.result import SpeakerResult
 from analysis.speakers.diarize_options import DiarizeOptions
 from analysis.speakers.order_check import ORDINALS, check_order, order_sentence, speaking_order
