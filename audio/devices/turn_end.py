@@ -40,14 +40,15 @@ class TurnEndOptions:
     """Silence to wait (s) for each reading of a pause; ``fall_semitones``: a falling end."""
 
     quick_s: float = 0.3
+    level_s: float = 0.4
     silence_s: float = 0.5
     hold_s: float = 0.8
     fall_semitones: float = 2.0
 
     def __post_init__(self):
-        if not 0 < self.quick_s <= self.silence_s <= self.hold_s:
-            raise ParameterError(f"need 0 < quick_s={self.quick_s} <= silence_s={self.silence_s} <= "
-                                 f"hold_s={self.hold_s} (seconds)")
+        if not 0 < self.quick_s <= self.level_s <= self.silence_s <= self.hold_s:
+            raise ParameterError(f"need 0 < quick_s={self.quick_s} <= level_s={self.level_s} <= "
+                                 f"silence_s={self.silence_s} <= hold_s={self.hold_s} (seconds)")
         if self.fall_semitones <= 0:
             raise ParameterError(f"fall_semitones={self.fall_semitones} must be positive")
 
@@ -131,4 +132,4 @@ def turn_end_wait(text: str | None, pitch_change: float | None,
     if pitch_change is not None and pitch_change <= -o.fall_semitones:
         return TurnEndWait(o.quick_s, f"a completed sentence with falling pitch ({pitch_change:+.1f} semitones), "
                                       f"then {o.quick_s:.2f} s of silence")
-    return TurnEndWait(o.silence_s, f"a completed sentence without a falling pitch, so {o.silence_s:.2f} s of silence")
+    return TurnEndWait(o.level_s, f"a completed sentence without a falling pitch, so {o.level_s:.2f} s of silence")

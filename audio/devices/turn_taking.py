@@ -3,11 +3,12 @@
 One loop, two clocks:
 
 * :class:`ReplyListener` is fed the trainee's microphone block by block (the live loop) or the
-  trainee's replies from a file (the device-free path). It finds the end of the reply with the
-  energy end-of-speech detector (:mod:`audio.devices.endpoint`) and transcribes the reply with
-  tiny.en *speculatively*: once ``speculate_after_s`` of silence follow the speech it starts, so
-  that the transcript is usually ready when the silence reaches ``silence_timeout_s`` (if the
-  trainee speaks again, it is thrown away and redone).
+  trainee's replies from a file (the device-free path). It finds the pauses with the energy
+  end-of-speech detector (:mod:`audio.devices.endpoint`) and transcribes the reply so far with
+  tiny.en *speculatively* at each pause of ``speculate_after_s`` (on a window fitted to the reply,
+  :mod:`audio.short_window`; if the trainee speaks again, it is thrown away and redone). The
+  transcript and the final pitch decide how much silence ends the turn
+  (:mod:`audio.devices.turn_end`); without the cues, ``silence_timeout_s`` does.
 * :func:`run_file_conversation` drives it from a file on a virtual clock: each reply is placed
   ``reply_gap_s`` after the client's line ends, and the measured processing time (transcription
   beyond what the speculation hid, plus choosing the line) is added to the clock, exactly as it
@@ -71,8 +72,9 @@ class TurnTakingOptions:
     client's line the trainee's next reply from the file starts; ``split_silence_s``: silence that
     separates two replies in the file; ``lead_in_s``: silence before the opening line.
     ``turn_end_cues``: read the reply so far at each pause (:mod:`audio.devices.turn_end`): a
-    question or a completed sentence with falling pitch ends the turn after ``quick_s``, an
-    unfinished sentence waits ``hold_s``, anything else ``silence_timeout_s``.
+    question or a completed sentence with falling pitch ends the turn after ``quick_s``, one with
+    level pitch after ``level_s``, an unfinished sentence waits ``hold_s``, no transcript yet
+    ``silence_timeout_s``.
     """
 
     silence_timeout_s: float = 0.5
@@ -85,6 +87,7 @@ class TurnTakingOptions:
     block_s: float = 0.02
     turn_end_cues: bool = True
     quick_s: float = 0.3
+    level_s: float = 0.4
     hold_s: float = 0.8
 
     def __post_init__(self):
@@ -100,8 +103,9 @@ class TurnTakingOptions:
         """The cue rule (None: the silence timer alone)."""
         if not self.turn_end_cues:
             return None
-        return TurnEndOptions(quick_s=min(self.quick_s, self.silence_timeout_s), silence_s=self.silence_timeout_s,
-                              hold_s=max(self.hold_s, self.silence_timeout_s))
+        quick = min(self.quick_s, self.silence_timeout_s)
+        return TurnEndOptions(quick_s=quick, level_s=min(max(self.level_s, quick), self.silence_timeout_s),
+                              silence_s=self.silence_timeout_s, hold_s=max(self.hold_s, self.silence_timeout_s))
 
     @property
     def endpoint(self) -> EndpointOptions:

@@ -49,13 +49,14 @@ def test_falling_level_and_rising_pitch_are_told_apart():
 
 
 def test_the_wait_follows_the_cues_and_says_why():
-    o = TurnEndOptions(quick_s=0.2, silence_s=0.5, hold_s=0.8, fall_semitones=2.0)
+    o = TurnEndOptions(quick_s=0.2, level_s=0.4, silence_s=0.5, hold_s=0.8, fall_semitones=2.0)
     w = turn_end_wait("What was that like for you?", None, o)
     assert (w.wait_s, w.reason) == (0.2, "a question, then 0.20 s of silence")
     w = turn_end_wait("That sounds really hard.", -2.4, o)
     assert w.wait_s == 0.2 and "falling pitch (-2.4 semitones)" in w.reason
-    assert turn_end_wait("That sounds really hard.", -1.5, o).wait_s == 0.5  # a small fall: the plain timer
-    assert turn_end_wait("That sounds really hard.", None, o).wait_s == 0.5
+    w = turn_end_wait("That sounds really hard.", -1.5, o)  # a small fall: level
+    assert (w.wait_s, w.reason) == (0.4, "a completed sentence without a falling pitch, so 0.40 s of silence")
+    assert turn_end_wait("That sounds really hard.", None, o).wait_s == 0.4
     w = turn_end_wait("You should call your sponsor and", -3.0, o)
     assert (w.wait_s, w.reason) == (0.8, "an unfinished sentence, so 0.80 s of silence")
     assert turn_end_wait(None, -3.0, o).wait_s == 0.5  # no transcript yet
@@ -63,6 +64,8 @@ def test_the_wait_follows_the_cues_and_says_why():
 
 def test_options_are_checked():
     with pytest.raises(ParameterError, match="quick_s=0.6"):
-        TurnEndOptions(quick_s=0.6, silence_s=0.5)
+        TurnEndOptions(quick_s=0.6, level_s=0.6, silence_s=0.5)
+    with pytest.raises(ParameterError, match="level_s=0.3"):
+        TurnEndOptions(quick_s=0.4, level_s=0.3)
     with pytest.raises(ParameterError, match="fall_semitones"):
         TurnEndOptions(fall_semitones=0)
