@@ -5,7 +5,7 @@ one-second reply as for a 30-second one (about 0.2-0.5 s of the 0.25-0.7 s a rep
 tiny.en on two cores). CTranslate2 accepts a shorter mel window, and the encoder's cost falls
 with it (measured: 30 s 0.20 s, 10 s 0.026 s). A window too short for the decoder to see where
 the speech ends makes it repeat itself ("That sounds really hard. That sounds really hard. ...",
-seen with 6 s windows on 1 s replies), so the window is at least ``min_window_s`` (10 s), the
+seen on 1-2 s replies with windows of 2-6 s), so the window is at least ``min_window_s`` (10 s), the
 clip plus ``pad_s`` of silence, and the text is cut at the first repeated sentence and bounded
 in length. Clips longer than ``max_clip_s`` go to the ordinary 30 s path.
 
