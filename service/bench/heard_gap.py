@@ -35,7 +35,7 @@ from audio.devices.practice_session import PracticeSession
 from audio.devices.record import Recorder
 from audio.devices.turn_taking import NextLine, ReplyListener, TurnTakingOptions, make_transcriber, split_replies
 
-__all__ = ["SETUPS", "false_starts", "heard_gaps", "paused_replies", "run_heard_gap"]
+__all__ = ["SETUPS", "false_starts", "gaps_in_channels", "heard_gaps", "paused_replies", "run_heard_gap"]
 
 ROOT = Path(__file__).resolve().parents[2]
 SR = 16000
@@ -54,12 +54,19 @@ def _voiced(x: np.ndarray, frame: int, threshold_db: float = -45.0, margin_db: f
 def heard_gaps(session: PracticeSession, frame_s: float = 0.02) -> list[float]:
     """For each client line after the first: its first voiced frame on the client channel minus the
     trainee's last voiced frame before it (s). Lines the trainee talked into are left out."""
-    frame = int(frame_s * session.sample_rate)
-    helper, client = _voiced(session.helper, frame), _voiced(session.client, frame)
+    windows = [(line.placed_at, line.audio_end or line.end) for line in session.lines[1:]]
+    return gaps_in_channels(session.helper, session.client, session.sample_rate, windows, frame_s)
+
+
+def gaps_in_channels(helper_audio: np.ndarray, client_audio: np.ndarray, sample_rate: int,
+                     windows: list[tuple[float, float]], frame_s: float = 0.02) -> list[float]:
+    """:func:`heard_gaps` on two channels, each client answer looked for in its ``(from, to)`` window (s)."""
+    frame = int(frame_s * sample_rate)
+    helper, client = _voiced(helper_audio, frame), _voiced(client_audio, frame)
     gaps = []
-    for line in session.lines[1:]:
-        a = int(line.placed_at / frame_s)
-        b = int((line.audio_end or line.end) / frame_s) + 1
+    for w0, w1 in windows:
+        a = int(w0 / frame_s)
+        b = int(w1 / frame_s) + 1
         on = np.flatnonzero(client[a:b])
         if on.size == 0:
             continue
