@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import numpy as np
 import soundfile as sf
 
 from service.practice.scenarios import load_scenario_file
@@ -107,10 +108,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("ids", nargs="*", help="scenario ids (default: all)")
     parser.add_argument("--folder", type=Path, default=ROOT / "samples" / "scenarios")
     parser.add_argument("--force", action="store_true", help="re-synthesise lines whose audio exists")
+    parser.add_argument("--cut-in", action="store_true",
+                        help="write the client's words after a cut-in (samples/voice/cut-in.flac) instead")
     parser.add_argument("--test-replies", action="store_true",
                         help="write the simulated trainee's replies to tests/data/practice instead")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.cut_in:
+        from service.practice.run import CUT_IN_AUDIO, CUT_IN_TEXT
+        from service.practice.voicing import LEAD_S
+
+        audio, sr = synthesize_line(CUT_IN_TEXT, "client")
+        pad = np.zeros(int(LEAD_S * sr), dtype=np.float32)
+        CUT_IN_AUDIO.parent.mkdir(parents=True, exist_ok=True)
+        sf.write(CUT_IN_AUDIO, np.concatenate([pad, audio, pad]), sr, format="FLAC", subtype="PCM_16")
+        logger.info("%s: %.2f s  %s", CUT_IN_AUDIO, audio.size / sr + 2 * LEAD_S, CUT_IN_TEXT)
+        return 0
     if args.test_replies:
         make_test_replies(ROOT / "tests" / "data" / "practice")
         make_reply_sets(ROOT / "tests" / "data" / "practice")

@@ -135,6 +135,12 @@ def render_text(report: Report) -> str:
     if report.practice and report.practice.get("arc"):
         lines.append(_wrap(report.practice['arc'], ""))
         lines.append("")
+    cut_ins = (report.practice or {}).get("cut_ins") or []
+    if cut_ins:
+        when = ", ".join(format_time(c["trainee_voice_at"]) for c in cut_ins)
+        lines.append(_wrap(f"You cut in on the client {len(cut_ins)} time{'s' if len(cut_ins) > 1 else ''} "
+                           f"(at {when}); she stopped and let you speak.", ""))
+        lines.append("")
     score = "no score" if report.index is None else f"{report.index:.0f} out of 100"
     lines.append(f"Listening score: {score}" + ("  (partial report: see the notes)" if report.partial else ""))
     lines.append(_wrap(GLOSSARY["listening score"], "  "))

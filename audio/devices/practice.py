@@ -11,7 +11,8 @@ A reply ends when the trainee has been silent for ``silence_timeout_s`` after
 speaking (energy-based, :mod:`audio.devices.endpoint`), when Enter is pressed (the
 ``next_line`` event), or after ``no_reply_timeout_s`` without any speech.
 With ``client_yields`` (use headphones) the client stops talking when the
-trainee talks over a line for ``yield_after_s``, as a person would. With
+trainee talks over a line (barge-in: her voice for ``yield_after_s``, then the next gap
+between the client's words within ``word_boundary_s``), as a person would. With
 ``echo_cancel`` (default) the client's voice picked up from loudspeakers is
 subtracted from the microphone afterwards (:mod:`audio.devices.echo`).
 """
@@ -51,13 +52,14 @@ class PracticeOptions:
     lead_in_s: float = 0.5
     client_yields: bool = False
     echo_cancel: bool = True
-    yield_after_s: float = 0.6
+    yield_after_s: float = 0.12
+    word_boundary_s: float = 0.1
     interrupt_guard_s: float = 0.3
     stall_timeout_s: float = 5.0
     poll_s: float = 0.01
 
     def __post_init__(self):
-        for name in ("lead_in_s", "yield_after_s", "interrupt_guard_s"):
+        for name in ("lead_in_s", "yield_after_s", "interrupt_guard_s", "word_boundary_s"):
             if getattr(self, name) < 0:
                 raise ParameterError(f"{name}={getattr(self, name)} must not be negative (seconds)")
         if self.stall_timeout_s <= 0:
@@ -135,8 +137,25 @@ def _wait_until(cond: Callable[[], bool], cap: _Capture, options: PracticeOption
     return True
 
 
+def _quiet_frames(audio: np.ndarray, frame_s: float = 0.01, below_db: float = 25.0) -> np.ndarray:
+    """Start times (s) of the clip's frames ``below_db`` under its loudest: the gaps between words."""
+    frame = int(frame_s * SESSION_RATE)
+    n = audio.size // frame
+    if n == 0:
+        return np.zeros(0)
+    levels = 10 * np.log10(np.mean(np.asarray(audio[: n * frame], np.float64).reshape(n, frame) ** 2, axis=1) + 1e-12)
+    return np.flatnonzero(levels < levels.max() - below_db) * frame_s
+
+
 def _play_line(k: int, line: ClientLine, cap: _Capture, player, options: PracticeOptions,
-               quit_event: threading.Event | None, emit: Callable[[str, Any], None]) -> ClientLineTiming:
+               quit_event: threading.Event | None, emit: Callable[[str, Any], None]
+               ) -> tuple[ClientLineTiming, float | None]:
+    """Play one line; with ``client_yields`` stop it when the trainee talks over it (barge-in).
+
+    Returns the timing and, when she was cut in on, where the trainee's voice began (session s).
+    The line stops at the next gap between her words within ``word_boundary_s`` of hearing the
+    trainee (at once if there is none).
+    """
     duration = line.audio.size / SESSION_RATE
     onset, offset = speech_bounds(line.audio, SESSION_RATE)
     latency = player.start(line.audio, SESSION_RATE)
@@ -147,24 +166,36 @@ def _play_line(k: int, line: ClientLine, cap: _Capture, player, options: Practic
                                   full_duration=duration))
     watcher = cap.watch_from(start, replace(options.endpoint, min_speech_s=options.yield_after_s)) \
         if options.client_yields else None
+    gaps = _quiet_frames(line.audio) if options.client_yields else np.zeros(0)
+    stop_at: list[float] = []
 
     def done() -> bool:
-        if cap.now() >= audio_end:
+        now = cap.now()
+        if now >= audio_end:
             return True
-        return watcher is not None and watcher.started and \
-            start + watcher.speech_start < end - options.interrupt_guard_s
+        if stop_at:
+            return now + latency >= stop_at[0]
+        if watcher is not None and watcher.started and start + watcher.speech_start < end - options.interrupt_guard_s:
+            heard = now + latency - t0  # where in the clip the loudspeaker is now
+            nxt = gaps[(gaps >= heard) & (gaps <= heard + options.word_boundary_s)]
+            stop_at.append(t0 + (float(nxt[0]) if nxt.size else heard))
+            return now + latency >= stop_at[0]
+        return False
 
     _wait_until(done, cap, options, quit_event)
     cut = False
+    cut_in = None
     if cap.now() < audio_end:
         player.stop()
         stopped = cap.now() + latency
-        cut = stopped < end
+        cut = bool(stopped < end)
         audio_end = max(t0, min(audio_end, stopped))
         end = max(start, min(end, stopped))
+        if cut and watcher is not None and watcher.speech_start is not None:
+            cut_in = round(start + watcher.speech_start, 4)
     return ClientLineTiming(index=k, text=line.text, start=round(start, 4), end=round(end, 4),
                             audio_start=round(t0, 4), full_duration=round(duration, 4), cut=cut,
-                            audio_end=round(audio_end, 4))
+                            audio_end=round(audio_end, 4)), cut_in
 
 
 def _await_reply(k: int, line_end: float, cap: _Capture, options: PracticeOptions,
@@ -228,7 +259,7 @@ def run_practice(lines: Sequence[ClientLine], recorder_factory: Callable[..., An
         for k, line in enumerate(lines):
             if not ok or (quit_event is not None and quit_event.is_set()):
                 break
-            timing = _play_line(k, line, cap, player, options, quit_event, emit)
+            timing, _ = _play_line(k, line, cap, player, options, quit_event, emit)
             timings.append(timing)
             emit("line_done", timing)
             reply = _await_reply(k, timing.end, cap, options, next_line, quit_event)
@@ -249,7 +280,9 @@ def run_conversation(choose, quick_transcribe, recorder_factory: Callable[..., A
                      turn_options=None, options: PracticeOptions | None = None, full_transcribe=None,
                      scenario_id: str = "", next_line: threading.Event | None = None,
                      quit_event: threading.Event | None = None,
-                     on_event: Callable[[str, Any], None] | None = None):
+                     on_event: Callable[[str, Any], None] | None = None,
+                     prepare: Callable[[str], Any] | None = None,
+                     after_cut_in: Callable[[Any], Any] | None = None):
     """Live conversational practice: the client's next line depends on the trainee's last reply.
 
     The same turn-taking as the device-free path (:class:`audio.devices.turn_taking.ReplyListener`: end of
@@ -257,7 +290,11 @@ def run_conversation(choose, quick_transcribe, recorder_factory: Callable[..., A
     fed from the microphone. ``choose(None)`` gives the opening, ``choose(reply_text)`` each next
     line (:class:`audio.devices.turn_taking.NextLine`). ``full_transcribe`` (word times, for the report)
     runs on each reply on a thread while the client speaks. Interruptions and ``client_yields``
-    work as in :func:`run_practice`. Returns an :class:`audio.devices.turn_taking.ConversationResult`.
+    work as in :func:`run_practice`. ``prepare(text)``: the decision's reading of a reply, run ahead
+    in the listener's pass (:class:`audio.devices.turn_taking.ReplyListener`). When the trainee cut in
+    on a line (``options.client_yields``), her reply is heard from where her voice began, and the
+    line chosen after it goes through ``after_cut_in(line)`` (the service layer makes it show she was
+    cut off); the result's ``cut_ins`` lists each one. Returns an :class:`audio.devices.turn_taking.ConversationResult`.
     """
     turn_options = turn_options or TurnTakingOptions()
     options = options or PracticeOptions()
@@ -273,6 +310,7 @@ def run_conversation(choose, quick_transcribe, recorder_factory: Callable[..., A
     processing: list[dict[str, float]] = []
     workers: list[threading.Thread] = []
     notes: list[str] = []
+    cut_ins: list[dict[str, Any]] = []
     last_end: float | None = None
     line = choose(None)
     recorder.start()
@@ -280,10 +318,17 @@ def run_conversation(choose, quick_transcribe, recorder_factory: Callable[..., A
         ok = _wait_until(lambda: cap.now() >= options.lead_in_s, cap, options, quit_event)
         k = 0
         while ok and not (quit_event is not None and quit_event.is_set()):
-            timing = _play_line(k, line, cap, player, options, quit_event, emit)
+            timing, cut_in = _play_line(k, line, cap, player, options, quit_event, emit)
             timings.append(timing)
             played.append(line.audio)
-            turns.append(ClientTurn(line.line_id, line.text, timing.start, timing.end, line.because, dict(line.info)))
+            info = dict(line.info)
+            if cut_in is not None:
+                info["cut_in_at"] = cut_in
+                cut_ins.append({"line": k, "line_id": line.line_id, "trainee_voice_at": cut_in,
+                                "client_stopped_at": timing.audio_end,
+                                "stopped_after_s": round(timing.audio_end - cut_in, 3)})
+                emit("cut_in", cut_ins[-1])
+            turns.append(ClientTurn(line.line_id, line.text, timing.start, timing.end, line.because, info))
             if last_end is not None:
                 latencies.append(round(timing.start - last_end, 4))
             emit("line_done", timing)
@@ -291,17 +336,18 @@ def run_conversation(choose, quick_transcribe, recorder_factory: Callable[..., A
                 break
             final = line.ends_after_reply and full_transcribe is not None  # no decision follows: one pass
             listener = ReplyListener(full_transcribe if final else quick_transcribe, turn_options, cap.sample_rate,
-                                     background=True)
+                                     background=True, prepare=prepare)
             if next_line is not None:
                 next_line.clear()
-            cap.feed_from(timing.end, listener)
+            listen_from = timing.end if cut_in is None else max(timing.start, cut_in - 0.1)
+            cap.feed_from(listen_from, listener)
             finished = _wait_until(lambda listener=listener: listener.ended or bool(next_line and next_line.is_set()), cap, options,
                                    quit_event)
             stopped = cap.now()
             det = listener.det
-            reason = det.reason if det.ended else ("enter" if finished else "quit")
-            r_start = None if det.speech_start is None else round(timing.end + det.speech_start, 4)
-            r_end = None if det.speech_end is None else round(timing.end + det.speech_end, 4)
+            reason = (det.reason or "silence") if listener.ended else ("enter" if finished else "quit")
+            r_start = None if det.speech_start is None else round(listen_from + det.speech_start, 4)
+            r_end = None if det.speech_end is None else round(listen_from + det.speech_end, 4)
             replies.append(ReplyTiming(after_line=k, start=r_start, end=r_end, reason=reason,
                                        stopped_at=round(stopped, 4)))
             emit("reply", replies[-1])
@@ -310,7 +356,7 @@ def run_conversation(choose, quick_transcribe, recorder_factory: Callable[..., A
             transcript, wait = listener.transcript()
             text = "" if transcript is None else transcript.text.strip()
             texts.append(text)
-            offset = round(timing.end + listener.clip_start, 4)
+            offset = round(listen_from + listener.clip_start, 4)
             slot = len(transcripts)
             transcripts.append((offset, transcript))
             if transcript is not None and full_transcribe is not None and not final:
@@ -324,8 +370,11 @@ def run_conversation(choose, quick_transcribe, recorder_factory: Callable[..., A
                 break
             c0 = time.monotonic()
             line = choose(text)
+            if cut_in is not None and after_cut_in is not None:
+                line = after_cut_in(line)
             processing.append({"endpoint_s": round(stopped - (r_end or stopped), 3), "transcript_wait_s": round(wait, 3),
-                               "choose_s": round(time.monotonic() - c0, 3)})
+                               "choose_s": round(time.monotonic() - c0, 3), "passes": listener.passes,
+                               "turn_end": listener.end_reason})
             last_end = r_end if r_end is not None else stopped
             k += 1
     except KeyboardInterrupt:
@@ -339,4 +388,4 @@ def run_conversation(choose, quick_transcribe, recorder_factory: Callable[..., A
                                     scenario_id=scenario_id, recording=result.to_dict())
     if options.echo_cancel:
         session = session.with_echo_removed()
-    return ConversationResult(session, turns, texts, transcripts, latencies, processing, notes)
+    return ConversationResult(session, turns, texts, transcripts, latencies, processing, notes, cut_ins=cut_ins)

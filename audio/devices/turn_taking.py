@@ -3,11 +3,12 @@
 One loop, two clocks:
 
 * :class:`ReplyListener` is fed the trainee's microphone block by block (the live loop) or the
-  trainee's replies from a file (the device-free path). It finds the end of the reply with the
-  energy end-of-speech detector (:mod:`audio.devices.endpoint`) and transcribes the reply with
-  tiny.en *speculatively*: once ``speculate_after_s`` of silence follow the speech it starts, so
-  that the transcript is usually ready when the silence reaches ``silence_timeout_s`` (if the
-  trainee speaks again, it is thrown away and redone).
+  trainee's replies from a file (the device-free path). It finds the pauses with the energy
+  end-of-speech detector (:mod:`audio.devices.endpoint`) and transcribes the reply so far with
+  tiny.en *speculatively* at each pause of ``speculate_after_s`` (on a window fitted to the reply,
+  :mod:`audio.short_window`; if the trainee speaks again, it is thrown away and redone). The
+  transcript and the final pitch decide how much silence ends the turn
+  (:mod:`audio.devices.turn_end`); without the cues, ``silence_timeout_s`` does.
 * :func:`run_file_conversation` drives it from a file on a virtual clock: each reply is placed
   ``reply_gap_s`` after the client's line ends, and the measured processing time (transcription
   beyond what the speculation hid, plus choosing the line) is added to the clock, exactly as it
@@ -35,12 +36,14 @@ from audio.devices.endpoint import (
     speech_bounds,
     speech_spans,
 )
+from audio.devices.turn_end import TurnEndOptions, TurnEndWait, final_pitch_change, turn_end_wait
 from audio.devices.practice_session import (
     SESSION_RATE,
     ClientLineTiming,
     PracticeSession,
     ReplyTiming,
 )
+from audio.short_window import short_window_transcriber
 from audio.transcribe import TranscribeOptions, load_model, transcribe
 
 __all__ = [
@@ -68,16 +71,24 @@ class TurnTakingOptions:
     the reply is transcribed ahead of time; ``reply_gap_s``: (device-free path) how long after the
     client's line the trainee's next reply from the file starts; ``split_silence_s``: silence that
     separates two replies in the file; ``lead_in_s``: silence before the opening line.
+    ``turn_end_cues``: read the reply so far at each pause (:mod:`audio.devices.turn_end`): a
+    question or a completed sentence with falling pitch ends the turn after ``quick_s``, one with
+    level pitch after ``level_s``, an unfinished sentence waits ``hold_s``, no transcript yet
+    ``silence_timeout_s``.
     """
 
     silence_timeout_s: float = 0.5
-    speculate_after_s: float = 0.1
+    speculate_after_s: float = 0.08
     reply_gap_s: float = 0.6
     split_silence_s: float = 3.0
     lead_in_s: float = 0.5
     no_reply_timeout_s: float = 20.0
     max_reply_s: float = 120.0
     block_s: float = 0.02
+    turn_end_cues: bool = True
+    quick_s: float = 0.3
+    level_s: float = 0.4
+    hold_s: float = 0.8
 
     def __post_init__(self):
         for name in ("silence_timeout_s", "reply_gap_s", "split_silence_s", "block_s", "no_reply_timeout_s"):
@@ -88,8 +99,20 @@ class TurnTakingOptions:
                                  f"silence_timeout_s={self.silence_timeout_s}")
 
     @property
+    def turn_end(self) -> TurnEndOptions | None:
+        """The cue rule (None: the silence timer alone)."""
+        if not self.turn_end_cues:
+            return None
+        quick = min(self.quick_s, self.silence_timeout_s)
+        return TurnEndOptions(quick_s=quick, level_s=min(max(self.level_s, quick), self.silence_timeout_s),
+                              silence_s=self.silence_timeout_s, hold_s=max(self.hold_s, self.silence_timeout_s))
+
+    @property
     def endpoint(self) -> EndpointOptions:
-        return EndpointOptions(silence_timeout_s=self.silence_timeout_s, no_reply_timeout_s=self.no_reply_timeout_s,
+        """The end-of-speech detector's options; its timeout is the longest wait (``hold_s`` with the cues)."""
+        rule = self.turn_end
+        timeout = self.silence_timeout_s if rule is None else rule.hold_s
+        return EndpointOptions(silence_timeout_s=timeout, no_reply_timeout_s=self.no_reply_timeout_s,
                                max_reply_s=self.max_reply_s)
 
 
@@ -144,13 +167,16 @@ def split_replies(mono: np.ndarray, sample_rate: int, min_silence_s: float = 3.0
             for a, b in spans]
 
 
-def make_transcriber(model: str | None = None) -> tuple[Callable[[np.ndarray], Any], Callable[[np.ndarray], Any]]:
+def make_transcriber(model: str | None = None, *, short_window: bool = True
+                     ) -> tuple[Callable[[np.ndarray], Any], Callable[[np.ndarray], Any]]:
     """Two reply transcribers, tiny.en (or ``model``), greedy, unbatched; the model loads now.
 
     ``quick``: text only, no VAD, no prompt, no timestamp tokens, one greedy pass without
     temperature fallback (what the decision needs, as fast as possible and never several passes);
-    ``full``: with word times and the filler-keeping prompt (what the report needs; it runs while
-    the client speaks, so it does not delay her).
+    with ``short_window`` the encoder runs on a window fitted to the reply instead of 30 s
+    (:mod:`audio.short_window`: a fraction of the time). ``full``: with word times and the
+    filler-keeping prompt (what the report needs; it runs while the client speaks, so it does not
+    delay her).
     """
     extra = {"model": model} if model else {}
     quick_opts = TranscribeOptions(batched=False, beam_size=1, repair_truncated=False, vad_filter=False,
@@ -160,10 +186,13 @@ def make_transcriber(model: str | None = None) -> tuple[Callable[[np.ndarray], A
     load_model(quick_opts)
     load_model(full_opts)
     warm = (0.01 * np.random.default_rng(0).standard_normal(SESSION_RATE)).astype(np.float32)
+    if short_window:
+        quick = short_window_transcriber(quick_opts)
+        quick(warm)
+    else:
+        def quick(audio: np.ndarray):
+            return transcribe(audio, quick_opts)
     transcribe(warm, quick_opts)  # the first call is slow: pay it before the client's first line
-
-    def quick(audio: np.ndarray):
-        return transcribe(audio, quick_opts)
 
     def full(audio: np.ndarray):
         return transcribe(audio, full_opts)
@@ -178,23 +207,46 @@ class ReplyListener:
     speech was detected the transcript became ready (0 when the speculation hid it). With
     ``background=True`` (live) the speculative transcription runs on a thread; otherwise (file)
     it runs at once and its measured duration is charged to the virtual clock.
+
+    The transcription starts at every pause of ``speculate_after_s`` (on the reply so far; thrown
+    away if she goes on). With ``options.turn_end_cues`` the pause's transcript and final pitch
+    decide how much silence ends the turn (:func:`audio.devices.turn_end.turn_end_wait`), and
+    ``prepare(text)`` (the decision's reading of the reply) runs in the same pass, so the
+    client's line can start as soon as the turn ends. ``end_reason`` says what ended it.
     """
 
     def __init__(self, transcribe_fn: Callable[[np.ndarray], Any], options: TurnTakingOptions,
-                 sample_rate: int = SESSION_RATE, *, background: bool = False):
+                 sample_rate: int = SESSION_RATE, *, background: bool = False,
+                 prepare: Callable[[str], Any] | None = None):
         self.options = options
         self.sr = sample_rate
         self.det = EndOfSpeechDetector(sample_rate, options.endpoint)
         self.transcribe_fn = transcribe_fn
         self.background = background
+        self.prepare = prepare
+        self.rule = options.turn_end
         self.blocks: list[np.ndarray] = []
         self.n = 0
         self._spec: dict[str, Any] | None = None  # speech_end, ready_at (clock s), result, thread
         self.clip_start = 0.0  # where the transcribed clip starts (s since the first sample fed)
+        self.passes = 0  # transcriptions started (a pause the trainee talked on from is redone)
+        self._early: TurnEndWait | None = None
 
     @property
     def ended(self) -> bool:
-        return self.det.ended
+        return self.det.ended or self._early is not None
+
+    @property
+    def end_reason(self) -> str:
+        """Why the turn ended, in words ("a question, then 0.20 s of silence")."""
+        if self._early is not None:
+            return self._early.reason
+        if self.det.ended and self.det.reason == "silence":
+            spec = self._spec
+            if spec is not None and "wait" in spec and spec["speech_end"] == self.det.speech_end:
+                return spec["wait"].reason
+            return f"{self.options.endpoint.silence_timeout_s:.2f} s of silence"
+        return self.det.reason
 
     @property
     def now(self) -> float:
@@ -206,37 +258,67 @@ class ReplyListener:
         self.clip_start = i0 / self.sr
         return x[i0: int(end_s * self.sr)]
 
+    def _pass(self, spec: dict[str, Any]) -> None:
+        """One speculative pass: the transcript, and with the cue rule its reading and the wait."""
+        result = self.transcribe_fn(spec["audio"])
+        if self.rule is not None and result is not None:
+            text = result.text.strip()
+            tail = spec["audio"][: max(0, int((spec["speech_end"] - spec["clip_start"]) * self.sr))]  # to the last voice
+            spec["wait"] = turn_end_wait(text, final_pitch_change(tail, self.sr), self.rule)
+            if self.prepare is not None and text:
+                self.prepare(text)
+        spec["result"] = result
+
     def _start_transcription(self, speech_end: float) -> None:
         audio = self._audio(min(self.now, speech_end + 0.2))
-        spec: dict[str, Any] = {"speech_end": speech_end, "started_at": self.now, "result": None, "audio": audio}
+        spec: dict[str, Any] = {"speech_end": speech_end, "started_at": self.now, "result": None, "audio": audio,
+                                "clip_start": self.clip_start}
+        self.passes += 1
         if self.background:
             spec["t0"] = time.monotonic()
 
             def work() -> None:
-                spec["result"] = self.transcribe_fn(audio)
+                self._pass(spec)
                 spec["done"] = time.monotonic()
             spec["thread"] = threading.Thread(target=work, daemon=True)
             spec["thread"].start()
         else:
             t0 = time.perf_counter()
-            spec["result"] = self.transcribe_fn(audio)
+            self._pass(spec)
             spec["ready_at"] = self.now + (time.perf_counter() - t0)
         self._spec = spec
 
+    def _ready(self, spec: dict[str, Any]) -> bool:
+        return "done" in spec if self.background else self.now >= spec["ready_at"]
+
     def feed(self, block: np.ndarray) -> bool:
         """Add audio; returns ``ended``."""
+        if self.ended:
+            return True
         block = np.asarray(block, dtype=np.float32).reshape(-1)
         self.blocks.append(block)
         self.n += block.size
         self.det.feed(block)
         end = self.det.speech_end
-        if self.det.started and end is not None:
+        if self.det.started and end is not None and not self.det.ended:
             if self._spec is not None and self._spec["speech_end"] != end:
                 self._spec = None  # the trainee spoke again: redo
             silent = self.now - end
             if self._spec is None and silent >= self.options.speculate_after_s:
                 self._start_transcription(end)
-        return self.det.ended
+            spec = self._spec
+            if self.rule is not None and spec is not None and self._ready(spec) and "wait" in spec \
+                    and silent >= spec["wait"].wait_s:
+                self._early = spec["wait"]
+        return self.ended
+
+    @property
+    def ready_after_s(self) -> float | None:
+        """(File clock) how long after the end of speech the last pass was ready; None live."""
+        spec = self._spec
+        if self.background or spec is None or "ready_at" not in spec:
+            return None
+        return round(spec["ready_at"] - spec["speech_end"], 3)
 
     @property
     def clip(self) -> np.ndarray:
@@ -268,9 +350,10 @@ class ConversationResult:
     reply_texts: list[str]
     reply_transcripts: list[Any]
     latencies: list[float]
-    processing: list[dict[str, float]]
+    processing: list[dict[str, Any]]
     notes: list[str]
     last_reply_cost: dict[str, float] = field(default_factory=dict)
+    cut_ins: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -279,19 +362,21 @@ class ConversationResult:
             "reply_texts": list(self.reply_texts),
             "processing": self.processing,
             "notes": list(self.notes),
+            "cut_ins": list(self.cut_ins),
         }
 
 
 def run_file_conversation(replies: Sequence[np.ndarray], choose: Callable[[str | None], NextLine],
                           transcribe_fn: Callable[[np.ndarray], Any], options: TurnTakingOptions | None = None,
                           *, full_transcribe_fn: Callable[[np.ndarray], Any] | None = None, scenario_id: str = "",
-                          on_event: Callable[[str, Any], None] | None = None) -> ConversationResult:
+                          on_event: Callable[[str, Any], None] | None = None,
+                          prepare: Callable[[str], Any] | None = None) -> ConversationResult:
     """Run a conversation with replies taken from a file (one clip per reply), on a virtual clock.
 
     ``choose(None)`` gives the opening, ``choose(reply_text)`` the line after each reply. Processing
     time is measured on this machine and delays the client's next line as it would live.
     ``full_transcribe_fn`` (word times, for the report) runs on each reply after the decision, as
-    it would while the client speaks; it does not delay her.
+    it would while the client speaks; it does not delay her. ``prepare(text)``: see :class:`ReplyListener`.
     """
     options = options or TurnTakingOptions()
     emit = on_event or (lambda kind, payload: None)
@@ -306,7 +391,7 @@ def run_file_conversation(replies: Sequence[np.ndarray], choose: Callable[[str |
     texts: list[str] = []
     transcripts: list[Any] = []
     latencies: list[float] = []
-    processing: list[dict[str, float]] = []
+    processing: list[dict[str, Any]] = []
     notes: list[str] = []
     line = choose(None)
     k = 0
@@ -335,7 +420,7 @@ def run_file_conversation(replies: Sequence[np.ndarray], choose: Callable[[str |
         heard = np.concatenate([lead, clip, tail])
         # no decision follows the last reply: transcribe it once, with word times, for the report
         final = line.ends_after_reply and full_transcribe_fn is not None
-        listener = ReplyListener(full_transcribe_fn if final else transcribe_fn, options, sr)
+        listener = ReplyListener(full_transcribe_fn if final else transcribe_fn, options, sr, prepare=prepare)
         for i in range(0, heard.size, block):
             if listener.feed(heard[i:i + block]):
                 break
@@ -368,7 +453,9 @@ def run_file_conversation(replies: Sequence[np.ndarray], choose: Callable[[str |
         if speech_end is not None:
             latencies.append(round(t + onset_next - speech_end, 4))
         processing.append({"endpoint_s": round(detected - (speech_end or detected), 3),
-                           "transcript_wait_s": round(wait, 3), "choose_s": round(choose_s, 3)})
+                           "transcript_wait_s": round(wait, 3), "choose_s": round(choose_s, 3),
+                           "passes": listener.passes, "turn_end": listener.end_reason,
+                           "transcript_ready_s": listener.ready_after_s})
     if texts:
         notes_cost = last_reply_cost  # what remains to do after the trainee's last reply (stop-to-report)
     else:

@@ -100,13 +100,37 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
+    parser.add_argument("--heard-gap", action="store_true",
+                        help="measure the gap the trainee hears (live loop, idle and other core busy) and false "
+                             "starts on paused replies (service.bench.heard_gap)")
+    parser.add_argument("--turns", type=int, default=12, help="replies per heard-gap run")
     args = parser.parse_args(argv)
+    if args.heard_gap:
+        return _heard_gap_main(args)
     res = run(args.minutes)
     print(f"simulated practice: {res['session_s'] / 60:.1f} min, {res['replies']} replies")
     print(f"client response latency: median {res['latency_median_s']:.2f} s, p90 {res['latency_p90_s']:.2f} s "
           f"(target: median <= 1.0 s); median parts {res['latency_parts_median_s']}")
     print(f"stop to report: {res['stop_to_report_s']:.2f} s (target <= 5 s): {res['stop_to_report_parts_s']}; "
           f"all files (WAVs, report.html) {res['stop_to_all_files_s']:.2f} s")
+    print(f"machine: {res['machine']['cpus']} cores, load average at start {res['machine']['load_average_start']}, "
+          f"at end {res['machine']['load_average_end']}")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _heard_gap_main(args) -> int:
+    from service.bench.heard_gap import run_heard_gap
+
+    res = run_heard_gap(args.turns)
+    for key, r in res["runs"].items():
+        print(f"{key:24s} heard gap median {r['median_s']:.2f} s, p90 {r['p90_s']:.2f} s "
+              f"(n={len(r['gaps_s'])}, load {r['load_average_1min']})")
+    for name, f in res["false_starts_on_paused_replies"].items():
+        print(f"{name:24s} false starts on paused replies: {f['false_starts']} of {f['cases']}")
     print(f"machine: {res['machine']['cpus']} cores, load average at start {res['machine']['load_average_start']}, "
           f"at end {res['machine']['load_average_end']}")
     if args.out:

@@ -18,7 +18,7 @@ from audio.devices.practice import ClientLine, PracticeOptions, run_conversation
 from audio.devices.record import Recorder, choose_input_device
 from audio.devices.turn_taking import TurnTakingOptions, make_transcriber
 from service.cli.capture import KeyListener, analyze_and_store, check_store_args, device_arg
-from service.practice.run import ScenarioChooser, finish_conversation, practice_from_file
+from service.practice.run import ScenarioChooser, finish_conversation, practice_as_live, practice_from_file
 from service.practice.scenarios import get_scenario
 from service.store.storage import store_analysed_session
 
@@ -78,14 +78,22 @@ def _printer(verbose: bool):
 @click.option("--trainee-audio", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="No microphone: take your replies from this recording (one reply per stretch of speech, "
                    "3 s or more of silence between replies); the client reacts to each as she would live.")
+@click.option("--silence-only", is_flag=True,
+              help="End your reply on the silence timer alone (the earlier behaviour; default: also read whether "
+                   "your sentence is finished and your pitch falls, which lets her answer sooner).")
+@click.option("--as-live", is_flag=True,
+              help="With --trainee-audio: the file is the microphone from the first moment, in real time; "
+                   "speech over the client's line cuts in on her (she stops).")
 def practice(scenario_id, device, output_device, out, silence, no_reply_timeout, client_yields, no_echo_cancel,
-             no_analyze, model, trainee, instance, folder, quiet, trainee_audio):
+             no_analyze, model, trainee, instance, folder, quiet, trainee_audio, silence_only, as_live):
     """Practise with a scenario: hear each client line, reply aloud; Enter = next line, q + Enter = stop."""
     if silence is not None and silence <= 0:
         raise ParameterError(f"--silence={silence} must be positive (seconds)")
+    if as_live and trainee_audio is None:
+        raise ParameterError("--as-live needs --trainee-audio FILE (the file plays the microphone)")
     if trainee_audio is not None:
         return _practice_from_file(scenario_id, trainee_audio, out, folder, model, no_analyze, trainee, instance,
-                                   quiet)
+                                   quiet, as_live, silence_only)
 
     check_store_args(trainee, instance)
     if trainee and no_analyze:
@@ -97,7 +105,7 @@ def practice(scenario_id, device, output_device, out, silence, no_reply_timeout,
     out = out or Path(f"practice-{scenario.id}-{datetime.now():%Y%m%d-%H%M%S}")
     if scenario.branching:
         return _practice_live_conversation(scenario, options, device, output_device, out, model, no_analyze,
-                                           trainee, instance, quiet, silence)
+                                           trainee, instance, quiet, silence, silence_only)
     lines = load_client_lines(scenario)
     mic = choose_input_device(device_arg(device))
     player = Player(device_arg(output_device))
@@ -131,8 +139,9 @@ def practice(scenario_id, device, output_device, out, silence, no_reply_timeout,
 
 
 def _practice_from_file(scenario_id, trainee_audio: Path, out, folder, model, no_analyze, trainee, instance,
-                        quiet) -> None:
-    """The device-free path: the same conversation loop, replies read from a file."""
+                        quiet, as_live: bool = False, silence_only: bool = False) -> None:
+    """The device-free path: the same conversation loop, replies read from a file (or the file as the
+    microphone, in real time, with ``as_live``)."""
     check_store_args(trainee, instance)
     scenario = get_scenario(scenario_id, folder)
     out = out or Path(f"practice-{scenario.id}-{datetime.now():%Y%m%d-%H%M%S}")
@@ -143,8 +152,24 @@ def _practice_from_file(scenario_id, trainee_audio: Path, out, folder, model, no
         elif kind == "reply":
             click.echo(f"  you: {payload[1] or '(silence)'}")
 
+    if as_live:
+        def live_event(kind, payload) -> None:
+            if kind == "line":
+                click.echo(f"{payload.start:6.2f} s  client: {payload.text}")
+            elif kind == "cut_in":
+                click.echo(f"{payload['trainee_voice_at']:6.2f} s  (you cut in: she stopped "
+                           f"{payload['stopped_after_s']:.2f} s after your voice began)")
+            elif kind == "reply" and payload.start is not None:
+                click.echo(f"{payload.start:6.2f} s  you: ({payload.end - payload.start:.1f} s)")
+
+        click.echo(f"{scenario.title}: {trainee_audio} as the microphone, in real time\n")
+        result = practice_as_live(scenario, trainee_audio, model=model, on_event=live_event)
+        _report_conversation(result, scenario, out, no_analyze, trainee, instance, quiet)
+        return
     click.echo(f"{scenario.title}: replies from {trainee_audio}\n")
-    result = practice_from_file(scenario, trainee_audio, model=model, on_event=on_event)
+    options = TurnTakingOptions(turn_end_cues=False, speculate_after_s=0.1) if silence_only else None
+    result = practice_from_file(scenario, trainee_audio, options=options, model=model, on_event=on_event,
+                                short_window=not silence_only)
     _report_conversation(result, scenario, out, no_analyze, trainee, instance, quiet)
 
 
@@ -156,6 +181,9 @@ def _report_conversation(result, scenario, out: Path, no_analyze, trainee, insta
                f"and {done['paths']['timeline']}")
     for note in result.notes:
         click.echo(f"note: {note}")
+    if result.cut_ins:
+        click.echo(f"you cut in on the client {len(result.cut_ins)} time(s); she stopped "
+                   + ", ".join(f"{c['stopped_after_s']:.2f} s" for c in result.cut_ins) + " after your voice began")
     if lat:
         click.echo(f"client response latency: median {sorted(lat)[len(lat) // 2]:.2f} s over {len(lat)} repl"
                    f"{'y' if len(lat) == 1 else 'ies'}")
@@ -175,21 +203,22 @@ def _report_conversation(result, scenario, out: Path, no_analyze, trainee, insta
 
 
 def _practice_live_conversation(scenario, options, device, output_device, out: Path, model, no_analyze, trainee,
-                                instance, quiet, silence) -> None:
+                                instance, quiet, silence, silence_only: bool = False) -> None:
     """Live practice with a branching scenario: the client reacts to each reply."""
     from dataclasses import replace as dc_replace
 
     turn = TurnTakingOptions(silence_timeout_s=silence or 0.5,
-                             speculate_after_s=min(0.1, silence or 0.5),
-                             no_reply_timeout_s=options.endpoint.no_reply_timeout_s)
+                             speculate_after_s=min(0.08, silence or 0.5),
+                             no_reply_timeout_s=options.endpoint.no_reply_timeout_s, turn_end_cues=not silence_only)
     chooser = ScenarioChooser(scenario)
     click.echo("loading the speech model...")
-    quick, full = make_transcriber(model)
+    quick, full = make_transcriber(model, short_window=not silence_only)
     mic = choose_input_device(device_arg(device))
     player = Player(device_arg(output_device))
     click.echo(f"{scenario.title}\n\n{scenario.profile}\n")
     click.echo(f"microphone: {mic.label}. Headphones recommended. Reply aloud; the client answers when you "
-               f"have been quiet for {turn.silence_timeout_s:g} s (or press Enter); q + Enter finishes early.")
+               f"have finished (at most {turn.endpoint.silence_timeout_s:g} s of quiet, or press Enter); "
+               "q + Enter finishes early.")
 
     def on_event(kind, payload) -> None:
         if kind == "line":
@@ -203,7 +232,8 @@ def _practice_live_conversation(scenario, options, device, output_device, out: P
     result = run_conversation(chooser, quick, lambda sink: Recorder(None, device=mic.index, sink=sink), player,
                               turn_options=turn, options=dc_replace(options, endpoint=turn.endpoint),
                               full_transcribe=full, scenario_id=scenario.id, next_line=keys.enter,
-                              quit_event=keys.quit, on_event=on_event)
+                              quit_event=keys.quit, on_event=on_event, prepare=chooser.prepare,
+                              after_cut_in=chooser.after_cut_in)
     _report_conversation(result, scenario, out, no_analyze, trainee, instance, quiet)
     if not quiet:
         click.echo("\nWhat the client was feeling underneath: " + "; ".join(scenario.feelings) + ".")

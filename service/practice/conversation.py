@@ -26,7 +26,7 @@ from analysis.cues.reply import ReplyMove, classify_reply
 from analysis.report.sections import mmss
 from service.practice.scenarios import Scenario, ScenarioLine
 
-__all__ = ["Decision", "arc_sentence", "decide", "first_line", "next_line"]
+__all__ = ["Decision", "arc_sentence", "decide", "first_line", "next_line", "read_reply"]
 
 logger = logging.getLogger(__name__)
 
@@ -110,13 +110,19 @@ def next_line(scenario: Scenario, said: Sequence[str], reply_text: str, model=No
     -------
     Decision
     """
-    previous = ""
-    if said:
-        previous = scenario.line(said[-1]).text if scenario.branching else scenario.lines[len(said) - 1].text
-    move = classify_reply(reply_text, previous, model=model, use_model=use_model)
+    move = read_reply(scenario, said, reply_text, model, use_model=use_model)
     decision = decide(scenario, said, move)
     logger.debug("reply %r -> %s (%s) -> %s", reply_text[:60], move.move, move.label, decision.line_id)
     return decision
+
+
+def read_reply(scenario: Scenario, said: Sequence[str], reply_text: str, model=None, *,
+               use_model: bool = True) -> ReplyMove:
+    """The reply's move, read against the line it answers (the last of ``said``)."""
+    previous = ""
+    if said:
+        previous = scenario.line(said[-1]).text if scenario.branching else scenario.lines[len(said) - 1].text
+    return classify_reply(reply_text, previous, model=model, use_model=use_model)
 
 
 def _quote(text: str, n: int = 20) -> str:

@@ -33,12 +33,18 @@ from audio.devices.turn_taking import (
     split_replies,
 )
 from service.pipeline import AnalysisSettings, analyze_audio
-from service.practice.conversation import arc_sentence, first_line, next_line
+from service.practice.conversation import arc_sentence, decide, first_line, read_reply
 from service.practice.scenarios import Scenario
 
-__all__ = ["ScenarioChooser", "finish_conversation", "merged_transcript", "practice_from_file"]
+__all__ = ["CUT_IN_AUDIO", "CUT_IN_TEXT", "LIVE_TURNS", "ScenarioChooser", "finish_conversation",
+           "merged_transcript", "practice_as_live", "practice_from_file"]
 
 logger = logging.getLogger(__name__)
+
+CUT_IN_TEXT = "Oh. Okay."
+"""What the client says first after the trainee cut in on her (then her chosen line)."""
+CUT_IN_AUDIO = Path(__file__).resolve().parents[2] / "samples" / "voice" / "cut-in.flac"
+"""The client voice saying :data:`CUT_IN_TEXT` (``scripts/make_scenarios.py --cut-in`` makes it)."""
 
 
 class ScenarioChooser:
@@ -55,6 +61,13 @@ class ScenarioChooser:
         self._decode = decode
         self.said: list[str] = []
         self.decisions: list[Any] = []
+        self._moves: dict[tuple[int, str], Any] = {}  # (lines said, reply text) -> move, read ahead
+
+    def prepare(self, reply_text: str) -> None:
+        """Read a reply ahead of time (while the turn is ending); ``__call__`` with the same text reuses it."""
+        key = (len(self.said), reply_text)
+        if key not in self._moves and self.said:
+            self._moves[key] = read_reply(self.scenario, self.said, reply_text, model=self.model)
 
     def _clip(self, line) -> np.ndarray:
         key = str(line.audio)
@@ -62,11 +75,27 @@ class ScenarioChooser:
             self._audio[key] = self._decode(line.audio).mono
         return self._audio[key]
 
+    def after_cut_in(self, line: NextLine) -> NextLine:
+        """The line said after the trainee cut in on her: "Oh. Okay." first, and the reason says so."""
+        if not CUT_IN_AUDIO.is_file():
+            logger.warning("%s is missing: the line after a cut-in is said as it is", CUT_IN_AUDIO)
+            return NextLine(line.line_id, line.text, line.audio, f"{line.because} (she had been cut off)",
+                            line.ends_after_reply, line.ends_now, {**line.info, "after_cut_in": True})
+        lead = self._decode(CUT_IN_AUDIO).mono
+        pause = np.zeros(int(0.25 * 16000), dtype=np.float32)
+        audio = np.concatenate([lead, pause, line.audio])
+        return NextLine(line.line_id, f"{CUT_IN_TEXT} {line.text}", audio, f"{line.because} (she had been cut off)",
+                        line.ends_after_reply, line.ends_now, {**line.info, "after_cut_in": True})
+
     def __call__(self, reply_text: str | None) -> NextLine:
         if reply_text is None:
             d = first_line(self.scenario)
         else:
-            d = next_line(self.scenario, self.said, reply_text, model=self.model)
+            move = self._moves.pop((len(self.said), reply_text), None)
+            if move is None:
+                move = read_reply(self.scenario, self.said, reply_text, model=self.model)
+            d = decide(self.scenario, self.said, move)
+            self._moves.clear()
         if d.line is None:
             raise ParameterError("the scenario has nothing more to say")  # the loop stops before this
         self.said.append(d.line_id)
@@ -89,8 +118,8 @@ def merged_transcript(parts: Sequence[tuple[float, Transcript | None]], duration
 
 
 def practice_from_file(scenario: Scenario, trainee_audio: Path, *, options: TurnTakingOptions | None = None,
-                       model: str | None = None, on_event: Callable[[str, Any], None] | None = None
-                       ) -> ConversationResult:
+                       model: str | None = None, on_event: Callable[[str, Any], None] | None = None,
+                       short_window: bool = True) -> ConversationResult:
     """Run the conversation with the trainee's replies read from a recording."""
     options = options or TurnTakingOptions()
     mono = decode(trainee_audio).mono
@@ -99,9 +128,59 @@ def practice_from_file(scenario: Scenario, trainee_audio: Path, *, options: Turn
         raise ParameterError(f"no speech found in {trainee_audio}: it should hold the trainee's replies, "
                              f"separated by {options.split_silence_s:g} s or more of silence")
     chooser = ScenarioChooser(scenario)
-    quick, full = make_transcriber(model)
+    quick, full = make_transcriber(model, short_window=short_window)
     return run_file_conversation(replies, chooser, quick, options, full_transcribe_fn=full,
-                                 scenario_id=scenario.id, on_event=on_event)
+                                 scenario_id=scenario.id, on_event=on_event, prepare=chooser.prepare)
+
+
+LIVE_TURNS = TurnTakingOptions()
+"""Turn-taking of ``--as-live``: the defaults (end-of-turn cues, :mod:`audio.devices.turn_end`)."""
+
+
+def practice_as_live(scenario: Scenario, trainee_audio: Path, *, options: TurnTakingOptions | None = None,
+                     model: str | None = None, on_event: Callable[[str, Any], None] | None = None,
+                     after_end_s: float = 3.0) -> ConversationResult:
+    """Run the live loop in real time with the recording as the microphone from the first moment.
+
+    The client's lines are "played" on the session's clock (no loudspeaker): what the file says
+    while she speaks cuts in on her (she stops at the next gap between her words, and the line
+    after says she was cut off). The session ends when the scenario does, or ``after_end_s`` after
+    the file ends.
+    """
+    import functools
+    import threading
+
+    from audio.devices.file_mic import FileMicrophone, SilentPlayer, array_source
+    from audio.devices.practice import PracticeOptions, run_conversation
+    from audio.devices.record import Recorder
+
+    options = options or LIVE_TURNS
+    mono = decode(trainee_audio).mono
+    if not speech_spans(mono, 16000):
+        raise ParameterError(f"no speech found in {trainee_audio}: it should hold the trainee's side of a practice")
+    chooser = ScenarioChooser(scenario)
+    quick, full = make_transcriber(model)
+    done = threading.Event()
+    samples = array_source(mono)
+    stop_at = mono.size + int(after_end_s * 16000)
+
+    def source(first: int, n: int) -> np.ndarray:
+        if first >= stop_at:
+            done.set()
+        return samples(first, n)
+
+    def recorder(sink):
+        return Recorder(None, sink=sink, samplerate=16000,
+                        stream_factory=functools.partial(FileMicrophone, source=source))
+
+    result = run_conversation(chooser, quick, recorder, SilentPlayer(), turn_options=options,
+                              options=PracticeOptions(endpoint=options.endpoint, client_yields=True, echo_cancel=False),
+                              full_transcribe=full, scenario_id=scenario.id, quit_event=done, on_event=on_event,
+                              prepare=chooser.prepare, after_cut_in=chooser.after_cut_in)
+    if done.is_set():
+        result.notes.append(f"the session ended {after_end_s:g} s after the end of the file")
+    result.session.recording["source"] = "trainee-audio file, as live"
+    return result
 
 
 def uncovered_speech(result: ConversationResult) -> list[tuple[float, float]]:
@@ -157,7 +236,7 @@ def finish_conversation(result: ConversationResult, scenario: Scenario, out: Pat
         rep = analyze_audio(session.decoded_for_analysis(str(out / "session.wav")), AnalysisSettings(setup="scripted"),
                             client_timeline=timeline, transcript=transcript)
         rep = replace(rep, practice={"scenario_id": scenario.id, "title": scenario.title, "arc": arc,
-                                     "client_turns": turns})
+                                     "client_turns": turns, "cut_ins": list(result.cut_ins)})
         (out / "report.json").write_text(rep.to_json(), encoding="utf-8")
         (out / "report.txt").write_text(render_text(rep), encoding="utf-8")
         report = rep

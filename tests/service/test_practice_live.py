@@ -40,9 +40,11 @@ def _run(replies, transcribers, interrupt_at=None, yields=False):
 
     quick, full = transcribers
     turn = TurnTakingOptions(no_reply_timeout_s=6.0)
-    result = run_conversation(ScenarioChooser(scenario), quick, make, FakePlayer(), turn_options=turn,
+    chooser = ScenarioChooser(scenario)
+    result = run_conversation(chooser, quick, make, FakePlayer(), turn_options=turn,
                               options=PracticeOptions(endpoint=turn.endpoint, client_yields=yields),
-                              full_transcribe=full, scenario_id=scenario.id, on_event=trainee.on_event)
+                              full_transcribe=full, scenario_id=scenario.id, on_event=trainee.on_event,
+                              prepare=chooser.prepare, after_cut_in=chooser.after_cut_in)
     return result, trainee
 
 
@@ -57,7 +59,7 @@ def test_live_loop_reacts_to_reflections(transcribers):
     assert "everyone can see it on you" in " ".join(result.reply_texts).lower()
     for r, nxt, lat in zip(s.replies, result.client_turns[1:], result.latencies):
         assert r.reason == "silence" and nxt.start - r.end == pytest.approx(lat, abs=1e-3)
-        assert lat >= 0.5  # at least the end-of-speech silence
+        assert lat >= TurnTakingOptions().turn_end.quick_s  # at least the shortest end-of-turn silence
     # the client's lines sit on channel 1 where the timeline says
     for t in s.lines:
         a, b = int(t.start * SR), int(t.end * SR)
@@ -71,3 +73,16 @@ def test_live_loop_client_yields_when_interrupted(transcribers):
     ids = [t.line_id for t in result.client_turns]
     assert ids[:2] == ["opening", "sister-yes-but"]
     assert result.session.lines[1].cut and not result.session.lines[0].cut
+    # barge-in: she stops within 0.3 s of the trainee's voice (1 s into her line), at a gap between words
+    (cut,) = result.cut_ins
+    line = result.session.lines[1]
+    from audio.devices.endpoint import speech_bounds
+
+    voice = line.start + 1.0 + speech_bounds(fixing[1], SR)[0]  # the clip keeps 0.15 s before its voice
+    assert cut["line"] == 1 and cut["trainee_voice_at"] == pytest.approx(voice, abs=0.06)
+    assert 0 < cut["stopped_after_s"] <= 0.3
+    # the reply she was cut off by is heard whole, and her next line says she was cut off
+    assert result.session.replies[1].start == pytest.approx(cut["trainee_voice_at"], abs=0.06)
+    after = result.client_turns[2]
+    assert after.text.startswith("Oh. Okay. ") and after.info["after_cut_in"]
+    assert after.because.endswith("(she had been cut off)")
