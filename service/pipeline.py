@@ -339,6 +339,9 @@ def _speakers(decoded: DecodedAudio, heard: Heard, settings: AnalysisSettings, s
     if setup == "scripted":
         timeline = S.timeline_items(client_timeline or ())
         activity = activity_from_timeline([(a, b) for a, b, _ in timeline], decoded.mono, sr)
+        cut = S.cut_offs(client_timeline or ())
+        if cut:  # lines the trainee cut off: timing counts the cut-in although she stopped at once
+            activity = replace(activity, info={**activity.info, "cut_offs": cut})
         words = [Word(w.start, w.end, w.text, w.probability, HELPER) for w in words]
         turns = S.fill_client_text(build_turns(words, activity, floor_min=settings.floor_min), timeline)
         helper = HELPER

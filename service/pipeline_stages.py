@@ -19,6 +19,12 @@ __all__ = ["timeline_items", "fill_client_text", "shared_speech_probs"]
 logger = logging.getLogger(__name__)
 
 
+def cut_offs(client_timeline: Sequence[Any]) -> list[float]:
+    """End times (s) of the client lines the trainee cut off (items given as dicts with ``"cut": true``)."""
+    return sorted(float(item["end"]) for item in client_timeline
+                  if isinstance(item, dict) and item.get("cut") and item.get("end") is not None)
+
+
 def timeline_items(client_timeline: Sequence[Any]) -> list[tuple[float, float, str]]:
     """(start, end, text) per client line (s).
 

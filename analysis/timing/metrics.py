@@ -134,6 +134,7 @@ def timing_metrics(
     # classify helper regions starting inside client speech (a turn bridges short pauses)
     Ht, Ct = _merge_spans(H, opts.turn_pause), _merge_spans(C, opts.turn_pause)
     backchannels, interruptions, bc_idx = [], [], set()
+    cuts = [float(t) for t in activity.info.get("cut_offs", ())]
     for i, (a, b) in enumerate(H):
         host = next(((ca, cb) for ca, cb in Ct if ca < a < cb), None)
         if host is None:
@@ -146,7 +147,10 @@ def timing_metrics(
             backchannels.append(q.event("backchannel", a, b, HELPER, CLIENT))
             bc_idx.add(i)
             continue
-        if a < cb - opts.guard and cb - a <= opts.yield_within and b > cb:
+        # a client line known to be cut off (scripted practice with barge-in: she stops within 0.3 s of the
+        # trainee's voice) ends because of the cut-in, so its last moments are no natural turn end
+        cut_off = any(abs(cb - t) <= 0.05 for t in cuts)
+        if (a < cb - opts.guard or cut_off) and cb - a <= opts.yield_within and b > cb:
             interruptions.append(q.event("interruption", a, cb, HELPER, CLIENT,
                                          client_stopped_after=cb - a, helper_end=b))
     client_interruptions = []

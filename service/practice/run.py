@@ -232,7 +232,8 @@ def finish_conversation(result: ConversationResult, scenario: Scenario, out: Pat
             parts.sort(key=lambda p: p[0])
         times["transcripts_s"] = round(time.perf_counter() - t0, 3)
         transcript = merged_transcript(parts, session.duration)
-        timeline = [{"start": t["start"], "end": t["end"], "text": t["text"]} for t in turns]
+        timeline = [{"start": t["start"], "end": t["end"], "text": t["text"],
+                     "cut": t.get("cut_in_at") is not None} for t in turns]
         rep = analyze_audio(session.decoded_for_analysis(str(out / "session.wav")), AnalysisSettings(setup="scripted"),
                             client_timeline=timeline, transcript=transcript)
         rep = replace(rep, practice={"scenario_id": scenario.id, "title": scenario.title, "arc": arc,

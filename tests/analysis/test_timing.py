@@ -141,3 +141,16 @@ def test_latency_words_are_quoted():
     (lat,) = m.latencies
     assert lat.details["latency"] == pytest.approx(0.7) and lat.before == "I relapsed."
     assert lat.after == "That hurts." and m.latency.bins["medium"] == 1
+
+
+def test_a_line_cut_off_by_barge_in_counts_the_cut_in():
+    """Practice with barge-in: the client stops 0.23 s after the trainee's voice, inside the 0.3 s end guard.
+
+    Known as cut off, her line's end is no natural turn end, so the cut-in is an interruption; the same
+    timing without the mark is a helper starting as she finished."""
+    regions = [R(0.0, 5.23, CLIENT), R(5.0, 8.0, HELPER)]
+    act = SpeakerActivity(tuple(regions), (CLIENT, HELPER), "scripted", 10.0, info={"cut_offs": [5.23]})
+    m = timing_metrics(turns_from_activity(act), act)
+    assert len(m.interruptions) == 1 and m.interruptions[0].start == pytest.approx(5.0)
+    plain = SpeakerActivity(tuple(regions), (CLIENT, HELPER), "scripted", 10.0)
+    assert timing_metrics(turns_from_activity(plain), plain).interruptions == ()

@@ -71,3 +71,6 @@ def test_the_recording_and_report_show_the_cut_in(as_live):
     assert "shame" in helper
     text = (out / "report.txt").read_text()
     assert "You cut in on the client 1 time (at 0:0" in text
+    # the timing section agrees with the practice section: one cut-in, at the trainee's voice
+    cuts = report["timing"]["interruptions"]
+    assert len(cuts) == 1 and cuts[0]["start"] == pytest.approx(voice_at, abs=0.3)
