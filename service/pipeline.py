@@ -100,11 +100,14 @@ class AnalysisSettings:
     (else inferred from the words).
     ``prosody``/``timing``: run those stages. ``floor_min``: seconds another
     speaker must talk to end a turn (shorter speech is a backchannel).
+    ``order_confirmed``: the user says the given helper is right even where the words suggest the
+    other order (the check is kept on record, marked confirmed, and no longer raised).
     """
 
     setup: str = "auto"
     helper_channel: int | None = None
     helper_speaker: str | None = None
+    order_confirmed: bool = False
     transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
     prosody: bool = True
     timing: bool = True
@@ -381,7 +384,7 @@ def _speakers(decoded: DecodedAudio, heard: Heard, settings: AnalysisSettings, s
     given = _given_helper(settings, setup)
     turns, roles = assign_roles(turns, helper, speakers=labels)
     if given is not None and helper is not None and not problem:
-        roles = _check_order(turns, given, roles, run)
+        roles = _check_order(turns, given, roles, run, confirmed=settings.order_confirmed)
     for n in activity.notes:
         run.note(f"Speakers: {n}.", partial=False)
     for n in roles.notes:
@@ -402,12 +405,16 @@ def _given_helper(settings: AnalysisSettings, setup: str) -> str | None:
     return settings.helper_speaker
 
 
-def _check_order(turns: Sequence[Turn], given: str, roles: RoleAssignment, run: _Run) -> RoleAssignment:
-    """Compare the given helper with the one the words suggest; a confident contradiction is the first note."""
+def _check_order(turns: Sequence[Turn], given: str, roles: RoleAssignment, run: _Run, *,
+                 confirmed: bool = False) -> RoleAssignment:
+    """Compare the given helper with the one the words suggest; a confident contradiction is the first note
+    (unless the user ``confirmed`` the given order: the check is then kept, marked confirmed)."""
     check = check_order(turns, given, roles.helper)
     if check is None:
         return roles
-    if check.conflict:
+    if confirmed:
+        check = replace(check, confirmed=True)
+    if check.conflict and not check.confirmed:
         logger.info("given helper %s (%s) contradicts the inferred %s (confidence %.3f)", check.given,
                     check.given_speaker, check.inferred_speaker, check.confidence)
         run.note_first(order_sentence(check))

@@ -269,7 +269,11 @@ def _check_summary(r: Report, out: list[str]) -> None:
         s = r.subscores.get(strength.subscore)
         if s is None or s.score is None or s.score < STRENGTH_AT:
             out.append(f"the strength {strength.subscore!r} does not score as a strength")
-    if len(prios) < 3 and r.version >= 3:  # a fault the session shows, with its moment, left unsaid
+    check = getattr(r.speakers, "order_check", None) if r.speakers is not None else None
+    held = check is not None and check.conflict and not check.confirmed  # the claims wait for the order
+    if held and (prios or strength is not None):
+        out.append("a priority or strength is stated while the given speaking order contradicts what was heard")
+    if len(prios) < 3 and r.version >= 3 and not held:  # a fault the session shows, with its moment, left unsaid
         named = {p.subscore for p in prios}
         for name, s in r.subscores.items():
             out_of_band = {p.name for p in s.parts if p.fault and p.weight > 0}

@@ -46,12 +46,12 @@ from analysis.report.types import (
     Summary,
 )
 from analysis.schema import CLIENT, HELPER, Turn
-from analysis.speakers.order_check import order_headline
+from analysis.speakers.order_check import order_conflict, order_headline, order_sentence
 from analysis.speakers.result import SpeakerResult
 from analysis.scoring.confidence import CONFIDENCE_TURNS, helper_turns
 from analysis.scoring.util import CLASSIFIER_SURE
 
-__all__ = ["STRENGTH_AT", "UNSURE_SPEAKERS", "speakers_uncertain", "DELIVERY", "DELIVERY_NOTE", "MAX_PRIORITIES", "CLASSIFIER_SURE", "build_summary", "with_summary", "gain",
+__all__ = ["STRENGTH_AT", "UNSURE_SPEAKERS", "ORDER_HOLD", "confirm_given_order", "speakers_uncertain", "DELIVERY", "DELIVERY_NOTE", "MAX_PRIORITIES", "CLASSIFIER_SURE", "build_summary", "with_summary", "gain",
            "mark_unsure", "upgrade_report"]
 
 logger = logging.getLogger(__name__)
@@ -76,6 +76,9 @@ MIN_PRAISED_MOMENTS = 2
 #: questions, staying with hard topics, holding back and the room left (the order the training names
 #: what a good helper does), never the weights fitted for the index
 PRAISE_ORDER = ("reflect_validate", "explore", "stay_with", "hold_back", "make_space")
+#: what the headline adds when the given speaking order contradicts a confident guess and is not confirmed
+ORDER_HOLD = ("What to try and what to keep are held back until the order is settled: use the other order, "
+              "or confirm this one.")
 #: what the headline adds when the two voices could not be told apart and no order was given
 UNSURE_SPEAKERS = ("The two voices were hard to tell apart, so some words may be given to the wrong person: "
                    "say whether the helper speaks first or second, or record in stereo (one microphone each).")
@@ -365,8 +368,42 @@ def with_summary(report: Report) -> Report:
         report.index, report.subscores, report.turns, partial=report.partial, notes=notes,
         kind=report.kind, uncertain_speakers=speakers_uncertain(report.speakers, report.settings))
     if conflict:
-        summary = replace(summary, headline=f"{conflict} {summary.headline}")
+        # what to try and what to keep would be about the client's words if the order is wrong: they
+        # wait until the order is confirmed (or the session is analysed with the other one)
+        held = summary.judged and (summary.priorities or summary.strength is not None)
+        headline = f"{conflict} {_verdict_only(summary.headline)}"
+        if held:
+            headline += " " + ORDER_HOLD
+            summary = replace(summary, priorities=(), strength=None)
+            strengths, work_on = (), ()
+        summary = replace(summary, headline=headline)
     return replace(report, summary=summary, subscores=subs, strengths=strengths, work_on=work_on)
+
+
+def confirm_given_order(report: Report) -> Report:
+    """The report with the user's speaking order confirmed: the order check kept on record (marked
+    ``confirmed``), its warning dropped from the notes, and the summary said in full again.
+
+    Unchanged when there is no unconfirmed conflict."""
+    check = order_conflict(report.speakers)
+    if check is None:
+        return report
+    sentence = order_sentence(check)
+    roles = replace(report.speakers.roles, check=replace(check, confirmed=True))
+    speakers = replace(report.speakers, roles=roles)
+    settings = {**dict(report.settings or {}), "order_confirmed": True}
+    notes = tuple(n for n in report.notes if n != sentence)
+    return with_summary(replace(report, speakers=speakers, settings=settings, notes=notes))
+
+
+def _verdict_only(headline: str) -> str:
+    """The headline without its "Keep doing" and "biggest step up" sentences."""
+    for cut in (" Keep doing this:", " The biggest step up:"):
+        if cut in headline:
+            rest = headline[headline.index(cut) + len(cut):]
+            tail = rest[rest.index(".") + 1:] if "." in rest else ""
+            headline = headline[: headline.index(cut)] + tail
+    return headline.strip()
 
 
 def upgrade_report(d: Mapping[str, Any]) -> Report:

@@ -87,9 +87,10 @@ def check_order(turns: Sequence[Turn], given: str, given_speaker: str) -> OrderC
 
 
 def order_conflict(speakers: SpeakerResult | None) -> OrderCheck | None:
-    """The speaker stage's order check (``speakers.roles.check`` in report.json) when it is a conflict."""
+    """The speaker stage's order check (``speakers.roles.check`` in report.json) when it is a conflict the
+    user has not confirmed away."""
     check = None if speakers is None else speakers.order_check
-    return check if check is not None and check.conflict else None
+    return check if check is not None and check.conflict and not check.confirmed else None
 
 
 def _phrase(who: str) -> str:

@@ -38,7 +38,9 @@ class OrderCheck:
     time, a channel ``ch0``/``ch1``, or a speaker label); ``given_speaker``/``inferred_speaker``
     are the speaker labels they stand for. ``confidence`` is the inference's
     :attr:`RoleAssignment.confidence`; ``conflict`` is True when the two differ and the
-    inference is confident (see :mod:`analysis.speakers.order_check`).
+    inference is confident (see :mod:`analysis.speakers.order_check`); ``confirmed`` is True when the
+    user said the given order is right after all (the conflict is then kept on record but no longer
+    raised).
     """
 
     given: str
@@ -47,6 +49,7 @@ class OrderCheck:
     inferred_speaker: str
     confidence: float
     conflict: bool
+    confirmed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,7 +58,8 @@ class OrderCheck:
     def from_dict(cls, d: dict[str, Any]) -> "OrderCheck":
         return cls(given=str(d.get("given", "")), given_speaker=str(d.get("given_speaker", "")),
                    inferred=str(d.get("inferred", "")), inferred_speaker=str(d.get("inferred_speaker", "")),
-                   confidence=float(d.get("confidence", 0.5)), conflict=bool(d.get("conflict", False)))
+                   confidence=float(d.get("confidence", 0.5)), conflict=bool(d.get("conflict", False)),
+                   confirmed=bool(d.get("confirmed", False)))
 
 
 @dataclass(frozen=True)

@@ -100,15 +100,19 @@ def rerun_command(report: Report, audio: Path, options: Sequence[tuple[str, Any]
 @click.option("--helper", "--helper-speaker", "helper_speaker", default=None,
               help="Who the helper is: 'first' or 'second' (the one who talks first or second), "
                    "or a speaker label such as spk1 or ch0.")
+@click.option("--order-confirmed", is_flag=True,
+              help="The given --helper/--helper-channel is right even if the words suggest the other order: "
+                   "the report then says what to try and keep.")
 @click.option("--no-prosody", is_flag=True, help="Skip voice measurements (faster).")
 @click.option("--quiet", is_flag=True, help="Do not print the text report.")
 @model_options
-def analyze(audio, out, setup, helper_channel, helper_speaker, no_prosody, quiet, model, device, compute_type,
-            beam_size, language):
+def analyze(audio, out, setup, helper_channel, helper_speaker, order_confirmed, no_prosody, quiet, model, device,
+            compute_type, beam_size, language):
     """Analyse a role-play recording and write the listening report."""
     settings = AnalysisSettings(
         setup=setup, helper_channel=helper_channel, helper_speaker=helper_speaker, prosody=not no_prosody,
         transcribe=transcribe_options_from(model, device, compute_type, beam_size, language),
+        order_confirmed=order_confirmed,
     )
     kept = [("--out", out), ("--setup", setup if setup != "auto" else None), ("--no-prosody", no_prosody or None),
             ("--model", model), ("--device", device if device != "auto" else None),
@@ -124,3 +128,9 @@ def analyze(audio, out, setup, helper_channel, helper_speaker, no_prosody, quiet
     rerun = rerun_command(report, audio, [(k, v) for k, v in kept if v is not None])
     if rerun:  # last, where the eye lands: the given order contradicts what was heard
         click.echo(f"\nSpeaking order: {rerun}")
+        given = ("--helper-channel", helper_channel) if helper_channel is not None else ("--helper", helper_speaker)
+        keep = ["listenwell", "analyze", str(audio)]
+        for name, value in [*(o for o in kept if o[1] is not None), given, ("--order-confirmed", True)]:
+            keep += [name] if value is True else [name, str(value)]
+        click.echo("  If your order is right, this keeps it and says what to try and keep:\n  "
+                   + " ".join(shlex.quote(a) for a in keep))

@@ -33,9 +33,10 @@ from flask_wtf.csrf import generate_csrf
 
 from analysis.errors import ListenWellError, QueueFullError
 from analysis.report.types import Report
+from analysis.scoring.summary import confirm_given_order, upgrade_report
 from service.practice.scenarios import default_folder
 from service.store.db import get_db
-from service.store.storage import audio_path, delete_session
+from service.store.storage import audio_path, delete_session, load_report, save_report
 from service.web.auth import (
     can_comment,
     can_manage_session,
@@ -403,6 +404,34 @@ def set_speakers(session_id: int):
     flash(answer_message(helper) if channel is None else
           f"Analysing again with the helper on the {'left' if channel == '0' else 'right'} channel. This takes "
           "about as long as the first analysis; the page updates when it is done.", "info")
+    return redirect(page)
+
+
+@bp.route("/sessions/<int:session_id>/confirm-order", methods=["POST"])
+@login_required
+def confirm_order(session_id: int):
+    """Keep the given speaking order although the words suggested the other one ("My order is right").
+
+    No new analysis: the stored report's order check is marked confirmed, its warning goes, and the
+    summary (what to try, what to keep) is said again from the same figures."""
+    session = session_or_404(session_id)
+    if not can_manage_session(current_user, session):
+        abort(403)
+    page = url_for("reports.session_page", session_id=session_id)
+    db = get_db()
+    stored = load_report(db, session_id)
+    if stored is None:
+        flash("There is no report to confirm yet.", "error")
+        return redirect(page)
+    report = upgrade_report(stored)
+    confirmed = confirm_given_order(report)
+    if confirmed is report:
+        flash("This report has no speaking order to confirm.", "info")
+        return redirect(page)
+    save_report(db, session_id, confirmed.to_dict())
+    db.commit()
+    logger.info("session %d: speaking order confirmed by user %d", session_id, current_user.id)
+    flash("Kept the order you gave. What to try and what to keep are shown below.", "info")
     return redirect(page)
 
 

@@ -94,3 +94,39 @@ def test_cli_prints_the_command_to_rerun_and_that_command_is_right(tmp_path):
     assert "Speaking order:" not in again.output
     fixed = json.loads((tmp_path / "right" / "report.json").read_text())
     assert fixed["settings"]["helper_speaker"] == "second" and not fixed["speakers"]["roles"]["check"]["conflict"]
+
+
+def test_claims_wait_while_the_order_is_in_doubt(wrong):
+    """Nothing to try or keep is said about words that may be the client's: the headline says why."""
+    from analysis.scoring.summary import ORDER_HOLD
+
+    summary = wrong["summary"]
+    assert summary["priorities"] == [] and summary["strength"] is None
+    assert wrong["strengths"] == [] and wrong["work_on"] == []
+    assert summary["headline"].startswith("You said the helper speaks first") and ORDER_HOLD in summary["headline"]
+    assert "Keep doing this" not in summary["headline"] and "biggest step up" not in summary["headline"]
+    assert wrong["index"] is not None  # the score stays, under the warning
+
+
+def test_a_confirmed_order_keeps_it_and_says_what_to_try(tmp_path, wrong):
+    """--order-confirmed: the same wrong order kept on the user's word; the check stays on record, marked."""
+    from service.cli.main import main
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["analyze", str(MONO), "--setup", "mono", "--helper", "first", "--no-prosody",
+                                  "--out", str(tmp_path / "kept"), "--quiet"])
+    lines = result.output.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("If your order is right"))
+    command = lines[at + 1].strip()
+    assert command.endswith("--helper first --order-confirmed")
+    args = shlex.split(command)[1:]
+    args[args.index("--out") + 1] = str(tmp_path / "confirmed")
+    again = runner.invoke(main, [*args, "--quiet"])
+    assert again.exit_code == 0, again.output
+    assert "Speaking order:" not in again.output
+    kept = json.loads((tmp_path / "confirmed" / "report.json").read_text())
+    check = kept["speakers"]["roles"]["check"]
+    assert check["conflict"] is True and check["confirmed"] is True
+    assert not kept["notes"] or not kept["notes"][0].startswith("You said the helper")
+    assert kept["summary"]["priorities"] or kept["summary"]["strength"] is not None
+    assert kept["index"] == pytest.approx(wrong["index"], abs=0.5)

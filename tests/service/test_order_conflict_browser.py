@@ -58,3 +58,21 @@ def test_the_conflict_box_is_the_first_thing_seen(server, browser, view):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"report-wrong-order-{view}.png"))
     page.context.close()
+
+
+def test_my_order_is_right_keeps_it_and_shows_what_to_try(server, browser):
+    """The second answer in the box: no new analysis, the same figures, the claims said, the box gone."""
+    url, sid = server
+    page = _page(browser, url, "alice", "desktop")
+    page.goto(f"{url}/sessions/{sid}")
+    headline = page.locator("#headline").inner_text()
+    assert "held back until the order is settled" in headline and "Keep doing" not in headline
+    score = page.locator("#index").inner_text()
+    page.get_by_role("button", name="My order is right").click()
+    page.wait_for_load_state()
+    assert page.locator("#order-conflict").count() == 0
+    assert "Kept the order you gave" in page.content()
+    assert page.locator("#index").inner_text() == score  # the same figures, not analysed again
+    headline = page.locator("#headline").inner_text()
+    assert "held back" not in headline and ("biggest step up" in headline or "Keep doing" in headline)
+    page.context.close()

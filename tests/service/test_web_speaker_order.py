@@ -138,8 +138,10 @@ def test_a_wrong_order_shows_the_conflict_box_and_one_click_fixes_it(instance):
         assert page.index('id="order-conflict"') < page.index('id="summary"')  # above the score and headline
         assert "You said the helper speaks first, but what each voice says suggests the helper speaks second" in page
         box = page[page.index('id="order-conflict"'):page.index("</section>", page.index('id="order-conflict"'))]
-        assert box.count("<button") == 1
+        assert box.count("<button") == 2  # the other order, or this one confirmed
         assert 'name="helper_speaker" value="second">Use the other order</button>' in box
+        assert f'action="/sessions/{sid}/confirm-order"' in box and ">My order is right</button>" in box
+        assert "held back until the order is settled" in page  # no claim about words that may be the client's
 
         r = c.post(f"/sessions/{sid}/speakers", data={"helper_speaker": "second"}, follow_redirects=True)
         assert "with the helper speaking second" in r.get_data(as_text=True)
@@ -151,5 +153,39 @@ def test_a_wrong_order_shows_the_conflict_box_and_one_click_fixes_it(instance):
         assert second["index"] > first["index"] + 20
         page = c.get(f"/sessions/{sid}").get_data(as_text=True)
         assert 'id="order-conflict"' not in page and "the helper was set to speak second" in page
+    finally:
+        stop_jobs(app)
+
+
+def test_my_order_is_right_is_kept_without_a_new_analysis_and_only_by_those_who_may(instance):
+    """"My order is right": the stored report is re-summarised (check confirmed, claims said), no job runs;
+    another trainee gets the one 404, and a report with nothing to confirm stays as it is."""
+    from pathlib import Path
+
+    from service.pipeline import AnalysisSettings, analyze_file
+    from service.store.storage import import_session
+
+    audio = Path(__file__).resolve().parents[2] / "samples" / "dialogues" / "listens-well.wav"
+    report = analyze_file(audio, AnalysisSettings(setup="mono", helper_speaker="first", prosody=False)).to_dict()
+    assert report["summary"]["priorities"] == [] and report["summary"]["strength"] is None  # held back
+    app = make_app(instance)
+    try:
+        add_users(instance)
+        sid = import_session(instance, "alice", audio, report, source="upload", title="kept")
+        c = app.test_client()
+        jobs = _jobs(instance, sid)
+        login(c, "bob")
+        assert c.post(f"/sessions/{sid}/confirm-order").status_code == 404
+        login(c, "alice")
+        r = c.post(f"/sessions/{sid}/confirm-order", follow_redirects=True)
+        assert "Kept the order you gave" in r.get_data(as_text=True)
+        kept = c.get(f"/api/reports/{sid}").get_json()
+        check = kept["speakers"]["roles"]["check"]
+        assert check["conflict"] is True and check["confirmed"] is True and kept["settings"]["order_confirmed"]
+        assert kept["summary"]["priorities"] or kept["summary"]["strength"]
+        assert kept["index"] == report["index"] and _jobs(instance, sid) == jobs  # not analysed again
+        assert 'id="order-conflict"' not in c.get(f"/sessions/{sid}").get_data(as_text=True)
+        r = c.post(f"/sessions/{sid}/confirm-order", follow_redirects=True)
+        assert "no speaking order to confirm" in r.get_data(as_text=True)
     finally:
         stop_jobs(app)
