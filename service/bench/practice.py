@@ -113,13 +113,7 @@ def main(argv: list[str] | None = None) -> int:
           f"(target: median <= 1.0 s); median parts {res['latency_parts_median_s']}")
     print(f"stop to report: {res['stop_to_report_s']:.2f} s (target <= 5 s): {res['stop_to_report_parts_s']}; "
           f"all files (WAVs, report.html) {res['stop_to_all_files_s']:.2f} s")
-    print(f"machine: {res['machine']['cpus']} cores, load average at start {res['machine']['load_average_start']}, "
-          f"at end {res['machine']['load_average_end']}")
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {args.out}")
-    return 0
+    return _machine_and_out(res, args.out)
 
 
 def _heard_gap_main(args) -> int:
@@ -131,12 +125,17 @@ def _heard_gap_main(args) -> int:
               f"(n={len(r['gaps_s'])}, load {r['load_average_1min']})")
     for name, f in res["false_starts_on_paused_replies"].items():
         print(f"{name:24s} false starts on paused replies: {f['false_starts']} of {f['cases']}")
+    return _machine_and_out(res, args.out)
+
+
+def _machine_and_out(res: dict, out: Path | None) -> int:
+    """Print the machine line and write the figures to ``out`` (when given)."""
     print(f"machine: {res['machine']['cpus']} cores, load average at start {res['machine']['load_average_start']}, "
           f"at end {res['machine']['load_average_end']}")
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {args.out}")
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {out}")
     return 0
 
 
