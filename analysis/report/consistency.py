@@ -289,10 +289,6 @@ def _says(out: list[str], text: str, pattern: str, want: Any, message: str) -> N
             out.append(message.format(n=n, want=want))
 
 
-def _part_value(s: SubScore | None, name: str) -> float | None:
-    return next((p.value for p in (s.parts if s else ()) if p.name == name), None)
-
-
 def _check_counts(r: Report, out: list[str]) -> None:
     m = r.miti
     cues = r.cues
@@ -312,7 +308,7 @@ def _check_counts(r: Report, out: list[str]) -> None:
             val = len({c.turn_index for c in cues.cues if c.kind in ("validation", "affirmation")})
             _says(out, rv.summary, r"validating or affirming remarks: (\d+)", val,
                   "reflect and validate says {n} validating or affirming remarks; the cues hold {want}")
-        rq = _part_value(rv, "reflection_to_question")
+        rq = rv.part_value("reflection_to_question")
         if rq is not None and m.reflection_to_question is not None and abs(rq - m.reflection_to_question) > 0.006:
             out.append(f"reflect and validate gives R:Q {rq}; the MITI block {m.reflection_to_question}")
         if rq is not None and not m.reflections and m.questions == 0:
@@ -344,7 +340,7 @@ def _check_timing(r: Report, out: list[str]) -> None:
               "make space says {n} interruptions; the timing stage lists {want}")
         _says(out, ms.summary, r"the client talked: (\d+)", len(timing.backchannels),
               "make space says {n} short mm-hmms; the timing stage lists {want}")
-        value = _part_value(ms, "helper_talk_share")
+        value = ms.part_value("helper_talk_share")
         if value is not None and abs(value - 100.0 * float(share)) > 0.051:
             out.append(f"make space part talk share {value} differs from the timing stage's {100 * float(share):.1f}")
     if not timing.overlaps_measured:

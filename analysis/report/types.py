@@ -286,6 +286,10 @@ class SubScore:
         """
         return self.score is not None and (self.confidence is None or self.confidence >= LOW_CONFIDENCE)
 
+    def part_value(self, name: str) -> float | None:
+        """The value of the part (figure) called ``name``; None when it is absent or not measured."""
+        return next((p.value for p in self.parts if p.name == name), None)
+
     @property
     def not_judged_reason(self) -> str:
         """The one-line reason shown beside "not enough to judge" ("" when judged or not measured)."""

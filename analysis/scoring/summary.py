@@ -259,10 +259,6 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
     return (Summary(headline, True, priorities, strength, verdict_because), cleaned, strengths, work_on)
 
 
-def _part_value(s: SubScore, name: str) -> float | None:
-    return next((p.value for p in s.parts if p.name == name), None)
-
-
 def _praise_rank(name: str) -> int:
     return PRAISE_ORDER.index(name) if name in PRAISE_ORDER else len(PRAISE_ORDER)
 
@@ -325,7 +321,7 @@ def _praise_claim(s: SubScore) -> tuple[Strength, bool] | None:
     items = [e for e in s.evidence if e.positive and e.figure in names and e.quote and not e.quote.startswith("(")]
     if s.name in COUNTED and len(items) < MIN_PRAISED_MOMENTS:
         return None
-    if s.name == "make_space" and _part_value(s, "interruptions_per_minute") is None:
+    if s.name == "make_space" and s.part_value("interruptions_per_minute") is None:
         return None  # room left is not shown while cut-ins went unmeasured (one microphone): they may be there
     items.sort(key=lambda e: (e.unsure, e.role != HELPER))
     quote = replace(items[0], note="", figure="", try_instead="") if items else None
