@@ -365,8 +365,9 @@ def decide_turn(
     # reflection (MITI), not a question: a reflection stem in statement form, no other question, and the
     # model called it open (a form it cannot have) or was unsure; a sure closed call ("I hear you're sure
     # you don't want advice?": checking) stands
-    if (b == "question" and (sub == "open" or sub == "closed" and conf < CLASSIFIER_SURE) and len(real_qs) == 1 and not blockers and real_qs[0] is parts[-1]
-          and statement_form(real_qs[0].text) and _says_back(real_qs[0].text)):
+    unsure_call = sub == "open" or (sub == "closed" and conf < CLASSIFIER_SURE)
+    if (b == "question" and unsure_call and len(real_qs) == 1 and real_qs[0] is parts[-1] and not blockers
+            and statement_form(real_qs[0].text) and _says_back(real_qs[0].text)):
         overruled, b, sub, conf, source = b, "reflection", "", _CUE_CONF, "rules"
         why.append("says back with a rising voice: a reflection")
 

@@ -94,9 +94,7 @@ def yes_no_form(question: str) -> bool:
     """The last question starts with a verb ("Is your sponsor coming?", "Do you want to?"): answerable by yes or no.
 
     "Can you tell me more about...?" invites talk and is not counted."""
-    t = normalise(question)
-    qs = [s for s in re.split(r"(?<=[.!?])\s+", t) if s.endswith("?")] or [_last_sentence(t)]
-    return bool(_YES_NO.match(qs[-1]))
+    return bool(_YES_NO.match(_last_question(question)))
 
 
 def open_form(question: str) -> bool:
@@ -104,19 +102,27 @@ def open_form(question: str) -> bool:
 
     Fact questions ("how many", "when did") and yes/no questions are not; MITI counts a question in
     this form as open whoever asks it, so it decides over a classifier's open/closed call."""
-    t = normalise(question)
-    qs = [s for s in re.split(r"(?<=[.!?])\s+", t) if s.endswith("?")] or [_last_sentence(t)]
-    q = qs[-1]
-    q = re.sub(r"^.*?,\s*(?=(?:what|how|why|tell me)\b)", "", q) if "," in q else q
+    q = _after_lead_in(_last_question(question))
     return bool(_WH_START.match(q) and not _CLOSED_WH.match(q) and not _YES_NO.match(q))
 
 
 def statement_form(question: str) -> bool:
     """The last question is a statement said with a rising voice ("You want them to see a mom who's present now?"):
     neither a what/how/why opening nor a verb first."""
-    t = normalise(question)
-    qs = [s for s in re.split(r"(?<=[.!?])\s+", t) if s.endswith("?")] or [_last_sentence(t)]
-    return not (_WH_START.match(qs[-1]) or _YES_NO.match(qs[-1]) or _IMPERATIVE_Q.match(qs[-1]))
+    q = _last_question(question)
+    return not (_WH_START.match(q) or _YES_NO.match(q) or _IMPERATIVE_Q.match(q))
+
+
+def _last_question(text: str) -> str:
+    """The last sentence ending in '?' (normalised), else the last sentence."""
+    t = normalise(text)
+    qs = [s for s in re.split(r"(?<=[.!?])\s+", t) if s.endswith("?")]
+    return qs[-1] if qs else _last_sentence(t)
+
+
+def _after_lead_in(q: str) -> str:
+    """A question without a lead-in before its what/how/why ("and with your sister, what happened?")."""
+    return re.sub(r"^.*?,\s*(?=(?:what|how|why|tell me)\b)", "", q) if "," in q else q
 
 
 def _last_sentence(text: str) -> str:
@@ -136,10 +142,7 @@ def is_question(text: str) -> bool:
 
 def question_type(text: str) -> str:
     """'open' or 'closed' for a question (yes/no, tag and fact questions are closed)."""
-    t = normalise(text)
-    qs = [s for s in re.split(r"(?<=[.!?])\s+", t) if s.endswith("?")] or [_last_sentence(t)]
-    q = qs[-1]
-    q = re.sub(r"^.*?,\s*(?=(?:what|how|why|tell me)\b)", "", q) if "," in q else q
+    q = _after_lead_in(_last_question(text))
     if _CLOSED_WH.match(q):
         return "closed"
     if _WH_START.match(q) or re.search(r"\b(?:tell me (?:more|about)|what (?:else|would|do|does|did|is|are))\b", q):
