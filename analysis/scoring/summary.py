@@ -137,7 +137,7 @@ def _moment(e: Evidence) -> tuple:
 
 def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns: Sequence[Turn], *,
                   partial: bool = False, notes: Sequence[str] = (), kind: str = "audio",
-                  uncertain_speakers: bool = False
+                  uncertain_speakers: bool = False, hold_claims: bool = False
                   ) -> tuple[Summary, dict[str, SubScore], tuple[str, ...], tuple[str, ...]]:
     """Decide the headline, priorities and strength, and make the sub-scores agree with them.
 
@@ -156,6 +156,9 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
     uncertain_speakers : bool
         Mono diarization was unsure whether one or two people speak and no order was given
         (:func:`speakers_uncertain`): the headline says so.
+    hold_claims : bool
+        The given speaking order contradicts what was heard and is not confirmed: no priority and no
+        strength are stated, and the headline says they are held back (:data:`ORDER_HOLD`).
 
     Returns
     -------
@@ -245,6 +248,9 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
             and helper_turns(turns) < CONFIDENCE_TURNS:
         caution = (f" A first reading: it rests on only {helper_turns(turns)} of your turns; a longer role-play "
                    f"(about {CONFIDENCE_TURNS:.0f} of your turns or more) gives a firmer one.")
+    held = hold_claims and (priorities or strength is not None)
+    if held:  # the given speaking order is in doubt: what to try and keep may be about the client's words
+        priorities, strength, best, weak = (), None, [], []
     if strength is not None:
         headline += f" Keep doing this: {strength.label.lower()}."
     if priorities:
@@ -252,6 +258,8 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
     headline += caution
     if uncertain_speakers:
         headline += " " + UNSURE_SPEAKERS
+    if held:
+        headline += " " + ORDER_HOLD
     strengths = tuple(f"{s.label}: {praise[s.name][0].message}" for s in best)
     work_on = tuple(f"{s.label}: {claims[s.name].message}"
                     + (f" Try instead: {claims[s.name].try_instead}" if claims[s.name].try_instead else "")
@@ -360,19 +368,14 @@ def with_summary(report: Report) -> Report:
     """
     conflict = order_headline(report.speakers)
     notes = tuple(n for n in report.notes if n != conflict)
+    # what to try and what to keep would be about the client's words if the given order is wrong: they
+    # wait until the order is confirmed (or the session is analysed with the other one)
     summary, subs, strengths, work_on = build_summary(
         report.index, report.subscores, report.turns, partial=report.partial, notes=notes,
-        kind=report.kind, uncertain_speakers=speakers_uncertain(report.speakers, report.settings))
+        kind=report.kind, uncertain_speakers=speakers_uncertain(report.speakers, report.settings),
+        hold_claims=conflict is not None)
     if conflict:
-        # what to try and what to keep would be about the client's words if the order is wrong: they
-        # wait until the order is confirmed (or the session is analysed with the other one)
-        held = summary.judged and (summary.priorities or summary.strength is not None)
-        headline = f"{conflict} {_verdict_only(summary.headline)}"
-        if held:
-            headline += " " + ORDER_HOLD
-            summary = replace(summary, priorities=(), strength=None)
-            strengths, work_on = (), ()
-        summary = replace(summary, headline=headline)
+        summary = replace(summary, headline=f"{conflict} {summary.headline}")
     return replace(report, summary=summary, subscores=subs, strengths=strengths, work_on=work_on)
 
 
@@ -390,16 +393,6 @@ def confirm_given_order(report: Report) -> Report:
     settings = {**dict(report.settings or {}), "order_confirmed": True}
     notes = tuple(n for n in report.notes if n != sentence)
     return with_summary(replace(report, speakers=speakers, settings=settings, notes=notes))
-
-
-def _verdict_only(headline: str) -> str:
-    """The headline without its "Keep doing" and "biggest step up" sentences."""
-    for cut in (" Keep doing this:", " The biggest step up:"):
-        if cut in headline:
-            rest = headline[headline.index(cut) + len(cut):]
-            tail = rest[rest.index(".") + 1:] if "." in rest else ""
-            headline = headline[: headline.index(cut)] + tail
-    return headline.strip()
 
 
 def upgrade_report(d: Mapping[str, Any]) -> Report:
