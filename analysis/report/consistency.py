@@ -33,6 +33,7 @@ from typing import Any, Iterator
 from analysis.report.figures import VERDICT_BANDS, band_of
 from analysis.report.types import Because, Evidence, Report, SubScore
 from analysis.schema import CLIENT, Turn
+from analysis.speakers.order_check import order_conflict
 
 __all__ = ["check_report", "STRENGTH_AT"]
 
@@ -269,8 +270,7 @@ def _check_summary(r: Report, out: list[str]) -> None:
         s = r.subscores.get(strength.subscore)
         if s is None or s.score is None or s.score < STRENGTH_AT:
             out.append(f"the strength {strength.subscore!r} does not score as a strength")
-    check = getattr(r.speakers, "order_check", None) if r.speakers is not None else None
-    held = check is not None and check.conflict and not check.confirmed  # the claims wait for the order
+    held = order_conflict(r.speakers) is not None  # the claims wait for the order to be settled
     if held and (prios or strength is not None):
         out.append("a priority or strength is stated while the given speaking order contradicts what was heard")
     if len(prios) < 3 and r.version >= 3 and not held:  # a fault the session shows, with its moment, left unsaid
