@@ -102,11 +102,23 @@ def _client_before(turns: Sequence[Turn], t: Turn) -> Turn | None:
     return None
 
 
+def _answers_permission(turns: Sequence[Turn], view: CueView, pos: int) -> bool:
+    """The client turn at ``pos`` answers the helper's request to share something ("Would it be okay
+    if I shared...?" "Sure."): the reply that follows offers what was agreed to, no place for a reflection."""
+    for u in reversed(turns[:pos]):
+        if u.role == HELPER and u.text.strip():
+            return view.has(u.index, "permission")
+        if u.role == CLIENT and u.text.strip():
+            return False
+    return False
+
+
 def _unheard_replies(turns: Sequence[Turn], view: CueView, heard: Sequence[Turn], skip: set) -> list[Turn]:
-    """Helper replies to a client turn that neither reflect nor validate: replies to a feeling first."""
+    """Helper replies to a client turn that neither reflect nor validate: replies to a feeling first.
+    The idea offered once the client agreed to hear it is not among them (see :func:`_answers_permission`)."""
     out = []
     for pos, t in enumerate(turns):
-        if t.role != CLIENT or not t.text.strip():
+        if t.role != CLIENT or not t.text.strip() or _answers_permission(turns, view, pos):
             continue
         reply = _next_helper(turns, pos) or _minimal_reply(turns, pos)
         if reply is not None and reply not in heard and reply not in skip and reply not in out:

@@ -325,3 +325,24 @@ def test_a_story_answered_only_with_mm_hmms_is_faulted_at_its_end():
     p = _claims(report)["priorities"]["reflect_validate"]
     assert p["evidence"]["quote"] == "alright." and p["evidence"]["start"] == 30.6
     assert "say back what you heard" in p["try_instead"]
+
+
+def test_the_idea_the_client_agreed_to_hear_is_no_place_for_a_reflection():
+    """"Would it be okay if I shared something?" "Sure, go ahead." "Some people plan a set time to leave."
+    The offered idea is not quoted as a reply where a reflection could go; a reply to the client's story is."""
+    lines = [(CLIENT, "My family drinks at every holiday and my uncle pushes it on me. I feel trapped."),
+             (HELPER, "Would it be okay if I shared something that has helped other people?"),
+             (CLIENT, "Sure, go ahead."),
+             (HELPER, "Some people plan a set time to leave and tell one person ahead of time."),
+             (CLIENT, "Telling my mom ahead of time might actually help."),
+             (HELPER, "Your mom."),
+             (CLIENT, "Yeah, she would get it."),
+             (HELPER, "Good.")]
+    turns = make_turns(lines)
+    view = CueView({0: frozenset({"feeling"}), 1: frozenset({"permission", "question", "closed_question"}),
+                    3: frozenset({"information"}), 5: frozenset({"reflection", "simple_reflection"})})
+    sub = score_session(turns, view, None).subscores["reflect_validate"]
+    share = next(p for p in sub.parts if p.name == "reflections_and_validations_per_turn")
+    assert share.value == 25.0 and not share.in_band
+    faults = [e.quote for e in sub.evidence if not e.positive and e.figure == share.name]
+    assert faults == ["Good."]  # not the idea offered after "Sure, go ahead."
