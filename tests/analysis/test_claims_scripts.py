@@ -1,4 +1,5 @@
-"""The planted-behaviour role-play scripts in tests/data/claims are well formed (format in its README)."""
+"""The planted-behaviour role-play scripts in tests/data/claims and tests/data/claims-holdout are well formed
+(format in tests/data/claims/README.md)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 CLAIMS = Path(__file__).resolve().parents[1] / "data" / "claims"
+HOLDOUT = CLAIMS.parent / "claims-holdout"  # h001-h024, written blind before any run
 HELPER_CODES = {
     "open_question", "closed_question", "simple_reflection", "complex_reflection", "validation",
     "affirmation", "advice", "permission", "information", "minimising", "topic_change", "jargon",
@@ -16,9 +18,11 @@ HELPER_CODES = {
 }
 SUBSCORES = {"reflect_validate", "explore", "hold_back", "stay_with", "make_space", "voice"}
 NAME = re.compile(r"^c(\d{3})(?:-[a-z0-9]+)*$")  # c0NN or c0NN-short-slug
+HOLDOUT_NAME = re.compile(r"^h(\d{3})(?:-[a-z0-9]+)+$")  # h0NN-short-slug
 OURS = range(31, 76)  # c031-c075: the scripts written on branch `scripts`
 
 PATHS = sorted(CLAIMS.glob("c*.json"))
+HOLDOUT_PATHS = sorted(HOLDOUT.glob("h*.json"))
 
 
 def load(path: Path) -> dict:
@@ -44,7 +48,13 @@ def test_ids_are_unique_and_match_file_names():
     assert len(set(ids)) == len(ids)
 
 
-@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_the_held_out_scripts_are_h001_to_h024_with_ids_of_their_file_names():
+    numbers = [int(HOLDOUT_NAME.match(p.stem).group(1)) for p in HOLDOUT_PATHS]
+    assert numbers == list(range(1, 25))
+    assert [load(p)["id"] for p in HOLDOUT_PATHS] == [p.stem for p in HOLDOUT_PATHS]
+
+
+@pytest.mark.parametrize("path", PATHS + HOLDOUT_PATHS, ids=lambda p: p.stem)
 def test_script_format(path: Path):
     script = load(path)
     assert set(script) <= {"id", "turns", "expect", "note"}, set(script)
