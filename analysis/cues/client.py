@@ -13,7 +13,8 @@ from analysis.cues.text import (
     normalise,
 )
 
-__all__ = ["match_feeling_disclosure", "match_emotion_shown", "match_change_talk", "match_sustain_talk"]
+__all__ = ["match_feeling_disclosure", "match_emotion_shown", "match_client_feeling", "feeling_sense",
+           "match_change_talk", "match_sustain_talk"]
 
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|myself|im)\b", re.IGNORECASE)
 _CHANGE = _rx(
@@ -57,12 +58,36 @@ _EMOTION_SHOWN = _rx(
     r"i (?:cried|sobbed|broke down|fell apart|burst into tears)",
     r"i (?:just |still |really )?feel like (?:i(?:'m| am) )?(?:a failure|a bad (?:mom|mother|dad|father|parent|person)|"
     r"i (?:failed|let (?:\w+ )?down|ruined|blew it|screwed (?:it )?up|messed (?:it )?up))",
+    r"i(?:'m| am) (?:just |really |so |kind of |honestly )?dreading", r"i (?:dread|dreaded)\b",
+    r"i (?:just |still |really )?feel like (?:i(?:'m| am) )?being (?:punished|judged|watched|tested|blamed|ignored|"
+    r"written off|left out|pushed out)",
 )
 
 
 def match_emotion_shown(text: str) -> str | None:
-    """A first-person feeling shown, not named: "I was sobbing in the parking lot", "I feel like I failed him"."""
+    """A first-person feeling shown, not named: "I was sobbing in the parking lot", "I feel like I failed him",
+    "I'm dreading it", "I feel like I'm being punished"."""
     return None if is_question(text) else _first(_EMOTION_SHOWN, text)
+
+
+# Feeling words used in another sense: "I'm down to thirty hours a week", "low on cash", "I lost my job"
+# (an event, not a named feeling: "I feel lost" stays one). Kept apart from the classifier's features.
+_OTHER_SENSE = re.compile(
+    r"\bdown(?= (?:to|from|by|at|on|in|here|there|the|a|an|\d+)\b)|\blow(?= on\b)|"
+    r"\blost(?= (?:(?:my|the|a|an|his|her|our|their) )?(?:job|jobs|licen[cs]e|keys?|phone|wallet|car|house|apartment|"
+    r"lease|place|shifts?|hours|money|track|weight|count|touch)\b)",
+    re.IGNORECASE,
+)
+
+
+def feeling_sense(text: str) -> str:
+    """``text`` without the feeling words it uses in another sense (see ``_OTHER_SENSE``)."""
+    return _OTHER_SENSE.sub("", normalise(text))
+
+
+def match_client_feeling(text: str) -> str | None:
+    """The client names or shows a feeling: a disclosure whose feeling word is meant as one, or a feeling shown."""
+    return match_feeling_disclosure(feeling_sense(text)) or match_emotion_shown(text)
 
 
 def match_change_talk(text: str) -> str | None:

@@ -226,7 +226,7 @@ _NOT_A_FIX = re.compile(r"\byou (?:really |just )?(?:should|need to|deserve to|h
 
 # a statement about the client or what they told: "you've carried a lot", "so it was the one thing just for you",
 # "that's what really shook you" (not "I", not a fact about the programme)
-_ABOUT_CLIENT = re.compile(r"^(?:(?:so|and|okay|ok|well|yeah|oh)[, ]+)*(?:you|you're|you've|you'd|your|so it|it was|"
+_ABOUT_CLIENT = re.compile(r"^(?:(?:so|and|okay|ok|well|yeah|oh|now|right)[, ]+)*(?:you|you're|you've|you'd|your|so it|it was|"
                            r"that's what|that was|being)\b")
 # "You're carrying a lot of guilt", "you've been so lonely": a feeling said back to the client in a statement
 _YOU_FEELING = re.compile(r"^(?:(?:so|and|okay|ok|well|yeah|oh)[, ]+)*you(?:'re| are|'ve| have|'d| had| still| must)?\b")
@@ -370,6 +370,15 @@ def decide_turn(
             and statement_form(real_qs[0].text) and _says_back(real_qs[0].text)):
         overruled, b, sub, conf, source = b, "reflection", "", _CUE_CONF, "rules"
         why.append("says back with a rising voice: a reflection")
+
+    # ---- the model's question on a turn that asks nothing in its words (no '?', no question opening) and
+    # says something back about the client ("And now you keep wondering what would have happened if you'd
+    # checked."): a statement, so a reflection (MITI: a question needs a question's form or a rising voice,
+    # which the transcriber writes as '?')
+    if (b == "question" and parts and not any(p.question for p in parts) and not blockers
+            and any(p.stem or (_ABOUT_CLIENT.search(p.text) and len(R.words(p.text)) >= 4) for p in parts)):
+        overruled, b, sub, conf, source = b, "reflection", "", _CUE_CONF, "rules"
+        why.append("asks nothing in its words and says back: a reflection")
 
     # ---- the model's advice with no suggestion in the words, on a short turn that affirms ("You've already
     # thought through where your days could go, and that's a real plan of your own"): an affirmation, not

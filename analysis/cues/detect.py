@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 
 import analysis.cues.rules as R
-from analysis.cues.client import match_emotion_shown
+from analysis.cues.client import feeling_sense, match_client_feeling
 from analysis.cues.decide import decide_turn
 from analysis.cues.events import cross_turn_events
 from analysis.cues.jargon import jargon_uses
@@ -177,9 +177,9 @@ def detect_cues(turns: Sequence[Turn], options: CueOptions | None = None, model=
 
     for i in client:
         text = turns[i].text
-        m = R.match_feeling_disclosure(text) or match_emotion_shown(text)
+        m = match_client_feeling(text)
         if m:
-            feel = R.feelings_named(text)
+            feel = R.feelings_named(feeling_sense(text))
             add(i, "feeling_disclosure", feel[0] if feel else "", 0.8, m)
         if pred is not None and i in pred.client:
             talk, probs = pred.client[i]

@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 import analysis.cues.rules as R
+from analysis.cues.client import feeling_sense
 from analysis.cues.types import CueEvent
 from analysis.schema import CLIENT, HELPER, Turn
 
@@ -168,7 +169,7 @@ def cross_turn_events(
                 break
             if stance[k] == "moves_away":
                 break
-        for w in R.feelings_named(turn.text):
+        for w in R.feelings_named(feeling_sense(turn.text)):
             same = [k for k in responses if feeling_family(w) in {feeling_family(x) for x in R.feelings_named(turns[k].text)}
                     and stance[k] != "moves_away"]
             hit = stayed if stayed is not None else (same[0] if same else None)

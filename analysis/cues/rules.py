@@ -203,6 +203,8 @@ _SARCASM = _rx(  # MITI 4.2.1: a reflection said sarcastically or with disapprov
     r"sure[,.]? because\b", r"down the drain[,.!]? congratulations",
     r"oh,? sure[,.!]? you(?:'re| are| did| do| will| were)",
     r"too \w+ for [^.?!]{1,40}?,? but not for\b",
+    r"because (?:that|it) (?:always|ever) (?:goes|went|works|worked|ends|ended|turns out|works out) (?:so )?(?:well|great|perfectly)",
+    r"throw you a (?:party|parade)", r"(?:give you|want|get|deserve) a (?:medal|trophy|gold star|cookie)",
     r"(?:great|wonderful|perfect|brilliant|nice|well done|good job|way to go|congratulations),? so\b[^.!?]*\b"
     r"(?:bar|pub|drink|drinking|drunk|bottle|relapsed|using again|high|slipped|blew it|back to square one)",
 )

@@ -29,6 +29,8 @@ def decide(text: str, model: str | None = None, client: str = SHAME, **kw):
     "Well, it could be worse.",
     "Oh great, so the first bad day and you're back at the bar.",
     "Yeah right, you were just going to have one.",
+    "Oh, sure. Two weeks off meetings, because that always goes well.",
+    "Six hours at the casino and you walked out with five bucks. Should we throw you a party?",
     "You're in denial about this.",
     "Have you thought about going to a meeting?",
     "Why don't you call your sponsor?",
@@ -390,3 +392,24 @@ def test_you_had_better_and_an_order_with_a_tag_are_advice():
 def test_sarcasm_across_a_full_stop(text):
     d = decide(text, "reflection", model_subtype="simple")
     assert d.has("confront") and not d.has("reflection")
+
+
+@pytest.mark.parametrize("text, sarcastic", [
+    ("Oh, sure. Two weeks off meetings, because that always goes well.", True),
+    ("You want a medal for calling him back?", True),
+    ("When you plan the day ahead, it always goes well for you.", False),
+    ("You deserve a lot of credit for calling him back.", False),
+])
+def test_ironic_idioms_are_sarcasm_and_their_sincere_neighbours_are_not(text, sarcastic):
+    assert bool(decide(text, "reflection").has("confront")) is sarcastic
+
+
+@pytest.mark.parametrize("model", ["question"])
+def test_a_statement_the_model_read_as_a_question_says_back(model):
+    """No '?' and no question opening: "And now you keep wondering what would have happened if you'd
+    checked" is a reflection, even where the model called it an open question."""
+    d = decide("And now you keep wondering what would have happened if you'd checked.", model,
+               client="She didn't text and I didn't check. They found her on Sunday.")
+    assert d.has("reflection") and not d.has("question"), d.reason
+    asked = decide("And now you keep wondering what would have happened?", model)
+    assert asked.has("question") and not asked.has("reflection")

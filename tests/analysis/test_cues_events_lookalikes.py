@@ -30,6 +30,8 @@ def test_a_question_points_back_only_with_that_or_this_as_a_pronoun(question, ab
     ("Um, the job's fine. I just feel like I failed him. I was sobbing in the parking lot.", True),
     ("Nothing much. I cried most of Sunday, to be honest.", True),
     ("I feel like going to the meeting tonight.", False),
+    ("She picks the place. I'm dreading it, honestly.", True),
+    ("One hour with my daughter. I feel like I'm being punished.", True),
     ("Did you cry when he left?", False),
 ])
 def test_a_feeling_shown_is_a_disclosure(text, shown):
@@ -53,3 +55,17 @@ def test_an_unrelated_question_after_a_feeling_shown_is_topic_avoidance():
     same = _turns((CLIENT, "Nothing much. I cried most of Sunday, to be honest."),
                   (HELPER, "What was that like, crying all day?"))
     assert not any(e.kind == "topic_avoidance" for e in detect_cues(same, CueOptions(use_model=False)).events)
+
+
+@pytest.mark.parametrize("text, feeling", [
+    ("The plant is cutting hours anyway, I'm down to thirty a week.", False),  # down to a number
+    ("I lost my job last week.", False),  # an event, not a named feeling
+    ("I'm low on money until Friday.", False),
+    ("I've been down since she left.", True),
+    ("I lost my job and I feel lost.", True),
+    ("I'm dreading Saturday.", True),
+])
+def test_a_feeling_word_in_another_sense_is_no_disclosure(text, feeling):
+    turns = _turns((CLIENT, text), (HELPER, "Mm-hmm."))
+    res = detect_cues(turns, CueOptions(use_model=False))
+    assert any(c.kind == "feeling_disclosure" for c in res.cues) is feeling
