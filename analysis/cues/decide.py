@@ -247,6 +247,24 @@ def _feeling_valid(c: str) -> str | None:
     return m.group(0) if m and R.feelings_named(c[: m.start()]) else None
 
 
+# Affirmations beyond the lexicon the classifier's features read (rules.match_affirmation; kept apart so the
+# shipped model's inputs do not change): an effort or strength named ("you earned that", "reaching out
+# takes strength", "that's a brave step", "you should be really proud")
+_AFFIRM_MORE = re.compile(
+    r"\byou earned (?:that|this|it|every|your)\b|"
+    r"\b(?:took|takes) (?:a lot of |real |some |so much |great )?(?:courage|guts|strength|bravery|commitment|"
+    r"determination|honesty)\b|\byou should be (?:really |so |very )?proud\b|"
+    r"\b(?:that's|that is) a (?:big|brave|huge|real|major) (?:step|change)\b|"
+    r"\bthat says a lot about you\b|\bcongratulations\b|\byou held your ground\b"
+)
+
+
+def _affirms(text: str) -> str | None:
+    """An affirmation of the client's strengths or efforts (the lexicon, or ``_AFFIRM_MORE``)."""
+    m = R.match_affirmation(text) or _AFFIRM_MORE.search(R.normalise(text))
+    return m if isinstance(m, str) or m is None else m.group(0)
+
+
 def _says_back(question: str) -> str | None:
     """A reflection stem in a question's clothes ("So what you're saying is you had a rough night?")."""
     return R.match_reflection_clause(question.rstrip(" ?") + ".")
@@ -293,7 +311,7 @@ def _rule_main(parts: list[_Clause], text: str) -> tuple[str, str]:
         return "input", "advice"
     if any(p.minimising or p.confront or p.sarcasm for p in parts):
         return "other", ""
-    if len(R.words(text)) >= 12 and not R.match_affirmation(text) and not any(p.validation for p in parts):
+    if len(R.words(text)) >= 12 and not _affirms(text) and not any(p.validation for p in parts):
         return "input", "information"
     return "other", ""
 
@@ -382,11 +400,15 @@ def decide_turn(
 
     # ---- the model's advice with no suggestion in the words, on a short turn that affirms ("You've already
     # thought through where your days could go, and that's a real plan of your own"): an affirmation, not
-    # advice (a long turn that informs and says "I appreciate you..." on the way stays input)
-    if (b == "input" and sub == "advice" and not any(p.advice or p.persuade for p in parts)
-            and R.match_affirmation(text) and len(parts) <= 2 and len(R.words(text)) <= 25):
+    # advice (a long turn that informs and says "I appreciate you..." on the way stays input); the model's
+    # information likewise when every clause affirms or speaks of the client ("You earned that certificate
+    # while you were rebuilding everything else too"): no fact is given
+    if (b == "input" and not any(p.advice or p.persuade for p in parts) and _affirms(text)
+            and len(parts) <= 2 and len(R.words(text)) <= 25
+            and (sub == "advice" or all(_affirms(p.text) or _ABOUT_CLIENT.search(p.text) for p in parts))):
         overruled, b, sub, conf, source = b, "other", "", _CUE_CONF, "rules"
-        why.append("affirms, with no suggestion in the words: not advice")
+        why.append("affirms, with no suggestion in the words: not advice" if sub == "advice"
+                   else "affirms, and gives no fact: not information")
 
     # ---- the model's information on a sarcastic turn with no suggestion in it: a confrontation (MITI
     # codes it Confront), not information given
@@ -469,7 +491,7 @@ def decide_turn(
     for p in parts:
         if p.validation and not p.blocked:
             rule_hit("validation", "", p.validation)
-    for kind, fn in (("affirmation", R.match_affirmation), ("permission", R.match_permission)):
+    for kind, fn in (("affirmation", _affirms), ("permission", R.match_permission)):
         m = fn(text)
         if m:
             rule_hit(kind, "", m)

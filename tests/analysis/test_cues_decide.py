@@ -413,3 +413,19 @@ def test_a_statement_the_model_read_as_a_question_says_back(model):
     assert d.has("reflection") and not d.has("question"), d.reason
     asked = decide("And now you keep wondering what would have happened?", model)
     assert asked.has("question") and not asked.has("reflection")
+
+
+@pytest.mark.parametrize("text, model, affirms, informs", [
+    # an effort named, no fact given: an affirmation whatever the model read
+    ("You earned that certificate while you were rebuilding everything else too.", "input", True, False),
+    ("Reaching for your daughter in the hardest week of the year takes strength.", "reflection", True, False),
+    ("You should be really proud of that.", "other", True, False),
+    # a fact beside it stays information; "a big change" about a schedule affirms no one
+    ("Congratulations. The intake is at the clinic on Monday at nine, bring your ID.", "input", True, True),
+    ("It's a big change, the new schedule starts Monday.", "input", False, True),
+])
+def test_an_affirmation_names_an_effort_and_gives_no_fact(text, model, affirms, informs):
+    d = decide_turn(text, SHAME, model_behaviour=model, probabilities=SURE[model], model_subtype="information"
+                    if model == "input" else "")
+    assert d.has("affirmation") is affirms, d.reason
+    assert ("information" in d.codes) is informs, d.codes
