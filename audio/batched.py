@@ -1,4 +1,5 @@
-"""Batched decoding over planned 30 s windows, with re-decoding of windows the prompt cut short.
+"""Batched decoding over planned 30 s windows, with re-decoding of windows the prompt cut short and of
+speech the decoder skipped.
 
 Used by :func:`audio.transcribe.transcribe` when ``options.batched`` is on.
 """
@@ -10,7 +11,7 @@ import logging
 
 import numpy as np
 
-from audio.clips import WINDOW_SECONDS, plan_clips, short_clips
+from audio.clips import WINDOW_SECONDS, Clip, plan_clips, short_clips, unheard_speech
 from audio.vad import speech_timestamps
 
 __all__ = ["decode_batched", "speech_regions"]
@@ -38,7 +39,7 @@ def speech_regions(audio: np.ndarray, options, speech_probs: np.ndarray | None =
 
 
 def decode_batched(model, audio: np.ndarray, options, kwargs: dict, on_time=None, speech_probs=None):
-    """Decode planned windows in batches; re-decode windows the prompt cut short.
+    """Decode planned windows in batches; re-decode windows the prompt cut short and speech the decoder skipped.
 
     ``on_time(seconds)`` is called with the end of each decoded segment (seconds
     into ``audio``) as batches finish. Returns (faster-whisper segments in time
@@ -63,7 +64,70 @@ def decode_batched(model, audio: np.ndarray, options, kwargs: dict, on_time=None
         return out
 
     segments = run(clips, on_time)
-    if not (options.repair_truncated and options.initial_prompt and options.word_timestamps):
+    if not (options.repair_truncated and options.word_timestamps):
+        return segments, 0
+    segments, repaired = _redo_short(run, clips, segments, options)
+    segments, heard = _redo_unheard(run, clips, segments)
+    return segments, repaired + heard
+
+
+# a segment found in skipped speech is kept only when the decoder thought it speech and was not lost
+SKIPPED_NO_SPEECH_MAX = 0.6
+SKIPPED_LOGPROB_MIN = -1.0
+# a window with unheard speech is decoded again in windows of at most this many seconds, and the new
+# reading replaces the old when it holds this many times its words
+SKIPPED_WINDOW = 10.0
+SKIPPED_MORE_WORDS = 1.2
+
+
+def _redo_unheard(run, clips, segments):
+    """Decode again, in short windows, each window where speech went unheard (a stretch of it no word covers:
+    :func:`audio.clips.unheard_speech`), and keep the new reading when it holds more words.
+
+    Returns (segments in time order, number of windows replaced).
+    """
+    gaps = unheard_speech([r for c in clips for r in c.speech],
+                          [(w.start, w.end) for s in segments for w in (s.words or ())])
+    hit = [k for k, c in enumerate(clips) if any(a < c.end and b > c.start for a, b in gaps)]
+    if not hit:
+        return segments, 0
+    pieces = {k: plan_clips(_pieces(clips[k].speech, SKIPPED_WINDOW), SKIPPED_WINDOW) for k in hit}
+    found = run([p for k in hit for p in pieces[k]])
+    starts_of = [c.start for c in clips]
+
+    def window_of(seg) -> int:
+        mid = seg.words[len(seg.words) // 2].start if seg.words else seg.start
+        return max(0, bisect.bisect_right(starts_of, mid + 0.05) - 1)
+
+    def words(segs) -> int:
+        return sum(len(s.words or ()) for s in segs)
+
+    replaced = 0
+    for k in hit:
+        old = [s for s in segments if window_of(s) == k]
+        new = [s for s in found if s.words and window_of(s) == k and s.no_speech_prob <= SKIPPED_NO_SPEECH_MAX
+               and s.avg_logprob >= SKIPPED_LOGPROB_MIN]
+        if words(new) > SKIPPED_MORE_WORDS * words(old):
+            segments = [s for s in segments if window_of(s) != k] + new
+            replaced += 1
+    if replaced:
+        logger.info("re-decoded %d window(s) in short pieces: speech had gone unheard", replaced)
+    return sorted(segments, key=lambda s: s.words[0].start if s.words else s.start), replaced
+
+
+def _pieces(speech, longest: float) -> list[tuple[float, float]]:
+    """The speech regions, each longer than ``longest`` cut into equal parts no longer than it."""
+    out = []
+    for a, b in speech:
+        n = max(1, int(-(-(b - a) // longest)))
+        step = (b - a) / n
+        out.extend((a + i * step, a + (i + 1) * step) for i in range(n))
+    return out
+
+
+def _redo_short(run, clips, segments, options):
+    """Re-decode, without the prompt, the windows the prompt cut short (:func:`audio.clips.short_clips`)."""
+    if not options.initial_prompt:
         return segments, 0
     starts = [w.start for s in segments for w in (s.words or ())]
     suspect = short_clips(clips, starts)

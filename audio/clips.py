@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Clip", "plan_clips", "short_clips", "split_words"]
+__all__ = ["Clip", "plan_clips", "short_clips", "unheard_speech", "split_words"]
 
 WINDOW_SECONDS = 30.0
 
@@ -102,6 +102,60 @@ def short_clips(
     median = ordered[len(ordered) // 2]
     limit = max(relative * median, absolute) if len(rates) >= 3 else absolute
     return [k for k, r in rates.items() if r < limit]
+
+
+def unheard_speech(
+    speech: list[tuple[float, float]],
+    words: list[tuple[float, float]],
+    *,
+    pad: float = 0.3,
+    join: float = 1.0,
+    min_seconds: float = 2.0,
+) -> list[tuple[float, float]]:
+    """Stretches of speech no recognised word covers: speech the decoder skipped.
+
+    Whisper sometimes jumps over the start of a window (a timestamp token far into
+    it), and every word said before is lost; the window's word rate can still look
+    normal. The speech regions minus the words' spans (each widened by ``pad``),
+    pieces closer than ``join`` merged, kept when they hold at least
+    ``min_seconds`` of speech.
+
+    Parameters
+    ----------
+    speech : list of (start, end)
+        Voice-activity regions, sorted.
+    words : list of (start, end)
+        Every recognised word's span.
+
+    Returns
+    -------
+    list of (start, end)
+        Sorted, non-overlapping stretches to decode again.
+    """
+    covered = sorted((a - pad, b + pad) for a, b in words)
+    pieces: list[tuple[float, float]] = []
+    j = 0
+    for start, end in speech:
+        cur = start
+        while j < len(covered) and covered[j][1] <= cur:
+            j += 1
+        k = j
+        while k < len(covered) and covered[k][0] < end:
+            a, b = covered[k]
+            if a > cur:
+                pieces.append((cur, a))
+            cur = max(cur, b)
+            k += 1
+        if cur < end:
+            pieces.append((cur, end))
+    merged: list[list[float]] = []  # [start, end, speech seconds]
+    for a, b in pieces:
+        if merged and a - merged[-1][1] <= join:
+            merged[-1][1] = b
+            merged[-1][2] += b - a
+        else:
+            merged.append([a, b, b - a])
+    return [(round(a, 3), round(b, 3)) for a, b, held in merged if held >= min_seconds]
 
 
 def split_words(words: list, max_gap: float = 0.6, sentence_gap: float = 0.15) -> list[list]:

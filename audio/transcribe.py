@@ -68,7 +68,9 @@ class TranscribeOptions:
     ``hotwords``: a vocabulary hint (field terms) faster-whisper puts before the prompt; ``None`` for none.
     ``repair_truncated``: when a prompted window comes back with too few words
     for its speech (the decoder stopped early), decode it again without the
-    prompt and keep the longer result.
+    prompt and keep the longer result; and decode again, on its own, any
+    stretch of 2 s of speech or more that no word covers (the decoder jumped
+    over it). Batched decoding with word times only.
     ``vad_min_silence_ms``: shortest pause that splits speech regions, ms.
     ``chunk_seconds``: longest stretch handed to the model at once (memory bound).
     ``cpu_threads``: CTranslate2 threads (0 = its default).

@@ -211,6 +211,28 @@ def test_windows_cut_short_are_found():
     assert short_clips(tiny, []) == []
 
 
+def test_speech_no_word_covers_is_found():
+    """Whisper jumped from 1.2 s to 16.4 s: the story before is found again; short gaps between words are not."""
+    from audio.clips import unheard_speech
+
+    speech = [(1.22, 6.79), (7.63, 7.9), (8.85, 18.12), (18.87, 22.4)]
+    words = [(16.45 + 0.4 * i, 16.75 + 0.4 * i) for i in range(15)]  # 16.45 .. 22.35
+    assert unheard_speech(speech, words) == [(1.22, 16.15)]  # pieces under 1 s apart joined
+    # every region covered, up to the pad: nothing to decode again
+    dense = [(a + 0.5 * i, a + 0.5 * i + 0.4) for a, b in speech for i in range(int((b - a) / 0.5) + 1)]
+    assert unheard_speech(speech, dense) == []
+    # a stretch of under 2 s of speech (a lone cough, a laugh) is left alone
+    assert unheard_speech([(0.0, 1.5), (5.0, 9.0)], [(5.0, 9.0)]) == []
+    assert unheard_speech([], words) == []
+
+
+def test_a_window_read_again_is_cut_into_short_pieces():
+    from audio.batched import _pieces
+
+    got = [x for piece in _pieces([(0.0, 25.0), (26.0, 30.0)], 10.0) for x in piece]
+    assert got == pytest.approx([0.0, 25 / 3, 25 / 3, 50 / 3, 50 / 3, 25.0, 26.0, 30.0])
+
+
 def test_words_split_into_utterances_at_pauses():
     from types import SimpleNamespace as W
 
