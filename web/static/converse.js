@@ -251,7 +251,10 @@
     var end = now(), item = p.item;
     item.end = end;
     if (playingSince !== null) { clientS += end - playingSince; playingSince = null; }
-    if (cut) item.cut = true;
+    if (cut) {
+      item.cut = true;
+      if (!interrupted) addMark("interrupted", p.voiceAt, "you started while she was still speaking, and she stopped. Let her finish.");
+    }
     if (item.start !== null && item.end > item.start) timeline.push(item);
     box.dataset.lines = String(timeline.length);
     box.dataset.cuts = String(timeline.filter(function (t) { return t.cut; }).length);
