@@ -77,6 +77,11 @@ def test_talking_over_her_line_stops_her_and_her_next_line_says_so(server, cut_i
         page.set_viewport_size({"width": 1280, "height": 900})
         page.click("#conv-stop")
         page.wait_for_selector("#review:not([hidden])", timeout=10_000)
+        assert "she stopped once when you talked over her" in page.inner_text("#review-note")
+        assert page.locator("#meter-marks li.interrupted").count() == 1
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path=str(ARTIFACTS / "practice-barge-in-review-phone.png"), full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 900})
         page.click("#conv-submit")
         page.wait_for_url(url + "/sessions/*", timeout=30_000)
         session_id = int(page.url.rsplit("/", 1)[1])

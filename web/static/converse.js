@@ -329,7 +329,9 @@
     var mime = (recorder && recorder.mimeType) || "audio/webm";
     blob = new Blob(chunks, { type: mime });
     take.src = URL.createObjectURL(blob);
+    var cuts = timeline.filter(function (t) { return t.cut; }).length;
     reviewNote.textContent = "The client spoke " + timeline.length + " time" + (timeline.length === 1 ? "" : "s") +
+      (cuts ? "; she stopped " + (cuts === 1 ? "once" : cuts + " times") + " when you talked over her" : "") +
       ". Listen back if you like, then submit for your report, or start again.";
     review.hidden = false;
     setState("review", stateEl.textContent);
