@@ -63,7 +63,8 @@
     if (total < 0.5) { shareText.textContent = "Nothing said yet."; shareFill.style.width = "0"; return; }
     var pct = Math.round(100 * youS / total), low = +meterBox.dataset.low, high = +meterBox.dataset.high;
     var where = pct < low ? "below the aim" : pct > high ? "above the aim: leave her more room" : "within the aim";
-    shareText.textContent = "You have talked " + pct + "% of the time so far (aim: " + low + "-" + high + "%, " + where + ").";
+    var aim = low > 0 ? low + "-" + high + "%" : "at most " + high + "%";
+    shareText.textContent = "You have talked " + pct + "% of the time so far (aim: " + aim + ", " + where + ").";
     shareFill.style.width = pct + "%";
   }
   function addMark(kind, at, text) {
