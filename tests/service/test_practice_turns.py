@@ -157,3 +157,21 @@ def test_after_a_cut_in_her_line_says_she_was_cut_off_and_its_audio_begins_with_
     token = _opening(client)["turn"]
     _, j = _stream(client, ["opening"], token, _reply_pcm())
     assert j["after_cut_in"] is False and not j["text"].startswith("Oh.") and "?" not in j["src"]
+
+
+def test_one_open_turn_per_trainee_and_idle_ones_are_dropped():
+    from service.practice.turn_stream import OpenTurns
+
+    now = {"t": 0.0}
+    turns = OpenTurns(idle_s=120.0, clock=lambda: now["t"])
+    first = turns.open(1, "relapse-shame", ("opening",))
+    second = turns.open(1, "relapse-shame", ("opening", "sister-deeper"))
+    other = turns.open(2, "relapse-shame", ("opening",))
+    assert turns.get(1, first) is None and turns.get(1, second).said == ("opening", "sister-deeper")
+    assert turns.get(1, other) is None  # a token is only good for its own trainee
+    now["t"] = 100.0
+    assert turns.get(2, other) is not None  # touched at 100 s
+    now["t"] = 200.0
+    assert turns.get(1, second) is None and turns.get(2, other) is not None and len(turns) == 1
+    turns.close(2, other)
+    assert len(turns) == 0
