@@ -40,7 +40,8 @@ def client(app, world, monkeypatch):  # noqa: F811
     from service.web import practice
 
     said_text = {"text": ""}
-    monkeypatch.setitem(practice._quick, "fn", lambda audio: SimpleNamespace(text=said_text["text"]))
+    with practice._quick_lock:  # after any warm-up still loading tiny.en (it would replace the stand-in)
+        monkeypatch.setitem(practice._quick, "fn", lambda audio: SimpleNamespace(text=said_text["text"]))
     # the listener charges its passes' measured time to the reply's clock (as live); here they count
     # as instant, so the chunk that ends the turn is the rule's alone, whatever the machine's load
     monkeypatch.setattr(turn_taking, "time", SimpleNamespace(perf_counter=lambda: 0.0, monotonic=time.monotonic))
