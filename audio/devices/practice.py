@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from analysis.errors import ParameterError, RecordingError
+from audio.devices.barge_in import reply_from, word_gaps, yield_at
 from audio.devices.endpoint import EndOfSpeechDetector, EndpointOptions, speech_bounds
 from audio.devices.practice_session import (
     SESSION_RATE,
@@ -137,16 +138,6 @@ def _wait_until(cond: Callable[[], bool], cap: _Capture, options: PracticeOption
     return True
 
 
-def _quiet_frames(audio: np.ndarray, frame_s: float = 0.01, below_db: float = 25.0) -> np.ndarray:
-    """Start times (s) of the clip's frames ``below_db`` under its loudest: the gaps between words."""
-    frame = int(frame_s * SESSION_RATE)
-    n = audio.size // frame
-    if n == 0:
-        return np.zeros(0)
-    levels = 10 * np.log10(np.mean(np.asarray(audio[: n * frame], np.float64).reshape(n, frame) ** 2, axis=1) + 1e-12)
-    return np.flatnonzero(levels < levels.max() - below_db) * frame_s
-
-
 def _play_line(k: int, line: ClientLine, cap: _Capture, player, options: PracticeOptions,
                quit_event: threading.Event | None, emit: Callable[[str, Any], None]
                ) -> tuple[ClientLineTiming, float | None]:
@@ -166,7 +157,7 @@ def _play_line(k: int, line: ClientLine, cap: _Capture, player, options: Practic
                                   full_duration=duration))
     watcher = cap.watch_from(start, replace(options.endpoint, min_speech_s=options.yield_after_s)) \
         if options.client_yields else None
-    gaps = _quiet_frames(line.audio) if options.client_yields else np.zeros(0)
+    gaps = word_gaps(line.audio, SESSION_RATE) if options.client_yields else []
     stop_at: list[float] = []
 
     def done() -> bool:
@@ -177,8 +168,7 @@ def _play_line(k: int, line: ClientLine, cap: _Capture, player, options: Practic
             return now + latency >= stop_at[0]
         if watcher is not None and watcher.started and start + watcher.speech_start < end - options.interrupt_guard_s:
             heard = now + latency - t0  # where in the clip the loudspeaker is now
-            nxt = gaps[(gaps >= heard) & (gaps <= heard + options.word_boundary_s)]
-            stop_at.append(t0 + (float(nxt[0]) if nxt.size else heard))
+            stop_at.append(t0 + yield_at(gaps, heard, options.word_boundary_s))
             return now + latency >= stop_at[0]
         return False
 
@@ -339,7 +329,7 @@ def run_conversation(choose, quick_transcribe, recorder_factory: Callable[..., A
                                      background=True, prepare=prepare)
             if next_line is not None:
                 next_line.clear()
-            listen_from = timing.end if cut_in is None else max(timing.start, cut_in - 0.1)
+            listen_from = reply_from(timing.start, timing.end, cut_in, cut=cut_in is not None, voice_at_end=False)
             cap.feed_from(listen_from, listener)
             finished = _wait_until(lambda listener=listener: listener.ended or bool(next_line and next_line.is_set()), cap, options,
                                    quit_event)

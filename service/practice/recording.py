@@ -58,6 +58,8 @@ def write_practice_wav(
     line_audio: Callable[[int], Path | None],
     out_path: str | Path,
     sample_rate: int = PRACTICE_SAMPLE_RATE,
+    *,
+    after_cut_in: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> tuple[int, float]:
     """Decode the mic recording and write a 16-bit PCM WAV (a full header, so players know its length).
 
@@ -65,7 +67,8 @@ def write_practice_wav(
     scenario line's index) the WAV has two channels (mic, client lines as played);
     without one it is the mic alone. ``line_audio(i)`` gives line ``i``'s audio file
     (None: a line with text only, left silent). A line stopped early (``end`` before
-    the clip's own end) is cut there. Returns ``(channels, duration_s)``.
+    the clip's own end) is cut there. An item with ``after_cut_in`` (she had been cut off) plays
+    ``after_cut_in(clip)`` ("Oh. Okay." first). Returns ``(channels, duration_s)``.
     """
     import soundfile as sf
 
@@ -81,8 +84,12 @@ def write_practice_wav(
                 continue
             if line not in cache:
                 cache[line] = decode(path, opts).mono
-            played = int(round((float(item["end"]) - float(item["start"]) + _END_SLACK) * sample_rate))
-            clips.append((float(item["start"]), cache[line][:max(0, played)]))  # a line cut short stays short
+            clip = cache[line]
+            if item.get("after_cut_in") and after_cut_in is not None:
+                clip = after_cut_in(clip)
+            slack = 0.0 if item.get("cut") else _END_SLACK  # a line stopped by a cut-in ends where she stopped
+            played = int(round((float(item["end"]) - float(item["start"]) + slack) * sample_rate))
+            clips.append((float(item["start"]), clip[:max(0, played)]))  # a line cut short stays short
         data = place_client_lines(mic, clips, sample_rate)
     else:
         data = np.asarray(mic, dtype=np.float32)[None, :]

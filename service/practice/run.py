@@ -34,17 +34,20 @@ from audio.devices.turn_taking import (
 )
 from service.pipeline import AnalysisSettings, analyze_audio
 from service.practice.conversation import arc_sentence, decide, first_line, read_reply
+from service.practice.cut_in import (
+    CUT_IN_AUDIO,
+    CUT_IN_TEXT,
+    cut_in_lead,
+    cut_in_reason,
+    cut_in_text,
+    with_cut_in_lead,
+)
 from service.practice.scenarios import Scenario
 
 __all__ = ["CUT_IN_AUDIO", "CUT_IN_TEXT", "LIVE_TURNS", "ScenarioChooser", "finish_conversation",
            "merged_transcript", "practice_as_live", "practice_from_file"]
 
 logger = logging.getLogger(__name__)
-
-CUT_IN_TEXT = "Oh. Okay."
-"""What the client says first after the trainee cut in on her (then her chosen line)."""
-CUT_IN_AUDIO = Path(__file__).resolve().parents[2] / "samples" / "voice" / "cut-in.flac"
-"""The client voice saying :data:`CUT_IN_TEXT` (``scripts/make_scenarios.py --cut-in`` makes it)."""
 
 
 class ScenarioChooser:
@@ -77,14 +80,9 @@ class ScenarioChooser:
 
     def after_cut_in(self, line: NextLine) -> NextLine:
         """The line said after the trainee cut in on her: "Oh. Okay." first, and the reason says so."""
-        if not CUT_IN_AUDIO.is_file():
-            logger.warning("%s is missing: the line after a cut-in is said as it is", CUT_IN_AUDIO)
-            return NextLine(line.line_id, line.text, line.audio, f"{line.because} (she had been cut off)",
-                            line.ends_after_reply, line.ends_now, {**line.info, "after_cut_in": True})
-        lead = self._decode(CUT_IN_AUDIO).mono
-        pause = np.zeros(int(0.25 * 16000), dtype=np.float32)
-        audio = np.concatenate([lead, pause, line.audio])
-        return NextLine(line.line_id, f"{CUT_IN_TEXT} {line.text}", audio, f"{line.because} (she had been cut off)",
+        lead = cut_in_lead(lambda path: self._decode(path).mono)
+        text = line.text if lead is None else cut_in_text(line.text)
+        return NextLine(line.line_id, text, with_cut_in_lead(line.audio, lead), cut_in_reason(line.because),
                         line.ends_after_reply, line.ends_now, {**line.info, "after_cut_in": True})
 
     def __call__(self, reply_text: str | None) -> NextLine:

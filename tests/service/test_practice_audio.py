@@ -108,3 +108,31 @@ def test_submission_without_played_lines_is_the_mic_alone(app, world, instance):
     info = sf.info(instance / "audio" / row["audio_name"])
     assert info.channels == 1 and info.format == "WAV" and row["speaker_setup"] == "auto"
     assert row["duration"] == pytest.approx(info.duration, abs=0.01) and 3.9 < info.duration < 4.2
+
+
+def test_a_cut_line_ends_where_she_stopped_and_the_next_begins_with_oh_okay(tmp_path):
+    """Barge-in in the browser: the timeline marks the cut line (``cut``: no end slack) and the line
+    after it (``after_cut_in``: "Oh. Okay." first); both are kept by :func:`parse_timeline`."""
+    from service.practice.cut_in import CUT_IN_AUDIO, with_cut_in_lead
+    from service.practice.recording import write_practice_wav
+    from service.practice.scenarios import get_scenario
+    from service.web.practice import parse_timeline
+
+    lines = get_scenario("relapse-shame").all_lines
+    text = json.dumps([{"start": 0.5, "end": 2.0, "line": 0, "cut": True},
+                       {"start": 4.0, "end": 9.0, "line": 1, "after_cut_in": True, "reply_start": 1.9}])
+    timeline = parse_timeline(text, lines)
+    assert timeline[0]["cut"] is True and "after_cut_in" not in timeline[0]
+    assert timeline[1]["after_cut_in"] is True and "cut" not in timeline[1]
+    assert timeline[1]["text"] == "Oh. Okay. " + lines[1].text
+    mic = tmp_path / "mic.wav"
+    sf.write(mic, np.zeros(10 * SR, np.float32), SR)
+    lead, _ = sf.read(CUT_IN_AUDIO, dtype="float32")
+    write_practice_wav(mic, timeline, lambda i: lines[i].audio, tmp_path / "both.wav",
+                       after_cut_in=lambda clip: with_cut_in_lead(clip, lead))
+    both, _ = sf.read(tmp_path / "both.wav", dtype="float32")
+    opening, _ = sf.read(lines[0].audio, dtype="float32")
+    client = both[:, 1]
+    np.testing.assert_allclose(client[int(0.5 * SR):2 * SR], opening[:int(1.5 * SR)], atol=1e-4)
+    assert not client[2 * SR:4 * SR].any()  # stopped at 2.0 s: no slack after a cut
+    np.testing.assert_allclose(client[4 * SR:4 * SR + lead.size], lead, atol=1e-4)  # "Oh. Okay." first
