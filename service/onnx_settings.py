@@ -1,0 +1,34 @@
+"""Whether the speaker networks (segmentation, voice encoder) run in onnxruntime, and on how many threads.
+
+``LISTENWELL_SEGMENTATION_RUNTIME=numpy`` runs both in their NumPy passes (default: onnxruntime,
+installed with faster-whisper); ``LISTENWELL_SEGMENTATION_THREADS`` sets onnxruntime's threads
+(default :data:`DEFAULT_THREADS`: transcription uses both cores of the 2-core reference machine too).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+__all__ = ["onnx_wanted", "onnx_threads", "RUNTIME_SWITCH", "THREADS_SWITCH", "DEFAULT_THREADS"]
+
+logger = logging.getLogger(__name__)
+
+RUNTIME_SWITCH = "LISTENWELL_SEGMENTATION_RUNTIME"  # "onnx" (default) or "numpy"
+THREADS_SWITCH = "LISTENWELL_SEGMENTATION_THREADS"
+DEFAULT_THREADS = 2  # docs/evaluation/history.md, issue 20: measured side by side with 1
+
+
+def onnx_wanted() -> bool:
+    """False when ``LISTENWELL_SEGMENTATION_RUNTIME`` is "numpy"."""
+    return os.environ.get(RUNTIME_SWITCH, "onnx").strip().lower() != "numpy"
+
+
+def onnx_threads() -> int:
+    """``LISTENWELL_SEGMENTATION_THREADS`` (at least 1), else :data:`DEFAULT_THREADS`."""
+    raw = os.environ.get(THREADS_SWITCH, "").strip()
+    try:
+        return max(1, int(raw)) if raw else DEFAULT_THREADS
+    except ValueError:
+        logger.warning("%s=%r is not a number; %d threads used", THREADS_SWITCH, raw, DEFAULT_THREADS)
+        return DEFAULT_THREADS
