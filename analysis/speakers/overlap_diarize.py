@@ -57,7 +57,9 @@ class OverlapOptions:
     regions are dropped (s); ``fill_gap``: shorter pauses inside one voice are filled (s);
     ``speech_pad``: how far (s) outside a given VAD's speech the network's speech is kept
     (negative: the VAD is not used); ``threshold``: a local speaker speaks in a frame where its
-    probability reaches this.
+    probability reaches this; ``overlap_threshold``: a local speaker who speaks goes on while its
+    probability stays at or above this and another local speaker speaks (None: ``threshold`` alone;
+    :meth:`analysis.speakers.segmentation.LocalSegmentation.binary`).
     """
 
     hop: float = 0.01
@@ -67,12 +69,16 @@ class OverlapOptions:
     fill_gap: float = 0.5
     speech_pad: float = 1.0
     threshold: float = 0.5
+    overlap_threshold: float | None = None
 
     def __post_init__(self):
         if self.link not in LINKS:
             raise ParameterError(f"link={self.link!r} must be one of {LINKS}")
         if self.hop <= 0:
             raise ParameterError(f"hop={self.hop} must be positive")
+        if not 0 < self.threshold < 1 or (self.overlap_threshold is not None and not 0 < self.overlap_threshold < 1):
+            raise ParameterError(f"threshold={self.threshold} and overlap_threshold={self.overlap_threshold} "
+                                 "must be in (0, 1)")
 
 
 def _grid(regions: Sequence[SpeechRegion], speakers: Sequence[str], n: int, hop: float) -> np.ndarray:
@@ -139,7 +145,7 @@ def link_local_speakers(local: LocalSegmentation, base: SpeakerActivity,
     bgrid = _grid(base.regions, base.speakers, n, opts.hop).astype(np.float32)
     f_step = float(local.frame_times[1] - local.frame_times[0]) if local.frame_times.size > 1 else 0.017
     min_frames = opts.min_local / f_step
-    binary = local.binary(opts.threshold)
+    binary = local.binary(opts.threshold, opts.overlap_threshold)
     for c in range(C):
         act = binary[c]
         solo = act * (act.sum(axis=1, keepdims=True) == 1)
@@ -179,7 +185,7 @@ def overlap_activity(base: SpeakerActivity, local: LocalSegmentation, options: O
         return replace(base, info={**base.info, "path": "segmentation"})
     mapping = link_local_speakers(local, base, opts)
     C, F, L = local.activity.shape
-    binary = local.binary(opts.threshold)
+    binary = local.binary(opts.threshold, opts.overlap_threshold)
     voices = np.zeros((C, F, k), dtype=np.float32)
     for c in range(C):
         for l in range(L):

@@ -86,6 +86,22 @@ def _frames(spans, n=589):
     return sum(((t >= a) & (t < b)).astype(np.float32) for a, b in spans) if spans else np.zeros(n, np.float32)
 
 
+def test_a_voice_cut_in_on_goes_on_at_the_overlap_threshold_but_never_starts_there():
+    # local A speaks (0.9) for 6 frames, then sags to 0.4 while B (0.8) has cut in, then 0.4 alone;
+    # C sits at 0.4 from the start while A speaks: a weak voice that never reached 0.5
+    a = [0.9] * 6 + [0.4] * 4 + [0.4] * 3
+    b = [0.0] * 6 + [0.8] * 4 + [0.0] * 3
+    c = [0.4] * 6 + [0.0] * 7
+    local = _local(13.0, np.array([[a, b, c]]).transpose(0, 2, 1))
+    assert local.binary()[0, :, 0].tolist() == [1] * 6 + [0] * 7  # threshold 0.5 alone
+    on = local.binary(0.5, 0.35)[0]
+    assert on[:, 0].tolist() == [1] * 10 + [0] * 3  # goes on under B, not once B has stopped
+    assert on[:, 1].tolist() == [0] * 6 + [1] * 4 + [0] * 3 and on[:, 2].sum() == 0  # C never started: no run
+    assert local.binary(0.5, 0.45)[0, :, 0].tolist() == [1] * 6 + [0] * 7  # 0.4 is under 0.45
+    with pytest.raises(ParameterError):
+        OverlapOptions(overlap_threshold=1.5)
+
+
 def test_overlap_activity_keeps_the_voices_and_adds_the_overlap():
     # base: spk0 0-4 s, spk1 4-9 s (one voice at a time); the network: local A 0.5-4.6 s, local B 3.8-9 s
     base = SpeakerActivity((SpeechRegion(0.5, 4.0, "spk0"), SpeechRegion(4.0, 9.0, "spk1")), ("spk0", "spk1"),
