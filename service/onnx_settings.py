@@ -2,7 +2,8 @@
 
 ``LISTENWELL_SEGMENTATION_RUNTIME=numpy`` runs both in their NumPy passes (default: onnxruntime,
 installed with faster-whisper); ``LISTENWELL_SEGMENTATION_THREADS`` sets onnxruntime's threads
-(default :data:`DEFAULT_THREADS`: transcription uses both cores of the 2-core reference machine too).
+(default: :data:`DEFAULT_THREADS`, or fewer on a machine with fewer cores; transcription uses both cores
+of the 2-core reference machine too).
 """
 
 from __future__ import annotations
@@ -25,10 +26,15 @@ def onnx_wanted() -> bool:
 
 
 def onnx_threads() -> int:
-    """``LISTENWELL_SEGMENTATION_THREADS`` (at least 1), else :data:`DEFAULT_THREADS`."""
+    """``LISTENWELL_SEGMENTATION_THREADS`` (at least 1), else :data:`DEFAULT_THREADS` capped at the usable cores."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    default = max(1, min(DEFAULT_THREADS, cores))
     raw = os.environ.get(THREADS_SWITCH, "").strip()
     try:
-        return max(1, int(raw)) if raw else DEFAULT_THREADS
+        return max(1, int(raw)) if raw else default
     except ValueError:
-        logger.warning("%s=%r is not a number; %d threads used", THREADS_SWITCH, raw, DEFAULT_THREADS)
-        return DEFAULT_THREADS
+        logger.warning("%s=%r is not a number; %d threads used", THREADS_SWITCH, raw, default)
+        return default

@@ -126,7 +126,9 @@ def timing_metrics(
         notes.append("no client speech: latency, interruptions and backchannels not measured")
     elif not H:
         notes.append("no helper speech: the client was never answered")
-    if activity.source == "diarization":
+    # one microphone: measured only where the diarizer says its overlaps were validated
+    measured = activity.source != "diarization" or activity.info.get("overlaps_measured") is True
+    if not measured:
         notes.append("one microphone: cut-ins, overlaps, short \"mm-hmm\"s while the other person talks and "
                      "the pause before answering are not measured; record in stereo (one microphone each) "
                      "to measure them")
@@ -239,8 +241,7 @@ def timing_metrics(
         notes=tuple(notes),
         options=opts,
         over_time=_over_time(H, C, interruptions, backchannels, duration, opts.time_bin),
-        # one microphone: measured only where the diarizer says its overlaps were validated
-        overlaps_measured=activity.source != "diarization" or activity.info.get("overlaps_measured") is True,
+        overlaps_measured=measured,
     )
 
 

@@ -107,11 +107,11 @@ def main() -> None:
     ap.add_argument("--verbose", action="store_true", help="print every missed cut-in and false alarm")
     args = ap.parse_args()
     items = prepare(args.data)
-    variants = {"current: threshold 0.5": OverlapOptions()}
+    variants = {"current: threshold 0.5": OverlapOptions(overlap_threshold=None)}  # the setting before issue 20
     for ov in (0.4, 0.35, 0.3, 0.25, 0.2):  # nearest the current setting first: ties go to it
         variants[f"threshold 0.5, overlap {ov}"] = OverlapOptions(overlap_threshold=ov)
     for th in (0.45, 0.4, 0.35, 0.3, 0.55):
-        variants[f"threshold {th}"] = OverlapOptions(threshold=th)
+        variants[f"threshold {th}"] = OverlapOptions(threshold=th, overlap_threshold=None)
     rows = {}
     for name, opts in variants.items():
         per = {it["name"]: score(it, opts) for it in items}

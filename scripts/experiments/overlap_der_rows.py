@@ -68,12 +68,12 @@ def main() -> None:
     args = ap.parse_args()
     ed.analyse_mono = cached_mono
     variants = {
-        "current: threshold 0.5": OverlapOptions(),
+        "current: threshold 0.5": OverlapOptions(overlap_threshold=None),  # the setting before issue 20
     }
     for ov in args.overlap:
         variants[f"threshold 0.5, overlap {ov}"] = OverlapOptions(overlap_threshold=ov)
     for th in args.threshold:
-        variants[f"threshold {th}"] = OverlapOptions(threshold=th)
+        variants[f"threshold {th}"] = OverlapOptions(threshold=th, overlap_threshold=None)
     rows = {}
     for name, opts in variants.items():
         _opts[0] = opts

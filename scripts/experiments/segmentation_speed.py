@@ -5,9 +5,10 @@ Usage: .venv/bin/python scripts/experiments/segmentation_speed.py ../shared/data
 Same audio and steps as ``listenwell eval diarization DATA --speed-only`` (the two dialogues joined
 to 10 minutes, one shared Silero pass counted under transcription), but each repeat times, one
 after the other on the same machine: transcription; the MFCC path alone; the segmentation path
-with the network in NumPy, in onnxruntime with 1 thread and with 2 threads. The fastest of each
-over the repeats is kept; ratios are to the fastest transcription. Load averages are written
-before and after every repeat.
+with both networks (segmentation, voice encoder) in NumPy (as before issue 20's speed work), in
+onnxruntime with 1 thread and with 2 threads. The MFCC path uses the shipped voice encoder
+(onnxruntime, default threads). The fastest of each over the repeats is kept; ratios are to the
+fastest transcription. Load averages are written before and after every repeat.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ from audio.transcribe import TranscribeOptions, load_model, transcribe  # noqa: 
 from audio.vad import speech_intervals, speech_probabilities  # noqa: E402
 from service.bench.speakers import _speaker_chain, load_bench_audio  # noqa: E402
 from service.eval.nested import machine_description  # noqa: E402
+import service.mono_speakers as mono_speakers  # noqa: E402
+from analysis.speakers.voice_encoder import VoiceEncoder  # noqa: E402
+from audio.voice_onnx import OnnxVoiceNetwork  # noqa: E402
+from audio.voice_weights import load_voice_weights  # noqa: E402
 from service.mono_speakers import diarize_mono  # noqa: E402
 from service.voices import voice_embedder  # noqa: E402
 
@@ -45,15 +50,25 @@ def main() -> None:
     load_model(options)
     weights = load_segmentation_weights()
     numpy_model = SegmentationModel(weights)
-    variants = {
-        "numpy": numpy_model.forward,
-        "onnx_1_thread": OnnxSegmenter(weights, numpy_model.filters, threads=1).forward,
-        "onnx_2_threads": OnnxSegmenter(weights, numpy_model.filters, threads=2).forward,
+    vw = load_voice_weights()
+    variants = {  # (segmentation forward, voice embedder)
+        "numpy": (numpy_model.forward, VoiceEncoder(vw).embed_segments),
+        "onnx_1_thread": (OnnxSegmenter(weights, numpy_model.filters, threads=1).forward,
+                          VoiceEncoder(vw, network=OnnxVoiceNetwork(vw, threads=1)).embed_segments),
+        "onnx_2_threads": (OnnxSegmenter(weights, numpy_model.filters, threads=2).forward,
+                           VoiceEncoder(vw, network=OnnxVoiceNetwork(vw, threads=2)).embed_segments),
     }
     embedder = voice_embedder()
+
+    def run_variant(name, x, speech):
+        mono_speakers.voice_embedder = lambda: variants[name][1]
+        try:
+            return diarize_mono(x, sr, speech=speech, segment=variants[name][0])
+        finally:
+            mono_speakers.voice_embedder = voice_embedder
     warm = mono[: 20 * sr]
-    for fn in variants.values():
-        diarize_mono(warm, sr, speech=speech_intervals(warm, sr), segment=fn)
+    for name in variants:
+        run_variant(name, warm, speech_intervals(warm, sr))
     runs = []
     for r in range(args.repeats):
         row = {"load_before": [round(x, 2) for x in os.getloadavg()]}
@@ -69,7 +84,7 @@ def main() -> None:
         for name in order:
             t0 = time.perf_counter()
             speech = speech_intervals(mono, sr, speech_probs=probs)
-            act = diarize_mono(mono, sr, speech=speech, segment=variants[name])
+            act = run_variant(name, mono, speech)
             _speaker_chain(act, words)
             row[f"segmentation_{name}"] = time.perf_counter() - t0
         row["load_after"] = [round(x, 2) for x in os.getloadavg()]

@@ -115,13 +115,36 @@ def test_overlap_activity_keeps_the_voices_and_adds_the_overlap():
     assert spk1[0].start == pytest.approx(3.8, abs=0.03) and spk1[0].end == pytest.approx(9.0, abs=0.03)
     assert act.info["path"] == "segmentation" and act.info["overlap_seconds"] == pytest.approx(0.8, abs=0.05)
     assert OVERLAP_NOTE in act.notes and MIXED_NOTE not in act.notes
-    # the timing stage sees the cut-in (spk1 as the helper), but not yet shown as measured on one microphone
+    # the timing stage sees the cut-in (spk1 as the helper) and, since planted cut-ins are found on one
+    # microphone with precision and recall >= 0.8 held out, counts it as measured
     roles = {"spk0": CLIENT, "spk1": HELPER}
     timed = replace(act, regions=tuple(replace(r, speaker=roles[r.speaker]) for r in act.regions),
                     speakers=(CLIENT, HELPER))
     m = timing_metrics(turns_from_activity(timed), timed)
-    assert len(m.overlaps) == 1 and len(m.interruptions) == 1 and m.overlaps_measured is False
+    assert len(m.overlaps) == 1 and len(m.interruptions) == 1 and m.overlaps_measured is True
     assert m.interruptions[0].start == pytest.approx(3.8, abs=0.03)
+    assert not any("one microphone" in n for n in m.notes)
+
+
+def test_mono_cut_ins_follow_the_stereo_definitions():
+    """The same speech as one-per-channel (stereo) and as the overlap path's result (mono) gives the same
+    cut-ins, overlaps and backchannels: one timing rule for both."""
+    regs = (SpeechRegion(0.0, 4.6, CLIENT), SpeechRegion(3.8, 9.0, HELPER),  # a cut-in
+            SpeechRegion(9.4, 16.0, CLIENT), SpeechRegion(11.0, 11.5, HELPER),  # a short sound inside
+            SpeechRegion(16.2, 20.0, HELPER))  # a plain hand-over
+    stereo = SpeakerActivity(regs, (CLIENT, HELPER), "channels", 20.0, 2)
+    mono = SpeakerActivity(regs, (CLIENT, HELPER), "diarization", 20.0, 2,
+                           info={"path": "segmentation", "overlaps_measured": True})
+    ms, mm = (timing_metrics(turns_from_activity(a), a) for a in (stereo, mono))
+    assert mm.overlaps_measured and ms.overlaps_measured
+    for kind in ("interruptions", "overlaps", "backchannels", "client_interruptions"):
+        assert [(e.start, e.end) for e in getattr(mm, kind)] == [(e.start, e.end) for e in getattr(ms, kind)], kind
+    assert [(e.start, e.end) for e in mm.interruptions] == [(3.8, 4.6)]
+    assert mm.latency.median == ms.latency.median
+    # the MFCC path alone (no overlap-aware model) still says "not measured"
+    mfcc = replace(mono, info={"path": "mfcc"})
+    mf = timing_metrics(turns_from_activity(mfcc), mfcc)
+    assert mf.overlaps_measured is False and any("one microphone" in n for n in mf.notes)
 
 
 def test_two_local_speakers_of_one_chunk_become_two_voices():
