@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Sequence
 
@@ -89,31 +90,44 @@ def segmentation_runtime() -> str | None:
 def diarize_mono(mono: np.ndarray, sr: int, options: DiarizeOptions | None = None,
                  transcript: Transcript | None = None, *, speech: Sequence[tuple[float, float]] | None = None,
                  overlap: OverlapOptions | None = None, step: float = SEGMENT_STEP,
-                 segment: SegmentFn | None = None) -> SpeakerActivity:
+                 segment: SegmentFn | None = None, concurrent: bool = True) -> SpeakerActivity:
     """Who speaks when in one channel: the overlap-aware path when its weights are installed, else MFCC.
 
     Never fails for want of the segmentation weights: the MFCC path's result is returned, marked
     ``info["path"] = "mfcc"``. ``segment``: the network's forward pass to use (default :func:`segmenter`'s).
+    ``concurrent``: run the network in a second thread while the clustering diarizer runs (the
+    network's onnxruntime call releases the GIL; on 2 cores this hides most of its time).
     """
-    embedder = voice_embedder()
-    base = diarize(mono, sr, options, transcript, speech=speech, voice_embedder=embedder)
-    base = replace(base, info={**base.info, "path": "mfcc"})
     seg = segment or segmenter()
-    if seg is None:
-        if segmentation_enabled() and _missing:
-            base.info["segmentation_missing"] = _missing
-            return replace(base, notes=base.notes + (MISSING_NOTE,))
-        return base
-    if not base.speakers:
-        return base
-    try:
-        opts = overlap or OverlapOptions()
+    opts = overlap or OverlapOptions()
+    local_job = None
+    pool = None
+    if seg is not None:
         # chunks far from any VAD speech are not run: the overlap path would drop what they hold
         only = None if speech is None or opts.speech_pad < 0 else [
             (a - opts.speech_pad, b + opts.speech_pad) for a, b in speech]
-        local = segment_chunks(mono, sr, seg, step=step, only=only)
-        return overlap_activity(base, local, opts, speech=speech)
-    except (ParameterError, ValueError, FloatingPointError) as e:  # a bad recording never loses the MFCC result
-        logger.warning("overlap-aware segmentation failed (%s); the MFCC path's result is used", e)
-        base.info["segmentation_failed"] = str(e)
-        return base
+        if concurrent:  # the network (onnxruntime, GIL released) runs while the clustering diarizer does
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="segmentation")
+            local_job = pool.submit(segment_chunks, mono, sr, seg, step=step, only=only)
+    try:
+        embedder = voice_embedder()
+        base = diarize(mono, sr, options, transcript, speech=speech, voice_embedder=embedder)
+        base = replace(base, info={**base.info, "path": "mfcc"})
+        if seg is None:
+            if segmentation_enabled() and _missing:
+                base.info["segmentation_missing"] = _missing
+                return replace(base, notes=base.notes + (MISSING_NOTE,))
+            return base
+        if not base.speakers:
+            return base
+        try:
+            local = local_job.result() if local_job is not None else segment_chunks(mono, sr, seg, step=step,
+                                                                                     only=only)
+            return overlap_activity(base, local, opts, speech=speech)
+        except (ParameterError, ValueError, FloatingPointError) as e:  # a bad recording never loses the MFCC result
+            logger.warning("overlap-aware segmentation failed (%s); the MFCC path's result is used", e)
+            base.info["segmentation_failed"] = str(e)
+            return base
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)

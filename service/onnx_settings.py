@@ -2,8 +2,9 @@
 
 ``LISTENWELL_SEGMENTATION_RUNTIME=numpy`` runs both in their NumPy passes (default: onnxruntime,
 installed with faster-whisper); ``LISTENWELL_SEGMENTATION_THREADS`` sets onnxruntime's threads
-(default: :data:`DEFAULT_THREADS`, or fewer on a machine with fewer cores; transcription uses both cores
-of the 2-core reference machine too).
+(default :data:`DEFAULT_THREADS`: one thread, while :func:`service.mono_speakers.diarize_mono` runs the
+segmentation network beside the clustering diarizer, was the steadiest on the shared 2-core machine;
+docs/evaluation/history.md, issue 20).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 RUNTIME_SWITCH = "LISTENWELL_SEGMENTATION_RUNTIME"  # "onnx" (default) or "numpy"
 THREADS_SWITCH = "LISTENWELL_SEGMENTATION_THREADS"
-DEFAULT_THREADS = 2  # docs/evaluation/history.md, issue 20: measured side by side with 1
+DEFAULT_THREADS = 1  # measured side by side with 2 (docs/evaluation/history.md, issue 20)
 
 
 def onnx_wanted() -> bool:

@@ -6,7 +6,8 @@ Same audio and steps as ``listenwell eval diarization DATA --speed-only`` (the t
 to 10 minutes, one shared Silero pass counted under transcription), but each repeat times, one
 after the other on the same machine: transcription; the MFCC path alone; the segmentation path
 with both networks (segmentation, voice encoder) in NumPy (as before issue 20's speed work), in
-onnxruntime with 1 thread and with 2 threads. The MFCC path uses the shipped voice encoder
+onnxruntime with 1 thread and with 2 threads, each after the clustering diarizer or (concurrent)
+beside it in a second thread. The MFCC path uses the shipped voice encoder
 (onnxruntime, default threads). The fastest of each over the repeats is kept; ratios are to the
 fastest transcription. Load averages are written before and after every repeat.
 """
@@ -51,19 +52,23 @@ def main() -> None:
     weights = load_segmentation_weights()
     numpy_model = SegmentationModel(weights)
     vw = load_voice_weights()
-    variants = {  # (segmentation forward, voice embedder)
-        "numpy": (numpy_model.forward, VoiceEncoder(vw).embed_segments),
-        "onnx_1_thread": (OnnxSegmenter(weights, numpy_model.filters, threads=1).forward,
-                          VoiceEncoder(vw, network=OnnxVoiceNetwork(vw, threads=1)).embed_segments),
-        "onnx_2_threads": (OnnxSegmenter(weights, numpy_model.filters, threads=2).forward,
-                           VoiceEncoder(vw, network=OnnxVoiceNetwork(vw, threads=2)).embed_segments),
+    one = (OnnxSegmenter(weights, numpy_model.filters, threads=1).forward,
+           VoiceEncoder(vw, network=OnnxVoiceNetwork(vw, threads=1)).embed_segments)
+    two = (OnnxSegmenter(weights, numpy_model.filters, threads=2).forward,
+           VoiceEncoder(vw, network=OnnxVoiceNetwork(vw, threads=2)).embed_segments)
+    variants = {  # (segmentation forward, voice embedder, network beside the clustering diarizer)
+        "numpy": (numpy_model.forward, VoiceEncoder(vw).embed_segments, False),
+        "onnx_1_thread": one + (False,),
+        "onnx_2_threads": two + (False,),
+        "onnx_1_thread_concurrent": one + (True,),
+        "onnx_2_threads_concurrent": two + (True,),
     }
     embedder = voice_embedder()
 
     def run_variant(name, x, speech):
         mono_speakers.voice_embedder = lambda: variants[name][1]
         try:
-            return diarize_mono(x, sr, speech=speech, segment=variants[name][0])
+            return diarize_mono(x, sr, speech=speech, segment=variants[name][0], concurrent=variants[name][2])
         finally:
             mono_speakers.voice_embedder = voice_embedder
     warm = mono[: 20 * sr]
