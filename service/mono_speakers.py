@@ -8,7 +8,7 @@ overlap-aware path (:func:`analysis.speakers.overlap_diarize.overlap_activity`) 
 speaks when, overlaps included. ``activity.info["path"]`` says which ran: ``"segmentation"`` or
 ``"mfcc"`` (with ``info["segmentation_missing"]`` saying why, when it was wanted but not there).
 
-The network runs in onnxruntime (:class:`audio.segmentation_onnx.OnnxSegmenter`, installed with
+The network runs in onnxruntime (:class:`audio.onnx_models.segmentation.OnnxSegmenter`, installed with
 faster-whisper) with ``LISTENWELL_SEGMENTATION_THREADS`` threads (:mod:`service.onnx_settings`), or in NumPy (:class:`analysis.speakers.segmentation_model.SegmentationModel`)
 when onnxruntime cannot load it or ``LISTENWELL_SEGMENTATION_RUNTIME=numpy``; both give the same
 probabilities within 1e-4.
@@ -33,7 +33,7 @@ from analysis.speakers.diarize_options import DiarizeOptions
 from analysis.speakers.overlap_diarize import OverlapOptions, overlap_activity
 from analysis.speakers.segmentation import SegmentFn, segment_chunks
 from analysis.speakers.segmentation_model import SegmentationModel
-from audio.segmentation_onnx import OnnxSegmenter
+from audio.onnx_models.segmentation import OnnxSegmenter
 from audio.segmentation_weights import SEGMENTATION_PACKAGE, load_segmentation_weights
 from service.onnx_settings import RUNTIME_SWITCH, THREADS_SWITCH, onnx_threads, onnx_wanted
 from service.voices import voice_embedder

@@ -9,7 +9,7 @@ on the hard sets it gets 7 more single voices and one more two-person file right
 statistics (docs/evaluation/speakers-hard-sets.md, "Voiceprints"). With ``None`` the
 diarizer decides one voice or two from MFCC statistics (and says when it is unsure).
 
-The network runs in onnxruntime (:class:`audio.voice_onnx.OnnxVoiceNetwork`, the same embeddings
+The network runs in onnxruntime (:class:`audio.onnx_models.voice.OnnxVoiceNetwork`, the same embeddings
 within 1e-5) unless ``LISTENWELL_SEGMENTATION_RUNTIME=numpy`` asks for the NumPy passes, or
 onnxruntime cannot load it; it uses ``LISTENWELL_SEGMENTATION_THREADS`` threads, as the
 segmentation network does (:mod:`service.mono_speakers`).
@@ -24,7 +24,7 @@ import threading
 from analysis.errors import ModelUnavailableError
 from analysis.speakers.diarize import VoiceEmbedder
 from analysis.speakers.voice_encoder import VoiceEncoder
-from audio.voice_onnx import OnnxVoiceNetwork
+from audio.onnx_models.voice import OnnxVoiceNetwork
 from audio.voice_weights import load_voice_weights
 from service.onnx_settings import onnx_threads, onnx_wanted
 

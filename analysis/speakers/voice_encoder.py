@@ -93,7 +93,7 @@ class VoiceEncoder:
         threads made it 2-4 times slower (docs/evaluation/speakers-hard-sets.md, "Voiceprints").
     network : callable, optional
         Another implementation of the same network, ``(batch, frames, 40) -> (batch, 256)``
-        (e.g. :class:`audio.voice_onnx.OnnxVoiceNetwork`), used by :meth:`forward` instead of
+        (e.g. :class:`audio.onnx_models.voice.OnnxVoiceNetwork`), used by :meth:`forward` instead of
         the NumPy pass.
     """
 

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from analysis.speakers.diarize import diarize  # noqa: E402
 from analysis.speakers.segmentation_model import SegmentationModel  # noqa: E402
-from audio.segmentation_onnx import OnnxSegmenter  # noqa: E402
+from audio.onnx_models.segmentation import OnnxSegmenter  # noqa: E402
 from audio.segmentation_weights import load_segmentation_weights  # noqa: E402
 from audio.transcribe import TranscribeOptions, load_model, transcribe  # noqa: E402
 from audio.vad import speech_intervals, speech_probabilities  # noqa: E402
@@ -33,7 +33,7 @@ from service.bench.speakers import _speaker_chain, load_bench_audio  # noqa: E40
 from service.eval.nested import machine_description  # noqa: E402
 import service.mono_speakers as mono_speakers  # noqa: E402
 from analysis.speakers.voice_encoder import VoiceEncoder  # noqa: E402
-from audio.voice_onnx import OnnxVoiceNetwork  # noqa: E402
+from audio.onnx_models.voice import OnnxVoiceNetwork  # noqa: E402
 from audio.voice_weights import load_voice_weights  # noqa: E402
 from service.mono_speakers import diarize_mono  # noqa: E402
 from service.voices import voice_embedder  # noqa: E402

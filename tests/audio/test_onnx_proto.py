@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audio.onnx_proto import OnnxGraph, _attribute, _varint, model_bytes
+from audio.onnx_models.proto import OnnxGraph, _attribute, _varint, model_bytes
 
 
 def test_varints_are_protobuf_varints():

@@ -34,7 +34,7 @@ def _clips() -> np.ndarray:
 
 def test_onnx_forward_matches_numpy_on_real_clips():
     pytest.importorskip("onnxruntime")
-    from audio.segmentation_onnx import OnnxSegmenter
+    from audio.onnx_models.segmentation import OnnxSegmenter
 
     weights = load_segmentation_weights()
     numpy_model = SegmentationModel(weights)
@@ -53,7 +53,7 @@ def test_onnx_forward_matches_numpy_on_real_clips():
 
 def test_onnx_segmenter_checks_its_input():
     pytest.importorskip("onnxruntime")
-    from audio.segmentation_onnx import OnnxSegmenter
+    from audio.onnx_models.segmentation import OnnxSegmenter
 
     weights = load_segmentation_weights()
     filters = SegmentationModel(weights).filters

@@ -19,7 +19,7 @@ def test_onnx_voiceprints_match_numpy_on_real_speech():
     pytest.importorskip("onnxruntime")
     import soundfile as sf
 
-    from audio.voice_onnx import OnnxVoiceNetwork
+    from audio.onnx_models.voice import OnnxVoiceNetwork
 
     two, sr = sf.read(DATA / "dialogues" / "interruptions.stereo.flac", dtype="float32", always_2d=True)
     mono = np.clip(two.sum(axis=1), -1, 1)

@@ -15,8 +15,8 @@ from typing import Mapping
 import numpy as np
 
 from analysis.errors import ParameterError
-from audio.onnx_proto import OnnxGraph, model_bytes
-from audio.onnx_run import cpu_session, onnx_lstm_weights
+from audio.onnx_models.proto import OnnxGraph, model_bytes
+from audio.onnx_models.session import cpu_session, onnx_lstm_weights
 
 __all__ = ["OnnxVoiceNetwork", "voice_graph"]
 

@@ -4,7 +4,7 @@
 NumPy call per gate per frame; onnxruntime's ``LSTM`` operator runs the whole recurrence in C++
 (and its convolutions and matrix products in its own kernels). The graph is built here from the
 same state dict (``sincnet.*``, ``lstm.*``, ``linear.*``, ``classifier.*``) and the SincNet
-filters the NumPy model computes, serialised by :mod:`audio.onnx_proto` (no ``onnx`` package),
+filters the NumPy model computes, serialised by :mod:`audio.onnx_models.proto` (no ``onnx`` package),
 and run on the CPU. Its log-probabilities match the NumPy model's within 1e-3 (probabilities
 within 1e-4; ``tests/audio/test_segmentation_onnx.py``).
 
@@ -23,8 +23,8 @@ from typing import Mapping
 import numpy as np
 
 from analysis.errors import ParameterError
-from audio.onnx_proto import OnnxGraph, model_bytes
-from audio.onnx_run import cpu_session, onnx_lstm_weights
+from audio.onnx_models.proto import OnnxGraph, model_bytes
+from audio.onnx_models.session import cpu_session, onnx_lstm_weights
 
 __all__ = ["OnnxSegmenter", "segmentation_graph"]
 
