@@ -8,10 +8,11 @@ overlap-aware path (:func:`analysis.speakers.overlap_diarize.overlap_activity`) 
 speaks when, overlaps included. ``activity.info["path"]`` says which ran: ``"segmentation"`` or
 ``"mfcc"`` (with ``info["segmentation_missing"]`` saying why, when it was wanted but not there).
 
-The network runs in onnxruntime (:class:`audio.onnx_models.segmentation.OnnxSegmenter`, installed with
-faster-whisper) with ``LISTENWELL_SEGMENTATION_THREADS`` threads (:mod:`service.onnx_settings`), or in NumPy (:class:`analysis.speakers.segmentation_model.SegmentationModel`)
-when onnxruntime cannot load it or ``LISTENWELL_SEGMENTATION_RUNTIME=numpy``; both give the same
-probabilities within 1e-4.
+The network runs in onnxruntime (:class:`audio.onnx_models.segmentation.OnnxSegmenter`; onnxruntime
+comes with faster-whisper) with ``LISTENWELL_SEGMENTATION_THREADS`` threads
+(:mod:`service.onnx_settings`), beside the clustering diarizer in a second thread, or in NumPy
+(:class:`analysis.speakers.segmentation_model.SegmentationModel`) when onnxruntime cannot load it
+or ``LISTENWELL_SEGMENTATION_RUNTIME=numpy``; both give the same probabilities within 1e-4.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Running graphs written by :mod:`audio.onnx_models.proto` in onnxruntime on the CPU, and PyTorch LSTM weights in ONNX's layout."""
+"""onnxruntime CPU sessions for graphs written by :mod:`audio.onnx_models.proto`, and PyTorch LSTM weights in ONNX's layout."""
 
 from __future__ import annotations
 
