@@ -1,4 +1,4 @@
-"""onnxruntime CPU sessions for graphs written by :mod:`audio.onnx_models.proto`, and PyTorch LSTM weights in ONNX's layout."""
+"""onnxruntime CPU sessions for the graphs of :mod:`audio.onnx_models.proto`; PyTorch LSTM weights in ONNX's layout."""
 
 from __future__ import annotations
 
