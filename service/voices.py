@@ -8,6 +8,11 @@ when the weights are installed (``pip install --no-deps resemblyzer==0.1.4``, wh
 on the hard sets it gets 7 more single voices and one more two-person file right than the MFCC
 statistics (docs/evaluation/speakers-hard-sets.md, "Voiceprints"). With ``None`` the
 diarizer decides one voice or two from MFCC statistics (and says when it is unsure).
+
+The network runs in onnxruntime (:class:`audio.onnx_models.voice.OnnxVoiceNetwork`, the same embeddings
+within 1e-5) unless ``LISTENWELL_SEGMENTATION_RUNTIME=numpy`` asks for the NumPy passes, or
+onnxruntime cannot load it; it uses ``LISTENWELL_SEGMENTATION_THREADS`` threads, as the
+segmentation network does (:mod:`service.mono_speakers`).
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ import threading
 from analysis.errors import ModelUnavailableError
 from analysis.speakers.diarize import VoiceEmbedder
 from analysis.speakers.voice_encoder import VoiceEncoder
+from audio.onnx_models.voice import OnnxVoiceNetwork
 from audio.voice_weights import load_voice_weights
+from service.onnx_settings import onnx_threads, onnx_wanted
 
 __all__ = ["voice_embedder", "voiceprints_enabled", "ENV_SWITCH"]
 
@@ -44,10 +51,16 @@ def voice_embedder() -> VoiceEmbedder | None:
     with _lock:
         if _encoder is None:
             try:
-                _encoder = VoiceEncoder(load_voice_weights())
+                weights = load_voice_weights()
+                _encoder = VoiceEncoder(weights)
             except (ModelUnavailableError, ValueError) as e:
                 if not _missing_logged:
                     logger.info("voiceprints not used: %s", e)
                     _missing_logged = True
                 return None
+            if onnx_wanted():
+                try:
+                    _encoder = VoiceEncoder(weights, network=OnnxVoiceNetwork(weights, threads=onnx_threads()))
+                except ModelUnavailableError as e:
+                    logger.warning("voiceprints computed in NumPy (slower): %s", e)
     return _encoder.embed_segments

@@ -47,9 +47,23 @@ class LocalSegmentation:
     duration: float
     chunk: float
 
-    def binary(self, threshold: float = 0.5) -> np.ndarray:
-        """(C, F, 3) 0/1 activity: a local speaker speaks where its probability reaches ``threshold``."""
-        return (self.activity >= threshold).astype(np.float32)
+    def binary(self, threshold: float = 0.5, overlap_threshold: float | None = None) -> np.ndarray:
+        """(C, F, 3) 0/1 activity: a local speaker speaks where its probability reaches ``threshold``.
+
+        With ``overlap_threshold`` (below ``threshold``), a local speaker who speaks goes on speaking
+        while its probability stays at or above ``overlap_threshold`` and another local speaker
+        speaks: a voice that someone cuts in on is masked by the newcomer and the network's
+        probability for it sags before it stops.
+        """
+        on = self.activity >= threshold
+        if overlap_threshold is None or overlap_threshold >= threshold:
+            return on.astype(np.float32)
+        others = on.sum(axis=2, keepdims=True) - on > 0
+        weak = (self.activity >= overlap_threshold) & others & ~on
+        out = on.copy()
+        for f in range(1, out.shape[1]):  # a weak frame continues a run, never starts one
+            out[:, f] |= weak[:, f] & out[:, f - 1]
+        return out.astype(np.float32)
 
     @property
     def n_chunks(self) -> int:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -91,9 +91,15 @@ class VoiceEncoder:
         BLAS threads for the forward pass (default 1; None: the library's default). The LSTM's
         matrices are small (batch x 256 by 256 x 1024, 480 steps): on a shared machine more
         threads made it 2-4 times slower (docs/evaluation/speakers-hard-sets.md, "Voiceprints").
+    network : callable, optional
+        Another implementation of the same network, ``(batch, frames, 40) -> (batch, 256)``
+        (e.g. :class:`audio.onnx_models.voice.OnnxVoiceNetwork`), used by :meth:`forward` instead of
+        the NumPy pass.
     """
 
-    def __init__(self, weights: Mapping[str, np.ndarray], *, blas_threads: int | None = 1):
+    def __init__(self, weights: Mapping[str, np.ndarray], *, blas_threads: int | None = 1,
+                 network: Callable[[np.ndarray], np.ndarray] | None = None):
+        self.network = network
         if blas_threads is not None and blas_threads < 1:
             raise ParameterError(f"blas_threads={blas_threads} must be at least 1 (or None)")
         self.blas_threads = blas_threads
@@ -134,6 +140,8 @@ class VoiceEncoder:
         x = np.asarray(mels, dtype=np.float32)
         if x.ndim != 3 or x.shape[2] != N_MELS:
             raise ParameterError(f"mels must have shape (batch, frames, {N_MELS}), got {x.shape}")
+        if self.network is not None:
+            return np.asarray(self.network(x), dtype=np.float32)
         if self.blas_threads is None:
             return self._forward(x)
         from threadpoolctl import threadpool_limits

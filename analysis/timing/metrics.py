@@ -51,9 +51,25 @@ def _text(words: Sequence[Word]) -> str:
 
 
 class _Quoter:
-    def __init__(self, words: Sequence[Word], n_context: int):
+    def __init__(self, words: Sequence[Word], n_context: int, turn_pause: float = 0.5):
         self.words = sorted(words, key=lambda w: w.start)
         self.n = n_context
+        self.turn_pause = turn_pause
+
+    def _before(self, a: float, role: str | None) -> list[Word]:
+        """The last words ending by ``a``; with ``role``, only that speaker's run of words just before it
+        (no other speaker's word and no pause of a turn in between), so the quote stays inside one turn."""
+        prior = [w for w in self.words if w.end <= a + 0.05]
+        if role is None:
+            return prior[-self.n:]
+        out: list[Word] = []
+        for w in reversed(prior):
+            if w.speaker != role or (out and out[-1].start - w.end > self.turn_pause):
+                break
+            out.append(w)
+            if len(out) == self.n:
+                break
+        return out[::-1]
 
     def during(self, a: float, b: float, role: str | None = None) -> tuple[Word, ...]:
         return tuple(w for w in self.words if a - 0.05 <= (w.start + w.end) / 2 <= b + 0.05
@@ -61,7 +77,7 @@ class _Quoter:
 
     def event(self, kind: str, a: float, b: float, speaker: str | None, other: str | None = None,
               **details) -> TimingEvent:
-        before = [w for w in self.words if w.end <= a + 0.05][-self.n:]
+        before = self._before(a, other)  # the words the event came in on: the other person's
         after = [w for w in self.words if w.start >= b - 0.05][: self.n]
         return TimingEvent(kind=kind, start=round(a, 3), end=round(b, 3), speaker=speaker, other=other,
                            text=_text(self.during(a, b, speaker)), before=_text(before), after=_text(after),
@@ -115,7 +131,7 @@ def timing_metrics(
     roles = _roles_from_turns(turns, activity)
     words = [replace(w, speaker=t.role or roles.get(w.speaker or t.speaker, w.speaker))
              for t in turns for w in t.words]
-    q = _Quoter(words, opts.context_words)
+    q = _Quoter(words, opts.context_words, opts.turn_pause)
     H = _merge(_role_regions(activity, roles, HELPER), opts.same_speaker_gap)
     C = _merge(_role_regions(activity, roles, CLIENT), opts.same_speaker_gap)
     duration = max([activity.duration] + [b for _, b in H + C] + [0.0])
@@ -126,7 +142,9 @@ def timing_metrics(
         notes.append("no client speech: latency, interruptions and backchannels not measured")
     elif not H:
         notes.append("no helper speech: the client was never answered")
-    if activity.source == "diarization":
+    # one microphone: measured only where the diarizer says its overlaps were validated
+    measured = activity.source != "diarization" or activity.info.get("overlaps_measured") is True
+    if not measured:
         notes.append("one microphone: cut-ins, overlaps, short \"mm-hmm\"s while the other person talks and "
                      "the pause before answering are not measured; record in stereo (one microphone each) "
                      "to measure them")
@@ -239,8 +257,7 @@ def timing_metrics(
         notes=tuple(notes),
         options=opts,
         over_time=_over_time(H, C, interruptions, backchannels, duration, opts.time_bin),
-        # one microphone: measured only where the diarizer says its overlaps were validated
-        overlaps_measured=activity.source != "diarization" or activity.info.get("overlaps_measured") is True,
+        overlaps_measured=measured,
     )
 
 

@@ -182,6 +182,10 @@ def test_text_report_shows_speakers_timing_voice_and_transcript(reports):
     mono = replace(r, speakers=replace(r.speakers, activity=replace(r.speakers.activity, source="diarization")),
                    timing=replace(r.timing, overlaps_measured=False))
     assert dict(speaker_rows(mono))["You cut in on the client"].startswith("not measured (one microphone")
+    # the overlap-aware mono path vouches for its overlaps: the same rows as stereo
+    measured = replace(mono, timing=replace(r.timing, overlaps_measured=True))
+    for row in ("You cut in on the client", "Both talking at once", "Pause before you answered"):
+        assert dict(speaker_rows(measured))[row] == dict(speaker_rows(r))[row], row
     html = render_html(r, plots=False)
     assert "id='speakers-timing'" in html and "id='voice-per-speaker'" in html and "12.5 s at 0:30" in html
 

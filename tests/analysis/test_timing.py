@@ -143,6 +143,21 @@ def test_latency_words_are_quoted():
     assert lat.after == "That hurts." and m.latency.bins["medium"] == 1
 
 
+def test_a_cut_in_quotes_only_the_client_words_it_came_in_on():
+    """The words before an event are the other person's run just before it, never reaching back across
+    the helper's own words or a turn's pause: the quote stays inside one client turn."""
+    act = _act([R(0.0, 1.0, HELPER), R(1.2, 2.0, CLIENT), R(3.0, 6.0, CLIENT), R(5.2, 9.0, HELPER)], 9.0)
+    words = [Word(0.1, 0.8, "Okay.", speaker=HELPER), Word(1.2, 1.9, "Right.", speaker=CLIENT),
+             Word(3.0, 3.5, "My", speaker=CLIENT), Word(3.6, 4.2, "sponsor", speaker=CLIENT),
+             Word(4.3, 5.1, "left.", speaker=CLIENT), Word(6.1, 6.8, "Have", speaker=HELPER),
+             Word(6.9, 7.5, "you", speaker=HELPER)]
+    turns = [Turn(**{**t.__dict__, "role": t.speaker}) for t in build_turns(words, act)]
+    m = timing_metrics(turns, act)
+    (cut,) = m.interruptions
+    assert cut.start == pytest.approx(5.2) and cut.before == "My sponsor left."  # not "Okay. Right. My ..."
+    assert any(cut.before in t.text for t in turns if t.role == CLIENT)
+
+
 def test_a_line_cut_off_by_barge_in_counts_the_cut_in():
     """Practice with barge-in: the client stops 0.23 s after the trainee's voice, inside the 0.3 s end guard.
 

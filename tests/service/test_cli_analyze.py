@@ -44,7 +44,11 @@ def test_analyze_mono_sample_writes_three_files_that_agree(tmp_path):
     assert f"Listening score: {report.index:.0f} out of 100" in result.output
     assert (folder / "report.txt").read_text() in result.output
     flat = " ".join(result.output.split())  # table values wrap at 88 columns
-    assert "You cut in on the client not measured (one microphone: record in stereo)" in flat
+    if report.timing.overlaps_measured:  # the overlap-aware path: cut-ins counted as on stereo
+        assert report.speakers.activity.info["path"] == "segmentation"
+        assert f"You cut in on the client {len(report.timing.interruptions)}" in flat
+    else:  # the MFCC path alone (segmentation weights not installed)
+        assert "You cut in on the client not measured (one microphone: record in stereo)" in flat
     assert "one microphone: the two voices told apart by sound" in flat and "\nVoice\n" in result.output
     html = (folder / "report.html").read_text()
     assert f">{report.index:.0f}<" in html and html.count("<svg") >= 3  # timeline, talk share, prosody

@@ -35,7 +35,7 @@ def test_switched_off_runs_the_mfcc_path_without_a_note(monkeypatch):
 
 def test_weights_absent_fall_back_to_mfcc_and_say_so(monkeypatch):
     monkeypatch.delenv(ms.SEGMENTATION_SWITCH, raising=False)
-    monkeypatch.setattr(ms, "_model", None)
+    monkeypatch.setattr(ms, "_forward", None)
     monkeypatch.setattr(ms, "_missing", "no segmentation weights: install them")
     x, _ = _fixture_mono("interruptions")
     act = ms.diarize_mono(x, 16000)
@@ -77,3 +77,32 @@ def test_planting_cut_ins_retimes_the_helper_into_the_client_turn():
     assert out[2]["start"] == pytest.approx(out[1]["end"] + 0.4, abs=1e-3)  # plain hand-overs keep their pause
     _, _, half = plant_cutins(stereo, turns, every=2, phase=1, seed=0)
     assert len(half) == 1 and half[0]["start"] == pytest.approx(events[0]["start"], abs=1.0)
+
+
+@NEEDS_WEIGHTS
+@pytest.mark.parametrize("runtime", ["numpy", "onnx"])
+def test_the_network_runs_in_onnxruntime_unless_told_numpy(monkeypatch, runtime):
+    pytest.importorskip("onnxruntime")
+    monkeypatch.delenv(ms.SEGMENTATION_SWITCH, raising=False)
+    monkeypatch.setenv(ms.RUNTIME_SWITCH, runtime)
+    monkeypatch.setenv(ms.THREADS_SWITCH, "1")
+    monkeypatch.setattr(ms, "_forward", None)
+    monkeypatch.setattr(ms, "_missing", None)
+    monkeypatch.setattr(ms, "_runtime", None)
+    forward = ms.segmenter()
+    assert ms.segmentation_runtime() == runtime
+    assert forward(np.zeros((1, 160000), dtype=np.float32)).shape == (1, 589, 7)
+
+
+def test_segmentation_threads_from_the_environment(monkeypatch):
+    from service.onnx_settings import DEFAULT_THREADS, onnx_threads
+
+    monkeypatch.setenv(ms.THREADS_SWITCH, "1")
+    assert onnx_threads() == 1
+    monkeypatch.setenv(ms.THREADS_SWITCH, "many")
+    default = onnx_threads()
+    assert 1 <= default <= DEFAULT_THREADS
+    monkeypatch.delenv(ms.THREADS_SWITCH)
+    assert onnx_threads() == default
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0})
+    assert onnx_threads() == 1  # never more threads than cores
