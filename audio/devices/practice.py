@@ -292,7 +292,8 @@ def run_conversation(choose, quick_transcribe, recorder_factory: Callable[..., A
     cut off); the result's ``cut_ins`` lists each one. A reply begun over her last words (her voice
     still going as the line ended, where barge-in lets her finish) is also heard from where the
     trainee's voice began (:func:`audio.devices.barge_in.reply_from`); only with ``client_yields``
-    (headphones), since through loudspeakers the microphone hears the client herself. Returns an :class:`audio.devices.turn_taking.ConversationResult`.
+    (headphones), since through loudspeakers the microphone hears the client herself.
+    Returns an :class:`audio.devices.turn_taking.ConversationResult`.
     """
     turn_options = turn_options or TurnTakingOptions()
     options = options or PracticeOptions()
@@ -337,7 +338,7 @@ def run_conversation(choose, quick_transcribe, recorder_factory: Callable[..., A
                                      background=True, prepare=prepare)
             if next_line is not None:
                 next_line.clear()
-            over_end = None  # she began over her last words (headphones: through loudspeakers the mic hears her)
+            over_end = None  # the trainee's voice began over the client's last words and was still going
             if cut_in is None and options.client_yields:
                 onset = voice_over_end(cap.span(timing.start, timing.end), cap.sample_rate, options.endpoint)
                 over_end = None if onset is None else round(timing.start + onset, 4)
