@@ -8,13 +8,19 @@ gaps from the server and applies the same choice (``web/static/converse.js``, ``
 :func:`reply_from` says where the trainee's reply starts when her voice began during the line:
 after a cut-in, or when she started over the client's last words and was still talking when the
 line ended, the reply is heard from just before her voice began instead of from the line's end.
+:func:`voice_over_end` finds that second case in the trainee's microphone (the terminal loop; the
+page finds it with the same burst rule in ``converse.js``, ``lineOver``).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-__all__ = ["REPLY_LEAD_S", "reply_from", "word_gaps", "yield_at"]
+from audio.devices.endpoint import BURST_GAP_S, EndOfSpeechDetector, EndpointOptions
+
+__all__ = ["REPLY_LEAD_S", "reply_from", "voice_over_end", "word_gaps", "yield_at"]
 
 REPLY_LEAD_S = 0.1
 """Audio kept before the trainee's voice onset when a reply is heard from inside a client line (s)."""
@@ -59,3 +65,21 @@ def reply_from(line_start: float, line_end: float, voice_onset: float | None, *,
     if voice_onset is None or not (cut or voice_at_end):
         return line_end
     return max(line_start, min(line_end, voice_onset - REPLY_LEAD_S))
+
+
+def voice_over_end(mic: np.ndarray, sample_rate: int, options: EndpointOptions | None = None) -> float | None:
+    """Where the trainee's voice began (s into ``mic``) when it was still going as ``mic`` ends, else None.
+
+    ``mic``: her microphone from the start of the client's line to its end. Her voice is "still
+    going" when the latest burst of speech frames (:class:`audio.devices.endpoint.EndOfSpeechDetector`,
+    ``options``' thresholds: frames less than ``BURST_GAP_S`` apart) reaches within ``BURST_GAP_S``
+    of the end; the burst's first frame is where it began.
+    """
+    o = options or EndpointOptions()
+    det = EndOfSpeechDetector(sample_rate, replace(o, silence_timeout_s=float("inf"),
+                                                   no_reply_timeout_s=float("inf"), max_reply_s=float("inf")))
+    det.feed(np.asarray(mic, dtype=np.float32).reshape(-1))
+    burst = det.last_burst
+    if burst is None or det.elapsed - burst[1] >= BURST_GAP_S:
+        return None
+    return burst[0]

@@ -14,9 +14,10 @@ import numpy as np
 
 from analysis.errors import ParameterError
 
-__all__ = ["EndpointOptions", "EndOfSpeechDetector", "speech_spans", "speech_bounds"]
+__all__ = ["BURST_GAP_S", "EndpointOptions", "EndOfSpeechDetector", "speech_spans", "speech_bounds"]
 
-_BURST_GAP_S = 0.2  # speech frames closer than this belong to one burst (its start is the onset)
+BURST_GAP_S = 0.2
+"""Speech frames closer than this (s) belong to one burst; its first frame is the onset."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,15 @@ class EndOfSpeechDetector:
     def elapsed(self) -> float:
         return self._n_frames * self.frame / self.sample_rate
 
+    @property
+    def last_burst(self) -> tuple[float, float] | None:
+        """The latest burst of speech frames, ``(start, end)`` in s, whether or not it lasted
+        ``min_speech_s`` (None: no speech frame yet)."""
+        if self._burst_start is None:
+            return None
+        fs = self.frame / self.sample_rate
+        return self._burst_start, (self._n_frames - self._silence) * fs
+
     def _threshold(self) -> float:
         return max(self.options.threshold_db, self.noise_floor_db + self.options.margin_db)
 
@@ -76,7 +86,7 @@ class EndOfSpeechDetector:
         o, fs = self.options, self.frame / self.sample_rate
         t_end = (self._n_frames + 1) * fs
         if level_db > self._threshold():
-            if self._burst_start is None or self._silence * fs >= _BURST_GAP_S:
+            if self._burst_start is None or self._silence * fs >= BURST_GAP_S:
                 self._burst_start = t_end - fs
             self._silence = 0
             if not self.started and t_end - self._burst_start >= o.min_speech_s:

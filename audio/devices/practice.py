@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from analysis.errors import ParameterError, RecordingError
-from audio.devices.barge_in import reply_from, word_gaps, yield_at
+from audio.devices.barge_in import reply_from, voice_over_end, word_gaps, yield_at
 from audio.devices.endpoint import EndOfSpeechDetector, EndpointOptions, speech_bounds
 from audio.devices.practice_session import (
     SESSION_RATE,
@@ -118,6 +118,11 @@ class _Capture:
             if start < self.frames:
                 feeder.feed(np.concatenate(self.blocks)[start:])
             self.detector = (start, feeder)
+
+    def span(self, t0: float, t1: float) -> np.ndarray:
+        """The audio captured from time ``t0`` to ``t1`` (s)."""
+        a, b = (max(0, int(round(t * self.sample_rate))) for t in (t0, t1))
+        return self.audio()[a:b]
 
     def audio(self) -> np.ndarray:
         with self.lock:
@@ -284,7 +289,11 @@ def run_conversation(choose, quick_transcribe, recorder_factory: Callable[..., A
     in the listener's pass (:class:`audio.devices.turn_taking.ReplyListener`). When the trainee cut in
     on a line (``options.client_yields``), her reply is heard from where her voice began, and the
     line chosen after it goes through ``after_cut_in(line)`` (the service layer makes it show she was
-    cut off); the result's ``cut_ins`` lists each one. Returns an :class:`audio.devices.turn_taking.ConversationResult`.
+    cut off); the result's ``cut_ins`` lists each one. A reply begun over her last words (her voice
+    still going as the line ended, where barge-in lets her finish) is also heard from where the
+    trainee's voice began (:func:`audio.devices.barge_in.reply_from`); only with ``client_yields``
+    (headphones), since through loudspeakers the microphone hears the client herself.
+    Returns an :class:`audio.devices.turn_taking.ConversationResult`.
     """
     turn_options = turn_options or TurnTakingOptions()
     options = options or PracticeOptions()
@@ -329,7 +338,12 @@ def run_conversation(choose, quick_transcribe, recorder_factory: Callable[..., A
                                      background=True, prepare=prepare)
             if next_line is not None:
                 next_line.clear()
-            listen_from = reply_from(timing.start, timing.end, cut_in, cut=cut_in is not None, voice_at_end=False)
+            over_end = None  # the trainee's voice began over the client's last words and was still going
+            if cut_in is None and options.client_yields:
+                onset = voice_over_end(cap.span(timing.start, timing.end), cap.sample_rate, options.endpoint)
+                over_end = None if onset is None else round(timing.start + onset, 4)
+            listen_from = reply_from(timing.start, timing.end, cut_in if cut_in is not None else over_end,
+                                     cut=cut_in is not None, voice_at_end=over_end is not None)
             cap.feed_from(listen_from, listener)
             finished = _wait_until(lambda listener=listener: listener.ended or bool(next_line and next_line.is_set()), cap, options,
                                    quit_event)
