@@ -48,9 +48,9 @@ def test_ids_are_unique_and_match_file_names():
     assert len(set(ids)) == len(ids)
 
 
-def test_the_held_out_scripts_are_h001_to_h024_with_ids_of_their_file_names():
+def test_the_held_out_scripts_are_numbered_from_h001_with_ids_of_their_file_names():
     numbers = [int(HOLDOUT_NAME.match(p.stem).group(1)) for p in HOLDOUT_PATHS]
-    assert numbers == list(range(1, 25))
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 24
     assert [load(p)["id"] for p in HOLDOUT_PATHS] == [p.stem for p in HOLDOUT_PATHS]
 
 
