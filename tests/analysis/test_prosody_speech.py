@@ -57,12 +57,13 @@ def test_client_voice_is_four_semitones_above_the_helper(dialogue):
     r = prosody_by_speaker(y, sr, turns)
     # Medians are over each voice's own voiced frames, which differ a little: about +-1 st.
     assert r.helper_minus_client_st == pytest.approx(-4.0, abs=1.2), r.notes
-    # Frame by frame, where both are voiced, the tracker reads the shift exactly.
+    # Frame by frame, where both are voiced, the tracker reads the shift to within a fifth of a semitone
+    # (4.09 here; 4.15 in another environment, where the synthesised samples differ slightly).
     fh, fc = frame_features(h, sr), frame_features(c, sr)
     n = min(len(fh.f0_hz), len(fc.f0_hz))
     both = fh.voiced[:n] & fc.voiced[:n]
     assert both.sum() > 50
-    assert np.median(12 * np.log2(fc.f0_hz[:n][both] / fh.f0_hz[:n][both])) == pytest.approx(4.0, abs=0.15)
+    assert np.median(12 * np.log2(fc.f0_hz[:n][both] / fh.f0_hz[:n][both])) == pytest.approx(4.0, abs=0.2)
     assert 70 < r.speaker(HELPER).pitch_median_hz < 160  # a male voice
     assert not r.partial, r.notes
 
