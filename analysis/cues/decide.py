@@ -228,6 +228,11 @@ _NOT_A_FIX = re.compile(r"\byou (?:really |just )?(?:should|need to|deserve to|h
 # "that's what really shook you" (not "I", not a fact about the programme)
 _ABOUT_CLIENT = re.compile(r"^(?:(?:so|and|okay|ok|well|yeah|oh|now|right)[, ]+)*(?:you|you're|you've|you'd|your|so it|it was|"
                            r"that's what|that was|being)\b")
+# the helper speaking of themself or of what they will do ("I'll give you a pamphlet", "let me", "we can")
+_HELPER_SELF = re.compile(r"^(?:(?:so|and|okay|ok|well|yeah|oh|now|right)[, ]+)*(?:i|i'm|i'll|i've|i'd|let me|let's|we|we'll|"
+                          r"we're|we've|my)\b")
+# the client spoken of anywhere in a clause ("he's your reason", "hitting you in the same moment")
+_YOU_ANYWHERE = re.compile(r"\b(?:you|your|you're|you've|you'd|you'll|yourself)\b")
 # "You're carrying a lot of guilt", "you've been so lonely": a feeling said back to the client in a statement
 _YOU_FEELING = re.compile(r"^(?:(?:so|and|okay|ok|well|yeah|oh)[, ]+)*you(?:'re| are|'ve| have|'d| had| still| must)?\b")
 # "That fear of running out of time is real", "your anger makes sense": the client's feeling called valid
@@ -410,6 +415,13 @@ def decide_turn(
         why.append("affirms, with no suggestion in the words: not advice" if sub == "advice"
                    else "affirms, and gives no fact: not information")
 
+    # ---- the model's advice on a turn whose only request is to share something ("You want a straight answer.
+    # Would it help if I shared what I know about how MOUD works?"): asking permission is no advice yet
+    if (b == "input" and sub == "advice" and not any(p.advice or p.persuade for p in parts)
+            and any(p.permission for p in parts)):
+        overruled, b, sub, conf, source = b, "question" if real_qs else "other", "", _CUE_CONF, "rules"
+        why.append("asks permission, advises nothing yet: not advice")
+
     # ---- the model's information on a sarcastic turn with no suggestion in it: a confrontation (MITI
     # codes it Confront), not information given
     if (b == "input" and sub != "advice" and any(p.sarcasm for p in parts)
@@ -440,8 +452,15 @@ def decide_turn(
         # reflect (or validate) then ask: the statement before the question is a reflection too
         # a statement about the client before the question says back what they said ("So it was the one
         # thing just for you. What changed after the crash?"): stem or not, unless it advises or informs
+        # before an open question, a statement that speaks of the client anywhere or takes up their words
+        # ("Relief and shame, hitting you in the same moment. How are you carrying both?") says back too
+        opens = open_form(real_qs[-1].text)
         lead = [p for p in parts[: parts.index(real_qs[-1])]
-                if (p.stem or (_ABOUT_CLIENT.search(p.text) and not blockers and len(R.words(p.text)) >= 4))
+                if (p.stem or (not blockers and len(R.words(p.text)) >= 4
+                               and (_ABOUT_CLIENT.search(p.text)
+                                    or opens and not p.validation and not _HELPER_SELF.match(p.text)
+                                    and (_YOU_ANYWHERE.search(p.text)
+                                         or len(R.content_words(p.text) & R.content_words(previous_client)) >= 2))))
                 and not p.blocked and not p.question]
         if lead:
             reflection_clause = lead[0]

@@ -213,6 +213,9 @@ _PERMISSION = _rx(
     r"would you (?:like|be interested in|want) (?:some|me to share|to hear|any) ?(?:ideas|suggestions|information|thoughts|options|tips|what)?",
     r"do you mind if i", r"(?:are you|would you be) (?:open|interested) (?:to|in) (?:hearing|some)",
     r"would it be (?:helpful|useful|okay|ok|alright|all right) (?:to give you|to share|to tell you|if i|if we|for me to)",
+    r"would it help if i (?:shared?|told|gave|offered|suggested|explained|went over|talked (?:about|through))",
+    r"(?:can|could|may) i (?:tell|show|walk) you", r"do you want (?:to hear|me to (?:share|tell|explain|go over))",
+    r"would you want me to (?:share|tell|explain|go over)",
 )
 _MINIMISE = _rx(
     r"at least(?! (?:a |some |one )?part of you)", r"(?<!you )(?<!i )(?<!they )(?<!we )don't worry", r"do not worry",
@@ -228,6 +231,9 @@ _MINIMISE = _rx(
     r"not a big deal", r"cheer up", r"you'll be (?:fine|ok|okay|alright)", r"(?:it|everything)(?:'ll| will) (?:be|work out) (?:fine|ok|okay|alright)",
     r"get over it", r"(?:others|other people) have it worse", r"don't be (?:sad|upset|so)", r"stop worrying", r"just relax", r"you need to relax",
     r"think positive", r"(?:it's|it is) all in your head", r"you(?:'re| are) overreacting", r"could be worse", r"it's not the end of the world",
+    r"(?:is|was|'s) nothing compared to",
+    r"(?:one|a|that|the) (?:slip|drink|night|mistake|glass|time|bad day) (?:really |just )?(?:doesn't|does not|won't|didn't) "
+    r"(?:matter|count|change anything|undo)",
     # reassurance: telling the client the feeling is not needed rather than hearing it
     r"(?:don't|do not|no need to) stress", r"(?:it's|it is|everything's|everything is) (?:going|gonna) to be (?:fine|ok|okay|alright)",
     r"you(?:'re| are) (?:being )?(?:way |far |much |a bit )?too (?:hard|tough) on yourself", r"(?:kids|people|you'll) bounce back",
