@@ -228,6 +228,11 @@ _NOT_A_FIX = re.compile(r"\byou (?:really |just )?(?:should|need to|deserve to|h
 # "that's what really shook you" (not "I", not a fact about the programme)
 _ABOUT_CLIENT = re.compile(r"^(?:(?:so|and|okay|ok|well|yeah|oh|now|right)[, ]+)*(?:you|you're|you've|you'd|your|so it|it was|"
                            r"that's what|that was|being)\b")
+# a whole turn of acknowledgement and go-on words ("okay, yeah, i'm following you", "wow, okay. keep going")
+_ACK = r"(?:okay|ok|yeah|yes|right|alright|all right|wow|mm+|mm-?hmm|uh-?huh|sure|i see|got it|oh)"
+_CONTINUER = re.compile(
+    rf"^(?:{_ACK}[,.!]?\s*)*(?:i'm (?:following|with) you(?: so far)?|i follow you|keep going|go on|"
+    rf"i'm listening|go ahead|carry on)[,.!]?(?:\s*(?:{_ACK}|keep going|go on|i'm listening)[,.!]?)*$")
 # the helper speaking of themself or of what they will do ("I'll give you a pamphlet", "let me", "we can")
 _HELPER_SELF = re.compile(r"^(?:(?:so|and|okay|ok|well|yeah|oh|now|right)[, ]+)*(?:i|i'm|i'll|i've|i'd|let me|let's|we|we'll|"
                           r"we're|we've|my)\b")
@@ -414,6 +419,12 @@ def decide_turn(
         overruled, b, sub, conf, source = b, "other", "", _CUE_CONF, "rules"
         why.append("affirms, with no suggestion in the words: not advice" if sub == "advice"
                    else "affirms, and gives no fact: not information")
+
+    # ---- a short acknowledgement that only asks the client to go on ("Okay, yeah, I'm following you", "Alright,
+    # I'm with you so far", "Wow, okay. Keep going"): a continuer, no reflection of what was said
+    if b == "reflection" and (_CONTINUER.match(R.normalise(text)) or R.is_backchannel(text)):
+        overruled, b, sub, conf, source = b, "other", "", _CUE_CONF, "rules"
+        why.append("only asks the client to go on: not a reflection")
 
     # ---- the model's advice on a turn whose only request is to share something ("You want a straight answer.
     # Would it help if I shared what I know about how MOUD works?"): asking permission is no advice yet

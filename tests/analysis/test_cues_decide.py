@@ -461,3 +461,15 @@ def test_asking_to_share_is_permission_and_no_advice_but_would_it_help_if_you_is
 def test_shrinking_the_slip_is_minimising_and_no_reflection(text):
     d = decide(text, "reflection")
     assert d.has("minimising") and not d.has("reflection"), d.reason
+
+
+@pytest.mark.parametrize("text, reflects", [
+    ("Okay, yeah, I'm following you.", False),
+    ("Alright, I'm with you so far.", False),
+    ("Wow, okay. Keep going.", False),
+    ("Okay, I see.", False),
+    ("I'm following you: you felt left behind when they drove off.", True),
+])
+def test_a_continuer_only_asks_the_client_to_go_on_and_is_no_reflection(text, reflects):
+    d = decide_turn(text, SHAME, model_behaviour="reflection", probabilities=SURE["reflection"], model_subtype="simple")
+    assert d.has("reflection") is reflects, d.reason
