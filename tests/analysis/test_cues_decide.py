@@ -431,20 +431,6 @@ def test_an_affirmation_names_an_effort_and_gives_no_fact(text, model, affirms, 
     assert ("information" in d.codes) is informs, d.codes
 
 
-@pytest.mark.parametrize("text, client, reflects", [
-    # before an open question, a statement that speaks of the client or takes up their words says back
-    ("Relief and shame, hitting you in the same moment. How are you carrying both of those now?",
-     "I felt relieved when they caught me. And so ashamed.", True),
-    ("Fifteen years of caring for people, and two of them with a secret nobody saw. What was that like?",
-     "I was a nurse for fifteen years. The last two I was taking from the cabinet and nobody saw.", True),
-    # a fact about the programme before a question is no reflection
-    ("The clinic opens at six on weekdays. What time do you start work?", "I need to get there before work.", False),
-])
-def test_a_statement_before_an_open_question_says_back_when_it_speaks_of_the_client(text, client, reflects):
-    d = decide_turn(text, client, model_behaviour="question", probabilities=SURE["question"], model_subtype="open")
-    assert d.has("question") and d.has("reflection") is reflects, d.reason
-
-
 @pytest.mark.parametrize("model", ["input", "question", None])
 def test_asking_to_share_is_permission_and_no_advice_but_would_it_help_if_you_is_advice(model):
     ask = decide("You want a straight answer instead of looks. Would it help if I shared what I know about how "
