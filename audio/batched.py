@@ -74,10 +74,37 @@ def decode_batched(model, audio: np.ndarray, options, kwargs: dict, on_time=None
 # a segment found in skipped speech is kept only when the decoder thought it speech and was not lost
 SKIPPED_NO_SPEECH_MAX = 0.6
 SKIPPED_LOGPROB_MIN = -1.0
-# a window with unheard speech is decoded again in windows of at most this many seconds, and the new
-# reading replaces the old when it holds this many times its words
+# a window with unheard speech is decoded again in windows of at most this many seconds
 SKIPPED_WINDOW = 10.0
-SKIPPED_MORE_WORDS = 1.2
+# a window's new reading replaces the old when it holds this many times its words (both repairs)
+MORE_WORDS = 1.2
+
+
+def _in_time_order(segments):
+    return sorted(segments, key=lambda s: s.words[0].start if s.words else s.start)
+
+
+def _replace_windows(clips, segments, found, windows):
+    """For each window index in ``windows``, the segments of ``found`` in it replace the old ones when
+    they hold :data:`MORE_WORDS` times the words. Returns (segments in time order, windows replaced)."""
+    starts_of = [c.start for c in clips]
+
+    def window_of(seg) -> int:
+        # the window holding the segment's middle word (edge words can stray past a boundary)
+        mid = seg.words[len(seg.words) // 2].start if seg.words else seg.start
+        return max(0, bisect.bisect_right(starts_of, mid + 0.05) - 1)
+
+    def words(segs) -> int:
+        return sum(len(s.words or ()) for s in segs)
+
+    replaced = 0
+    for k in windows:
+        old = [s for s in segments if window_of(s) == k]
+        new = [s for s in found if window_of(s) == k]
+        if words(new) > MORE_WORDS * words(old):
+            segments = [s for s in segments if window_of(s) != k] + new
+            replaced += 1
+    return _in_time_order(segments), replaced
 
 
 def _redo_unheard(run, clips, segments):
@@ -91,28 +118,13 @@ def _redo_unheard(run, clips, segments):
     hit = [k for k, c in enumerate(clips) if any(a < c.end and b > c.start for a, b in gaps)]
     if not hit:
         return segments, 0
-    pieces = {k: plan_clips(_pieces(clips[k].speech, SKIPPED_WINDOW), SKIPPED_WINDOW) for k in hit}
-    found = run([p for k in hit for p in pieces[k]])
-    starts_of = [c.start for c in clips]
-
-    def window_of(seg) -> int:
-        mid = seg.words[len(seg.words) // 2].start if seg.words else seg.start
-        return max(0, bisect.bisect_right(starts_of, mid + 0.05) - 1)
-
-    def words(segs) -> int:
-        return sum(len(s.words or ()) for s in segs)
-
-    replaced = 0
-    for k in hit:
-        old = [s for s in segments if window_of(s) == k]
-        new = [s for s in found if s.words and window_of(s) == k and s.no_speech_prob <= SKIPPED_NO_SPEECH_MAX
-               and s.avg_logprob >= SKIPPED_LOGPROB_MIN]
-        if words(new) > SKIPPED_MORE_WORDS * words(old):
-            segments = [s for s in segments if window_of(s) != k] + new
-            replaced += 1
+    found = run([p for k in hit for p in plan_clips(_pieces(clips[k].speech, SKIPPED_WINDOW), SKIPPED_WINDOW)])
+    found = [s for s in found if s.words and s.no_speech_prob <= SKIPPED_NO_SPEECH_MAX
+             and s.avg_logprob >= SKIPPED_LOGPROB_MIN]
+    segments, replaced = _replace_windows(clips, segments, found, hit)
     if replaced:
         logger.info("re-decoded %d window(s) in short pieces: speech had gone unheard", replaced)
-    return sorted(segments, key=lambda s: s.words[0].start if s.words else s.start), replaced
+    return segments, replaced
 
 
 def _pieces(speech, longest: float) -> list[tuple[float, float]]:
@@ -133,22 +145,8 @@ def _redo_short(run, clips, segments, options):
     suspect = short_clips(clips, starts)
     if not suspect:
         return segments, 0
-    redo = [clips[k] for k in suspect]
-    again = run(redo, initial_prompt=None)
-    starts_of = [c.start for c in clips]
-
-    def window_of(seg) -> int:
-        # the window holding the segment's middle word (edge words can stray past a boundary)
-        mid = seg.words[len(seg.words) // 2].start if seg.words else seg.start
-        return max(0, bisect.bisect_right(starts_of, mid + 0.05) - 1)
-
-    repaired = 0
-    for k in suspect:
-        old = [s for s in segments if window_of(s) == k]
-        new = [s for s in again if window_of(s) == k]
-        if sum(len(s.words or ()) for s in new) > 1.2 * sum(len(s.words or ()) for s in old):
-            segments = [s for s in segments if window_of(s) != k] + new
-            repaired += 1
+    again = run([clips[k] for k in suspect], initial_prompt=None)
+    segments, repaired = _replace_windows(clips, segments, again, suspect)
     if repaired:
         logger.info("re-decoded %d window(s) without the prompt: it had cut them short", repaired)
-    return sorted(segments, key=lambda s: s.words[0].start if s.words else s.start), repaired
+    return segments, repaired

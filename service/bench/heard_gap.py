@@ -186,13 +186,10 @@ def _spinner() -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", "while True: pass"])
 
 
-def run_heard_gap(turns: int = 12) -> dict[str, Any]:
-    """Both set-ups, idle and with the other core busy, interleaved; then the false starts."""
-    import platform
-
+def practice_replies() -> list[np.ndarray]:
+    """The bundled practice replies, one clip each: the fixing and reflective sets split at their gaps,
+    then reply1-3 (16 kHz)."""
     import soundfile as sf
-
-    from service.bench.machine import cpu_model
 
     data = ROOT / "tests" / "data" / "practice"
     clips: list[np.ndarray] = []
@@ -200,6 +197,16 @@ def run_heard_gap(turns: int = 12) -> dict[str, Any]:
         x, sr = sf.read(data / f"{name}-replies.flac", dtype="float32")
         clips += split_replies(x, sr)
     clips += [sf.read(data / f"reply{i}.flac", dtype="float32")[0] for i in (1, 2, 3)]
+    return clips
+
+
+def run_heard_gap(turns: int = 12) -> dict[str, Any]:
+    """Both set-ups, idle and with the other core busy, interleaved; then the false starts."""
+    import platform
+
+    from service.bench.machine import cpu_model
+
+    clips = practice_replies()
     replies = [clips[i % len(clips)] for i in range(turns)]
     load_start = [round(x, 2) for x in os.getloadavg()]
     transcribers = {name: make_transcriber(short_window=s["short_window"]) for name, s in SETUPS.items()}

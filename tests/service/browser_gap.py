@@ -161,15 +161,10 @@ def false_starts_both(quick, cases) -> dict:
 
 
 def _paused_cases():
-    from audio.devices.turn_taking import make_transcriber, split_replies
-    from service.bench.heard_gap import paused_replies
+    from audio.devices.turn_taking import make_transcriber
+    from service.bench.heard_gap import paused_replies, practice_replies
 
-    data = ROOT / "tests" / "data" / "practice"
-    clips: list[np.ndarray] = []
-    for name in ("fixing", "reflective"):
-        x, sr = sf.read(data / f"{name}-replies.flac", dtype="float32")
-        clips += split_replies(x, sr)
-    clips += [sf.read(data / f"reply{i}.flac", dtype="float32")[0] for i in (1, 2, 3)]
+    clips = practice_replies()
     quick, full = make_transcriber(short_window=True)
     word_times = [[(w.start, w.end) for w in full(c).words] for c in clips]
     return quick, paused_replies(clips, word_times)

@@ -33,17 +33,22 @@ def _rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if x.size else 0.0
 
 
-@pytest.fixture(scope="module")
-def cut_in_mic_wav(tmp_path_factory) -> Path:
+def _mic_with_reply(folder: Path, name: str, at_s: float) -> Path:
+    """A 45 s fake microphone: silence, the first reflective reply starting ``at_s`` in."""
     from audio.devices.turn_taking import split_replies
 
     x, sr = sf.read(ROOT / "tests" / "data" / "practice" / "reflective-replies.flac", dtype="float32")
     reply = split_replies(x, sr)[0]
     mic = np.zeros(int(45 * sr), dtype=np.float32)
-    mic[int(TALK_AT_S * sr):int(TALK_AT_S * sr) + reply.size] = reply
-    out = tmp_path_factory.mktemp("mic") / "cut-in.wav"
+    mic[int(at_s * sr):int(at_s * sr) + reply.size] = reply
+    out = folder / name
     sf.write(out, mic, sr, subtype="PCM_16")
     return out
+
+
+@pytest.fixture(scope="module")
+def cut_in_mic_wav(tmp_path_factory) -> Path:
+    return _mic_with_reply(tmp_path_factory.mktemp("mic"), "cut-in.wav", TALK_AT_S)
 
 
 def test_talking_over_her_line_stops_her_and_her_next_line_says_so(server, cut_in_mic_wav):  # noqa: F811
@@ -115,15 +120,7 @@ def test_talking_over_her_line_stops_her_and_her_next_line_says_so(server, cut_i
 @pytest.fixture(scope="module")
 def late_mic_wav(tmp_path_factory) -> Path:
     """The same reflection, starting 4.5 s in: over the last second of her opening."""
-    from audio.devices.turn_taking import split_replies
-
-    x, sr = sf.read(ROOT / "tests" / "data" / "practice" / "reflective-replies.flac", dtype="float32")
-    reply = split_replies(x, sr)[0]
-    mic = np.zeros(int(45 * sr), dtype=np.float32)
-    mic[int(4.5 * sr):int(4.5 * sr) + reply.size] = reply
-    out = tmp_path_factory.mktemp("mic") / "late.wav"
-    sf.write(out, mic, sr, subtype="PCM_16")
-    return out
+    return _mic_with_reply(tmp_path_factory.mktemp("mic"), "late.wav", 4.5)
 
 
 def test_a_reply_begun_over_her_last_words_is_heard_from_its_start(server, late_mic_wav):  # noqa: F811
