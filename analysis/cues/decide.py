@@ -266,8 +266,8 @@ _AFFIRM_MORE = re.compile(
 
 def _affirms(text: str) -> str | None:
     """An affirmation of the client's strengths or efforts (the lexicon, or ``_AFFIRM_MORE``)."""
-    m = R.match_affirmation(text) or _AFFIRM_MORE.search(R.normalise(text))
-    return m if isinstance(m, str) or m is None else m.group(0)
+    more = _AFFIRM_MORE.search(R.normalise(text))
+    return R.match_affirmation(text) or (more.group(0) if more else None)
 
 
 def _says_back(question: str) -> str | None:
