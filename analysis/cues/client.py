@@ -56,6 +56,8 @@ _EMOTION_SHOWN = _rx(
     r"i (?:was|am|'m|have been|'ve been|keep|kept|started|couldn't stop|can't stop) (?:sobbing|crying|in tears|"
     r"shaking|falling apart|breaking down)",
     r"i (?:cried|sobbed|broke down|fell apart|burst into tears)",
+    r"i (?:just |still |often |sometimes |always )?(?:lie|lay|sit|sat) (?:there |in bed |in (?:the|my) car )?and (?:cry|sob)",
+    r"i (?:just |still |often |sometimes |always )?(?:cry|sob)(?: myself to sleep| all night| every night| at night)",
     r"i (?:just |still |really )?feel like (?:i(?:'m| am) )?(?:a failure|a bad (?:mom|mother|dad|father|parent|person)|"
     r"i (?:failed|let (?:\w+ )?down|ruined|blew it|screwed (?:it )?up|messed (?:it )?up))",
     r"i(?:'m| am) (?:just |really |so |kind of |honestly )?dreading", r"i (?:dread|dreaded)\b",
@@ -67,7 +69,14 @@ _EMOTION_SHOWN = _rx(
 def match_emotion_shown(text: str) -> str | None:
     """A first-person feeling shown, not named: "I was sobbing in the parking lot", "I feel like I failed him",
     "I'm dreading it", "I feel like I'm being punished"."""
-    return None if is_question(text) else _first(_EMOTION_SHOWN, text)
+    # sentence by sentence: "Some nights I just lie there and cry. It wears on you, you know?" shows one; "Did you
+    # cry when he left?" asks
+    for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
+        if sentence and not is_question(sentence):
+            m = _first(_EMOTION_SHOWN, sentence)
+            if m:
+                return m
+    return None
 
 
 # Feeling words used in another sense: "I'm down to thirty hours a week", "low on cash", "I lost my job"

@@ -29,7 +29,7 @@ import analysis.cues.rules as R
 from analysis.cues.types import CLASSIFIER_SURE
 from analysis.cues.text import open_form, statement_form
 
-__all__ = ["CodeHit", "TurnDecision", "decide_turn", "clauses"]
+__all__ = ["CodeHit", "TurnDecision", "decide_turn", "clauses", "lead_statement"]
 
 _RULE_CONF = 0.6  # main behaviour read by rules alone
 _CUE_CONF = 0.8  # a rule cue
@@ -321,6 +321,39 @@ def _rule_main(parts: list[_Clause], text: str) -> tuple[str, str]:
     return "other", ""
 
 
+def lead_statement(text: str) -> str | None:
+    """The statements before a turn's last question, when the turn asks after saying something, else None.
+
+    "Relief and shame, hitting you in the same moment. How are you carrying both of those now?" gives
+    "Relief and shame, hitting you in the same moment." ``detect_cues`` has the classifier read this
+    part alone (``decide_turn(lead_behaviour=...)``): a turn that reflects and then asks carries both codes.
+    None when the question is not open (a tag or yes/no question checks a fact), when a clause before it is a
+    fix, reassurance or confrontation, is itself a question, or speaks neither of the client nor of a feeling.
+    """
+    parts = [_read(c) for c in clauses(text)]
+    real_qs = [p for p in parts if p.question and not (p.advice or p.persuade)]
+    if not real_qs or any(p.blocked for p in parts) or R.match_sarcasm(text):
+        return None
+    lead = parts[: parts.index(real_qs[-1])]
+    if not lead or any(p.question for p in lead) or len(R.words(" ".join(p.text for p in lead))) < 3:
+        return None
+    if not open_form(real_qs[-1].text):  # "Your ninety days is coming up. Isn't it?": checking a fact, no reflect-then-ask
+        return None
+    # every statement speaks of the client or is a bare acknowledgement ("Okay."): a fact read out before
+    # the question ("It looks like cholesterol statin.", "Medicines keep best away from heat.") is no reflection
+    if not all(_of_client(p.text) or R.is_backchannel(p.text) for p in lead) or not any(_of_client(p.text) for p in lead):
+        return None
+    return " ".join(p.text for p in lead)
+
+
+_SECOND_PERSON = re.compile(r"\b(?:you|your|you're|you've|you'd|you'll|yourself)\b")
+
+
+def _of_client(clause: str) -> bool:
+    """The clause speaks of the client: a second-person word, or a feeling named."""
+    return bool(_SECOND_PERSON.search(R.normalise(clause)) or R.feelings_named(clause))
+
+
 def decide_turn(
     text: str,
     previous_client: str = "",
@@ -329,6 +362,7 @@ def decide_turn(
     probabilities: Mapping[str, float] | None = None,
     model_subtype: str = "",
     permission_before: bool = False,
+    lead_behaviour: str | None = None,
 ) -> TurnDecision:
     """Decide the codes of one helper utterance.
 
@@ -346,6 +380,9 @@ def decide_turn(
         The classifier's subtype (open/closed, simple/complex, advice/information), "" when none.
     permission_before : bool
         The helper asked permission in one of their previous two turns.
+    lead_behaviour : str, optional
+        The classifier's main behaviour for the statements before the turn's question read alone
+        (:func:`lead_statement`; ``None`` when not read): "reflection" makes them a reflection too.
 
     Returns
     -------
@@ -461,8 +498,12 @@ def decide_turn(
         # (tried and dropped: any statement that speaks of the client anywhere or takes up two of their words
         # before an open question; nested on AnnoMI it lifted "reflect and validate" of low-quality sessions
         # from +4.4 to +14.3 points over the experts', docs/evaluation/history.md)
+        # or, stem or not, when the classifier reads those statements alone as a reflection ("Relief and shame,
+        # hitting you in the same moment. How are you carrying both of those now?"): issue 25's held-out scripts
         lead = [p for p in parts[: parts.index(real_qs[-1])]
-                if (p.stem or (_ABOUT_CLIENT.search(p.text) and not blockers and len(R.words(p.text)) >= 4))
+                if (p.stem or (_ABOUT_CLIENT.search(p.text) and not blockers and len(R.words(p.text)) >= 4)
+                    or (lead_behaviour == "reflection" and not blockers and _of_client(p.text)
+                        and open_form(real_qs[-1].text)))
                 and not p.blocked and not p.question]
         if lead:
             reflection_clause = lead[0]

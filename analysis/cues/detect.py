@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 import analysis.cues.rules as R
 from analysis.cues.client import feeling_sense, match_client_feeling
-from analysis.cues.decide import decide_turn
+from analysis.cues.decide import decide_turn, lead_statement
 from analysis.cues.events import cross_turn_events
 from analysis.cues.jargon import jargon_uses
 from analysis.cues.miti import miti_summary
@@ -103,6 +104,23 @@ def _predict(turns: Sequence[Turn], options: CueOptions, model):
     return model.predict_session(turns)
 
 
+def _lead_behaviours(turns: Sequence[Turn], pred, model) -> dict[int, str]:
+    """The classifier's reading of what each asking helper turn says before its question, read alone.
+
+    One more pass of the model over the session with those turns cut to their statements
+    (:func:`analysis.cues.decide.lead_statement`); only turns the model read as a question.
+    """
+    cut = {i: lead for i, (b, _) in pred.helper.items()
+           if b == "question" and (lead := lead_statement(turns[i].text))}
+    if not cut:
+        return {}
+    model = model if model is not None else default_model()
+    if model is None:
+        return {}
+    again = model.predict_session([replace(t, text=cut[i]) if i in cut else t for i, t in enumerate(turns)])
+    return {i: again.helper[i][0] for i in cut if i in again.helper}
+
+
 def detect_cues(turns: Sequence[Turn], options: CueOptions | None = None, model=None) -> CueResult:
     """Detect the text cues of one session.
 
@@ -154,13 +172,15 @@ def detect_cues(turns: Sequence[Turn], options: CueOptions | None = None, model=
             t = turns[i]
             cues.append(Cue(i, t.role or "", kind, label, round(float(conf), 3), t.text, match, t.start, t.end, src))
 
+    leads = _lead_behaviours(turns, pred, model) if pred is not None else {}
     for i in helper:
         text = turns[i].text
         prev = _previous_client(turns, i)
         if pred is not None and i in pred.helper:
             b, probs = pred.helper[i]
             d = decide_turn(text, prev, model_behaviour=b, probabilities=probs,
-                            model_subtype=pred.subtypes.get(i, ""), permission_before=_permission_earlier(turns, i))
+                            model_subtype=pred.subtypes.get(i, ""), permission_before=_permission_earlier(turns, i),
+                            lead_behaviour=leads.get(i))
         else:
             probs = {}
             d = decide_turn(text, prev, permission_before=_permission_earlier(turns, i))

@@ -222,11 +222,11 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
     priorities = tuple(picked)
     praise = {s.name: _praise_claim(s) for s in measured if s.name in strong}
     # the strength: every cited figure in its band and a moment that shows it (a part with nothing to
-    # quote, such as "no advice" alone, is not praised); a part whose figures are all in band first,
-    # then a sure quote, then the words before the room left (what was said is what the training teaches
-    # first), then the highest score, then PRAISE_ORDER
+    # quote, such as "no advice" alone, is not praised); a sure quote first, then the words before the room
+    # left (what was said is what the training teaches first; the room left is praised where nothing said
+    # can be), then a part whose figures are all in band, then the highest score, then PRAISE_ORDER
     best = sorted((s for s in measured if praise.get(s.name) is not None and praise[s.name][0].evidence is not None),
-                  key=lambda s: (not praise[s.name][1], praise[s.name][0].evidence.unsure, s.name in DELIVERY,
+                  key=lambda s: (praise[s.name][0].evidence.unsure, s.name in DELIVERY, not praise[s.name][1],
                                  -(s.score or 0), _praise_rank(s.name), s.name))
     if any(p.subscore in WORDS for p in priorities):  # the words need work: praise words, not quiet
         best = [s for s in best if s.name in WORDS]

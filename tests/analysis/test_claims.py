@@ -312,6 +312,23 @@ def test_the_words_are_praised_before_the_room_left():
     assert report.summary.strength.subscore == "reflect_validate"
 
 
+def test_the_words_praised_for_their_in_band_figures_come_before_the_room_left():
+    """A good session (held-out h033): reflections in most turns but few complex ones; 'keep doing' names the
+    reflecting, citing only its in-band figures, not make space (all in band, its quote a client's turn)."""
+    turns = make_turns(GOOD, timed=True)
+    timing = _timing(talk_share_helper=0.39, interruptions=[], latency={"median": 0.64})
+    labels = {i: (frozenset({"reflection", "simple_reflection"}) if "reflection" in v else v)
+              for i, v in GOOD_VIEW.labels.items()}
+    subs = score_session(turns, CueView(labels, GOOD_VIEW.events), timing).subscores
+    ms, rv = subs["make_space"], subs["reflect_validate"]
+    assert all(p.in_band for p in ms.parts if p.value is not None)
+    assert not all(p.in_band for p in rv.parts if p.value is not None)  # complex reflections: none
+    report = with_summary(Report(index=90.0, subscores={"make_space": ms, "reflect_validate": rv}, turns=tuple(turns)))
+    st = report.summary.strength
+    assert st.subscore == "reflect_validate" and all(b.in_band for b in st.because)
+    assert "complex_reflections" not in {b.figure for b in st.because}
+
+
 def test_a_story_answered_only_with_mm_hmms_is_faulted_at_its_end():
     """A long client story, the helper's only words 'okay', 'right', then 'alright.' once it ends: the fault
     moment is that last reply, where a reflection could have gone."""

@@ -459,3 +459,55 @@ def test_shrinking_the_slip_is_minimising_and_no_reflection(text):
 def test_a_continuer_only_asks_the_client_to_go_on_and_is_no_reflection(text, reflects):
     d = decide_turn(text, SHAME, model_behaviour="reflection", probabilities=SURE["reflection"], model_subtype="simple")
     assert d.has("reflection") is reflects, d.reason
+
+
+@pytest.mark.parametrize("text, lead", [
+    ("Relief and shame, hitting you in the same moment. How are you carrying both of those now?",
+     "relief and shame, hitting you in the same moment."),
+    ("Okay. Six weeks of aching for your boy. What goes through your mind?",
+     "okay. six weeks of aching for your boy."),
+    ("He's your reason, and he's also someone you're still protecting. What do you hope he understands?",
+     "he's your reason, and he's also someone you're still protecting."),
+    # a fact read out, a fix, reassurance, sarcasm or a second question before the question: nothing to read
+    ("Okay. It looks like cholesterol statin. Do you know how you're supposed to take it?", None),
+    ("Medicines keep best away from heat. Where do you keep yours?", None),
+    ("You should call her. What do you think?", None),
+    ("At least it was only once. How are you now?", None),
+    ("Oh great, so the first bad day and you're back at the bar. What happened?", None),
+    ("How long? What happened then?", None),
+    ("Hey, your ninety days is coming up soon. Isn't it?", None),
+    ("You're worried about the hearing. Did you call your lawyer?", None),
+    ("What happened then?", None),
+])
+def test_the_statements_before_a_question_are_read_alone(text, lead):
+    from analysis.cues.decide import lead_statement
+
+    assert lead_statement(text) == lead
+
+
+def test_a_statement_the_model_reads_as_a_reflection_before_a_question_counts_as_both():
+    text = "Relief and shame, hitting you in the same moment. How are you carrying both of those now?"
+    d = decide(text, "question", model_subtype="open", lead_behaviour="reflection")
+    assert d.has("reflection") and d.has("question")
+    assert not decide(text, "question", model_subtype="open", lead_behaviour="question").has("reflection")
+    assert not decide(text, "question", model_subtype="open").has("reflection")  # not read: no stem, not "you ..."
+    # a fact the model took for a reflection is still no reflection (it does not speak of the client)
+    fact = "Fifteen years of caring for people, and two of them with a secret. What was it like?"
+    assert not decide(fact, "question", model_subtype="open", lead_behaviour="reflection").has("reflection")
+
+
+def test_detect_cues_reads_the_statement_before_a_question_with_the_model():
+    from analysis.cues.model import default_model
+
+    model = default_model()
+    if model is None:
+        pytest.skip("the shipped cue model is not installed")
+    turns = [Turn("c", "Part of me was relieved. I was so tired of hiding. And part of me wanted the floor to "
+                       "swallow me.", role=CLIENT),
+             Turn("h", "Relief and shame, hitting you in the same moment. How are you carrying both of those now?",
+                  role=HELPER)]
+    res = detect_cues(turns, model=model)
+    code = res.behaviours[0]
+    assert code.behaviour == "question" and "open_question" in code.codes
+    assert any(c.endswith("reflection") for c in code.codes), code
+    assert res.summary.reflections == 1 and res.summary.open_questions == 1

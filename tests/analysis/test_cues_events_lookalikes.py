@@ -33,6 +33,10 @@ def test_a_question_points_back_only_with_that_or_this_as_a_pronoun(question, ab
     ("She picks the place. I'm dreading it, honestly.", True),
     ("One hour with my daughter. I feel like I'm being punished.", True),
     ("Did you cry when he left?", False),
+    ("Yeah. But some nights I just lie there and cry. It wears on you, you know?", True),
+    ("Most nights I cry myself to sleep.", True),
+    ("I don't cry at movies.", False),
+    ("I sit and watch the game with him.", False),
 ])
 def test_a_feeling_shown_is_a_disclosure(text, shown):
     assert bool(match_emotion_shown(text)) is shown
