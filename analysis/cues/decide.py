@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import analysis.cues.rules as R
 from analysis.cues.types import CLASSIFIER_SURE
-from analysis.cues.text import open_form, statement_form
+from analysis.cues.text import closed_form, open_form, statement_form
 
 __all__ = ["CodeHit", "TurnDecision", "decide_turn", "clauses", "lead_statement"]
 
@@ -135,8 +135,10 @@ def _narrated(text: str, match: str) -> bool:
 _OWN_VIEW = re.compile(r"\b(?:i|we)(?:'d|'m| would| do| really| just| honestly| kind of| sort of)?\s+$")
 # A directive inside a subordinate clause describes, it does not direct: "a place where you have to
 # be on guard", "when you have to face him" (advice is said in a main clause).
-_SUBORDINATE = re.compile(r"\b(?:where|when|whenever|while|which|who|whom|because|since|until|unless|though|"
-                          r"although|the way|everything|anything|nothing|something|all the things|things)\s+$")
+# ("before you could tell her": a time told, issue 25's third blind batch)
+_SUBORDINATE = re.compile(r"\b(?:where|when|whenever|while|which|who|whom|because|since|until|till|unless|though|"
+                          r"although|before|after|than|the way|everything|anything|nothing|something|all the things|"
+                          r"things)\s+$")
 
 
 def _attributed(before: str) -> bool:
@@ -244,8 +246,14 @@ _VALID_TAIL = re.compile(r"\b(?:is|was|'s) (?:so |really |completely |totally )?
 _SYMPATHY = re.compile(r"\bi(?:'m| am) (?:so |really |very |truly )?sorry (?:about|for|to hear|that|you|it)\b")
 
 
+# the reaction called what anyone would have ("that shaking would rattle anyone", "night after night of that would wear
+# anybody down"): validation (kept apart from the classifier's lexicon)
+_ANYONE_WOULD = re.compile(r"\bwould (?:\w+ )?(?:rattle|scare|shake|frighten|upset|worry|throw|wear|get to|hurt|break|"
+                           r"exhaust|overwhelm|floor|gut|sting|unsettle)(?: down| out)? (?:anyone|anybody|most people)\b")
+
+
 def _feeling_valid(c: str) -> str | None:
-    s = _SYMPATHY.search(c)
+    s = _SYMPATHY.search(c) or _ANYONE_WOULD.search(c)
     if s:
         return s.group(0)
     m = _VALID_TAIL.search(c)
@@ -257,8 +265,8 @@ def _feeling_valid(c: str) -> str | None:
 # takes strength", "that's a brave step", "you should be really proud")
 _AFFIRM_MORE = re.compile(
     r"\byou earned (?:that|this|it|every|your)\b|"
-    r"\b(?:took|takes) (?:a lot of |real |some |so much |great )?(?:courage|guts|strength|bravery|commitment|"
-    r"determination|honesty)\b|\byou should be (?:really |so |very )?proud\b|"
+    r"\b(?:took|takes) (?:a lot of |real |some |so much |great )?(?:courage|guts|nerve|strength|bravery|commitment|"
+    r"determination|honesty|integrity)\b|\b(?:that's|that is|it's|it is) no small (?:thing|step|feat)\b|\byou should be (?:really |so |very )?proud\b|"
     r"\b(?:that's|that is) a (?:big|brave|huge|real|major) (?:step|change)\b|"
     r"\bthat says a lot about you\b|\bcongratulations\b|\byou held your ground\b"
 )
@@ -520,9 +528,11 @@ def decide_turn(
     after_reflection = b == "reflection" and reflection_clause is not None and reflection_clause not in real_qs
     if real_qs and (b == "question" or after_reflection):
         q = real_qs[-1]
-        # the question's plain form (what/how/why: open; a verb first: closed) decides over the model
+        # the question's plain form (what/how/why: open; a verb first or one fact asked: closed) decides over the model
         if open_form(q.text):
             question_label = "open"
+        elif closed_form(q.text):
+            question_label = "closed"
         else:
             question_label = sub if b == "question" and sub in ("open", "closed") else R.question_type(q.text)
         hits.append(CodeHit("question", question_label, "?", conf if b == "question" else _CUE_CONF,

@@ -216,6 +216,7 @@ _PERMISSION = _rx(
     r"would it help if i (?:shared?|told|gave|offered|suggested|explained|went over|talked (?:about|through))",
     r"(?:can|could|may) i (?:tell|show|walk) you", r"do you want (?:to hear|me to (?:share|tell|explain|go over))",
     r"would you want me to (?:share|tell|explain|go over)",
+    r"(?:do you |would you )?want to hear (?:it|them|one|something|a (?:thought|suggestion|few|couple)|an idea|what)\b",
 )
 _MINIMISE = _rx(
     r"at least(?! (?:a |some |one )?part of you)", r"(?<!you )(?<!i )(?<!they )(?<!we )don't worry", r"do not worry",
@@ -239,6 +240,19 @@ _MINIMISE = _rx(
     r"you(?:'re| are) (?:being )?(?:way |far |much |a bit )?too (?:hard|tough) on yourself", r"(?:kids|people|you'll) bounce back",
     r"tomorrow is (?:a new|another) day", r"(?:it's|that's) (?:just )?part of the process", r"(?:it's|that's) just a (?:bump|blip|hiccup)",
     r"nobody(?:'s| is) judging you", r"you(?:'ll| will) be back on track",
+    # issue 25, third blind batch: the slip made small in other words ("three glasses at a wedding is hardly a
+    # relapse", "thoughts are just thoughts", "a blip on the screen", "he's seen a lot worse"), the others' view
+    # made small ("nobody in that room is going to think twice", "nobody's thinking about it half as much as you")
+    r"(?:is|was|'s) hardly (?:a |an )?(?:relapse|slip|anything|big deal|a crime|the end|disaster|failure)",
+    r"(?:thoughts|feelings|cravings|urges) are just (?:thoughts|feelings|cravings|urges)",
+    r"(?:a|one) (?:slip|drink|night|weekend|mistake) is (?:just|only) (?:a|one) (?:slip|drink|night|weekend|mistake)",
+    r"(?:is|was|'s) (?:just |only |really )?a (?:blip|hiccup|speed bump|bump in the road)",
+    r"(?:has|have|'s|'ve) (?:seen|done|heard) (?:a lot |much |way |far |plenty )?worse",
+    r"(?:nobody|no one)(?: \w+){0,4} (?:is|'s|will|'ll|would|'d) (?:going to |gonna )?(?:think twice|even notice|notice|care|remember)\b",
+    r"(?:nobody|no one)(?: \w+){0,4} (?:is|'s) thinking about it (?:half )?as much as you",
+    r"not keeping (?:a )?(?:tally|score|count)", r"(?:it'll|it will|this will|that'll|everything'll) (?:all )?(?:feel|seem|look) "
+    r"(?:a lot |much |way )?(?:smaller|better|easier|different) (?:by|in|soon|tomorrow|next)",
+    r"(?:she's|he's|they're|she is|he is|they are) not going anywhere",
 )
 _FILLER = re.compile(r"\b(?:um+|uh+|er+m?|ah+)\b|\byou know\b(?!\s+(?:what|how|that|why|if))|\bi mean\b|\blike,", re.IGNORECASE)
 _COLLAB = _rx(

@@ -106,6 +106,25 @@ def open_form(question: str) -> bool:
     return bool(_WH_START.match(q) and not _CLOSED_WH.match(q) and not _YES_NO.match(q))
 
 
+# a verb first and then who or what it asks about ("are you", "does your doctor", "is that"): a yes/no question, not a
+# what-question whose first word the transcriber put in the turn before ("...would a good night look like for you?")
+_YES_NO_SUBJECT = re.compile(_YES_NO.pattern + r" (?:you|your|he|she|they|it|that|this|there|we|i|his|her|my|our|their|"
+                             r"the|anyone|anybody|someone|somebody|everything|anything)\b")
+# fact-question openings that ask for a story: "where does that leave you?", "where do you go from here?"
+_OPEN_IDIOM = re.compile(r"^(?:(?:so|and|but|okay|ok|well)[, ]+)*where (?:does|do|did|is|will) (?:that|this|it|all (?:this|that)) "
+                         r"(?:leave|put|take)\b|^(?:(?:so|and|but|okay|ok|well)[, ]+)*where do (?:you|we) go from here\b")
+
+
+def closed_form(question: str) -> bool:
+    """The last question is yes/no ("Are you working nights now?") or asks one fact ("What time's the appointment?"):
+    closed in form (MITI), so it decides over a classifier's open call. "Can you tell me more?" and "Where does that
+    leave you?" are neither."""
+    q = _after_lead_in(_last_question(question))
+    if _OPEN_IDIOM.match(q):
+        return False
+    return bool(_CLOSED_WH.match(q) or _YES_NO_SUBJECT.match(q))
+
+
 def statement_form(question: str) -> bool:
     """The last question is a statement said with a rising voice ("You want them to see a mom who's present now?"):
     neither a what/how/why opening nor a verb first."""

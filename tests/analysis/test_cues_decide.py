@@ -511,3 +511,62 @@ def test_detect_cues_reads_the_statement_before_a_question_with_the_model():
     assert code.behaviour == "question" and "open_question" in code.codes
     assert any(c.endswith("reflection") for c in code.codes), code
     assert res.summary.reflections == 1 and res.summary.open_questions == 1
+
+
+# ---- the third blind batch of held-out scripts (h049-h072): new phrasings of known codes
+@pytest.mark.parametrize("text", [
+    "Oh, honey, three glasses at a wedding is hardly a relapse.",
+    "Nobody in that room is going to think twice about it, trust me. Half of them have done worse.",
+    "Thoughts are just thoughts. It'll all feel a lot smaller by next week.",
+    "God's not keeping a tally on you, brother. He's seen a lot worse than one weekend.",
+    "Nah, she's not going anywhere. One weekend out of eleven months is a blip on the screen.",
+    "Nobody at that church is thinking about it half as much as you are.",
+])
+def test_the_slip_or_the_others_view_made_small_is_minimising_and_no_reflection(text):
+    d = decide(text, "reflection")
+    assert d.has("minimising") and not d.has("reflection"), d.reason
+
+
+@pytest.mark.parametrize("text", [
+    "Nobody noticed how hard you were trying.",  # the client's experience said back
+    "You're scared she's not going to stay.",
+    "You've been through worse, and it still scares you.",
+])
+def test_their_sincere_neighbours_are_not_minimising(text):
+    assert not decide(text, "reflection").has("minimising")
+
+
+@pytest.mark.parametrize("question, label", [
+    ("Are you working nights now?", "closed"),
+    ("Does your doctor know about the nights?", "closed"),
+    ("What time's the appointment?", "closed"),
+    ("Can you tell me more about that?", "open"),
+    ("What was that like for you?", "open"),
+    ("Okay. So where does that leave you?", "open"),
+    ("Is that a new schedule?", "closed"),
+    # the transcriber put "What" in the turn before: not read as yes/no against the classifier's open call
+    ("would a good night after close look like for you?", "open"),
+])
+def test_a_yes_no_or_one_fact_question_is_closed_whatever_the_model_read(question, label):
+    d = decide_turn(question, "", model_behaviour="question", probabilities=SURE["question"], model_subtype="open")
+    assert d.hit("question").label == label
+
+
+def test_a_time_told_with_you_could_is_no_suggestion(model="reflection"):
+    assert not decide("She found it before you could tell her.", model).has("advice")
+    assert decide("You could tell her tonight, before she hears it from someone else.", model).has("advice")
+
+
+@pytest.mark.parametrize("text", ["That shaking would rattle anyone.", "Night after night of that would wear anybody down."])
+def test_a_reaction_anyone_would_have_is_validation(text):
+    assert decide(text, "reflection").has("validation")
+
+
+@pytest.mark.parametrize("text", ["You just said it once. That took nerve.", "Two weeks without playing. That's no small thing."])
+def test_nerve_and_no_small_thing_affirm(text):
+    assert decide(text, "other").has("affirmation")
+
+
+def test_want_to_hear_it_asks_permission():
+    d = decide("I have a thought about breaking news like this. Want to hear it, or not right now?", "question")
+    assert d.has("permission") and not d.has("advice")
