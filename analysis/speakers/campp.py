@@ -105,7 +105,8 @@ class CamppEncoder:
         BLAS threads for the forward pass (default 1; None: the library's default).
     network : callable, optional
         Another implementation of the same network, ``(batch, frames, 80) -> (batch, 192)`` before
-        normalisation (e.g. :class:`audio.onnx_models.campp.OnnxCamppNetwork`), used by :meth:`forward`.
+        normalisation (e.g. :class:`audio.onnx_models.campp.OnnxCamppNetwork`), used by :meth:`forward`
+        for segments up to its ``max_frames`` attribute (if it has one; longer ones run in NumPy).
     """
 
     def __init__(self, weights: Mapping[str, np.ndarray], *, relu_out: bool = False, blas_threads: int | None = 1,
@@ -173,7 +174,7 @@ class CamppEncoder:
         x = np.asarray(feats, dtype=np.float32)
         if x.ndim != 3 or x.shape[2] != N_BINS or x.shape[1] < 2:
             raise ParameterError(f"feats must have shape (batch, frames >= 2, {N_BINS}), got {x.shape}")
-        if self.network is not None:
+        if self.network is not None and x.shape[1] <= getattr(self.network, "max_frames", x.shape[1]):
             out = np.asarray(self.network(x), dtype=np.float32)
         elif self.blas_threads is None:
             out = self._forward(x)

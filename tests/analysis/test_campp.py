@@ -89,3 +89,41 @@ def test_embed_segments_separates_the_two_voices():
     same = sim[voice[:, None] == voice[None, :]]
     other = sim[voice[:, None] != voice[None, :]]
     assert other.max() < same[same < 0.999].min()
+
+
+def _piper_and_jfk():
+    """The Piper voice (practice replies) and JFK taking turns, 16 kHz mono."""
+    from audio.decode import decode
+
+    piper = decode(DATA / "practice" / "reflective-replies.flac")
+    jfk = decode(DATA / "jfk.flac")
+    sr = piper.sample_rate
+    assert jfk.sample_rate == sr == 16000
+    p, j = piper.channels.mean(axis=0), jfk.channels.mean(axis=0)
+    gap = np.zeros(int(0.6 * sr), dtype=np.float32)
+    mix = np.concatenate([p[: 6 * sr], gap, 0.5 * j[: 5 * sr], gap, p[6 * sr: 13 * sr], gap, 0.5 * j[5 * sr:], gap,
+                          p[13 * sr:]]).astype(np.float32)
+    return mix, sr
+
+
+def test_campp_voiceprints_decide_and_start_resegmentation():
+    """Two different voices: CAM++ says so for sure (its own rule), its groups start the resegmentation,
+    and info names the encoder; also when the user said two people speak."""
+    from analysis.speakers.campp import CamppEncoder
+    from analysis.speakers.diarize import DiarizeOptions, diarize, encoder_name
+    from audio.vad import speech_intervals
+
+    enc = CamppEncoder(_weights_or_skip())
+    assert encoder_name(enc.embed_segments) == "campp" and encoder_name(lambda *a: None) == "ge2e"
+    mix, sr = _piper_and_jfk()
+    speech = speech_intervals(mix, sr)
+    rule = DiarizeOptions().campp
+    two = diarize(mix, sr, speech=speech, voice_embedder=enc.embed_segments)
+    assert two.info["voice_encoder"] == "campp"
+    assert two.n_speakers_detected == 2 and two.info["voice_similarity"] < rule.sure_below and not two.uncertain_count
+    jfk_part = sum(min(r.end, 11.6) - max(r.start, 6.6) for r in two.regions
+                   if r.speaker == "spk1" and r.end > 6.6 and r.start < 11.6)
+    assert jfk_part > 3.0  # JFK's first stretch (6.6-11.6 s) is mostly the second speaker's
+    given = diarize(mix, sr, DiarizeOptions(num_speakers=2), speech=speech, voice_embedder=enc.embed_segments)
+    assert given.n_speakers_detected == 2 and given.info["speakers_given"] == 2
+    assert given.info["voice_similarity"] < rule.labels_below  # the voiceprint groups were used
