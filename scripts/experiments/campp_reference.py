@@ -101,7 +101,7 @@ def main() -> int:
         sys.path.insert(0, str(ROOT))
         from analysis.speakers.campp import CamppEncoder
         from analysis.speakers.fbank import segment_fbank
-        from audio.campp_weights import load_campp_weights
+        from audio.segmentation_weights import load_campp_weights
 
         enc = CamppEncoder(load_campp_weights(ckpt))
         for k, (ch, a, b) in enumerate(WINDOWS):

