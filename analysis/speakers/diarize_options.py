@@ -7,7 +7,44 @@ from dataclasses import dataclass
 from analysis.errors import ParameterError
 from analysis.speakers.energy_vad import VadOptions
 
-__all__ = ["DiarizeOptions"]
+__all__ = ["DiarizeOptions", "VoiceRule", "CAMPP_RULE"]
+
+
+@dataclass(frozen=True)
+class VoiceRule:
+    """How one speaker encoder's voiceprints decide one voice or two (cosine of the two groups' means).
+
+    ``two_below``: less alike than this, two voices, else one; ``sure_below``: below it two for sure
+    (between it and ``two_below``: two, unsure); ``one_above``: one for sure above it (between
+    ``two_below`` and it: one, unsure); ``labels_below``: when two voices are this far apart (similarity
+    under it), the voiceprint groups start resegmentation (else the MFCC clusters do), also when the
+    user said two people speak (0: never); ``per_cluster``: windows embedded per MFCC cluster
+    (0: every window).
+    """
+
+    two_below: float
+    sure_below: float
+    one_above: float
+    labels_below: float = 0.0
+    per_cluster: int = 32
+
+    def __post_init__(self):
+        if not self.sure_below <= self.two_below <= self.one_above:
+            raise ParameterError(f"need sure_below <= two_below <= one_above, got {self.sure_below}, "
+                                 f"{self.two_below}, {self.one_above}")
+        if self.per_cluster < 0:
+            raise ParameterError(f"per_cluster={self.per_cluster} must be 0 (every window) or more")
+
+
+# CAM++ (analysis/speakers/campp.py): its voiceprints of two real people are far less alike than GE2E's
+# (AMI two-speaker excerpts 0.25-0.42 against 0.82-0.86), so its thresholds are its own, each chosen
+# leaving one source out (docs/evaluation/history.md, "CAM++ voiceprints"; scripts/experiments/campp_cv.py):
+# two_below by the one-vs-two decisions of every set (0.84-0.875 held out; all: 0.87); sure_below just
+# under the least alike single voice (0.768; all single voices are synthetic or channels of the
+# dialogues); labels_below by the DER of the real recordings (AMI; one excerpt held out at a time:
+# 0.525-0.595; all: 0.535): synthetic voices are more alike to CAM++ (two synthetic voices
+# 0.43-0.87, one 0.77-0.92). one_above: above every two-person recording seen (0.867).
+CAMPP_RULE = VoiceRule(two_below=0.87, sure_below=0.763, one_above=0.9, labels_below=0.535, per_cluster=32)
 
 
 @dataclass(frozen=True)
@@ -67,6 +104,15 @@ class DiarizeOptions:
     voice_one_above: float = 0.95  # one voice for sure above this (0.93-0.95: one, unsure)
     voice_min_share: float = 0.05  # the smaller voiceprint group has at least this share of the windows
     voice_labels: bool = False  # start resegmentation from the voiceprint groups (else from MFCC clusters)
+    # the voice_two_below ... voice_labels above are the GE2E encoder's rule; CAM++'s is this one
+    campp: VoiceRule = CAMPP_RULE
+
+    def voice_rule(self, encoder: str) -> VoiceRule:
+        """The rule for voiceprints of ``encoder`` ("campp" or "ge2e")."""
+        if encoder == "campp":
+            return self.campp
+        return VoiceRule(self.voice_two_below, self.voice_sure_below, self.voice_one_above,
+                         1.0 if self.voice_labels else 0.0, self.voice_per_cluster)
 
     def __post_init__(self):
         if self.max_speakers < 1:

