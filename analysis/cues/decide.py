@@ -208,7 +208,8 @@ _YOU_COULD = re.compile(r"\byou (?:could|might|may want to|can always) (?:just |
                         r"go to|try|talk to|write|take|find|join|reach out|tell|start|bring|plan|use|check|switch|"
                         r"download|text|sign up|set up|put|leave|change|avoid)\b")
 # "try" + a way of doing something, as a suggestion: "next time, try walking past it", "maybe try calling"
-_TRY_NEXT_TIME = re.compile(r"^(?:so |well |and |maybe |then )*(?:next time,? |just )?try (?:to |not |\w+ing\b)")
+_TRY_NEXT_TIME = re.compile(r"^(?:so |well |and |maybe |then )*(?:next time,? |just )?try (?:actually |just |really )?"
+                            r"(?:to |not |\w+ing\b)")
 # a plan handed over as orders: "then line up a call with your sponsor", "first, drive yourself", "and bring your own
 # drinks" (a sentence that opens with a doing verb addressed to the client; not "take your time", "call me", "tell me")
 _DO_THIS = re.compile(
@@ -291,6 +292,9 @@ def _read(c: str) -> _Clause:
         # a question is advice only in a suggestion's form ("why don't you", "have you tried") or an order
         # with a tag ("and try not to skip the next one, okay?"); "what do you need to do next?" asks
         advice, persuade = _suggestion(c) or _tagged_order(c), None
+        if advice is None:  # "Maybe try actually showing up this week?": a suggestion with a rising voice
+            m = _TRY_NEXT_TIME.search(c)
+            advice = m.group(0) if m else None
     else:
         advice = _suggestion(c) or R.match_advice(c)
         if advice and advice != _suggestion(c) and (_in_client_mouth(c, stem, advice) or _narrated(c, advice)):
@@ -327,6 +331,21 @@ def _rule_main(parts: list[_Clause], text: str) -> tuple[str, str]:
     if len(R.words(text)) >= 12 and not _affirms(text) and not any(p.validation for p in parts):
         return "input", "information"
     return "other", ""
+
+
+_LEAD_WORDS = re.compile(r"^(?:(?:then|and|so|also|first|second|third|next|just|maybe|oh|okay|ok|well|now|plus)[, ]+)*")
+
+
+def _own_plan(directive: str, previous_client: str) -> bool:
+    """The directive's doing verb is the client's own plan in their last words ("Maybe I just tell her I went",
+    "I think I'll call my sponsor"): said back, not a fix (MITI codes it a reflection)."""
+    rest = _LEAD_WORDS.sub("", directive)
+    verb = rest.split(" ", 1)[0] if rest else ""
+    if not verb or not previous_client:
+        return False
+    plan = (r"\bi(?:'ll|'m going to|'m gonna| will| could| should| might| can| need to| have to| want to| think i'll|"
+            r" think i should| guess i'll| guess i should)?(?: just| maybe| probably| really| finally)? ")
+    return bool(re.search(plan + re.escape(verb) + r"\b", R.normalise(previous_client)))
 
 
 def lead_statement(text: str) -> str | None:
@@ -399,6 +418,9 @@ def decide_turn(
     """
     probs = dict(probabilities or {})
     parts = [_read(c) for c in clauses(text)]
+    for p in parts:  # "Tell her, and leave what it means up to her." after "Maybe I just tell her...": her plan said back
+        if p.advice and _DO_THIS.match(p.text) and _own_plan(p.text, previous_client):
+            p.advice = None
     sarcasm = R.match_sarcasm(text)  # a sarcastic turn read whole ("Oh, sure. You're totally fine.")
     if sarcasm and not any(p.sarcasm for p in parts):
         for p in parts:

@@ -329,6 +329,23 @@ def test_the_words_praised_for_their_in_band_figures_come_before_the_room_left()
     assert "complex_reflections" not in {b.figure for b in st.because}
 
 
+def test_one_yes_no_question_is_no_pattern_to_work_on_and_two_are():
+    """Held-out h049: one closed question among minimising replies was a priority ("none of your questions were
+    open"); explore is faulted for the share of open questions only on two or more moments of it."""
+    turns = make_turns(GOOD)
+    one = dict(GOOD_VIEW.labels)
+    one[5] = frozenset({"question", "closed_question"})
+    ex = score_session(turns, CueView(one, GOOD_VIEW.events), None).subscores["explore"]
+    assert any(p.fault for p in ex.parts)
+    report = with_summary(Report(index=60.0, subscores={"explore": ex}, turns=tuple(turns)))
+    assert not report.summary.priorities
+    two = dict(one)
+    two[7] = frozenset({"question", "closed_question"})
+    ex = score_session(turns, CueView(two, GOOD_VIEW.events), None).subscores["explore"]
+    report = with_summary(Report(index=60.0, subscores={"explore": ex}, turns=tuple(turns)))
+    assert [p.subscore for p in report.summary.priorities] == ["explore"]
+
+
 def test_a_story_answered_only_with_mm_hmms_is_faulted_at_its_end():
     """A long client story, the helper's only words 'okay', 'right', then 'alright.' once it ends: the fault
     moment is that last reply, where a reflection could have gone."""

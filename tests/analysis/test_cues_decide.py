@@ -570,3 +570,27 @@ def test_nerve_and_no_small_thing_affirm(text):
 def test_want_to_hear_it_asks_permission():
     d = decide("I have a thought about breaking news like this. Want to hear it, or not right now?", "question")
     assert d.has("permission") and not d.has("advice")
+
+
+def test_the_clients_own_plan_said_back_as_a_directive_is_no_advice():
+    plan = "No, that's it. Maybe I just tell her I went and let her decide what it means."
+    said_back = decide_turn("Tell her, and leave what it means up to her.", plan,
+                            model_behaviour="reflection", probabilities=SURE["reflection"])
+    assert not said_back.has("advice") and said_back.has("reflection"), said_back.reason
+    told = decide_turn("Tell her, and leave what it means up to her.", "I don't know what to do about her.",
+                       model_behaviour="reflection", probabilities=SURE["reflection"])
+    assert told.has("advice")
+
+
+@pytest.mark.parametrize("text", [
+    "Right, because everybody's got nothing better to do than stare at you.",
+    "Guess you'll have a fun chat with her, then.",
+    "Great attitude. That'll go over well.",
+])
+def test_more_sarcasm_is_never_a_reflection(text):
+    d = decide(text, "reflection")
+    assert d.has("confront") and not d.has("reflection"), d.reason
+
+
+def test_maybe_try_actually_doing_it_is_advice():
+    assert decide("Maybe try actually showing up this week?", "question").has("advice")
