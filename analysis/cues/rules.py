@@ -200,9 +200,10 @@ _SARCASM = _rx(  # MITI 4.2.1: a reflection said sarcastically or with disapprov
     r"(?:that's|well,? that's) just (?:great|perfect|wonderful|brilliant|lovely|fantastic)",
     r"(?:real|very|really) smart", r"smart move", r"(?:what a|big) surprise", r"here we go again",
     r"of course you (?:did|were|do)\b(?! feel)", r"good luck with that", r"thanks a lot", r"genius",
-    r"(?:sure|right|yeah)[,.]? because\b", r"down the drain[,.!]? congratulations",
+    r"sure[,.]? because\b", r"down the drain[,.!]? congratulations",
     # issue 25, third blind batch: "everybody's got nothing better to do than stare at you", "guess you'll have a fun chat
-    # with her", "great attitude. that'll go over well"
+    # with her", "great attitude. that'll go over well" ("yeah, because..." / "right, because..." tried: in AnnoMI it is
+    # mostly sincere, "Yeah. Because you're the kind of parent that wants...")
     r"(?:got|have|has) nothing better to do than", r"(?:have|having) (?:a |such a )?fun (?:chat|talk|conversation|time)\b",
     r"(?:that'll|that will|that's gonna|that is going to) go (?:over|down) (?:well|great|real well)", r"great attitude",
     r"oh,? sure[,.!]? you(?:'re| are| did| do| will| were)",

@@ -592,5 +592,11 @@ def test_more_sarcasm_is_never_a_reflection(text):
     assert d.has("confront") and not d.has("reflection"), d.reason
 
 
+@pytest.mark.parametrize("text", ["Right. Yeah. Because you're the kind of parent that wants your kids to do well.",
+                                  "Yeah, because worry's no fun."])
+def test_yeah_because_is_mostly_sincere(text):
+    assert not decide(text, "reflection").has("confront")
+
+
 def test_maybe_try_actually_doing_it_is_advice():
     assert decide("Maybe try actually showing up this week?", "question").has("advice")
