@@ -276,8 +276,7 @@ def _check_summary(r: Report, out: list[str]) -> None:
     if len(prios) < 3 and r.version >= 3 and not held:  # a fault the session shows, with its moment, left unsaid
         named = {p.subscore for p in prios}
         for name, s in r.subscores.items():
-            out_of_band = {p.name for p in s.parts if p.fault and p.weight > 0}
-            shown = any(not e.positive and e.figure in out_of_band for e in s.evidence)
+            shown = bool(s.fault_moments())  # the summary's own rule (explore needs two moments)
             if s.judged and shown and name not in named:
                 out.append(f"{s.label} shows a fault with its moment but is not a priority")
 

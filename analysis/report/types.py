@@ -253,6 +253,12 @@ class JargonNote:
                    speaker=str(d.get("speaker", "")), role=d.get("role"))
 
 
+#: Parts faulted for the share of a kind among moments (explore: the share of open questions): a fault needs at least
+#: :data:`MIN_FAULT_MOMENTS` moments of it, as "keep doing" needs two moments of what it praises
+COUNTED_FAULTS = ("explore",)
+MIN_FAULT_MOMENTS = 2
+
+
 @dataclass(frozen=True)
 class SubScore:
     """One aspect of listening, 0-100 (``None`` when not measured)."""
@@ -276,6 +282,17 @@ class SubScore:
     @property
     def measured(self) -> bool:
         return self.score is not None
+
+    def fault_moments(self) -> tuple[Evidence, ...]:
+        """The quoted moments of the figures outside their band that a priority may state (one source for the
+        summary and the consistency checker): none when a :data:`COUNTED_FAULTS` part has fewer than
+        :data:`MIN_FAULT_MOMENTS` of them (one yes/no question is no pattern to work on)."""
+        out = {p.name for p in self.parts if p.fault and p.weight > 0}
+        moments = tuple(e for e in self.evidence if not e.positive and e.figure in out and e.quote
+                        and not e.quote.startswith("("))
+        if self.name in COUNTED_FAULTS and len(moments) < MIN_FAULT_MOMENTS:
+            return ()
+        return moments
 
     @property
     def judged(self) -> bool:

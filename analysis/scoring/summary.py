@@ -72,9 +72,6 @@ WORDS = ("reflect_validate", "explore", "hold_back", "stay_with")
 #: needs the behaviour at least this often, a pattern rather than a single moment
 COUNTED = ("reflect_validate", "explore", "stay_with")
 MIN_PRAISED_MOMENTS = 2
-#: Parts faulted for the share of a kind among moments (explore: the share of open questions): the fault needs at
-#: least :data:`MIN_PRAISED_MOMENTS` moments of it, so one yes/no question in a session is no pattern to work on
-COUNTED_FAULTS = ("explore",)
 #: Between parts with the same score, the strength named: reflecting and validating first, then open
 #: questions, staying with hard topics, holding back and the room left (the order the training names
 #: what a good helper does), never the weights fitted for the index
@@ -303,9 +300,8 @@ def _fault_claim(s: SubScore, subscores: Mapping[str, SubScore], used: Collectio
     if not out:
         return None
     names = [p.name for p in out]
-    moments = [e for e in s.evidence if not e.positive and e.figure in names and e.quote
-               and not e.quote.startswith("(")]
-    if not moments or (s.name in COUNTED_FAULTS and len(moments) < MIN_PRAISED_MOMENTS):
+    moments = [e for e in s.fault_moments() if e.figure in names]  # explore needs two (SubScore.fault_moments)
+    if not moments:
         return None
     moments.sort(key=lambda e: (e.unsure, _moment(e) in used, names.index(e.figure), e.role != HELPER))
     quote = moments[0]
