@@ -434,17 +434,11 @@ def stay_with(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Result:
                   target_text("topic_changes_after_disclosure")),
     ]
     ev: list[Evidence] = _praise(_surest(stayed, view)[:2], "stayed_after_feeling", "stayed with the feeling")
-    changed = {e.turn for e in view.events if e.kind == "topic_avoidance" and e.cause in feelings}
     for client_turn, reply in left[:2]:
         said = _short(client_turn.text)
-        # a reply that changed the subject is that figure's moment (always outside its band), so a priority can quote it
-        # also when the share stayed with is inside its band
-        ev += (_fault([reply], "topic_changes_after_disclosure", f'the reply to "{said}" changed the subject',
-                      f'When the client said "{said}", instead of "{{quote}}", stay with it: "That sounds '
-                      'painful. What is that like for you?"') if reply.index in changed else
-               _fault([reply], "stayed_after_feeling", f'the reply to "{said}" moved away from the feeling',
-                      f'When the client said "{said}", instead of "{{quote}}", stay with it: "That sounds '
-                      'painful. What is that like for you?"'))
+        ev += _fault([reply], "stayed_after_feeling", f'the reply to "{said}" moved away from the feeling',
+                     f'When the client said "{said}", instead of "{{quote}}", stay with it: "That sounds '
+                     'painful. What is that like for you?"')
     by_index = {t.index: t for t in turns}
     for e in view.events:
         reply = by_index.get(e.turn) if e.kind == "topic_avoidance" and e.cause in feelings else None

@@ -347,22 +347,6 @@ def test_one_yes_no_question_is_no_pattern_to_work_on_and_two_are():
     assert [p.subscore for p in report.summary.priorities] == ["explore"]
 
 
-def test_a_change_of_subject_after_a_feeling_is_quoted_when_half_the_feelings_were_stayed_with():
-    """In-sample c064 (one microphone): of two feelings one was stayed with (50 %, inside its band) and the other met
-    with a change of subject (outside its band); stay with is the priority, quoting that change of subject."""
-    turns = make_turns(GOOD)
-    labels = dict(GOOD_VIEW.labels)
-    labels[3] = frozenset({"question", "open_question"})  # "how's the new apartment?" after a feeling
-    view = CueView(labels, (TurnEvent("topic_avoidance", 3, 2),))
-    sw = score_session(turns, view, None).subscores["stay_with"]
-    parts = {p.name: p for p in sw.parts}
-    assert parts["stayed_after_feeling"].in_band and parts["topic_changes_after_disclosure"].fault
-    report = with_summary(Report(index=60.0, subscores={"stay_with": sw}, turns=tuple(turns)))
-    prio = report.summary.priorities[0]
-    assert prio.subscore == "stay_with" and prio.evidence.start == turns[3].start
-    assert check_report(report) == []
-
-
 def test_a_story_answered_only_with_mm_hmms_is_faulted_at_its_end():
     """A long client story, the helper's only words 'okay', 'right', then 'alright.' once it ends: the fault
     moment is that last reply, where a reflection could have gone."""
