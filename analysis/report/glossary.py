@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from analysis.report.figures import FIGURES, PACE_BAND
 
-__all__ = ["GLOSSARY", "SPEAKER_NAMES", "BANDS", "speaker_name", "percent"]
+__all__ = ["GLOSSARY", "SPEAKER_NAMES", "BANDS", "speaker_name", "percent", "unit_for"]
 
 GLOSSARY: dict[str, str] = {
     "listening score": "0-100: how well this role-play shows listening skills, from the six parts below "
@@ -82,3 +82,11 @@ def percent(share: float | None) -> int | None:
     if share is None:
         return None
     return int(float(share) * 100.0 + 0.5 + 1e-9)
+
+
+_SINGULAR = {"times": "time", "replies": "reply", "turns": "turn"}
+
+
+def unit_for(value: float | None, unit: str) -> str:
+    """The unit as said after ``value``: "1 reply", "2 replies" (the text report and the web page)."""
+    return _SINGULAR.get(unit, unit) if value == 1 else unit

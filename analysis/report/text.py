@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from analysis.report.glossary import GLOSSARY, speaker_name
+from analysis.report.glossary import GLOSSARY, speaker_name, unit_for
 from analysis.report.sections import not_judged_line, not_judged_summary, score_text, speaker_rows, transcript_rows, voice_rows
 from analysis.report.types import Evidence, Report
 
@@ -114,7 +114,7 @@ def _part_value(value: float | None, unit: str) -> str:
         return "-"
     if unit.startswith("%"):
         return f"{value:.0f} {unit}"
-    return f"{value:g} {unit}".strip()
+    return f"{value:g} {unit_for(value, unit)}".strip()  # "1 reply", not "1 replies"
 
 
 def render_text(report: Report) -> str:

@@ -32,6 +32,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from analysis.errors import ListenWellError, QueueFullError
+from analysis.report.glossary import unit_for
 from analysis.report.types import Report
 from analysis.scoring.summary import confirm_given_order, upgrade_report
 from service.practice.scenarios import default_folder
@@ -101,6 +102,12 @@ def latest_job(session_id: int) -> dict | None:
         "SELECT * FROM jobs WHERE session_id = ? ORDER BY id DESC LIMIT 1", (session_id,)
     ).fetchone()
     return dict(row) if row else None
+
+
+@bp.app_template_filter("unit_for")
+def unit_after(unit: str, value) -> str:
+    """A figure's unit as said after its value ("1 reply"): :func:`analysis.report.glossary.unit_for`."""
+    return unit_for(value if isinstance(value, (int, float)) else None, unit)
 
 
 @bp.app_template_filter("clock")

@@ -381,3 +381,21 @@ def test_the_idea_the_client_agreed_to_hear_is_no_place_for_a_reflection():
     assert share.value == 25.0 and not share.in_band
     faults = [e.quote for e in sub.evidence if not e.positive and e.figure == share.name]
     assert faults == ["Good."]  # not the idea offered after "Sure, go ahead."
+
+
+def test_one_is_said_in_the_singular():
+    from analysis.report.text import _part_value
+
+    assert _part_value(1.0, "replies") == "1 reply" and _part_value(1.0, "times") == "1 time"
+    assert _part_value(2.0, "replies") == "2 replies" and _part_value(0.0, "times") == "0 times"
+
+
+def test_the_web_page_says_one_in_the_singular_too():
+    from pathlib import Path
+
+    from service.web.reports import unit_after
+
+    assert unit_after("replies", 1.0) == "reply" and unit_after("replies", 3) == "replies"
+    assert unit_after("times", "-") == "times"
+    page = (Path(__file__).resolve().parents[2] / "web" / "templates" / "report.html").read_text(encoding="utf-8")
+    assert "part.unit|unit_for(part.value)" in page
