@@ -210,10 +210,13 @@ _YOU_COULD = re.compile(r"\byou (?:could|might|may want to|can always) (?:just |
 # "try" + a way of doing something, as a suggestion: "next time, try walking past it", "maybe try calling"
 _TRY_NEXT_TIME = re.compile(r"^(?:so |well |and |maybe |then )*(?:next time,? |just )?try (?:actually |just |really )?"
                             r"(?:to |not |\w+ing\b)")
+# the words that may open a plan handed over ("then", "first", "and", ...), before its doing verb
+_LEAD_WORDS_RX = r"^(?:(?:then|and|so|also|first|second|third|next|just|maybe|oh|okay|ok|well|now|plus)[, ]+)*"
+_LEAD_WORDS = re.compile(_LEAD_WORDS_RX)
 # a plan handed over as orders: "then line up a call with your sponsor", "first, drive yourself", "and bring your own
 # drinks" (a sentence that opens with a doing verb addressed to the client; not "take your time", "call me", "tell me")
 _DO_THIS = re.compile(
-    r"^(?:(?:then|and|so|also|first|second|third|next|just|maybe|oh|okay|ok|well|now|plus)[, ]+)*"
+    _LEAD_WORDS_RX +
     r"(?:go (?:to|for|see|back)|call (?!me\b)|line up|drive|bring|tell (?:him|her|them|your|one|someone|a |the )|"
     r"set (?:up|an|a|yourself)|text (?!me\b)|ask (?:him|her|them|your|for|someone)|take (?:a |the |some |it |your (?!time))|"
     r"write|find|join|skip|leave|avoid|get (?:a |some |rid|yourself|to |out|help|in touch)|put|plan|"
@@ -331,9 +334,6 @@ def _rule_main(parts: list[_Clause], text: str) -> tuple[str, str]:
     if len(R.words(text)) >= 12 and not _affirms(text) and not any(p.validation for p in parts):
         return "input", "information"
     return "other", ""
-
-
-_LEAD_WORDS = re.compile(r"^(?:(?:then|and|so|also|first|second|third|next|just|maybe|oh|okay|ok|well|now|plus)[, ]+)*")
 
 
 def _own_plan(directive: str, previous_client: str) -> bool:
