@@ -11,6 +11,7 @@ from analysis.cues.text import (
     feelings_named,
     is_question,
     normalise,
+    sentences,
 )
 
 __all__ = ["match_feeling_disclosure", "match_emotion_shown", "match_client_feeling", "feeling_sense",
@@ -71,7 +72,7 @@ def match_emotion_shown(text: str) -> str | None:
     "I'm dreading it", "I feel like I'm being punished"."""
     # sentence by sentence: "Some nights I just lie there and cry. It wears on you, you know?" shows one; "Did you
     # cry when he left?" asks
-    for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
+    for sentence in sentences(text.strip()):
         if sentence and not is_question(sentence):
             m = _first(_EMOTION_SHOWN, sentence)
             if m:

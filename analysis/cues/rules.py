@@ -25,6 +25,7 @@ from analysis.cues.text import (
     feelings_named,
     is_backchannel,
     is_question,
+    sentences,
     normalise,
     question_type,
     words,
@@ -90,7 +91,7 @@ def match_reflection(text: str) -> str | None:
     t = normalise(text)
     if not t or is_question(text):
         return None
-    for sent in re.split(r"(?<=[.!?])\s+", t):
+    for sent in sentences(t):
         m = _REFLECT.match(sent)
         if m:
             return m.group(0)

@@ -10,7 +10,7 @@ import re
 __all__ = [
     "FEELING_WORDS", "normalise", "words", "content_words", "is_question", "question_type",
     "feelings_named", "is_backchannel", "english_share", "yes_no_form",
-    "open_form", "statement_form",
+    "open_form", "closed_form", "statement_form", "sentences",
 ]
 
 def _rx(*phrases: str) -> re.Pattern[str]:
@@ -132,10 +132,15 @@ def statement_form(question: str) -> bool:
     return not (_WH_START.match(q) or _YES_NO.match(q) or _IMPERATIVE_Q.match(q))
 
 
+def sentences(text: str) -> list[str]:
+    """The text cut after each ".", "!" or "?" (as written; callers normalise or strip as they need)."""
+    return re.split(r"(?<=[.!?])\s+", text)
+
+
 def _last_question(text: str) -> str:
     """The last sentence ending in '?' (normalised), else the last sentence."""
     t = normalise(text)
-    qs = [s for s in re.split(r"(?<=[.!?])\s+", t) if s.endswith("?")]
+    qs = [s for s in sentences(t) if s.endswith("?")]
     return qs[-1] if qs else _last_sentence(t)
 
 
@@ -145,7 +150,7 @@ def _after_lead_in(q: str) -> str:
 
 
 def _last_sentence(text: str) -> str:
-    parts = [p.strip() for p in re.split(r"(?<=[.!?])\s+", normalise(text)) if p.strip()]
+    parts = [p.strip() for p in sentences(normalise(text)) if p.strip()]
     return parts[-1] if parts else ""
 
 
