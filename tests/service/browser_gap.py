@@ -37,7 +37,7 @@ import soundfile as sf
 
 from service.bench.heard_gap import _spinner, gaps_in_channels
 from tests.security.live import make_users, start_server
-from tests.service.test_browser import BASE_ARGS, CHROMIUM, _login
+from tests.service.test_browser import BASE_ARGS, CHROMIUM, _login, fake_mic_args
 from tests.web_fixtures import ROOT
 
 SR = 16000
@@ -66,9 +66,7 @@ def _cut_in_mic_wav(folder: Path) -> Path:
 
 
 def _browser(playwright, mic: Path):
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=BASE_ARGS + [
-        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={mic}", "--autoplay-policy=no-user-gesture-required"])
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=BASE_ARGS + fake_mic_args(mic))
 
 
 def _stored(page, url: str, instance: Path) -> tuple[np.ndarray, int, list[dict]]:

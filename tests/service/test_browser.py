@@ -48,6 +48,13 @@ def fake_mic_wav(tmp_path_factory) -> Path:
     return out
 
 
+def fake_mic_args(wav, autoplay: bool = True) -> list[str]:
+    """Chromium flags that play ``wav`` as the microphone (and let the page play audio unprompted)."""
+    args = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={wav}"]
+    return args + (["--autoplay-policy=no-user-gesture-required"] if autoplay else [])
+
+
 def _browser(playwright, extra=()):
     return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=BASE_ARGS + list(extra))
 
@@ -112,8 +119,7 @@ def test_practice_recording_with_fake_microphone(server, fake_mic_wav):
     from playwright.sync_api import sync_playwright
 
     url, _ = server
-    mic = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-           f"--use-file-for-fake-audio-capture={fake_mic_wav}"]
+    mic = fake_mic_args(fake_mic_wav, autoplay=False)
     with sync_playwright() as p:
         browser = _browser(p, mic)
         page = browser.new_page()

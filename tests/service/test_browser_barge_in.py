@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.service.test_browser import CHROMIUM, REPORT_TIMEOUT_MS, _browser, _login, server  # noqa: F401
+from tests.service.test_browser import CHROMIUM, REPORT_TIMEOUT_MS, _browser, _login, fake_mic_args, server  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,
@@ -60,8 +60,7 @@ def test_talking_over_her_line_stops_her_and_her_next_line_says_so(server, cut_i
 
     url, instance = server
     lines = get_scenario("relapse-shame").all_lines
-    mic = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-           f"--use-file-for-fake-audio-capture={cut_in_mic_wav}", "--autoplay-policy=no-user-gesture-required"]
+    mic = fake_mic_args(cut_in_mic_wav)
     with sync_playwright() as p:
         browser = _browser(p, mic)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -132,8 +131,7 @@ def test_a_reply_begun_over_her_last_words_is_heard_from_its_start(server, late_
 
     url, instance = server
     lines = get_scenario("relapse-shame").all_lines
-    mic = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-           f"--use-file-for-fake-audio-capture={late_mic_wav}", "--autoplay-policy=no-user-gesture-required"]
+    mic = fake_mic_args(late_mic_wav)
     with sync_playwright() as p:
         browser = _browser(p, mic)
         page = browser.new_page(viewport={"width": 1280, "height": 900})

@@ -22,6 +22,7 @@ from tests.service.test_browser import (  # noqa: F401 - fixtures
     REPORT_TIMEOUT_MS,
     _browser,
     _login,
+    fake_mic_args,
     server,
 )
 
@@ -56,8 +57,7 @@ def test_browser_conversation_answers_by_itself_and_stores_both_sides(server, re
     from service.store.db import connect, db_path
 
     url, instance = server
-    mic = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-           f"--use-file-for-fake-audio-capture={reply_mic_wav}", "--autoplay-policy=no-user-gesture-required"]
+    mic = fake_mic_args(reply_mic_wav)
     scenario = get_scenario("relapse-shame")
     with sync_playwright() as p:
         browser = _browser(p, mic)

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from tests.service.test_browser import CHROMIUM, _browser, _login, server  # noqa: F401 - fixtures
+from tests.service.test_browser import CHROMIUM, _browser, _login, fake_mic_args, server  # noqa: F401 - fixtures
 from tests.service.test_browser_practice import reply_mic_wav  # noqa: F401 - fixture
 
 pytestmark = [
@@ -25,8 +25,7 @@ def test_a_busy_answer_is_retried_and_the_client_answers(server, reply_mic_wav):
     from playwright.sync_api import sync_playwright
 
     url, _ = server
-    mic = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-           f"--use-file-for-fake-audio-capture={reply_mic_wav}", "--autoplay-policy=no-user-gesture-required"]
+    mic = fake_mic_args(reply_mic_wav)
     seen = {"busy": 0, "after": 0}
 
     def next_route(route):

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.service.test_browser import CHROMIUM, _browser, _login, server
+from tests.service.test_browser import CHROMIUM, _browser, _login, fake_mic_args, server
 
 pytestmark = [
     pytest.mark.browser,
@@ -49,8 +49,7 @@ def test_live_meter_off_by_default_then_shows_talk_share_and_advice_mark(server,
 
     url, _ = server
     low, high, _ = BANDS["talk_share"]
-    mic = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-           f"--use-file-for-fake-audio-capture={advice_mic_wav}", "--autoplay-policy=no-user-gesture-required"]
+    mic = fake_mic_args(advice_mic_wav)
     with sync_playwright() as p:
         browser = _browser(p, mic)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
