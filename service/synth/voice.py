@@ -91,7 +91,13 @@ def _trim(audio: np.ndarray, sr: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=512)
-def _synth_cached(text: str, voice: str, semitones: float, length_scale: float) -> np.ndarray:
+def _base_cached(text: str, length_scale: float) -> np.ndarray:
+    """The Piper voice speaking ``text`` at 16 kHz, before any pitch shift.
+
+    Piper draws its VITS noise inside the ONNX graph, so two syntheses of the same text differ;
+    caching the unshifted rendition makes the helper and the client say one text with the same
+    timing and intonation, the client only higher.
+    """
     import soxr
 
     piper_voice = load_voice()
@@ -110,6 +116,15 @@ def _synth_cached(text: str, voice: str, semitones: float, length_scale: float) 
         return np.zeros(0, dtype=np.float32)
     audio = np.concatenate(parts)
     audio = soxr.resample(audio, src_sr, SAMPLE_RATE).astype(np.float32)
+    audio.setflags(write=False)
+    return audio
+
+
+@functools.lru_cache(maxsize=512)
+def _synth_cached(text: str, voice: str, semitones: float, length_scale: float) -> np.ndarray:
+    audio = _base_cached(text, length_scale)
+    if not audio.size:
+        return audio
     if voice == CLIENT and semitones:
         import librosa
 
