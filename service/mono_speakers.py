@@ -18,7 +18,6 @@ or ``LISTENWELL_SEGMENTATION_RUNTIME=numpy``; both give the same probabilities w
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -36,7 +35,7 @@ from analysis.speakers.segmentation import SegmentFn, segment_chunks
 from analysis.speakers.segmentation_model import SegmentationModel
 from audio.onnx_models.segmentation import OnnxSegmenter
 from audio.segmentation_weights import SEGMENTATION_PACKAGE, load_segmentation_weights
-from service.onnx_settings import RUNTIME_SWITCH, THREADS_SWITCH, onnx_threads, onnx_wanted
+from service.onnx_settings import RUNTIME_SWITCH, THREADS_SWITCH, onnx_threads, onnx_wanted, switched_on
 from service.voices import voice_embedder
 
 __all__ = ["diarize_mono", "segmenter", "segmentation_enabled", "segmentation_runtime", "SEGMENTATION_SWITCH",
@@ -56,7 +55,7 @@ _runtime: str | None = None
 
 def segmentation_enabled() -> bool:
     """False only when ``LISTENWELL_SEGMENTATION`` is 0/off/no/false (on by default)."""
-    return os.environ.get(SEGMENTATION_SWITCH, "1").strip().lower() not in {"0", "off", "no", "false"}
+    return switched_on(SEGMENTATION_SWITCH)
 
 
 def segmenter() -> SegmentFn | None:

@@ -4,7 +4,8 @@
 installed with faster-whisper); ``LISTENWELL_SEGMENTATION_THREADS`` sets onnxruntime's threads
 (default :data:`DEFAULT_THREADS`: one thread, while :func:`service.mono_speakers.diarize_mono` runs the
 segmentation network beside the clustering diarizer, was the steadiest on the shared 2-core machine;
-docs/evaluation/history.md, issue 20).
+docs/evaluation/history.md, issue 20). :func:`switched_on` reads the on-by-default switches of the
+speaker path (``LISTENWELL_SEGMENTATION``, ``LISTENWELL_VOICEPRINTS``) the same way.
 """
 
 from __future__ import annotations
@@ -12,13 +13,18 @@ from __future__ import annotations
 import logging
 import os
 
-__all__ = ["onnx_wanted", "onnx_threads", "RUNTIME_SWITCH", "THREADS_SWITCH", "DEFAULT_THREADS"]
+__all__ = ["switched_on", "onnx_wanted", "onnx_threads", "RUNTIME_SWITCH", "THREADS_SWITCH", "DEFAULT_THREADS"]
 
 logger = logging.getLogger(__name__)
 
 RUNTIME_SWITCH = "LISTENWELL_SEGMENTATION_RUNTIME"  # "onnx" (default) or "numpy"
 THREADS_SWITCH = "LISTENWELL_SEGMENTATION_THREADS"
 DEFAULT_THREADS = 1  # measured side by side with 2 (docs/evaluation/history.md, issue 20)
+
+
+def switched_on(name: str) -> bool:
+    """False only when the environment variable ``name`` is 0/off/no/false (on when unset)."""
+    return os.environ.get(name, "1").strip().lower() not in {"0", "off", "no", "false"}
 
 
 def onnx_wanted() -> bool:

@@ -36,7 +36,7 @@ from audio.segmentation_weights import load_campp_weights
 from audio.onnx_models.campp import OnnxCamppNetwork
 from audio.onnx_models.voice import OnnxVoiceNetwork
 from audio.voice_weights import load_voice_weights
-from service.onnx_settings import onnx_threads, onnx_wanted
+from service.onnx_settings import onnx_threads, onnx_wanted, switched_on
 
 __all__ = ["voice_embedder", "voiceprints_enabled", "wanted_encoder", "ENV_SWITCH", "ENCODER_SWITCH"]
 
@@ -53,7 +53,7 @@ _missing_logged = False
 
 def voiceprints_enabled() -> bool:
     """False only when ``LISTENWELL_VOICEPRINTS`` is 0/off/no/false (on by default)."""
-    return os.environ.get(ENV_SWITCH, "1").strip().lower() not in {"0", "off", "no", "false"}
+    return switched_on(ENV_SWITCH)
 
 
 def wanted_encoder() -> str:
