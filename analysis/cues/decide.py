@@ -135,10 +135,13 @@ def _narrated(text: str, match: str) -> bool:
 _OWN_VIEW = re.compile(r"\b(?:i|we)(?:'d|'m| would| do| really| just| honestly| kind of| sort of)?\s+$")
 # A directive inside a subordinate clause describes, it does not direct: "a place where you have to
 # be on guard", "when you have to face him" (advice is said in a main clause).
-# ("before you could tell her": a time told, issue 25's third blind batch)
+# ("before you could tell her": a time told, issue 25's third blind batch; "a clinic you have to walk into")
 _SUBORDINATE = re.compile(r"\b(?:where|when|whenever|while|which|who|whom|because|since|until|till|unless|though|"
                           r"although|before|after|than|the way|everything|anything|nothing|something|all the things|"
-                          r"things)\s+$")
+                          r"things|"
+                          # a noun the directive describes, with no "that" ("a clinic you have to walk into every
+                          # morning": issue 25's fourth blind batch)
+                          r"(?:a|an|the|this|those|these|every|one|some) (?:[a-z'-]+ ){0,2}[a-z'-]+)\s+$")
 
 
 def _attributed(before: str) -> bool:
@@ -211,18 +214,19 @@ _YOU_COULD = re.compile(r"\byou (?:could|might|may want to|can always) (?:just |
 _TRY_NEXT_TIME = re.compile(r"^(?:so |well |and |maybe |then )*(?:next time,? |just )?try (?:actually |just |really )?"
                             r"(?:to |not |\w+ing\b)")
 # the words that may open a plan handed over ("then", "first", "and", ...), before its doing verb
-_LEAD_WORDS_RX = r"^(?:(?:then|and|so|also|first|second|third|next|just|maybe|oh|okay|ok|well|now|plus)[, ]+)*"
+_LEAD_WORDS_RX = r"^(?:(?:then|and|so|also|first|second|third|next|just|maybe|oh|okay|ok|well|now|plus|honestly)[, ]+)*"
 _LEAD_WORDS = re.compile(_LEAD_WORDS_RX)
 # a plan handed over as orders: "then line up a call with your sponsor", "first, drive yourself", "and bring your own
 # drinks" (a sentence that opens with a doing verb addressed to the client; not "take your time", "call me", "tell me")
 _DO_THIS = re.compile(
     _LEAD_WORDS_RX +
-    r"(?:go (?:to|for|see|back)|call (?!me\b)|line up|drive|bring|tell (?:him|her|them|your|one|someone|a |the )|"
+    r"(?:go (?:to|for|see|back|in|with)|call (?!me\b)|line up|drive|bring|tell (?:him|her|them|your|one|someone|a |the )|"
     r"set (?:up|an|a|yourself)|text (?!me\b)|ask (?:him|her|them|your|for|someone)|take (?:a |the |some |it |your (?!time))|"
     r"write|find|join|skip|leave|avoid|get (?:a |some |rid|yourself|to |out|help|in touch)|put|plan|"
-    r"make (?:a |sure|it |time)|stay (?:away|with|close|home)|pick|grab|use|sign up|reach out|talk to|start|stop|"
+    r"make (?:a |sure|it |time)|stay (?:away|with|close|home)|pick|grab|use|sign up|reach out|talk to|start(?! to finish)|stop|"
     r"remember to|download|look (?:for|into)|cut (?:down|back)|switch|replace|limit|schedule|"
-    r"keep (?:a |track|your|it |the ))\b"
+    r"keep (?:a |track|your|it |the )|show up|throw (?:out|away)|drink (?:plenty|more|lots|water)|"
+    r"don't (?:let|argue|explain|skip|drink|use|tell|call|text|answer|sign|give))\b"
 )
 # "you should be proud", "you need to be heard": about the client's worth or need, not a fix
 _NOT_A_FIX = re.compile(r"\byou (?:really |just )?(?:should|need to|deserve to|have to|must) (?:be|feel) "

@@ -180,6 +180,11 @@ _ADVICE = _rx(
     r"if i were you", r"you (?:could|might) (?:try|want to|consider|think about)", r"the best (?:thing|way) (?:is|would be|to)",
     r"(?:it|that) (?:would|might|could|will) help (?:to|if you)", r"make sure (?:you|to)", r"(?:i'd|i would) (?:go|try|just)",
     r"(?:what )?you (?:want|need) to do is", r"one thing (?:you|that) (?:could|can|might)",
+    # issue 25, fourth blind batch: advice from the helper's own way ("what I'd do is skip book club", "the thing
+    # that worked for me was the patch"), what the client "needs" named as a thing ("what you really need is a
+    # meeting schedule", "what you want is a letter from your supervisor")
+    r"what (?:i'd|i would) (?:do|try|push for|go with|suggest) is", r"(?:the thing|what) (?:that )?(?:worked|helped) (?:for |with )?me (?:was|is)",
+    r"what you (?:really )?(?:want|need) is (?:a|an|the|some)\b",
 )
 # "you should be proud", "you need to be heard": about the client's worth or need, not a fix
 _NOT_ADVICE = re.compile(r"\byou (?:really |just )?(?:should|need to|deserve to|have to|must) (?:be|feel) (?:really |so |very )?"
@@ -210,7 +215,11 @@ _SARCASM = _rx(  # MITI 4.2.1: a reflection said sarcastically or with disapprov
     r"oh,? sure[,.!]? you(?:'re| are| did| do| will| were)",
     r"too \w+ for [^.?!]{1,40}?,? but not for\b",
     r"because (?:that|it) (?:always|ever) (?:goes|went|works|worked|ends|ended|turns out|works out) (?:so )?(?:well|great|perfectly)",
-    r"throw you a (?:party|parade)", r"(?:give you|want|get|deserve) a (?:medal|trophy|gold star|cookie)",
+    r"throw you a (?:party|parade)",
+    # issue 25, fourth blind batch: "great thinking", "clearly you've got it all figured out", "go ahead and keep
+    # buying it then"
+    r"great thinking", r"(?:clearly|obviously|apparently),? you(?:'ve| have)? (?:got|have) it all figured out",
+    r"go ahead and keep \w+ing", r"(?:give you|want|get|deserve) a (?:medal|trophy|gold star|cookie)",
     r"(?:great|wonderful|perfect|brilliant|nice|well done|good job|way to go|congratulations),? so\b[^.!?]*\b"
     r"(?:bar|pub|drink|drinking|drunk|bottle|relapsed|using again|high|slipped|blew it|back to square one)",
 )
@@ -223,6 +232,9 @@ _PERMISSION = _rx(
     r"(?:can|could|may) i (?:tell|show|walk) you", r"do you want (?:to hear|me to (?:share|tell|explain|go over))",
     r"would you want me to (?:share|tell|explain|go over)",
     r"(?:do you |would you )?want to hear (?:it|them|one|something|a (?:thought|suggestion|few|couple)|an idea|what)\b",
+    # issue 25, fourth blind batch: "can I throw some stuff at you that I know?", "want me to tell you what I know?"
+    r"(?:can|could|may) i (?:throw|run|bounce|pass) (?:some|a|an|something|a few|a couple|one|this|an idea)",
+    r"want me to (?:share|tell you|explain|go over|run through)",
 )
 _MINIMISE = _rx(
     r"at least(?! (?:a |some |one )?part of you)", r"(?<!you )(?<!i )(?<!they )(?<!we )don't worry", r"do not worry",
@@ -254,11 +266,21 @@ _MINIMISE = _rx(
     r"(?:a|one) (?:slip|drink|night|weekend|mistake) is (?:just|only) (?:a|one) (?:slip|drink|night|weekend|mistake)",
     r"(?:is|was|'s) (?:just |only |really )?a (?:blip|hiccup|speed bump|bump in the road)",
     r"(?:has|have|'s|'ve) (?:seen|done|heard) (?:a lot |much |way |far |plenty )?worse",
-    r"(?:nobody|no one)(?: \w+){0,4} (?:is|'s|will|'ll|would|'d) (?:going to |gonna )?(?:think twice|even notice|notice|care|remember)\b",
+    r"(?:nobody|no one)(?: \w+){0,4} (?:is|'s|will|'ll|would|'d) (?:going to |gonna )?(?:think twice|even notice|notice|care|remember|"
+    r"keeping (?:score|count|tabs|track))\b",
     r"(?:nobody|no one)(?: \w+){0,4} (?:is|'s) thinking about it (?:half )?as much as you",
     r"not keeping (?:a )?(?:tally|score|count)", r"(?:it'll|it will|this will|that'll|everything'll) (?:all )?(?:feel|seem|look) "
     r"(?:a lot |much |way )?(?:smaller|better|easier|different) (?:by|in|soon|tomorrow|next)",
     r"(?:she's|he's|they're|she is|he is|they are) not going anywhere",
+    # issue 25, fourth blind batch: "he's going to be fine", "go easy on yourself", "one little wobble and you're
+    # already right back on track", "she's not going to care what you did", "that's ancient history", "come on,
+    # you're not a hazard"
+    r"(?:he's|she's|they're|he is|she is|they are|he'll|she'll|they'll) (?:going to |gonna )?be (?:just )?(?:fine|ok|okay|alright|all right)\b",
+    r"go easy on yourself", r"cut yourself (?:some )?slack",
+    r"(?:one|a|just a) (?:little|tiny|small) (?:wobble|slip|blip|hiccup|stumble|setback)",
+    r"you(?:'re| are) (?:already )?(?:right )?back on track",
+    r"(?:she's|he's|they're|nobody's|no one's|she is|he is|they are) not (?:going to|gonna) care",
+    r"(?:that's|it's|that is|it is) ancient history", r"come on,? you(?:'re| are) not",
 )
 _FILLER = re.compile(r"\b(?:um+|uh+|er+m?|ah+)\b|\byou know\b(?!\s+(?:what|how|that|why|if))|\bi mean\b|\blike,", re.IGNORECASE)
 _COLLAB = _rx(

@@ -600,3 +600,62 @@ def test_yeah_because_is_mostly_sincere(text):
 
 def test_maybe_try_actually_doing_it_is_advice():
     assert decide("Maybe try actually showing up this week?", "question").has("advice")
+
+
+# ---- the fourth blind batch of held-out scripts (h073-h096): new phrasings of known codes
+@pytest.mark.parametrize("text", [
+    "Nobody at that book club is keeping score of anybody's glasses.",
+    "He's going to be fine, sons come around.",
+    "Frank would just want you to go easy on yourself, that's all.",
+    "There you go. One little wobble and you're already right back on track.",
+    "Honestly, she's with you now, she's not going to care what you did ten years ago. That's ancient history.",
+    "Come on, you're not a hazard, nobody catches it from a hug or a fork.",
+])
+def test_reassurance_in_other_words_is_minimising_and_no_reflection(text):
+    d = decide(text, "reflection")
+    assert d.has("minimising") and not d.has("reflection"), d.reason
+
+
+@pytest.mark.parametrize("text", [
+    "You're afraid he's not going to be fine without you.",  # a feeling said back, not reassurance
+    "You went easy on him, and now you wonder if that was right.",
+    "You're scared she's not going to stay.",
+])
+def test_their_sincere_neighbours_are_still_no_minimising(text):
+    assert not decide(text, "reflection").has("minimising")
+
+
+@pytest.mark.parametrize("text, model", [
+    ("Okay, what I'd do is go straight to the house manager tomorrow.", "reflection"),
+    ("The thing that worked for me was calling my parole officer first.", "other"),
+    ("And after Monday, what you really need is a meeting schedule.", "input"),
+    ("What you want is a letter from your supervisor, on company letterhead.", "input"),
+    ("Honestly, go with PHP, you're way too early for IOP.", "input"),
+    ("Don't explain, don't tell your story, they've heard every story there is.", "other"),
+    ("Good. And drink plenty of water, but not a ton right before.", "input"),
+])
+def test_advice_in_the_helpers_own_way_is_advice(text, model):
+    assert decide(text, model).has("advice")
+
+
+@pytest.mark.parametrize("text", [
+    "A day you'd never want to miss, and a clinic you have to walk into every single morning.",
+    "That plan's yours, start to finish.",
+])
+def test_a_directive_describing_a_thing_is_no_advice(text):
+    d = decide(text, "reflection")
+    assert not d.has("advice") and d.has("reflection"), d.reason
+
+
+@pytest.mark.parametrize("text", ["Can I throw some stuff at you that I know about this?",
+                                  "I know a bit about how those visits work. Want me to tell you what I know?"])
+def test_offering_what_one_knows_asks_permission(text):
+    d = decide(text, "question")
+    assert d.has("permission") and not d.has("advice"), d.reason
+
+
+@pytest.mark.parametrize("text", ["Okay, well, go ahead and keep buying it then, clearly you've got it all figured out.",
+                                  "Right, a powder from behind the register. Great thinking."])
+def test_sarcasm_of_the_fourth_batch_is_never_a_reflection(text):
+    d = decide(text, "reflection")
+    assert d.has("confront") and not d.has("reflection"), d.reason
