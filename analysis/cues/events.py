@@ -20,11 +20,12 @@ import re
 from collections.abc import Mapping, Sequence
 
 import analysis.cues.rules as R
-from analysis.cues.client import feeling_sense
+from analysis.cues.client import feeling_sense, match_client_feeling
+from analysis.cues.text import sentences
 from analysis.cues.types import CueEvent
 from analysis.schema import CLIENT, HELPER, Turn
 
-__all__ = ["cross_turn_events", "feeling_family", "names_feeling", "asks_about", "reply_stance"]
+__all__ = ["cross_turn_events", "feeling_family", "names_feeling", "asks_about", "reply_stance", "feeling_context"]
 
 _EXPLORE = {"reflection", "validation"}
 _FIX = {"advice", "minimising", "confront", "persuade"}
@@ -64,6 +65,17 @@ def asks_about(question: str, disclosure: str) -> bool:
     if R.content_words(question) & R.content_words(disclosure) or names_feeling(question):
         return True
     return bool(_POINTS_BACK.search(R.normalise(question)))
+
+
+def feeling_context(disclosure: str) -> str:
+    """The part of a disclosure a reply must take up to stay with its feeling: each sentence that names or shows
+    a feeling, with the sentence before and after it (what the feeling is about); the whole text when no single
+    sentence does. ("I start Monday. But I can't stop thinking about him. I'm so angry at him.": asking about
+    Monday's shift takes up a word of the turn, not the anger; issue 25's fourth blind batch.)"""
+    parts = sentences(disclosure.strip())
+    keep = {k + d for k, s in enumerate(parts) if match_client_feeling(s) for d in (-1, 0, 1)}
+    keep &= set(range(len(parts)))
+    return " ".join(parts[k] for k in sorted(keep)) if keep else disclosure
 
 
 def reply_stance(kinds: set[str], labels: Mapping[str, str], text: str, disclosure: str) -> str:
@@ -150,7 +162,8 @@ def cross_turn_events(
         kinds = kinds_by_turn.get(j, set())
         text = turns[j].text
         shift = R.match_topic_shift(text)
-        stance = {k: reply_stance(kinds_by_turn.get(k, set()), labels_by_turn.get(k, {}), turns[k].text, turn.text)
+        about = feeling_context(turn.text)
+        stance = {k: reply_stance(kinds_by_turn.get(k, set()), labels_by_turn.get(k, {}), turns[k].text, about)
                   for k in responses}
         if shift and not kinds & _EXPLORE:
             events.append(ev("topic_avoidance", j, "explicit", f"changed subject ('{shift}')"))

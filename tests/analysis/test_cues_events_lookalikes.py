@@ -73,3 +73,26 @@ def test_a_feeling_word_in_another_sense_is_no_disclosure(text, feeling):
     turns = _turns((CLIENT, text), (HELPER, "Mm-hmm."))
     res = detect_cues(turns, CueOptions(use_model=False))
     assert any(c.kind == "feeling_disclosure" for c in res.cues) is feeling
+
+
+ANGRY = "I start Monday. But I can't stop thinking about him. I'm so angry at him for taking that pill."
+
+
+@pytest.mark.parametrize("reply, stays", [
+    ("Monday, nice. What shift did they put you on?", False),  # a word of the turn, not of the feeling
+    ("What is it like, being that angry at him?", True),
+    ("What keeps pulling your thoughts back to him?", True),  # the sentence beside the feeling
+])
+def test_a_question_stays_with_a_feeling_only_about_what_the_feeling_is_about(reply, stays):
+    turns = _turns((CLIENT, ANGRY), (HELPER, reply))
+    events = detect_cues(turns, CueOptions(use_model=False)).events
+    assert any(e.kind == "feeling_reflected" for e in events) is stays
+    assert any(e.kind == "feeling_missed" for e in events) is not stays
+
+
+def test_a_disclosure_with_one_feeling_sentence_keeps_its_neighbours():
+    from analysis.cues.events import feeling_context
+
+    assert feeling_context(ANGRY) == "But I can't stop thinking about him. I'm so angry at him for taking that pill."
+    assert feeling_context("I lost my job last week. I feel so ashamed.") == "I lost my job last week. I feel so ashamed."
+    assert feeling_context("Marcus died Saturday.") == "Marcus died Saturday."
