@@ -110,6 +110,7 @@ class _Clause:
     sarcasm: str | None
     validation: str | None
     permission: str | None
+    described: str | None = None  # a directive in the words that describes, not directs ("a clinic you have to walk into")
 
     @property
     def blocked(self) -> bool:
@@ -298,14 +299,14 @@ def _read(c: str) -> _Clause:
     if question:
         # a question is advice only in a suggestion's form ("why don't you", "have you tried") or an order
         # with a tag ("and try not to skip the next one, okay?"); "what do you need to do next?" asks
-        advice, persuade = _suggestion(c) or _tagged_order(c), None
+        advice, persuade, described = _suggestion(c) or _tagged_order(c), None, None
         if advice is None:  # "Maybe try actually showing up this week?": a suggestion with a rising voice
             m = _TRY_NEXT_TIME.search(c)
             advice = m.group(0) if m else None
     else:
-        advice = _suggestion(c) or R.match_advice(c)
+        advice, described = _suggestion(c) or R.match_advice(c), None
         if advice and advice != _suggestion(c) and (_in_client_mouth(c, stem, advice) or _narrated(c, advice)):
-            advice = None
+            advice, described = None, advice
         for rx in (_TRY_NEXT_TIME, _YOU_COULD, _DO_THIS):  # "next time try walking past it", "you might look for"
             m = rx.search(c) if advice is None else None
             if m and not _in_client_mouth(c, stem, m.group(0)):
@@ -317,7 +318,7 @@ def _read(c: str) -> _Clause:
     if confront and (_in_client_mouth(c, stem, confront) or (stem and confront in ("you always", "you never"))):
         confront = None  # "so you never felt heard", "you want to be honest": the client's words
     return _Clause(
-        text=c, question=question, stem=stem, advice=advice, persuade=persuade,
+        text=c, question=question, stem=stem, advice=advice, persuade=persuade, described=described,
         minimising=R.match_minimising(c), confront=confront, sarcasm=R.match_sarcasm(c),
         validation=None if question else R.match_validation(c) or _feeling_valid(c), permission=R.match_permission(c),
     )
@@ -473,6 +474,14 @@ def decide_turn(
             and any(p.stem or (_ABOUT_CLIENT.search(p.text) and len(R.words(p.text)) >= 4) for p in parts)):
         overruled, b, sub, conf, source = b, "reflection", "", _CUE_CONF, "rules"
         why.append("asks nothing in its words and says back: a reflection")
+
+    # ---- the model's advice where the only directive in the words describes the client's lot ("A day you'd never
+    # want to miss, and a clinic you have to walk into every single morning"): the words decide, it says back
+    # (issue 25's fourth blind batch)
+    if (b == "input" and sub == "advice" and not any(p.advice or p.persuade or p.permission for p in parts)
+            and any(p.described for p in parts) and all(_of_client(p.text) for p in parts if not p.question)):
+        overruled, b, sub, conf, source = b, "reflection", "", _CUE_CONF, "rules"
+        why.append("its only directive describes, it does not direct: a reflection, not advice")
 
     # ---- the model's advice with no suggestion in the words, on a short turn that affirms ("You've already
     # thought through where your days could go, and that's a real plan of your own"): an affirmation, not

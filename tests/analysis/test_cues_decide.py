@@ -659,3 +659,11 @@ def test_offering_what_one_knows_asks_permission(text):
 def test_sarcasm_of_the_fourth_batch_is_never_a_reflection(text):
     d = decide(text, "reflection")
     assert d.has("confront") and not d.has("reflection"), d.reason
+
+
+def test_the_models_advice_on_a_directive_that_describes_is_a_reflection():
+    said = decide("A day you'd never want to miss, and a clinic you have to walk into every single morning.",
+                  "input", model_subtype="advice")
+    assert said.has("reflection") and not said.has("advice"), said.reason
+    told = decide("You have to walk into that clinic every single morning.", "input", model_subtype="advice")
+    assert told.has("advice") and not told.has("reflection"), told.reason
