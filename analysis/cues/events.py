@@ -61,10 +61,14 @@ def names_feeling(text: str) -> bool:
 
 
 def asks_about(question: str, disclosure: str) -> bool:
-    """An open question about what the client said: shares a content word, names a feeling or points back at it."""
+    """An open question about what the client said: shares a content word, names a feeling or points back at it.
+
+    Only the asking sentences point back: "That's a long time. So what are you up to this weekend?" asks about
+    something new (issue 25's fourth blind batch)."""
     if R.content_words(question) & R.content_words(disclosure) or names_feeling(question):
         return True
-    return bool(_POINTS_BACK.search(R.normalise(question)))
+    asked = [q for q in sentences(R.normalise(question)) if q.endswith("?")] or [R.normalise(question)]
+    return any(_POINTS_BACK.search(q) for q in asked)
 
 
 def feeling_context(disclosure: str) -> str:
@@ -72,8 +76,12 @@ def feeling_context(disclosure: str) -> str:
     a feeling, with the sentence before and after it (what the feeling is about); the whole text when no single
     sentence does. ("I start Monday. But I can't stop thinking about him. I'm so angry at him.": asking about
     Monday's shift takes up a word of the turn, not the anger; issue 25's fourth blind batch.)"""
+    return _feeling_sentences(disclosure, (-1, 0, 1))
+
+
+def _feeling_sentences(disclosure: str, around: tuple[int, ...] = (0,)) -> str:
     parts = sentences(disclosure.strip())
-    keep = {k + d for k, s in enumerate(parts) if match_client_feeling(s) for d in (-1, 0, 1)}
+    keep = {k + d for k, s in enumerate(parts) if match_client_feeling(s) for d in around}
     keep &= set(range(len(parts)))
     return " ".join(parts[k] for k in sorted(keep)) if keep else disclosure
 
@@ -93,8 +101,10 @@ def reply_stance(kinds: set[str], labels: Mapping[str, str], text: str, disclosu
         return "stays"
     if "open_question" in kinds:
         return "stays" if asks_about(text, disclosure) else "moves_away"
-    if "question" in kinds:  # a closed question: about it, or about something else
-        return "neutral" if asks_about(text, disclosure) else "moves_away"
+    if "question" in kinds:  # a closed question: about the feeling's own sentence, or about something else
+        # ("I start Monday, but I can't stop thinking about him. I'm so angry at him." -> "What shift did they put
+        # you on?": a fact beside the feeling, not the feeling)
+        return "neutral" if asks_about(text, _feeling_sentences(disclosure)) else "moves_away"
     if "information" in kinds:
         return "moves_away"
     if names_feeling(text) or R.content_words(text) & R.content_words(disclosure) or len(R.content_words(text)) < 2:

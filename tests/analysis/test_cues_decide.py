@@ -544,6 +544,8 @@ def test_their_sincere_neighbours_are_not_minimising(text):
     ("What was that like for you?", "open"),
     ("Okay. So where does that leave you?", "open"),
     ("Is that a new schedule?", "closed"),
+    ("Monday, nice. What shift did they put you on?", "closed"),
+    ("What part of that scares you most?", "open"),
     # the transcriber put "What" in the turn before: not read as yes/no against the classifier's open call
     ("would a good night after close look like for you?", "open"),
 ])

@@ -96,3 +96,17 @@ def test_a_disclosure_with_one_feeling_sentence_keeps_its_neighbours():
     assert feeling_context(ANGRY) == "But I can't stop thinking about him. I'm so angry at him for taking that pill."
     assert feeling_context("I lost my job last week. I feel so ashamed.") == "I lost my job last week. I feel so ashamed."
     assert feeling_context("Marcus died Saturday.") == "Marcus died Saturday."
+
+
+def test_only_the_asking_sentence_points_back():
+    assert not asks_about("That's a long time. So what are you up to this weekend? Anything fun planned?", SCARED)
+    assert asks_about("That's a long time. What was that like?", SCARED)
+
+
+def test_a_closed_question_about_a_fact_beside_the_feeling_moves_away():
+    merged = "I start Monday, but I can't stop thinking about him. I'm so angry at him for taking that pill."
+    turns = _turns((CLIENT, merged), (HELPER, "Monday, nice. Did they put you on nights?"))
+    events = detect_cues(turns, CueOptions(use_model=False)).events
+    assert any(e.kind == "feeling_missed" for e in events) and any(e.kind == "topic_avoidance" for e in events)
+    turns = _turns((CLIENT, merged), (HELPER, "Are you angry at him most of the day?"))
+    assert not any(e.kind == "topic_avoidance" for e in detect_cues(turns, CueOptions(use_model=False)).events)
