@@ -177,7 +177,9 @@ def question_type(text: str) -> str:
     return "closed"
 
 
-_BACKCHANNEL = re.compile(r"^(?:(?:mm+-?hmm+|mhm+|uh-?huh|yeah|yes|yep|right|okay|ok|sure|i see|oh|ah|wow|hmm+|mm+|got it|alright)[.,!]?\s*){1,3}$")
+# "right?", "yeah?" said alone: a continuer with a rising voice, not a question (the transcriber writes the backchannel
+# "Right." as "right?"; AnnoMI's experts code a lone "yeah?" other 13 times, question 8)
+_BACKCHANNEL = re.compile(r"^(?:(?:mm+-?hmm+|mhm+|uh-?huh|yeah|yes|yep|right|okay|ok|sure|i see|oh|ah|wow|hmm+|mm+|got it|alright)[.,!?]?\s*){1,3}$")
 _EN_COMMON = frozenset(
     "the a an and or but i you he she it we they is are was were be have has do did not to of in on for with that this "
     "what how why so my your me him her them at as if no yes can will would just like know think feel".split()

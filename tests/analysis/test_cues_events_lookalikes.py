@@ -110,3 +110,13 @@ def test_a_closed_question_about_a_fact_beside_the_feeling_moves_away():
     assert any(e.kind == "feeling_missed" for e in events) and any(e.kind == "topic_avoidance" for e in events)
     turns = _turns((CLIENT, merged), (HELPER, "Are you angry at him most of the day?"))
     assert not any(e.kind == "topic_avoidance" for e in detect_cues(turns, CueOptions(use_model=False)).events)
+
+
+def test_a_lone_right_with_a_rising_voice_is_a_backchannel_not_a_question():
+    from analysis.cues.text import is_backchannel
+
+    assert is_backchannel("right?") and is_backchannel("Yeah?") and is_backchannel("Mm-hmm.")
+    assert not is_backchannel("Is your sponsor coming?")
+    turns = _turns((CLIENT, ANGRY), (HELPER, "right?"), (HELPER, "What is it like, being that angry at him?"))
+    events = detect_cues(turns, CueOptions(use_model=False)).events
+    assert not any(e.kind == "topic_avoidance" for e in events) and any(e.kind == "feeling_reflected" for e in events)
