@@ -67,6 +67,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=600.0)
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/speaker-speed-issue20-margin.json"))
+    ap.add_argument("--note", default="", help="what the trees are (e.g. their commits), kept in the output")
     args = ap.parse_args()
     trees = dict(t.split("=", 1) for t in args.tree)
     sys.path.insert(0, str(HERE))
@@ -117,6 +118,7 @@ def main() -> None:
                 "shared, counted under transcription) of each code tree, interleaved in one run; fastest of the "
                 "repeats; ratio to transcription",
         "trees": trees,
+        "note": args.note,
         "machine": machine_description(),
         "audio_seconds": round(mono.size / sr, 1),
         "repeats": runs,
