@@ -531,6 +531,9 @@ def test_the_slip_or_the_others_view_made_small_is_minimising_and_no_reflection(
     "Nobody noticed how hard you were trying.",  # the client's experience said back
     "You're scared she's not going to stay.",
     "You've been through worse, and it still scares you.",
+    # beside the fourth blind batch's reassurance forms ("he's going to be fine", "go easy on yourself")
+    "You're afraid he's not going to be fine without you.",
+    "You went easy on him, and now you wonder if that was right.",
 ])
 def test_their_sincere_neighbours_are_not_minimising(text):
     assert not decide(text, "reflection").has("minimising")
@@ -616,15 +619,6 @@ def test_maybe_try_actually_doing_it_is_advice():
 def test_reassurance_in_other_words_is_minimising_and_no_reflection(text):
     d = decide(text, "reflection")
     assert d.has("minimising") and not d.has("reflection"), d.reason
-
-
-@pytest.mark.parametrize("text", [
-    "You're afraid he's not going to be fine without you.",  # a feeling said back, not reassurance
-    "You went easy on him, and now you wonder if that was right.",
-    "You're scared she's not going to stay.",
-])
-def test_their_sincere_neighbours_are_still_no_minimising(text):
-    assert not decide(text, "reflection").has("minimising")
 
 
 @pytest.mark.parametrize("text, model", [
