@@ -26,7 +26,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import analysis.cues.rules as R
-from analysis.cues.minimising import default_minimising, minimising_probability
 from analysis.cues.types import CLASSIFIER_SURE
 from analysis.cues.text import closed_form, open_form, statement_form
 
@@ -112,7 +111,6 @@ class _Clause:
     validation: str | None
     permission: str | None
     described: str | None = None  # a directive in the words that describes, not directs ("a clinic you have to walk into")
-    minimising_p: float | None = None  # set when the minimising model, not a phrase rule, read the clause as minimising
 
     @property
     def blocked(self) -> bool:
@@ -294,18 +292,7 @@ def _says_back(question: str) -> str | None:
     return R.match_reflection_clause(question.rstrip(" ?") + ".")
 
 
-def _model_may_read(p: _Clause) -> bool:
-    """Nothing in the clause's form gives it another reading: the minimising model may read it.
-
-    A reflection stem, a validation ("that makes sense"), sympathy ("I'm so sorry about..."), advice,
-    persuasion or a request for permission keep their own reading, and an open question asks.
-    """
-    c = p.text
-    return not (p.stem or p.validation or p.advice or p.persuade or p.permission or _SYMPATHY.search(c)
-                or (p.question and open_form(c)))
-
-
-def _read(c: str, use_model: bool = True) -> _Clause:
+def _read(c: str) -> _Clause:
     # a one-word fragment ("what", a word the turn split cut off the next sentence) is no question
     question = R.is_question(c) and (c.rstrip().endswith("?") or len(c.split()) >= 2)
     stem = None if question else R.match_reflection_clause(c)
@@ -330,17 +317,11 @@ def _read(c: str, use_model: bool = True) -> _Clause:
     confront = R.match_confront(c)
     if confront and (_in_client_mouth(c, stem, confront) or (stem and confront in ("you always", "you never"))):
         confront = None  # "so you never felt heard", "you want to be honest": the client's words
-    p = _Clause(
+    return _Clause(
         text=c, question=question, stem=stem, advice=advice, persuade=persuade, described=described,
         minimising=R.match_minimising(c), confront=confront, sarcasm=R.match_sarcasm(c),
         validation=None if question else R.match_validation(c) or _feeling_valid(c), permission=R.match_permission(c),
     )
-    if use_model and not p.minimising and _model_may_read(p):
-        model = default_minimising()
-        prob = minimising_probability(c) if model is not None else None
-        if prob is not None and prob >= model.threshold:
-            p.minimising, p.minimising_p = c, prob
-    return p
 
 
 def _rule_main(parts: list[_Clause], text: str) -> tuple[str, str]:
@@ -622,9 +603,8 @@ def decide_turn(
         if m:
             rule_hit(kind, "", m)
     for p in parts:
-        if p.minimising and not any(h.kind == "minimising" for h in hits):
-            hits.append(CodeHit("minimising", "", p.minimising) if p.minimising_p is None
-                        else CodeHit("minimising", "", p.minimising, round(p.minimising_p, 3), "model"))
+        if p.minimising:
+            rule_hit("minimising", "", p.minimising)
     for kind, fn in (("seeking_collaboration", R.match_collaboration), ("emphasising_autonomy", R.match_autonomy)):
         m = fn(text)
         if m:
@@ -676,8 +656,6 @@ def _blocker_name(p: _Clause) -> str:
         return f"sarcasm ('{p.sarcasm}')"
     if p.confront:
         return f"confronting ('{p.confront}')"
-    if p.minimising and p.minimising_p is not None:
-        return f"minimising (the minimising model, p = {p.minimising_p:.2f})"
     if p.minimising:
         return f"minimising ('{p.minimising}')"
     if p.advice:
