@@ -520,11 +520,13 @@ def decide_turn(
     said_back = [p for p in free_statements
                  if (p.stem or _YOU_FEELING.match(p.text)) and R.feelings_named(p.text) or R.match_feeling_stem(p.text)]
     informing = b == "input" and sub != "advice" and not any(p.advice or p.persuade for p in parts)
-    if (b == "other" or informing) and said_back and not blockers:
+    summary = [p for p in free_statements if R.match_summary(p.text)]
+    if (b == "other" or informing) and (said_back or summary) and not blockers:
         # a statement that says a feeling back ("it hurt that he saw it that way"), even beside a
-        # word of one's own ("I remember that feeling"), is a reflection (MITI)
+        # word of one's own ("I remember that feeling"), is a reflection (MITI); so is a summary announced
+        # ("Let me pull it together. Thirty days, a job, seven months clean": issue 25's fifth blind batch)
         overruled, b, sub, conf, source = b, "reflection", "", _CUE_CONF, "rules"
-        why.append("says a feeling back: a reflection")
+        why.append("says a feeling back: a reflection" if said_back else "sums up: a reflection")
     if b == "reflection" and parts:
         cands = free_statements or ([] if blockers else parts)
         if blockers:  # beside a fix or reassurance, only a clause that says back in form is a reflection

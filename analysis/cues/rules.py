@@ -58,6 +58,7 @@ __all__ = [
     "match_topic_shift",
     "feelings_named",
     "match_feeling_disclosure",
+    "match_summary",
     "match_change_talk",
     "match_sustain_talk",
     "is_backchannel",
@@ -73,6 +74,8 @@ _REFLECT = re.compile(
     r"you(?:'re| are) (?:feeling|saying|wondering|worried|thinking|not sure|really|pretty|kind of|still)|"
     r"you feel|you felt|you(?:'ve| have) been|you want|you don't want|you(?:'d| would) like|you really|"
     r"what i(?:'m| am) hearing|what you(?:'re| are) saying|i(?:'m| am) hearing|i hear (?:that )?you|if i(?:'m| am) hearing you|"
+    r"let me (?:pull (?:it|this|that|all that|that all|it all) (?:all )?together|sum (?:it|this|that) up|see if i(?:'ve| have) got (?:it|this|that)|"
+    r"make sure i(?:'ve| have) got (?:it|this|that))|(?:so )?to sum (?:it |this )?up|"
     r"part of you|on (?:the )?one hand|it's like|you(?:'re| are) (?:kind of )?(?:torn|stuck)|"
     r"you(?:'re| are) in a|you(?:'re| are) someone who|for you,|you see|you think|you know that you|you care|"
     r"you(?:'re| are) (?:so |really |pretty |a bit |quite )?(?:afraid|scared|worried|concerned|angry|frustrated|sad|upset|"
@@ -105,6 +108,20 @@ _FEELING_STEM = re.compile(
     r"(?:hurt|hurts|hurtful|stung|stings|scared you|scary|frightening|shook you|crushed you|broke your heart|"
     r"painful|lonely|humiliating|embarrassing|shameful|heartbreaking|devastating|terrifying)\b"
 )
+
+
+# a summary announced (MITI: a summary is a reflection): "let me pull it together", "to sum up"
+_SUMMARY = re.compile(
+    r"^(?:(?:so|and|okay|ok|well|alright|all right)[, ]+)*(?:let me (?:pull (?:it|this|that|all that|that all|it all) (?:all )?together|"
+    r"sum (?:it|this|that) up|see if i(?:'ve| have) got (?:it|this|that)|make sure i(?:'ve| have) got (?:it|this|that))|"
+    r"to sum (?:it |this )?up)\b"
+)
+
+
+def match_summary(clause: str) -> str | None:
+    """A summary announced at the start of a clause ("Let me pull it together.", "So to sum up, ...")."""
+    m = _SUMMARY.match(normalise(clause))
+    return m.group(0) if m else None
 
 
 def match_feeling_stem(clause: str) -> str | None:
@@ -222,6 +239,10 @@ _SARCASM = _rx(  # MITI 4.2.1: a reflection said sarcastically or with disapprov
     r"go ahead and keep \w+ing", r"(?:give you|want|get|deserve) a (?:medal|trophy|gold star|cookie)",
     r"(?:great|wonderful|perfect|brilliant|nice|well done|good job|way to go|congratulations),? so\b[^.!?]*\b"
     r"(?:bar|pub|drink|drinking|drunk|bottle|relapsed|using again|high|slipped|blew it|back to square one)",
+    # issue 25, fifth blind batch: "very wholesome", "lucky me", "a gold star for not smoking meth in a meth house,
+    # I'll go order the trophy", "Danny's couch at four in the morning was the clever choice"
+    r"(?:very|how|so) wholesome", r"lucky me\b", r"a gold star for", r"order (?:you )?(?:a|the|your) (?:trophy|medal|plaque)",
+    r"(?:right|sure|yeah|oh)[,.]? [^.?!]*(?:was|is|'s) the (?:clever|smart|bright|genius|wise) (?:choice|move|idea|call|plan)",
 )
 _PERMISSION = _rx(
     r"(?:would|is) it (?:be )?(?:ok|okay|alright|all right) (?:if|with you if) i", r"(?:can|may|could) i (?:share|offer|suggest|tell you|give you|make a suggestion|ask)",
@@ -235,6 +256,9 @@ _PERMISSION = _rx(
     # issue 25, fourth blind batch: "can I throw some stuff at you that I know?", "want me to tell you what I know?"
     r"(?:can|could|may) i (?:throw|run|bounce|pass) (?:some|a|an|something|a few|a couple|one|this|an idea)",
     r"want me to (?:share|tell you|explain|go over|run through)",
+    # issue 25, fifth batch: "I have a thought about this if you want it, or we can leave it"
+    r"i (?:have|'ve got|got) (?:a thought|an idea|a suggestion|some thoughts|some ideas|something)(?: about [^.?!]{1,30}?)?,? "
+    r"if you(?:'d)? (?:want|like) (?:it|them|to hear (?:it|them)|one)",
 )
 _MINIMISE = _rx(
     r"at least(?! (?:a |some |one )?part of you)", r"(?<!you )(?<!i )(?<!they )(?<!we )don't worry", r"do not worry",
@@ -281,6 +305,27 @@ _MINIMISE = _rx(
     r"you(?:'re| are) (?:already )?(?:right )?back on track",
     r"(?:she's|he's|they're|nobody's|no one's|she is|he is|they are) not (?:going to|gonna) care",
     r"(?:that's|it's|that is|it is) ancient history", r"come on,? you(?:'re| are) not",
+    # issue 25, fifth blind batch: "two hundred is pocket change next to where you were", "eight months of good days
+    # don't vanish over one Tuesday", "stuck by you through a lot worse than a few scratch cards", "a month from now
+    # this'll be a story you barely remember", "you're going to sail through it", "not going to notice a thing",
+    # "a few rough nights are nothing next to eight years", "it'll pass quicker than you think", "your doctor's
+    # handled plenty of these", "people say all kinds of things when they're upset", "it's one rough patch"
+    r"(?:is|was|'s|are|were) (?:just |only )?pocket change",
+    r"(?:is|was|'s|are|were) nothing (?:next to|beside|against|compared with)",
+    r"(?:don't|doesn't|won't|didn't) (?:just )?(?:vanish|disappear|go away|get erased|get wiped out|count for nothing) "
+    r"(?:over|because of|for) (?:one|a|a single|a few)\b",
+    r"(?:stuck|stood|stayed) (?:by|with) you through (?:a lot |much |way |far )?worse",
+    r"(?:a (?:week|month|year)|(?:a few|two|three|six) (?:weeks|months|years)) from now,? (?:this|it|that|you)(?:'ll| will) "
+    r"(?:be a story|barely|hardly|laugh|not even|be nothing)",
+    r"a story you(?:'ll| will)? (?:barely|hardly|won't even|never) remember",
+    r"(?:you're|you are|you'll|you will) (?:going to |gonna )?(?:sail|breeze|fly|coast) through",
+    r"(?:not|never|won't|isn't|aren't) (?:going to |gonna )?notice a thing",
+    r"(?:it'll|it will|this will|that'll|that will|they'll|they will) (?:pass|be over|fly by|blow over) (?:a lot |much |way )?"
+    r"(?:quicker|faster|sooner) than you think",
+    r"\b(?!you\b)\w+(?:'s|'ve| has| have) (?:handled|seen|treated) (?:plenty|loads|hundreds|thousands|tons|lots) of "
+    r"(?:these|those|them|cases like)",
+    r"people say all (?:kinds|sorts) of things",
+    r"(?:it's|it is|that's|that is|it was|that was) (?:just |only )?one (?:rough|bad|tough|hard) (?:patch|day|night|week|spell)",
 )
 _FILLER = re.compile(r"\b(?:um+|uh+|er+m?|ah+)\b|\byou know\b(?!\s+(?:what|how|that|why|if))|\bi mean\b|\blike,", re.IGNORECASE)
 _COLLAB = _rx(

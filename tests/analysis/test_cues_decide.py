@@ -663,3 +663,58 @@ def test_the_models_advice_on_a_directive_that_describes_is_a_reflection():
     assert said.has("reflection") and not said.has("advice"), said.reason
     told = decide("You have to walk into that clinic every single morning.", "input", model_subtype="advice")
     assert told.has("advice") and not told.has("reflection"), told.reason
+
+
+# ---- the fifth blind batch of held-out scripts (h097-h120): new phrasings of known codes
+@pytest.mark.parametrize("text", [
+    "Oh, honey, two hundred is pocket change next to where you were a year ago.",
+    "Eight months of good days don't vanish over one Tuesday.",
+    "Ray's stuck by you through a lot worse than a few scratch cards.",
+    "It's one rough patch, Denise. A month from now this'll be a story you barely remember.",
+    "Your doctor's handled plenty of these. You're going to sail through it.",
+    "Your crew's not going to notice a thing.",
+    "A few rough nights are nothing next to eight years. It'll pass quicker than you think.",
+    "People say all kinds of things when they're upset.",
+])
+def test_reassurance_of_the_fifth_batch_is_minimising_and_no_reflection(text):
+    d = decide(text, "reflection")
+    assert d.has("minimising") and not d.has("reflection"), d.reason
+
+
+@pytest.mark.parametrize("text", [
+    "You've handled plenty of these hard talks before, and this one still scares you.",
+    "A month from now you'll have your ninety-day chip, and that matters to you.",
+    "You've been through worse than this, and it still shakes you.",
+    "It's been one rough week after another for you.",
+])
+def test_their_sincere_neighbours_of_the_fifth_batch_are_not_minimising(text):
+    assert not decide(text, "reflection").has("minimising")
+
+
+@pytest.mark.parametrize("text", [
+    "Danny's till four, with the old crew, for the games. Very wholesome.",
+    "And yet here you are telling me. Lucky me.",
+    "A gold star for not smoking in a smoke-filled house. I'll go order the trophy.",
+    "Right, and Danny's couch at four in the morning was the clever choice.",
+])
+def test_sarcasm_of_the_fifth_batch_is_never_a_reflection(text):
+    d = decide(text, "reflection")
+    assert d.has("confront") and not d.has("reflection"), d.reason
+
+
+@pytest.mark.parametrize("text", ["Calling your sponsor first was the smart call.",
+                                  "Walking out of there was the wise choice, and it cost you something."])
+def test_praise_for_a_choice_is_not_sarcasm(text):
+    assert not decide(text, "reflection").has("confront")
+
+
+def test_offering_a_thought_if_wanted_asks_permission():
+    d = decide("Half of it feels solid, half makes you uneasy. I have a thought about this if you want it, or we can "
+               "leave it.", "input", model_subtype="information")
+    assert d.has("permission") and not d.has("advice"), d.reason
+
+
+def test_a_summary_is_a_reflection():
+    d = decide("Let me pull it together. Thirty days, a job, seven months clean, and a clear list: quiet, no using.",
+               "input", model_subtype="information")
+    assert d.has("reflection"), d.reason
