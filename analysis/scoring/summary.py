@@ -11,7 +11,8 @@ makes is a claim built from named figures (a sub-score's parts, each read agains
   the points the 0-100 score would rise if the sub-score reached 100; at most :data:`MAX_PRIORITIES`;
 - the **strength** is a judged listening sub-score (not :data:`NOT_PRAISED`: voice is delivery, not
   listening) scoring :data:`STRENGTH_AT` or more that shows no fault; when a part about the words
-  (:data:`WORDS`) is a priority, the strength is about the words too;
+  (:data:`WORDS`) is a priority, the strength is about the words too; when staying with hard topics
+  is a priority for changes of subject after feelings, open questions (explore) are not praised;
   it cites only figures inside their band (all of them first; otherwise the in-band ones, when
   they carry at least half of its measured weight), and keeps only its positive evidence;
 - the **headline verdict** cites the index against the verdict's band;
@@ -230,6 +231,10 @@ def build_summary(index: float | None, subscores: Mapping[str, SubScore], turns:
                                  -(s.score or 0), _praise_rank(s.name), s.name))
     if any(p.subscore in WORDS for p in priorities):  # the words need work: praise words, not quiet
         best = [s for s in best if s.name in WORDS]
+    if any(p.subscore == "stay_with" and any(b.figure == "topic_changes_after_disclosure" and b.in_band is False
+                                             for b in p.because) for p in priorities):
+        # the subject was changed after feelings: questions that move on are no exploring, so asking is not praised
+        best = [s for s in best if s.name != "explore"]
     strength = praise[best[0].name][0] if best else None
     unjudged = [s for s in cleaned.values() if s.score is not None and not s.judged]
     verdict_because: tuple[Because, ...] = ()

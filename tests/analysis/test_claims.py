@@ -399,3 +399,35 @@ def test_the_web_page_says_one_in_the_singular_too():
     assert unit_after("times", "-") == "times"
     page = (Path(__file__).resolve().parents[2] / "web" / "templates" / "report.html").read_text(encoding="utf-8")
     assert "part.unit|unit_for(part.value)" in page
+
+
+def test_open_questions_that_change_the_subject_after_feelings_are_not_praised_as_exploring():
+    """A topic changer asking open questions was told "keep doing: explore" (issue 25's fifth blind batch, h104):
+    two changes of subject were read, the others took up a word of the client's and counted as exploring."""
+    lines = [(CLIENT, "She overdosed on Tuesday. I keep seeing her face, I feel sick all the time."),
+             (HELPER, "Are you still picking up shifts at the daycare?"),
+             (CLIENT, "Three days a week. I'm scared all the time."),
+             (HELPER, "How's the new apartment coming along?"),
+             (CLIENT, "I haven't been sleeping there. Her funeral is Saturday and I feel so lonely."),
+             (HELPER, "What are you and your mom doing Saturday?"),
+             (CLIENT, "The funeral. I don't know if I can go to the funeral."),
+             (HELPER, "What time does your mom get off work?"),
+             (CLIENT, "Four. My mom works late."),
+             (HELPER, "What else is new with your mom?"),
+             (CLIENT, "Not much.")]
+    turns = make_turns(lines, timed=True)
+    labels = {i: frozenset({"feeling"}) for i in (0, 2, 4, 6)}
+    labels.update({1: frozenset({"question", "closed_question"})})
+    labels.update({i: frozenset({"question", "open_question"}) for i in (3, 5, 7, 9)})
+    changed = CueView(labels, (TurnEvent("topic_avoidance", 1, 0), TurnEvent("topic_avoidance", 3, 2)))
+    subs = score_session(turns, changed, None).subscores
+    assert subs["explore"].score == 100.0  # the questions read as following the client are all open ...
+    report = with_summary(Report(index=50.0, subscores=subs, turns=tuple(turns)))
+    stay = next(p for p in report.summary.priorities if p.subscore == "stay_with")
+    assert any(b.figure == "topic_changes_after_disclosure" and b.in_band is False for b in stay.because)
+    strength = report.summary.strength
+    assert strength is None or strength.subscore != "explore"  # ... but the subject was changed after feelings
+    # the same open questions where no change of subject was read: exploring, and praised
+    kept = score_session(turns, CueView(labels), None).subscores
+    assert with_summary(Report(index=90.0, subscores={"explore": kept["explore"]},
+                               turns=tuple(turns))).summary.strength.subscore == "explore"
