@@ -100,7 +100,8 @@ _DEFS = (
               lambda v: ("you asked questions but did not once say back what you heard (aim for at least one "
                          "reflection for each question)" if v <= 0 else
                          f"you reflected {v:.1f} times for each question you asked (aim for at least 1)")),
-    FigureDef("reflections_and_validations_per_turn", "your turns that reflect or validate", "% of your turns",
+    FigureDef("reflections_and_validations_per_turn", "your turns that reflect or validate (a bare \"mm\" aside)",
+              "% of your turns",
               Band(40.0, 100.0), "about 40 % of your turns or more",
               lambda v: f"{_pct(v)} of your turns reflected or validated what the client said",
               lambda v: f"{_share(v, 'your turns')} reflected or validated what the client said "

@@ -168,7 +168,10 @@ def reflect_validate(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Re
     val = [t for t in helper if view.has(t.index, "validation") or view.has(t.index, "affirmation")]
     rq = None if not r and not q else round(len(r) / len(q), 3) if q else float(len(r))
     heard = [t for t in helper if t in r or t in val]
-    share = len(heard) / n
+    # the share is of the turns that say something: a bare "Mm." or "Right." keeps the client going and
+    # takes no turn from reflecting (MITI leaves such continuers uncoded); all backchannels: the turns themselves
+    said = [t for t in helper if t in heard or not is_backchannel(t.text)] or helper
+    share = len(heard) / len(said)
     pct_cr = None if not r else round(100.0 * len(cr) / len(r), 1)
     parts = [
         ScorePart("reflection_to_question", rq, "per question", ramp(rq, 0.0, 2.0), 0.45,

@@ -431,3 +431,30 @@ def test_open_questions_that_change_the_subject_after_feelings_are_not_praised_a
     kept = score_session(turns, CueView(labels), None).subscores
     assert with_summary(Report(index=90.0, subscores={"explore": kept["explore"]},
                                turns=tuple(turns))).summary.strength.subscore == "explore"
+
+
+def test_bare_backchannels_are_left_out_of_the_turns_a_reflection_could_take():
+    """c071: two reflections among four helper turns, two of them a bare "Right.", read as 2 in 6 (33 %, band
+    40 % or more) and faulted; a continuer takes no turn from reflecting."""
+    lines = [(CLIENT, "My daughter's wedding is Saturday and I'm scared I'll want a drink."),
+             (HELPER, "Mm."),
+             (CLIENT, "Everyone will be drinking champagne."),
+             (HELPER, "It sounds like you're dreading being the only one without a glass."),
+             (CLIENT, "And my ex will be there."),
+             (HELPER, "Right."),
+             (CLIENT, "I don't want to ruin her day."),
+             (HELPER, "You feel her day matters more than your own nerves."),
+             (CLIENT, "It does."),
+             (HELPER, "What would help you get through the toast?")]
+    turns = make_turns(lines)
+    labels = {1: frozenset({"backchannel"}), 3: frozenset({"reflection", "complex_reflection"}),
+              5: frozenset({"backchannel"}), 7: frozenset({"reflection", "complex_reflection"}),
+              9: frozenset({"question", "open_question"})}
+    rv = score_session(turns, CueView(labels), None).subscores["reflect_validate"]
+    share = next(p for p in rv.parts if p.name == "reflections_and_validations_per_turn")
+    assert share.value == pytest.approx(66.7) and share.in_band  # 2 of the 3 turns that say something
+    bare = [(CLIENT, "I'm so tired of it all."), (HELPER, "Mm."), (CLIENT, "Nobody listens."), (HELPER, "Right."),
+            (CLIENT, "Yeah."), (HELPER, "Mm-hmm.")]
+    only = score_session(make_turns(bare), CueView({}), None).subscores["reflect_validate"]
+    share = next((p for p in only.parts if p.name == "reflections_and_validations_per_turn"), None)
+    assert share is None or share.value == 0.0  # nothing but continuers: none of the turns reflected
