@@ -143,7 +143,11 @@ def cue_view(cues: Any) -> CueView:
         bucket = labels.setdefault(int(idx), set())
         p = _get(code, "probabilities", default=None) or {}
         overruled = bool(_get(code, "model_behaviour", default=""))  # the decision overruled the model
-        if isinstance(p, dict) and p and not overruled and abs(sum(float(v) for v in p.values()) - 1.0) < 0.05:
+        # a turn the decision says is never a reflection (minimising, confronting, persuading) is read by its codes
+        # too, also where the classifier's own top class agreed ("other") but its reflection probability was high
+        blocked = bool(bucket & {"minimising", "confront", "persuade"})
+        if (isinstance(p, dict) and p and not overruled and not blocked
+                and abs(sum(float(v) for v in p.values()) - 1.0) < 0.05):
             probs[int(idx)] = {_norm(k): float(v) for k, v in p.items()}
         sub = str(_get(code, "subtype", default="") or "")
         if behaviour == "input":

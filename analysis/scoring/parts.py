@@ -205,7 +205,9 @@ def reflect_validate(turns: Sequence[Turn], view: CueView, has_cues: bool) -> Re
     if quote:
         try_instead = (f'When the client says "{_short(quote)}", reflect it before asking anything: '
                        '"It sounds like that has been weighing on you."')
-    summary = (f"In your {_n(n, 'turn')}: reflections (saying back what the client said): {len(r)}; "
+    bare = n - len(said)
+    aside = f" ({bare} only a backchannel such as \"Mm.\", left out of the share)" if bare else ""
+    summary = (f"In your {_n(n, 'turn')}{aside}: reflections (saying back what the client said): {len(r)}; "
                f"questions: {len(q)}; validating or affirming remarks: {len(val)}. "
                "Aim to reflect at least as often as you ask.")
     return score, parts, {"summary": summary, "try_instead": try_instead, "evidence": tuple(ev)}
