@@ -215,13 +215,15 @@ _YOU_COULD = re.compile(r"\byou (?:could|might|may want to|can always) (?:just |
 _TRY_NEXT_TIME = re.compile(r"^(?:so |well |and |maybe |then )*(?:next time,? |just )?try (?:actually |just |really )?"
                             r"(?:to |not |\w+ing\b)")
 # the words that may open a plan handed over ("then", "first", "and", ...), before its doing verb
-_LEAD_WORDS_RX = r"^(?:(?:then|and|so|also|first|second|third|next|just|maybe|oh|okay|ok|well|now|plus|honestly)[, ]+)*"
+_LEAD_WORDS_RX = (r"^(?:(?:then|and|so|also|first|second|third|next|just|maybe|oh|okay|ok|well|now|plus|honestly|but|"
+                  r"next time|this time|seriously|look|listen|please|right|alright|all right|good|tonight|tomorrow)[, ]+)*")
 _LEAD_WORDS = re.compile(_LEAD_WORDS_RX)
 # a plan handed over as orders: "then line up a call with your sponsor", "first, drive yourself", "and bring your own
 # drinks" (a sentence that opens with a doing verb addressed to the client; not "take your time", "call me", "tell me")
 _DO_THIS = re.compile(
     _LEAD_WORDS_RX +
-    r"(?:go (?:to|for|see|back|in|with)|call (?!me\b)|line up|drive|bring|tell (?:him|her|them|your|one|someone|a |the )|"
+    r"(?:go (?:to|for|see|back|in|with|home)|go[.!]?$|call (?!me\b)|print|fly (?:out|home|back|in)|change (?:your|yours|it|the)|"
+    r"tell (?!me\b|us\b)\w+ (?:you|that|what|how|about|to|it|the truth)\b|get your (?:own|self)|line up|drive|bring|tell (?:him|her|them|your|one|someone|a |the )|"
     r"set (?:up|an|a|yourself)|text (?!me\b)|ask (?:him|her|them|your|for|someone)|take (?:a |the |some |it |your (?!time))|"
     r"write|find|join|skip|leave|avoid|get (?:a |some |rid|yourself|to |out|help|in touch)|put|plan|"
     r"make (?:a |sure|it |time)|stay (?:away|with|close|home)|pick|grab|use|sign up|reach out|talk to|start(?! to finish)|stop|"
@@ -249,6 +251,10 @@ _YOU_FEELING = re.compile(r"^(?:(?:so|and|okay|ok|well|yeah|oh)[, ]+)*you(?:'re|
 # "That fear of running out of time is real", "your anger makes sense": the client's feeling called valid
 _VALID_TAIL = re.compile(r"\b(?:is|was|'s) (?:so |really |completely |totally )?(?:real|understandable|valid|natural|normal)\b|"
                          r"\bmakes (?:total |a lot of |complete )?sense\b")
+# "Of course that's uncomfortable": the feeling called natural (issue 25's sixth blind batch)
+_OF_COURSE = re.compile(r"\bof course (?:that's|that is|it's|it is|it was|that was|you're|you are|you'd be|you feel|you felt) "
+                        r"(?:\w+ )?(?:hard|uncomfortable|scary|frightening|painful|upsetting|awkward|nerve-racking|heavy|"
+                        r"a lot|tough|hurts|hurt|scared|nervous|angry|upset|sad|afraid|worried|lonely)\b")
 
 
 # sympathy for what happened to the client: "I'm so sorry about Marcus", "I'm sorry you went through that"
@@ -262,7 +268,7 @@ _ANYONE_WOULD = re.compile(r"\bwould (?:\w+ )?(?:rattle|scare|shake|frighten|ups
 
 
 def _feeling_valid(c: str) -> str | None:
-    s = _SYMPATHY.search(c) or _ANYONE_WOULD.search(c)
+    s = _SYMPATHY.search(c) or _ANYONE_WOULD.search(c) or _OF_COURSE.search(c)
     if s:
         return s.group(0)
     m = _VALID_TAIL.search(c)

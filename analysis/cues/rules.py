@@ -216,6 +216,10 @@ _ADVICE_Q_ALL = _rx(  # every suggestion phrased as a question (the decision's r
     r"(?:would|could|might) it (?:help|be (?:worth|a good idea|better|helpful)) (?:to|if)",
     r"is there (?:any|a) reason you (?:can't|couldn't|don't|wouldn't)", r"maybe you (?:could|should|can)",
     r"(?:do|would) you want to (?:try|call|go to|join|talk to)", r"don't you think (?:you|it would)",
+    # issue 25, sixth blind batch: "Would it be easier to just tell him and ask to go on days?", "Is there a clinic
+    # near you that you could walk into this week?"
+    r"would it (?:not )?be (?:easier|better|smarter|simpler|safer) (?:to|if you)",
+    r"is there (?:a|an|any|some) [^?]{1,40}? (?:that )?you could (?:go|walk|call|try|ask|join|get|talk|see|drop|use|reach)",
 )
 _SARCASM = _rx(  # MITI 4.2.1: a reflection said sarcastically or with disapproval is Confront
     r"oh,? (?:great|wonderful|perfect|brilliant|lovely|fantastic|terrific|super|marvell?ous|well done)",
@@ -326,6 +330,13 @@ _MINIMISE = _rx(
     r"(?:these|those|them|cases like)",
     r"people say all (?:kinds|sorts) of things",
     r"(?:it's|it is|that's|that is|it was|that was) (?:just |only )?one (?:rough|bad|tough|hard) (?:patch|day|night|week|spell)",
+    # issue 25, sixth blind batch: "she'll be laughing about it with you by Christmas, you'll see", "that's nothing,
+    # really", "put it out of your head for tonight", "there's really nothing there to feel bad about", "one text
+    # wasn't going to save him"
+    r"(?:she'll|he'll|they'll|you'll|we'll) (?:all )?be laughing about (?:it|this|that)", r"\byou'll see[.!]?$",
+    r"(?:that's|it's|that is|it is) nothing,? (?:really|honestly)", r"put it (?:out of|from) your (?:head|mind)",
+    r"nothing (?:there |here )?to feel (?:bad|guilty|ashamed|sorry) (?:about|for)",
+    r"(?:wasn't|was not|weren't|wouldn't have been) (?:going to|gonna) (?:save|change|stop|fix) (?:him|her|them|it|anything)",
 )
 _FILLER = re.compile(r"\b(?:um+|uh+|er+m?|ah+)\b|\byou know\b(?!\s+(?:what|how|that|why|if))|\bi mean\b|\blike,", re.IGNORECASE)
 _COLLAB = _rx(

@@ -718,3 +718,45 @@ def test_a_summary_is_a_reflection():
     d = decide("Let me pull it together. Thirty days, a job, seven months clean, and a clear list: quiet, no using.",
                "input", model_subtype="information")
     assert d.has("reflection"), d.reason
+
+
+# ---- the sixth blind batch of held-out scripts (h121-h144): new phrasings of known codes
+@pytest.mark.parametrize("text, model", [
+    ("Okay, here's the thing. Next time, text her before you show up.", "reflection"),
+    ("You can't go. Seriously, tell Nate you'll be there for the wedding.", "reflection"),
+    ("Then go, but get your own room, not the suite with everybody else.", "reflection"),
+    ("Good. And print a list of meetings out there before you go.", "reflection"),
+    ("Go home, put the kettle on and get some sleep.", "reflection"),
+    ("Would it be easier to just tell him and ask to go on days for a while?", "reflection"),
+    ("Is there a clinic near you that you could walk into this week?", "question"),
+])
+def test_advice_of_the_sixth_batch_is_advice(text, model):
+    d = decide(text, model)
+    assert d.has("advice") and not d.has("reflection"), d.reason
+
+
+@pytest.mark.parametrize("text", [
+    "She adores you. She'll be laughing about it with you by Christmas, you'll see.",
+    "Three little wobbles in a whole year? That's nothing, really.",
+    "You did what you were told, so there's really nothing there to feel bad about.",
+    "Honestly, one text wasn't going to save him.",
+])
+def test_reassurance_of_the_sixth_batch_is_minimising_and_no_reflection(text):
+    d = decide(text, "reflection")
+    assert d.has("minimising") and not d.has("reflection"), d.reason
+
+
+@pytest.mark.parametrize("text", [
+    "You'll see her on Sunday, and that scares you.",
+    "Seriously, that sounds exhausting.",
+    "Would it be easier if I shared what I know about the clinic?",
+])
+def test_their_sincere_neighbours_of_the_sixth_batch(text):
+    d = decide(text, "reflection")
+    assert not d.has("minimising") and not d.has("advice"), d.reason
+
+
+def test_a_feeling_called_natural_with_of_course_validates():
+    d = decide("Walking in cold at fifty-eight, after years of being the regular. Of course that's uncomfortable.",
+               "reflection")
+    assert d.has("validation") and not d.has("advice"), d.reason
