@@ -534,6 +534,11 @@ def test_the_slip_or_the_others_view_made_small_is_minimising_and_no_reflection(
     # beside the fourth blind batch's reassurance forms ("he's going to be fine", "go easy on yourself")
     "You're afraid he's not going to be fine without you.",
     "You went easy on him, and now you wonder if that was right.",
+    # beside the fifth blind batch's forms ("handled plenty of these", "a month from now", "one rough patch")
+    "You've handled plenty of these hard talks before, and this one still scares you.",
+    "A month from now you'll have your ninety-day chip, and that matters to you.",
+    "You've been through worse than this, and it still shakes you.",
+    "It's been one rough week after another for you.",
 ])
 def test_their_sincere_neighbours_are_not_minimising(text):
     assert not decide(text, "reflection").has("minimising")
@@ -615,6 +620,20 @@ def test_maybe_try_actually_doing_it_is_advice():
     "There you go. One little wobble and you're already right back on track.",
     "Honestly, she's with you now, she's not going to care what you did ten years ago. That's ancient history.",
     "Come on, you're not a hazard, nobody catches it from a hug or a fork.",
+    # the fifth blind batch (h097-h120)
+    "Oh, honey, two hundred is pocket change next to where you were a year ago.",
+    "Eight months of good days don't vanish over one Tuesday.",
+    "Ray's stuck by you through a lot worse than a few scratch cards.",
+    "It's one rough patch, Denise. A month from now this'll be a story you barely remember.",
+    "Your doctor's handled plenty of these. You're going to sail through it.",
+    "Your crew's not going to notice a thing.",
+    "A few rough nights are nothing next to eight years. It'll pass quicker than you think.",
+    "People say all kinds of things when they're upset.",
+    # the sixth blind batch (h121-h144)
+    "She adores you. She'll be laughing about it with you by Christmas, you'll see.",
+    "Three little wobbles in a whole year? That's nothing, really.",
+    "You did what you were told, so there's really nothing there to feel bad about.",
+    "Honestly, one text wasn't going to save him.",
 ])
 def test_reassurance_in_other_words_is_minimising_and_no_reflection(text):
     d = decide(text, "reflection")
@@ -650,9 +669,16 @@ def test_offering_what_one_knows_asks_permission(text):
     assert d.has("permission") and not d.has("advice"), d.reason
 
 
-@pytest.mark.parametrize("text", ["Okay, well, go ahead and keep buying it then, clearly you've got it all figured out.",
-                                  "Right, a powder from behind the register. Great thinking."])
-def test_sarcasm_of_the_fourth_batch_is_never_a_reflection(text):
+@pytest.mark.parametrize("text", [
+    "Okay, well, go ahead and keep buying it then, clearly you've got it all figured out.",
+    "Right, a powder from behind the register. Great thinking.",
+    # the fifth blind batch (h097-h120)
+    "Danny's till four, with the old crew, for the games. Very wholesome.",
+    "And yet here you are telling me. Lucky me.",
+    "A gold star for not smoking in a smoke-filled house. I'll go order the trophy.",
+    "Right, and Danny's couch at four in the morning was the clever choice.",
+])
+def test_sarcasm_of_the_fourth_and_fifth_batches_is_never_a_reflection(text):
     d = decide(text, "reflection")
     assert d.has("confront") and not d.has("reflection"), d.reason
 
@@ -666,42 +692,6 @@ def test_the_models_advice_on_a_directive_that_describes_is_a_reflection():
 
 
 # ---- the fifth blind batch of held-out scripts (h097-h120): new phrasings of known codes
-@pytest.mark.parametrize("text", [
-    "Oh, honey, two hundred is pocket change next to where you were a year ago.",
-    "Eight months of good days don't vanish over one Tuesday.",
-    "Ray's stuck by you through a lot worse than a few scratch cards.",
-    "It's one rough patch, Denise. A month from now this'll be a story you barely remember.",
-    "Your doctor's handled plenty of these. You're going to sail through it.",
-    "Your crew's not going to notice a thing.",
-    "A few rough nights are nothing next to eight years. It'll pass quicker than you think.",
-    "People say all kinds of things when they're upset.",
-])
-def test_reassurance_of_the_fifth_batch_is_minimising_and_no_reflection(text):
-    d = decide(text, "reflection")
-    assert d.has("minimising") and not d.has("reflection"), d.reason
-
-
-@pytest.mark.parametrize("text", [
-    "You've handled plenty of these hard talks before, and this one still scares you.",
-    "A month from now you'll have your ninety-day chip, and that matters to you.",
-    "You've been through worse than this, and it still shakes you.",
-    "It's been one rough week after another for you.",
-])
-def test_their_sincere_neighbours_of_the_fifth_batch_are_not_minimising(text):
-    assert not decide(text, "reflection").has("minimising")
-
-
-@pytest.mark.parametrize("text", [
-    "Danny's till four, with the old crew, for the games. Very wholesome.",
-    "And yet here you are telling me. Lucky me.",
-    "A gold star for not smoking in a smoke-filled house. I'll go order the trophy.",
-    "Right, and Danny's couch at four in the morning was the clever choice.",
-])
-def test_sarcasm_of_the_fifth_batch_is_never_a_reflection(text):
-    d = decide(text, "reflection")
-    assert d.has("confront") and not d.has("reflection"), d.reason
-
-
 @pytest.mark.parametrize("text", ["Calling your sponsor first was the smart call.",
                                   "Walking out of there was the wise choice, and it cost you something."])
 def test_praise_for_a_choice_is_not_sarcasm(text):
@@ -733,17 +723,6 @@ def test_a_summary_is_a_reflection():
 def test_advice_of_the_sixth_batch_is_advice(text, model):
     d = decide(text, model)
     assert d.has("advice") and not d.has("reflection"), d.reason
-
-
-@pytest.mark.parametrize("text", [
-    "She adores you. She'll be laughing about it with you by Christmas, you'll see.",
-    "Three little wobbles in a whole year? That's nothing, really.",
-    "You did what you were told, so there's really nothing there to feel bad about.",
-    "Honestly, one text wasn't going to save him.",
-])
-def test_reassurance_of_the_sixth_batch_is_minimising_and_no_reflection(text):
-    d = decide(text, "reflection")
-    assert d.has("minimising") and not d.has("reflection"), d.reason
 
 
 @pytest.mark.parametrize("text", [
