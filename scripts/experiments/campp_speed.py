@@ -25,9 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import service.mono_speakers as mono_speakers  # noqa: E402
 from analysis.speakers.diarize_options import CAMPP_RULE, DiarizeOptions  # noqa: E402
-from audio.transcribe import TranscribeOptions, load_model, transcribe  # noqa: E402
-from audio.vad import speech_intervals, speech_probabilities  # noqa: E402
-from service.bench.speakers import _speaker_chain, load_bench_audio  # noqa: E402
+from audio.transcribe import TranscribeOptions, load_model  # noqa: E402
+from audio.vad import speech_intervals  # noqa: E402
+from service.bench.speakers import (_speaker_chain, interleaved_figures, load_average, load_bench_audio,  # noqa: E402
+                                    timed_transcription)
 from service.eval.nested import machine_description  # noqa: E402
 from service.mono_speakers import diarize_mono  # noqa: E402
 from service.voices import voice_embedder  # noqa: E402
@@ -65,11 +66,8 @@ def main() -> None:
         run_variant(name, warm, speech_intervals(warm, sr))
     runs = []
     for r in range(args.repeats):
-        row = {"load_before": [round(x, 2) for x in os.getloadavg()]}
-        t0 = time.perf_counter()
-        probs = speech_probabilities(mono, workers=1)
-        words = transcribe(mono, options, speech_probs=probs).words
-        row["transcription"] = time.perf_counter() - t0
+        row = {"load_before": load_average()}
+        words, probs, row["transcription"] = timed_transcription(mono, options)
         order = list(variants) if r % 2 == 0 else list(variants)[::-1]
         for name in order:
             t0 = time.perf_counter()
@@ -78,21 +76,16 @@ def main() -> None:
             _speaker_chain(act, words)
             row[name] = time.perf_counter() - t0
             row[name + "_encoder"] = act.info.get("voice_encoder")
-        row["load_after"] = [round(x, 2) for x in os.getloadavg()]
+        row["load_after"] = load_average()
         runs.append({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()})
         print(json.dumps(runs[-1]), flush=True)
-    keys = ["transcription"] + list(variants)
-    best = {k: min(run[k] for run in runs) for k in keys}
     result = {
         "what": "issue 20: mono speaker + timing seconds (VAD shared, counted under transcription) per voice "
                 "encoder on the shipped overlap-aware path; fastest of the interleaved repeats; ratio to transcription",
         "machine": machine_description(),
         "audio_seconds": round(mono.size / sr, 1),
         "repeats": runs,
-        "fastest_seconds": best,
-        "ratio_to_transcription": {k: round(best[k] / best["transcription"], 4) for k in keys if k != "transcription"},
-        "per_repeat_ratio": [{k: round(run[k] / run["transcription"], 4) for k in keys if k != "transcription"}
-                             for run in runs],
+        **interleaved_figures(runs, list(variants)),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -27,9 +26,10 @@ from analysis.speakers.diarize import diarize  # noqa: E402
 from analysis.speakers.segmentation_model import SegmentationModel  # noqa: E402
 from audio.onnx_models.segmentation import OnnxSegmenter  # noqa: E402
 from audio.segmentation_weights import load_segmentation_weights  # noqa: E402
-from audio.transcribe import TranscribeOptions, load_model, transcribe  # noqa: E402
-from audio.vad import speech_intervals, speech_probabilities  # noqa: E402
-from service.bench.speakers import _speaker_chain, load_bench_audio  # noqa: E402
+from audio.transcribe import TranscribeOptions, load_model  # noqa: E402
+from audio.vad import speech_intervals  # noqa: E402
+from service.bench.speakers import (_speaker_chain, interleaved_figures, load_average, load_bench_audio,  # noqa: E402
+                                    timed_transcription)
 from service.eval.nested import machine_description  # noqa: E402
 import service.mono_speakers as mono_speakers  # noqa: E402
 from analysis.speakers.voice_encoder import VoiceEncoder  # noqa: E402
@@ -76,11 +76,8 @@ def main() -> None:
         run_variant(name, warm, speech_intervals(warm, sr))
     runs = []
     for r in range(args.repeats):
-        row = {"load_before": [round(x, 2) for x in os.getloadavg()]}
-        t0 = time.perf_counter()
-        probs = speech_probabilities(mono, workers=1)
-        words = transcribe(mono, options, speech_probs=probs).words
-        row["transcription"] = time.perf_counter() - t0
+        row = {"load_before": load_average()}
+        words, probs, row["transcription"] = timed_transcription(mono, options)
         t0 = time.perf_counter()
         speech = speech_intervals(mono, sr, speech_probs=probs)
         _speaker_chain(diarize(mono, sr, speech=speech, voice_embedder=embedder), words)
@@ -92,21 +89,17 @@ def main() -> None:
             act = run_variant(name, mono, speech)
             _speaker_chain(act, words)
             row[f"segmentation_{name}"] = time.perf_counter() - t0
-        row["load_after"] = [round(x, 2) for x in os.getloadavg()]
+        row["load_after"] = load_average()
         runs.append({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()})
         print(json.dumps(runs[-1]), flush=True)
     keys = [k for k in runs[0] if not k.startswith("load")]
-    best = {k: min(run[k] for run in runs) for k in keys}
     result = {
         "what": "issue 20: mono speaker + timing seconds (VAD shared, counted under transcription) per way of "
                 "running the segmentation network; fastest of the interleaved repeats; ratio to transcription",
         "machine": machine_description(),
         "audio_seconds": round(mono.size / sr, 1),
         "repeats": runs,
-        "fastest_seconds": best,
-        "ratio_to_transcription": {k: round(best[k] / best["transcription"], 4) for k in keys if k != "transcription"},
-        "per_repeat_ratio": [{k: round(run[k] / run["transcription"], 4) for k in keys if k != "transcription"}
-                             for run in runs],
+        **interleaved_figures(runs, keys),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")

@@ -22,7 +22,6 @@ import argparse
 import hashlib
 import json
 import multiprocessing as mp
-import os
 import sys
 import time
 from pathlib import Path
@@ -71,9 +70,8 @@ def main() -> None:
     args = ap.parse_args()
     trees = dict(t.split("=", 1) for t in args.tree)
     sys.path.insert(0, str(HERE))
-    from audio.transcribe import TranscribeOptions, load_model, transcribe
-    from audio.vad import speech_probabilities
-    from service.bench.speakers import load_bench_audio
+    from audio.transcribe import TranscribeOptions, load_model
+    from service.bench.speakers import interleaved_figures, load_average, load_bench_audio, timed_transcription
     from service.eval.nested import machine_description
 
     ctx = mp.get_context("spawn")
@@ -91,11 +89,8 @@ def main() -> None:
     load_model(options)
     runs, digests = [], {}
     for r in range(args.repeats):
-        row = {"load_before": [round(x, 2) for x in os.getloadavg()]}
-        t0 = time.perf_counter()
-        probs = speech_probabilities(mono, workers=1)
-        words = transcribe(mono, options, speech_probs=probs).words
-        row["transcription"] = time.perf_counter() - t0
+        row = {"load_before": load_average()}
+        words, _, row["transcription"] = timed_transcription(mono, options)
         order = list(trees) if r % 2 == 0 else list(trees)[::-1]
         for name in order:
             conn = workers[name][1]
@@ -105,14 +100,12 @@ def main() -> None:
             row[name], digest, info = conn.recv()
             digests.setdefault(name, set()).add(digest)
             row[name + "_info"] = info
-        row["load_after"] = [round(x, 2) for x in os.getloadavg()]
+        row["load_after"] = load_average()
         runs.append({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()})
         print(json.dumps(runs[-1]), flush=True)
     for proc, conn in workers.values():
         conn.send(None)
         proc.join(10)
-    keys = ["transcription"] + list(trees)
-    best = {k: min(run[k] for run in runs) for k in keys}
     result = {
         "what": "issue 20, speed margin: mono speaker + timing seconds (segmentation path, CAM++ voiceprints; VAD "
                 "shared, counted under transcription) of each code tree, interleaved in one run; fastest of the "
@@ -122,10 +115,7 @@ def main() -> None:
         "machine": machine_description(),
         "audio_seconds": round(mono.size / sr, 1),
         "repeats": runs,
-        "fastest_seconds": best,
-        "ratio_to_transcription": {k: round(best[k] / best["transcription"], 4) for k in keys if k != "transcription"},
-        "per_repeat_ratio": [{k: round(run[k] / run["transcription"], 4) for k in keys if k != "transcription"}
-                             for run in runs],
+        **interleaved_figures(runs, list(trees)),
         "regions_digest": {k: sorted(v) for k, v in digests.items()},
         "same_regions": len({d for v in digests.values() for d in v}) == 1,
     }

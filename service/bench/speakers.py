@@ -8,7 +8,9 @@ synthesised counselling dialogues of ``DATA_DIR/dialogue`` joined and cut to
 from __future__ import annotations
 
 import logging
+import os
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,7 @@ from audio.vad import speech_intervals, speech_probabilities
 from service.mono_speakers import diarize_mono
 from service.voices import voice_embedder
 
-__all__ = ["bench_speakers", "load_bench_audio"]
+__all__ = ["bench_speakers", "load_bench_audio", "timed_transcription", "load_average", "interleaved_figures"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +52,38 @@ def load_bench_audio(dialogue_dir: Path, seconds: float) -> tuple[np.ndarray, np
     mono = np.tile(mono, reps)[:n].astype(np.float32)
     stereo = np.tile(stereo, (1, reps))[:, :n].astype(np.float32)
     return mono, stereo, sr
+
+
+def timed_transcription(mono: np.ndarray, options: TranscribeOptions) -> tuple[list, np.ndarray, float]:
+    """The pipeline's one Silero pass and the transcription that reads it: (words, speech probabilities, seconds).
+
+    The pass is counted under transcription, as in :func:`bench_speakers` (it replaces the VAD faster-whisper
+    would run inside transcription); speaker analysis reuses the probabilities.
+    """
+    t0 = time.perf_counter()
+    probs = speech_probabilities(mono, workers=1)
+    words = transcribe(mono, options, speech_probs=probs).words
+    return words, probs, time.perf_counter() - t0
+
+
+def load_average() -> list[float]:
+    """The 1, 5 and 15-minute load averages, rounded: written beside every timed repeat on a shared machine."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def interleaved_figures(runs: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> dict[str, Any]:
+    """Fastest seconds of each of ``keys`` over interleaved repeats, and its ratio to the fastest transcription.
+
+    Every run holds a ``"transcription"`` time and one time per key; ``per_repeat_ratio`` keeps each
+    repeat's own ratios (the spread the load caused).
+    """
+    keys = [k for k in keys if k != "transcription"]
+    best = {k: min(run[k] for run in runs) for k in ["transcription", *keys]}
+    return {
+        "fastest_seconds": best,
+        "ratio_to_transcription": {k: round(best[k] / best["transcription"], 4) for k in keys},
+        "per_repeat_ratio": [{k: round(run[k] / run["transcription"], 4) for k in keys} for run in runs],
+    }
 
 
 def _speaker_chain(activity, words):
