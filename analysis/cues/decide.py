@@ -222,10 +222,11 @@ _LEAD_WORDS = re.compile(_LEAD_WORDS_RX)
 # drinks" (a sentence that opens with a doing verb addressed to the client; not "take your time", "call me", "tell me")
 _DO_THIS = re.compile(
     _LEAD_WORDS_RX +
-    r"(?:go (?:to|for|see|back|in|with|home)|go[.!]?$|call (?!me\b)|print|fly (?:out|home|back|in)|change (?:your|yours|it|the)|"
-    r"tell (?!me\b|us\b)\w+ (?:you|that|what|how|about|to|it|the truth)\b|get your (?:own|self)|line up|drive|bring|tell (?:him|her|them|your|one|someone|a |the )|"
+    r"(?:go(?: (?:to|for|see|back|in|with|home)|[.!]?$)|call (?!me\b)|line up|drive|bring|print|fly (?:out|home|back|in)|"
+    r"tell (?:(?!me\b|us\b)\w+ (?:you|that|what|how|about|to|it|the truth)\b|him|her|them|your|one|someone|a |the )|"
+    r"change (?:your|yours|it|the)|"
     r"set (?:up|an|a|yourself)|text (?!me\b)|ask (?:him|her|them|your|for|someone)|take (?:a |the |some |it |your (?!time))|"
-    r"write|find|join|skip|leave|avoid|get (?:a |some |rid|yourself|to |out|help|in touch)|put|plan|"
+    r"write|find|join|skip|leave|avoid|get (?:a |some |rid|yourself|your (?:own|self)|to |out|help|in touch)|put|plan|"
     r"make (?:a |sure|it |time)|stay (?:away|with|close|home)|pick|grab|use|sign up|reach out|talk to|start(?! to finish)|stop|"
     r"remember to|download|look (?:for|into)|cut (?:down|back)|switch|replace|limit|schedule|"
     r"keep (?:a |track|your|it |the )|show up|throw (?:out|away)|drink (?:plenty|more|lots|water)|"
