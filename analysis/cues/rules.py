@@ -67,6 +67,11 @@ __all__ = [
 
 
 # -------------------------------------------------------------- reflections
+# a summary announced (MITI: a summary is a reflection): "let me pull it together", "to sum up"
+_SUMMARY_STEM = (
+    r"let me (?:pull (?:it|this|that|all that|that all|it all) (?:all )?together|sum (?:it|this|that) up|"
+    r"see if i(?:'ve| have) got (?:it|this|that)|make sure i(?:'ve| have) got (?:it|this|that))|(?:so )?to sum (?:it |this )?up"
+)
 _REFLECT = re.compile(
     r"^(?:(?:so|and|okay|ok|well|yeah|mm-hmm|right|now)[, ]+)*(?:"
     r"so (?:you|it's|it is|that|your|for you)|it sounds like|sounds like|it sounds as|sounds as if|"
@@ -74,8 +79,7 @@ _REFLECT = re.compile(
     r"you(?:'re| are) (?:feeling|saying|wondering|worried|thinking|not sure|really|pretty|kind of|still)|"
     r"you feel|you felt|you(?:'ve| have) been|you want|you don't want|you(?:'d| would) like|you really|"
     r"what i(?:'m| am) hearing|what you(?:'re| are) saying|i(?:'m| am) hearing|i hear (?:that )?you|if i(?:'m| am) hearing you|"
-    r"let me (?:pull (?:it|this|that|all that|that all|it all) (?:all )?together|sum (?:it|this|that) up|see if i(?:'ve| have) got (?:it|this|that)|"
-    r"make sure i(?:'ve| have) got (?:it|this|that))|(?:so )?to sum (?:it |this )?up|"
+    + _SUMMARY_STEM + r"|"
     r"part of you|on (?:the )?one hand|it's like|you(?:'re| are) (?:kind of )?(?:torn|stuck)|"
     r"you(?:'re| are) in a|you(?:'re| are) someone who|for you,|you see|you think|you know that you|you care|"
     r"you(?:'re| are) (?:so |really |pretty |a bit |quite )?(?:afraid|scared|worried|concerned|angry|frustrated|sad|upset|"
@@ -110,12 +114,7 @@ _FEELING_STEM = re.compile(
 )
 
 
-# a summary announced (MITI: a summary is a reflection): "let me pull it together", "to sum up"
-_SUMMARY = re.compile(
-    r"^(?:(?:so|and|okay|ok|well|alright|all right)[, ]+)*(?:let me (?:pull (?:it|this|that|all that|that all|it all) (?:all )?together|"
-    r"sum (?:it|this|that) up|see if i(?:'ve| have) got (?:it|this|that)|make sure i(?:'ve| have) got (?:it|this|that))|"
-    r"to sum (?:it |this )?up)\b"
-)
+_SUMMARY = re.compile(r"^(?:(?:so|and|okay|ok|well|alright|all right)[, ]+)*(?:" + _SUMMARY_STEM + r")\b")
 
 
 def match_summary(clause: str) -> str | None:
