@@ -164,7 +164,9 @@ def test_practice_analyses_and_sends_the_session_to_the_web_storage(tmp_path):
     heard = session["reply_texts"][0]
     want = next_line(get_scenario("court-mandate-anger"), ["opening"], heard)
     assert [t["line_id"] for t in turns[:2]] == ["opening", want.line_id]
-    if "sounds really hard" in heard.lower() or "judging you" in heard.lower():  # a whole reply was heard
+    # a whole reply was heard: "That sounds really hard" or "You feel like everyone is judging you" (the tail
+    # "Like everyone is judging you." alone, heard once in a CI run, is no reflection: the else branch)
+    if "sounds really hard" in heard.lower() or "feel like everyone" in heard.lower():
         assert want.line_id == "one-night-deeper"
         # a reflection-family move (the reader may name it a validation or a reflection: the same line follows)
         assert turns[1]["because"] in ("after a validation", "after a reflection")
