@@ -34,6 +34,22 @@ _MORE_FEELINGS = frozenset("worries scares scary hurts hurtful painful stung afr
 # an open question that points back at what was just said ("what was that like", "how did it feel")
 # ("that"/"this" as a pronoun: "what was that like", "how did that feel", "tell me about that"; not
 # a new thing's determiner: "this weekend", "that new job")
+# who a pronoun can mean: the pronouns and person words of each kind ("him" can mean "my son", not "the kids")
+_PEOPLE = {
+    "he": ("he", "him", "his", "son", "dad", "father", "husband", "boyfriend", "brother", "grandpa", "uncle", "man", "guy"),
+    "she": ("she", "her", "hers", "daughter", "mom", "mum", "mother", "wife", "girlfriend", "sister", "grandma", "aunt",
+            "woman", "girl"),
+    "they": ("they", "them", "their", "kids", "children", "parents", "friends", "family", "folks"),
+}
+_ANYONE = ("partner", "friend", "boss", "sponsor", "counselor", "counsellor", "doctor", "cousin", "kid")
+_PRONOUN = re.compile(r"\b(?:he|him|his|she|her|they|them|their)\b")
+_PERSON = re.compile(r"\b(?:" + "|".join(sorted({w for ws in _PEOPLE.values() for w in ws} | set(_ANYONE))) + r")\b")
+
+
+def _kind_of(word: str) -> str | None:
+    return next((k for k, ws in _PEOPLE.items() if word in ws), None)
+
+
 _POINTS_BACK = re.compile(
     r"\b(?:that|this)\b(?=\s*(?:[?.!,]|$|(?:is|was|'s|has|had|been|must|might|would|could|will|does|did|do|feels?|felt|"
     r"means?|meant|makes?|made|brings?|brought|leaves?|left|sounds?|seems?|like|for you|to you|with you|on you|"
@@ -68,7 +84,18 @@ def asks_about(question: str, disclosure: str) -> bool:
     if R.content_words(question) & R.content_words(disclosure) or names_feeling(question):
         return True
     asked = [q for q in sentences(R.normalise(question)) if q.endswith("?")] or [R.normalise(question)]
-    return any(_POINTS_BACK.search(q) for q in asked)
+    if any(_POINTS_BACK.search(q) for q in asked):
+        return True
+    # "My son asked me why I don't smile anymore." -> "What did you tell him?": a pronoun with no one named before it in
+    # the question can only mean someone the client just spoke of, so it points back at what they said ("So how's
+    # your own mom doing, is she still out in Dayton?" names its own person first)
+    said = R.normalise(disclosure)
+    kinds = {_kind_of(m.group(0)) for m in _PERSON.finditer(said)}
+    for q in asked:
+        m = _PRONOUN.search(q)
+        if m and not _PERSON.search(q[: m.start()]) and (_kind_of(m.group(0)) in kinds or None in kinds):
+            return True
+    return False
 
 
 def feeling_context(disclosure: str) -> str:

@@ -103,6 +103,27 @@ def test_only_the_asking_sentence_points_back():
     assert asks_about("That's a long time. What was that like?", SCARED)
 
 
+SON = "I see them Sundays. I should be happy on Sundays and I'm just tired. My son asked me why I don't smile anymore."
+
+
+@pytest.mark.parametrize("question, about", [
+    ("That question must have landed hard. What did you tell him?", True),  # "him": the son
+    ("What did he say after that?", True),
+    ("What did she say?", False),  # no woman or girl in what the client said
+    ("So how's your own mom doing, is she still out in Dayton?", False),  # names its own person first
+    ("How are the kids doing at school?", False),
+])
+def test_a_pronoun_points_back_only_at_someone_the_client_named(question, about):
+    assert asks_about(question, SON) is about
+
+
+def test_they_points_back_at_people_the_client_named():
+    assert asks_about("How did they take it?", "I finally told my parents about the pills. I was so scared.")
+    assert not asks_about("How did he take it?", "I finally told my parents about the pills. I was so scared.")
+    # "they": nobody the client named (the boss who sets the shifts)
+    assert not asks_about("What shift did they put you on?", "I can't stop thinking about him. I'm so angry at him.")
+
+
 def test_a_closed_question_about_a_fact_beside_the_feeling_moves_away():
     merged = "I start Monday, but I can't stop thinking about him. I'm so angry at him for taking that pill."
     turns = _turns((CLIENT, merged), (HELPER, "Monday, nice. Did they put you on nights?"))
