@@ -206,6 +206,13 @@ class Turn:
             return 0.0
         return self.end - self.start
 
+    def murmurs_inside(self, other_end: float | None) -> bool:
+        """Three words at most, starting while the other speaker (whose turn ends at ``other_end``) still talks:
+        a "mm-hmm" however Whisper heard it, not a reply. The cue events, the scoring and the voice stage all
+        read a helper turn by this one rule."""
+        return (len(self.text.split()) <= 3 and self.start is not None and other_end is not None
+                and self.start < other_end - 0.05)
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["words"] = [w.to_dict() for w in self.words]

@@ -25,7 +25,8 @@ from analysis.cues.text import sentences
 from analysis.cues.types import CueEvent
 from analysis.schema import CLIENT, HELPER, Turn
 
-__all__ = ["cross_turn_events", "feeling_family", "names_feeling", "asks_about", "reply_stance", "feeling_context"]
+__all__ = ["cross_turn_events", "feeling_family", "names_feeling", "asks_about", "reply_stance", "feeling_context",
+           "is_backchannel_turn"]
 
 _EXPLORE = {"reflection", "validation"}
 _FIX = {"advice", "minimising", "confront", "persuade"}
@@ -113,6 +114,13 @@ def _feeling_sentences(disclosure: str, around: tuple[int, ...] = (0,)) -> str:
     return " ".join(parts[k] for k in sorted(keep)) if keep else disclosure
 
 
+def is_backchannel_turn(t: Turn, client: Turn) -> bool:
+    """A helper turn that is no reply to the client turn ``client``: a bare "mm-hmm", or a short turn (3 words at
+    most) that starts while the client is still talking, however Whisper heard it ("door? Mmm,": a word of the
+    client's caught beside the helper's "mm"); a longer turn cutting in is a reply (an interruption)."""
+    return R.is_backchannel(t.text) or t.murmurs_inside(client.end)
+
+
 def reply_stance(kinds: set[str], labels: Mapping[str, str], text: str, disclosure: str) -> str:
     """How one helper reply answers a disclosure: "stays", "moves_away" or "neutral".
 
@@ -171,7 +179,7 @@ def cross_turn_events(
         for j in range(i + 1, n):
             if turns[j].role == CLIENT and "feeling_disclosure" in kinds_by_turn.get(j, set()):
                 break
-            if turns[j].role == HELPER and not R.is_backchannel(turns[j].text):
+            if turns[j].role == HELPER and not is_backchannel_turn(turns[j], turn):
                 responses.append(j)
                 if len(responses) >= window:
                     break
@@ -245,7 +253,7 @@ def _explicit_shifts(turns: Sequence[Turn], kinds_by_turn: Mapping[int, set[str]
         if len(R.words(turn.text)) < 8 or not _SELF.search(turn.text):
             continue
         j = next((k for k in range(i + 1, len(turns)) if turns[k].role == HELPER
-                  and not R.is_backchannel(turns[k].text)), None)
+                  and not is_backchannel_turn(turns[k], turn)), None)
         if j is None or j in flagged or any(turns[k].role == CLIENT for k in range(i + 1, j)):
             continue
         shift = R.match_topic_shift(turns[j].text)

@@ -180,9 +180,7 @@ def prosody_by_speaker(
             pending, client_end = t.index in disc, t.end
         elif role == HELPER:
             # a short "mm-hmm" inside the client's turn (however Whisper heard it) is not the reply
-            inside = (len(t.text.split()) <= 3 and t.start is not None and client_end is not None
-                      and t.start < client_end - 0.05)
-            if not inside:
+            if not t.murmurs_inside(client_end):
                 after, pending = pending, False
         turn_summaries[t.index] = ctx.turn_summary(t, role, after)
     turn_list = tuple(turn_summaries[t.index] for t in turns)

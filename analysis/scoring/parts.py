@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Sequence
 
-from analysis.cues.events import asks_about
+from analysis.cues.events import asks_about, is_backchannel_turn
 from analysis.cues.jargon import jargon_uses
 from analysis.cues.text import is_backchannel, yes_no_form
 from analysis.cues.view import CueView
@@ -42,15 +42,6 @@ def _missing(turns: Sequence[Turn], has_cues: bool, try_instead: str) -> Result 
     return None
 
 
-def _is_backchannel_turn(t: Turn, client: Turn) -> bool:
-    """A short helper turn (3 words at most) that starts while the client is still talking, or a bare
-    "mm-hmm", is not a reply; a longer turn cutting in is a reply (an interruption)."""
-    short = len(t.text.split()) <= 3
-    if short and t.start is not None and client.end is not None and t.start < client.end - 0.05:
-        return True
-    return short and is_backchannel(t.text)
-
-
 def _minimal_reply(turns: Sequence[Turn], pos: int) -> Turn | None:
     """A bare "alright." once the client at ``pos`` has finished, and nothing else before they speak again:
     the whole reply, where a reflection could have gone (a long story answered only with "mm-hmm"s)."""
@@ -70,7 +61,7 @@ def _next_helper(turns: Sequence[Turn], pos: int) -> Turn | None:
     client = turns[pos]
     for t in turns[pos + 1:]:
         if t.role == HELPER and t.text.strip():
-            if _is_backchannel_turn(t, client):
+            if is_backchannel_turn(t, client):
                 continue
             return t
         if t.role == CLIENT and t.text.strip():

@@ -141,3 +141,20 @@ def test_a_lone_right_with_a_rising_voice_is_a_backchannel_not_a_question():
     turns = _turns((CLIENT, ANGRY), (HELPER, "right?"), (HELPER, "What is it like, being that angry at him?"))
     events = detect_cues(turns, CueOptions(use_model=False)).events
     assert not any(e.kind == "topic_avoidance" for e in events) and any(e.kind == "feeling_reflected" for e in events)
+
+
+def test_a_short_turn_inside_the_disclosure_is_not_the_reply():
+    # h135 in stereo: a word of the client's caught beside the helper's "mm" inside the client's turn
+    turns = [
+        Turn("c", "I put my keys down and I just stand there in the kitchen. I feel so lost in that house.", 54.9, 71.8,
+             CLIENT, index=0),
+        Turn("h", "door? MMM,", 63.6, 64.2, HELPER, index=1),
+        Turn("h", "So lost, standing in the kitchen you shared. What is that like, coming home to it?", 72.4, 82.3,
+             HELPER, index=2),
+    ]
+    events = detect_cues(turns, CueOptions(use_model=False)).events
+    assert not any(e.kind in ("topic_avoidance", "feeling_missed") for e in events)
+    assert any(e.kind == "feeling_reflected" and e.turn_index == 2 for e in events)
+    # the same words after the client has finished are the reply, and a question about something else
+    late = [turns[0], Turn("h", "door? MMM,", 72.0, 72.6, HELPER, index=1), turns[2]]
+    assert any(e.kind == "topic_avoidance" and e.turn_index == 1 for e in detect_cues(late, CueOptions(use_model=False)).events)
