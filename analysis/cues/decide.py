@@ -253,7 +253,7 @@ _YOU_FEELING = re.compile(r"^(?:(?:so|and|okay|ok|well|yeah|oh)[, ]+)*you(?:'re|
 _VALID_TAIL = re.compile(r"\b(?:is|was|'s) (?:so |really |completely |totally )?(?:real|understandable|valid|natural|normal)\b|"
                          r"\bmakes (?:total |a lot of |complete )?sense\b")
 # "Of course that's uncomfortable": the feeling called natural (issue 25's sixth blind batch)
-_OF_COURSE = re.compile(r"\bof course (?:that's|that is|it's|it is|it was|that was|you're|you are|you'd be|you feel|you felt) "
+_OF_COURSE = re.compile(r"\bof course,? (?:that's|that is|it's|it is|it was|that was|you're|you are|you'd be|you feel|you felt) "
                         r"(?:\w+ )?(?:hard|uncomfortable|scary|frightening|painful|upsetting|awkward|nerve-racking|heavy|"
                         r"a lot|tough|hurts|hurt|scared|nervous|angry|upset|sad|afraid|worried|lonely)\b")
 
@@ -489,6 +489,15 @@ def decide_turn(
             and any(p.described for p in parts) and all(_of_client(p.text) for p in parts if not p.question)):
         overruled, b, sub, conf, source = b, "reflection", "", _CUE_CONF, "rules"
         why.append("its only directive describes, it does not direct: a reflection, not advice")
+
+    # ---- the model's advice where the words give no fix and call the client's feeling natural ("Walking in cold
+    # at 58, after years of being the regular at the post. Of course, that's uncomfortable."): the words decide, a
+    # validation, not advice (issue 25's sixth batch; a reflection's stem is not enough: "and you want a relapse
+    # prevention plan written before the first cut" directs)
+    if (b == "input" and sub == "advice" and not any(p.advice or p.persuade or p.permission for p in parts)
+            and any(p.validation and not p.blocked and not p.question for p in parts)):
+        overruled, b, sub, conf, source = b, "other", "", _CUE_CONF, "rules"
+        why.append("no fix in the words, and it validates: not advice")
 
     # ---- the model's advice with no suggestion in the words, on a short turn that affirms ("You've already
     # thought through where your days could go, and that's a real plan of your own"): an affirmation, not

@@ -691,6 +691,20 @@ def test_the_models_advice_on_a_directive_that_describes_is_a_reflection():
     assert told.has("advice") and not told.has("reflection"), told.reason
 
 
+def test_the_models_advice_on_a_turn_that_only_validates_is_a_validation():
+    # h142 as the transcriber wrote it: no fix in the words, a feeling called natural (with the comma it heard)
+    said = decide("walking in cold at 58, after years of being the regular at the post. Of course, that's uncomfortable.",
+                  "input", model_subtype="advice")
+    assert said.has("validation") and not said.has("advice") and said.behaviour == "other", said.reason
+    # a stem alone does not undo the model's advice: "you want a plan written before the first cut" directs
+    told = decide("Your prescriber goes by the criteria. And you want a relapse prevention plan written before the "
+                  "very first cut.", "input", model_subtype="advice")
+    assert told.has("advice"), told.reason
+    # a fix in the words stays advice beside the validation
+    both = decide("Of course, that's uncomfortable. Just bring Ray with you.", "input", model_subtype="advice")
+    assert both.has("advice") and both.has("validation"), both.reason
+
+
 # ---- the fifth blind batch of held-out scripts (h097-h120): new phrasings of known codes
 @pytest.mark.parametrize("text", ["Calling your sponsor first was the smart call.",
                                   "Walking out of there was the wise choice, and it cost you something."])
