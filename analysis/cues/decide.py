@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import analysis.cues.rules as R
 from analysis.cues.types import CLASSIFIER_SURE
-from analysis.cues.text import closed_form, open_form, statement_form
+from analysis.cues.text import asks_yes_no, closed_form, open_form, statement_form
 
 __all__ = ["CodeHit", "TurnDecision", "decide_turn", "clauses", "lead_statement"]
 
@@ -301,7 +301,7 @@ def _says_back(question: str) -> str | None:
 
 def _read(c: str) -> _Clause:
     # a one-word fragment ("what", a word the turn split cut off the next sentence) is no question
-    question = R.is_question(c) and (c.rstrip().endswith("?") or len(c.split()) >= 2)
+    question = R.is_question(c) and (c.rstrip().endswith("?") or len(c.split()) >= 2) or asks_yes_no(c)
     stem = None if question else R.match_reflection_clause(c)
     if question:
         # a question is advice only in a suggestion's form ("why don't you", "have you tried") or an order
@@ -318,6 +318,14 @@ def _read(c: str) -> _Clause:
             m = rx.search(c) if advice is None else None
             if m and not _in_client_mouth(c, stem, m.group(0)):
                 advice = m.group(0)
+        if advice is None and not stem:
+            # orders the transcriber ran together with commas ("then the two of you go to the manager together,
+            # bring the foil, write down the dates"): an order opening a comma-separated part (issue 25's seventh batch)
+            for seg in re.split(r",\s+", c)[1:]:
+                m = _DO_THIS.match(seg)
+                if m and not _in_client_mouth(c, stem, m.group(0).strip()):
+                    advice = m.group(0).strip()
+                    break
         persuade = R.match_persuade(c)
         if persuade and (_in_client_mouth(c, stem, persuade) or _NOT_A_FIX.search(c)):
             persuade = None  # "you need to be heard first": the client's need, not a fix
@@ -355,7 +363,8 @@ def _own_plan(directive: str, previous_client: str) -> bool:
     verb = rest.split(" ", 1)[0] if rest else ""
     if not verb or not previous_client:
         return False
-    plan = (r"\bi(?:'ll|'m going to|'m gonna| will| could| should| might| can| need to| have to| want to| think i'll|"
+    # a plan, not a condition ("if I tell on her, she gets kicked out": the helper's "Tell the manager today" directs)
+    plan = (r"(?<!\bif )(?<!\bwhen )(?<!\bunless )(?<!\bwhether )(?<!\bbefore )(?<!\bonce )\bi(?:'ll|'m going to|'m gonna| will| could| should| might| can| need to| have to| want to| think i'll|"
             r" think i should| guess i'll| guess i should)?(?: just| maybe| probably| really| finally)? ")
     return bool(re.search(plan + re.escape(verb) + r"\b", R.normalise(previous_client)))
 
@@ -462,6 +471,14 @@ def decide_turn(
             and open_form(real_qs[-1].text) and not any(_says_back(p.text) for p in parts)):
         overruled, b, sub, conf, source = b, "question", "open", _CUE_CONF, "rules"
         why.append("only asks, in open form: a question")
+
+    # ---- a turn that only asks yes or no, its verb first ("Did you tell the house manager?", "Is she your roommate?"),
+    # is a closed question whatever the model read: in AnnoMI-dev 66 of 73 such helper turns are coded question
+    # (2 reflection); a reflection stem dressed as a question stays a reflection (issue 25's seventh batch)
+    if (b in ("reflection", "other") and parts and all(p.question or R.is_backchannel(p.text) for p in parts) and real_qs
+            and all(asks_yes_no(p.text.rstrip("?")) for p in real_qs) and not any(_says_back(p.text) for p in parts)):
+        overruled, b, sub, conf, source = b, "question", "closed", _CUE_CONF, "rules"
+        why.append("only asks yes or no: a closed question")
 
     # ---- a reflection said with a rising voice ("You want them to see a mom who's present now?") is a
     # reflection (MITI), not a question: a reflection stem in statement form, no other question, and the

@@ -128,6 +128,14 @@ def closed_form(question: str) -> bool:
     return bool(_CLOSED_WH.match(q) or _YES_NO_SUBJECT.match(q))
 
 
+def asks_yes_no(clause: str) -> bool:
+    """The clause asks yes or no with its verb first and a subject after it ("Did you tell the house manager",
+    "Is she your roommate"), even where the transcriber wrote no "?" ("did you tell the house manager,"); a clause
+    ending in "." is left to :func:`is_question`."""
+    c = normalise(clause).strip()
+    return bool(_YES_NO_SUBJECT.match(_after_lead_in(c))) and not c.endswith(".")
+
+
 def statement_form(question: str) -> bool:
     """The last question is a statement said with a rising voice ("You want them to see a mom who's present now?"):
     neither a what/how/why opening nor a verb first."""

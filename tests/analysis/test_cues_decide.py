@@ -590,6 +590,11 @@ def test_the_clients_own_plan_said_back_as_a_directive_is_no_advice():
     told = decide_turn("Tell her, and leave what it means up to her.", "I don't know what to do about her.",
                        model_behaviour="reflection", probabilities=SURE["reflection"])
     assert told.has("advice")
+    # a condition is no plan (h166 as heard: the client fears what telling would do; the helper says to tell)
+    feared = decide_turn("tell the manager today, that's what the agreements for and it covers you.",
+                         "Not yet, if I tell when I'm wrong, she gets kicked out, and she's got nowhere.",
+                         model_behaviour="reflection", probabilities=SURE["reflection"])
+    assert feared.has("advice") and not feared.has("reflection"), feared.reason
 
 
 @pytest.mark.parametrize("text", [
@@ -753,3 +758,26 @@ def test_a_feeling_called_natural_with_of_course_validates():
     d = decide("Walking in cold at fifty-eight, after years of being the regular. Of course that's uncomfortable.",
                "reflection")
     assert d.has("validation") and not d.has("advice"), d.reason
+
+
+# ---- the seventh blind batch (h145-h168), as the transcriber wrote it
+@pytest.mark.parametrize("model", ["reflection", "other", "question"])
+@pytest.mark.parametrize("text", ["Did you tell the house manager?", "did you tell the house manager,",
+                                  "Is she your roommate?", "Okay. Are you still going Mondays?"])
+def test_a_turn_that_only_asks_yes_or_no_is_a_closed_question(text, model):
+    d = decide(text, model)
+    assert d.codes == ("closed_question",), d.reason
+
+
+@pytest.mark.parametrize("text", ["You told the house manager?", "So you're saying you'd rather wait?"])
+def test_a_statement_with_a_rising_voice_stays_a_reflection(text):
+    assert decide(text, "reflection").has("reflection")
+
+
+def test_orders_run_together_with_commas_are_advice():
+    d = decide("Then the two of you go to the manager together, bring the foil, write down the dates, stick to facts,",
+               "reflection")
+    assert d.has("advice") and not d.has("reflection"), d.reason
+    # a comma-separated part that tells what happened is no order
+    told = decide("So you stayed home, called nobody, and just sat with it.", "reflection")
+    assert told.has("reflection") and not told.has("advice"), told.reason
