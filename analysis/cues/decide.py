@@ -215,18 +215,18 @@ _YOU_COULD = re.compile(r"\byou (?:could|might|may want to|can always) (?:just |
 _TRY_NEXT_TIME = re.compile(r"^(?:so |well |and |maybe |then )*(?:next time,? |just )?try (?:actually |just |really )?"
                             r"(?:to |not |\w+ing\b)")
 # the words that may open a plan handed over ("then", "first", "and", ...), before its doing verb
-_LEAD_WORDS_RX = (r"^(?:(?:then|and|so|also|first|second|third|next|just|maybe|oh|okay|ok|well|now|plus|honestly|but|"
+_LEAD_WORDS_RX = (r"^(?:(?:then|and|so|also|first thing|first|second|third|next|just|maybe|oh|okay|ok|well|now|plus|honestly|but|"
                   r"next time|this time|seriously|look|listen|please|right|alright|all right|good|tonight|tomorrow)[, ]+)*")
 _LEAD_WORDS = re.compile(_LEAD_WORDS_RX)
 # a plan handed over as orders: "then line up a call with your sponsor", "first, drive yourself", "and bring your own
 # drinks" (a sentence that opens with a doing verb addressed to the client; not "take your time", "call me", "tell me")
 _DO_THIS = re.compile(
     _LEAD_WORDS_RX +
-    r"(?:go(?: (?:to|for|see|back|in|with|home)|[.!]?$)|call (?!me\b)|line up|drive|bring|print|fly (?:out|home|back|in)|"
+    r"(?:go(?: (?:to|for|see|back|in|with|home|this|today|tonight|tomorrow|now)|[.!]?$)|call (?!me\b)|give (?:it|yourself|him|her|them)\b|quit|hand (?:it|him|her|them|over)\b|line up|drive|bring|print|fly (?:out|home|back|in)|"
     r"tell (?:(?!me\b|us\b)\w+ (?:you|that|what|how|about|to|it|the truth)\b|him|her|them|your|one|someone|a |the )|"
     r"change (?:your|yours|it|the)|"
     r"set (?:up|an|a|yourself)|text (?!me\b)|ask (?:him|her|them|your|for|someone)|take (?:a |the |some |it |your (?!time))|"
-    r"write|find|join|skip|leave|avoid|get (?:a |some |rid|yourself|your (?:own|self)|to |out|help|in touch)|put|plan|"
+    r"write|find|join|skip|leave|avoid|get (?:a |some |rid|yourself|your |to |out|help|in touch)|put|plan|"
     r"make (?:a |sure|it |time)|stay (?:away|with|close|home)|pick|grab|use|sign up|reach out|talk to|start(?! to finish)|stop|"
     r"remember to|download|look (?:for|into)|cut (?:down|back)|switch|replace|limit|schedule|"
     r"keep (?:a |track|your|it |the )|show up|throw (?:out|away)|drink (?:plenty|more|lots|water)|"

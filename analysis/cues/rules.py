@@ -219,6 +219,10 @@ _ADVICE_Q_ALL = _rx(  # every suggestion phrased as a question (the decision's r
     # near you that you could walk into this week?"
     r"would it (?:not )?be (?:easier|better|smarter|simpler|safer) (?:to|if you)",
     r"is there (?:a|an|any|some) [^?]{1,40}? (?:that )?you could (?:go|walk|call|try|ask|join|get|talk|see|drop|use|reach)",
+    # issue 25, seventh blind batch: "why not grab one of those", "how about one of those quit apps", "how about an
+    # extra meeting this week", "any reason you can't stay out till she's gone to bed"
+    r"why not (?:just )?(?!me\b|you\b|now\b|both\b)[a-z]{3,}", r"how about (?:a|an|one|some|another|an extra)\b",
+    r"(?:any|no) reason you (?:can't|couldn't|don't|wouldn't)\b",
 )
 _SARCASM = _rx(  # MITI 4.2.1: a reflection said sarcastically or with disapproval is Confront
     r"oh,? (?:great|wonderful|perfect|brilliant|lovely|fantastic|terrific|super|marvell?ous|well done)",
@@ -240,6 +244,9 @@ _SARCASM = _rx(  # MITI 4.2.1: a reflection said sarcastically or with disapprov
     # buying it then"
     r"great thinking", r"(?:clearly|obviously|apparently),? you(?:'ve| have)? (?:got|have) it all figured out",
     r"go ahead and keep \w+ing", r"(?:give you|want|get|deserve) a (?:medal|trophy|gold star|cookie)",
+    # issue 25, seventh blind batch: "somebody give this man a trophy", "that's some strategy you got going there"
+    r"g[ai]ve (?:this|that|the) (?:man|woman|guy|girl|lady|kid) a (?:medal|trophy|gold star|cookie|prize)",
+    r"(?:that's|that is) some (?:strategy|plan|idea|logic|thinking|system) you(?:'ve)? got",
     r"(?:great|wonderful|perfect|brilliant|nice|well done|good job|way to go|congratulations),? so\b[^.!?]*\b"
     r"(?:bar|pub|drink|drinking|drunk|bottle|relapsed|using again|high|slipped|blew it|back to square one)",
     # issue 25, fifth blind batch: "very wholesome", "lucky me", "a gold star for not smoking meth in a meth house,
@@ -336,6 +343,8 @@ _MINIMISE = _rx(
     r"(?:that's|it's|that is|it is) nothing,? (?:really|honestly)", r"put it (?:out of|from) your (?:head|mind)",
     r"nothing (?:there |here )?to feel (?:bad|guilty|ashamed|sorry) (?:about|for)",
     r"(?:wasn't|was not|weren't|wouldn't have been) (?:going to|gonna) (?:save|change|stop|fix) (?:him|her|them|it|anything)",
+    # issue 25, seventh blind batch
+    r"nothing to lose (?:any )?sleep over",
 )
 _FILLER = re.compile(r"\b(?:um+|uh+|er+m?|ah+)\b|\byou know\b(?!\s+(?:what|how|that|why|if))|\bi mean\b|\blike,", re.IGNORECASE)
 _COLLAB = _rx(

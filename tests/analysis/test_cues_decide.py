@@ -781,3 +781,34 @@ def test_orders_run_together_with_commas_are_advice():
     # a comma-separated part that tells what happened is no order
     told = decide("So you stayed home, called nobody, and just sat with it.", "reflection")
     assert told.has("reflection") and not told.has("advice"), told.reason
+
+
+@pytest.mark.parametrize("text", [
+    "Why not grab one of those flush drinks just in case?",
+    "So how about one of those quit apps?",
+    "And hey, how about an extra meeting this week, the Wednesday one at the rec center?",
+    "Any reason you can't stay out till she's gone to bed?",
+    "Alright, first thing, call them back tomorrow and ask for the hardship plan.",
+    "Give it three meetings before you decide.",
+    "Then quit carrying cash.",
+    "Go this week and get yourself a phone list.",
+    "Then get your sponsor on the phone tonight.",
+])
+def test_the_seventh_batchs_suggestions_and_orders_are_advice(text):
+    d = decide(text, "question" if text.endswith("?") else "reflection")
+    assert d.has("advice") and not d.has("reflection"), d.reason
+
+
+@pytest.mark.parametrize("text, sincere", [
+    ("Somebody give this man a trophy for showing up today.", "You showed up today, and that took something."),
+    ("Well, that's some strategy you got going there.", "That's a plan you worked out yourself."),
+])
+def test_the_seventh_batchs_sarcasm_and_its_sincere_neighbour(text, sincere):
+    assert decide(text, "reflection").has("confront")
+    assert not decide(sincere, "reflection").has("confront")
+
+
+def test_nothing_to_lose_sleep_over_minimises_and_a_real_question_about_why_not_stays_a_question():
+    assert decide("Plenty of guys let the wife run the money. Nothing to lose sleep over.", "reflection").has("minimising")
+    d = decide("Why not? What's stopping you from telling her?", "question")
+    assert d.has("question") and not d.has("advice"), d.reason
