@@ -265,7 +265,14 @@ _SYMPATHY = re.compile(r"\bi(?:'m| am) (?:so |really |very |truly )?sorry (?:abo
 # the reaction called what anyone would have ("that shaking would rattle anyone", "night after night of that would wear
 # anybody down"): validation (kept apart from the classifier's lexicon)
 _ANYONE_WOULD = re.compile(r"\bwould (?:\w+ )?(?:rattle|scare|shake|frighten|upset|worry|throw|wear|get to|hurt|break|"
-                           r"exhaust|overwhelm|floor|gut|sting|unsettle)(?: down| out)? (?:anyone|anybody|most people)\b")
+                           r"exhaust|overwhelm|floor|gut|sting|unsettle)(?: down| out)? (?:anyone|anybody|most people)\b|"
+                           # "Anyone coming down off something that long would be shaky", "Any mom who loves her kid
+                           # would be gutted reading that" (issue 25's seventh batch)
+                           r"^(?:(?:and|so|well|honestly|yeah|oh)[, ]+)*(?:anyone|anybody|any (?:mom|mother|dad|father|parent|"
+                           r"person|one of us|of us))\b[^.?!]{0,60}?\bwould (?:be|feel|get) (?:so |really |pretty |a bit |a little )?"
+                           r"(?:shaky|rattled|shaken|gutted|wrecked|scared|terrified|frightened|nervous|anxious|angry|furious|"
+                           r"upset|sad|hurt|lost|overwhelmed|exhausted|torn|crushed|heartbroken|devastated|ashamed|"
+                           r"embarrassed|humiliated|worried|afraid|on edge|thrown|floored|jumpy)\b")
 
 
 def _feeling_valid(c: str) -> str | None:
@@ -511,10 +518,14 @@ def decide_turn(
     # at 58, after years of being the regular at the post. Of course, that's uncomfortable."): the words decide, a
     # validation, not advice (issue 25's sixth batch; a reflection's stem is not enough: "and you want a relapse
     # prevention plan written before the first cut" directs)
-    if (b == "input" and sub == "advice" and not any(p.advice or p.persuade or p.permission for p in parts)
-            and any(p.validation and not p.blocked and not p.question for p in parts)):
+    # likewise the model's information where every statement validates or speaks of the client ("Anyone coming down
+    # off something they've taken that long would be shaky and rattled, prescription or not"): no fact is given
+    if (b == "input" and not any(p.advice or p.persuade or p.permission for p in parts)
+            and any(p.validation and not p.blocked and not p.question for p in parts)
+            and (sub == "advice" or all(p.validation or _of_client(p.text) for p in parts if not p.question))):
+        why.append("no fix in the words, and it validates: not advice" if sub == "advice"
+                   else "it validates and gives no fact: not information")
         overruled, b, sub, conf, source = b, "other", "", _CUE_CONF, "rules"
-        why.append("no fix in the words, and it validates: not advice")
 
     # ---- the model's advice with no suggestion in the words, on a short turn that affirms ("You've already
     # thought through where your days could go, and that's a real plan of your own"): an affirmation, not

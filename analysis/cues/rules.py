@@ -221,7 +221,8 @@ _ADVICE_Q_ALL = _rx(  # every suggestion phrased as a question (the decision's r
     r"is there (?:a|an|any|some) [^?]{1,40}? (?:that )?you could (?:go|walk|call|try|ask|join|get|talk|see|drop|use|reach)",
     # issue 25, seventh blind batch: "why not grab one of those", "how about one of those quit apps", "how about an
     # extra meeting this week", "any reason you can't stay out till she's gone to bed"
-    r"why not (?:just )?(?!me\b|you\b|now\b|both\b)[a-z]{3,}", r"how about (?:a|an|one|some|another|an extra)\b",
+    r"why not (?:just )?(?!me\b|you\b|now\b|both\b)[a-z]{3,}", r"how about (?:a|an|one|some|another|an extra)\b|how about \w+ing\b",
+    r"wouldn't (?:a|an|the|that|it|some) [^?]{0,40}?\bhelp\b",
     r"(?:any|no) reason you (?:can't|couldn't|don't|wouldn't)\b",
 )
 _SARCASM = _rx(  # MITI 4.2.1: a reflection said sarcastically or with disapproval is Confront

@@ -812,3 +812,22 @@ def test_nothing_to_lose_sleep_over_minimises_and_a_real_question_about_why_not_
     assert decide("Plenty of guys let the wife run the money. Nothing to lose sleep over.", "reflection").has("minimising")
     d = decide("Why not? What's stopping you from telling her?", "question")
     assert d.has("question") and not d.has("advice"), d.reason
+
+
+@pytest.mark.parametrize("text", [
+    "Anyone coming down off something they've taken that long would be shaky and rattled, prescription or not.",
+    "Any mom who loves her kid would be gutted reading that.",
+])
+def test_a_reaction_anyone_would_have_validates_and_gives_no_fact(text):
+    d = decide(text, "input", model_subtype="information")
+    assert d.has("validation") and d.behaviour == "other", d.reason
+    # a fact beside it stays information
+    both = decide(text + " The clinic opens at eight and the dose is adjusted every week.", "input",
+                  model_subtype="information")
+    assert both.has("validation") and both.behaviour == "input", both.reason
+
+
+@pytest.mark.parametrize("text", ["How about bringing your daughter along to the next appointment?",
+                                  "And wouldn't a relapse prevention plan help for the nights?"])
+def test_the_seventh_batchs_suggestions_as_questions_are_advice(text):
+    assert decide(text, "question").has("advice")
