@@ -59,6 +59,9 @@ _EMOTION_SHOWN = _rx(
     r"i (?:cried|sobbed|broke down|fell apart|burst into tears)",
     r"i (?:just |still |often |sometimes |always )?(?:lie|lay|sit|sat) (?:there |in bed |in (?:the|my) car )?and (?:cry|sob)",
     r"i (?:just |still |often |sometimes |always )?(?:cry|sob)(?: myself to sleep| all night| every night| at night)",
+    # "some nights I just cry", "sometimes I just sit and cry" (issue 25's seventh batch); not "I cry at movies"
+    r"(?:some nights|some days|some mornings|sometimes|most nights|at night|every night),? i (?:just |still )?(?:cry|sob)\b",
+    r"i just (?:cry|sob)\b(?! (?:at|over) (?:movies|films|commercials|weddings))",
     r"i (?:just |still |really )?feel like (?:i(?:'m| am) )?(?:a failure|a bad (?:mom|mother|dad|father|parent|person)|"
     r"i (?:failed|let (?:\w+ )?down|ruined|blew it|screwed (?:it )?up|messed (?:it )?up))",
     r"i(?:'m| am) (?:just |really |so |kind of |honestly )?dreading", r"i (?:dread|dreaded)\b",

@@ -79,7 +79,7 @@ _IMPERATIVE_Q = re.compile(
 )
 _CLOSED_WH = re.compile(
     r"^(?:(?:so|and|but|okay|well)[, ]+)*(?:how (?:many|much|often|long|old)|what time|which|"
-    r"(?:when|where|who) (?:did|do|does|is|was|were|are|will)\b|"
+    r"(?:when|where|who) (?:did|do|does|is|was|were|are|will)\b|(?:when|where|who)'s\b|"
     # one fact by its noun: "what shift did they put you on?", "what day is court?" (issue 25's fourth blind batch)
     r"what (?:day|days|time|shift|date|year|month|week|number|dose|street|station|kind of \w+|type of \w+) "
     r"(?:did|do|does|is|was|were|are|will|would)\b)\b"

@@ -554,6 +554,8 @@ def test_their_sincere_neighbours_are_not_minimising(text):
     ("Is that a new schedule?", "closed"),
     ("Monday, nice. What shift did they put you on?", "closed"),
     ("What part of that scares you most?", "open"),
+    ("When's your next doctor's appointment?", "closed"),
+    ("Where's the meeting these days?", "closed"),
     # the transcriber put "What" in the turn before: not read as yes/no against the classifier's open call
     ("would a good night after close look like for you?", "open"),
 ])

@@ -35,6 +35,8 @@ def test_a_question_points_back_only_with_that_or_this_as_a_pronoun(question, ab
     ("Did you cry when he left?", False),
     ("Yeah. But some nights I just lie there and cry. It wears on you, you know?", True),
     ("Most nights I cry myself to sleep.", True),
+    ("Maybe. Some nights I just cry. Grown man, sitting out there with a dog.", True),
+    ("I just cry at movies, always have.", False),
     ("I don't cry at movies.", False),
     ("I sit and watch the game with him.", False),
 ])
