@@ -275,8 +275,14 @@ _ANYONE_WOULD = re.compile(r"\bwould (?:\w+ )?(?:rattle|scare|shake|frighten|ups
                            r"embarrassed|humiliated|worried|afraid|on edge|thrown|floored|jumpy)\b")
 
 
+# "It's real, and it's heavy." said of what the client feels: the feeling called real, in a sentence of its own
+# (issue 25's seventh batch); not "that's real money"
+_IT_IS_REAL = re.compile(r"^(?:(?:and|but|oh|yeah)[, ]+)*(?:it's|that's|it is|that is) (?:so |really |very |completely )?"
+                         r"(?:real|valid|understandable)(?=[,.!]|\s+and\b|$)")
+
+
 def _feeling_valid(c: str) -> str | None:
-    s = _SYMPATHY.search(c) or _ANYONE_WOULD.search(c) or _OF_COURSE.search(c)
+    s = _SYMPATHY.search(c) or _ANYONE_WOULD.search(c) or _OF_COURSE.search(c) or _IT_IS_REAL.match(c)
     if s:
         return s.group(0)
     m = _VALID_TAIL.search(c)
@@ -291,7 +297,7 @@ _AFFIRM_MORE = re.compile(
     r"\b(?:took|takes) (?:a lot of |real |some |so much |great )?(?:courage|guts|nerve|strength|bravery|commitment|"
     r"determination|honesty|integrity)\b|\b(?:that's|that is|it's|it is) no small (?:thing|step|feat)\b|\byou should be (?:really |so |very )?proud\b|"
     r"\b(?:that's|that is) a (?:big|brave|huge|real|major) (?:step|change)\b|"
-    r"\bthat says a lot about you\b|\bcongratulations\b|\byou held your ground\b"
+    r"\bthat says a lot about you\b|\bthat says how much (?:he|she|they|it|this|that|you) (?:matters?|means?|care)\b|\bcongratulations\b|\byou held your ground\b"
 )
 
 

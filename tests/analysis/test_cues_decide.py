@@ -833,3 +833,14 @@ def test_a_reaction_anyone_would_have_validates_and_gives_no_fact(text):
                                   "And wouldn't a relapse prevention plan help for the nights?"])
 def test_the_seventh_batchs_suggestions_as_questions_are_advice(text):
     assert decide(text, "question").has("advice")
+
+
+def test_a_feeling_called_real_in_its_own_sentence_validates():
+    d = decide("That kind of guilt hits a lot of people who lose somebody they used with. It's real and it's heavy.",
+               "input", model_subtype="information")
+    assert d.has("validation") and d.behaviour == "other", d.reason
+    assert not decide("That's real money, though. Two grand.", "input", model_subtype="information").has("validation")
+
+
+def test_that_says_how_much_he_matters_affirms():
+    assert decide("And you keep walking in. That says how much he matters to you.", "reflection").has("affirmation")
