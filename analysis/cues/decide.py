@@ -652,7 +652,8 @@ def decide_turn(
             rule_hit("validation", "", p.validation)
     for kind, fn in (("affirmation", _affirms), ("permission", R.match_permission)):
         m = fn(text)
-        if m:
+        if m and not (kind == "affirmation" and any(p.sarcasm for p in parts)):
+            # praise said sarcastically ("That's 41 days down the drain. Congratulations.") is no affirmation
             rule_hit(kind, "", m)
     for p in parts:
         if p.minimising:

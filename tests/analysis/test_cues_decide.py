@@ -844,3 +844,10 @@ def test_a_feeling_called_real_in_its_own_sentence_validates():
 
 def test_that_says_how_much_he_matters_affirms():
     assert decide("And you keep walking in. That says how much he matters to you.", "reflection").has("affirmation")
+
+
+def test_praise_said_sarcastically_is_no_affirmation():
+    # c043 as heard: the sarcastic "Congratulations." was counted as an affirmation and praised under reflect and validate
+    d = decide("Well, that's 41 days down the drain. Congratulations.", "input", model_subtype="information")
+    assert d.has("confront") and not d.has("affirmation"), d.reason
+    assert decide("Forty-one days. Congratulations, that took real work.", "reflection").has("affirmation")
