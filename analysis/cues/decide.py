@@ -253,7 +253,9 @@ _YOU_FEELING = re.compile(r"^(?:(?:so|and|okay|ok|well|yeah|oh)[, ]+)*you(?:'re|
 _VALID_TAIL = re.compile(r"\b(?:is|was|'s) (?:so |really |completely |totally )?(?:real|understandable|valid|natural|normal)\b|"
                          r"\bmakes (?:total |a lot of |complete )?sense\b")
 # "Of course that's uncomfortable": the feeling called natural (issue 25's sixth blind batch)
-_OF_COURSE = re.compile(r"\bof course,? (?:that's|that is|it's|it is|it was|that was|you're|you are|you'd be|you feel|you felt) "
+_OF_COURSE = re.compile(r"^(?:(?:oh|and|well|yeah)[, ]+)*(?:of )?course,? you(?:'d| would| do| did)? (?:\w+ )?(?:want|miss|keep|feel|"
+                        r"dread|worry|hate|wish|wonder|care|love|replay)|"
+                        r"\bof course,? (?:that's|that is|it's|it is|it was|that was|you're|you are|you'd be|you feel|you felt) "
                         r"(?:\w+ )?(?:hard|uncomfortable|scary|frightening|painful|upsetting|awkward|nerve-racking|heavy|"
                         r"a lot|tough|hurts|hurt|scared|nervous|angry|upset|sad|afraid|worried|lonely)\b")
 
@@ -272,7 +274,12 @@ _ANYONE_WOULD = re.compile(r"\bwould (?:\w+ )?(?:rattle|scare|shake|frighten|ups
                            r"person|one of us|of us))\b[^.?!]{0,60}?\bwould (?:be|feel|get) (?:so |really |pretty |a bit |a little )?"
                            r"(?:shaky|rattled|shaken|gutted|wrecked|scared|terrified|frightened|nervous|anxious|angry|furious|"
                            r"upset|sad|hurt|lost|overwhelmed|exhausted|torn|crushed|heartbroken|devastated|ashamed|"
-                           r"embarrassed|humiliated|worried|afraid|on edge|thrown|floored|jumpy)\b")
+                           r"embarrassed|humiliated|worried|afraid|on edge|thrown|floored|jumpy)\b|"
+                           # "anybody would flinch at that", "Anybody'd dread walking back in there", "Any mom-to-be would
+                           # want that answered first" (issue 25's eighth batch)
+                           r"\b(?:anyone|anybody|any (?:mom|mother|dad|father|parent|person|mom-to-be|one of us))"
+                           r"(?: who [^.?!,]{1,40}?)?(?:'d| would) (?:\w+ )?(?:flinch|dread|want (?:that|this|it|answers|to know)|struggle|hesitate|worry|panic|"
+                           r"freeze|wobble|be turning|feel that|feel the same|react)\b")
 
 
 # "It's real, and it's heavy." said of what the client feels: the feeling called real, in a sentence of its own
@@ -297,6 +304,7 @@ _AFFIRM_MORE = re.compile(
     r"\b(?:took|takes) (?:a lot of |real |some |so much |great )?(?:courage|guts|nerve|strength|bravery|commitment|"
     r"determination|honesty|integrity)\b|\b(?:that's|that is|it's|it is) no small (?:thing|step|feat)\b|\byou should be (?:really |so |very )?proud\b|"
     r"\b(?:that's|that is) a (?:big|brave|huge|real|major) (?:step|change)\b|"
+    r"\b(?:that's|that is) (?:real )?(?:grit|guts|heart|resilience)\b|\b(?:its|it's) own kind of (?:strong|brave|courage|strength)\b|"
     r"\bthat says a lot about you\b|\bthat says how much (?:he|she|they|it|this|that|you) (?:matters?|means?|care)\b|\bcongratulations\b|\byou held your ground\b"
 )
 

@@ -245,6 +245,9 @@ _SARCASM = _rx(  # MITI 4.2.1: a reflection said sarcastically or with disapprov
     # buying it then"
     r"great thinking", r"(?:clearly|obviously|apparently),? you(?:'ve| have)? (?:got|have) it all figured out",
     r"go ahead and keep \w+ing", r"(?:give you|want|get|deserve) a (?:medal|trophy|gold star|cookie)",
+    # issue 25, eighth blind batch: "Poor baby. An empty apartment and a fridge full of pinot. The suffering.",
+    # "January is famously when bartenders dry out", "real airtight system you've built there"
+    r"\bpoor baby\b", r"\bthe suffering[.!]", r"\bis famously\b", r"\b(?:real|really|pretty) airtight\b",
     # issue 25, seventh blind batch: "somebody give this man a trophy", "that's some strategy you got going there"
     r"g[ai]ve (?:this|that|the) (?:man|woman|guy|girl|lady|kid) a (?:medal|trophy|gold star|cookie|prize)",
     r"(?:that's|that is) some (?:strategy|plan|idea|logic|thinking|system) you(?:'ve)? got",
@@ -323,7 +326,7 @@ _MINIMISE = _rx(
     # handled plenty of these", "people say all kinds of things when they're upset", "it's one rough patch"
     r"(?:is|was|'s|are|were) (?:just |only )?pocket change",
     r"(?:is|was|'s|are|were) nothing (?:next to|beside|against|compared with)",
-    r"(?:don't|doesn't|won't|didn't) (?:just )?(?:vanish|disappear|go away|get erased|get wiped out|count for nothing) "
+    r"(?:don't|doesn't|won't|didn't) (?:just )?(?:vanish|disappear|evaporate|go away|get erased|get wiped out|count for nothing) "
     r"(?:over|because of|for) (?:one|a|a single|a few)\b",
     r"(?:stuck|stood|stayed) (?:by|with) you through (?:a lot |much |way |far )?worse",
     r"(?:a (?:week|month|year)|(?:a few|two|three|six) (?:weeks|months|years)) from now,? (?:this|it|that|you)(?:'ll| will) "
@@ -346,6 +349,9 @@ _MINIMISE = _rx(
     r"(?:wasn't|was not|weren't|wouldn't have been) (?:going to|gonna) (?:save|change|stop|fix) (?:him|her|them|it|anything)",
     # issue 25, seventh blind batch
     r"nothing to lose (?:any )?sleep over",
+    # issue 25, eighth blind batch: "supervised is just a formality", "kids that little won't remember any of the hard
+    # years"
+    r"(?:is|'s|was) (?:just |only )?a formality", r"won't (?:even )?remember (?:any of )?(?:the|this|that|it)\b",
 )
 _FILLER = re.compile(r"\b(?:um+|uh+|er+m?|ah+)\b|\byou know\b(?!\s+(?:what|how|that|why|if))|\bi mean\b|\blike,", re.IGNORECASE)
 _COLLAB = _rx(

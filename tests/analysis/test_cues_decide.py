@@ -851,3 +851,47 @@ def test_praise_said_sarcastically_is_no_affirmation():
     d = decide("Well, that's 41 days down the drain. Congratulations.", "input", model_subtype="information")
     assert d.has("confront") and not d.has("affirmation"), d.reason
     assert decide("Forty-one days. Congratulations, that took real work.", "reflection").has("affirmation")
+
+
+# ---- the eighth blind batch (h169-h192): validation, affirmation, minimising and sarcasm in new words
+@pytest.mark.parametrize("text", [
+    "Oh, Dale. Burying your mama, and then that. Of course you want to crawl in a hole.",
+    "Course you miss her. She's been gone less than a week.",
+    "Anybody'd dread walking back in there after a week like yours.",
+    "Running into a soccer mom you know in that room, anybody would flinch at that.",
+    "The induction day looms big, for you and the baby both. Any mom-to-be would want that answered first.",
+])
+def test_the_eighth_batchs_validations(text):
+    assert decide(text, "reflection").has("validation")
+
+
+@pytest.mark.parametrize("text", ["Anyone would want to call the hotline.", "Of course you need to call your sponsor."])
+def test_what_anyone_would_do_is_no_validation(text):
+    assert not decide(text, "input").has("validation")
+
+
+@pytest.mark.parametrize("text", ["And still, thirty down to twelve, with kids and no sleep. That's grit.",
+                                  "Letting somebody walk in beside you. That's its own kind of strong."])
+def test_the_eighth_batchs_affirmations(text):
+    assert decide(text, "input", model_subtype="information").has("affirmation")
+
+
+@pytest.mark.parametrize("text", [
+    "Eh, supervised is just a formality, hon. Couple months and she won't even bother sitting in.",
+    "Oh, kids that little won't remember any of the hard years.",
+    "Girl. Eleven months doesn't evaporate over one weekend in Nashville.",
+])
+def test_the_eighth_batchs_minimising(text):
+    d = decide(text, "reflection")
+    assert d.has("minimising") and not d.has("reflection"), d.reason
+
+
+@pytest.mark.parametrize("text, sincere", [
+    ("Poor baby. An empty apartment and a fridge full of pinot. The suffering.",
+     "An empty apartment and a fridge full of pinot. That's a lonely, risky place to be."),
+    ("After New Year's. Because January is famously when bartenders dry out.",
+     "After New Year's. You want the holidays behind you first."),
+])
+def test_the_eighth_batchs_sarcasm_and_its_sincere_neighbour(text, sincere):
+    assert decide(text, "reflection").has("confront")
+    assert not decide(sincere, "reflection").has("confront")
