@@ -320,6 +320,18 @@ def _says_back(question: str) -> str | None:
     return R.match_reflection_clause(question.rstrip(" ?") + ".")
 
 
+# a reassurance quoted as someone else's ("Her 'you'll be fine' lands like she's not hearing you"): said back, not said
+_QUOTED = re.compile(r"\b(?:her|his|their|your (?:mom|dad|mother|father|sponsor|boss|wife|husband|doctor)'s)\s*['\"]?$")
+
+
+def _minimising(c: str) -> str | None:
+    m = R.match_minimising(c)
+    if m is None:
+        return None
+    before = c[: c.find(m)] if m in c else ""
+    return None if _QUOTED.search(before) else m  # not _attributed: "Frank would want you to go easy on yourself" reassures
+
+
 def _read(c: str) -> _Clause:
     # a one-word fragment ("what", a word the turn split cut off the next sentence) is no question
     question = R.is_question(c) and (c.rstrip().endswith("?") or len(c.split()) >= 2) or asks_yes_no(c)
@@ -355,7 +367,7 @@ def _read(c: str) -> _Clause:
         confront = None  # "so you never felt heard", "you want to be honest": the client's words
     return _Clause(
         text=c, question=question, stem=stem, advice=advice, persuade=persuade, described=described,
-        minimising=R.match_minimising(c), confront=confront, sarcasm=R.match_sarcasm(c),
+        minimising=_minimising(c), confront=confront, sarcasm=R.match_sarcasm(c),
         validation=None if question else R.match_validation(c) or _feeling_valid(c), permission=R.match_permission(c),
     )
 

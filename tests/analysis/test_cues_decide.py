@@ -895,3 +895,11 @@ def test_the_eighth_batchs_minimising(text):
 def test_the_eighth_batchs_sarcasm_and_its_sincere_neighbour(text, sincere):
     assert decide(text, "reflection").has("confront")
     assert not decide(sincere, "reflection").has("confront")
+
+
+@pytest.mark.parametrize("text", ["Her 'you'll be fine' lands like she's not quite hearing how much is riding on this for you.",
+                                  "Her you'll be fine lands like she's not quite hearing how much is riding on this for you."])
+def test_someone_elses_reassurance_said_back_is_no_minimising(text):
+    d = decide(text, "reflection")
+    assert not d.has("minimising") and d.has("reflection"), d.reason
+    assert decide("You'll be fine, honestly.", "reflection").has("minimising")
