@@ -509,7 +509,7 @@ def decide_turn(
     # is a closed question whatever the model read: in AnnoMI-dev 66 of 73 such helper turns are coded question
     # (2 reflection); a reflection stem dressed as a question stays a reflection (issue 25's seventh batch)
     if (b in ("reflection", "other") and parts and all(p.question or R.is_backchannel(p.text) for p in parts) and real_qs
-            and all(asks_yes_no(p.text.rstrip("?")) for p in real_qs) and not any(_says_back(p.text) for p in parts)):
+            and all(asks_yes_no(p.text) for p in real_qs) and not any(_says_back(p.text) for p in parts)):
         overruled, b, sub, conf, source = b, "question", "closed", _CUE_CONF, "rules"
         why.append("only asks yes or no: a closed question")
 

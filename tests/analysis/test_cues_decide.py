@@ -399,6 +399,15 @@ def test_sarcasm_across_a_full_stop(text):
     ("You want a medal for calling him back?", True),
     ("When you plan the day ahead, it always goes well for you.", False),
     ("You deserve a lot of credit for calling him back.", False),
+    # the seventh and eighth blind batches (h145-h192), each beside a sincere neighbour
+    ("Somebody give this man a trophy for showing up today.", True),
+    ("You showed up today, and that took something.", False),
+    ("Well, that's some strategy you got going there.", True),
+    ("That's a plan you worked out yourself.", False),
+    ("Poor baby. An empty apartment and a fridge full of pinot. The suffering.", True),
+    ("An empty apartment and a fridge full of pinot. That's a lonely, risky place to be.", False),
+    ("After New Year's. Because January is famously when bartenders dry out.", True),
+    ("After New Year's. You want the holidays behind you first.", False),
 ])
 def test_ironic_idioms_are_sarcasm_and_their_sincere_neighbours_are_not(text, sarcastic):
     assert bool(decide(text, "reflection").has("confront")) is sarcastic
@@ -438,15 +447,6 @@ def test_asking_to_share_is_permission_and_no_advice_but_would_it_help_if_you_is
     assert ask.has("permission") and not ask.has("advice"), ask.reason
     tell = decide("Would it help if you called your sponsor tonight?", model)
     assert tell.has("advice") and not tell.has("permission"), tell.reason
-
-
-@pytest.mark.parametrize("text", [
-    "You're not a fraud. Two glasses is nothing compared to where you were two years ago.",
-    "But look how far you've come. One slip really doesn't matter.",
-])
-def test_shrinking_the_slip_is_minimising_and_no_reflection(text):
-    d = decide(text, "reflection")
-    assert d.has("minimising") and not d.has("reflection"), d.reason
 
 
 @pytest.mark.parametrize("text, reflects", [
@@ -514,19 +514,6 @@ def test_detect_cues_reads_the_statement_before_a_question_with_the_model():
 
 
 # ---- the third blind batch of held-out scripts (h049-h072): new phrasings of known codes
-@pytest.mark.parametrize("text", [
-    "Oh, honey, three glasses at a wedding is hardly a relapse.",
-    "Nobody in that room is going to think twice about it, trust me. Half of them have done worse.",
-    "Thoughts are just thoughts. It'll all feel a lot smaller by next week.",
-    "God's not keeping a tally on you, brother. He's seen a lot worse than one weekend.",
-    "Nah, she's not going anywhere. One weekend out of eleven months is a blip on the screen.",
-    "Nobody at that church is thinking about it half as much as you are.",
-])
-def test_the_slip_or_the_others_view_made_small_is_minimising_and_no_reflection(text):
-    d = decide(text, "reflection")
-    assert d.has("minimising") and not d.has("reflection"), d.reason
-
-
 @pytest.mark.parametrize("text", [
     "Nobody noticed how hard you were trying.",  # the client's experience said back
     "You're scared she's not going to stay.",
@@ -641,6 +628,20 @@ def test_maybe_try_actually_doing_it_is_advice():
     "Three little wobbles in a whole year? That's nothing, really.",
     "You did what you were told, so there's really nothing there to feel bad about.",
     "Honestly, one text wasn't going to save him.",
+    # the eighth blind batch (h169-h192)
+    "Eh, supervised is just a formality, hon. Couple months and she won't even bother sitting in.",
+    "Oh, kids that little won't remember any of the hard years.",
+    "Girl. Eleven months doesn't evaporate over one weekend in Nashville.",
+    # the first look-alike scripts: the slip made small
+    "You're not a fraud. Two glasses is nothing compared to where you were two years ago.",
+    "But look how far you've come. One slip really doesn't matter.",
+    # the third blind batch (h049-h072): the slip or the others' view made small
+    "Oh, honey, three glasses at a wedding is hardly a relapse.",
+    "Nobody in that room is going to think twice about it, trust me. Half of them have done worse.",
+    "Thoughts are just thoughts. It'll all feel a lot smaller by next week.",
+    "God's not keeping a tally on you, brother. He's seen a lot worse than one weekend.",
+    "Nah, she's not going anywhere. One weekend out of eleven months is a blip on the screen.",
+    "Nobody at that church is thinking about it half as much as you are.",
 ])
 def test_reassurance_in_other_words_is_minimising_and_no_reflection(text):
     d = decide(text, "reflection")
@@ -740,8 +741,20 @@ def test_a_summary_is_a_reflection():
     ("Go home, put the kettle on and get some sleep.", "reflection"),
     ("Would it be easier to just tell him and ask to go on days for a while?", "reflection"),
     ("Is there a clinic near you that you could walk into this week?", "question"),
+    # the seventh blind batch (h145-h168)
+    ("Why not grab one of those flush drinks just in case?", "question"),
+    ("So how about one of those quit apps?", "question"),
+    ("And hey, how about an extra meeting this week, the Wednesday one at the rec center?", "question"),
+    ("Any reason you can't stay out till she's gone to bed?", "question"),
+    ("How about bringing your daughter along to the next appointment?", "question"),
+    ("And wouldn't a relapse prevention plan help for the nights?", "question"),
+    ("Alright, first thing, call them back tomorrow and ask for the hardship plan.", "reflection"),
+    ("Give it three meetings before you decide.", "reflection"),
+    ("Then quit carrying cash.", "reflection"),
+    ("Go this week and get yourself a phone list.", "reflection"),
+    ("Then get your sponsor on the phone tonight.", "reflection"),
 ])
-def test_advice_of_the_sixth_batch_is_advice(text, model):
+def test_advice_of_the_sixth_and_seventh_batches_is_advice(text, model):
     d = decide(text, model)
     assert d.has("advice") and not d.has("reflection"), d.reason
 
@@ -785,31 +798,6 @@ def test_orders_run_together_with_commas_are_advice():
     assert told.has("reflection") and not told.has("advice"), told.reason
 
 
-@pytest.mark.parametrize("text", [
-    "Why not grab one of those flush drinks just in case?",
-    "So how about one of those quit apps?",
-    "And hey, how about an extra meeting this week, the Wednesday one at the rec center?",
-    "Any reason you can't stay out till she's gone to bed?",
-    "Alright, first thing, call them back tomorrow and ask for the hardship plan.",
-    "Give it three meetings before you decide.",
-    "Then quit carrying cash.",
-    "Go this week and get yourself a phone list.",
-    "Then get your sponsor on the phone tonight.",
-])
-def test_the_seventh_batchs_suggestions_and_orders_are_advice(text):
-    d = decide(text, "question" if text.endswith("?") else "reflection")
-    assert d.has("advice") and not d.has("reflection"), d.reason
-
-
-@pytest.mark.parametrize("text, sincere", [
-    ("Somebody give this man a trophy for showing up today.", "You showed up today, and that took something."),
-    ("Well, that's some strategy you got going there.", "That's a plan you worked out yourself."),
-])
-def test_the_seventh_batchs_sarcasm_and_its_sincere_neighbour(text, sincere):
-    assert decide(text, "reflection").has("confront")
-    assert not decide(sincere, "reflection").has("confront")
-
-
 def test_nothing_to_lose_sleep_over_minimises_and_a_real_question_about_why_not_stays_a_question():
     assert decide("Plenty of guys let the wife run the money. Nothing to lose sleep over.", "reflection").has("minimising")
     d = decide("Why not? What's stopping you from telling her?", "question")
@@ -827,12 +815,6 @@ def test_a_reaction_anyone_would_have_validates_and_gives_no_fact(text):
     both = decide(text + " The clinic opens at eight and the dose is adjusted every week.", "input",
                   model_subtype="information")
     assert both.has("validation") and both.behaviour == "input", both.reason
-
-
-@pytest.mark.parametrize("text", ["How about bringing your daughter along to the next appointment?",
-                                  "And wouldn't a relapse prevention plan help for the nights?"])
-def test_the_seventh_batchs_suggestions_as_questions_are_advice(text):
-    assert decide(text, "question").has("advice")
 
 
 def test_a_feeling_called_real_in_its_own_sentence_validates():
@@ -874,27 +856,6 @@ def test_what_anyone_would_do_is_no_validation(text):
                                   "Letting somebody walk in beside you. That's its own kind of strong."])
 def test_the_eighth_batchs_affirmations(text):
     assert decide(text, "input", model_subtype="information").has("affirmation")
-
-
-@pytest.mark.parametrize("text", [
-    "Eh, supervised is just a formality, hon. Couple months and she won't even bother sitting in.",
-    "Oh, kids that little won't remember any of the hard years.",
-    "Girl. Eleven months doesn't evaporate over one weekend in Nashville.",
-])
-def test_the_eighth_batchs_minimising(text):
-    d = decide(text, "reflection")
-    assert d.has("minimising") and not d.has("reflection"), d.reason
-
-
-@pytest.mark.parametrize("text, sincere", [
-    ("Poor baby. An empty apartment and a fridge full of pinot. The suffering.",
-     "An empty apartment and a fridge full of pinot. That's a lonely, risky place to be."),
-    ("After New Year's. Because January is famously when bartenders dry out.",
-     "After New Year's. You want the holidays behind you first."),
-])
-def test_the_eighth_batchs_sarcasm_and_its_sincere_neighbour(text, sincere):
-    assert decide(text, "reflection").has("confront")
-    assert not decide(sincere, "reflection").has("confront")
 
 
 @pytest.mark.parametrize("text", ["Her 'you'll be fine' lands like she's not quite hearing how much is riding on this for you.",
